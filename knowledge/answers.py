@@ -1,0 +1,113 @@
+"""Render an answer from the campaign file at a given moment: pure, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Mapping
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from knowledge import calendar
+from knowledge.campaign import Campaign
+
+Form = Literal["full", "short"]
+
+
+class _FactFormatter(string.Formatter):
+    """Resolve ``{fee.amount}`` as a dotted fact path, ``{today}`` from the computed values."""
+
+    def __init__(self, campaign: Campaign, values: Mapping[str, Any]) -> None:
+        self._campaign = campaign
+        self._values = values
+
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> tuple[Any, str]:
+        if field_name in self._values:
+            return self._values[field_name], field_name
+        value = self._campaign.fact(field_name)
+        if isinstance(value, tuple):
+            value = "、".join(value)
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return value, field_name
+
+
+def local_date(campaign: Campaign, now: dt.datetime) -> dt.date:
+    """Return the campaign's local date at ``now`` (an aware datetime)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(ZoneInfo(campaign.campaign.timezone)).date()
+
+
+def _confirmation_state(campaign: Campaign, today: dt.date) -> tuple[str, dict[str, str]]:
+    upcoming = calendar.next_window(campaign, today)
+    if upcoming is None:
+        return "over", {}
+    values = {
+        "next_window": calendar.format_days(upcoming.days),
+        "next_window_short": calendar.format_days(upcoming.days, short=True),
+    }
+    if upcoming.days[0] == today:
+        rest = upcoming.days[1:]
+        values["today_more"] = (
+            f"本月还有{calendar.format_days(rest, short=True)}。" if rest else "也是本月最后一个确认日。"
+        )
+        return "today", values
+    windows = calendar.confirmation_windows(campaign)
+    first = windows[0].days[0]
+    return ("before" if today < first else "upcoming"), values
+
+
+def _period_state(campaign: Campaign, today: dt.date) -> tuple[str, dict[str, str]]:
+    period = campaign.facts.period
+    values = {
+        "days_left": str(calendar.days_left(campaign, today)),
+        "days_to_start": str((period.start - today).days),
+    }
+    if today < period.start:
+        return "before", values
+    if today > period.end:
+        return "over", values
+    if today == period.end:
+        return "last_day", values
+    return "running", values
+
+
+def date_values(campaign: Campaign, now: dt.datetime) -> dict[str, str]:
+    """Compute every date-dependent value and sentence the answers may name."""
+    today = local_date(campaign, now)
+    values: dict[str, str] = {"today": f"{today.month}月{today.day}日"}
+    for name, state_of in (("confirmation_outlook", _confirmation_state), ("period_outlook", _period_state)):
+        state, computed = state_of(campaign, today)
+        values.update(computed)
+        formatter = _FactFormatter(campaign, values)
+        for suffix in ("", "_short"):
+            template = campaign.dynamic[name + suffix][state]
+            values[name + suffix] = formatter.format(template)
+    return values
+
+
+def render(
+    campaign: Campaign,
+    intent: str,
+    now: dt.datetime,
+    *,
+    form: Form = "full",
+    extra: Mapping[str, str] | None = None,
+) -> str:
+    """Render the answer for ``intent`` in ``form``; ``extra`` supplies values such as ``suggestions``."""
+    answer = campaign.answers[intent]
+    template = answer.full if form == "full" else answer.short
+    values = {**date_values(campaign, now), **(extra or {})}
+    return _FactFormatter(campaign, values).format(template).strip()
+
+
+def suggestions(campaign: Campaign, intents: list[str], *, limit: int = 3) -> str:
+    """List the topics behind ``intents`` as numbered choices, falling back to the most asked topics."""
+    chosen = [i for i in intents if i in campaign.labels][:limit]
+    for default in ("ask_registration", "ask_confirmation_time", "ask_hours", "ask_fee"):
+        if len(chosen) >= limit:
+            break
+        if default not in chosen:
+            chosen.append(default)
+    return "\n".join(f"{n}. {campaign.labels[i]}" for n, i in enumerate(chosen, 1))

@@ -1,0 +1,93 @@
+"""Confirmation windows and campaign dates by the official Chinese calendar (with adjusted working days)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import chinese_calendar
+
+from knowledge.campaign import Campaign
+
+
+class CalendarError(Exception):
+    """The official calendar has no data for a date the campaign needs."""
+
+
+def is_workday(day: dt.date) -> bool:
+    """Tell whether ``day`` is a working day by the State Council's calendar, adjusted weekends included."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError as exc:
+        raise CalendarError(
+            f"the official holiday calendar has no data for {day.year}; upgrade chinesecalendar"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class ConfirmationWindow:
+    """The working days among the 26th–30th of one month on which on-site confirmation is held."""
+
+    year: int
+    month: int
+    days: tuple[dt.date, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def confirmation_windows(campaign: Campaign) -> list[ConfirmationWindow]:
+    """List every month's confirmation window inside the campaign period, skipping months with no working day."""
+    period = campaign.facts.period
+    conf = campaign.facts.confirmation
+    windows = []
+    year, month = period.start.year, period.start.month
+    while (year, month) <= (period.end.year, period.end.month):
+        days = []
+        for d in range(conf.first_day, conf.last_day + 1):
+            try:
+                day = dt.date(year, month, d)
+            except ValueError:  # February has no 30th
+                continue
+            if period.start <= day <= period.end and is_workday(day):
+                days.append(day)
+        if days:
+            windows.append(ConfirmationWindow(year, month, tuple(days)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return windows
+
+
+def window_containing(campaign: Campaign, today: dt.date) -> ConfirmationWindow | None:
+    """Return the window whose span (first to last working day) contains ``today``."""
+    for window in confirmation_windows(campaign):
+        if window.days[0] <= today <= window.days[-1]:
+            return window
+    return None
+
+
+def next_window(campaign: Campaign, today: dt.date) -> ConfirmationWindow | None:
+    """Return the window with a confirmation day on or after ``today``, with only the days still ahead."""
+    for window in confirmation_windows(campaign):
+        ahead = tuple(d for d in window.days if d >= today)
+        if ahead:
+            return ConfirmationWindow(window.year, window.month, ahead)
+    return None
+
+
+def days_left(campaign: Campaign, today: dt.date) -> int:
+    """Count the days from ``today`` to the deadline, the deadline itself excluded (0 on the last day)."""
+    return (campaign.facts.period.end - today).days
+
+
+def format_days(days: tuple[dt.date, ...], *, short: bool = False) -> str:
+    """Write confirmation days the way people say them: 11月27、28、29、30日 (周一至周四)."""
+    if not days:
+        return ""
+    first = days[0]
+    numbers = "、".join(str(d.day) for d in days)
+    text = f"{first.month}月{numbers}日"
+    if short:
+        return text
+    weekdays = "一二三四五六日"
+    return f"{text}（{'、'.join('周' + weekdays[d.weekday()] for d in days)}）"

@@ -1,0 +1,163 @@
+"""The campaign file: the notice's facts and the answers built on them, loaded and validated."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CAMPAIGN = Path(__file__).parent / "campaigns" / "yueyang-2023.yaml"
+SHORT_LIMIT = 70
+
+
+class CampaignError(Exception):
+    """A campaign file that cannot be used; the message says which file and what is wrong."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Meta(_Strict):
+    id: str
+    title: str
+    issuer: str
+    document_no: str
+    issued_on: dt.date
+    timezone: str
+    source: str
+
+
+class Period(_Strict):
+    start: dt.date
+    end: dt.date
+
+
+class Hours(_Strict):
+    yearly: float = Field(gt=0)
+    online_min: float = Field(gt=0)
+    offline_proof_min: float = Field(ge=0)
+    # Field name mirrors the notice's wording ("从取得职业培训合格证次年起").
+    from_: str = Field(alias="from")
+
+
+class Qualification(_Strict):
+    audit_by: str
+    certificate_update: str
+
+
+class Offline(_Strict):
+    kinds: str
+    proof_form: str
+    proof_source: str
+    proof_steps: str
+
+
+class Fee(_Strict):
+    amount: int = Field(gt=0)
+    per: str
+    rule: str
+    when: str
+
+
+class Confirmation(_Strict):
+    days: str
+    first_day: int = Field(ge=1, le=31)
+    last_day: int = Field(ge=1, le=31)
+    until: str
+    place: str
+    supervisor: str
+    materials: str
+    registration_form_note: str
+
+
+class Websites(_Strict):
+    pc: str
+    platform: str
+    wechat_account: str
+
+
+class Registration(_Strict):
+    org_choice: str
+    login: str
+
+
+class Binding(_Strict):
+    rule: str
+
+
+class Contact(_Strict):
+    name: str
+    phone: str
+    mobile: str
+
+
+class Facts(_Strict):
+    period: Period
+    audience: str
+    posts: tuple[str, ...] = Field(min_length=1)
+    hours: Hours
+    qualification: Qualification
+    offline: Offline
+    fee: Fee
+    confirmation: Confirmation
+    websites: Websites
+    registration: Registration
+    binding: Binding
+    contact: Contact
+
+    @field_validator("posts")
+    @classmethod
+    def _unique_posts(cls, posts: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(posts)) != len(posts):
+            raise ValueError("posts are listed twice")
+        return posts
+
+
+class Answer(_Strict):
+    full: str = Field(min_length=1)
+    short: str = Field(min_length=1)
+
+
+class Campaign(_Strict):
+    """One year's notice: metadata, typed facts, date-dependent sentences, answers and topic labels."""
+
+    campaign: Meta
+    facts: Facts
+    dynamic: dict[str, dict[str, str]]
+    answers: dict[str, Answer]
+    labels: dict[str, str]
+
+    def fact(self, dotted: str) -> Any:
+        """Return the fact at a dotted path such as ``fee.amount`` or ``campaign.title``."""
+        head, _, rest = dotted.partition(".")
+        node: Any = self.campaign if head == "campaign" else getattr(self.facts, head, None)
+        if node is None:
+            raise KeyError(dotted)
+        for part in rest.split(".") if rest else ():
+            attr = "from_" if part == "from" else part
+            if not hasattr(node, attr):
+                raise KeyError(dotted)
+            node = getattr(node, attr)
+        return node
+
+
+def load_campaign(path: Path | str = DEFAULT_CAMPAIGN) -> Campaign:
+    """Read and validate a campaign file; raise CampaignError naming the file and the problem."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CampaignError(f"{path}: cannot read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise CampaignError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return Campaign.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise CampaignError(f"{path}: {problems}") from exc
