@@ -1,0 +1,88 @@
+"""ID numbers at rest (AES-GCM, keyed lookup hash, keys derived from JXJY_SECRET_KEY) and masking."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_CIPHER_PREFIX = "v1:"
+_NONCE_BYTES = 12
+# An 18-character ID number standing alone (not inside a longer run of digits).
+ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+
+
+class KeyMismatchError(Exception):
+    """Stored data was encrypted with another key than the one configured."""
+
+
+def _derive(secret_key: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"jxjy-bot", info=purpose).derive(
+        secret_key.encode("utf-8")
+    )
+
+
+class IdVault:
+    """Encrypt, decrypt and hash ID numbers with keys derived (HKDF) from one secret."""
+
+    def __init__(self, secret_key: str) -> None:
+        if not secret_key:
+            raise ValueError("the secret key is empty; set JXJY_SECRET_KEY or let one be generated")
+        self._aead = AESGCM(_derive(secret_key, b"id-number encryption"))
+        self._hash_key = _derive(secret_key, b"id-number lookup hash")
+
+    def encrypt(self, id_number: str) -> str:
+        """Return the ID number encrypted as text (random nonce, so equal inputs differ)."""
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, normalize_id(id_number).encode("ascii"), None)
+        return _CIPHER_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        """Return the ID number inside ``token``; KeyMismatchError when this key did not seal it."""
+        if not token.startswith(_CIPHER_PREFIX):
+            raise KeyMismatchError("stored ID number is not in a known format")
+        raw = base64.urlsafe_b64decode(token[len(_CIPHER_PREFIX) :])
+        try:
+            plain = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None)
+        except InvalidTag as exc:
+            raise KeyMismatchError(
+                "stored ID numbers were encrypted with another key; check JXJY_SECRET_KEY"
+            ) from exc
+        return plain.decode("ascii")
+
+    def lookup_hash(self, id_number: str) -> str:
+        """Return the keyed HMAC-SHA256 (hex) used to find a trainee by ID number."""
+        return hmac.new(self._hash_key, normalize_id(id_number).encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def normalize_id(id_number: str) -> str:
+    """Strip blanks and upper-case the check character (x → X)."""
+    return id_number.strip().upper()
+
+
+def mask_id(id_number: str) -> str:
+    """Show the first four and last four characters: 4306**********1237."""
+    value = normalize_id(id_number)
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(phone: str) -> str:
+    """Show the first three and last four digits: 138****5678."""
+    value = phone.strip()
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_ids_in_text(text: str) -> str:
+    """Replace every 18-character ID number in free text by its masked form."""
+    return ID_NUMBER_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)

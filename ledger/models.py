@@ -1,0 +1,121 @@
+"""The ledger's tables: trainees and their posts, channel bindings, bind failures, conversations, messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ledger.db import Base, UTCDateTime
+
+
+class Trainee(Base):
+    """One trainee; the ID number is stored only encrypted, with a keyed hash for lookup and a masked form."""
+
+    __tablename__ = "trainees"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    id_cipher: Mapped[str] = mapped_column(Text)
+    id_masked: Mapped[str] = mapped_column(String(18))
+    name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(11))
+    employer: Mapped[str] = mapped_column(String(200), default="")
+    registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmed_on: Mapped[dt.date | None] = mapped_column(Date)
+    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    online_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    offline_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    audited: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    posts: Mapped[list[TraineePost]] = relationship(
+        order_by="TraineePost.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class TraineePost(Base):
+    """One post (岗位) a trainee holds, in the order the ledger lists them."""
+
+    __tablename__ = "trainee_posts"
+
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id", ondelete="CASCADE"), primary_key=True)
+    post: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_trainee_posts_post", "post"),)
+
+
+class Binding(Base):
+    """A chat address (Telegram chat, phone number, terminal user) linked to a trainee."""
+
+    __tablename__ = "bindings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(128))
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+
+class BindFailure(Base):
+    """A failed binding attempt, kept to rate-limit guessing per chat address."""
+
+    __tablename__ = "bind_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_bind_failures_channel_address_at", "channel", "address", "at"),)
+
+
+class Conversation(Base):
+    """One chat address on one channel; its messages hang off it."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+
+class Message(Base):
+    """A message in or out; its text is stored with any ID number masked."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[str] = mapped_column(String(3))
+    text: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("direction IN ('in', 'out')", name="direction"),
+        Index("ix_messages_intent_at", "intent", "at"),
+    )
