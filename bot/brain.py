@@ -1,0 +1,155 @@
+"""The dialogue: understand a message, keep a little context per conversation, answer from the notice or ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.messages import Inbound, Reply
+from knowledge.answers import Form, render, suggestions
+from knowledge.campaign import Campaign
+from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules
+from nlu.interpreter import FALLBACK, Interpreter, ParseResult
+
+log = logging.getLogger(__name__)
+
+CONTEXT_TTL = dt.timedelta(minutes=30)
+SHORT_CHANNELS = frozenset({"sms"})
+PERSONAL_INTENTS = frozenset(
+    {
+        "bind",
+        "unbind",
+        "my_hours",
+        "my_qualified",
+        "my_progress",
+        "my_todo",
+        "my_registration",
+        "my_payment",
+        "my_confirmation",
+        "unsubscribe",
+        "subscribe",
+    }
+)
+_PLAIN = re.compile(r"[\W_]+")
+
+
+class PersonalDesk(Protocol):
+    """Answers that need the ledger: binding, a trainee's own status, opting out of reminders."""
+
+    def answer(
+        self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
+    ) -> str: ...
+
+
+@dataclass
+class ConversationState:
+    """What the brain remembers about one conversation between messages."""
+
+    previous_intent: str | None = None
+    awaiting: str | None = None  # a step of a guided flow, e.g. "bind"
+    updated_at: dt.datetime | None = None
+
+
+class Brain:
+    """The one brain behind every channel: terminal, ``ask --jsonl``, Telegram and SMS."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        interpreter: Interpreter,
+        clock: Clock,
+        *,
+        followups: FollowupRules | None = None,
+        personal: Callable[[], PersonalDesk] | None = None,
+        on_exchange: Callable[[Inbound, Reply], None] | None = None,
+    ) -> None:
+        self.campaign = campaign
+        self.interpreter = interpreter
+        self.clock = clock
+        self._followups = followups or FollowupRules.load()
+        self._personal_factory = personal
+        self._personal: PersonalDesk | None = None
+        self._on_exchange = on_exchange
+        self._states: dict[tuple[str, str], ConversationState] = {}
+
+    def handle(self, inbound: Inbound) -> Reply:
+        """Answer one message and remember what it was about."""
+        now = self.clock.now()
+        state = self._state(inbound, now)
+        form: Form = "short" if inbound.channel in SHORT_CHANNELS else "full"
+        parse = self._understand(inbound.text, state)
+        intent = parse["intent"]["name"]
+        if state.awaiting and intent == FALLBACK:
+            intent = state.awaiting  # the answer to a guided question, e.g. the ID number after "绑定"
+        text = self._answer(inbound, intent, parse, state, form, now)
+        state.previous_intent = intent if intent != FALLBACK else state.previous_intent
+        state.updated_at = now
+        reply = Reply(text, intent, round(float(parse["intent"]["confidence"]), 4), tuple(parse["entities"]))
+        if self._on_exchange is not None:
+            self._on_exchange(inbound, reply)
+        return reply
+
+    def _state(self, inbound: Inbound, now: dt.datetime) -> ConversationState:
+        key = (inbound.channel, inbound.address)
+        state = self._states.get(key)
+        if state is None or (state.updated_at is not None and now - state.updated_at > CONTEXT_TTL):
+            state = self._states[key] = ConversationState()
+        return state
+
+    def _understand(self, text: str, state: ConversationState) -> ParseResult:
+        parse = self.interpreter.parse(text)
+        top = parse["intent"]
+        plain = _PLAIN.sub("", unicodedata.normalize("NFKC", text).lower())
+        meant = self._followups.resolve(plain, state.previous_intent, top["name"], top["confidence"])
+        if meant is not None and meant != top["name"]:
+            chosen = {"name": meant, "confidence": FOLLOWUP_CONFIDENCE}
+            ranking = [chosen] + [r for r in parse["intent_ranking"] if r["name"] != meant]
+            parse = {**parse, "intent": chosen, "intent_ranking": ranking}
+        return parse
+
+    def _answer(
+        self,
+        inbound: Inbound,
+        intent: str,
+        parse: ParseResult,
+        state: ConversationState,
+        form: Form,
+        now: dt.datetime,
+    ) -> str:
+        if intent in PERSONAL_INTENTS:
+            return self._desk().answer(inbound, intent, parse, state, form)
+        state.awaiting = None
+        extra = {}
+        if intent == FALLBACK:
+            ranked = [r["name"] for r in parse["intent_ranking"][1:] if r["confidence"] >= 0.05]
+            extra["suggestions"] = suggestions(self.campaign, ranked)
+        if intent not in self.campaign.answers:
+            log.warning("no answer for intent %s; falling back", intent)
+            intent = FALLBACK
+            extra["suggestions"] = suggestions(self.campaign, [])
+        return render(self.campaign, intent, now, form=form, extra=extra)
+
+    def _desk(self) -> PersonalDesk:
+        if self._personal is None:
+            if self._personal_factory is None:
+                return _NoLedger(self)
+            self._personal = self._personal_factory()
+        return self._personal
+
+
+class _NoLedger:
+    """Stands in where no ledger is configured: personal questions get the hotline."""
+
+    def __init__(self, brain: Brain) -> None:
+        self._brain = brain
+
+    def answer(
+        self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
+    ) -> str:
+        return render(self._brain.campaign, "ask_not_in_notice", self._brain.clock.now(), form=form)

@@ -1,0 +1,146 @@
+"""The `jxjy` command line (see CONTRACTS.md); heavy imports wait until a command needs them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="岳阳市施工现场专业人员继续教育助手")
+kb_app = typer.Typer(no_args_is_help=True, help="The campaign file (the notice as data).")
+rasa_app = typer.Typer(no_args_is_help=True, help="Interoperate with Rasa.")
+nlu_app = typer.Typer(no_args_is_help=True, help="Measure the NLU.")
+app.add_typer(kb_app, name="kb")
+app.add_typer(rasa_app, name="rasa")
+app.add_typer(nlu_app, name="nlu")
+
+NowOption = Annotated[
+    str | None, typer.Option("--now", help="Behave as at this ISO-8601 moment, e.g. 2023-11-24T10:00:00+08:00")
+]
+UserOption = Annotated[str, typer.Option("--user", help="Conversation id (context and binding).")]
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _runtime(now: str | None) -> Any:
+    from bot.app import Runtime
+
+    try:
+        return Runtime.create(now)
+    except ValueError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def chat(user: UserOption = "terminal", now: NowOption = None) -> None:
+    """Chat in the terminal with the same brain as every channel."""
+    from bot.messages import Inbound
+
+    _setup_logging()
+    brain = _runtime(now).brain()
+    typer.echo("继续教育助手：您好！请输入问题（输入“退出”或按 Ctrl-D 结束）。")
+    while True:
+        try:
+            text = input("你：").strip()
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        if text in {"退出", "exit", "quit"}:
+            return
+        if text:
+            typer.echo("助手：" + brain.handle(Inbound("terminal", user, text)).text)
+
+
+@app.command()
+def ask(
+    text: Annotated[str | None, typer.Argument(help="The message to answer.")] = None,
+    user: UserOption = "cli",
+    now: NowOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the parse result and the answer as JSON.")] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Read JSON lines {user, text} from stdin.")] = False,
+) -> None:
+    """Answer one message, or a stream of JSON lines with --jsonl."""
+    from bot.messages import Inbound
+
+    _setup_logging()
+    if jsonl:
+        from bot.jsonl import answer_stream
+
+        answer_stream(_runtime(now).brain(), sys.stdin, sys.stdout)
+        return
+    if text is None:
+        typer.echo("错误：请给出要回答的问题，或使用 --jsonl。", err=True)
+        raise typer.Exit(2)
+    reply = _runtime(now).brain().handle(Inbound("cli", user, text))
+    if as_json:
+        out = {"user": user, "text": text, "intent": reply.intent, "confidence": reply.confidence}
+        out["answer"] = reply.text
+        typer.echo(json.dumps(out, ensure_ascii=False))
+    else:
+        typer.echo(reply.text)
+
+
+@kb_app.command("check")
+def kb_check(
+    file: Annotated[Path | None, typer.Argument(help="Campaign YAML (default: the packaged one).")] = None,
+) -> None:
+    """Validate a campaign file: missing facts, over-long answers, broken references."""
+    from knowledge.campaign import DEFAULT_CAMPAIGN
+    from knowledge.check import check_campaign_file
+
+    problems = check_campaign_file(file or DEFAULT_CAMPAIGN)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo("ok")
+
+
+@rasa_app.command("export")
+def rasa_export(directory: Annotated[Path, typer.Argument(help="Where to write the Rasa project.")]) -> None:
+    """Write a Rasa 3.6 project (config, domain, nlu, rules) that `rasa train` accepts."""
+    from knowledge.campaign import load_campaign
+    from nlu.export import export_rasa_project
+    from nlu.training_data import load_training_data
+
+    written = export_rasa_project(directory, load_training_data(), load_campaign())
+    for path in written:
+        typer.echo(str(path))
+
+
+@nlu_app.command("evaluate")
+def nlu_evaluate(
+    files: Annotated[list[Path], typer.Argument(help="Labelled JSONL files.")],
+    now: NowOption = "2023-11-24T10:00:00+08:00",
+    errors: Annotated[bool, typer.Option("--errors", help="List every miss.")] = False,
+) -> None:
+    """Measure intent accuracy on labelled JSON lines (single messages and conversations)."""
+    from nlu.evaluate import evaluate_files
+
+    report = evaluate_files(_runtime(now).brain, files)
+    typer.echo(report.summary(errors=errors))
+
+
+def main() -> None:
+    """Entry point of the `jxjy` command."""
+    _register_subcommands()
+    app()
+
+
+def _register_subcommands() -> None:
+    from ledger.cli import app as ledger_app
+    from reminders.cli import app as reminders_app
+
+    app.add_typer(ledger_app, name="ledger", help="Trainee ledger: import, export, status.")
+    app.add_typer(reminders_app, name="reminders", help="Reminders: plan and send.")
+    from bot.serve_cli import serve
+
+    app.command()(serve)

@@ -1,0 +1,105 @@
+"""Parse a message into Rasa's result shape with an ordered pipeline of small components."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Protocol
+
+from nlu.entities import (
+    DateEntityExtractor,
+    Entity,
+    LookupEntityExtractor,
+    NameExtractor,
+    RegexEntityExtractor,
+)
+from nlu.model import TrainedPipeline, load_or_train
+from nlu.training_data import DEFAULT_NLU_FILE, TrainingData, load_training_data
+
+FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"  # trained like any intent, reported as nlu_fallback
+RANKING_LENGTH = 10
+
+ParseResult = dict[str, Any]
+
+# Commands that must never be misread, matched on the whole message (like Rasa's KeywordIntentClassifier).
+_COMMANDS = {
+    "unsubscribe": {"td", "t", "退订", "退定", "取消订阅", "退订短信", "退订提醒", "n"},
+    "subscribe": {"订阅", "恢复订阅", "重新订阅", "恢复提醒", "开启提醒"},
+    "unbind": {"解绑", "解除绑定", "取消绑定", "解邦", "解帮"},
+    "bind": {"绑定", "帮定", "邦定", "綁定", "我要绑定", "绑定身份证", "绑定账号"},
+}
+_COMMAND_NOISE = re.compile(r"[\s\W_]+")
+
+
+class Interpreter(Protocol):
+    """Turn text into ``{text, intent{name, confidence}, entities, intent_ranking}``."""
+
+    def parse(self, text: str) -> ParseResult: ...
+
+
+class LocalInterpreter:
+    """The in-process engine: normalizer, entity extractors, linear classifier, fallback threshold."""
+
+    def __init__(self, pipeline: TrainedPipeline, data: TrainingData, threshold: float = 0.45) -> None:
+        self.threshold = threshold
+        self._normalize = pipeline.normalizer()
+        self._featurize = pipeline.featurizer()
+        self._model = pipeline.model
+        self._regex = RegexEntityExtractor()
+        self._posts = LookupEntityExtractor("post", data.lookups.get("post", []))
+        self._dates = DateEntityExtractor()
+        self._names = NameExtractor()
+
+    @classmethod
+    def from_files(
+        cls, nlu_file: Path | str = DEFAULT_NLU_FILE, cache_dir: Path | None = None, threshold: float = 0.45
+    ) -> LocalInterpreter:
+        """Load training data, and the cached model for it (training on first use)."""
+        data = load_training_data(nlu_file)
+        return cls(load_or_train(data, cache_dir), data, threshold)
+
+    def entities(self, text: str) -> list[Entity]:
+        basic = self._normalize.basic(text)
+        found = self._regex.extract(basic)
+        found += self._posts.extract(basic)
+        found += self._dates.extract(basic)
+        found += self._names.extract(basic, found)
+        return sorted(found, key=lambda e: e["start"])
+
+    def parse(self, text: str) -> ParseResult:
+        entities = self.entities(text)
+        command = _command(self._normalize.basic(text), entities)
+        if command is not None:
+            ranking = [{"name": command, "confidence": 1.0}]
+            return {"text": text, "intent": ranking[0], "entities": entities, "intent_ranking": ranking}
+        probs = self._model.probabilities(self._featurize(self._normalize(text)))
+        order = probs.argsort()[::-1][:RANKING_LENGTH]
+        intents = self._model.intents
+        ranking = [{"name": _public(intents[i]), "confidence": float(probs[i])} for i in order]
+        top = ranking[0]
+        if top["name"] == FALLBACK or top["confidence"] < self.threshold:
+            fallback = {"name": FALLBACK, "confidence": max(self.threshold, top["confidence"])}
+            ranking = [fallback] + [r for r in ranking if r["name"] != FALLBACK]
+            top = fallback
+        return {"text": text, "intent": top, "entities": entities, "intent_ranking": ranking}
+
+
+def _public(intent: str) -> str:
+    return FALLBACK if intent == OUT_OF_SCOPE else intent
+
+
+def _command(basic: str, entities: list[Entity]) -> str | None:
+    bare = _COMMAND_NOISE.sub("", basic)
+    for intent, words in _COMMANDS.items():
+        if bare in words:
+            return intent
+    if any(e["entity"] == "id_number" for e in entities):
+        # An ID number with at most a name and the word 绑定 around it is a binding request.
+        rest = bare
+        for e in entities:
+            rest = rest.replace(str(e["value"]).lower(), "")
+        rest = re.sub(r"绑定|帮定|邦定|身份证号码|身份证号|身份证|姓名|名字|我叫|我是", "", rest)
+        if len(rest) <= 1:
+            return "bind"
+    return None

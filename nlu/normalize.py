@@ -1,0 +1,71 @@
+"""Bring a phone-typed message to one canonical form: width, case, traditional characters, synonyms, courtesy."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+
+# Openers people wrap questions in; stripped only when a question remains, so "你好" alone is still a greeting.
+_COURTESY = re.compile(
+    r"^(?:(?:你好|您好|你们好|hello|hi|嗨|喂|在吗|在不在|老师|领导|师傅|美女|小姐姐|客服|机器人|"
+    r"请问一下|请问|问一下|问下|麻烦问一下|麻烦问下|麻烦|打扰了|打扰一下|咨询一下|咨询下|想问一下|想问下|我想问一下|"
+    r"我想问下|我想问|想问|我问一下|我问下|那个|就是|嗯|额|呃|哦)[\s,，。.!！?？~、]*)+"
+)
+_ID_NUMBER = re.compile(r"(?<![0-9])[1-9]\d{16}[\dx](?![0-9a-z])")
+_PHONE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
+_NOISE = re.compile(r"[^\w#]+")
+_REPEAT = re.compile(r"(.)\1{2,}")
+
+ID_TOKEN = "#id#"
+PHONE_TOKEN = "#tel#"
+
+
+def traditional_table(path: Path) -> dict[int, str]:
+    """Build a character table from an OpenCC ``TSCharacters.txt`` (traditional -> simplified)."""
+    table: dict[int, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        source, _, targets = line.partition("\t")
+        if len(source) == 1 and targets:
+            table[ord(source)] = targets.split()[0]
+    return table
+
+
+def opencc_traditional_table() -> dict[int, str]:
+    """Load the traditional -> simplified table shipped with opencc-python-reimplemented."""
+    import opencc  # only at model build time
+
+    return traditional_table(Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt")
+
+
+class Normalizer:
+    """Canonicalize text before entity extraction and classification."""
+
+    def __init__(self, traditional: Mapping[int, str], synonyms: Mapping[str, str]) -> None:
+        self._traditional = dict(traditional)
+        cleaned = {self.basic(k): self.basic(v) for k, v in synonyms.items() if k.strip()}
+        self._synonyms = {k: v for k, v in cleaned.items() if k and k != v}
+        if self._synonyms:
+            alternation = "|".join(re.escape(k) for k in sorted(self._synonyms, key=len, reverse=True))
+            self._synonym_re: re.Pattern[str] | None = re.compile(alternation)
+        else:
+            self._synonym_re = None
+
+    def basic(self, text: str) -> str:
+        """Fold width and case and convert traditional characters."""
+        return unicodedata.normalize("NFKC", text).lower().translate(self._traditional)
+
+    def __call__(self, text: str) -> str:
+        """Return the canonical form used by the classifier."""
+        text = self.basic(text)
+        text = _ID_NUMBER.sub(f" {ID_TOKEN} ", text)
+        text = _PHONE.sub(f" {PHONE_TOKEN} ", text)
+        if self._synonym_re is not None:
+            text = self._synonym_re.sub(lambda m: self._synonyms[m.group(0)], text)
+        text = _REPEAT.sub(r"\1\1", text)
+        text = _NOISE.sub(" ", text).strip()
+        stripped = _COURTESY.sub("", text).strip()
+        if len(stripped) >= 2:
+            text = stripped
+        return text
