@@ -104,6 +104,16 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Downgrade the database behind ``engine`` to ``revision`` (``base`` drops every table)."""
+    from alembic import command
+
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
 def open_database(settings: Settings) -> Engine:
     """Open the configured database (creating the data dir) and migrate it to head."""
     settings.ensure_data_dir()

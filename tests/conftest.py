@@ -1,0 +1,45 @@
+"""Shared fixtures: a clean database per test, on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+POSTGRES_ENV = "JXJY_TEST_POSTGRES_URL"
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of an empty database: a fresh SQLite file, or PostgreSQL ($JXJY_TEST_POSTGRES_URL) wiped clean."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'jxjy.sqlite3'}"
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"{POSTGRES_ENV} is not set")
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the clean database, migrated to head."""
+    from ledger.db import make_engine, migrate
+
+    db = make_engine(database_url)
+    migrate(db)
+    yield db
+    db.dispose()
