@@ -1,0 +1,45 @@
+"""Fixtures for the service side: a recording responder and the fake Telegram Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.messages import Inbound, Reply
+from tests.fakes.telegram_api import FakeTelegramApi
+
+
+class EchoResponder:
+    """A stand-in brain: greets on 你好, otherwise echoes; records what it was asked."""
+
+    def __init__(self) -> None:
+        self.seen: list[Inbound] = []
+
+    def handle(self, inbound: Inbound) -> Reply:
+        self.seen.append(inbound)
+        if inbound.text == "你好":
+            return Reply(text="您好！我是继续教育助手。", intent="greet", confidence=1.0)
+        if inbound.text == "帮助":
+            return Reply(text="可以问我报名、缴费、学时。", intent="help", confidence=1.0)
+        form = "short" if inbound.channel == "sms" else "full"
+        return Reply(text=f"[{form}] {inbound.text}", intent="echo", confidence=0.5)
+
+
+@pytest.fixture
+def responder() -> EchoResponder:
+    return EchoResponder()
+
+
+@pytest.fixture
+async def telegram_api(
+    aiohttp_server: Callable[[web.Application], Awaitable[TestServer]],
+) -> AsyncIterator[FakeTelegramApi]:
+    """The fake Bot API, served on a local port; fails the test if the bot called anything unexpected."""
+    fake = FakeTelegramApi()
+    server = await aiohttp_server(fake.build_app())
+    fake.base_url = str(server.make_url("/bot"))
+    yield fake
+    assert fake.errors == [], f"unexpected Bot API traffic: {fake.errors}"
