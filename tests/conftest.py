@@ -22,16 +22,24 @@ def _reset_postgres(url: str) -> None:
         engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """URL of an empty database: a fresh SQLite file, or PostgreSQL ($JXJY_TEST_POSTGRES_URL) wiped clean."""
-    if request.param == "sqlite":
+def clean_database_url(kind: str, tmp_path: Path) -> str:
+    """URL of an empty database of ``kind`` (sqlite or postgres); skip when postgres is not set up."""
+    if kind == "sqlite":
         return f"sqlite:///{tmp_path / 'jxjy.sqlite3'}"
     url = os.environ.get(POSTGRES_ENV)
     if not url:
         pytest.skip(f"{POSTGRES_ENV} is not set")
     _reset_postgres(url)
     return url
+
+
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of an empty database: a fresh SQLite file, or PostgreSQL ($JXJY_TEST_POSTGRES_URL) wiped clean."""
+    return clean_database_url(request.param, tmp_path)
 
 
 @pytest.fixture
