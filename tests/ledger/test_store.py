@@ -9,7 +9,7 @@ from ledger.crypto import IdVault
 from ledger.status import TraineeRecord
 from ledger.store import LedgerStore, MemoryLedgerStore, SQLAlchemyLedgerStore
 
-ID_NUMBER = "430602199001011237"
+ID_NUMBER = "430602199001011235"
 AT = dt.datetime(2023, 11, 24, 10, 0, tzinfo=SHANGHAI)
 
 
@@ -37,9 +37,9 @@ Store = MemoryLedgerStore | SQLAlchemyLedgerStore
 
 def test_records_round_trip(store: Store) -> None:
     stored = store.add(ID_NUMBER, liu())
-    assert stored.id_masked == "4306**********1237"
+    assert stored.id_masked == "4306**********1235"
     assert store.get(stored.trainee_id) == stored
-    assert stored == liu(trainee_id=stored.trainee_id, id_masked="4306**********1237")
+    assert stored == liu(trainee_id=stored.trainee_id, id_masked="4306**********1235")
     assert list(store.records()) == [stored]
     assert store.get(stored.trainee_id + 100) is None
 
@@ -106,7 +106,7 @@ def test_the_database_never_holds_a_full_id_number(engine: Engine, vault: IdVaul
     with engine.connect() as conn:
         logged = conn.execute(text("SELECT text FROM messages ORDER BY id")).scalars().all()
         trainee = conn.execute(text("SELECT id_hash, id_cipher, id_masked FROM trainees")).one()
-    assert logged[0] == "我的身份证4306**********1237，姓名刘洋"
+    assert logged[0] == "我的身份证4306**********1235，姓名刘洋"
     assert all(ID_NUMBER not in str(value) for value in trainee)
     assert vault.decrypt(trainee.id_cipher) == ID_NUMBER
 
