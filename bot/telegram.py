@@ -161,9 +161,11 @@ async def running(
 
 async def feed_update(application: TelegramApp, data: dict[str, Any]) -> Update:
     """Queue one webhook Update (decoded JSON) for the running application; raise ValueError if malformed."""
+    if not isinstance(data.get("update_id"), int):
+        raise ValueError('not a Telegram Update: "update_id" must be an integer')
     try:
         update = Update.de_json(data, application.bot)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"not a Telegram Update: {exc!r}") from exc
     await application.update_queue.put(update)
     return update
