@@ -125,7 +125,14 @@ def nlu_evaluate(
     """Measure intent accuracy on labelled JSON lines (single messages and conversations)."""
     from nlu.evaluate import evaluate_files
 
-    report = evaluate_files(_runtime(now).brain, files)
+    runtime = _runtime(now)
+
+    def brain() -> Any:
+        from bot.brain import Brain
+
+        return Brain(runtime.campaign, runtime.interpreter(), runtime.clock)
+
+    report = evaluate_files(brain, files)
     typer.echo(report.summary(errors=errors))
 
 
@@ -136,11 +143,13 @@ def main() -> None:
 
 
 def _register_subcommands() -> None:
-    from ledger.cli import app as ledger_app
-    from reminders.cli import app as reminders_app
+    import importlib.util
 
-    app.add_typer(ledger_app, name="ledger", help="Trainee ledger: import, export, status.")
-    app.add_typer(reminders_app, name="reminders", help="Reminders: plan and send.")
-    from bot.serve_cli import serve
+    if importlib.util.find_spec("ledger.cli"):
+        from ledger.cli import app as ledger_app
 
-    app.command()(serve)
+        app.add_typer(ledger_app, name="ledger", help="Trainee ledger: import, export, status.")
+    if importlib.util.find_spec("reminders.cli"):
+        from reminders.cli import app as reminders_app
+
+        app.add_typer(reminders_app, name="reminders", help="Reminders: plan and send.")

@@ -10,6 +10,8 @@ from bot.messages import Inbound, Responder
 
 def answer_line(brain: Responder, line: str) -> dict[str, object]:
     """Answer one input line, or describe why it cannot be answered."""
+    if not line.strip():
+        return {"error": "empty line"}
     try:
         item = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -30,11 +32,9 @@ def answer_line(brain: Responder, line: str) -> dict[str, object]:
 
 
 def answer_stream(brain: Responder, lines: IO[str], out: IO[str]) -> int:
-    """Answer every non-blank line of ``lines`` into ``out``; return how many were answered."""
+    """Write one result line per line of ``lines`` into ``out``; return how many lines were read."""
     count = 0
     for line in lines:
-        if not line.strip():
-            continue
         out.write(json.dumps(answer_line(brain, line), ensure_ascii=False) + "\n")
         count += 1
     out.flush()

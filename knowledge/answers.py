@@ -14,7 +14,7 @@ from knowledge.campaign import Campaign
 Form = Literal["full", "short"]
 
 
-class _FactFormatter(string.Formatter):
+class FactFormatter(string.Formatter):
     """Resolve ``{fee.amount}`` as a dotted fact path, ``{today}`` from the computed values."""
 
     def __init__(self, campaign: Campaign, values: Mapping[str, Any]) -> None:
@@ -80,7 +80,7 @@ def date_values(campaign: Campaign, now: dt.datetime) -> dict[str, str]:
     for name, state_of in (("confirmation_outlook", _confirmation_state), ("period_outlook", _period_state)):
         state, computed = state_of(campaign, today)
         values.update(computed)
-        formatter = _FactFormatter(campaign, values)
+        formatter = FactFormatter(campaign, values)
         for suffix in ("", "_short"):
             template = campaign.dynamic[name + suffix][state]
             values[name + suffix] = formatter.format(template)
@@ -99,7 +99,7 @@ def render(
     answer = campaign.answers[intent]
     template = answer.full if form == "full" else answer.short
     values = {**date_values(campaign, now), **(extra or {})}
-    return _FactFormatter(campaign, values).format(template).strip()
+    return FactFormatter(campaign, values).format(template).strip()
 
 
 def suggestions(campaign: Campaign, intents: list[str], *, limit: int = 3) -> str:

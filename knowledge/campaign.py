@@ -130,6 +130,8 @@ class Campaign(_Strict):
     dynamic: dict[str, dict[str, str]]
     answers: dict[str, Answer]
     labels: dict[str, str]
+    personal: dict[str, Answer]
+    steps: dict[str, str]
 
     def fact(self, dotted: str) -> Any:
         """Return the fact at a dotted path such as ``fee.amount`` or ``campaign.title``."""

@@ -1,0 +1,91 @@
+"""`jxjy kb check`: find what would break a campaign file before it reaches a trainee."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from pathlib import Path
+
+from knowledge import calendar
+from knowledge.answers import date_values, render, suggestions
+from knowledge.campaign import SHORT_LIMIT, Campaign, CampaignError, load_campaign
+
+# Answers every campaign must have: the intents the NLU can produce for questions about the notice.
+REQUIRED_ANSWERS = (
+    "greet", "goodbye", "thank", "bot_challenge", "ask_audience", "ask_posts", "ask_process",
+    "ask_registration", "ask_confirmation", "ask_confirmation_materials", "ask_confirmation_time",
+    "ask_confirmation_place", "ask_hours", "ask_qualification", "ask_offline_training", "ask_fee",
+    "ask_certificate", "ask_pc_learning", "ask_mobile_learning", "ask_wechat_binding", "ask_contact",
+    "ask_period", "ask_not_in_notice", "nlu_fallback",
+)
+DYNAMIC_STATES = {
+    "confirmation_outlook": ("before", "today", "upcoming", "over"),
+    "period_outlook": ("before", "running", "last_day", "over"),
+}
+
+
+def sample_moments(campaign: Campaign) -> list[dt.datetime]:
+    """Moments that exercise every date-dependent branch: before, inside and after each window, the deadline."""
+    period = campaign.facts.period
+    days = {period.start - dt.timedelta(days=3), period.start, period.end, period.end + dt.timedelta(days=1)}
+    for window in calendar.confirmation_windows(campaign):
+        days.update({window.days[0], window.days[-1], window.days[0] - dt.timedelta(days=2)})
+    tz = dt.timezone(dt.timedelta(hours=8))
+    return [dt.datetime.combine(d, dt.time(10), tz) for d in sorted(days)]
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def check_campaign(campaign: Campaign) -> list[str]:
+    """Return every problem found, each a sentence a staff member can act on (empty when fine)."""
+    problems = [f"answers: missing the answer '{name}'" for name in REQUIRED_ANSWERS if name not in campaign.answers]
+    for name, states in DYNAMIC_STATES.items():
+        for suffix in ("", "_short"):
+            missing = [s for s in states if s not in campaign.dynamic.get(name + suffix, {})]
+            if missing:
+                problems.append(f"dynamic.{name}{suffix}: missing the case(s) {', '.join(missing)}")
+    if problems:
+        return problems
+    period = campaign.facts.period
+    if period.start > period.end:
+        problems.append("facts.period: start is after end")
+    try:
+        if not calendar.confirmation_windows(campaign):
+            problems.append("facts.confirmation: no working day falls in any confirmation window")
+    except calendar.CalendarError as exc:
+        return [*problems, f"facts.period: {exc}"]
+    for label_intent in campaign.labels:
+        if label_intent not in campaign.answers:
+            problems.append(f"labels.{label_intent}: no answer of that name")
+    extra = {"suggestions": suggestions(campaign, [])}
+    for intent, answer in campaign.answers.items():
+        for form in ("full", "short"):
+            template = getattr(answer, form)
+            for moment in sample_moments(campaign):
+                try:
+                    text = render(campaign, intent, moment, form=form, extra=extra)  # type: ignore[arg-type]
+                except (KeyError, AttributeError, ValueError, IndexError) as exc:
+                    problems.append(f"answers.{intent}.{form}: broken reference {exc} in {template!r}")
+                    break
+                if form == "short" and len(text) > SHORT_LIMIT:
+                    problems.append(
+                        f"answers.{intent}.short: {len(text)} characters on {moment.date()} "
+                        f"(limit {SHORT_LIMIT}): {text}"
+                    )
+                    break
+    for moment in sample_moments(campaign)[:1]:
+        try:
+            date_values(campaign, moment)
+        except (KeyError, AttributeError) as exc:
+            problems.append(f"dynamic: broken reference {exc}")
+    return problems
+
+
+def check_campaign_file(path: Path | str) -> list[str]:
+    """Load and check a campaign file; a file that does not load is one problem."""
+    try:
+        return check_campaign(load_campaign(path))
+    except CampaignError as exc:
+        return [str(exc)]

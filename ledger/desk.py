@@ -1,0 +1,92 @@
+"""The ledger side of the dialogue: binding a chat, a trainee's own status, opting out of reminders."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.brain import ConversationState
+from bot.clock import Clock
+from bot.messages import Inbound
+from knowledge.answers import Form
+from knowledge.campaign import Campaign
+from knowledge.personal import render_message, render_personal
+from ledger.binding import BindingService
+from ledger.status import TraineeRecord
+from ledger.store import LedgerStore
+from nlu.interpreter import ParseResult
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _entity(parse: ParseResult, name: str) -> str | None:
+    for entity in parse["entities"]:
+        if entity["entity"] == name:
+            return str(entity["value"])
+    return None
+
+
+class LedgerDesk:
+    """Answer personal intents from the ledger through the binding service."""
+
+    def __init__(self, store: LedgerStore, binding: BindingService, clock: Clock, campaign: Campaign) -> None:
+        self._store = store
+        self._binding = binding
+        self._clock = clock
+        self._campaign = campaign
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock, campaign: Campaign) -> LedgerDesk:
+        """Open the configured database (migrating it) and build the desk on it."""
+        from ledger.crypto import IdVault
+        from ledger.db import open_database
+        from ledger.store import SQLAlchemyLedgerStore
+
+        store = SQLAlchemyLedgerStore(open_database(settings), IdVault(settings.effective_secret_key()), clock)
+        return cls(store, BindingService(store, clock), clock, campaign)
+
+    def answer(
+        self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
+    ) -> str:
+        """Reply to a personal intent; unlinked users are asked to bind first."""
+        if intent == "bind":
+            return self._bind(inbound, parse, state, form)
+        state.awaiting = None
+        if intent == "unbind":
+            done = self._binding.unbind(inbound.channel, inbound.address)
+            return self._say("unbind_ok" if done else "unbind_none", form)
+        record = self._binding.record_for(inbound.channel, inbound.address)
+        if intent in ("unsubscribe", "subscribe"):
+            return self._subscription(inbound, record, intent == "unsubscribe", form)
+        if record is None:
+            return self._say("need_bind", form)
+        return render_personal(self._campaign, intent, record, self._clock.now(), form=form)
+
+    def _bind(self, inbound: Inbound, parse: ParseResult, state: ConversationState, form: Form) -> str:
+        id_number, name = _entity(parse, "id_number"), _entity(parse, "name")
+        if id_number is None:
+            state.awaiting = "bind"
+            return self._say("bind_prompt", form)
+        if name is None:
+            state.awaiting = "bind"
+            return self._say("bind_need_name", form)
+        state.awaiting = None
+        result = self._binding.bind(inbound.channel, inbound.address, id_number, name)
+        if result.ok and result.record is not None:
+            return self._say("bind_ok", form, name=result.record.name, id_masked=result.record.id_masked)
+        return self._say(f"bind_{result.reason}", form)
+
+    def _subscription(self, inbound: Inbound, record: TraineeRecord | None, stop: bool, form: Form) -> str:
+        if record is None and inbound.channel == "sms":
+            record = self._store.find_by_phone(inbound.address)
+        if record is None:
+            return self._say("subscription_unknown", form)
+        self._store.set_opted_out(record.trainee_id, stop)
+        log.info("trainee %d %s reminders", record.trainee_id, "opted out of" if stop else "resumed")
+        return self._say("unsubscribe_ok" if stop else "subscribe_ok", form)
+
+    def _say(self, key: str, form: Form, **values: str) -> str:
+        return render_message(self._campaign, key, self._clock.now(), form=form, **values)
