@@ -283,8 +283,9 @@ async def test_webhook_needs_the_secret_and_then_answers_through_the_bot(
         ok = await client.post("/telegram/webhook", json=update, headers={header: WEBHOOK_SECRET})
         assert ok.status == 200
         sent = await telegram_api.wait_for_sent(1)
-        for garbage in ({"message": {}}, {"update_id": 5, "message": 1}):
-            bad = await client.post("/telegram/webhook", json=garbage, headers={header: WEBHOOK_SECRET})
+        garbage: list[dict[str, Any]] = [{"message": {}}, {"update_id": 5, "message": 1}]
+        for bad_update in garbage:
+            bad = await client.post("/telegram/webhook", json=bad_update, headers={header: WEBHOOK_SECRET})
             assert bad.status == 400
     assert [(m.chat_id, m.text) for m in sent] == [(77, "您好！我是继续教育助手。")]
     assert telegram_api.webhook is not None and telegram_api.webhook["secret_token"] == WEBHOOK_SECRET

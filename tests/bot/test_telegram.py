@@ -12,8 +12,8 @@ from tests.fakes.build_updates import text_update
 from tests.fakes.telegram_api import FakeTelegramApi
 
 
-def _settings(fake: FakeTelegramApi, **extra: str) -> Settings:
-    return Settings(telegram_token=fake.token, telegram_api_url=fake.base_url, **extra)
+def _settings(fake: FakeTelegramApi) -> Settings:
+    return Settings(telegram_token=fake.token, telegram_api_url=fake.base_url)
 
 
 async def test_polling_answers_a_text_message_with_the_full_form(

@@ -1,0 +1,111 @@
+"""`jxjy serve`: the HTTP app, Telegram and background work (scheduler, dispatcher) in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable, Sequence
+
+from aiohttp import web
+
+from bot.http import ServerServices, build_app
+from bot.telegram import build_application, running, uses_webhook
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+# aiohttp's cleanup-context shape: start work, yield while the server runs, stop it after.
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+def _close_gateway_ctx(services: ServerServices) -> CleanupContext:
+    async def close_gateway(app: web.Application) -> AsyncIterator[None]:
+        yield
+        aclose = getattr(services.sms_outbound, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    return close_gateway
+
+
+def build_server_app(
+    services: ServerServices,
+    *,
+    background: Sequence[CleanupContext] = (),
+    telegram_webhook_url: str | None = None,
+    poll_timeout: float = 10.0,
+) -> web.Application:
+    """The whole service as one aiohttp app: endpoints, Telegram (when a token is set), then ``background``.
+
+    Each ``background`` item is an aiohttp cleanup context (an async generator taking the app): it starts
+    its work before the first request and stops it, in reverse order, when the server shuts down.
+    With ``telegram_webhook_url`` the webhook is registered with Telegram at start-up.
+    """
+    settings = services.settings
+    telegram = None
+    if settings.telegram_token:
+        telegram = build_application(settings, services.answerer, services.metrics)
+    app = build_app(services, telegram=telegram)
+    app.cleanup_ctx.append(_close_gateway_ctx(services))
+    if telegram is not None:
+        secret = settings.telegram_webhook_secret if uses_webhook(settings) else None
+        url = telegram_webhook_url if secret else None
+
+        async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
+            async with running(telegram, webhook_url=url, secret_token=secret, poll_timeout=poll_timeout):
+                yield
+
+        app.cleanup_ctx.append(telegram_ctx)
+    else:
+        logger.info("telegram: off (JXJY_TELEGRAM_TOKEN is not set)")
+    app.cleanup_ctx.extend(background)
+    return app
+
+
+async def serve(
+    services: ServerServices,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    background: Sequence[CleanupContext] = (),
+    telegram_webhook_url: str | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve until SIGTERM or SIGINT (or ``stop`` is set), then shut down gracefully."""
+    app = build_server_app(services, background=background, telegram_webhook_url=telegram_webhook_url)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for signum in signals:
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        logger.info("serving on http://%s:%d", host, port)
+        await stop.wait()
+        logger.info("shutting down")
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+        await runner.cleanup()
+
+
+def run(
+    services: ServerServices,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    background: Sequence[CleanupContext] = (),
+    telegram_webhook_url: str | None = None,
+) -> None:
+    """Run ``serve`` in a fresh event loop: the entry point for ``jxjy serve``."""
+    asyncio.run(
+        serve(
+            services, host=host, port=port, background=background, telegram_webhook_url=telegram_webhook_url
+        )
+    )
