@@ -38,6 +38,7 @@ class LedgerStore(Protocol):
 
     def get(self, trainee_id: int) -> TraineeRecord | None: ...
     def find_by_id_number(self, id_number: str) -> TraineeRecord | None: ...
+    def find_by_phone(self, phone: str) -> TraineeRecord | None: ...
     def binding(self, channel: str, address: str) -> int | None: ...
     def bind(self, channel: str, address: str, trainee_id: int) -> None: ...
     def unbind(self, channel: str, address: str) -> bool: ...
@@ -49,6 +50,12 @@ class LedgerStore(Protocol):
     ) -> None: ...
     def unanswered(self, limit: int) -> list[LoggedMessage]: ...
     def records(self) -> Iterator[TraineeRecord]: ...
+
+
+def normalize_phone(phone: str) -> str:
+    """Reduce a phone number to its 11 digits (drops blanks, dashes and a +86 / 86 prefix)."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
 
 
 def _check_direction(direction: str) -> None:
@@ -85,6 +92,10 @@ class MemoryLedgerStore:
     def find_by_id_number(self, id_number: str) -> TraineeRecord | None:
         trainee_id = self._by_id_number.get(normalize_id(id_number))
         return None if trainee_id is None else self._records[trainee_id]
+
+    def find_by_phone(self, phone: str) -> TraineeRecord | None:
+        wanted = normalize_phone(phone)
+        return next((r for r in self.records() if r.phone and normalize_phone(r.phone) == wanted), None)
 
     def binding(self, channel: str, address: str) -> int | None:
         return self._bindings.get((channel, address))
@@ -230,6 +241,17 @@ class SQLAlchemyLedgerStore:
         with self._engine.connect() as conn:
             trainee_id = conn.execute(
                 select(TRAINEES.c.id).where(TRAINEES.c.id_hash == self._vault.lookup_hash(id_number))
+            ).scalar()
+        return None if trainee_id is None else self.get(trainee_id)
+
+    def find_by_phone(self, phone: str) -> TraineeRecord | None:
+        """The first trainee (lowest id) with this mobile number."""
+        with self._engine.connect() as conn:
+            trainee_id = conn.execute(
+                select(TRAINEES.c.id)
+                .where(TRAINEES.c.phone == normalize_phone(phone))
+                .order_by(TRAINEES.c.id)
+                .limit(1)
             ).scalar()
         return None if trainee_id is None else self.get(trainee_id)
 

@@ -50,6 +50,14 @@ def test_find_by_id_number_accepts_a_lower_case_x(store: Store) -> None:
     assert store.find_by_id_number(ID_NUMBER) is None
 
 
+def test_find_by_phone(store: Store) -> None:
+    stored = store.add(ID_NUMBER, liu())
+    store.add("43060319820821308X", liu(name="吴磊", phone=None))
+    assert store.find_by_phone("13207425393") == stored
+    assert store.find_by_phone("+86 132-0742-5393") == stored
+    assert store.find_by_phone("13800000000") is None
+
+
 def test_bindings(store: Store) -> None:
     first = store.add(ID_NUMBER, liu())
     second = store.add("43060319820821308X", liu(name="吴磊"))
