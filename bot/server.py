@@ -76,7 +76,7 @@ async def serve(
 ) -> None:
     """Serve until SIGTERM or SIGINT (or ``stop`` is set), then shut down gracefully."""
     app = build_server_app(services, background=background, telegram_webhook_url=telegram_webhook_url)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    runner = web.AppRunner(app, handle_signals=False)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)
