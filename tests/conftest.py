@@ -51,3 +51,25 @@ def engine(database_url: str) -> Iterator[Engine]:
     migrate(db)
     yield db
     db.dispose()
+
+
+@pytest.fixture(scope="session")
+def nlu_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One NLU model cache for the whole run: the model is trained once, then loaded like in production."""
+    return tmp_path_factory.mktemp("nlu-cache")
+
+
+@pytest.fixture(scope="session")
+def interpreter(nlu_cache: Path) -> object:
+    """The in-process NLU engine trained on the packaged data."""
+    from nlu.interpreter import LocalInterpreter
+
+    return LocalInterpreter.from_files(cache_dir=nlu_cache)
+
+
+@pytest.fixture(scope="session")
+def campaign() -> object:
+    """The packaged 2023 campaign file."""
+    from knowledge.campaign import load_campaign
+
+    return load_campaign()
