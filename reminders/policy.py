@@ -28,6 +28,7 @@ __all__ = [
     "QuietHours",
     "Reminder",
     "Segment",
+    "candidate_keys",
     "plan_broadcast",
     "plan_reminders",
 ]
@@ -142,6 +143,22 @@ class _Today:
         days_left = (end - day).days
         deadline_key = f"deadline:{end.isoformat()}:d{days_left}" if days_left in DEADLINE_COUNTDOWN else None
         return cls(day, week_of(day), window, key, opens, deadline_key, days_left)
+
+
+def candidate_keys(
+    campaign: Campaign,
+    now: dt.datetime,
+    quiet: QuietHours,
+    windows: Sequence[ConfirmationWindow] | None = None,
+) -> tuple[str, ...]:
+    """The keys a plan at ``now`` could use, so the history needed is one ``key IN (...)`` query."""
+    day = quiet.next_allowed(now).date()
+    today = _Today.build(campaign, day, windows if windows is not None else confirmation_windows(campaign))
+    keys = [day_key(day)] + [
+        f"{kind}:{today.week}" for kind in ("registration", "payment_due", "hours_shortfall")
+    ]
+    keys += [k for k in (today.window_key, today.deadline_key) if k is not None]
+    return tuple(keys)
 
 
 def plan_reminders(

@@ -1,0 +1,211 @@
+"""The dispatcher: claim due outbox rows, send them through the channel gateways, record what happened.
+
+Crash safety: a row is marked ``sending`` and committed before its gateway is called, and recorded right
+after. A crash between the two leaves it in ``sending``; recovery puts it back in the queue, so the only
+possible duplicate is a message that was in flight at the crash, at most once per crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from bot.clock import Clock
+from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult, mask_address
+from reminders.outbox import Claimed, SqlOutbox, new_owner
+from reminders.policy import QuietHours
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DispatchLimits:
+    """How the dispatcher paces, retries and gives up; the defaults suit one SMS gateway and one bot."""
+
+    batch_size: int = 200
+    concurrency: int = 20
+    max_attempts: int = 8
+    backoff_base: dt.timedelta = dt.timedelta(minutes=1)
+    backoff_cap: dt.timedelta = dt.timedelta(hours=1)
+    lease_ttl: dt.timedelta = dt.timedelta(minutes=5)
+    stale_after: dt.timedelta = dt.timedelta(minutes=5)
+    sms_per_number_hour: int = 5
+    sms_per_number_day: int = 10
+    telegram_per_second: float = 30.0
+    telegram_per_chat_per_second: float = 1.0
+
+
+@dataclass
+class DispatchSummary:
+    """What one dispatch pass did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    parked: int = 0
+    deferred: int = 0
+    cancelled: int = 0
+    recovered: int = 0
+
+    def add(self, other: DispatchSummary) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def backoff(attempts: int, limits: DispatchLimits, rng: Callable[[], float] = random.random) -> dt.timedelta:
+    """Exponential backoff with jitter, capped: 1 min, 2, 4, ... up to 1 h, each at 50–100 % of its step."""
+    step: dt.timedelta = min(limits.backoff_cap, limits.backoff_base * (2 ** max(0, attempts - 1)))
+    return step * (0.5 + 0.5 * rng())
+
+
+@dataclass
+class RateLimiter:
+    """Space sends: at most ``per_second`` overall and one per ``per_key_interval`` for each key (chat)."""
+
+    per_second: float
+    per_key_interval: float
+    _next_slot: float = 0.0
+    _next_for_key: dict[str, float] = field(default_factory=dict)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def wait(self, key: str) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            at = max(now, self._next_slot, self._next_for_key.get(key, 0.0))
+            self._next_slot = at + 1.0 / self.per_second
+            self._next_for_key[key] = at + self.per_key_interval
+        if at > now:
+            await asyncio.sleep(at - now)
+
+
+class Dispatcher:
+    """Send what is due from the outbox; one instance per process, started before use and stopped after."""
+
+    def __init__(
+        self,
+        outbox: SqlOutbox,
+        gateways: Mapping[Channel, Gateway],
+        clock: Clock,
+        quiet: QuietHours,
+        limits: DispatchLimits | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.gateways = gateways
+        self.clock = clock
+        self.quiet = quiet
+        self.limits = limits or DispatchLimits()
+        self.owner = owner or new_owner()
+        self._single = outbox.dialect == "sqlite"
+        per_chat = 1.0 / self.limits.telegram_per_chat_per_second
+        self._telegram = RateLimiter(self.limits.telegram_per_second, per_chat)
+        self._started = False
+
+    def start(self) -> int:
+        """Take the SQLite lease (DispatcherBusyError if held) and requeue rows a crash left in sending."""
+        if self._single:
+            self.outbox.acquire_lease(self.owner, self.limits.lease_ttl)
+            # Holding the only lease, every row in sending belongs to a dispatcher that died.
+            recovered = self.outbox.requeue_sending()
+        else:
+            recovered = self.outbox.requeue_sending(older_than=self.limits.stale_after)
+        self._started = True
+        return recovered
+
+    def stop(self) -> None:
+        """Release the lease."""
+        if self._single and self._started:
+            self.outbox.release_lease(self.owner)
+        self._started = False
+
+    async def dispatch_due(self, max_messages: int | None = None) -> DispatchSummary:
+        """Send every due message (up to ``max_messages``), batch by batch; nothing inside the quiet hours."""
+        if not self._started:
+            raise RuntimeError("Dispatcher.start() must be called before dispatch_due()")
+        summary = DispatchSummary()
+        now = self.clock.now()
+        if self.quiet.contains(now):
+            log.info("quiet hours: nothing is sent until %s", self.quiet.next_allowed(now).isoformat())
+            return summary
+        summary.cancelled = self.outbox.cancel_opted_out(now)
+        if not self._single:
+            summary.recovered = self.outbox.requeue_sending(older_than=self.limits.stale_after)
+        left = max_messages
+        while left is None or left > 0:
+            if self._single:
+                self.outbox.acquire_lease(self.owner, self.limits.lease_ttl)
+            size = self.limits.batch_size if left is None else min(left, self.limits.batch_size)
+            batch = self.outbox.claim(self.owner, self.clock.now(), size)
+            if not batch:
+                break
+            summary.add(await self._send_batch(batch))
+            if left is not None:
+                left -= len(batch)
+        return summary
+
+    async def _send_batch(self, batch: list[Claimed]) -> DispatchSummary:
+        summary = DispatchSummary()
+        now = self.clock.now()
+        sms = [c.address for c in batch if c.channel == "sms"]
+        counts = dict(self.outbox.sms_counts(set(sms), now)) if sms else {}
+        to_send = []
+        for claimed in batch:
+            if claimed.channel == "sms":
+                hour, day = counts.get(claimed.address, (0, 0))
+                if hour >= self.limits.sms_per_number_hour or day >= self.limits.sms_per_number_day:
+                    over_day = day >= self.limits.sms_per_number_day
+                    wait = dt.timedelta(days=1) if over_day else dt.timedelta(hours=1)
+                    self.outbox.retry_at(self.owner, claimed.id, now + wait, "rate limited", count=False)
+                    summary.deferred += 1
+                    continue
+                counts[claimed.address] = (hour + 1, day + 1)
+            to_send.append(claimed)
+        gate = asyncio.Semaphore(self.limits.concurrency)
+
+        async def one(claimed: Claimed) -> None:
+            async with gate:
+                result = await self._send(claimed)
+            self._record(claimed, result, summary)
+
+        await asyncio.gather(*(one(c) for c in to_send))
+        return summary
+
+    async def _send(self, claimed: Claimed) -> SendResult:
+        gateway = self.gateways.get(claimed.channel)  # type: ignore[call-overload]
+        if gateway is None:
+            return SendResult.failed(f"no gateway configured for channel {claimed.channel!r}", retryable=True)
+        if claimed.channel == "telegram":
+            await self._telegram.wait(claimed.address)
+        msg = OutboundMessage(str(claimed.id), claimed.channel, claimed.address, claimed.text)  # type: ignore[arg-type]
+        try:
+            result: SendResult = await gateway.send(msg)
+            return result
+        except Exception as exc:  # a gateway bug must not lose the row: count it as a retryable failure
+            log.exception("gateway %s raised on message %d", claimed.channel, claimed.id)
+            return SendResult.failed(f"gateway error: {type(exc).__name__}", retryable=True)
+
+    def _record(self, claimed: Claimed, result: SendResult, summary: DispatchSummary) -> None:
+        now = self.clock.now()
+        who = mask_address(claimed.channel, claimed.address)
+        if result.ok:
+            self.outbox.mark_sent(self.owner, claimed.id, now, result.provider_id)
+            summary.sent += 1
+            return
+        error = result.error or "unknown error"
+        if not result.retryable:
+            log.warning("message %d to %s failed for good: %s", claimed.id, who, error)
+            self.outbox.mark_failed(self.owner, claimed.id, "failed", error)
+            summary.failed += 1
+        elif claimed.attempts >= self.limits.max_attempts:
+            tries = claimed.attempts
+            log.warning("message %d to %s parked after %d attempts: %s", claimed.id, who, tries, error)
+            self.outbox.mark_failed(self.owner, claimed.id, "parked", error)
+            summary.parked += 1
+        else:
+            self.outbox.retry_at(self.owner, claimed.id, now + backoff(claimed.attempts, self.limits), error)
+            summary.retried += 1

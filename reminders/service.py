@@ -1,0 +1,163 @@
+"""The reminder use cases over the database: plan, enqueue, dispatch, broadcast; set-based queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Table, func, select
+
+from bot.clock import Clock
+from knowledge.campaign import Campaign
+from ledger.models import Binding, Trainee, TraineePost
+from ledger.status import TraineeRecord
+from reminders.dispatcher import Dispatcher, DispatchLimits, DispatchSummary
+from reminders.gateways import Channel, Gateway
+from reminders.models import ReminderKey
+from reminders.outbox import SqlOutbox
+from reminders.policy import QuietHours, Reminder, Segment, candidate_keys, plan_broadcast, plan_reminders
+
+log = logging.getLogger(__name__)
+
+TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
+POSTS: Table = TraineePost.__table__  # type: ignore[assignment]
+BINDINGS: Table = Binding.__table__  # type: ignore[assignment]
+KEYS: Table = ReminderKey.__table__  # type: ignore[assignment]
+
+_SEP = "\x1f"  # joins aggregated keys and posts; appears in neither
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything the pure policy needs from the database."""
+
+    records: list[TraineeRecord]
+    telegram: dict[int, str]
+    sent: dict[int, set[str]]
+
+
+def load_plan_inputs(engine: Engine, keys: tuple[str, ...], *, posts: bool = False) -> PlanInputs:
+    """Load every trainee with their used keys (among ``keys``) and Telegram chat in one query."""
+    used = (
+        select(KEYS.c.trainee_id, func.aggregate_strings(KEYS.c.key, _SEP).label("used_keys"))
+        .where(KEYS.c.key.in_(keys))
+        .group_by(KEYS.c.trainee_id)
+        .subquery()
+    )
+    chats = (
+        select(BINDINGS.c.trainee_id, func.max(BINDINGS.c.address).label("chat"))
+        .where(BINDINGS.c.channel == "telegram")
+        .group_by(BINDINGS.c.trainee_id)
+        .subquery()
+    )
+    columns: list[Any] = [
+        TRAINEES.c.id,
+        TRAINEES.c.name,
+        TRAINEES.c.id_masked,
+        TRAINEES.c.phone,
+        TRAINEES.c.employer,
+        TRAINEES.c.registered,
+        TRAINEES.c.confirmed,
+        TRAINEES.c.confirmed_on,
+        TRAINEES.c.paid,
+        TRAINEES.c.online_hours,
+        TRAINEES.c.offline_hours,
+        TRAINEES.c.audited,
+        TRAINEES.c.opted_out,
+        used.c.used_keys,
+        chats.c.chat,
+    ]
+    query = (
+        select(*columns)
+        .outerjoin(used, used.c.trainee_id == TRAINEES.c.id)
+        .outerjoin(chats, chats.c.trainee_id == TRAINEES.c.id)
+        .order_by(TRAINEES.c.id)
+    )
+    records, telegram, sent = [], {}, {}
+    with engine.connect() as conn:
+        post_map = _posts(conn) if posts else {}
+        for row in conn.execute(query):
+            (tid, name, masked, phone, employer, reg, conf, conf_on, paid, online, offline, audited, out) = (
+                row[:13]
+            )
+            records.append(
+                TraineeRecord(
+                    tid, name, masked, phone, post_map.get(tid, ()), employer, bool(reg), bool(conf), conf_on,
+                    bool(paid), float(online), float(offline), bool(audited), bool(out),
+                )
+            )  # fmt: skip
+            if row.used_keys:
+                sent[tid] = set(row.used_keys.split(_SEP))
+            if row.chat:
+                telegram[tid] = row.chat
+    return PlanInputs(records, telegram, sent)
+
+
+def _posts(conn: object) -> dict[int, tuple[str, ...]]:
+    query = select(POSTS.c.trainee_id, POSTS.c.post).order_by(POSTS.c.trainee_id, POSTS.c.position)
+    posts: dict[int, list[str]] = {}
+    for tid, post in conn.execute(query):  # type: ignore[attr-defined]
+        posts.setdefault(tid, []).append(post)
+    return {tid: tuple(p) for tid, p in posts.items()}
+
+
+def plan(engine: Engine, campaign: Campaign, now: dt.datetime, quiet: QuietHours) -> list[Reminder]:
+    """The reminders a run at ``now`` would enqueue."""
+    inputs = load_plan_inputs(engine, candidate_keys(campaign, now, quiet))
+    return plan_reminders(
+        inputs.records, campaign, now, sent=inputs.sent, telegram=inputs.telegram, quiet=quiet
+    )
+
+
+def enqueue_due(engine: Engine, campaign: Campaign, now: dt.datetime, quiet: QuietHours) -> tuple[int, int]:
+    """Plan at ``now`` and enqueue; return (planned, newly enqueued)."""
+    planned = plan(engine, campaign, now, quiet)
+    enqueued = SqlOutbox(engine).enqueue(planned, now)
+    log.info("planned %d reminder(s), %d new in the outbox", len(planned), enqueued)
+    return len(planned), enqueued
+
+
+def broadcast(
+    engine: Engine,
+    campaign: Campaign,
+    now: dt.datetime,
+    quiet: QuietHours,
+    *,
+    broadcast_id: str,
+    segment: Segment,
+    text: str,
+) -> tuple[int, int]:
+    """Enqueue one staff message to a segment; return (recipients, newly enqueued)."""
+    inputs = load_plan_inputs(engine, (), posts=segment.name == "post")
+    planned = plan_broadcast(
+        inputs.records,
+        campaign,
+        now,
+        broadcast_id=broadcast_id,
+        segment=segment,
+        text=text,
+        telegram=inputs.telegram,
+        quiet=quiet,
+    )
+    return len(planned), SqlOutbox(engine).enqueue(planned, now)
+
+
+async def dispatch(
+    engine: Engine,
+    gateways: Mapping[Channel, Gateway],
+    clock: Clock,
+    quiet: QuietHours,
+    limits: DispatchLimits | None = None,
+) -> DispatchSummary:
+    """Start a dispatcher, send everything due, stop it (releasing the SQLite lease)."""
+    dispatcher = Dispatcher(SqlOutbox(engine), gateways, clock, quiet, limits)
+    recovered = dispatcher.start()
+    try:
+        summary = await dispatcher.dispatch_due()
+    finally:
+        dispatcher.stop()
+    summary.recovered += recovered
+    return summary
