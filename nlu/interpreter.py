@@ -41,7 +41,7 @@ class Interpreter(Protocol):
 class LocalInterpreter:
     """The in-process engine: normalizer, entity extractors, linear classifier, fallback threshold."""
 
-    def __init__(self, pipeline: TrainedPipeline, data: TrainingData, threshold: float = 0.45) -> None:
+    def __init__(self, pipeline: TrainedPipeline, data: TrainingData, threshold: float = 0.3) -> None:
         self.threshold = threshold
         self._normalize = pipeline.normalizer()
         self._featurize = pipeline.featurizer()
@@ -53,7 +53,7 @@ class LocalInterpreter:
 
     @classmethod
     def from_files(
-        cls, nlu_file: Path | str = DEFAULT_NLU_FILE, cache_dir: Path | None = None, threshold: float = 0.45
+        cls, nlu_file: Path | str = DEFAULT_NLU_FILE, cache_dir: Path | None = None, threshold: float = 0.3
     ) -> LocalInterpreter:
         """Load training data, and the cached model for it (training on first use)."""
         data = load_training_data(nlu_file)

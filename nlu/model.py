@@ -23,7 +23,7 @@ from nlu.training_data import TrainingData
 
 log = logging.getLogger(__name__)
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 
 
 @dataclass
@@ -80,7 +80,7 @@ def fingerprint(data: TrainingData) -> str:
     return digest.hexdigest()[:16]
 
 
-def train(data: TrainingData, *, c: float = 20.0) -> TrainedPipeline:
+def train(data: TrainingData, *, c: float = 50.0) -> TrainedPipeline:
     """Fit the classifier on the examples (imports scikit-learn)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression

@@ -17,6 +17,8 @@ _ID_NUMBER = re.compile(r"(?<![0-9])[1-9]\d{16}[\dx](?![0-9a-z])")
 _PHONE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
 _NOISE = re.compile(r"[^\w#]+")
 _REPEAT = re.compile(r"(.)\1{2,}")
+# Sentence-final particles, Hunan ones included (撒, 咯, 啰, 噻): they carry tone, not meaning.
+_PARTICLES = re.compile(r"[撒咯啰噻嘛呀啊吧哇哈嘞咧哦喔呐呢耶]+(?=\s|$)")
 
 ID_TOKEN = "#id#"
 PHONE_TOKEN = "#tel#"
@@ -65,6 +67,7 @@ class Normalizer:
             text = self._synonym_re.sub(lambda m: self._synonyms[m.group(0)], text)
         text = _REPEAT.sub(r"\1\1", text)
         text = _NOISE.sub(" ", text).strip()
+        text = _PARTICLES.sub("", text).strip() or text
         stripped = _COURTESY.sub("", text).strip()
         if len(stripped) >= 2:
             text = stripped

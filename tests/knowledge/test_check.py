@@ -1,0 +1,50 @@
+from pathlib import Path
+
+import yaml
+
+from knowledge.campaign import DEFAULT_CAMPAIGN
+from knowledge.check import check_campaign_file
+
+
+def _variant(tmp_path: Path, change) -> Path:
+    raw = yaml.safe_load(DEFAULT_CAMPAIGN.read_text(encoding="utf-8"))
+    change(raw)
+    path = tmp_path / "campaign.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_packaged_campaign_is_clean():
+    assert check_campaign_file(DEFAULT_CAMPAIGN) == []
+
+
+def test_missing_fact_is_reported(tmp_path):
+    path = _variant(tmp_path, lambda raw: raw["facts"].pop("fee"))
+    problems = check_campaign_file(path)
+    assert len(problems) == 1 and "facts.fee" in problems[0]
+
+
+def test_broken_reference_is_reported(tmp_path):
+    def change(raw):
+        raw["answers"]["ask_fee"]["full"] = "费用{fee.amout}元"
+
+    problems = check_campaign_file(_variant(tmp_path, change))
+    assert any("answers.ask_fee.full: broken reference" in p for p in problems)
+
+
+def test_overlong_short_answer_is_reported(tmp_path):
+    def change(raw):
+        raw["answers"]["ask_hours"]["short"] = "学时" * 40
+
+    problems = check_campaign_file(_variant(tmp_path, change))
+    assert any(p.startswith("answers.ask_hours.short: 80 characters") for p in problems)
+
+
+def test_missing_answer_is_reported(tmp_path):
+    problems = check_campaign_file(_variant(tmp_path, lambda raw: raw["answers"].pop("ask_contact")))
+    assert problems == ["answers: missing the answer 'ask_contact'"]
+
+
+def test_unreadable_file_is_one_problem(tmp_path):
+    problems = check_campaign_file(tmp_path / "absent.yaml")
+    assert len(problems) == 1 and "cannot read" in problems[0]
