@@ -19,7 +19,8 @@ app.add_typer(rasa_app, name="rasa")
 app.add_typer(nlu_app, name="nlu")
 
 NowOption = Annotated[
-    str | None, typer.Option("--now", help="Behave as at this ISO-8601 moment, e.g. 2023-11-24T10:00:00+08:00")
+    str | None,
+    typer.Option("--now", help="Behave as at this ISO-8601 moment, e.g. 2023-11-24T10:00:00+08:00"),
 ]
 UserOption = Annotated[str, typer.Option("--user", help="Conversation id (context and binding).")]
 
@@ -63,7 +64,9 @@ def ask(
     text: Annotated[str | None, typer.Argument(help="The message to answer.")] = None,
     user: UserOption = "cli",
     now: NowOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the parse result and the answer as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the parse result and the answer as JSON.")
+    ] = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Read JSON lines {user, text} from stdin.")] = False,
 ) -> None:
     """Answer one message, or a stream of JSON lines with --jsonl."""

@@ -17,10 +17,10 @@ def answer_line(brain: Responder, line: str) -> dict[str, object]:
     except json.JSONDecodeError as exc:
         return {"error": f"not valid JSON: {exc.msg} (column {exc.colno})"}
     if not isinstance(item, dict):
-        return {"error": "expected a JSON object {\"user\": str, \"text\": str}"}
+        return {"error": 'expected a JSON object {"user": str, "text": str}'}
     user, text = item.get("user"), item.get("text")
     if not isinstance(user, str) or not isinstance(text, str):
-        return {"error": "\"user\" and \"text\" must both be strings"}
+        return {"error": '"user" and "text" must both be strings'}
     reply = brain.handle(Inbound("jsonl", user, text))
     return {
         "user": user,

@@ -159,7 +159,5 @@ def load_campaign(path: Path | str = DEFAULT_CAMPAIGN) -> Campaign:
     try:
         return Campaign.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise CampaignError(f"{path}: {problems}") from exc

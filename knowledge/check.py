@@ -7,16 +7,35 @@ import string
 from pathlib import Path
 
 from knowledge import calendar
-from knowledge.answers import date_values, render, suggestions
+from knowledge.answers import Form, date_values, render, suggestions
 from knowledge.campaign import SHORT_LIMIT, Campaign, CampaignError, load_campaign
 
 # Answers every campaign must have: the intents the NLU can produce for questions about the notice.
 REQUIRED_ANSWERS = (
-    "greet", "goodbye", "thank", "bot_challenge", "ask_audience", "ask_posts", "ask_process",
-    "ask_registration", "ask_confirmation", "ask_confirmation_materials", "ask_confirmation_time",
-    "ask_confirmation_place", "ask_hours", "ask_qualification", "ask_offline_training", "ask_fee",
-    "ask_certificate", "ask_pc_learning", "ask_mobile_learning", "ask_wechat_binding", "ask_contact",
-    "ask_period", "ask_not_in_notice", "nlu_fallback",
+    "greet",
+    "goodbye",
+    "thank",
+    "bot_challenge",
+    "ask_audience",
+    "ask_posts",
+    "ask_process",
+    "ask_registration",
+    "ask_confirmation",
+    "ask_confirmation_materials",
+    "ask_confirmation_time",
+    "ask_confirmation_place",
+    "ask_hours",
+    "ask_qualification",
+    "ask_offline_training",
+    "ask_fee",
+    "ask_certificate",
+    "ask_pc_learning",
+    "ask_mobile_learning",
+    "ask_wechat_binding",
+    "ask_contact",
+    "ask_period",
+    "ask_not_in_notice",
+    "nlu_fallback",
 )
 DYNAMIC_STATES = {
     "confirmation_outlook": ("before", "today", "upcoming", "over"),
@@ -40,7 +59,9 @@ def _fields(template: str) -> set[str]:
 
 def check_campaign(campaign: Campaign) -> list[str]:
     """Return every problem found, each a sentence a staff member can act on (empty when fine)."""
-    problems = [f"answers: missing the answer '{name}'" for name in REQUIRED_ANSWERS if name not in campaign.answers]
+    problems = [
+        f"answers: missing the answer '{name}'" for name in REQUIRED_ANSWERS if name not in campaign.answers
+    ]
     for name, states in DYNAMIC_STATES.items():
         for suffix in ("", "_short"):
             missing = [s for s in states if s not in campaign.dynamic.get(name + suffix, {})]
@@ -61,11 +82,12 @@ def check_campaign(campaign: Campaign) -> list[str]:
             problems.append(f"labels.{label_intent}: no answer of that name")
     extra = {"suggestions": suggestions(campaign, [])}
     for intent, answer in campaign.answers.items():
-        for form in ("full", "short"):
+        forms: tuple[Form, ...] = ("full", "short")
+        for form in forms:
             template = getattr(answer, form)
             for moment in sample_moments(campaign):
                 try:
-                    text = render(campaign, intent, moment, form=form, extra=extra)  # type: ignore[arg-type]
+                    text = render(campaign, intent, moment, form=form, extra=extra)
                 except (KeyError, AttributeError, ValueError, IndexError) as exc:
                     problems.append(f"answers.{intent}.{form}: broken reference {exc} in {template!r}")
                     break

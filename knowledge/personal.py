@@ -13,7 +13,9 @@ def _hours(value: float) -> str:
     return f"{value:g}"
 
 
-def record_values(campaign: Campaign, record: TraineeRecord, assessment: Assessment, now: dt.datetime) -> dict[str, str]:
+def record_values(
+    campaign: Campaign, record: TraineeRecord, assessment: Assessment, now: dt.datetime
+) -> dict[str, str]:
     """Every value a personal template may name, computed once."""
     values = date_values(campaign, now)
     short = assessment.shortfall
@@ -24,7 +26,9 @@ def record_values(campaign: Campaign, record: TraineeRecord, assessment: Assessm
         offline_hours=_hours(record.offline_hours),
         short_online=_hours(short.online),
         short_offline=_hours(short.offline),
-        confirmed_on=f"（{record.confirmed_on.month}月{record.confirmed_on.day}日）" if record.confirmed_on else "",
+        confirmed_on=f"（{record.confirmed_on.month}月{record.confirmed_on.day}日）"
+        if record.confirmed_on
+        else "",
     )
     fmt = FactFormatter(campaign, values)
     dyn = campaign.dynamic
@@ -81,7 +85,9 @@ def render_personal(
     return FactFormatter(campaign, values).format(answer.full if form == "full" else answer.short).strip()
 
 
-def render_message(campaign: Campaign, key: str, now: dt.datetime, *, form: Form = "full", **values: str) -> str:
+def render_message(
+    campaign: Campaign, key: str, now: dt.datetime, *, form: Form = "full", **values: str
+) -> str:
     """Render a personal template that needs no record (binding prompts, opt-out confirmations)."""
     answer = campaign.personal[key]
     merged = {**date_values(campaign, now), **values}

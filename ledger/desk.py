@@ -45,7 +45,9 @@ class LedgerDesk:
         from ledger.db import open_database
         from ledger.store import SQLAlchemyLedgerStore
 
-        store = SQLAlchemyLedgerStore(open_database(settings), IdVault(settings.effective_secret_key()), clock)
+        store = SQLAlchemyLedgerStore(
+            open_database(settings), IdVault(settings.effective_secret_key()), clock
+        )
         return cls(store, BindingService(store, clock), clock, campaign)
 
     def answer(

@@ -64,14 +64,18 @@ class DateEntityExtractor:
         for m in _FULL_DATE.finditer(text):
             y, mo, d = (int(g) for g in m.groups())
             if 1 <= mo <= 12 and 1 <= d <= 31:
-                found.append(_entity("date", m.start(), m.end(), f"{y:04d}-{mo:02d}-{d:02d}", "DateEntityExtractor"))
+                found.append(
+                    _entity("date", m.start(), m.end(), f"{y:04d}-{mo:02d}-{d:02d}", "DateEntityExtractor")
+                )
                 taken.append(m.span())
         for m in _MONTH_DAY.finditer(text):
             if any(s <= m.start() < e for s, e in taken):
                 continue
             mo, d = (int(g) for g in m.groups())
             if 1 <= mo <= 12 and 1 <= d <= 31:
-                found.append(_entity("date", m.start(), m.end(), f"--{mo:02d}-{d:02d}", "DateEntityExtractor"))
+                found.append(
+                    _entity("date", m.start(), m.end(), f"--{mo:02d}-{d:02d}", "DateEntityExtractor")
+                )
         return found
 
 

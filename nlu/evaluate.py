@@ -63,7 +63,7 @@ def conversations(lines: Iterable[str]) -> Iterable[list[tuple[str, str]]]:
         if not line.strip():
             continue
         item = json.loads(line)
-        turns = item["conversation"] if "conversation" in item else [item]
+        turns = item.get("conversation", [item])
         yield [(t["text"], t["intent"]) for t in turns]
 
 

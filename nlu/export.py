@@ -16,8 +16,17 @@ from nlu.training_data import TrainingData
 ENTITIES = ("id_number", "phone", "post", "name", "date")
 # Personal questions need the ledger, which a plain Rasa project has no access to.
 LEDGER_INTENTS = (
-    "bind", "unbind", "my_hours", "my_qualified", "my_progress", "my_todo", "my_registration",
-    "my_payment", "my_confirmation", "unsubscribe", "subscribe",
+    "bind",
+    "unbind",
+    "my_hours",
+    "my_qualified",
+    "my_progress",
+    "my_todo",
+    "my_registration",
+    "my_payment",
+    "my_confirmation",
+    "unsubscribe",
+    "subscribe",
 )
 
 CONFIG: dict[str, Any] = {
@@ -76,9 +85,15 @@ def _nlu(data: TrainingData) -> dict[str, Any]:
     canonical: dict[str, list[str]] = {}
     for variant, target in data.synonyms.items():
         canonical.setdefault(target, []).append(variant)
-    items += [{"synonym": k, "examples": _Literal("".join(f"- {v}\n" for v in vs))} for k, vs in canonical.items()]
-    items += [{"lookup": k, "examples": _Literal("".join(f"- {v}\n" for v in vs))} for k, vs in data.lookups.items()]
-    items += [{"regex": k, "examples": _Literal("".join(f"- {v}\n" for v in vs))} for k, vs in data.regexes.items()]
+    items += [
+        {"synonym": k, "examples": _Literal("".join(f"- {v}\n" for v in vs))} for k, vs in canonical.items()
+    ]
+    items += [
+        {"lookup": k, "examples": _Literal("".join(f"- {v}\n" for v in vs))} for k, vs in data.lookups.items()
+    ]
+    items += [
+        {"regex": k, "examples": _Literal("".join(f"- {v}\n" for v in vs))} for k, vs in data.regexes.items()
+    ]
     return {"version": "3.1", "nlu": items}
 
 
@@ -107,7 +122,10 @@ def _rules(data: TrainingData, responses: dict[str, Any]) -> dict[str, Any]:
         if action in responses:
             rules.append({"rule": f"answer {intent}", "steps": [{"intent": intent}, {"action": action}]})
     rules.append(
-        {"rule": "answer nlu_fallback", "steps": [{"intent": "nlu_fallback"}, {"action": "utter_nlu_fallback"}]}
+        {
+            "rule": "answer nlu_fallback",
+            "steps": [{"intent": "nlu_fallback"}, {"action": "utter_nlu_fallback"}],
+        }
     )
     return {"version": "3.1", "rules": rules}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections.abc import Mapping
 
@@ -44,5 +45,5 @@ class Featurizer:
             features.extend(chunk)
             syllables = [self._pinyin.get(ch, ch) for ch in chunk]
             features.extend("~" + s for s in syllables)
-            features.extend(f"~{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False))
+            features.extend(f"~{a}_{b}" for a, b in itertools.pairwise(syllables))
         return features

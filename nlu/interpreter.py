@@ -71,15 +71,18 @@ class LocalInterpreter:
         entities = self.entities(text)
         command = _command(self._normalize.basic(text), entities)
         if command is not None:
-            ranking = [{"name": command, "confidence": 1.0}]
-            return {"text": text, "intent": ranking[0], "entities": entities, "intent_ranking": ranking}
+            certain = {"name": command, "confidence": 1.0}
+            return {"text": text, "intent": certain, "entities": entities, "intent_ranking": [certain]}
         probs = self._model.probabilities(self._featurize(self._normalize(text)))
         order = probs.argsort()[::-1][:RANKING_LENGTH]
         intents = self._model.intents
-        ranking = [{"name": _public(intents[i]), "confidence": float(probs[i])} for i in order]
+        ranking: list[dict[str, Any]] = [
+            {"name": _public(intents[i]), "confidence": float(probs[i])} for i in order
+        ]
         top = ranking[0]
-        if top["name"] == FALLBACK or top["confidence"] < self.threshold:
-            fallback = {"name": FALLBACK, "confidence": max(self.threshold, top["confidence"])}
+        confidence = float(probs[order[0]])
+        if top["name"] == FALLBACK or confidence < self.threshold:
+            fallback = {"name": FALLBACK, "confidence": max(self.threshold, confidence)}
             ranking = [fallback] + [r for r in ranking if r["name"] != FALLBACK]
             top = fallback
         return {"text": text, "intent": top, "entities": entities, "intent_ranking": ranking}

@@ -34,7 +34,10 @@ class RasaHttpInterpreter:
             raise RasaUnavailable(f"Rasa server at {self._endpoint} did not answer: {exc}") from exc
         intent = result.get("intent") or {"name": FALLBACK, "confidence": 0.0}
         if intent.get("name") in (None, OUT_OF_SCOPE) or float(intent.get("confidence", 0)) < self.threshold:
-            intent = {"name": FALLBACK, "confidence": max(self.threshold, float(intent.get("confidence") or 0))}
+            intent = {
+                "name": FALLBACK,
+                "confidence": max(self.threshold, float(intent.get("confidence") or 0)),
+            }
         return {
             "text": text,
             "intent": intent,
