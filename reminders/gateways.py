@@ -258,3 +258,18 @@ def gateway_from_settings(settings: Settings, channel: Channel) -> Gateway:
             raise GatewayError("JXJY_SMS_GATEWAY=http needs JXJY_SMS_GATEWAY_URL and JXJY_SMS_SECRET")
         return HttpSmsGateway(settings.sms_gateway_url, settings.sms_secret)
     raise GatewayError(f"JXJY_SMS_GATEWAY={settings.sms_gateway!r} is not known; use 'log' or 'http'")
+
+
+def gateways_from_settings(settings: Settings) -> dict[Channel, Gateway]:
+    """Every configured outbound gateway: SMS always (the log by default), Telegram when a token is set."""
+    gateways: dict[Channel, Gateway] = {"sms": gateway_from_settings(settings, "sms")}
+    if settings.telegram_token:
+        gateways["telegram"] = gateway_from_settings(settings, "telegram")
+    return gateways
+
+
+async def close_gateways(gateways: dict[Channel, Gateway]) -> None:
+    """Close the gateways that hold connections."""
+    for gateway in gateways.values():
+        if isinstance(gateway, HttpSmsGateway | TelegramGateway):
+            await gateway.aclose()
