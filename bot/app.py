@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.brain import Brain, PersonalDesk
 from bot.clock import Clock, parse_now
 from bot.settings import Settings
 from knowledge.campaign import DEFAULT_CAMPAIGN, Campaign, load_campaign
 from nlu.interpreter import Interpreter, LocalInterpreter
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from bot.messages import Inbound, Reply
+    from reminders.policy import QuietHours
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +29,7 @@ class Runtime:
     settings: Settings
     clock: Clock
     campaign: Campaign
+    _engine: Any = field(default=None, init=False, repr=False)
 
     @classmethod
     def create(cls, now: str | None = None, settings: Settings | None = None) -> Runtime:
@@ -41,11 +49,56 @@ class Runtime:
             return RasaHttpInterpreter(self.settings.rasa_url, threshold=self.settings.nlu_threshold)
         return LocalInterpreter.from_files(cache_dir=self.cache_dir, threshold=self.settings.nlu_threshold)
 
+    def engine(self) -> Engine:
+        """The database, migrated to head; opened once, on first use, so FAQ-only runs never pay for it."""
+        if self._engine is None:
+            from ledger.db import open_database
+
+            self._engine = open_database(self.settings)
+        return self._engine  # type: ignore[no-any-return]
+
+    def ledger_store(self) -> Any:
+        """The SQLAlchemy ledger store on this runtime's database."""
+        from ledger.crypto import IdVault
+        from ledger.store import SQLAlchemyLedgerStore
+
+        return SQLAlchemyLedgerStore(self.engine(), IdVault(self.settings.effective_secret_key()), self.clock)
+
+    def quiet_hours(self) -> QuietHours:
+        """The quiet hours from the settings, read in the configured time zone."""
+        from zoneinfo import ZoneInfo
+
+        from reminders.policy import QuietHours
+
+        return QuietHours.parse(
+            self.settings.quiet_start, self.settings.quiet_end, ZoneInfo(self.settings.timezone)
+        )
+
     def personal_desk(self) -> PersonalDesk:
-        """The ledger-backed desk (opens the database on first use, so FAQ-only runs never pay for it)."""
+        """The ledger-backed desk for binding and personal answers."""
+        from ledger.binding import BindingService
         from ledger.desk import LedgerDesk
 
-        return LedgerDesk.from_settings(self.settings, self.clock, self.campaign)
+        store = self.ledger_store()
+        return LedgerDesk(store, BindingService(store, self.clock), self.clock, self.campaign)
 
-    def brain(self) -> Brain:
-        return Brain(self.campaign, self.interpreter(), self.clock, personal=self.personal_desk)
+    def brain(self, *, log_messages: bool = False) -> Brain:
+        """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review."""
+        on_exchange = self._message_logger() if log_messages else None
+        return Brain(
+            self.campaign,
+            self.interpreter(),
+            self.clock,
+            personal=self.personal_desk,
+            on_exchange=on_exchange,
+        )
+
+    def _message_logger(self) -> Any:
+        store = self.ledger_store()
+
+        def log_exchange(inbound: Inbound, reply: Reply) -> None:
+            now = self.clock.now()
+            store.log_message(inbound.channel, inbound.address, "in", inbound.text, reply.intent, now)
+            store.log_message(inbound.channel, inbound.address, "out", reply.text, reply.intent, now)
+
+        return log_exchange

@@ -45,7 +45,7 @@ def chat(user: UserOption = "terminal", now: NowOption = None) -> None:
     from bot.messages import Inbound
 
     _setup_logging()
-    brain = _runtime(now).brain()
+    brain = _runtime(now).brain(log_messages=True)
     typer.echo("继续教育助手：您好！请输入问题（输入“退出”或按 Ctrl-D 结束）。")
     while True:
         try:
@@ -156,3 +156,6 @@ def _register_subcommands() -> None:
         from reminders.cli import app as reminders_app
 
         app.add_typer(reminders_app, name="reminders", help="Reminders: plan and send.")
+    from bot.serve_cli import serve
+
+    app.command()(serve)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from bot.brain import ConversationState
 from bot.clock import Clock
@@ -15,9 +14,6 @@ from ledger.binding import BindingService
 from ledger.status import TraineeRecord
 from ledger.store import LedgerStore
 from nlu.interpreter import ParseResult
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +33,6 @@ class LedgerDesk:
         self._binding = binding
         self._clock = clock
         self._campaign = campaign
-
-    @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock, campaign: Campaign) -> LedgerDesk:
-        """Open the configured database (migrating it) and build the desk on it."""
-        from ledger.crypto import IdVault
-        from ledger.db import open_database
-        from ledger.store import SQLAlchemyLedgerStore
-
-        store = SQLAlchemyLedgerStore(
-            open_database(settings), IdVault(settings.effective_secret_key()), clock
-        )
-        return cls(store, BindingService(store, clock), clock, campaign)
 
     def answer(
         self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form

@@ -1,0 +1,21 @@
+"""Accuracy on the labelled sets in tests/nlu/heldout: written from the notice alone by someone who never
+saw the engine or its training data. The thresholds guard against regressions; the README reports figures."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.brain import Brain
+from bot.clock import parse_now
+from nlu.evaluate import evaluate
+
+HELDOUT = Path(__file__).parent / "heldout"
+
+
+@pytest.mark.parametrize(("name", "minimum"), [("dev.jsonl", 0.97), ("test.jsonl", 0.95)])
+def test_accuracy_does_not_regress(interpreter, campaign, name, minimum):
+    clock = parse_now("2023-11-24T10:00:00+08:00")
+    lines = (HELDOUT / name).read_text(encoding="utf-8").splitlines()
+    report = evaluate(lambda: Brain(campaign, interpreter, clock), lines)
+    assert report.total >= 150
+    assert report.correct / report.total >= minimum, report.summary(errors=True)

@@ -1,0 +1,68 @@
+import pytest
+
+from nlu.interpreter import FALLBACK
+
+
+def intent(interpreter, text):
+    return interpreter.parse(text)["intent"]["name"]
+
+
+def test_result_has_rasa_shape(interpreter):
+    result = interpreter.parse("费用多少")
+    assert set(result) == {"text", "intent", "entities", "intent_ranking"}
+    assert result["text"] == "费用多少"
+    assert set(result["intent"]) == {"name", "confidence"}
+    assert 0.0 <= result["intent"]["confidence"] <= 1.0
+    ranking = result["intent_ranking"]
+    assert ranking[0] == result["intent"]
+    assert [r["confidence"] for r in ranking] == sorted((r["confidence"] for r in ranking), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("费用", "ask_fee"),
+        ("地址", "ask_confirmation_place"),
+        ("电话", "ask_contact"),
+        ("资格确任在哪里", "ask_confirmation_place"),  # near-homophone typo
+        ("怎么帮定微信", "ask_wechat_binding"),
+        ("資格確認要帶什麼材料", "ask_confirmation_materials"),  # traditional characters
+        ("要交好多钱", "ask_fee"),  # Hunan colloquial
+        ("么子时候截止", "ask_period"),
+        ("你好，请问一年要学多少学时", "ask_hours"),  # wrapped in a greeting
+        ("你好", "greet"),
+        ("谢谢", "thank"),
+        ("发票怎么开", "ask_not_in_notice"),
+        ("密码忘记了", "ask_not_in_notice"),
+    ],
+)
+def test_colloquial_messages(interpreter, text, expected):
+    assert intent(interpreter, text) == expected
+
+
+@pytest.mark.parametrize("text", ["今天天气怎么样", "帮我订个外卖", "股票会涨吗", "asdfgh"])
+def test_out_of_scope_is_nlu_fallback(interpreter, text):
+    result = interpreter.parse(text)
+    assert result["intent"]["name"] == FALLBACK
+    assert "out_of_scope" not in {r["name"] for r in result["intent_ranking"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("TD", "unsubscribe"),
+        ("ｔｄ", "unsubscribe"),
+        ("退订", "unsubscribe"),
+        ("订阅", "subscribe"),
+        ("解绑", "unbind"),
+    ],
+)
+def test_commands_are_certain(interpreter, text, expected):
+    assert interpreter.parse(text)["intent"] == {"name": expected, "confidence": 1.0}
+
+
+def test_bind_with_id_and_name(interpreter):
+    result = interpreter.parse("绑定 43062119920828498x 刘洋")
+    assert result["intent"]["name"] == "bind"
+    values = {e["entity"]: e["value"] for e in result["entities"]}
+    assert values == {"id_number": "43062119920828498X", "name": "刘洋"}
