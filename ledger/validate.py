@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -60,16 +60,16 @@ class LedgerRow:
 
     name: str
     id_number: str
-    phone: str | None
     posts: tuple[str, ...]
-    employer: str
     registered: bool
     confirmed: bool
-    confirmed_on: dt.date | None
     paid: bool
     online_hours: float
     offline_hours: float
     audited: bool
+    phone: str | None = None
+    employer: str = ""
+    confirmed_on: dt.date | None = None
 
 
 def map_headers(headers: Iterable[object]) -> dict[str, int]:
@@ -106,7 +106,7 @@ def check_id_number(value: str) -> str:
         raise FieldError("身份证号中的出生日期无效") from None
     if born.year < 1900:
         raise FieldError("身份证号中的出生日期无效")
-    if _ID_CHECK[sum(int(d) * w for d, w in zip(text, _ID_WEIGHTS, strict=False)) % 11] != text[17]:
+    if _ID_CHECK[sum(map(operator.mul, map(int, text[:17]), _ID_WEIGHTS)) % 11] != text[17]:
         raise FieldError("身份证号校验位错误")
     return text
 
@@ -177,7 +177,24 @@ class RowValidator:
     def __init__(self, positions: Mapping[str, int], headers: list[str], posts: Iterable[str]) -> None:
         self._positions = dict(positions)
         self._headers = headers
-        self._posts = frozenset(posts)
+        allowed = frozenset(posts)
+        # A ledger repeats a handful of values in most columns; those are read once per file.
+        memo = functools.lru_cache(maxsize=4096)
+        flag, hours = memo(check_flag), memo(check_hours)
+        checks: dict[str, Callable[[str], Any]] = {
+            "name": check_name,
+            "id_number": check_id_number,
+            "phone": check_phone,
+            "posts": memo(lambda cell: check_posts(cell, allowed)),
+            "employer": memo(str.strip),
+            "registered": flag,
+            "confirmed": memo(check_confirmed),
+            "paid": flag,
+            "online_hours": hours,
+            "offline_hours": hours,
+            "audited": flag,
+        }
+        self._plan = [(field, position, checks[field]) for field, position in self._positions.items()]
 
     def header(self, field: str) -> str:
         """The header of ``field`` as written in the file."""
@@ -186,43 +203,14 @@ class RowValidator:
     def __call__(self, row: int, cells: Sequence[str]) -> LedgerRow | list[RowError]:
         """Return the row's values, or every error in it (a row with any error is rejected whole)."""
         errors: list[RowError] = []
-
-        def read(field: str, check: Callable[[str], T], default: T) -> T:
-            position = self._positions.get(field)
-            if position is None:
-                return default
+        values: dict[str, Any] = {}
+        width = len(cells)
+        for field, position, check in self._plan:
             try:
-                return check(cells[position] if position < len(cells) else "")
+                values[field] = check(cells[position] if position < width else "")
             except FieldError as exc:
                 errors.append(RowError(row, self._headers[position], str(exc)))
-                return default
-
-        name = read("name", check_name, "")
-        id_number = read("id_number", check_id_number, "")
-        phone = read("phone", check_phone, None)
-        no_posts: tuple[str, ...] = ()
-        posts = read("posts", lambda cell: check_posts(cell, self._posts), no_posts)
-        employer = read("employer", str.strip, "")
-        registered = read("registered", check_flag, False)
-        unconfirmed: tuple[bool, dt.date | None] = (False, None)
-        confirmed, confirmed_on = read("confirmed", check_confirmed, unconfirmed)
-        paid = read("paid", check_flag, False)
-        online_hours = read("online_hours", check_hours, 0.0)
-        offline_hours = read("offline_hours", check_hours, 0.0)
-        audited = read("audited", check_flag, False)
         if errors:
             return errors
-        return LedgerRow(
-            name=name,
-            id_number=id_number,
-            phone=phone,
-            posts=posts,
-            employer=employer,
-            registered=registered,
-            confirmed=confirmed,
-            confirmed_on=confirmed_on,
-            paid=paid,
-            online_hours=online_hours,
-            offline_hours=offline_hours,
-            audited=audited,
-        )
+        values["confirmed"], values["confirmed_on"] = values.get("confirmed", (False, None))
+        return LedgerRow(**values)

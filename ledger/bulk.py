@@ -1,0 +1,82 @@
+"""Bulk INSERT and UPDATE through the driver's executemany: types converted once per column, not per call."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+BATCH = 10_000
+
+
+def _processors(conn: Connection, table: Table, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+    return [table.c[name].type.bind_processor(conn.dialect) for name in columns]
+
+
+def _placeholder(conn: Connection) -> str:
+    style = conn.dialect.paramstyle
+    if style == "qmark":
+        return "?"
+    if style in ("format", "pyformat"):
+        return "%s"
+    raise RuntimeError(f"driver paramstyle {style!r} is not supported for bulk writes")
+
+
+def _tuples(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[Any, ...]]:
+    pick = operator.itemgetter(*columns)
+    # Flags, dates and timestamps repeat a lot: convert each distinct value once per column.
+    converting: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = [
+        (index, process, {})
+        for index, process in enumerate(_processors(conn, table, columns))
+        if process is not None
+    ]
+    if not converting:
+        return [pick(row) if len(columns) > 1 else (pick(row),) for row in rows]
+    converted = []
+    for row in rows:
+        values = list(pick(row)) if len(columns) > 1 else [pick(row)]
+        for index, process, cache in converting:
+            value = values[index]
+            if value is not None:
+                if value not in cache:
+                    cache[value] = process(value)
+                values[index] = cache[value]
+        converted.append(tuple(values))
+    return converted
+
+
+def _run(conn: Connection, sql: str, params: list[tuple[Any, ...]]) -> None:
+    for start in range(0, len(params), BATCH):
+        conn.exec_driver_sql(sql, params[start : start + BATCH])
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` in one executemany per batch."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    quote = conn.dialect.identifier_preparer.quote
+    mark = _placeholder(conn)
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(mark for _ in columns)})"
+    )
+    _run(conn, sql, _tuples(conn, table, columns, rows))
+
+
+def bulk_update(conn: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Update ``rows`` of ``table``, each found by its ``key`` column; all rows set the same columns."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c != key]
+    quote = conn.dialect.identifier_preparer.quote
+    mark = _placeholder(conn)
+    sql = (
+        f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(c)} = {mark}' for c in columns)} "
+        f"WHERE {quote(key)} = {mark}"
+    )
+    _run(conn, sql, _tuples(conn, table, [*columns, key], rows))
