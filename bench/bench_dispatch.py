@@ -17,13 +17,13 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.clock import SHANGHAI, FixedClock  # noqa: E402
-from ledger.db import make_engine, migrate  # noqa: E402
-from reminders.dispatcher import Dispatcher, DispatchLimits  # noqa: E402
-from reminders.gateways import HttpSmsGateway, sign  # noqa: E402
-from reminders.outbox import SqlOutbox  # noqa: E402
-from reminders.policy import QuietHours, Reminder  # noqa: E402
-from tests.reminders.support import insert_trainees, record, shanghai  # noqa: E402
+from bot.clock import SHANGHAI, FixedClock
+from ledger.db import make_engine, migrate
+from reminders.dispatcher import Dispatcher, DispatchLimits
+from reminders.gateways import HttpSmsGateway, sign
+from reminders.outbox import SqlOutbox
+from reminders.policy import QuietHours, Reminder
+from tests.reminders.support import insert_trainees, record, shanghai
 
 SECRET = "bench-secret"
 ACCEPTED = web.AppKey("accepted", list)
