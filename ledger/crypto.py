@@ -86,3 +86,11 @@ def mask_phone(phone: str) -> str:
 def mask_ids_in_text(text: str) -> str:
     """Replace every 18-character ID number in free text by its masked form."""
     return ID_NUMBER_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)
+
+
+MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def mask_personal_data(text: str) -> str:
+    """Mask ID numbers and mobile numbers in free text (for terminal output and logs)."""
+    return MOBILE_IN_TEXT.sub(r"\1****\2", mask_ids_in_text(text))
