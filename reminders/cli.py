@@ -142,9 +142,19 @@ def broadcast_command(
         raise typer.Exit(2)
     ident = broadcast_id or hashlib.sha256(f"{segment}\n{text}".encode()).hexdigest()[:12]
     ctx = _Context(now)
-    recipients, enqueued = broadcast(
-        ctx.engine, ctx.campaign, ctx.clock.now(), ctx.quiet, broadcast_id=ident, segment=parsed, text=text
-    )
+    try:
+        recipients, enqueued = broadcast(
+            ctx.engine,
+            ctx.campaign,
+            ctx.clock.now(),
+            ctx.quiet,
+            broadcast_id=ident,
+            segment=parsed,
+            text=text,
+        )
+    except PlanError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(2) from exc
     typer.echo(f"broadcast {ident}: {recipients} recipient(s), {enqueued} newly queued")
     if send:
         summary = ctx.dispatch()

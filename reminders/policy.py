@@ -16,7 +16,7 @@ from typing import Any
 from knowledge.calendar import ConfirmationWindow, confirmation_windows, is_workday
 from knowledge.campaign import Campaign
 from ledger.status import HoursRules, TraineeRecord, assess
-from reminders.templates import KINDS, Gap, Kind, Wording
+from reminders.templates import KINDS, SMS_LIMIT, Gap, Kind, Wording
 
 DEADLINE_COUNTDOWN = (30, 14, 7, 3, 1, 0)
 
@@ -319,6 +319,8 @@ def plan_broadcast(
     """Plan one staff message to every trainee of a segment who has not opted out."""
     if now.tzinfo is None:
         raise PlanError("plan_broadcast needs a timezone-aware now")
+    if len(text) > SMS_LIMIT:
+        raise PlanError(f"broadcast text has {len(text)} characters; one SMS holds at most {SMS_LIMIT}")
     rules = HoursRules.from_campaign(campaign)
     send_at = quiet.next_allowed(now)
     planned = []

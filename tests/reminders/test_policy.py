@@ -320,3 +320,11 @@ def test_unknown_segment() -> None:
         Segment.parse("everyone")
     with pytest.raises(PlanError):
         Segment.parse("post")
+
+
+def test_broadcast_text_must_fit_one_sms() -> None:
+    with pytest.raises(PlanError, match="140"):
+        plan_broadcast(
+            [BASE], CAMPAIGN, at("2023-11-20T10:00"), broadcast_id="long", segment=Segment("all"),
+            text="字" * 141, telegram={}, quiet=QUIET,
+        )  # fmt: skip
