@@ -107,7 +107,7 @@ def _stored(conn: Connection, hashes: Sequence[str]) -> dict[str, dict[str, Any]
     for batch in batches:
         query = select(*columns) if batch is None else select(*columns).where(TRAINEES.c.id_hash.in_(batch))
         by_id: dict[int, dict[str, Any]] = {}
-        for row in conn.execute(query).tuples():
+        for row in conn.execute(query):
             if row[1] in wanted:
                 by_id[row[0]] = {**dict(zip(keys, row, strict=True)), "posts": []}
         if not by_id:
@@ -115,7 +115,7 @@ def _stored(conn: Connection, hashes: Sequence[str]) -> dict[str, dict[str, Any]
         posts = select(POSTS.c.trainee_id, POSTS.c.post).order_by(POSTS.c.trainee_id, POSTS.c.position)
         if batch is not None:
             posts = posts.where(POSTS.c.trainee_id.in_(list(by_id)))
-        for trainee_id, post in conn.execute(posts).tuples():
+        for trainee_id, post in conn.execute(posts):
             if trainee_id in by_id:
                 by_id[trainee_id]["posts"].append(post)
         for record in by_id.values():
@@ -170,7 +170,7 @@ def _ids_by_hash(conn: Connection, hashes: Sequence[str]) -> dict[str, int]:
     ids: dict[str, int] = {}
     for chunk in _chunks(hashes):
         query = select(TRAINEES.c.id_hash, TRAINEES.c.id).where(TRAINEES.c.id_hash.in_(chunk))
-        ids.update(conn.execute(query).tuples().all())
+        ids.update(conn.execute(query).all())
     return ids
 
 

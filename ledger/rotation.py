@@ -26,7 +26,7 @@ def rotate_key(engine: Engine, old: IdVault, new: IdVault) -> int:
     Raises ledger.crypto.KeyMismatchError, changing nothing, when a row was not sealed with ``old``.
     """
     with engine.begin() as conn:
-        rows = conn.execute(select(TRAINEES.c.id, TRAINEES.c.id_cipher)).tuples().all()
+        rows = conn.execute(select(TRAINEES.c.id, TRAINEES.c.id_cipher)).all()
         updates = []
         for trainee_id, cipher in rows:
             id_number = old.decrypt(cipher)

@@ -1,0 +1,69 @@
+import pytest
+from sqlalchemy import Engine, text
+
+from bot.clock import FixedClock
+from knowledge.campaign import load_campaign
+from ledger.crypto import IdVault, KeyMismatchError, mask_id, mask_personal_data, mask_phone
+from ledger.importer import import_ledger
+from ledger.rotation import rotate_key
+from ledger.store import SQLAlchemyLedgerStore
+from tests.ledger.conftest import SAMPLE
+
+
+def test_masking() -> None:
+    assert mask_id("430602199001011237") == "4306**********1237"
+    assert mask_id("43060319820821308x") == "4306**********308X"
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_personal_data("身份证430602199001011237，电话13812345678，学时32") == (
+        "身份证4306**********1237，电话138****5678，学时32"
+    )
+    # Longer digit runs are not ID numbers.
+    assert mask_personal_data("4306021990010112371") == "4306021990010112371"
+
+
+def test_encryption_round_trips_and_is_randomized() -> None:
+    vault = IdVault("k1")
+    first, second = vault.encrypt("43060319820821308x"), vault.encrypt("43060319820821308X")
+    assert first != second
+    assert vault.decrypt(first) == vault.decrypt(second) == "43060319820821308X"
+    assert "4306031982" not in first
+
+
+def test_lookup_hash_is_keyed() -> None:
+    assert IdVault("k1").lookup_hash("430602199001011235") == IdVault("k1").lookup_hash("430602199001011235")
+    assert IdVault("k1").lookup_hash("430602199001011235") != IdVault("k2").lookup_hash("430602199001011235")
+
+
+def test_another_key_cannot_decrypt() -> None:
+    with pytest.raises(KeyMismatchError):
+        IdVault("k2").decrypt(IdVault("k1").encrypt("430602199001011235"))
+    with pytest.raises(ValueError, match="empty"):
+        IdVault("")
+
+
+def test_rotation_re_encrypts_every_row(engine: Engine, vault: IdVault, clock: FixedClock) -> None:
+    import_ledger(engine, vault, SAMPLE, load_campaign().facts.posts, clock.now())
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT id, id_hash, id_cipher FROM trainees ORDER BY id")).all()
+    new = IdVault("a brand new key")
+    assert rotate_key(engine, vault, new) == 12
+    with engine.connect() as conn:
+        after = conn.execute(text("SELECT id, id_hash, id_cipher FROM trainees ORDER BY id")).all()
+    assert all(
+        a.id_hash != b.id_hash and a.id_cipher != b.id_cipher for a, b in zip(after, before, strict=True)
+    )
+    assert [new.decrypt(row.id_cipher) for row in after] == [vault.decrypt(row.id_cipher) for row in before]
+    assert SQLAlchemyLedgerStore(engine, new).find_by_id_number("430621199208284985") is not None
+    assert SQLAlchemyLedgerStore(engine, vault).find_by_id_number("430621199208284985") is None
+
+
+def test_rotation_with_the_wrong_old_key_changes_nothing(
+    engine: Engine, vault: IdVault, clock: FixedClock
+) -> None:
+    import_ledger(engine, vault, SAMPLE, load_campaign().facts.posts, clock.now())
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT id_hash, id_cipher FROM trainees ORDER BY id")).all()
+    with pytest.raises(KeyMismatchError):
+        rotate_key(engine, IdVault("not the key"), IdVault("new"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id_hash, id_cipher FROM trainees ORDER BY id")).all() == before

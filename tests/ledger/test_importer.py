@@ -1,0 +1,193 @@
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from bot.clock import FixedClock
+from knowledge.campaign import load_campaign
+from ledger.crypto import IdVault
+from ledger.importer import ImportReport, import_ledger
+from ledger.reading import LedgerFileError
+from ledger.status import TraineeRecord
+from ledger.store import TRAINEES, SQLAlchemyLedgerStore
+from tests.ledger.conftest import SAMPLE
+
+POSTS = load_campaign().facts.posts
+HEADER = [
+    "姓名",
+    "身份证号",
+    "手机号",
+    "岗位",
+    "在岗单位",
+    "报名",
+    "资格确认",
+    "缴费",
+    "线上学时",
+    "线下学时",
+    "审核",
+]
+LIU = [
+    "刘洋",
+    "430621199208284985",
+    "13207425393",
+    "资料员",
+    "岳阳建工集团",
+    "否",
+    "否",
+    "否",
+    "24",
+    "6",
+    "否",
+]
+
+
+def run(engine: Engine, vault: IdVault, clock: FixedClock, path: Path, dry_run: bool = False) -> ImportReport:
+    return import_ledger(engine, vault, path, POSTS, clock.now(), dry_run=dry_run)
+
+
+def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def records(engine: Engine, vault: IdVault) -> list[TraineeRecord]:
+    return list(SQLAlchemyLedgerStore(engine, vault).records())
+
+
+def test_the_sample_loads_twelve_rows_and_rejects_row_14(
+    engine: Engine, vault: IdVault, clock: FixedClock
+) -> None:
+    report = run(engine, vault, clock, SAMPLE)
+    assert (report.inserted, report.updated, report.unchanged, report.rejected) == (12, 0, 0, 1)
+    assert [(e.row, e.column) for e in report.errors] == [
+        (14, "手机号"),
+        (14, "岗位"),
+        (14, "线上学时"),
+        (14, "线下学时"),
+    ]
+    assert "木工" in report.errors[1].reason
+    assert str(report.errors[0]).startswith("第14行 列手机号: ")
+    stored = records(engine, vault)
+    assert [r.name for r in stored][:3] == ["刘洋", "张伟", "黄敏"]
+    zhang = stored[1]
+    assert zhang.posts == ("设备安装质量员", "市政工程施工员")
+    assert zhang.id_masked == "4306**********8351"
+    assert SQLAlchemyLedgerStore(engine, vault).find_by_id_number("43060319820821308x") == stored[4]
+
+
+def test_reimporting_the_same_file_changes_nothing(engine: Engine, vault: IdVault, clock: FixedClock) -> None:
+    run(engine, vault, clock, SAMPLE)
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT * FROM trainees ORDER BY id")).all()
+    clock.advance(dt.timedelta(days=1))
+    report = run(engine, vault, clock, SAMPLE)
+    assert (report.inserted, report.updated, report.unchanged, report.rejected) == (0, 0, 12, 1)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT * FROM trainees ORDER BY id")).all() == before
+
+
+def test_dry_run_writes_nothing(engine: Engine, vault: IdVault, clock: FixedClock) -> None:
+    report = run(engine, vault, clock, SAMPLE, dry_run=True)
+    assert (report.inserted, report.rejected, report.dry_run) == (12, 1, True)
+    assert records(engine, vault) == []
+
+
+def test_updates_are_counted_and_hours_going_down_are_flagged(
+    engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path
+) -> None:
+    run(engine, vault, clock, write_csv(tmp_path / "a.csv", [HEADER, LIU]))
+    lower = [*LIU[:3], "资料员/安全员", *LIU[4:6], "2023-10-27", "是", "20", "6", "否"]
+    report = run(engine, vault, clock, write_csv(tmp_path / "b.csv", [HEADER, lower]))
+    assert (report.inserted, report.updated, report.unchanged) == (0, 1, 0)
+    assert [(w.row, w.column, w.before, w.after) for w in report.warnings] == [(2, "线上学时", 24, 20)]
+    assert "24 降为 20" in str(report.warnings[0])
+    (liu,) = records(engine, vault)
+    assert (liu.online_hours, liu.paid, liu.posts) == (20, True, ("资料员", "安全员"))
+    assert (liu.confirmed, liu.confirmed_on) == (True, dt.date(2023, 10, 27))
+    # 是 without a date keeps the date already known.
+    again = [*lower[:6], "是", *lower[7:]]
+    assert run(engine, vault, clock, write_csv(tmp_path / "c.csv", [HEADER, again])).unchanged == 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x00\x01garbage\xff\xfe\xfa",
+        "姓名,手机号\n刘洋,13207425393\n".encode(),
+        "名字,号码\n刘洋,1\n".encode(),
+    ],
+)
+def test_a_bad_file_changes_nothing(
+    engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path, content: bytes
+) -> None:
+    run(engine, vault, clock, SAMPLE)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    with pytest.raises(LedgerFileError):
+        run(engine, vault, clock, bad)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(TRAINEES)).scalar_one() == 12
+
+
+def test_missing_columns_are_named(engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "partial.csv", [["name", "id_number"], LIU[:2]])
+    with pytest.raises(LedgerFileError, match="岗位/posts"):
+        run(engine, vault, clock, path)
+
+
+def test_gbk_english_headers_any_order_and_extra_columns(
+    engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path
+) -> None:
+    header = ["audited", "备注", "offline_hours", "online_hours", "paid", "confirmed", "registered"]
+    header += ["posts", "id_number", "name"]
+    row = ["N", "随便", "12", "20", "1", "Y", "true", "安全员，资料员", "430621199208284985", "刘洋"]
+    report = run(engine, vault, clock, write_csv(tmp_path / "gbk.csv", [header, row], encoding="gbk"))
+    assert (report.inserted, report.rejected) == (1, 0)
+    (liu,) = records(engine, vault)
+    assert (liu.phone, liu.employer, liu.posts) == (None, "", ("安全员", "资料员"))
+    assert (liu.registered, liu.confirmed, liu.paid, liu.audited) == (True, True, True, False)
+
+
+def test_a_repeated_id_number_in_one_file_is_rejected(
+    engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path
+) -> None:
+    report = run(engine, vault, clock, write_csv(tmp_path / "dup.csv", [HEADER, LIU, LIU]))
+    assert (report.inserted, report.rejected) == (1, 1)
+    assert str(report.errors[0]) == "第3行 列身份证号: 身份证号与第2行重复"
+
+
+def test_xlsx_round_trip(engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    with SAMPLE.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["岳阳市住房城乡建设领域施工现场专业人员继续教育培训汇总表"])
+    for number, row in enumerate(rows):
+        # Numbers as numbers and a real date, as Excel users type them.
+        values: list[object] = list(row)
+        if number and row[0] != "坏数据":
+            values[2], values[8], values[9] = int(row[2]), float(row[8]), float(row[9])
+        sheet.append(values)
+    sheet.cell(row=3, column=7, value=dt.datetime(2023, 10, 27))
+    path = tmp_path / "ledger.xlsx"
+    workbook.save(path)
+    report = run(engine, vault, clock, path)
+    assert (report.inserted, report.rejected) == (12, 1)
+    assert {e.row for e in report.errors} == {15}
+    first = records(engine, vault)[0]
+    assert (first.confirmed, first.confirmed_on, first.online_hours) == (True, dt.date(2023, 10, 27), 24)
+    csv_engine_free = run(engine, vault, clock, SAMPLE, dry_run=True)
+    assert (csv_engine_free.updated, csv_engine_free.unchanged) == (1, 11)
+
+
+def test_not_an_xlsx_file(engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path) -> None:
+    path = tmp_path / "fake.xlsx"
+    path.write_text("not a zip", encoding="utf-8")
+    with pytest.raises(LedgerFileError, match="Excel"):
+        run(engine, vault, clock, path)
