@@ -12,7 +12,9 @@ BATCH = 10_000
 
 
 def _processors(conn: Connection, table: Table, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
-    return [table.c[name].type.bind_processor(conn.dialect) for name in columns]
+    # dialect_impl: the type as this dialect stores it (e.g. SQLite keeps dates as ISO text).
+    dialect = conn.dialect
+    return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
 
 
 def _placeholder(conn: Connection) -> str:

@@ -166,12 +166,11 @@ def _plan(
     return inserts, updates
 
 
-def _ids_by_hash(conn: Connection, hashes: Sequence[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for chunk in _chunks(hashes):
-        query = select(TRAINEES.c.id_hash, TRAINEES.c.id).where(TRAINEES.c.id_hash.in_(chunk))
-        ids.update(conn.execute(query).all())
-    return ids
+def _new_ids(conn: Connection, after_id: int, hashes: Sequence[str]) -> dict[str, int]:
+    """Ids given to the rows just inserted: every id above the old maximum, matched by hash."""
+    wanted = set(hashes)
+    rows = conn.execute(select(TRAINEES.c.id_hash, TRAINEES.c.id).where(TRAINEES.c.id > after_id))
+    return {id_hash: trainee_id for id_hash, trainee_id in rows if id_hash in wanted}
 
 
 def _write_posts(conn: Connection, posts: list[tuple[int, tuple[str, ...]]]) -> None:
@@ -188,6 +187,7 @@ def _write(
 ) -> None:
     new_posts: list[tuple[int, tuple[str, ...]]] = []
     if inserts:
+        last_id = conn.execute(select(func.coalesce(func.max(TRAINEES.c.id), 0))).scalar_one()
         bulk_insert(
             conn,
             TRAINEES,
@@ -204,7 +204,7 @@ def _write(
                 for item, values in inserts
             ],
         )
-        ids = _ids_by_hash(conn, [item.id_hash for item, _ in inserts])
+        ids = _new_ids(conn, last_id, [item.id_hash for item, _ in inserts])
         new_posts.extend((ids[item.id_hash], values["posts"]) for item, values in inserts)
     if updates:
         bulk_update(
