@@ -75,3 +75,12 @@ def test_rotate_key_with_an_environment_key_says_to_update_it(
     assert not (env / "data" / "secret.key").exists()
     monkeypatch.setenv("JXJY_SECRET_KEY", "new-key")
     assert "unchanged 12" in runner.invoke(app, ["import", str(SAMPLE)]).stdout
+
+
+def test_the_command_module_loads_no_heavy_library() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, ledger.cli; print(sorted({'sqlalchemy', 'openpyxl', 'rich'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

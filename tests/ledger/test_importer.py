@@ -191,3 +191,30 @@ def test_not_an_xlsx_file(engine: Engine, vault: IdVault, clock: FixedClock, tmp
     path.write_text("not a zip", encoding="utf-8")
     with pytest.raises(LedgerFileError, match="Excel"):
         run(engine, vault, clock, path)
+
+
+def test_a_small_file_against_a_larger_table(
+    engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path
+) -> None:
+    run(engine, vault, clock, SAMPLE)
+    changed = [*LIU[:3], "安全员", *LIU[4:8], "30", "6", "是"]
+    new = ["王芳", "430602199001011235", "", "造价员", "", "是", "否", "否", "0", "0", "否"]
+    report = run(engine, vault, clock, write_csv(tmp_path / "one.csv", [HEADER, changed, new]))
+    assert (report.inserted, report.updated, report.unchanged, report.warnings) == (1, 1, 0, [])
+    by_name = {r.name: r for r in records(engine, vault)}
+    assert len(by_name) == 13
+    assert (by_name["刘洋"].posts, by_name["刘洋"].online_hours, by_name["刘洋"].audited) == (
+        ("安全员",),
+        30,
+        True,
+    )
+    assert by_name["张伟"].posts == ("设备安装质量员", "市政工程施工员")
+    assert by_name["王芳"].phone is None
+
+
+def test_progress_is_reported(engine: Engine, vault: IdVault, clock: FixedClock) -> None:
+    seen: list[tuple[int, int]] = []
+    import_ledger(
+        engine, vault, SAMPLE, POSTS, clock.now(), progress=lambda done, total: seen.append((done, total))
+    )
+    assert seen[-1] == (13, 13)
