@@ -30,12 +30,19 @@ def _say(line: str, err: bool = False) -> None:
 
 
 def _open() -> tuple[Settings, Engine, IdVault]:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.settings import Settings
     from ledger.crypto import IdVault
     from ledger.db import open_database
 
     settings = Settings()
-    return settings, open_database(settings), IdVault(settings.effective_secret_key())
+    try:
+        engine = open_database(settings)
+    except SQLAlchemyError as exc:
+        _say(f"错误：无法打开数据库（JXJY_DATABASE_URL）：{type(exc).__name__}: {exc.orig or exc}", err=True)
+        raise typer.Exit(1) from exc
+    return settings, engine, IdVault(settings.effective_secret_key())
 
 
 def _campaign(settings: Settings) -> Any:
