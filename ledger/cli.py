@@ -40,7 +40,8 @@ def _open() -> tuple[Settings, Engine, IdVault]:
     try:
         engine = open_database(settings)
     except SQLAlchemyError as exc:
-        _say(f"错误：无法打开数据库（JXJY_DATABASE_URL）：{type(exc).__name__}: {exc.orig or exc}", err=True)
+        cause = getattr(exc, "orig", None) or exc
+        _say(f"错误：无法打开数据库（JXJY_DATABASE_URL）：{type(exc).__name__}: {cause}", err=True)
         raise typer.Exit(1) from exc
     return settings, engine, IdVault(settings.effective_secret_key())
 
