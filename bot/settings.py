@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     sms_secret: str | None = None
     rasa_url: str | None = None
-    nlu_threshold: float = 0.45
+    nlu_threshold: float = 0.3
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
     timezone: str = "Asia/Shanghai"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import chinese_calendar
@@ -41,21 +42,26 @@ def confirmation_windows(campaign: Campaign) -> list[ConfirmationWindow]:
     """List every month's confirmation window inside the campaign period, skipping months with no working day."""
     period = campaign.facts.period
     conf = campaign.facts.confirmation
+    return list(_windows(period.start, period.end, conf.first_day, conf.last_day))
+
+
+@functools.lru_cache(maxsize=16)
+def _windows(start: dt.date, end: dt.date, first_day: int, last_day: int) -> tuple[ConfirmationWindow, ...]:
     windows = []
-    year, month = period.start.year, period.start.month
-    while (year, month) <= (period.end.year, period.end.month):
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
         days = []
-        for d in range(conf.first_day, conf.last_day + 1):
+        for d in range(first_day, last_day + 1):
             try:
                 day = dt.date(year, month, d)
             except ValueError:  # February has no 30th
                 continue
-            if period.start <= day <= period.end and is_workday(day):
+            if start <= day <= end and is_workday(day):
                 days.append(day)
         if days:
             windows.append(ConfirmationWindow(year, month, tuple(days)))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return windows
+    return tuple(windows)
 
 
 def window_containing(campaign: Campaign, today: dt.date) -> ConfirmationWindow | None:

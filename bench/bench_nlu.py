@@ -1,0 +1,109 @@
+"""Measure the NLU targets of issue 2 through the real command line.
+
+- startup to the first answer of `jxjy ask --jsonl` (warm model cache; target ≤ 1.0 s), and a cold start
+- answers per second through `jxjy ask --jsonl` (target ≥ 5,000/s)
+- p50/p99 of one parse in-process
+- peak memory of the `ask --jsonl` run (target ≤ 150 MB)
+
+Usage: python bench/bench_nlu.py [--lines 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = "2023-11-24T10:00:00+08:00"
+MESSAGES = [
+    "费用多少", "资格确任在哪里", "電腦上怎麼學習", "那手机呢", "要交好多钱", "今天天气怎么样",
+    "你好，请问一年要学多少学时", "么子时候截止", "附件4在哪里下载", "人脸识别不了怎么办",
+]
+
+
+def _jxjy() -> list[str]:
+    exe = shutil.which("jxjy")
+    return [exe] if exe else [sys.executable, "-c", "from bot.cli import main; main()"]
+
+
+def _run(lines: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Run `ask --jsonl` over ``lines``; return (seconds to first output line, total seconds, peak KB)."""
+    payload = "".join(lines).encode()
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [*_jxjy(), "ask", "--jsonl", "--now", NOW], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+    )
+    stdin, stdout = proc.stdin, proc.stdout
+    if stdin is None or stdout is None:
+        raise SystemExit("no pipes to jxjy")
+
+    def feed() -> None:  # in a thread, so a full output pipe never blocks our writing
+        stdin.write(payload)
+        stdin.close()
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    first = stdout.readline()
+    first_at = time.perf_counter() - start
+    rest = stdout.read()
+    writer.join()
+    _, status, usage = os.wait4(proc.pid, 0)
+    total = time.perf_counter() - start
+    if status != 0 or not first:
+        raise SystemExit(f"jxjy ask --jsonl failed (status {status})")
+    answered = 1 + rest.count(b"\n")
+    if answered != len(lines):
+        raise SystemExit(f"expected {len(lines)} answers, got {answered}")
+    return first_at, total, usage.ru_maxrss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, default=20000)
+    args = parser.parse_args()
+    data_dir = Path(tempfile.mkdtemp(prefix="jxjy-bench-"))
+    env = {**os.environ, "JXJY_DATA_DIR": str(data_dir)}
+    one = [json.dumps({"user": "u", "text": "费用"}, ensure_ascii=False) + "\n"]
+
+    cold_first, _, _ = _run(one, env)  # trains and caches the model
+    warm = sorted(_run(one, env)[0] for _ in range(5))
+    print(f"startup to first answer: cold {cold_first:.2f} s, warm median {statistics.median(warm):.3f} s")
+
+    lines = [
+        json.dumps({"user": f"u{i % 500}", "text": MESSAGES[i % len(MESSAGES)]}, ensure_ascii=False) + "\n"
+        for i in range(args.lines)
+    ]
+    first, total, peak_kb = _run(lines, env)
+    rate = (len(lines) - 1) / (total - first)
+    print(f"throughput: {len(lines)} lines in {total:.2f} s → {rate:,.0f} answers/s (after the first)")
+    print(f"peak memory (ask --jsonl, {len(lines)} lines): {peak_kb / 1024:.0f} MB")
+
+    sys.path.insert(0, str(ROOT))
+    from nlu.interpreter import LocalInterpreter
+
+    interpreter = LocalInterpreter.from_files(cache_dir=data_dir / "cache")
+    samples = []
+    for i in range(20000):
+        text = MESSAGES[i % len(MESSAGES)]
+        t0 = time.perf_counter_ns()
+        interpreter.parse(text)
+        samples.append(time.perf_counter_ns() - t0)
+    samples.sort()
+    p50, p99 = samples[len(samples) // 2] / 1000, samples[int(len(samples) * 0.99)] / 1000
+    print(f"one parse: p50 {p50:.0f} µs, p99 {p99:.0f} µs")
+    print(f"this process peak: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
