@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import string
 from pathlib import Path
 
 from knowledge import calendar
-from knowledge.answers import Form, date_values, render, suggestions
+from knowledge.answers import FactFormatter, Form, date_values, render, suggestions
 from knowledge.campaign import SHORT_LIMIT, Campaign, CampaignError, load_campaign
+from knowledge.personal import record_values
+from ledger.status import HoursRules, Step, TraineeRecord, assess
 
 # Answers every campaign must have: the intents the NLU can produce for questions about the notice.
 REQUIRED_ANSWERS = (
@@ -97,6 +100,7 @@ def check_campaign(campaign: Campaign) -> list[str]:
                         f"(limit {SHORT_LIMIT}): {text}"
                     )
                     break
+    problems += _check_personal(campaign)
     for moment in sample_moments(campaign)[:1]:
         try:
             date_values(campaign, moment)
@@ -111,3 +115,50 @@ def check_campaign_file(path: Path | str) -> list[str]:
         return check_campaign(load_campaign(path))
     except CampaignError as exc:
         return [str(exc)]
+
+
+def _sample_records() -> list[TraineeRecord]:
+    base = TraineeRecord(
+        trainee_id=1,
+        name="张三",
+        id_masked="4306**********1235",
+        phone=None,
+        posts=("资料员",),
+        employer="",
+        registered=False,
+        confirmed=False,
+        confirmed_on=None,
+        paid=False,
+        online_hours=0,
+        offline_hours=0,
+        audited=False,
+    )
+    done = dataclasses.replace(
+        base, registered=True, confirmed=True, confirmed_on=dt.date(2023, 10, 26), paid=True, online_hours=32
+    )
+    return [base, done, dataclasses.replace(done, audited=True)]
+
+
+def _check_personal(campaign: Campaign) -> list[str]:
+    """Render every personal template and step for sample records: broken references and SMS length."""
+    problems = []
+    moment = sample_moments(campaign)[1]
+    for key, answer in campaign.personal.items():
+        for form, template in (("full", answer.full), ("short", answer.short)):
+            for record in _sample_records():
+                assessment = assess(record, HoursRules.from_campaign(campaign))
+                values = record_values(campaign, record, assessment, moment)
+                try:
+                    text = FactFormatter(campaign, values).format(template)
+                except (KeyError, AttributeError, ValueError, IndexError) as exc:
+                    problems.append(f"personal.{key}.{form}: broken reference {exc} in {template!r}")
+                    break
+                if form == "short" and len(text) > SHORT_LIMIT:
+                    problems.append(
+                        f"personal.{key}.short: {len(text)} characters (limit {SHORT_LIMIT}): {text}"
+                    )
+                    break
+    missing = [step.value for step in Step if step.value not in campaign.steps]
+    if missing:
+        problems.append(f"steps: missing {', '.join(missing)}")
+    return problems

@@ -30,6 +30,7 @@ def record_values(
         if record.confirmed_on
         else "",
     )
+    values["confirmation_outlook_inline"] = values["confirmation_outlook_short"].rstrip("。")
     fmt = FactFormatter(campaign, values)
     dyn = campaign.dynamic
     gap = "done" if assessment.hours_done else ("online" if short.online > 0 else "offline")

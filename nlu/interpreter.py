@@ -14,7 +14,7 @@ from nlu.entities import (
     RegexEntityExtractor,
 )
 from nlu.model import TrainedPipeline, load_or_train
-from nlu.training_data import DEFAULT_NLU_FILE, TrainingData, load_training_data
+from nlu.training_data import TrainingData, load_training_data
 
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"  # trained like any intent, reported as nlu_fallback
@@ -53,10 +53,10 @@ class LocalInterpreter:
 
     @classmethod
     def from_files(
-        cls, nlu_file: Path | str = DEFAULT_NLU_FILE, cache_dir: Path | None = None, threshold: float = 0.3
+        cls, *nlu_files: Path | str, cache_dir: Path | None = None, threshold: float = 0.3
     ) -> LocalInterpreter:
-        """Load training data, and the cached model for it (training on first use)."""
-        data = load_training_data(nlu_file)
+        """Load training data (default: the packaged files) and its cached model, training on first use."""
+        data = load_training_data(*nlu_files)
         return cls(load_or_train(data, cache_dir), data, threshold)
 
     def entities(self, text: str) -> list[Entity]:
@@ -97,6 +97,8 @@ def _command(basic: str, entities: list[Entity]) -> str | None:
     for intent, words in _COMMANDS.items():
         if bare in words:
             return intent
+    if len(bare) <= 10 and "退订" in bare and "不退订" not in bare and "怎么退订" not in bare:
+        return "unsubscribe"
     if any(e["entity"] == "id_number" for e in entities):
         # An ID number with at most a name and the word 绑定 around it is a binding request.
         rest = bare

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-DEFAULT_NLU_FILE = Path(__file__).parent / "data" / "nlu.yml"
+DATA_DIR = Path(__file__).parent / "data"
 
 # Rasa marks entities inline: [430602199001011237](id_number) or [张三]{"entity": "name"}.
 _ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
@@ -72,11 +72,24 @@ def parse_training_data(text: str, source: str = "<string>") -> TrainingData:
     return data
 
 
-def load_training_data(path: Path | str = DEFAULT_NLU_FILE) -> TrainingData:
-    """Read a Rasa NLU YAML file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TrainingDataError(f"{path}: cannot read: {exc.strerror}") from exc
-    return parse_training_data(text, str(path))
+def default_files() -> list[Path]:
+    """The packaged training files: every ``nlu*.yml`` in ``nlu/data``, in name order."""
+    return sorted(DATA_DIR.glob("nlu*.yml"))
+
+
+def load_training_data(*paths: Path | str) -> TrainingData:
+    """Read and merge Rasa NLU YAML files (default: the packaged ones)."""
+    merged = TrainingData()
+    for path in [Path(p) for p in paths] or default_files():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise TrainingDataError(f"{path}: cannot read: {exc.strerror}") from exc
+        data = parse_training_data(text, str(path))
+        merged.examples += data.examples
+        merged.synonyms.update(data.synonyms)
+        for name, values in data.lookups.items():
+            merged.lookups.setdefault(name, []).extend(values)
+        for name, values in data.regexes.items():
+            merged.regexes.setdefault(name, []).extend(values)
+    return merged

@@ -48,3 +48,11 @@ def test_missing_answer_is_reported(tmp_path):
 def test_unreadable_file_is_one_problem(tmp_path):
     problems = check_campaign_file(tmp_path / "absent.yaml")
     assert len(problems) == 1 and "cannot read" in problems[0]
+
+
+def test_personal_template_reference_is_checked(tmp_path):
+    def change(raw):
+        raw["personal"]["hours"]["full"] = "{name}：线上{online}学时"
+
+    problems = check_campaign_file(_variant(tmp_path, change))
+    assert any(p.startswith("personal.hours.full: broken reference") for p in problems)
