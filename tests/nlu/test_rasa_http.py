@@ -42,5 +42,5 @@ async def test_low_confidence_becomes_fallback(rasa_server):
 
 def test_unreachable_server_says_where():
     interpreter = RasaHttpInterpreter("http://127.0.0.1:9", timeout=1)
-    with pytest.raises(RasaUnavailable, match="127.0.0.1:9/model/parse"):
+    with pytest.raises(RasaUnavailable, match=r"127\.0\.0\.1:9/model/parse"):
         interpreter.parse("费用")
