@@ -15,27 +15,12 @@ from bot.messages import Inbound, Reply
 from knowledge.answers import Form, render, suggestions
 from knowledge.campaign import Campaign
 from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules
-from nlu.interpreter import FALLBACK, Interpreter, ParseResult
+from nlu.interpreter import FALLBACK, PERSONAL_INTENTS, Interpreter, ParseResult
 
 log = logging.getLogger(__name__)
 
 CONTEXT_TTL = dt.timedelta(minutes=30)
 SHORT_CHANNELS = frozenset({"sms"})
-PERSONAL_INTENTS = frozenset(
-    {
-        "bind",
-        "unbind",
-        "my_hours",
-        "my_qualified",
-        "my_progress",
-        "my_todo",
-        "my_registration",
-        "my_payment",
-        "my_confirmation",
-        "unsubscribe",
-        "subscribe",
-    }
-)
 _PLAIN = re.compile(r"[\W_]+")
 
 

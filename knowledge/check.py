@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import string
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 from knowledge import calendar
@@ -84,22 +86,14 @@ def check_campaign(campaign: Campaign) -> list[str]:
         if label_intent not in campaign.answers:
             problems.append(f"labels.{label_intent}: no answer of that name")
     extra = {"suggestions": suggestions(campaign, [])}
+    moments = sample_moments(campaign)
     for intent, answer in campaign.answers.items():
         forms: tuple[Form, ...] = ("full", "short")
         for form in forms:
-            template = getattr(answer, form)
-            for moment in sample_moments(campaign):
-                try:
-                    text = render(campaign, intent, moment, form=form, extra=extra)
-                except (KeyError, AttributeError, ValueError, IndexError) as exc:
-                    problems.append(f"answers.{intent}.{form}: broken reference {exc} in {template!r}")
-                    break
-                if form == "short" and len(text) > SHORT_LIMIT:
-                    problems.append(
-                        f"answers.{intent}.short: {len(text)} characters on {moment.date()} "
-                        f"(limit {SHORT_LIMIT}): {text}"
-                    )
-                    break
+            renders = (
+                (m.date(), partial(render, campaign, intent, m, form=form, extra=extra)) for m in moments
+            )
+            problems += _template_problems(f"answers.{intent}.{form}", getattr(answer, form), renders)
     problems += _check_personal(campaign)
     for moment in sample_moments(campaign)[:1]:
         try:
@@ -139,25 +133,39 @@ def _sample_records() -> list[TraineeRecord]:
     return [base, done, dataclasses.replace(done, audited=True)]
 
 
+def _template_problems(
+    where: str, template: str, renders: Iterable[tuple[object, Callable[[], str]]]
+) -> list[str]:
+    """Render a template in each sample case; report the first broken reference or over-long short form."""
+    for case, render_case in renders:
+        try:
+            text = render_case()
+        except (KeyError, AttributeError, ValueError, IndexError) as exc:
+            return [f"{where}: broken reference {exc} in {template!r}"]
+        if where.endswith(".short") and len(text) > SHORT_LIMIT:
+            return [f"{where}: {len(text)} characters for {case} (limit {SHORT_LIMIT}): {text}"]
+    return []
+
+
+def _render_record(
+    campaign: Campaign, template: str, record: TraineeRecord, rules: HoursRules, moment: dt.datetime
+) -> str:
+    values = record_values(campaign, record, assess(record, rules), moment)
+    return FactFormatter(campaign, values).format(template)
+
+
 def _check_personal(campaign: Campaign) -> list[str]:
     """Render every personal template and step for sample records: broken references and SMS length."""
     problems = []
     moment = sample_moments(campaign)[1]
+    rules = HoursRules.from_campaign(campaign)
     for key, answer in campaign.personal.items():
         for form, template in (("full", answer.full), ("short", answer.short)):
-            for record in _sample_records():
-                assessment = assess(record, HoursRules.from_campaign(campaign))
-                values = record_values(campaign, record, assessment, moment)
-                try:
-                    text = FactFormatter(campaign, values).format(template)
-                except (KeyError, AttributeError, ValueError, IndexError) as exc:
-                    problems.append(f"personal.{key}.{form}: broken reference {exc} in {template!r}")
-                    break
-                if form == "short" and len(text) > SHORT_LIMIT:
-                    problems.append(
-                        f"personal.{key}.short: {len(text)} characters (limit {SHORT_LIMIT}): {text}"
-                    )
-                    break
+            renders = (
+                (record.name, partial(_render_record, campaign, template, record, rules, moment))
+                for record in _sample_records()
+            )
+            problems += _template_problems(f"personal.{key}.{form}", template, renders)
     missing = [step.value for step in Step if step.value not in campaign.steps]
     if missing:
         problems.append(f"steps: missing {', '.join(missing)}")

@@ -152,7 +152,7 @@ FAILURES: Table = BindFailure.__table__  # type: ignore[assignment]
 CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 
-_RECORD_COLUMNS = (
+RECORD_COLUMNS = (
     TRAINEES.c.id,
     TRAINEES.c.name,
     TRAINEES.c.id_masked,
@@ -169,23 +169,27 @@ _RECORD_COLUMNS = (
 )
 
 
-def _record(row: Any, posts: tuple[str, ...]) -> TraineeRecord:
+def record_from_row(row: Any, posts: tuple[str, ...]) -> TraineeRecord:
+    """Build a TraineeRecord from a row selected with ``RECORD_COLUMNS`` (in that order, first)."""
+    (
+        tid,
+        name,
+        masked,
+        phone,
+        employer,
+        registered,
+        confirmed,
+        confirmed_on,
+        paid,
+        online,
+        offline,
+        audited,
+        out,
+    ) = row[:13]
     return TraineeRecord(
-        trainee_id=row.id,
-        name=row.name,
-        id_masked=row.id_masked,
-        phone=row.phone,
-        posts=posts,
-        employer=row.employer,
-        registered=row.registered,
-        confirmed=row.confirmed,
-        confirmed_on=row.confirmed_on,
-        paid=row.paid,
-        online_hours=row.online_hours,
-        offline_hours=row.offline_hours,
-        audited=row.audited,
-        opted_out=row.opted_out,
-    )
+        tid, name, masked, phone, posts, employer, bool(registered), bool(confirmed), confirmed_on,
+        bool(paid), float(online), float(offline), bool(audited), bool(out),
+    )  # fmt: skip
 
 
 class SQLAlchemyLedgerStore:
@@ -229,13 +233,13 @@ class SQLAlchemyLedgerStore:
 
     def get(self, trainee_id: int) -> TraineeRecord | None:
         with self._engine.connect() as conn:
-            row = conn.execute(select(*_RECORD_COLUMNS).where(TRAINEES.c.id == trainee_id)).first()
+            row = conn.execute(select(*RECORD_COLUMNS).where(TRAINEES.c.id == trainee_id)).first()
             if row is None:
                 return None
             posts = conn.execute(
                 select(POSTS.c.post).where(POSTS.c.trainee_id == trainee_id).order_by(POSTS.c.position)
             ).scalars()
-            return _record(row, tuple(posts))
+            return record_from_row(row, tuple(posts))
 
     def find_by_id_number(self, id_number: str) -> TraineeRecord | None:
         with self._engine.connect() as conn:
@@ -351,6 +355,6 @@ class SQLAlchemyLedgerStore:
                 select(POSTS.c.trainee_id, POSTS.c.post).order_by(POSTS.c.trainee_id, POSTS.c.position)
             ):
                 posts.setdefault(trainee_id, []).append(post)
-            rows = conn.execute(select(*_RECORD_COLUMNS).order_by(TRAINEES.c.id)).all()
+            rows = conn.execute(select(*RECORD_COLUMNS).order_by(TRAINEES.c.id)).all()
         for row in rows:
-            yield _record(row, tuple(posts.get(row.id, ())))
+            yield record_from_row(row, tuple(posts.get(row.id, ())))

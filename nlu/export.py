@@ -10,24 +10,10 @@ import yaml
 
 from knowledge.answers import render
 from knowledge.campaign import Campaign
-from nlu.interpreter import OUT_OF_SCOPE
+from nlu.interpreter import OUT_OF_SCOPE, PERSONAL_INTENTS
 from nlu.training_data import TrainingData
 
 ENTITIES = ("id_number", "phone", "post", "name", "date")
-# Personal questions need the ledger, which a plain Rasa project has no access to.
-LEDGER_INTENTS = (
-    "bind",
-    "unbind",
-    "my_hours",
-    "my_qualified",
-    "my_progress",
-    "my_todo",
-    "my_registration",
-    "my_payment",
-    "my_confirmation",
-    "unsubscribe",
-    "subscribe",
-)
 
 CONFIG: dict[str, Any] = {
     "recipe": "default.v1",
@@ -103,7 +89,7 @@ def _domain(data: TrainingData, campaign: Campaign) -> dict[str, Any]:
     for intent in [*intents, "nlu_fallback"]:
         if intent in campaign.answers:
             responses[f"utter_{intent}"] = [{"text": _static_answer(campaign, intent)}]
-        elif intent in LEDGER_INTENTS:
+        elif intent in PERSONAL_INTENTS:
             text = f"个人查询需要连接学员台账，请使用继续教育助手，或咨询{campaign.facts.contact.name} {campaign.facts.contact.phone}。"
             responses[f"utter_{intent}"] = [{"text": text}]
     return {

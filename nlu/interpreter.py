@@ -19,6 +19,22 @@ from nlu.training_data import TrainingData, load_training_data
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"  # trained like any intent, reported as nlu_fallback
 RANKING_LENGTH = 10
+# Intents answered from the ledger (binding, a trainee's own status, opting out), not from the notice.
+PERSONAL_INTENTS = frozenset(
+    {
+        "bind",
+        "unbind",
+        "my_hours",
+        "my_qualified",
+        "my_progress",
+        "my_todo",
+        "my_registration",
+        "my_payment",
+        "my_confirmation",
+        "unsubscribe",
+        "subscribe",
+    }
+)
 
 ParseResult = dict[str, Any]
 

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from knowledge.campaign import Campaign
 from ledger.models import Binding, Trainee, TraineePost
 from ledger.status import TraineeRecord
+from ledger.store import RECORD_COLUMNS, record_from_row
 from reminders.dispatcher import Dispatcher, DispatchLimits, DispatchSummary
 from reminders.gateways import Channel, Gateway
 from reminders.models import ReminderKey
@@ -53,23 +54,7 @@ def load_plan_inputs(engine: Engine, keys: tuple[str, ...], *, posts: bool = Fal
         .group_by(BINDINGS.c.trainee_id)
         .subquery()
     )
-    columns: list[Any] = [
-        TRAINEES.c.id,
-        TRAINEES.c.name,
-        TRAINEES.c.id_masked,
-        TRAINEES.c.phone,
-        TRAINEES.c.employer,
-        TRAINEES.c.registered,
-        TRAINEES.c.confirmed,
-        TRAINEES.c.confirmed_on,
-        TRAINEES.c.paid,
-        TRAINEES.c.online_hours,
-        TRAINEES.c.offline_hours,
-        TRAINEES.c.audited,
-        TRAINEES.c.opted_out,
-        used.c.used_keys,
-        chats.c.chat,
-    ]
+    columns: list[Any] = [*RECORD_COLUMNS, used.c.used_keys, chats.c.chat]
     query = (
         select(*columns)
         .outerjoin(used, used.c.trainee_id == TRAINEES.c.id)
@@ -80,15 +65,8 @@ def load_plan_inputs(engine: Engine, keys: tuple[str, ...], *, posts: bool = Fal
     with engine.connect() as conn:
         post_map = _posts(conn) if posts else {}
         for row in conn.execute(query):
-            (tid, name, masked, phone, employer, reg, conf, conf_on, paid, online, offline, audited, out) = (
-                row[:13]
-            )
-            records.append(
-                TraineeRecord(
-                    tid, name, masked, phone, post_map.get(tid, ()), employer, bool(reg), bool(conf), conf_on,
-                    bool(paid), float(online), float(offline), bool(audited), bool(out),
-                )
-            )  # fmt: skip
+            tid = row.id
+            records.append(record_from_row(row, post_map.get(tid, ())))
             if row.used_keys:
                 sent[tid] = set(row.used_keys.split(_SEP))
             if row.chat:

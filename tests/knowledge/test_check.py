@@ -37,7 +37,7 @@ def test_overlong_short_answer_is_reported(tmp_path):
         raw["answers"]["ask_hours"]["short"] = "学时" * 40
 
     problems = check_campaign_file(_variant(tmp_path, change))
-    assert any(p.startswith("answers.ask_hours.short: 80 characters") for p in problems)
+    assert any(p.startswith("answers.ask_hours.short: 80 characters for 2023-") for p in problems)
 
 
 def test_missing_answer_is_reported(tmp_path):
