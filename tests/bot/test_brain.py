@@ -7,8 +7,8 @@ from bot.clock import FixedClock
 from bot.messages import Inbound
 from ledger.binding import BindingService
 from ledger.desk import LedgerDesk
-from ledger.status import TraineeRecord
 from ledger.store import MemoryLedgerStore
+from tests.records import trainee
 
 NOW = dt.datetime(2023, 11, 24, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 LIU_ID = "430621199208284985"
@@ -24,20 +24,14 @@ def store():
     store = MemoryLedgerStore()
     store.add(
         LIU_ID,
-        TraineeRecord(
+        trainee(
             trainee_id=0,
-            name="刘洋",
             id_masked="",
-            phone="13207425393",
-            posts=("资料员",),
-            employer="岳阳建工集团",
             registered=True,
             confirmed=True,
             confirmed_on=dt.date(2023, 10, 26),
-            paid=False,
             online_hours=24,
             offline_hours=6,
-            audited=False,
         ),
     )
     return store

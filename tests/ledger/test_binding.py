@@ -3,8 +3,8 @@ import datetime as dt
 
 from bot.clock import FixedClock
 from ledger.binding import BindingService
-from ledger.status import TraineeRecord
 from ledger.store import MemoryLedgerStore, SQLAlchemyLedgerStore
+from tests.records import trainee
 
 ID_NUMBER = "430602199001011235"
 # Valid check digit, not in the ledger.
@@ -12,21 +12,7 @@ OTHER_ID = "430621199208284985"
 
 Store = MemoryLedgerStore | SQLAlchemyLedgerStore
 
-LIU = TraineeRecord(
-    trainee_id=0,
-    name="刘洋",
-    id_masked="",
-    phone="13207425393",
-    posts=("资料员",),
-    employer="岳阳建工集团",
-    registered=True,
-    confirmed=False,
-    confirmed_on=None,
-    paid=False,
-    online_hours=6,
-    offline_hours=0,
-    audited=False,
-)
+LIU = trainee(trainee_id=0, id_masked="", registered=True, online_hours=6)
 
 
 def test_bind_with_the_right_id_number_and_name(store: Store, clock: FixedClock) -> None:

@@ -1,33 +1,17 @@
-import dataclasses
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from knowledge.campaign import load_campaign
 from ledger.status import HoursRules, Shortfall, Step, TraineeRecord, assess, shortfall
+from tests.records import trainee
 
 RULES = HoursRules(yearly=32, online_min=20, offline_proof_min=12)
 hours = st.floats(min_value=0, max_value=80, allow_nan=False).map(lambda h: round(h * 2) / 2)
 
 
 def record(**changes: object) -> TraineeRecord:
-    base = TraineeRecord(
-        trainee_id=1,
-        name="刘洋",
-        id_masked="4306**********4985",
-        phone="13207425393",
-        posts=("资料员",),
-        employer="岳阳建工集团",
-        registered=True,
-        confirmed=True,
-        confirmed_on=None,
-        paid=True,
-        online_hours=0,
-        offline_hours=0,
-        audited=False,
-    )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    return trainee(**{"registered": True, "confirmed": True, "paid": True, **changes})
 
 
 def test_rules_come_from_the_campaign() -> None:

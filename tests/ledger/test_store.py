@@ -1,4 +1,3 @@
-import dataclasses
 import datetime as dt
 
 import pytest
@@ -8,28 +7,22 @@ from bot.clock import SHANGHAI, FixedClock
 from ledger.crypto import IdVault
 from ledger.status import TraineeRecord
 from ledger.store import LedgerStore, MemoryLedgerStore, SQLAlchemyLedgerStore
+from tests.records import trainee
 
 ID_NUMBER = "430602199001011235"
 AT = dt.datetime(2023, 11, 24, 10, 0, tzinfo=SHANGHAI)
 
 
 def liu(**changes: object) -> TraineeRecord:
-    record = TraineeRecord(
-        trainee_id=0,
-        name="刘洋",
-        id_masked="",
-        phone="13207425393",
-        posts=("资料员", "安全员"),
-        employer="岳阳建工集团",
-        registered=True,
-        confirmed=True,
-        confirmed_on=dt.date(2023, 10, 27),
-        paid=False,
-        online_hours=23.5,
-        offline_hours=4,
-        audited=False,
-    )
-    return dataclasses.replace(record, **changes)  # type: ignore[arg-type]
+    defaults = {
+        "trainee_id": 0,
+        "id_masked": "",
+        "posts": ("资料员", "安全员"),
+        "registered": True,
+        "confirmed": True,
+    }
+    more = {"confirmed_on": dt.date(2023, 10, 27), "online_hours": 23.5, "offline_hours": 4.0}
+    return trainee(**{**defaults, **more, **changes})
 
 
 Store = MemoryLedgerStore | SQLAlchemyLedgerStore

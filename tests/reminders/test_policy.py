@@ -17,24 +17,13 @@ from knowledge.campaign import Campaign, load_campaign
 from ledger.status import TraineeRecord
 from reminders.policy import PlanError, QuietHours, Reminder, Segment, plan_broadcast, plan_reminders
 from reminders.templates import SMS_LIMIT
+from tests.records import trainee
 
 CAMPAIGN = load_campaign()
 QUIET = QuietHours.parse("21:00", "08:00", SHANGHAI)
 
-BASE = TraineeRecord(
-    trainee_id=1,
-    name="张三",
-    id_masked="4306**********1237",
-    phone="13812345678",
-    posts=("安全员",),
-    employer="岳阳建工",
-    registered=False,
-    confirmed=False,
-    confirmed_on=None,
-    paid=False,
-    online_hours=0.0,
-    offline_hours=0.0,
-    audited=False,
+BASE = trainee(
+    name="张三", id_masked="4306**********1237", phone="13812345678", posts=("安全员",), employer="岳阳建工"
 )
 UNREGISTERED = BASE
 UNCONFIRMED = replace(BASE, trainee_id=2, registered=True)
