@@ -43,11 +43,18 @@ class Runtime:
 
     def interpreter(self) -> Interpreter:
         """The NLU: a Rasa server when JXJY_RASA_URL is set, otherwise the in-process engine."""
-        if self.settings.rasa_url:
-            from nlu.rasa_http import RasaHttpInterpreter
 
-            return RasaHttpInterpreter(self.settings.rasa_url, threshold=self.settings.nlu_threshold)
-        return LocalInterpreter.from_files(cache_dir=self.cache_dir, threshold=self.settings.nlu_threshold)
+        def local() -> Interpreter:
+            return LocalInterpreter.from_files(
+                cache_dir=self.cache_dir, threshold=self.settings.nlu_threshold
+            )
+
+        if self.settings.rasa_url:
+            from nlu.rasa_http import FailoverInterpreter, RasaHttpInterpreter
+
+            rasa = RasaHttpInterpreter(self.settings.rasa_url, threshold=self.settings.nlu_threshold)
+            return FailoverInterpreter(rasa, local)
+        return local()
 
     def engine(self) -> Engine:
         """The database, migrated to head; opened once, on first use, so FAQ-only runs never pay for it."""

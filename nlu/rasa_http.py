@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
-from nlu.interpreter import FALLBACK, OUT_OF_SCOPE, ParseResult
+from nlu.interpreter import FALLBACK, OUT_OF_SCOPE, Interpreter, ParseResult
+
+log = logging.getLogger(__name__)
 
 
 class RasaUnavailable(Exception):
@@ -44,3 +48,21 @@ class RasaHttpInterpreter:
             "entities": result.get("entities", []),
             "intent_ranking": result.get("intent_ranking", [intent]),
         }
+
+
+class FailoverInterpreter:
+    """Parse with ``primary`` (a Rasa server); when it does not answer, with ``backup`` (built on first need)."""
+
+    def __init__(self, primary: RasaHttpInterpreter, backup: Callable[[], Interpreter]) -> None:
+        self._primary = primary
+        self._backup_factory = backup
+        self._backup: Interpreter | None = None
+
+    def parse(self, text: str) -> ParseResult:
+        try:
+            return self._primary.parse(text)
+        except RasaUnavailable as exc:
+            log.warning("%s; answering with the in-process engine", exc)
+            if self._backup is None:
+                self._backup = self._backup_factory()
+            return self._backup.parse(text)

@@ -3,7 +3,7 @@ import asyncio
 import pytest
 from aiohttp import web
 
-from nlu.rasa_http import RasaHttpInterpreter, RasaUnavailable
+from nlu.rasa_http import FailoverInterpreter, RasaHttpInterpreter, RasaUnavailable
 
 
 @pytest.fixture
@@ -44,3 +44,9 @@ def test_unreachable_server_says_where():
     interpreter = RasaHttpInterpreter("http://127.0.0.1:9", timeout=1)
     with pytest.raises(RasaUnavailable, match=r"127\.0\.0\.1:9/model/parse"):
         interpreter.parse("费用")
+
+
+def test_failover_answers_with_the_local_engine(interpreter):
+    rasa = RasaHttpInterpreter("http://127.0.0.1:9", timeout=1)
+    failover = FailoverInterpreter(rasa, lambda: interpreter)
+    assert failover.parse("费用")["intent"]["name"] == "ask_fee"
