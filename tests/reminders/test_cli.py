@@ -59,32 +59,19 @@ def test_run_sends_once_to_the_log(data_dir: Path) -> None:
 
 
 def test_broadcast_and_status(data_dir: Path) -> None:
-    result = runner.invoke(
-        app,
-        [
-            "broadcast",
-            "--segment",
-            "not_registered",
-            "--text",
-            "请尽快报名。",
-            "--now",
-            "2023-11-24T10:00:00+08:00",
-        ],
-    )
+    args = [
+        "broadcast",
+        "--segment",
+        "not_registered",
+        "--text",
+        "请尽快报名。",
+        "--now",
+        "2023-11-24T10:00:00+08:00",
+    ]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "1 recipient(s), 1 newly queued" in result.output
-    repeat = runner.invoke(
-        app,
-        [
-            "broadcast",
-            "--segment",
-            "not_registered",
-            "--text",
-            "请尽快报名。",
-            "--now",
-            "2023-11-24T10:00:00+08:00",
-        ],
-    )
+    repeat = runner.invoke(app, args)  # the same broadcast again: nothing new is queued
     assert "0 newly queued" in repeat.output
     assert "sent" in runner.invoke(app, ["status"]).output
     bad = runner.invoke(app, ["broadcast", "--segment", "everyone", "--text", "x"])
