@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 from bot.inbound import AsyncResponder, InboundStore, MemoryInboundStore, normalize_phone
 from bot.messages import Inbound, Responder
 from bot.metrics import CONTENT_TYPE, ServiceMetrics
+from bot.models import PROVIDER_ID_LENGTH
 from bot.settings import Settings
 from bot.telegram import TelegramApp, feed_update
 from reminders.gateways import Gateway, OutboundMessage, mask_phone, sign
@@ -162,6 +163,8 @@ async def sms_inbound(request: web.Request) -> web.Response:
         return refused
     data = _json_object(body)
     provider_id = _identifier(data, "id")
+    if len(provider_id) > PROVIDER_ID_LENGTH:
+        raise BadRequest(f'"id" is longer than {PROVIDER_ID_LENGTH} characters')
     phone = normalize_phone(_string(data, "from"))
     if not phone:
         raise BadRequest('"from" must be a phone number')

@@ -1,4 +1,4 @@
-"""What inbound channels share: phone normalization, the provider-id dedup store, the async responder."""
+"""What inbound channels share: phone normalization, the provider-id dedup stores, the async responder."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ import re
 import threading
 from typing import Protocol
 
+from sqlalchemy import Engine, Table
+
+from bot.clock import Clock
 from bot.messages import Inbound, Reply, Responder
+from bot.models import InboundMessage
+from ledger.crypto import mask_personal_data
+from ledger.store import dialect_insert
+
+INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]
 
 _NON_DIGITS = re.compile(r"\D")
 
@@ -29,7 +37,7 @@ class InboundStore(Protocol):
 
 
 class MemoryInboundStore:
-    """The in-process InboundStore (tests, single-process deployments); forgets on restart."""
+    """The in-process InboundStore (tests, embedded use); forgets on restart, so production uses the SQL one."""
 
     def __init__(self, capacity: int = 100_000) -> None:
         self._capacity = capacity
@@ -50,6 +58,34 @@ class MemoryInboundStore:
     def __len__(self) -> int:
         with self._lock:
             return len(self._seen)
+
+
+class SqlInboundStore:
+    """The InboundStore in the ``inbound_messages`` table: a retry is recognised after a restart too."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def record(self, channel: str, provider_id: str, address: str, text: str) -> bool:
+        # The address stays as given (the reply goes there); the text needs no personal data to serve
+        # as a record, so ID and mobile numbers in it are masked.
+        row = {
+            "channel": channel,
+            "provider_id": provider_id,
+            "address": address,
+            "text": mask_personal_data(text),
+            "received_at": self.clock.now(),
+        }
+        # ON CONFLICT DO NOTHING: of two concurrent retries exactly one inserts, without an error for the other.
+        stmt = (
+            dialect_insert(self.engine, INBOUND)
+            .values(row)
+            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+            .returning(INBOUND.c.id)
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(stmt).first() is not None
 
 
 class AsyncResponder:

@@ -18,6 +18,7 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8080) -> None:
 
     from bot.app import Runtime
     from bot.http import ServerServices, engine_health
+    from bot.inbound import SqlInboundStore
     from bot.server import run
     from reminders.gateways import gateway_from_settings, gateways_from_settings
     from reminders.outbox import SqlOutbox
@@ -41,6 +42,7 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8080) -> None:
         responder=runtime.brain(log_messages=True),
         health=engine_health(engine),
         sms_outbound=gateway_from_settings(runtime.settings, "sms"),
+        inbound_store=SqlInboundStore(engine, runtime.clock),
         on_delivery_status=on_delivery_status,
     )
     scheduler = ReminderScheduler(

@@ -168,6 +168,7 @@ async def test_sms_is_refused_when_no_secret_is_configured(
         (b"[1, 2]", "JSON object"),
         (json.dumps({"from": PHONE, "text": "hi"}).encode(), '"id"'),
         (json.dumps({"id": "x", "text": "hi"}).encode(), '"from"'),
+        (json.dumps({"id": "x" * 129, "from": PHONE, "text": "hi"}).encode(), "128 characters"),
         (json.dumps({"id": "x", "from": PHONE, "text": 5}).encode(), '"text"'),
     ],
 )
