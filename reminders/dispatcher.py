@@ -124,14 +124,15 @@ class Dispatcher:
         self._started = False
 
     async def dispatch_due(self, max_messages: int | None = None) -> DispatchSummary:
-        """Send every due message (up to ``max_messages``), batch by batch; nothing inside the quiet hours."""
+        """Send every due message (up to ``max_messages``), batch by batch; only replies in the quiet hours."""
         if not self._started:
             raise RuntimeError("Dispatcher.start() must be called before dispatch_due()")
         summary = DispatchSummary()
         now = self.clock.now()
-        if self.quiet.contains(now):
-            log.info("quiet hours: nothing is sent until %s", self.quiet.next_allowed(now).isoformat())
-            return summary
+        # A reply answers a question just asked, so it is not held for the morning like a reminder.
+        replies_only = self.quiet.contains(now)
+        if replies_only:
+            log.info("quiet hours: only replies are sent until %s", self.quiet.next_allowed(now).isoformat())
         summary.cancelled = self.outbox.cancel_opted_out(now)
         if not self._single:
             summary.recovered = self.outbox.requeue_sending(older_than=self.limits.stale_after)
@@ -140,7 +141,7 @@ class Dispatcher:
             if self._single:
                 self.outbox.acquire_lease(self.owner, self.limits.lease_ttl)
             size = self.limits.batch_size if left is None else min(left, self.limits.batch_size)
-            batch = self.outbox.claim(self.owner, self.clock.now(), size)
+            batch = self.outbox.claim(self.owner, self.clock.now(), size, replies_only=replies_only)
             if not batch:
                 break
             summary.add(await self._send_batch(batch))

@@ -13,13 +13,16 @@ STATUSES = ("queued", "sending", "sent", "failed", "parked", "cancelled")
 
 
 class OutboxMessage(Base):
-    """One message to send, unique by its idempotency key; the dispatcher moves it through ``STATUSES``."""
+    """One message to send, unique by its idempotency key; the dispatcher moves it through ``STATUSES``.
+
+    Reminders and broadcasts belong to a trainee; a reply (kind ``reply``) answers whoever wrote, trainee or not.
+    """
 
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id", ondelete="CASCADE"), index=True)
+    trainee_id: Mapped[int | None] = mapped_column(ForeignKey("trainees.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, Table, and_, delete, exists, func, insert, select, update
+from sqlalchemy import Engine, Table, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ledger.models import Trainee
@@ -31,6 +31,8 @@ LEASES: Table = DispatcherLease.__table__  # type: ignore[assignment]
 TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
 
 LEASE_NAME = "dispatcher"
+# The kind of an answer to a message just received: sent at once, also in quiet hours and after an opt-out.
+REPLY_KIND = "reply"
 _CHUNK = 5000
 
 
@@ -43,7 +45,7 @@ class Claimed:
     """A row claimed for sending: marked ``sending`` and committed before the gateway is called."""
 
     id: int
-    trainee_id: int
+    trainee_id: int | None
     channel: str
     address: str
     text: str
@@ -112,6 +114,32 @@ class SqlOutbox:
                 inserted += len(ids)
         return inserted
 
+    def enqueue_reply(
+        self, idempotency_key: str, channel: str, address: str, text: str, now: dt.datetime
+    ) -> bool:
+        """Queue an answer due at once; False when ``idempotency_key`` is already in the outbox."""
+        row = {
+            "idempotency_key": idempotency_key,
+            "trainee_id": None,
+            "channel": channel,
+            "address": address,
+            "text": text,
+            "kinds": REPLY_KIND,
+            "send_at": now,
+            "status": "queued",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        stmt = (
+            dialect_insert(self.dialect, OUTBOX)
+            .values(row)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(OUTBOX.c.id)
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(stmt).first() is not None
+
     def used_keys(self, keys: Iterable[str]) -> dict[int, set[str]]:
         """Map each trainee to the given keys already used for them (one set-based query)."""
         used: dict[int, set[str]] = {}
@@ -124,22 +152,34 @@ class SqlOutbox:
     # Claiming and recording
 
     def cancel_opted_out(self, now: dt.datetime) -> int:
-        """Cancel queued rows of trainees who opted out, so nothing is sent to them."""
+        """Cancel queued rows of trainees who opted out, so nothing is sent to them (replies excepted)."""
         opted_out = select(TRAINEES.c.id).where(TRAINEES.c.opted_out.is_(True))
         stmt = (
             update(OUTBOX)
-            .where(OUTBOX.c.status == "queued", OUTBOX.c.trainee_id.in_(opted_out))
+            .where(
+                OUTBOX.c.status == "queued",
+                OUTBOX.c.kinds != REPLY_KIND,
+                OUTBOX.c.trainee_id.in_(opted_out),
+            )
             .values(status="cancelled", last_error="opted out")
         )
         with self.engine.begin() as conn:
             return conn.execute(stmt).rowcount
 
-    def claim(self, owner: str, now: dt.datetime, limit: int) -> list[Claimed]:
-        """Mark up to ``limit`` due rows ``sending`` for ``owner`` and commit; skip rows others hold."""
+    def claim(self, owner: str, now: dt.datetime, limit: int, *, replies_only: bool = False) -> list[Claimed]:
+        """Mark up to ``limit`` due rows ``sending`` for ``owner`` and commit; skip rows others hold.
+
+        Rows of trainees who opted out are left alone, except replies: the person has just asked.
+        """
         opted_out = exists().where(TRAINEES.c.id == OUTBOX.c.trainee_id, TRAINEES.c.opted_out.is_(True))
+        is_reply = OUTBOX.c.kinds == REPLY_KIND
         due = (
             select(OUTBOX.c.id)
-            .where(OUTBOX.c.status == "queued", OUTBOX.c.next_attempt_at <= now, ~opted_out)
+            .where(
+                OUTBOX.c.status == "queued",
+                OUTBOX.c.next_attempt_at <= now,
+                is_reply if replies_only else or_(is_reply, ~opted_out),
+            )
             .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one dispatcher (lease)

@@ -1,3 +1,4 @@
+import datetime as dt
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -5,7 +6,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
 from bot.settings import Settings
-from ledger.db import Base, downgrade, migrate, open_database
+from ledger.db import Base, downgrade, make_engine, migrate, open_database
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -29,5 +30,37 @@ def test_open_database_creates_the_data_dir_and_sets_sqlite_pragmas(tmp_path: Pa
         with engine.connect() as connection:
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_rebuilding_the_outbox_keeps_the_rows_that_refer_to_it(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate(engine, "0003_inbound_messages")
+        now = dt.datetime(2023, 11, 24, tzinfo=dt.UTC)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO trainees (id, id_hash, id_cipher, id_masked, name, employer, registered,"
+                    " confirmed, paid, online_hours, offline_hours, audited, opted_out, created_at, updated_at)"
+                    " VALUES (1, 'h', '-', '4306', '张三', '', false, false, false, 0, 0, false, false, :t, :t)"
+                ),
+                {"t": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO outbox (id, idempotency_key, trainee_id, channel, address, text, kinds,"
+                    " send_at, status, attempts, next_attempt_at, created_at)"
+                    " VALUES (7, 'k', 1, 'sms', '13800000001', 't', 'deadline', :t, 'queued', 0, :t, :t)"
+                ),
+                {"t": now},
+            )
+            conn.execute(text("INSERT INTO reminder_keys VALUES (1, 'deadline:1', 7, :t)"), {"t": now})
+        migrate(engine)  # 0004 rebuilds the outbox table on SQLite
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT outbox_id FROM reminder_keys")).scalar() == 7
+            if engine.dialect.name == "sqlite":
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         engine.dispose()

@@ -135,6 +135,36 @@ async def test_nothing_is_sent_in_quiet_hours(engine: Engine, campaign: Campaign
     assert (await dispatch(engine, {"sms": gateway}, clock, quiet)).sent == 1
 
 
+async def test_replies_go_out_in_quiet_hours_and_after_an_opt_out(
+    engine: Engine, campaign: Campaign, quiet: QuietHours
+) -> None:
+    clock = FixedClock(shanghai("2023-11-20T22:00"))
+    insert_trainees(engine, [record(1), record(2, opted_out=True)])
+    enqueue_due(engine, campaign, shanghai("2023-11-20T20:00"), quiet)  # a reminder due before the night
+    outbox = SqlOutbox(engine)
+    assert outbox.enqueue_reply("reply:sms:a", "sms", "13800000002", "答复", clock.now())
+    assert not outbox.enqueue_reply("reply:sms:a", "sms", "13800000002", "答复", clock.now())
+    gateway = MemoryGateway()
+    summary = await dispatch(engine, {"sms": gateway}, clock, quiet)
+    assert (summary.sent, summary.cancelled) == (1, 0)
+    assert [(m.to, m.text) for m in gateway.sent] == [("13800000002", "答复")]
+    assert statuses(engine) == {"queued": 1, "sent": 1}  # the reminder waits for the morning
+
+
+async def test_replies_count_against_the_sms_rate_limit(
+    engine: Engine, quiet: QuietHours, clock: FixedClock
+) -> None:
+    outbox = SqlOutbox(engine)
+    for n in range(3):
+        outbox.enqueue_reply(f"reply:sms:{n}", "sms", "13800000001", f"答复{n}", clock.now())
+    gateway = MemoryGateway()
+    limits = DispatchLimits(sms_per_number_hour=2, sms_per_number_day=10)
+    summary = await dispatch(engine, {"sms": gateway}, clock, quiet, limits)
+    assert (summary.sent, summary.deferred) == (2, 1)
+    clock.advance(dt.timedelta(hours=1, minutes=1))
+    assert (await dispatch(engine, {"sms": gateway}, clock, quiet, limits)).sent == 1
+
+
 async def test_sms_rate_limit_per_number(
     engine: Engine, campaign: Campaign, quiet: QuietHours, clock: FixedClock
 ) -> None:
