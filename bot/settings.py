@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     sms_secret: str | None = None
     rasa_url: str | None = None
     nlu_threshold: float = 0.3
+    # SMS to one number, counting reminders, broadcasts and replies alike.
+    sms_per_number_hour: int = Field(default=5, ge=1)
+    sms_per_number_day: int = Field(default=10, ge=1)
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
     timezone: str = "Asia/Shanghai"

@@ -49,6 +49,7 @@ class _Context:
     def dispatch(self) -> Any:
         import asyncio
 
+        from reminders.dispatcher import limits_from_settings
         from reminders.gateways import GatewayError, close_gateways, gateways_from_settings
         from reminders.outbox import DispatcherBusyError
         from reminders.service import dispatch
@@ -61,7 +62,8 @@ class _Context:
 
         async def go() -> Any:
             try:
-                return await dispatch(self.engine, gateways, self.clock, self.quiet)
+                limits = limits_from_settings(self.settings)
+                return await dispatch(self.engine, gateways, self.clock, self.quiet, limits)
             finally:
                 await close_gateways(gateways)
 

@@ -14,11 +14,15 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult, mask_address
 from reminders.outbox import Claimed, SqlOutbox, new_owner
 from reminders.policy import QuietHours
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,13 @@ class DispatchLimits:
     sms_per_number_day: int = 10
     telegram_per_second: float = 30.0
     telegram_per_chat_per_second: float = 1.0
+
+
+def limits_from_settings(settings: Settings) -> DispatchLimits:
+    """The dispatch limits the environment may change (JXJY_SMS_PER_NUMBER_HOUR/_DAY); the rest default."""
+    return DispatchLimits(
+        sms_per_number_hour=settings.sms_per_number_hour, sms_per_number_day=settings.sms_per_number_day
+    )
 
 
 @dataclass

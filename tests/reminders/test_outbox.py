@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from bot.clock import FixedClock
+from bot.settings import Settings
 from knowledge.campaign import Campaign
 from ledger.db import make_engine
-from reminders.dispatcher import Dispatcher, DispatchLimits, RateLimiter, backoff
+from reminders.dispatcher import Dispatcher, DispatchLimits, RateLimiter, backoff, limits_from_settings
 from reminders.gateways import Channel, Gateway, MemoryGateway
 from reminders.outbox import LEASES, OUTBOX, DispatcherBusyError, SqlOutbox
 from reminders.policy import QuietHours, Segment
@@ -305,3 +306,12 @@ def test_two_dispatchers_on_postgres_claim_each_message_once(
     assert all(g.sent for g in gateways), "both dispatchers should have claimed work"
     assert statuses(engine) == {"sent": 2000}
     engine.dispose()
+
+
+def test_sms_limits_per_number_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = limits_from_settings(Settings())
+    assert (defaults.sms_per_number_hour, defaults.sms_per_number_day) == (5, 10)
+    monkeypatch.setenv("JXJY_SMS_PER_NUMBER_HOUR", "3")
+    monkeypatch.setenv("JXJY_SMS_PER_NUMBER_DAY", "6")
+    limits = limits_from_settings(Settings())
+    assert (limits.sms_per_number_hour, limits.sms_per_number_day) == (3, 6)
