@@ -13,13 +13,15 @@ from typing import Any, Literal
 from aiohttp import web
 from sqlalchemy import Engine, text
 
+from bot.clock import Clock, SystemClock
 from bot.inbound import AsyncResponder, InboundStore, MemoryInboundStore, normalize_phone
-from bot.messages import Inbound, Responder
+from bot.messages import Inbound, Reply, Responder
 from bot.metrics import CONTENT_TYPE, ServiceMetrics
 from bot.models import PROVIDER_ID_LENGTH
 from bot.settings import Settings
 from bot.telegram import TelegramApp, feed_update
 from reminders.gateways import Gateway, OutboundMessage, mask_phone, sign
+from reminders.outbox import SqlOutbox
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ REPLY_DRAIN_TIMEOUT = 10.0
 DeliveryStatus = Literal["delivered", "failed"]
 HealthCheck = Callable[[], bool]
 DeliveryStatusHook = Callable[[str, DeliveryStatus, str | None], None]
+DispatchSoon = Callable[[], Awaitable[object]]
 
 
 def log_delivery_status(message_id: str, status: DeliveryStatus, error: str | None) -> None:
@@ -51,18 +54,28 @@ def engine_health(engine: Engine) -> HealthCheck:
 
 @dataclass
 class ServerServices:
-    """What the HTTP app and the channels need, built by the composition root."""
+    """What the HTTP app and the channels need, built by the composition root.
+
+    With an ``outbox``, SMS replies are queued there (retried, kept across restarts) and ``dispatch_soon``
+    asks the running dispatcher to send them now; without one (tests, embedded use) they go straight
+    through ``sms_outbound``, once.
+    """
 
     settings: Settings
     responder: Responder
     health: HealthCheck
-    sms_outbound: Gateway
+    sms_outbound: Gateway | None = None
     inbound_store: InboundStore = field(default_factory=MemoryInboundStore)
+    outbox: SqlOutbox | None = None
+    dispatch_soon: DispatchSoon | None = None
+    clock: Clock = field(default_factory=SystemClock)
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics.create)
     on_delivery_status: DeliveryStatusHook = log_delivery_status
     answerer: AsyncResponder = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.outbox is None and self.sms_outbound is None:
+            raise ValueError("ServerServices needs an outbox or an sms_outbound gateway to answer SMS")
         # One AsyncResponder for every channel, so the brain sees one message at a time.
         self.answerer = AsyncResponder(self.responder)
 
@@ -156,7 +169,7 @@ def _string(data: dict[str, Any], key: str) -> str:
 
 
 async def sms_inbound(request: web.Request) -> web.Response:
-    """Store an inbound SMS once per provider id and answer it (short form) through the outbound gateway."""
+    """Store an inbound SMS once per provider id and answer it (short form), through the outbox when set."""
     body = await request.read()
     refused = _check_signature(request, body)
     if refused is not None:
@@ -187,9 +200,37 @@ async def _answer_sms(services: ServerServices, provider_id: str, phone: str, me
         services.metrics.sms_sent.inc(result="error")
         logger.exception("sms %s from %s: the responder failed", provider_id, mask_phone(phone))
         return
+    services.metrics.replies.inc(channel="sms", intent=reply.intent)
+    if services.outbox is None:
+        await _send_reply(services, provider_id, phone, reply)
+        return
+    queued = await asyncio.to_thread(
+        services.outbox.enqueue_reply,
+        f"reply:sms:{provider_id}",
+        "sms",
+        phone,
+        reply.text,
+        services.clock.now(),
+    )
+    if not queued:
+        logger.info("sms %s from %s: reply already in the outbox", provider_id, mask_phone(phone))
+        return
+    services.metrics.sms_sent.inc(result="queued")
+    logger.info("sms %s from %s: reply queued, intent %s", provider_id, mask_phone(phone), reply.intent)
+    if services.dispatch_soon is not None:
+        try:
+            await services.dispatch_soon()
+        except Exception:
+            logger.exception(
+                "sms %s: dispatch failed; the reply stays queued for the next sweep", provider_id
+            )
+
+
+async def _send_reply(services: ServerServices, provider_id: str, phone: str, reply: Reply) -> None:
+    if services.sms_outbound is None:  # ruled out by ServerServices.__post_init__
+        raise RuntimeError("no outbox and no sms_outbound gateway to send the reply")
     outbound = OutboundMessage(id=f"sms-reply-{provider_id}", channel="sms", to=phone, text=reply.text)
     result = await services.sms_outbound.send(outbound)
-    services.metrics.replies.inc(channel="sms", intent=reply.intent)
     outcome = "ok" if result.ok else "retryable" if result.retryable else "failed"
     services.metrics.sms_sent.inc(result=outcome)
     if result.ok:

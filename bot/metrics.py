@@ -112,7 +112,10 @@ class ServiceMetrics:
                 "jxjy_replies_total", "Replies sent by channel and intent.", ("channel", "intent")
             ),
             sms_sent=registry.counter(
-                "jxjy_sms_sent_total", "Outbound SMS replies by result (ok, retryable, failed).", ("result",)
+                "jxjy_sms_sent_total",
+                "Outbound SMS replies by result (queued in the outbox; ok, retryable, failed sent directly;"
+                " error when no answer could be made).",
+                ("result",),
             ),
             sms_status=registry.counter(
                 "jxjy_sms_status_total", "SMS delivery receipts by status.", ("status",)

@@ -20,7 +20,8 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8080) -> None:
     from bot.http import ServerServices, engine_health
     from bot.inbound import SqlInboundStore
     from bot.server import run
-    from reminders.gateways import gateway_from_settings, gateways_from_settings
+    from reminders.dispatcher import limits_from_settings
+    from reminders.gateways import close_gateways, gateways_from_settings
     from reminders.outbox import SqlOutbox
     from reminders.scheduler import ReminderScheduler
 
@@ -32,30 +33,36 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8080) -> None:
     runtime = Runtime.create()
     engine = runtime.engine()
     outbox = SqlOutbox(engine)
-
-    def on_delivery_status(message_id: str, status: str, error: str | None) -> None:
-        if not outbox.record_receipt(message_id, status):
-            logging.getLogger(__name__).info("receipt for unknown message %s: %s", message_id, status)
-
-    services = ServerServices(
-        settings=runtime.settings,
-        responder=runtime.brain(log_messages=True),
-        health=engine_health(engine),
-        sms_outbound=gateway_from_settings(runtime.settings, "sms"),
-        inbound_store=SqlInboundStore(engine, runtime.clock),
-        on_delivery_status=on_delivery_status,
-    )
+    gateways = gateways_from_settings(runtime.settings)
     scheduler = ReminderScheduler(
         engine,
         runtime.campaign,
         runtime.clock,
         runtime.quiet_hours(),
-        gateways_from_settings(runtime.settings),
+        gateways,
+        limits_from_settings(runtime.settings),
+    )
+
+    def on_delivery_status(message_id: str, status: str, error: str | None) -> None:
+        if not outbox.record_receipt(message_id, status):
+            logging.getLogger(__name__).info("receipt for unknown message %s: %s", message_id, status)
+
+    # SMS replies are queued in the outbox and sent by the scheduler's dispatcher, at once.
+    services = ServerServices(
+        settings=runtime.settings,
+        responder=runtime.brain(log_messages=True),
+        health=engine_health(engine),
+        inbound_store=SqlInboundStore(engine, runtime.clock),
+        outbox=outbox,
+        dispatch_soon=scheduler.dispatch_now,
+        clock=runtime.clock,
+        on_delivery_status=on_delivery_status,
     )
 
     async def reminders_ctx(app: web.Application) -> AsyncIterator[None]:
         scheduler.start()
         yield
         scheduler.shutdown()
+        await close_gateways(gateways)
 
     run(services, host=host, port=port, background=[reminders_ctx])

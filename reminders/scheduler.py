@@ -6,6 +6,7 @@ do from the outbox and the used keys. A restart therefore loses nothing: the nex
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -55,6 +56,8 @@ class ReminderScheduler:
         self.clock = clock
         self.quiet = quiet
         self.dispatcher = Dispatcher(SqlOutbox(engine), gateways, clock, quiet, limits)
+        # The minute sweep and dispatch_now share one dispatcher: one pass at a time, never two at once.
+        self._dispatching = asyncio.Lock()
         self.scheduler = AsyncIOScheduler(timezone=SHANGHAI)
         self._plan_trigger = CronTrigger(hour=plan_hour, minute=plan_minute, timezone=SHANGHAI)
         self._dispatch_trigger = IntervalTrigger(seconds=dispatch_seconds, timezone=SHANGHAI)
@@ -109,8 +112,20 @@ class ReminderScheduler:
 
     async def dispatch_sweep(self) -> DispatchSummary:
         """Send what is due."""
-        try:
-            return await self.dispatcher.dispatch_due()
-        except Exception:
-            log.exception("reminder dispatch sweep failed; the next sweep retries")
+        async with self._dispatching:
+            try:
+                return await self.dispatcher.dispatch_due()
+            except Exception:
+                log.exception("reminder dispatch sweep failed; the next sweep retries")
+                return DispatchSummary()
+
+    async def dispatch_now(self) -> DispatchSummary:
+        """Sweep now, between the minute sweeps (a reply was just queued); nothing once shut down.
+
+        A pass already running may have claimed before the new row was committed, so this waits for it
+        and then runs its own instead of being skipped.
+        """
+        if not self.scheduler.running:
+            log.info("dispatcher not running: queued messages go out after the next start")
             return DispatchSummary()
+        return await self.dispatch_sweep()

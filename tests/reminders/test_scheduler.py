@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
 from bot.clock import FixedClock
 from knowledge.campaign import Campaign
 from reminders.gateways import MemoryGateway
+from reminders.outbox import SqlOutbox
 from reminders.policy import QuietHours
 from reminders.scheduler import DISPATCH_JOB, PLAN_JOB, ReminderScheduler
 from tests.reminders.support import insert_trainees, record
@@ -46,3 +49,24 @@ async def test_sweeps_plan_and_send(
     finally:
         scheduler.shutdown()
     assert len(gateway.sent) == 2
+
+
+async def test_dispatch_now_sends_a_queued_reply_while_running_only(
+    engine: Engine, campaign: Campaign, quiet: QuietHours, clock: FixedClock
+) -> None:
+    gateway = MemoryGateway()
+    scheduler = ReminderScheduler(engine, campaign, clock, quiet, {"sms": gateway})
+    outbox = SqlOutbox(engine)
+    outbox.enqueue_reply("reply:sms:1", "sms", "13800000001", "答复一", clock.now())
+    assert (await scheduler.dispatch_now()).sent == 0  # not started yet: the row waits
+    scheduler.start()
+    try:
+        outbox.enqueue_reply("reply:sms:2", "sms", "13800000002", "答复二", clock.now())
+        # Two requests at once run one after the other; each row is sent once.
+        first, second = await asyncio.gather(scheduler.dispatch_now(), scheduler.dispatch_now())
+        assert first.sent + second.sent == 2
+    finally:
+        scheduler.shutdown()
+    outbox.enqueue_reply("reply:sms:3", "sms", "13800000003", "答复三", clock.now())
+    assert (await scheduler.dispatch_now()).sent == 0  # shut down: left for the next start
+    assert sorted(m.text for m in gateway.sent) == ["答复一", "答复二"]
