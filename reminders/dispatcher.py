@@ -169,7 +169,10 @@ class Dispatcher:
         for claimed in batch:
             if claimed.channel == "sms":
                 hour, day = counts.get(claimed.address, (0, 0))
-                if hour >= self.limits.sms_per_number_hour or day >= self.limits.sms_per_number_day:
+                # The caps keep unasked-for messages in check; a reply answers a question just asked, so it
+                # always goes (and still counts, holding back reminders to someone in a long exchange).
+                over_cap = hour >= self.limits.sms_per_number_hour or day >= self.limits.sms_per_number_day
+                if over_cap and not claimed.is_reply:
                     over_day = day >= self.limits.sms_per_number_day
                     wait = dt.timedelta(days=1) if over_day else dt.timedelta(hours=1)
                     self.outbox.retry_at(self.owner, claimed.id, now + wait, "rate limited", count=False)

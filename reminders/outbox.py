@@ -50,6 +50,12 @@ class Claimed:
     address: str
     text: str
     attempts: int
+    kinds: str = ""
+
+    @property
+    def is_reply(self) -> bool:
+        """An answer to a message the person just sent, not a reminder."""
+        return self.kinds == REPLY_KIND
 
 
 def wall_now() -> dt.datetime:
@@ -195,6 +201,7 @@ class SqlOutbox:
                 OUTBOX.c.address,
                 OUTBOX.c.text,
                 OUTBOX.c.attempts,
+                OUTBOX.c.kinds,
             )
         )
         with self.engine.begin() as conn:

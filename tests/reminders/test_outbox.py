@@ -152,18 +152,17 @@ async def test_replies_go_out_in_quiet_hours_and_after_an_opt_out(
     assert statuses(engine) == {"queued": 1, "sent": 1}  # the reminder waits for the morning
 
 
-async def test_replies_count_against_the_sms_rate_limit(
-    engine: Engine, quiet: QuietHours, clock: FixedClock
+async def test_replies_are_not_held_by_the_sms_caps_but_count(
+    engine: Engine, campaign: Campaign, quiet: QuietHours, clock: FixedClock
 ) -> None:
     outbox = SqlOutbox(engine)
     for n in range(3):
         outbox.enqueue_reply(f"reply:sms:{n}", "sms", "13800000001", f"答复{n}", clock.now())
     gateway = MemoryGateway()
-    limits = DispatchLimits(sms_per_number_hour=2, sms_per_number_day=10)
+    limits = DispatchLimits(sms_per_number_hour=1, sms_per_number_day=2)
     summary = await dispatch(engine, {"sms": gateway}, clock, quiet, limits)
-    assert (summary.sent, summary.deferred) == (2, 1)
-    clock.advance(dt.timedelta(hours=1, minutes=1))
-    assert (await dispatch(engine, {"sms": gateway}, clock, quiet, limits)).sent == 1
+    assert (summary.sent, summary.deferred) == (3, 0)
+    assert outbox.sms_counts({"13800000001"}, clock.now())["13800000001"][0] == 3
 
 
 async def test_sms_rate_limit_per_number(
