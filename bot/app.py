@@ -14,9 +14,16 @@ from knowledge.campaign import DEFAULT_CAMPAIGN, Campaign, load_campaign
 from nlu.interpreter import Interpreter, LocalInterpreter
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from aiohttp import web
     from sqlalchemy import Engine
 
+    from bot.http import ServerServices
     from bot.messages import Inbound, Reply
+    from bot.server import CleanupContext
+    from reminders.dispatcher import DispatchLimits
+    from reminders.gateways import Channel, Gateway
     from reminders.policy import QuietHours
 
 log = logging.getLogger(__name__)
@@ -71,6 +78,18 @@ class Runtime:
 
         return SQLAlchemyLedgerStore(self.engine(), IdVault(self.settings.effective_secret_key()), self.clock)
 
+    def gateways(self) -> dict[Channel, Gateway]:
+        """The outbound gateways the settings configure (SMS always, Telegram with a token)."""
+        from reminders.gateways import gateways_from_settings
+
+        return gateways_from_settings(self.settings)
+
+    def dispatch_limits(self) -> DispatchLimits:
+        """Batch, retry and rate limits for the dispatcher, per-number SMS caps from the settings."""
+        from reminders.dispatcher import limits_from_settings
+
+        return limits_from_settings(self.settings)
+
     def quiet_hours(self) -> QuietHours:
         """The quiet hours from the settings, read in the configured time zone."""
         from zoneinfo import ZoneInfo
@@ -109,3 +128,46 @@ class Runtime:
             store.log_message(inbound.channel, inbound.address, "out", reply.text, reply.intent, now)
 
         return log_exchange
+
+
+def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext]]:
+    """Wire `jxjy serve`: the HTTP services on the database, and the reminder scheduler as background work.
+
+    SMS replies are queued in the outbox under ``reply:sms:<provider id>`` and sent at once by the
+    scheduler's dispatcher; delivery receipts update the outbox.
+    """
+    from bot.http import ServerServices, engine_health
+    from bot.inbound import SqlInboundStore
+    from reminders.gateways import close_gateways
+    from reminders.outbox import SqlOutbox
+    from reminders.scheduler import ReminderScheduler
+
+    engine = runtime.engine()
+    outbox = SqlOutbox(engine)
+    gateways = runtime.gateways()
+    scheduler = ReminderScheduler(
+        engine, runtime.campaign, runtime.clock, runtime.quiet_hours(), gateways, runtime.dispatch_limits()
+    )
+
+    def on_delivery_status(message_id: str, status: str, error: str | None) -> None:
+        if not outbox.record_receipt(message_id, status):
+            log.info("receipt for unknown message %s: %s", message_id, status)
+
+    services = ServerServices(
+        settings=runtime.settings,
+        responder=runtime.brain(log_messages=True),
+        health=engine_health(engine),
+        inbound_store=SqlInboundStore(engine, runtime.clock),
+        outbox=outbox,
+        dispatch_soon=scheduler.dispatch_now,
+        clock=runtime.clock,
+        on_delivery_status=on_delivery_status,
+    )
+
+    async def reminders_ctx(app: web.Application) -> AsyncIterator[None]:
+        scheduler.start()
+        yield
+        scheduler.shutdown()
+        await close_gateways(gateways)
+
+    return services, [reminders_ctx]

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
-    from reminders.policy import QuietHours
+    from bot.app import Runtime
 
 app = typer.Typer(no_args_is_help=True, help="Reminders: plan, send, broadcast.")
 log = logging.getLogger(__name__)
@@ -22,56 +21,47 @@ NowOption = Annotated[
 ]
 
 
-class _Context:
-    """What every command needs, built once from the environment (the CLI's composition root)."""
+def _runtime(now: str | None) -> Runtime:
+    """The composition root for a command; a bad --now, campaign file or quiet hours exits 2."""
+    from bot.app import Runtime
+    from knowledge.campaign import CampaignError
+    from reminders.policy import PlanError
 
-    def __init__(self, now: str | None) -> None:
-        from zoneinfo import ZoneInfo
+    try:
+        runtime = Runtime.create(now)
+        runtime.quiet_hours()
+    except (ValueError, CampaignError, PlanError) as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(2) from exc
+    return runtime
 
-        from bot.clock import parse_now
-        from bot.settings import Settings
-        from knowledge.campaign import DEFAULT_CAMPAIGN, CampaignError, load_campaign
-        from ledger.db import open_database
-        from reminders.policy import PlanError, QuietHours
 
-        self.settings: Settings = Settings()
+def _dispatch(runtime: Runtime) -> Any:
+    """Send what is due now through the configured gateways; exit 1 if another dispatcher holds SQLite."""
+    import asyncio
+
+    from reminders.gateways import GatewayError, close_gateways
+    from reminders.outbox import DispatcherBusyError
+    from reminders.service import dispatch
+
+    try:
+        gateways = runtime.gateways()
+    except GatewayError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(2) from exc
+
+    async def go() -> Any:
         try:
-            self.clock = parse_now(now)
-            self.campaign = load_campaign(self.settings.campaign_file or DEFAULT_CAMPAIGN)
-            self.quiet: QuietHours = QuietHours.parse(
-                self.settings.quiet_start, self.settings.quiet_end, ZoneInfo(self.settings.timezone)
-            )
-        except (ValueError, CampaignError, PlanError) as exc:
-            typer.echo(f"错误：{exc}", err=True)
-            raise typer.Exit(2) from exc
-        self.engine = open_database(self.settings)
+            limits = runtime.dispatch_limits()
+            return await dispatch(runtime.engine(), gateways, runtime.clock, runtime.quiet_hours(), limits)
+        finally:
+            await close_gateways(gateways)
 
-    def dispatch(self) -> Any:
-        import asyncio
-
-        from reminders.dispatcher import limits_from_settings
-        from reminders.gateways import GatewayError, close_gateways, gateways_from_settings
-        from reminders.outbox import DispatcherBusyError
-        from reminders.service import dispatch
-
-        try:
-            gateways = gateways_from_settings(self.settings)
-        except GatewayError as exc:
-            typer.echo(f"错误：{exc}", err=True)
-            raise typer.Exit(2) from exc
-
-        async def go() -> Any:
-            try:
-                limits = limits_from_settings(self.settings)
-                return await dispatch(self.engine, gateways, self.clock, self.quiet, limits)
-            finally:
-                await close_gateways(gateways)
-
-        try:
-            return asyncio.run(go())
-        except DispatcherBusyError as exc:
-            typer.echo(f"错误：{exc}", err=True)
-            raise typer.Exit(1) from exc
+    try:
+        return asyncio.run(go())
+    except DispatcherBusyError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 def _setup_logging() -> None:
@@ -86,8 +76,8 @@ def plan(
     """Show the reminders a run at --now would send (nothing is queued or sent)."""
     from reminders.service import plan as plan_at
 
-    ctx = _Context(now)
-    planned = plan_at(ctx.engine, ctx.campaign, ctx.clock.now(), ctx.quiet)
+    rt = _runtime(now)
+    planned = plan_at(rt.engine(), rt.campaign, rt.clock.now(), rt.quiet_hours())
     if as_json:
         typer.echo(json.dumps([r.to_json() for r in planned], ensure_ascii=False, indent=2))
         return
@@ -102,9 +92,9 @@ def run(now: NowOption = None) -> None:
     from reminders.service import enqueue_due
 
     _setup_logging()
-    ctx = _Context(now)
-    planned, enqueued = enqueue_due(ctx.engine, ctx.campaign, ctx.clock.now(), ctx.quiet)
-    summary = ctx.dispatch()
+    rt = _runtime(now)
+    planned, enqueued = enqueue_due(rt.engine(), rt.campaign, rt.clock.now(), rt.quiet_hours())
+    summary = _dispatch(rt)
     typer.echo(
         f"planned {planned}, enqueued {enqueued}, sent {summary.sent}, retried {summary.retried}, "
         f"failed {summary.failed}, parked {summary.parked}, deferred {summary.deferred}, "
@@ -143,13 +133,13 @@ def broadcast_command(
         typer.echo("错误：--text is empty", err=True)
         raise typer.Exit(2)
     ident = broadcast_id or hashlib.sha256(f"{segment}\n{text}".encode()).hexdigest()[:12]
-    ctx = _Context(now)
+    rt = _runtime(now)
     try:
         recipients, enqueued = broadcast(
-            ctx.engine,
-            ctx.campaign,
-            ctx.clock.now(),
-            ctx.quiet,
+            rt.engine(),
+            rt.campaign,
+            rt.clock.now(),
+            rt.quiet_hours(),
             broadcast_id=ident,
             segment=parsed,
             text=text,
@@ -159,7 +149,7 @@ def broadcast_command(
         raise typer.Exit(2) from exc
     typer.echo(f"broadcast {ident}: {recipients} recipient(s), {enqueued} newly queued")
     if send:
-        summary = ctx.dispatch()
+        summary = _dispatch(rt)
         typer.echo(f"sent {summary.sent}, retried {summary.retried}, deferred {summary.deferred}")
 
 
@@ -168,6 +158,5 @@ def status() -> None:
     """Count outbox messages by status."""
     from reminders.outbox import SqlOutbox
 
-    ctx = _Context(None)
-    for name, count in sorted(SqlOutbox(ctx.engine).counts().items()):
+    for name, count in sorted(SqlOutbox(_runtime(None).engine()).counts().items()):
         typer.echo(f"{name:10} {count}")
