@@ -184,16 +184,59 @@ async def sms_inbound(request: web.Request) -> web.Response:
     message = _string(data, "text")
     services = request.app[SERVICES]
     stored = await asyncio.to_thread(services.inbound_store.record, "sms", provider_id, phone, message)
+    if services.outbox is not None:
+        return await _answer_through_outbox(request, services, stored, provider_id, phone, message)
     if not stored:
-        services.metrics.inbound_duplicates.inc(channel="sms")
-        logger.info("sms %s from %s: duplicate, already answered", provider_id, mask_phone(phone))
-        return web.json_response({"status": "duplicate", "id": provider_id})
+        return _duplicate(services, provider_id, phone)
     services.metrics.messages_in.inc(channel="sms")
     request.app[REPLY_TASKS].spawn(_answer_sms(services, provider_id, phone, message))
     return web.json_response({"status": "accepted", "id": provider_id})
 
 
+def _duplicate(services: ServerServices, provider_id: str, phone: str) -> web.Response:
+    services.metrics.inbound_duplicates.inc(channel="sms")
+    logger.info("sms %s from %s: duplicate, already answered", provider_id, mask_phone(phone))
+    return web.json_response({"status": "duplicate", "id": provider_id})
+
+
+async def _answer_through_outbox(
+    request: web.Request, services: ServerServices, stored: bool, provider_id: str, phone: str, message: str
+) -> web.Response:
+    """Queue the reply before saying 200, so a crash after the 200 loses nothing.
+
+    A retry whose first attempt stopped between storing the message and queueing its reply (no reply row
+    under ``reply:sms:<provider id>``) is answered now; the key keeps a race to one reply.
+    """
+    outbox = services.outbox
+    if outbox is None:  # checked by the caller; keeps the type checker informed
+        raise RuntimeError("no outbox")
+    key = f"reply:sms:{provider_id}"
+    if not stored and await asyncio.to_thread(outbox.has_key, key):
+        return _duplicate(services, provider_id, phone)
+    services.metrics.messages_in.inc(channel="sms")
+    reply = await services.answerer.answer(Inbound("sms", phone, message))  # a failure is a 500: retried
+    services.metrics.replies.inc(channel="sms", intent=reply.intent)
+    queued = await asyncio.to_thread(
+        outbox.enqueue_reply, key, "sms", phone, reply.text, services.clock.now()
+    )
+    if queued:
+        services.metrics.sms_sent.inc(result="queued")
+        logger.info("sms %s from %s: reply queued, intent %s", provider_id, mask_phone(phone), reply.intent)
+        request.app[REPLY_TASKS].spawn(_dispatch_soon(services, provider_id))
+    return web.json_response({"status": "accepted", "id": provider_id})
+
+
+async def _dispatch_soon(services: ServerServices, provider_id: str) -> None:
+    if services.dispatch_soon is None:
+        return
+    try:
+        await services.dispatch_soon()
+    except Exception:
+        logger.exception("sms %s: dispatch failed; the reply stays queued for the next sweep", provider_id)
+
+
 async def _answer_sms(services: ServerServices, provider_id: str, phone: str, message: str) -> None:
+    """Answer straight through the gateway (embedded use without an outbox)."""
     try:
         reply = await services.answerer.answer(Inbound("sms", phone, message))
     except Exception:
@@ -201,29 +244,7 @@ async def _answer_sms(services: ServerServices, provider_id: str, phone: str, me
         logger.exception("sms %s from %s: the responder failed", provider_id, mask_phone(phone))
         return
     services.metrics.replies.inc(channel="sms", intent=reply.intent)
-    if services.outbox is None:
-        await _send_reply(services, provider_id, phone, reply)
-        return
-    queued = await asyncio.to_thread(
-        services.outbox.enqueue_reply,
-        f"reply:sms:{provider_id}",
-        "sms",
-        phone,
-        reply.text,
-        services.clock.now(),
-    )
-    if not queued:
-        logger.info("sms %s from %s: reply already in the outbox", provider_id, mask_phone(phone))
-        return
-    services.metrics.sms_sent.inc(result="queued")
-    logger.info("sms %s from %s: reply queued, intent %s", provider_id, mask_phone(phone), reply.intent)
-    if services.dispatch_soon is not None:
-        try:
-            await services.dispatch_soon()
-        except Exception:
-            logger.exception(
-                "sms %s: dispatch failed; the reply stays queued for the next sweep", provider_id
-            )
+    await _send_reply(services, provider_id, phone, reply)
 
 
 async def _send_reply(services: ServerServices, provider_id: str, phone: str, reply: Reply) -> None:

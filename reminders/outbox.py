@@ -146,6 +146,12 @@ class SqlOutbox:
         with self.engine.begin() as conn:
             return conn.execute(stmt).first() is not None
 
+    def has_key(self, idempotency_key: str) -> bool:
+        """Tell whether a message under ``idempotency_key`` is in the outbox, whatever its status."""
+        query = select(OUTBOX.c.id).where(OUTBOX.c.idempotency_key == idempotency_key)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def used_keys(self, keys: Iterable[str]) -> dict[int, set[str]]:
         """Map each trainee to the given keys already used for them (one set-based query)."""
         used: dict[int, set[str]] = {}

@@ -120,6 +120,21 @@ async def test_a_retry_after_a_restart_gets_no_second_reply(
     assert 'jxjy_inbound_duplicates_total{channel="sms"} 1' in metrics
 
 
+async def test_a_retry_of_a_message_stored_but_never_answered_is_answered(
+    start: Callable[[], Awaitable[tuple[Service, Client]]],
+    engine: Engine,
+    gateway: MemoryGateway,
+    clock: FixedClock,
+) -> None:
+    # The first attempt stored the message and the process died before its reply was queued.
+    assert SqlInboundStore(engine, clock).record("sms", "p-9", PHONE, "你好")
+    _, client = await start()
+    assert await post_sms(client, "p-9", "你好") == "accepted"
+    assert [m.text for m in gateway.sent] == ["您好！我是继续教育助手。"]
+    assert await post_sms(client, "p-9", "你好") == "duplicate"
+    assert len(gateway.sent) == 1
+
+
 async def test_a_reply_at_night_to_an_opted_out_trainee_is_still_sent_at_once(
     start: Callable[[], Awaitable[tuple[Service, Client]]],
     engine: Engine,
