@@ -151,6 +151,41 @@ def status() -> None:
         console.print(table)
 
 
+@app.command("behind")
+def behind_command(
+    step: Annotated[
+        str | None,
+        typer.Option(
+            "--step",
+            help="Only who still lacks this: register, confirm, pay, study_online, upload_proof, audit.",
+        ),
+    ] = None,
+    employer: Annotated[str | None, typer.Option("--employer", help="Only this employer (在岗单位).")] = None,
+    post: Annotated[str | None, typer.Option("--post", help="Only this post (岗位).")] = None,
+) -> None:
+    """Who is not yet qualified, and what each still lacks (IDs and phones masked)."""
+    from ledger.report import behind, behind_table
+    from ledger.status import HoursRules, Step
+    from ledger.store import SQLAlchemyLedgerStore
+
+    try:
+        wanted = Step(step) if step else None
+    except ValueError as exc:
+        _say(f"错误：--step 应为 {', '.join(s.value for s in Step)} 之一", err=True)
+        raise typer.Exit(2) from exc
+    settings, engine, vault = _open()
+    rules = HoursRules.from_campaign(_campaign(settings))
+    try:
+        rows = behind(
+            SQLAlchemyLedgerStore(engine, vault).records(), rules, step=wanted, employer=employer, post=post
+        )
+    finally:
+        engine.dispose()
+    from rich.console import Console
+
+    Console().print(behind_table(rows))
+
+
 @app.command("rotate-key")
 def rotate_key(
     new_key: Annotated[

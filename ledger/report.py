@@ -1,4 +1,4 @@
-"""`jxjy ledger status`: counts by status, by post and by employer, as rich tables."""
+"""`jxjy ledger status` and `behind`: counts by status, post and employer, and who still lacks what."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.status import HoursRules, TraineeRecord, assess
+from ledger.status import HoursRules, Step, TraineeRecord, assess
 
 STATUSES = (
     ("trainees", "台账人数"),
@@ -76,3 +76,63 @@ def status_tables(records: Iterable[TraineeRecord], rules: HoursRules) -> list[A
             table.add_row(name, *(str(group[key]) for key, _ in STATUSES[:-1]))
         tables.append(table)
     return tables
+
+
+STEP_LABELS = {
+    Step.REGISTER: "未报名",
+    Step.CONFIRM: "未资格确认",
+    Step.PAY: "未缴费",
+    Step.STUDY_ONLINE: "线上学时不足",
+    Step.UPLOAD_PROOF: "线下证明不足",
+    Step.AUDIT: "待培训点审核",
+}
+
+
+@dataclass(frozen=True)
+class Behind:
+    """A trainee not yet qualified, with what they lack: a row of `jxjy ledger behind`."""
+
+    record: TraineeRecord
+    steps: tuple[Step, ...]
+    online_short: float
+    offline_short: float
+
+
+def behind(
+    records: Iterable[TraineeRecord],
+    rules: HoursRules,
+    *,
+    step: Step | None = None,
+    employer: str | None = None,
+    post: str | None = None,
+) -> list[Behind]:
+    """Everyone not yet qualified (optionally only those who still lack ``step``, of an employer or post)."""
+    rows = []
+    for record in records:
+        if (employer and record.employer != employer) or (post and post not in record.posts):
+            continue
+        assessment = assess(record, rules)
+        if assessment.qualified or (step is not None and step not in assessment.next_steps):
+            continue
+        short = assessment.shortfall
+        rows.append(Behind(record, assessment.next_steps, short.online, short.offline))
+    return rows
+
+
+def behind_table(rows: list[Behind]) -> Any:
+    """A rich table of ``rows``: masked ID, name, employer, phone (masked), what is missing."""
+    from rich.table import Table
+
+    from ledger.crypto import mask_phone
+
+    table = Table(title=f"未合格学员（{len(rows)} 人）")
+    for column in ("姓名", "身份证号", "手机号", "在岗单位"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("还差", overflow="fold")
+    for row in rows:
+        missing = "、".join(STEP_LABELS[s] for s in row.steps)
+        if row.online_short or row.offline_short:
+            missing += f"（线上差{row.online_short:g}，线下差{row.offline_short:g}学时）"
+        r = row.record
+        table.add_row(r.name, r.id_masked, mask_phone(r.phone) if r.phone else "", r.employer, missing)
+    return table
