@@ -12,7 +12,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.messages import Inbound, Reply
-from knowledge.answers import Form, render, suggestions
+from knowledge.answers import Form, render, suggested_intents, suggestions
 from knowledge.campaign import Campaign
 from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules
 from nlu.interpreter import FALLBACK, PERSONAL_INTENTS, Interpreter, ParseResult
@@ -38,6 +38,7 @@ class ConversationState:
 
     previous_intent: str | None = None
     awaiting: str | None = None  # a step of a guided flow, e.g. "bind"
+    offered: tuple[str, ...] = ()  # the numbered topics the last fallback offered
     updated_at: dt.datetime | None = None
 
 
@@ -88,9 +89,13 @@ class Brain:
         return state
 
     def _understand(self, text: str, state: ConversationState) -> ParseResult:
+        plain = _PLAIN.sub("", unicodedata.normalize("NFKC", text).lower())
+        offered, state.offered = state.offered, ()
+        if plain.isdigit() and 1 <= int(plain) <= len(offered):  # "2" picks the second topic offered
+            chosen = {"name": offered[int(plain) - 1], "confidence": 1.0}
+            return {"text": text, "intent": chosen, "entities": [], "intent_ranking": [chosen]}
         parse = self.interpreter.parse(text)
         top = parse["intent"]
-        plain = _PLAIN.sub("", unicodedata.normalize("NFKC", text).lower())
         meant = self._followups.resolve(plain, state.previous_intent, top["name"], top["confidence"])
         if meant is not None and meant != top["name"]:
             chosen = {"name": meant, "confidence": FOLLOWUP_CONFIDENCE}
@@ -110,14 +115,16 @@ class Brain:
         if intent in PERSONAL_INTENTS:
             return self._desk().answer(inbound, intent, parse, state, form)
         state.awaiting = None
-        extra = {}
-        if intent == FALLBACK:
-            ranked = [r["name"] for r in parse["intent_ranking"][1:] if r["confidence"] >= 0.05]
-            extra["suggestions"] = suggestions(self.campaign, ranked)
         if intent not in self.campaign.answers:
             log.warning("no answer for intent %s; falling back", intent)
             intent = FALLBACK
-            extra["suggestions"] = suggestions(self.campaign, [])
+        extra = {}
+        if intent == FALLBACK:
+            ranked = [r["name"] for r in parse["intent_ranking"][1:] if r["confidence"] >= 0.05]
+            offered = tuple(suggested_intents(self.campaign, ranked))
+            extra["suggestions"] = suggestions(self.campaign, list(offered))
+            if form == "full":  # the short (SMS) form names topics without numbers
+                state.offered = offered
         return render(self.campaign, intent, now, form=form, extra=extra)
 
     def _desk(self) -> PersonalDesk:

@@ -102,12 +102,18 @@ def render(
     return FactFormatter(campaign, values).format(template).strip()
 
 
-def suggestions(campaign: Campaign, intents: list[str], *, limit: int = 3) -> str:
-    """List the topics behind ``intents`` as numbered choices, falling back to the most asked topics."""
+def suggested_intents(campaign: Campaign, intents: list[str], *, limit: int = 3) -> list[str]:
+    """Choose up to ``limit`` topics to offer: the closest ones first, then the most asked."""
     chosen = [i for i in intents if i in campaign.labels][:limit]
     for default in ("ask_registration", "ask_confirmation_time", "ask_hours", "ask_fee"):
         if len(chosen) >= limit:
             break
         if default not in chosen:
             chosen.append(default)
+    return chosen
+
+
+def suggestions(campaign: Campaign, intents: list[str], *, limit: int = 3) -> str:
+    """List the topics behind ``intents`` as numbered choices, falling back to the most asked topics."""
+    chosen = suggested_intents(campaign, intents, limit=limit)
     return "\n".join(f"{n}. {campaign.labels[i]}" for n, i in enumerate(chosen, 1))

@@ -71,6 +71,15 @@ def test_fallback_offers_topics_and_the_hotline(brain):
     assert "1. " in reply.text and "0730-8981006" in reply.text
 
 
+def test_a_number_picks_an_offered_topic(brain):
+    offered = say(brain, "今天天气怎么样").text
+    second = next(line for line in offered.splitlines() if line.startswith("2. "))[3:]
+    reply = say(brain, "２")  # full-width, as phones often type it
+    assert reply.confidence == 1.0 and reply.intent != "nlu_fallback"
+    assert brain.campaign.labels[reply.intent] == second
+    assert say(brain, "2").intent == "nlu_fallback"  # the offer was used up
+
+
 def test_sms_gets_the_short_form(brain):
     reply = say(brain, "资格确认要带什么", channel="sms", user="13900000000")
     assert reply.intent == "ask_confirmation_materials"
