@@ -13,7 +13,7 @@ import typer
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="岳阳市施工现场专业人员继续教育助手")
 kb_app = typer.Typer(no_args_is_help=True, help="The campaign file (the notice as data).")
 rasa_app = typer.Typer(no_args_is_help=True, help="Interoperate with Rasa.")
-nlu_app = typer.Typer(no_args_is_help=True, help="Measure the NLU.")
+nlu_app = typer.Typer(no_args_is_help=True, help="Train and measure the NLU.")
 app.add_typer(kb_app, name="kb")
 app.add_typer(rasa_app, name="rasa")
 app.add_typer(nlu_app, name="nlu")
@@ -117,6 +117,24 @@ def rasa_export(directory: Annotated[Path, typer.Argument(help="Where to write t
     written = export_rasa_project(directory, load_training_data(), load_campaign())
     for path in written:
         typer.echo(str(path))
+
+
+@nlu_app.command("train")
+def nlu_train() -> None:
+    """Train the NLU model now and cache it in the data dir (a deploy step; otherwise the first use does it)."""
+    import time
+
+    from nlu.model import fingerprint, load_or_train
+    from nlu.training_data import load_training_data
+
+    runtime = _runtime(None)
+    data = load_training_data()
+    started = time.perf_counter()
+    load_or_train(data, runtime.cache_dir)
+    seconds = time.perf_counter() - started
+    typer.echo(
+        f"model {fingerprint(data)}: {len(data.examples)} examples, {len(data.intents)} intents, {seconds:.1f} s"
+    )
 
 
 @nlu_app.command("evaluate")

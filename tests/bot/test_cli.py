@@ -95,3 +95,8 @@ def test_rasa_export_writes_the_project(jxjy, tmp_path):
     result = jxjy("rasa", "export", str(tmp_path / "rasa"))
     assert result.returncode == 0
     assert (tmp_path / "rasa" / "domain.yml").exists() and (tmp_path / "rasa" / "data" / "rules.yml").exists()
+
+
+def test_nlu_train_reports_the_cached_model(jxjy):
+    result = jxjy("nlu", "train")
+    assert result.returncode == 0 and "35 intents" in result.stdout
