@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
     timezone: str = "Asia/Shanghai"
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _bot_api_base(cls, url: str) -> str:
+        # python-telegram-bot appends the token to this base: a server root such as a local Bot API server's
+        # http://127.0.0.1:8081 needs the "/bot" path that Telegram's own URL carries.
+        url = url.rstrip("/")
+        return url if url.endswith("/bot") else url + "/bot"
 
     def ensure_data_dir(self) -> Path:
         """Create the data dir (mode 0700) if needed and return it."""
