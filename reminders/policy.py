@@ -320,7 +320,9 @@ def plan_broadcast(
     if now.tzinfo is None:
         raise PlanError("plan_broadcast needs a timezone-aware now")
     if len(text) > SMS_LIMIT:
-        raise PlanError(f"broadcast text has {len(text)} characters; one SMS holds at most {SMS_LIMIT}")
+        raise PlanError(
+            f"broadcast text has {len(text)} characters; two SMS segments hold at most {SMS_LIMIT}"
+        )
     rules = HoursRules.from_campaign(campaign)
     send_at = quiet.next_allowed(now)
     planned = []

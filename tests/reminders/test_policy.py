@@ -1,4 +1,4 @@
-"""The reminder policy per kind and date, the digest, once a day, quiet hours and the 140-character limit."""
+"""The reminder policy per kind and date, the digest, once a day, quiet hours and the two-segment limit."""
 
 from __future__ import annotations
 
@@ -311,9 +311,9 @@ def test_unknown_segment() -> None:
         Segment.parse("post")
 
 
-def test_broadcast_text_must_fit_one_sms() -> None:
-    with pytest.raises(PlanError, match="140"):
+def test_broadcast_text_must_fit_two_segments() -> None:
+    with pytest.raises(PlanError, match="at most 134"):
         plan_broadcast(
             [BASE], CAMPAIGN, at("2023-11-20T10:00"), broadcast_id="long", segment=Segment("all"),
-            text="字" * 141, telegram={}, quiet=QUIET,
+            text="字" * 135, telegram={}, quiet=QUIET,
         )  # fmt: skip
