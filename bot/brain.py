@@ -15,11 +15,15 @@ from bot.messages import Inbound, Reply
 from knowledge.answers import Form, render, suggested_intents, suggestions
 from knowledge.campaign import Campaign
 from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules
+from nlu.entities import NAME_ONLY
 from nlu.interpreter import FALLBACK, PERSONAL_INTENTS, Interpreter, ParseResult
 
 log = logging.getLogger(__name__)
 
 CONTEXT_TTL = dt.timedelta(minutes=30)
+# While a guided step waits for a name, a short Han-only message below this confidence is taken as the name;
+# a confident reading ("费用") still answers the question asked.
+NAME_CONFIDENCE = 0.8
 SHORT_CHANNELS = frozenset({"sms"})
 _PLAIN = re.compile(r"[\W_]+")
 
@@ -38,6 +42,9 @@ class ConversationState:
 
     previous_intent: str | None = None
     awaiting: str | None = None  # a step of a guided flow, e.g. "bind"
+    pending_id: str | None = (
+        None  # an ID number sent without a name, held (in memory only) for the next message
+    )
     offered: tuple[str, ...] = ()  # the numbered topics the last fallback offered
     updated_at: dt.datetime | None = None
 
@@ -71,8 +78,10 @@ class Brain:
         form: Form = "short" if inbound.channel in SHORT_CHANNELS else "full"
         parse = self._understand(inbound.text, state)
         intent = parse["intent"]["name"]
-        if state.awaiting and intent == FALLBACK:
-            intent = state.awaiting  # the answer to a guided question, e.g. the ID number after "绑定"
+        confidence = float(parse["intent"]["confidence"])
+        name_only = NAME_ONLY.fullmatch(inbound.text.strip()) is not None and confidence < NAME_CONFIDENCE
+        if state.awaiting and (intent == FALLBACK or name_only):
+            intent = state.awaiting  # the answer to a guided question, e.g. the name after the ID number
         text = self._answer(inbound, intent, parse, state, form, now)
         state.previous_intent = intent if intent != FALLBACK else state.previous_intent
         state.updated_at = now

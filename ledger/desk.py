@@ -13,6 +13,7 @@ from knowledge.personal import render_message, render_personal
 from ledger.binding import BindingService
 from ledger.status import TraineeRecord
 from ledger.store import LedgerStore
+from nlu.entities import NAME_ONLY
 from nlu.interpreter import ParseResult
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class LedgerDesk:
         """Reply to a personal intent; unlinked users are asked to bind first."""
         if intent == "bind":
             return self._bind(inbound, parse, state, form)
-        state.awaiting = None
+        state.awaiting = state.pending_id = None
         if intent == "unbind":
             done = self._binding.unbind(inbound.channel, inbound.address)
             return self._say("unbind_ok" if done else "unbind_none", form)
@@ -52,14 +53,17 @@ class LedgerDesk:
         return render_personal(self._campaign, intent, record, self._clock.now(), form=form)
 
     def _bind(self, inbound: Inbound, parse: ParseResult, state: ConversationState, form: Form) -> str:
-        id_number, name = _entity(parse, "id_number"), _entity(parse, "name")
+        id_number = _entity(parse, "id_number") or state.pending_id
+        name = _entity(parse, "name")
+        if name is None and state.pending_id and NAME_ONLY.fullmatch(inbound.text.strip()):
+            name = inbound.text.strip()
         if id_number is None:
             state.awaiting = "bind"
             return self._say("bind_prompt", form)
         if name is None:
-            state.awaiting = "bind"
+            state.awaiting, state.pending_id = "bind", id_number
             return self._say("bind_need_name", form)
-        state.awaiting = None
+        state.awaiting = state.pending_id = None
         result = self._binding.bind(inbound.channel, inbound.address, id_number, name)
         if result.ok and result.record is not None:
             return self._say("bind_ok", form, name=result.record.name, id_masked=result.record.id_masked)

@@ -17,6 +17,8 @@ _NAME_NOISE = re.compile(
     r"身份证号码|身份证号|身份证|证件号|号码|姓名|名字|绑定|綁定|帮定|邦定|帮我|我叫|我是|本人|叫做|是|的|和|为|请|一下"
 )
 _NAME = re.compile(r"[\u4e00-\u9fff]{1,4}(?:·[\u4e00-\u9fff]{1,6})?")
+# A message that is only a person's name (2–4 Han characters, or a minority name with ·).
+NAME_ONLY = re.compile(r"[\u4e00-\u9fff]{2,4}(?:·[\u4e00-\u9fff]{1,6})?")
 
 
 def _entity(name: str, start: int, end: int, value: Any, extractor: str) -> Entity:

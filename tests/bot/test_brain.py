@@ -104,6 +104,14 @@ def test_guided_binding_then_own_numbers(brain):
     assert "绑定" in say(brain, "我的进度").text
 
 
+def test_id_first_then_the_name(brain):
+    assert "还需要姓名" in say(brain, LIU_ID).text
+    assert say(brain, "费用").intent == "ask_fee"  # a real question is still answered
+    assert "还需要姓名" in say(brain, LIU_ID).text
+    reply = say(brain, "刘洋")
+    assert reply.intent == "bind" and "绑定成功" in reply.text
+
+
 def test_wrong_name_and_unknown_id_get_the_same_refusal(brain):
     wrong_name = say(brain, f"绑定 {LIU_ID} 张三", user="x").text
     unknown = say(brain, "绑定 110101199003074514 刘洋", user="y").text
