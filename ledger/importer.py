@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
+from bot.clock import SHANGHAI
 from ledger.bulk import bulk_insert, bulk_update
 from ledger.crypto import IdVault, mask_id
 from ledger.reading import LedgerTable, read_ledger
@@ -69,9 +70,14 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 
 def _validate(
-    table: LedgerTable, posts: Iterable[str], vault: IdVault, report: ImportReport, progress: Progress | None
+    table: LedgerTable,
+    posts: Iterable[str],
+    vault: IdVault,
+    report: ImportReport,
+    progress: Progress | None,
+    today: dt.date,
 ) -> list[_Accepted]:
-    validate = RowValidator(table.positions, table.headers, posts)
+    validate = RowValidator(table.positions, table.headers, posts, today)
     id_header = validate.header("id_number")
     first_row: dict[str, int] = {}
     accepted: list[_Accepted] = []
@@ -236,7 +242,7 @@ def import_ledger(
     """Import a CSV/XLSX ledger; raise LedgerFileError (and change nothing) when the file is unusable."""
     table = read_ledger(path)
     report = ImportReport(dry_run=dry_run)
-    accepted = _validate(table, posts, vault, report, progress)
+    accepted = _validate(table, posts, vault, report, progress, now.astimezone(SHANGHAI).date())
     with engine.begin() as conn:
         stored = _stored(conn, [item.id_hash for item in accepted])
         inserts, updates = _plan(accepted, stored, table, report)

@@ -98,8 +98,8 @@ def check_name(value: str) -> str:
     return name
 
 
-def check_id_number(value: str) -> str:
-    """Return the normalized ID number, or raise FieldError: shape, birth date, GB 11643 check digit."""
+def check_id_number(value: str, today: dt.date | None = None) -> str:
+    """Return the normalized ID number, or raise FieldError: shape, birth date (not after ``today``), check digit."""
     text = value.strip().upper()
     if not _ID_SHAPE.fullmatch(text):
         raise FieldError("身份证号应为18位（前17位数字，末位数字或X）")
@@ -107,7 +107,7 @@ def check_id_number(value: str) -> str:
         born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         raise FieldError("身份证号中的出生日期无效") from None
-    if born.year < 1900:
+    if born.year < 1900 or (today is not None and born > today):
         raise FieldError("身份证号中的出生日期无效")
     # Bytes of ASCII digits are their codes; subtracting the weighted '0's leaves the weighted digits.
     weighted = sum(map(operator.mul, text[:17].encode("ascii"), _ID_WEIGHTS)) - _ZERO_OFFSET
@@ -179,7 +179,13 @@ def check_confirmed(value: str) -> tuple[bool, dt.date | None]:
 class RowValidator:
     """Validate the rows of one file against its header mapping and the notice's posts."""
 
-    def __init__(self, positions: Mapping[str, int], headers: list[str], posts: Iterable[str]) -> None:
+    def __init__(
+        self,
+        positions: Mapping[str, int],
+        headers: list[str],
+        posts: Iterable[str],
+        today: dt.date | None = None,
+    ) -> None:
         self._positions = dict(positions)
         self._headers = headers
         allowed = frozenset(posts)
@@ -188,7 +194,7 @@ class RowValidator:
         flag, hours = memo(check_flag), memo(check_hours)
         checks: dict[str, Callable[[str], Any]] = {
             "name": check_name,
-            "id_number": check_id_number,
+            "id_number": functools.partial(check_id_number, today=today),
             "phone": check_phone,
             "posts": memo(lambda cell: check_posts(cell, allowed)),
             "employer": memo(str.strip),

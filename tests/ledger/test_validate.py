@@ -99,3 +99,18 @@ def test_a_row_reports_every_bad_cell_with_the_file_s_header() -> None:
         RowError(7, "online_hours", "学时“x”不是数字"),
     ]
     assert str(result[0]) == "第7行 列name: 姓名不能为空"
+
+
+def test_birth_date_after_today_is_refused():
+    import datetime as dt
+
+    import pytest
+
+    from ledger.validate import FieldError, check_id_number
+
+    future = "43062120300101000"  # born 2030-01-01; add the right check digit
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    digit = "10X98765432"[sum(int(c) * w for c, w in zip(future, weights, strict=True)) % 11]
+    assert check_id_number(future + digit) == future + digit  # no clock: only the shape and the digit
+    with pytest.raises(FieldError, match="出生日期无效"):
+        check_id_number(future + digit, dt.date(2023, 11, 24))
