@@ -102,12 +102,6 @@ def test_a_row_reports_every_bad_cell_with_the_file_s_header() -> None:
 
 
 def test_birth_date_after_today_is_refused():
-    import datetime as dt
-
-    import pytest
-
-    from ledger.validate import FieldError, check_id_number
-
     future = "43062120300101000"  # born 2030-01-01; add the right check digit
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     digit = "10X98765432"[sum(int(c) * w for c, w in zip(future, weights, strict=True)) % 11]
