@@ -61,6 +61,7 @@ class Brain:
         followups: FollowupRules | None = None,
         personal: Callable[[], PersonalDesk] | None = None,
         on_exchange: Callable[[Inbound, Reply], None] | None = None,
+        sweep_at: int = 10_000,
     ) -> None:
         self.campaign = campaign
         self.interpreter = interpreter
@@ -70,6 +71,7 @@ class Brain:
         self._personal: PersonalDesk | None = None
         self._on_exchange = on_exchange
         self._states: dict[tuple[str, str], ConversationState] = {}
+        self._sweep_at = sweep_at  # conversations held before idle ones are forgotten
 
     def handle(self, inbound: Inbound) -> Reply:
         """Answer one message and remember what it was about."""
@@ -92,10 +94,20 @@ class Brain:
 
     def _state(self, inbound: Inbound, now: dt.datetime) -> ConversationState:
         key = (inbound.channel, inbound.address)
+        if len(self._states) >= self._sweep_at:
+            self._forget_idle(now)
         state = self._states.get(key)
         if state is None or (state.updated_at is not None and now - state.updated_at > CONTEXT_TTL):
             state = self._states[key] = ConversationState()
         return state
+
+    def _forget_idle(self, now: dt.datetime) -> None:
+        """Drop conversations idle for longer than the context lasts, so a long-running service stays small."""
+        idle = [
+            k for k, st in self._states.items() if st.updated_at is None or now - st.updated_at > CONTEXT_TTL
+        ]
+        for key in idle:
+            del self._states[key]
 
     def _understand(self, text: str, state: ConversationState) -> ParseResult:
         plain = _PLAIN.sub("", unicodedata.normalize("NFKC", text).lower())

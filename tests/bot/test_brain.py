@@ -142,3 +142,12 @@ def test_personal_answer_after_the_deadline(brain, clock):
     say(brain, f"绑定 {LIU_ID} 刘洋")
     clock.advance(dt.timedelta(days=40))
     assert "已于2023年12月31日结束" in say(brain, "我合格了吗").text
+
+
+def test_idle_conversations_are_forgotten(campaign, interpreter, clock):
+    brain = Brain(campaign, interpreter, clock, sweep_at=3)
+    for user in ("a", "b", "c"):
+        say(brain, "费用", user=user)
+    clock.advance(dt.timedelta(hours=1))
+    say(brain, "费用", user="d")
+    assert set(brain._states) == {("telegram", "d")}
