@@ -71,7 +71,7 @@ class Brain:
         self._personal: PersonalDesk | None = None
         self._on_exchange = on_exchange
         self._states: dict[tuple[str, str], ConversationState] = {}
-        self._sweep_at = sweep_at  # conversations held before idle ones are forgotten
+        self._sweep_at = self._next_sweep = sweep_at  # conversations held before idle ones are forgotten
 
     def handle(self, inbound: Inbound) -> Reply:
         """Answer one message and remember what it was about."""
@@ -94,7 +94,7 @@ class Brain:
 
     def _state(self, inbound: Inbound, now: dt.datetime) -> ConversationState:
         key = (inbound.channel, inbound.address)
-        if len(self._states) >= self._sweep_at:
+        if len(self._states) >= self._next_sweep:
             self._forget_idle(now)
         state = self._states.get(key)
         if state is None or (state.updated_at is not None and now - state.updated_at > CONTEXT_TTL):
@@ -108,6 +108,8 @@ class Brain:
         ]
         for key in idle:
             del self._states[key]
+        # When most are still active, wait until the count doubles: sweeping stays linear overall.
+        self._next_sweep = max(self._sweep_at, 2 * len(self._states))
 
     def _understand(self, text: str, state: ConversationState) -> ParseResult:
         plain = _PLAIN.sub("", unicodedata.normalize("NFKC", text).lower())

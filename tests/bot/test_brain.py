@@ -151,3 +151,10 @@ def test_idle_conversations_are_forgotten(campaign, interpreter, clock):
     clock.advance(dt.timedelta(hours=1))
     say(brain, "费用", user="d")
     assert set(brain._states) == {("telegram", "d")}
+
+
+def test_active_conversations_are_kept_and_sweeps_stay_rare(campaign, interpreter, clock):
+    brain = Brain(campaign, interpreter, clock, sweep_at=2)
+    for user in "abcde":
+        say(brain, "费用", user=user)
+    assert len(brain._states) == 5  # all active: nothing forgotten
