@@ -129,19 +129,33 @@ def _dumps(value: Any) -> str:
 # --- SMS -------------------------------------------------------------------------------------------
 
 
-def _check_signature(request: web.Request, body: bytes) -> web.Response | None:
-    """None when the body carries a valid signature, else the 401/403 response to return."""
+class _Refused(web.HTTPException):
+    """A 401/403 with a JSON body saying why the request was refused."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        self.status_code = status
+        super().__init__(text=_dumps({"error": reason}), content_type="application/json")
+
+
+def _check_signature(request: web.Request, body: bytes) -> None:
+    """Return when the body carries a valid signature; raise the 401/403 otherwise."""
     secret = request.app[SERVICES].settings.sms_secret
     if not secret:
         logger.warning("%s refused: JXJY_SMS_SECRET is not set", request.path)
-        return _refuse(403, "SMS endpoints are disabled: JXJY_SMS_SECRET is not set on the server")
+        raise _Refused(403, "SMS endpoints are disabled: JXJY_SMS_SECRET is not set on the server")
     given = request.headers.get(SIGNATURE_HEADER)
     if not given:
-        return _refuse(401, f"missing {SIGNATURE_HEADER} header (hex HMAC-SHA256 of the body)")
+        raise _Refused(401, f"missing {SIGNATURE_HEADER} header (hex HMAC-SHA256 of the body)")
     if not hmac.compare_digest(sign(body, secret), given.strip().lower()):
         logger.warning("%s refused: bad %s", request.path, SIGNATURE_HEADER)
-        return _refuse(403, f"{SIGNATURE_HEADER} does not match the body")
-    return None
+        raise _Refused(403, f"{SIGNATURE_HEADER} does not match the body")
+
+
+async def _signed_json(request: web.Request) -> dict[str, Any]:
+    """The JSON object of a request signed with JXJY_SMS_SECRET (401/403/400 otherwise)."""
+    body = await request.read()
+    _check_signature(request, body)
+    return _json_object(body)
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
@@ -170,11 +184,7 @@ def _string(data: dict[str, Any], key: str) -> str:
 
 async def sms_inbound(request: web.Request) -> web.Response:
     """Store an inbound SMS once per provider id and answer it (short form), through the outbox when set."""
-    body = await request.read()
-    refused = _check_signature(request, body)
-    if refused is not None:
-        return refused
-    data = _json_object(body)
+    data = await _signed_json(request)
     provider_id = _identifier(data, "id")
     if len(provider_id) > PROVIDER_ID_LENGTH:
         raise BadRequest(f'"id" is longer than {PROVIDER_ID_LENGTH} characters')
@@ -262,11 +272,7 @@ async def _send_reply(services: ServerServices, provider_id: str, phone: str, re
 
 async def sms_status(request: web.Request) -> web.Response:
     """Hand a signed delivery receipt to the outbox's hook."""
-    body = await request.read()
-    refused = _check_signature(request, body)
-    if refused is not None:
-        return refused
-    data = _json_object(body)
+    data = await _signed_json(request)
     message_id = _identifier(data, "id")
     status = data.get("status")
     if status not in ("delivered", "failed"):
