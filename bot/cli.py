@@ -97,8 +97,9 @@ def kb_check(
     """Validate a campaign file: missing facts, over-long answers, broken references."""
     from knowledge.campaign import DEFAULT_CAMPAIGN
     from knowledge.check import check_campaign_file
+    from reminders.templates import check_wording
 
-    problems = check_campaign_file(file or DEFAULT_CAMPAIGN)
+    problems = check_campaign_file(file or DEFAULT_CAMPAIGN, [check_wording])
     for problem in problems:
         typer.echo(problem, err=True)
     if problems:

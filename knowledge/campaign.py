@@ -122,6 +122,25 @@ class Answer(_Strict):
     short: str = Field(min_length=1)
 
 
+class ReminderTexts(_Strict):
+    """The wording of reminder SMS: a phrase per kind (full and short), the greeting and the tail."""
+
+    greeting: str
+    tail: str
+    opens_today: str
+    registration: Answer
+    confirmation_window: Answer
+    payment_due: Answer
+    hours_shortfall: Answer
+    online_gap: str
+    offline_gap: str
+    online_action: Answer
+    offline_action: Answer
+    deadline: Answer
+    last_day: Answer
+    next_step: dict[str, str]
+
+
 class Campaign(_Strict):
     """One year's notice: metadata, typed facts, date-dependent sentences, answers and topic labels."""
 
@@ -132,6 +151,7 @@ class Campaign(_Strict):
     labels: dict[str, str]
     personal: dict[str, Answer]
     steps: dict[str, str]
+    reminders: ReminderTexts
 
     def fact(self, dotted: str) -> Any:
         """Return the fact at a dotted path such as ``fee.amount`` or ``campaign.title``."""

@@ -103,12 +103,18 @@ def check_campaign(campaign: Campaign) -> list[str]:
     return problems
 
 
-def check_campaign_file(path: Path | str) -> list[str]:
-    """Load and check a campaign file; a file that does not load is one problem."""
+def check_campaign_file(
+    path: Path | str, more_checks: Iterable[Callable[[Campaign], list[str]]] = ()
+) -> list[str]:
+    """Load and check a campaign file (and run ``more_checks`` on it); a file that does not load is one problem."""
     try:
-        return check_campaign(load_campaign(path))
+        campaign = load_campaign(path)
     except CampaignError as exc:
         return [str(exc)]
+    problems = check_campaign(campaign)
+    for check in more_checks:
+        problems += check(campaign)
+    return problems
 
 
 def _sample_records() -> list[TraineeRecord]:

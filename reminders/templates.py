@@ -1,6 +1,7 @@
 """Reminder wording: one phrase per kind (full and short), joined into a digest that fits two SMS segments.
 
-Only the wording lives here; every fact (address, days, fee, hours, website, phone) comes from the Campaign.
+The wording itself lives in the campaign file (``reminders:``), beside the facts it names; this module
+joins the phrases and shortens them until the digest fits.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from knowledge.answers import FactFormatter
 from knowledge.calendar import format_days
 from knowledge.campaign import Campaign
 from ledger.status import Step
@@ -50,37 +52,39 @@ class Gap:
     next_step: Step | None = None
 
 
+# What a reminder phrase may name besides the campaign's facts; filled per trainee.
+PER_TRAINEE = ("name", "when", "days", "online", "offline", "gap", "action", "days_left")
+
+
 class Wording:
-    """Render digests for one campaign; the fact-only parts are formatted once, not per trainee."""
+    """Render digests from the campaign's ``reminders`` wording; facts are filled once, not per trainee."""
 
     def __init__(self, campaign: Campaign) -> None:
-        facts = campaign.facts
-        self.end = facts.period.end
-        self._tail = f"咨询{facts.contact.phone}，回T退订"
-        self._registration = (
-            f"您尚未报名{facts.period.end.year}年度继续教育，请登录{facts.websites.pc}点“报名登记”，"
-            f"选“{facts.registration.org_choice}”。",
-            f"您尚未报名，请登录{facts.websites.pc}报名登记。",
-        )
-        self._place = facts.confirmation.place
-        self._materials = facts.confirmation.materials
-        fee = facts.fee
-        self._payment = (
-            f"您已通过资格确认，请缴纳培训费{fee.amount}元/{fee.per}（{fee.rule}）。",
-            f"请缴纳培训费{fee.amount}元。",
-        )
-        self._pc = facts.websites.pc
-        self._proof = facts.offline.proof_form
-        self._end_md = f"{self.end.month}月{self.end.day}日"
-        # A countdown on its own still says what to do next: the trainee's first open step.
-        self._step_phrase = {
-            Step.REGISTER: f"请登录{facts.websites.pc}报名。",
-            Step.CONFIRM: f"请到{self._place}资格确认。",
-            Step.PAY: f"请缴纳培训费{fee.amount}元。",
-            Step.STUDY_ONLINE: f"请登录{facts.websites.pc}学习。",
-            Step.UPLOAD_PROOF: f"请上传{facts.offline.proof_form}。",
-            Step.AUDIT: f"学时已满，请联系{facts.qualification.audit_by}审核。",
+        texts = campaign.reminders
+        # Facts are resolved now; the per-trainee names stay as {placeholders} for str.format later.
+        keep = {name: "{" + name + "}" for name in PER_TRAINEE}
+        fill = FactFormatter(campaign, keep).format
+        self.end = campaign.facts.period.end
+        self._greeting = fill(texts.greeting)
+        self._tail = fill(texts.tail)
+        self._opens_today = fill(texts.opens_today)
+        self._phrases: dict[str, tuple[str, str]] = {
+            kind: (fill(phrase.full), fill(phrase.short))
+            for kind, phrase in (
+                ("registration", texts.registration),
+                ("confirmation_window", texts.confirmation_window),
+                ("payment_due", texts.payment_due),
+                ("hours_shortfall", texts.hours_shortfall),
+                ("online_action", texts.online_action),
+                ("offline_action", texts.offline_action),
+                ("deadline", texts.deadline),
+                ("last_day", texts.last_day),
+            )
         }
+        self._online_gap, self._offline_gap = fill(texts.online_gap), fill(texts.offline_gap)
+        self._step_phrase = {Step(step): fill(text) for step, text in texts.next_step.items()}
+        # Trainees share gaps (the same window, the same countdown): each phrase is formatted once.
+        self._phrase_cache: dict[tuple[Gap, bool], str] = {}
 
     def render(self, name: str, gaps: tuple[Gap, ...]) -> str:
         """Join the gaps' phrases under the trainee's name, shortening phrases until the text fits."""
@@ -97,40 +101,67 @@ class Wording:
         return text
 
     def _compose(self, name: str, gaps: tuple[Gap, ...], short: set[Kind], *, tail: bool) -> str:
-        body = "".join(self._phrase(gap, gap.kind in short) for gap in gaps)
+        body = "".join(self._cached_phrase(gap, gap.kind in short) for gap in gaps)
         if len(gaps) == 1 and gaps[0].kind == "deadline" and gaps[0].next_step is not None:
             body += self._step_phrase[gaps[0].next_step]
-        return f"{name}您好：" + body + (self._tail if tail else "")
+        return self._greeting.format(name=name) + body + (self._tail if tail else "")
+
+    def _cached_phrase(self, gap: Gap, short: bool) -> str:
+        key = (gap, short)
+        phrase = self._phrase_cache.get(key)
+        if phrase is None:
+            phrase = self._phrase_cache[key] = self._phrase(gap, short)
+        return phrase
 
     def _phrase(self, gap: Gap, short: bool) -> str:
-        if gap.kind == "registration":
-            return self._registration[short]
         if gap.kind == "confirmation_window":
+            when = self._opens_today if gap.window_opens_today else ""
             days = format_days(gap.window_days, short=True)
-            if short:
-                return f"请于{days}到{self._place}资格确认。"
-            when = "今天起" if gap.window_opens_today else ""
-            return f"您尚未资格确认，{when}{days}（工作日）请到{self._place}确认，带{self._materials}。"
-        if gap.kind == "payment_due":
-            return self._payment[short]
+            return self._phrases["confirmation_window"][short].format(when=when, days=days)
         if gap.kind == "hours_shortfall":
             return self._hours(gap, short)
-        return self._deadline(gap, short)
+        if gap.kind == "deadline":
+            if gap.days_left <= 0:
+                return self._phrases["last_day"][short]
+            return self._phrases["deadline"][short].format(days_left=gap.days_left)
+        return self._phrases[gap.kind][short]
 
     def _hours(self, gap: Gap, short: bool) -> str:
         parts, actions = [], []
         if gap.online > 0:
-            parts.append(f"线上{hours(gap.online)}学时")
-            actions.append(f"登录{self._pc}学习" if not short else "线上学习")
+            parts.append(self._online_gap.format(online=hours(gap.online)))
+            actions.append(self._phrases["online_action"][short])
         if gap.offline > 0:
-            parts.append(f"线下{hours(gap.offline)}学时")
-            actions.append(f"上传{self._proof}" if not short else "上传线下证明")
-        return f"您还差{'、'.join(parts)}，请{'并'.join(actions)}。"
+            parts.append(self._offline_gap.format(offline=hours(gap.offline)))
+            actions.append(self._phrases["offline_action"][short])
+        return self._phrases["hours_shortfall"][short].format(gap="、".join(parts), action="并".join(actions))
 
-    def _deadline(self, gap: Gap, short: bool) -> str:
-        if gap.days_left <= 0:
-            return "今天截止！" if short else f"今天（{self._end_md}）是最后一天！"
-        return f"{gap.days_left}天后截止。" if short else f"距{self._end_md}截止还剩{gap.days_left}天。"
+
+def check_wording(campaign: Campaign) -> list[str]:
+    """Find broken references in the reminder wording, and digests that cannot fit two SMS segments."""
+    hours_gap = Gap("hours_shortfall", online=19.5, offline=11.5)
+    window = Gap("confirmation_window", window_days=_FIVE_DAYS, window_opens_today=True)
+    countdown = Gap("deadline", days_left=30)
+    # The longest digests the policy can make (registration, confirmation and payment exclude each other),
+    # the last day, and a countdown alone with each next step: together they use every phrase.
+    digests = [
+        (Gap("registration"), countdown),
+        (window, hours_gap, countdown),
+        (Gap("payment_due"), hours_gap, Gap("deadline", days_left=0)),
+        *((Gap("deadline", days_left=1, next_step=step),) for step in Step),
+    ]
+    try:
+        wording = Wording(campaign)
+        texts = [wording.render("测" * NAME_LIMIT, gaps) for gaps in digests]
+    except (KeyError, AttributeError, ValueError, IndexError) as exc:
+        return [f"reminders: broken reference {exc}"]
+    for text in texts:
+        if len(text) > SMS_LIMIT:
+            return [f"reminders: {len(text)} characters even in short form (limit {SMS_LIMIT}): {text}"]
+    return []
+
+
+_FIVE_DAYS = tuple(dt.date(2023, 11, d) for d in range(26, 31))
 
 
 def hours(value: float) -> str:

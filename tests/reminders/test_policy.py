@@ -16,7 +16,7 @@ from bot.clock import SHANGHAI
 from knowledge.campaign import Campaign, load_campaign
 from ledger.status import TraineeRecord
 from reminders.policy import PlanError, QuietHours, Reminder, Segment, plan_broadcast, plan_reminders
-from reminders.templates import SMS_LIMIT
+from reminders.templates import SMS_LIMIT, check_wording
 from tests.records import trainee
 
 CAMPAIGN = load_campaign()
@@ -317,3 +317,14 @@ def test_broadcast_text_must_fit_two_segments() -> None:
             [BASE], CAMPAIGN, at("2023-11-20T10:00"), broadcast_id="long", segment=Segment("all"),
             text="字" * 135, telegram={}, quiet=QUIET,
         )  # fmt: skip
+
+
+def test_reminder_wording_is_checked() -> None:
+    assert check_wording(CAMPAIGN) == []
+    texts = CAMPAIGN.reminders
+    broken = CAMPAIGN.model_copy(update={"reminders": texts.model_copy(update={"tail": "咨询{contact.fax}"})})
+    assert check_wording(broken)[0].startswith("reminders: broken reference")
+    verbose = texts.model_copy(
+        update={"greeting": "{name}您好，这是一条很长很长很长很长很长很长很长很长很长很长很长的问候：" * 2}
+    )
+    assert "even in short form" in check_wording(CAMPAIGN.model_copy(update={"reminders": verbose}))[0]
