@@ -46,6 +46,11 @@ _COMMANDS = {
     "bind": {"绑定", "帮定", "邦定", "綁定", "我要绑定", "绑定身份证", "绑定账号"},
 }
 _COMMAND_NOISE = re.compile(r"[\s\W_]+")
+# Intents that act (stop or resume reminders, unlink a record): a guess must be surer than for a question,
+# and "我不退订" must not unsubscribe anyone.
+ACTION_INTENTS = frozenset({"unsubscribe", "subscribe", "unbind"})
+ACTION_THRESHOLD = 0.6
+_NEGATED_ACTION = re.compile(r"(?:不|别|不要|不用|不想|没有?)(?:退订|订阅|解绑|解除绑定|取消)")
 
 
 class Interpreter(Protocol):
@@ -97,11 +102,17 @@ class LocalInterpreter:
         ]
         top = ranking[0]
         confidence = float(probs[order[0]])
-        if top["name"] == FALLBACK or confidence < self.threshold:
+        if top["name"] == FALLBACK or confidence < self._threshold_for(top["name"], text):
             fallback = {"name": FALLBACK, "confidence": max(self.threshold, confidence)}
             ranking = [fallback] + [r for r in ranking if r["name"] != FALLBACK]
             top = fallback
         return {"text": text, "intent": top, "entities": entities, "intent_ranking": ranking}
+
+    def _threshold_for(self, intent: str, text: str) -> float:
+        """The confidence ``intent`` needs: higher for intents that change something, never when negated."""
+        if intent in ACTION_INTENTS:
+            return 1.01 if _NEGATED_ACTION.search(text) else max(self.threshold, ACTION_THRESHOLD)
+        return self.threshold
 
 
 def _public(intent: str) -> str:

@@ -66,3 +66,13 @@ def test_bind_with_id_and_name(interpreter):
     assert result["intent"]["name"] == "bind"
     values = {e["entity"]: e["value"] for e in result["entities"]}
     assert values == {"id_number": "43062119920828498X", "name": "刘洋"}
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "我不退订", "不要解绑"])
+def test_actions_need_a_sure_reading(interpreter, text):
+    assert interpreter.parse(text)["intent"]["name"] not in {"unsubscribe", "subscribe", "unbind"}
+
+
+@pytest.mark.parametrize("text", ["别再给我发短信了", "不要再提醒我了", "取消提醒"])
+def test_plain_requests_to_stop_still_unsubscribe(interpreter, text):
+    assert interpreter.parse(text)["intent"]["name"] == "unsubscribe"
