@@ -216,7 +216,7 @@ def rotate_key(
 def unanswered(
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many messages to show.")] = 50,
 ) -> None:
-    """Messages the bot could not answer (nlu_fallback), newest first, for staff to follow up."""
+    """Messages the bot did not understand or the notice does not answer, newest first, for staff to follow up."""
     from rich.console import Console
     from rich.table import Table
 

@@ -17,7 +17,8 @@ from ledger.crypto import IdVault, mask_id, mask_ids_in_text, normalize_id
 from ledger.models import BindFailure, Binding, Conversation, Message, Trainee, TraineePost
 from ledger.status import TraineeRecord
 
-FALLBACK_INTENT = "nlu_fallback"
+# What staff review as "not answered": messages not understood, and questions the notice does not answer.
+UNANSWERED_INTENTS = ("nlu_fallback", "ask_not_in_notice")
 DIRECTIONS = ("in", "out")
 
 
@@ -128,7 +129,7 @@ class MemoryLedgerStore:
         self._messages.append(LoggedMessage(channel, address, direction, mask_ids_in_text(text), intent, at))
 
     def unanswered(self, limit: int) -> list[LoggedMessage]:
-        found = [m for m in self._messages if m.intent == FALLBACK_INTENT and m.direction == "in"]
+        found = [m for m in self._messages if m.intent in UNANSWERED_INTENTS and m.direction == "in"]
         return sorted(found, key=lambda m: m.at, reverse=True)[:limit]
 
     def records(self) -> Iterator[TraineeRecord]:
@@ -341,7 +342,7 @@ class SQLAlchemyLedgerStore:
                 MESSAGES.c.at,
             )
             .join(CONVERSATIONS, CONVERSATIONS.c.id == MESSAGES.c.conversation_id)
-            .where(MESSAGES.c.intent == FALLBACK_INTENT, MESSAGES.c.direction == "in")
+            .where(MESSAGES.c.intent.in_(UNANSWERED_INTENTS), MESSAGES.c.direction == "in")
             .order_by(MESSAGES.c.at.desc(), MESSAGES.c.id.desc())
             .limit(limit)
         )

@@ -90,9 +90,16 @@ def test_message_log_masks_id_numbers_and_lists_unanswered(store: Store) -> None
     store.log_message("telegram", "42", "in", "食堂几点开门", "nlu_fallback", AT + dt.timedelta(minutes=1))
     store.log_message("telegram", "42", "out", "抱歉，我没听懂", "nlu_fallback", AT + dt.timedelta(minutes=1))
     store.log_message("sms", "13207425393", "in", "停车场在哪", "nlu_fallback", AT + dt.timedelta(minutes=2))
+    store.log_message(
+        "sms", "13207425393", "in", "能开发票吗", "ask_not_in_notice", AT + dt.timedelta(minutes=3)
+    )
     unanswered = store.unanswered(10)
-    assert [(m.channel, m.text) for m in unanswered] == [("sms", "停车场在哪"), ("telegram", "食堂几点开门")]
-    assert unanswered[0].at == AT + dt.timedelta(minutes=2)
+    assert [(m.channel, m.text) for m in unanswered] == [
+        ("sms", "能开发票吗"),
+        ("sms", "停车场在哪"),
+        ("telegram", "食堂几点开门"),
+    ]
+    assert unanswered[0].at == AT + dt.timedelta(minutes=3)
     assert len(store.unanswered(1)) == 1
     with pytest.raises(ValueError, match="direction"):
         store.log_message("telegram", "42", "sideways", "x", None, AT)
