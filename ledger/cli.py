@@ -230,11 +230,13 @@ def unanswered(
     finally:
         engine.dispose()
     table = Table(title=f"未能回答的问题（最近 {len(messages)} 条）")
-    for column in ("时间", "渠道", "地址", "内容"):
+    for column in ("时间", "渠道", "地址", "类型", "内容"):
         table.add_column(column)
+    kinds = {"nlu_fallback": "没听懂", "ask_not_in_notice": "通知未说明"}
     for message in messages:
         at = message.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        kind = kinds.get(message.intent or "", message.intent or "")
         table.add_row(
-            at, message.channel, mask_personal_data(message.address), mask_personal_data(message.text)
+            at, message.channel, mask_personal_data(message.address), kind, mask_personal_data(message.text)
         )
     Console().print(table)
