@@ -32,6 +32,11 @@ class FactFormatter(string.Formatter):
         return value, field_name
 
 
+def hours_text(value: float) -> str:
+    """Write hours the way people do: 8 and 7.5, never 8.0."""
+    return f"{value:g}"
+
+
 def local_date(campaign: Campaign, now: dt.datetime) -> dt.date:
     """Return the campaign's local date at ``now`` (an aware datetime)."""
     if now.tzinfo is None:

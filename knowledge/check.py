@@ -136,7 +136,12 @@ def _sample_records() -> list[TraineeRecord]:
     done = dataclasses.replace(
         base, registered=True, confirmed=True, confirmed_on=dt.date(2023, 10, 26), paid=True, online_hours=32
     )
-    return [base, done, dataclasses.replace(done, audited=True)]
+    # Short of hours of each kind: online only, offline only, both (every hours_gap case is rendered).
+    short = [
+        dataclasses.replace(base, online_hours=hours, offline_hours=proof)
+        for hours, proof in ((25, 0), (23.5, 4), (10, 4))
+    ]
+    return [base, *short, done, dataclasses.replace(done, audited=True)]
 
 
 def _template_problems(

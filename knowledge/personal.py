@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from knowledge.answers import FactFormatter, Form, date_values, local_date
+from knowledge.answers import FactFormatter, Form, date_values, hours_text, local_date
 from knowledge.campaign import Campaign
 from ledger.status import Assessment, HoursRules, TraineeRecord, assess
-
-
-def _hours(value: float) -> str:
-    return f"{value:g}"
 
 
 def record_values(
@@ -22,10 +18,10 @@ def record_values(
     values.update(
         name=record.name,
         id_masked=record.id_masked,
-        online_hours=_hours(record.online_hours),
-        offline_hours=_hours(record.offline_hours),
-        short_online=_hours(short.online),
-        short_offline=_hours(short.offline),
+        online_hours=hours_text(record.online_hours),
+        offline_hours=hours_text(record.offline_hours),
+        short_online=hours_text(short.online),
+        short_offline=hours_text(short.offline),
         confirmed_on=f"（{record.confirmed_on.month}月{record.confirmed_on.day}日）"
         if record.confirmed_on
         else "",
@@ -33,11 +29,10 @@ def record_values(
     values["confirmation_outlook_inline"] = values["confirmation_outlook_short"].rstrip("。")
     fmt = FactFormatter(campaign, values)
     dyn = campaign.dynamic
-    gap = "done" if assessment.hours_done else ("online" if short.online > 0 else "offline")
+    gap = "done" if assessment.hours_done else _gap_kind(short.online > 0, short.offline > 0)
     values["hours_gap"] = fmt.format(dyn["hours_gap"][gap])
     steps = [fmt.format(campaign.steps[s.value]) for s in assessment.next_steps]
     values["todo_list"] = "\n".join(f"{n}. {text}" for n, text in enumerate(steps, 1))
-    values["todo_inline"] = "；".join(steps)
     values["next_step"] = steps[0] if steps else ""
     values["next_line"] = fmt.format(dyn["next_line"]["step" if steps else "done"])
     for flag_set, suffix in ((dyn["flag"], ""), (dyn["flag_short"], "_short")):
@@ -49,6 +44,12 @@ def record_values(
         ):
             values[field + suffix] = flag_set["yes" if done else "no"]
     return values
+
+
+def _gap_kind(online: bool, offline: bool) -> str:
+    if online and offline:
+        return "both"
+    return "online" if online else "offline"
 
 
 def personal_key(intent: str, record: TraineeRecord, assessment: Assessment) -> str:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from knowledge.answers import FactFormatter
+from knowledge.answers import FactFormatter, hours_text
 from knowledge.calendar import format_days
 from knowledge.campaign import Campaign
 from ledger.status import Step
@@ -129,10 +129,10 @@ class Wording:
     def _hours(self, gap: Gap, short: bool) -> str:
         parts, actions = [], []
         if gap.online > 0:
-            parts.append(self._online_gap.format(online=hours(gap.online)))
+            parts.append(self._online_gap.format(online=hours_text(gap.online)))
             actions.append(self._phrases["online_action"][short])
         if gap.offline > 0:
-            parts.append(self._offline_gap.format(offline=hours(gap.offline)))
+            parts.append(self._offline_gap.format(offline=hours_text(gap.offline)))
             actions.append(self._phrases["offline_action"][short])
         return self._phrases["hours_shortfall"][short].format(gap="、".join(parts), action="并".join(actions))
 
@@ -162,8 +162,3 @@ def check_wording(campaign: Campaign) -> list[str]:
 
 
 _FIVE_DAYS = tuple(dt.date(2023, 11, d) for d in range(26, 31))
-
-
-def hours(value: float) -> str:
-    """Write hours the way people do: 8 and 7.5, never 8.0."""
-    return f"{value:g}"

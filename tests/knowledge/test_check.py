@@ -56,3 +56,8 @@ def test_personal_template_reference_is_checked(tmp_path):
 
     problems = check_campaign_file(_variant(tmp_path, change))
     assert any(p.startswith("personal.hours.full: broken reference") for p in problems)
+
+
+def test_every_hours_gap_case_is_checked(tmp_path):
+    problems = check_campaign_file(_variant(tmp_path, lambda raw: raw["dynamic"]["hours_gap"].pop("both")))
+    assert any("broken reference 'both'" in p for p in problems)
