@@ -12,7 +12,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.messages import Inbound, Reply
-from knowledge.answers import Form, render, suggested_intents, suggestions
+from knowledge.answers import Form, date_values, local_date, render, suggested_intents, suggestions
 from knowledge.campaign import Campaign
 from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules
 from nlu.entities import NAME_ONLY
@@ -72,6 +72,7 @@ class Brain:
         self._on_exchange = on_exchange
         self._states: dict[tuple[str, str], ConversationState] = {}
         self._sweep_at = self._next_sweep = sweep_at  # conversations held before idle ones are forgotten
+        self._dates: tuple[dt.date, dict[str, str]] | None = None  # today's date-dependent values
 
     def handle(self, inbound: Inbound) -> Reply:
         """Answer one message and remember what it was about."""
@@ -148,7 +149,14 @@ class Brain:
             extra["suggestions"] = suggestions(self.campaign, list(offered))
             if form == "full":  # the short (SMS) form names topics without numbers
                 state.offered = offered
-        return render(self.campaign, intent, now, form=form, extra=extra)
+        return render(self.campaign, intent, now, form=form, extra=extra, dates=self._date_values(now))
+
+    def _date_values(self, now: dt.datetime) -> dict[str, str]:
+        """The date-dependent values of the answers, computed once per local day."""
+        today = local_date(self.campaign, now)
+        if self._dates is None or self._dates[0] != today:
+            self._dates = (today, date_values(self.campaign, now))
+        return self._dates[1]
 
     def _desk(self) -> PersonalDesk:
         if self._personal is None:

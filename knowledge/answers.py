@@ -99,11 +99,15 @@ def render(
     *,
     form: Form = "full",
     extra: Mapping[str, str] | None = None,
+    dates: Mapping[str, str] | None = None,
 ) -> str:
-    """Render the answer for ``intent`` in ``form``; ``extra`` supplies values such as ``suggestions``."""
+    """Render the answer for ``intent`` in ``form``; ``extra`` supplies values such as ``suggestions``.
+
+    ``dates`` is ``date_values(campaign, now)`` when the caller already has it for today.
+    """
     answer = campaign.answers[intent]
     template = answer.full if form == "full" else answer.short
-    values = {**date_values(campaign, now), **(extra or {})}
+    values = {**(date_values(campaign, now) if dates is None else dates), **(extra or {})}
     return FactFormatter(campaign, values).format(template).strip()
 
 

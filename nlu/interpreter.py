@@ -80,8 +80,8 @@ class LocalInterpreter:
         data = load_training_data(*nlu_files)
         return cls(load_or_train(data, cache_dir), data, threshold)
 
-    def entities(self, text: str) -> list[Entity]:
-        basic = self._normalize.basic(text)
+    def _entities(self, basic: str) -> list[Entity]:
+        """Extract entities; offsets refer to the width-folded, simplified text."""
         found = self._regex.extract(basic)
         found += self._posts.extract(basic)
         found += self._dates.extract(basic)
@@ -89,12 +89,13 @@ class LocalInterpreter:
         return sorted(found, key=lambda e: e["start"])
 
     def parse(self, text: str) -> ParseResult:
-        entities = self.entities(text)
-        command = _command(self._normalize.basic(text), entities)
+        basic = self._normalize.basic(text)
+        entities = self._entities(basic)
+        command = _command(basic, entities)
         if command is not None:
             certain = {"name": command, "confidence": 1.0}
             return {"text": text, "intent": certain, "entities": entities, "intent_ranking": [certain]}
-        probs = self._model.probabilities(self._featurize(self._normalize(text)))
+        probs = self._model.probabilities(self._featurize(self._normalize.canonical(basic)))
         order = probs.argsort()[::-1][:RANKING_LENGTH]
         intents = self._model.intents
         ranking: list[dict[str, Any]] = [
@@ -124,7 +125,7 @@ def _command(basic: str, entities: list[Entity]) -> str | None:
     for intent, words in _COMMANDS.items():
         if bare in words:
             return intent
-    if len(bare) <= 10 and "退订" in bare and "不退订" not in bare and "怎么退订" not in bare:
+    if len(bare) <= 10 and "退订" in bare and not _NEGATED_ACTION.search(bare) and "怎么退订" not in bare:
         return "unsubscribe"
     if any(e["entity"] == "id_number" for e in entities):
         # An ID number with at most a name and the word 绑定 around it is a binding request.

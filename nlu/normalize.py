@@ -60,7 +60,10 @@ class Normalizer:
 
     def __call__(self, text: str) -> str:
         """Return the canonical form used by the classifier."""
-        text = self.basic(text)
+        return self.canonical(self.basic(text))
+
+    def canonical(self, text: str) -> str:
+        """Finish what ``basic`` began: tokens for IDs and phones, synonyms, noise, particles, courtesy."""
         text = _ID_NUMBER.sub(f" {ID_TOKEN} ", text)
         text = _PHONE.sub(f" {PHONE_TOKEN} ", text)
         if self._synonym_re is not None:

@@ -158,3 +158,11 @@ def test_active_conversations_are_kept_and_sweeps_stay_rare(campaign, interprete
     for user in "abcde":
         say(brain, "费用", user=user)
     assert len(brain._states) == 5  # all active: nothing forgotten
+
+
+def test_date_answers_follow_the_clock_across_midnight(campaign, interpreter):
+    clock = FixedClock(dt.datetime(2023, 11, 26, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    brain = Brain(campaign, interpreter, clock)
+    assert "今天（11月26日）不办理" in say(brain, "资格确认什么时候").text
+    clock.advance(dt.timedelta(minutes=2))
+    assert "今天（11月27日）就是确认日" in say(brain, "资格确认什么时候").text
