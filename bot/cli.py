@@ -6,9 +6,12 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="岳阳市施工现场专业人员继续教育助手")
 kb_app = typer.Typer(no_args_is_help=True, help="The campaign file (the notice as data).")
@@ -29,12 +32,14 @@ def _setup_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def _runtime(now: str | None) -> Any:
+def runtime_or_exit(now: str | None) -> Runtime:
+    """The composition root for a command; a bad --now or campaign file prints why and exits 2."""
     from bot.app import Runtime
+    from knowledge.campaign import CampaignError
 
     try:
         return Runtime.create(now)
-    except ValueError as exc:
+    except (ValueError, CampaignError) as exc:
         typer.echo(f"错误：{exc}", err=True)
         raise typer.Exit(2) from exc
 
@@ -45,7 +50,7 @@ def chat(user: UserOption = "terminal", now: NowOption = None) -> None:
     from bot.messages import Inbound
 
     _setup_logging()
-    brain = _runtime(now).brain(log_messages=True)
+    brain = runtime_or_exit(now).brain(log_messages=True)
     typer.echo("继续教育助手：您好！请输入问题（输入“退出”或按 Ctrl-D 结束）。")
     while True:
         try:
@@ -76,12 +81,12 @@ def ask(
     if jsonl:
         from bot.jsonl import answer_stream
 
-        answer_stream(_runtime(now).brain(), sys.stdin, sys.stdout)
+        answer_stream(runtime_or_exit(now).brain(), sys.stdin, sys.stdout)
         return
     if text is None:
         typer.echo("错误：请给出要回答的问题，或使用 --jsonl。", err=True)
         raise typer.Exit(2)
-    reply = _runtime(now).brain().handle(Inbound("cli", user, text))
+    reply = runtime_or_exit(now).brain().handle(Inbound("cli", user, text))
     if as_json:
         out = {"user": user, "text": text, "intent": reply.intent, "confidence": reply.confidence}
         out["answer"] = reply.text
@@ -111,11 +116,11 @@ def kb_check(
 @rasa_app.command("export")
 def rasa_export(directory: Annotated[Path, typer.Argument(help="Where to write the Rasa project.")]) -> None:
     """Write a Rasa 3.6 project (config, domain, nlu, rules) that `rasa train` accepts."""
-    from knowledge.campaign import load_campaign
     from nlu.export import export_rasa_project
     from nlu.training_data import load_training_data
 
-    written = export_rasa_project(directory, load_training_data(), load_campaign())
+    campaign = runtime_or_exit(None).campaign  # the configured campaign file (JXJY_CAMPAIGN_FILE)
+    written = export_rasa_project(directory, load_training_data(), campaign)
     for path in written:
         typer.echo(str(path))
 
@@ -128,7 +133,7 @@ def nlu_train() -> None:
     from nlu.model import fingerprint, load_or_train
     from nlu.training_data import load_training_data
 
-    runtime = _runtime(None)
+    runtime = runtime_or_exit(None)
     data = load_training_data()
     started = time.perf_counter()
     load_or_train(data, runtime.cache_dir)
@@ -147,7 +152,7 @@ def nlu_evaluate(
     """Measure intent accuracy on labelled JSON lines (single messages and conversations)."""
     from nlu.evaluate import evaluate_files
 
-    runtime = _runtime(now)
+    runtime = runtime_or_exit(now)
 
     def brain() -> Any:
         from bot.brain import Brain

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import string
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
 from knowledge import calendar
-from knowledge.answers import FactFormatter, Form, date_values, render, suggestions
+from knowledge.answers import FactFormatter, Form, render, suggestions
 from knowledge.campaign import SHORT_LIMIT, Campaign, CampaignError, load_campaign
 from knowledge.personal import record_values
 from ledger.status import HoursRules, Step, TraineeRecord, assess
@@ -58,10 +57,6 @@ def sample_moments(campaign: Campaign) -> list[dt.datetime]:
     return [dt.datetime.combine(d, dt.time(10), tz) for d in sorted(days)]
 
 
-def _fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
 def check_campaign(campaign: Campaign) -> list[str]:
     """Return every problem found, each a sentence a staff member can act on (empty when fine)."""
     problems = [
@@ -95,11 +90,6 @@ def check_campaign(campaign: Campaign) -> list[str]:
             )
             problems += _template_problems(f"answers.{intent}.{form}", getattr(answer, form), renders)
     problems += _check_personal(campaign)
-    for moment in sample_moments(campaign)[:1]:
-        try:
-            date_values(campaign, moment)
-        except (KeyError, AttributeError) as exc:
-            problems.append(f"dynamic: broken reference {exc}")
     return problems
 
 

@@ -23,14 +23,13 @@ NowOption = Annotated[
 
 def _runtime(now: str | None) -> Runtime:
     """The composition root for a command; a bad --now, campaign file or quiet hours exits 2."""
-    from bot.app import Runtime
-    from knowledge.campaign import CampaignError
+    from bot.cli import runtime_or_exit
     from reminders.policy import PlanError
 
+    runtime = runtime_or_exit(now)
     try:
-        runtime = Runtime.create(now)
         runtime.quiet_hours()
-    except (ValueError, CampaignError, PlanError) as exc:
+    except PlanError as exc:
         typer.echo(f"错误：{exc}", err=True)
         raise typer.Exit(2) from exc
     return runtime
