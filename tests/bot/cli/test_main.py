@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 NOW = "2023-11-24T10:00:00+08:00"
-SAMPLE = Path(__file__).resolve().parents[1] / "ledger" / "data" / "ledger-sample.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "ledger" / "data" / "ledger-sample.csv"
 
 
 @pytest.fixture
