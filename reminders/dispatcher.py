@@ -2,7 +2,12 @@
 
 Crash safety: a row is marked ``sending`` and committed before its gateway is called, and recorded right
 after. A crash between the two leaves it in ``sending``; recovery puts it back in the queue, so the only
-possible duplicate is a message that was in flight at the crash, at most once per crash.
+possible duplicate is a message that was in flight at the crash, at most once per crash. Without a crash
+there is none: when the database is busy (SQLite's write lock held by an import) the record is retried
+with backoff, never abandoned.
+
+Every statement runs in a worker thread, so the event loop keeps serving HTTP while the database works.
+Expiry and quiet hours are checked for each message just before it is sent.
 """
 
 from __future__ import annotations
@@ -14,16 +19,21 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.kernel.clock import Clock
 from bot.kernel.personal_data import mask_address
 from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult
-from reminders.outbox import Claimed, SqlOutbox, new_owner
+from reminders.outbox import Claimed, SqlOutbox
+from reminders.ownership import DispatchRight
 from reminders.policy import QuietHours
 
 if TYPE_CHECKING:
     from bot.kernel.settings import Settings
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +47,8 @@ class DispatchLimits:
     max_attempts: int = 8
     backoff_base: dt.timedelta = dt.timedelta(minutes=1)
     backoff_cap: dt.timedelta = dt.timedelta(hours=1)
-    lease_ttl: dt.timedelta = dt.timedelta(minutes=5)
-    stale_after: dt.timedelta = dt.timedelta(minutes=5)
+    # How long a send already made is retried into the database before the record is given up.
+    record_patience: dt.timedelta = dt.timedelta(hours=1)
     sms_per_number_hour: int = 5
     sms_per_number_day: int = 10
     telegram_per_second: float = 30.0
@@ -63,6 +73,7 @@ class DispatchSummary:
     deferred: int = 0
     cancelled: int = 0
     recovered: int = 0
+    expired: int = 0
 
     def add(self, other: DispatchSummary) -> None:
         for name in self.__dataclass_fields__:
@@ -73,6 +84,19 @@ def backoff(attempts: int, limits: DispatchLimits, rng: Callable[[], float] = ra
     """Exponential backoff with jitter, capped: 1 min, 2, 4, ... up to 1 h, each at 50–100 % of its step."""
     step: dt.timedelta = min(limits.backoff_cap, limits.backoff_base * (2 ** max(0, attempts - 1)))
     return step * (0.5 + 0.5 * rng())
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A database error worth retrying: SQLite busy or locked, a lost or refused PostgreSQL connection."""
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+class Pacer(Protocol):
+    """Wait until one more message to ``key`` may go."""
+
+    async def wait(self, key: str) -> None: ...
 
 
 @dataclass
@@ -95,6 +119,26 @@ class RateLimiter:
             await asyncio.sleep(at - now)
 
 
+class SharedRateLimiter:
+    """A global rate shared by every dispatcher on one database (Telegram's 30 messages a second per bot).
+
+    Each send reserves the next slot in the ``rate_slots`` row; per-chat spacing stays local.
+    """
+
+    def __init__(self, outbox: SqlOutbox, name: str, per_second: float, per_key_interval: float) -> None:
+        self._outbox = outbox
+        self._name = name
+        self._interval = 1.0 / per_second
+        self._per_key = RateLimiter(float("inf"), per_key_interval)
+
+    async def wait(self, key: str) -> None:
+        await self._per_key.wait(key)
+        at = await asyncio.to_thread(self._outbox.reserve_slot, self._name, self._interval, time.time())
+        delay = at - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
 class Dispatcher:
     """Send what is due from the outbox; one instance per process, started before use and stopped after."""
 
@@ -105,35 +149,54 @@ class Dispatcher:
         clock: Clock,
         quiet: QuietHours,
         limits: DispatchLimits | None = None,
-        owner: str | None = None,
     ) -> None:
         self.outbox = outbox
         self.gateways = gateways
         self.clock = clock
         self.quiet = quiet
         self.limits = limits or DispatchLimits()
-        self.owner = owner or new_owner()
-        self._single = outbox.dialect == "sqlite"
+        self.right = DispatchRight(outbox.engine)
         per_chat = 1.0 / self.limits.telegram_per_chat_per_second
-        self._telegram = RateLimiter(self.limits.telegram_per_second, per_chat)
+        self._telegram: Pacer = (
+            RateLimiter(self.limits.telegram_per_second, per_chat)
+            if self.right.single
+            else SharedRateLimiter(outbox, "telegram", self.limits.telegram_per_second, per_chat)
+        )
         self._started = False
+
+    @property
+    def started(self) -> bool:
+        """Whether ``start`` has taken the right to dispatch (and ``stop`` not yet given it up)."""
+        return self._started
+
+    @property
+    def owner(self) -> str:
+        """This dispatcher's name in ``claimed_by``."""
+        return self.right.owner
 
     def start(self) -> int:
-        """Take the SQLite lease (DispatcherBusyError if held) and requeue rows a crash left in sending."""
-        if self._single:
-            self.outbox.acquire_lease(self.owner, self.limits.lease_ttl)
-            # Holding the only lease, every row in sending belongs to a dispatcher that died.
-            recovered = self.outbox.requeue_sending()
-        else:
-            recovered = self.outbox.requeue_sending(older_than=self.limits.stale_after)
+        """Take the right to dispatch (DispatcherBusyError on a busy SQLite) and requeue orphaned rows."""
+        self.right.take()
         self._started = True
-        return recovered
+        return self._recover()
 
     def stop(self) -> None:
-        """Release the lease."""
-        if self._single and self._started:
-            self.outbox.release_lease(self.owner)
+        """Give the right to dispatch up."""
+        self.right.release()
         self._started = False
+
+    def _recover(self) -> int:
+        # SQLite: holding the only right, every row in sending belongs to a dispatcher that died.
+        return self.outbox.requeue_sending() if self.right.single else self.outbox.requeue_orphans()
+
+    def _keep_right(self) -> int:
+        """Take the right afresh (a new owner) if its database session was lost; return rows recovered."""
+        if self.right.alive():
+            return 0 if self.right.single else self.outbox.requeue_orphans()
+        log.warning("dispatcher %s lost its lock; taking a new one", self.owner)
+        self.right.release()
+        self.right.take()
+        return self._recover()
 
     async def dispatch_due(self, max_messages: int | None = None) -> DispatchSummary:
         """Send every due message (up to ``max_messages``), batch by batch; only replies in the quiet hours."""
@@ -141,19 +204,18 @@ class Dispatcher:
             raise RuntimeError("Dispatcher.start() must be called before dispatch_due()")
         summary = DispatchSummary()
         now = self.clock.now()
-        # A reply answers a question just asked, so it is not held for the morning like a reminder.
-        replies_only = self.quiet.contains(now)
-        if replies_only:
+        summary.recovered = await asyncio.to_thread(self._keep_right)
+        summary.expired = await self._write(self.outbox.expire_due, now)
+        summary.cancelled = await self._write(self.outbox.cancel_opted_out, now)
+        if self.quiet.contains(now):
+            # A reply answers a question just asked, so it is not held for the morning like a reminder.
             log.info("quiet hours: only replies are sent until %s", self.quiet.next_allowed(now).isoformat())
-        summary.cancelled = self.outbox.cancel_opted_out(now)
-        if not self._single:
-            summary.recovered = self.outbox.requeue_sending(older_than=self.limits.stale_after)
         left = max_messages
         while left is None or left > 0:
-            if self._single:
-                self.outbox.acquire_lease(self.owner, self.limits.lease_ttl)
+            now = self.clock.now()
             size = self.limits.batch_size if left is None else min(left, self.limits.batch_size)
-            batch = self.outbox.claim(self.owner, self.clock.now(), size, replies_only=replies_only)
+            replies_only = self.quiet.contains(now)
+            batch = await self._write(self.outbox.claim, self.owner, now, size, replies_only=replies_only)
             if not batch:
                 break
             summary.add(await self._send_batch(batch))
@@ -164,8 +226,8 @@ class Dispatcher:
     async def _send_batch(self, batch: list[Claimed]) -> DispatchSummary:
         summary = DispatchSummary()
         now = self.clock.now()
-        sms = [c.address for c in batch if c.channel == "sms"]
-        counts = dict(self.outbox.sms_counts(set(sms), now)) if sms else {}
+        sms = {c.address for c in batch if c.channel == "sms"}
+        counts = dict(await asyncio.to_thread(self.outbox.sms_counts, sms, now)) if sms else {}
         to_send = []
         for claimed in batch:
             if claimed.channel == "sms":
@@ -176,7 +238,9 @@ class Dispatcher:
                 if over_cap and not claimed.is_reply:
                     over_day = day >= self.limits.sms_per_number_day
                     wait = dt.timedelta(days=1) if over_day else dt.timedelta(hours=1)
-                    self.outbox.retry_at(self.owner, claimed.id, now + wait, "rate limited", count=False)
+                    await self._write(
+                        self.outbox.retry_at, self.owner, claimed.id, now + wait, "rate limited", count=False
+                    )
                     summary.deferred += 1
                     continue
                 counts[claimed.address] = (hour + 1, day + 1)
@@ -185,43 +249,81 @@ class Dispatcher:
 
         async def one(claimed: Claimed) -> None:
             async with gate:
+                if await self._held_back(claimed, summary):
+                    return
                 result = await self._send(claimed)
-            self._record(claimed, result, summary)
+            await self._record(claimed, result, summary)
 
         await asyncio.gather(*(one(c) for c in to_send))
         return summary
+
+    async def _held_back(self, claimed: Claimed, summary: DispatchSummary) -> bool:
+        """Expire a message whose time has passed; put one back that the quiet hours now hold."""
+        now = self.clock.now()
+        if claimed.expires_at is not None and claimed.expires_at <= now:
+            await self._write(
+                self.outbox.mark_failed, self.owner, claimed.id, "expired", "expired before sending"
+            )
+            summary.expired += 1
+            return True
+        if not claimed.is_reply and self.quiet.contains(now):
+            at = self.quiet.next_allowed(now)
+            await self._write(self.outbox.retry_at, self.owner, claimed.id, at, "quiet hours", count=False)
+            summary.deferred += 1
+            return True
+        return False
 
     async def _send(self, claimed: Claimed) -> SendResult:
         gateway = self.gateways.get(claimed.channel)  # type: ignore[call-overload]
         if gateway is None:
             return SendResult.failed(f"no gateway configured for channel {claimed.channel!r}", retryable=True)
-        if claimed.channel == "telegram":
-            await self._telegram.wait(claimed.address)
         msg = OutboundMessage(str(claimed.id), claimed.channel, claimed.address, claimed.text)  # type: ignore[arg-type]
         try:
+            if claimed.channel == "telegram":
+                await self._telegram.wait(claimed.address)
             result: SendResult = await gateway.send(msg)
             return result
         except Exception as exc:  # a gateway bug must not lose the row: count it as a retryable failure
             log.exception("gateway %s raised on message %d", claimed.channel, claimed.id)
             return SendResult.failed(f"gateway error: {type(exc).__name__}", retryable=True)
 
-    def _record(self, claimed: Claimed, result: SendResult, summary: DispatchSummary) -> None:
+    async def _record(self, claimed: Claimed, result: SendResult, summary: DispatchSummary) -> None:
         now = self.clock.now()
         who = mask_address(claimed.channel, claimed.address)
         if result.ok:
-            self.outbox.mark_sent(self.owner, claimed.id, now, result.provider_id)
+            await self._write(self.outbox.mark_sent, self.owner, claimed.id, now, result.provider_id)
             summary.sent += 1
             return
         error = result.error or "unknown error"
         if not result.retryable:
             log.warning("message %d to %s failed for good: %s", claimed.id, who, error)
-            self.outbox.mark_failed(self.owner, claimed.id, "failed", error)
+            await self._write(self.outbox.mark_failed, self.owner, claimed.id, "failed", error)
             summary.failed += 1
         elif claimed.attempts >= self.limits.max_attempts:
             tries = claimed.attempts
             log.warning("message %d to %s parked after %d attempts: %s", claimed.id, who, tries, error)
-            self.outbox.mark_failed(self.owner, claimed.id, "parked", error)
+            await self._write(self.outbox.mark_failed, self.owner, claimed.id, "parked", error)
             summary.parked += 1
         else:
-            self.outbox.retry_at(self.owner, claimed.id, now + backoff(claimed.attempts, self.limits), error)
+            at = now + backoff(claimed.attempts, self.limits)
+            await self._write(self.outbox.retry_at, self.owner, claimed.id, at, error)
             summary.retried += 1
+
+    async def _write(self, statement: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run an outbox statement in a worker thread; while the database is busy, retry with backoff.
+
+        A send that happened must be recorded: left in ``sending``, it would be sent again after a restart.
+        """
+        patience = self.limits.record_patience.total_seconds()
+        started = time.monotonic()
+        delay = 0.02
+        while True:
+            try:
+                return await asyncio.to_thread(statement, *args, **kwargs)
+            except DBAPIError as exc:
+                waited = time.monotonic() - started
+                if not is_transient(exc) or waited > patience:
+                    raise
+                log.warning("outbox busy (%s); retrying in %.2f s", type(exc.orig).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)

@@ -87,6 +87,8 @@ class Reminder:
     keys: tuple[str, ...]
     text: str
     idempotency_key: str
+    # None: the end of the send day (see ``end_of_day``); the outbox marks the row expired after it.
+    expires_at: dt.datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``jxjy reminders plan --json`` shape (CONTRACTS.md)."""
@@ -98,6 +100,18 @@ class Reminder:
             "kinds": list(self.kinds),
             "text": self.text,
         }
+
+
+def end_of_day(at: dt.datetime, tz: dt.tzinfo | None = None) -> dt.datetime:
+    """The first moment of the next local day (in ``tz``, else ``at``'s own zone): a day's message expires then."""
+    local = at.astimezone(tz) if tz is not None else at
+    return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=local.tzinfo)
+
+
+def reminder_expiry(send_at: dt.datetime, campaign: Campaign, tz: dt.tzinfo) -> dt.datetime:
+    """A reminder is good for its own day and never after the campaign's last day."""
+    campaign_end = dt.datetime.combine(campaign.facts.period.end + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    return min(end_of_day(send_at, tz), campaign_end)
 
 
 def day_key(day: dt.date) -> str:
@@ -188,6 +202,7 @@ def plan_reminders(
     rules = HoursRules.from_campaign(campaign)
     wording = Wording(campaign)
     today_key = day_key(today.day)
+    expires_at = reminder_expiry(send_at, campaign, quiet.tz)
     empty: frozenset[str] = frozenset()
     planned = []
     for record in records:
@@ -214,6 +229,7 @@ def plan_reminders(
                 keys=tuple(keys),
                 text=wording.render(record.name, tuple(gaps)),
                 idempotency_key=f"reminder:{record.trainee_id}:{today.day.isoformat()}",
+                expires_at=expires_at,
             )
         )
     return planned
@@ -315,8 +331,12 @@ def plan_broadcast(
     text: str,
     telegram: Mapping[int, str],
     quiet: QuietHours,
+    valid_for: dt.timedelta | None = None,
 ) -> list[Reminder]:
-    """Plan one staff message to every trainee of a segment who has not opted out."""
+    """Plan one staff message to every trainee of a segment who has not opted out.
+
+    It expires ``valid_for`` after its send time, or by default at the end of its send day.
+    """
     if now.tzinfo is None:
         raise PlanError("plan_broadcast needs a timezone-aware now")
     if len(text) > SMS_LIMIT:
@@ -325,6 +345,7 @@ def plan_broadcast(
         )
     rules = HoursRules.from_campaign(campaign)
     send_at = quiet.next_allowed(now)
+    expires_at = send_at + valid_for if valid_for is not None else end_of_day(send_at, quiet.tz)
     planned = []
     for record in records:
         if record.opted_out or not segment.matches(record, rules):
@@ -334,6 +355,8 @@ def plan_broadcast(
             continue
         key = f"broadcast:{broadcast_id}:{record.trainee_id}"
         planned.append(
-            Reminder(record.trainee_id, record.name, contact[0], contact[1], send_at, (), (), text, key)
+            Reminder(
+                record.trainee_id, record.name, contact[0], contact[1], send_at, (), (), text, key, expires_at
+            )
         )
     return planned

@@ -107,8 +107,12 @@ def broadcast(
     broadcast_id: str,
     segment: Segment,
     text: str,
+    valid_for: dt.timedelta | None = None,
 ) -> tuple[int, int]:
-    """Enqueue one staff message to a segment; return (recipients, newly enqueued)."""
+    """Enqueue one staff message to a segment; return (recipients, newly enqueued).
+
+    It expires ``valid_for`` after its send time (default: at the end of that day).
+    """
     inputs = load_plan_inputs(engine, (), posts=segment.name == "post")
     planned = plan_broadcast(
         inputs.records,
@@ -119,6 +123,7 @@ def broadcast(
         text=text,
         telegram=inputs.telegram,
         quiet=quiet,
+        valid_for=valid_for,
     )
     return len(planned), SqlOutbox(engine).enqueue(planned, now)
 
@@ -130,7 +135,7 @@ async def dispatch(
     quiet: QuietHours,
     limits: DispatchLimits | None = None,
 ) -> DispatchSummary:
-    """Start a dispatcher, send everything due, stop it (releasing the SQLite lease)."""
+    """Start a dispatcher, send everything due, stop it (giving up the right to dispatch)."""
     dispatcher = Dispatcher(SqlOutbox(engine), gateways, clock, quiet, limits)
     recovered = dispatcher.start()
     try:

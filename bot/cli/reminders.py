@@ -38,7 +38,7 @@ def _dispatch(runtime: Runtime) -> Any:
     import asyncio
 
     from reminders.gateways import GatewayError, close_gateways
-    from reminders.outbox import DispatcherBusyError
+    from reminders.ownership import DispatcherBusyError
     from reminders.service import dispatch
 
     try:
@@ -95,7 +95,7 @@ def run(now: NowOption = None) -> None:
     typer.echo(
         f"planned {planned}, enqueued {enqueued}, sent {summary.sent}, retried {summary.retried}, "
         f"failed {summary.failed}, parked {summary.parked}, deferred {summary.deferred}, "
-        f"cancelled {summary.cancelled}, recovered {summary.recovered}"
+        f"cancelled {summary.cancelled}, recovered {summary.recovered}, expired {summary.expired}"
     )
 
 
@@ -117,6 +117,8 @@ def broadcast_command(
     now: NowOption = None,
 ) -> None:
     """Send one message to every trainee of a segment, through the outbox (opt-outs and quiet hours apply)."""
+    import datetime as dt
+
     from reminders.policy import PlanError, Segment
     from reminders.service import broadcast
 
@@ -131,6 +133,7 @@ def broadcast_command(
         raise typer.Exit(2)
     ident = broadcast_id or hashlib.sha256(f"{segment}\n{text}".encode()).hexdigest()[:12]
     rt = _runtime(now)
+    hours = rt.settings.broadcast_valid_hours
     try:
         recipients, enqueued = broadcast(
             rt.engine(),
@@ -140,6 +143,7 @@ def broadcast_command(
             broadcast_id=ident,
             segment=parsed,
             text=text,
+            valid_for=dt.timedelta(hours=hours) if hours else None,
         )
     except PlanError as exc:
         typer.echo(f"错误：{exc}", err=True)

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     sms_per_number_day: int = Field(default=10, ge=1)
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
+    # A broadcast not sent within this many hours of its send time expires; unset: at the end of that day.
+    broadcast_valid_hours: float | None = Field(default=None, gt=0)
 
     @field_validator("telegram_api_url")
     @classmethod
