@@ -1,4 +1,8 @@
-"""Load a ledger file into the database: validate, then upsert by ID number in bulk, in one transaction."""
+"""Load a ledger file into the database: validate, then upsert by ID number in bulk, a batch per transaction.
+
+Batches keep each write transaction short, so the service (SQLite has one writer at a time) never waits
+long behind an import. An import cut off half-way is completed by running it again: rows match by ID.
+"""
 
 from __future__ import annotations
 
@@ -243,11 +247,13 @@ def import_ledger(
     table = read_ledger(path)
     report = ImportReport(dry_run=dry_run)
     accepted = _validate(table, posts, vault, report, progress, now.date())
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         stored = _stored(conn, [item.id_hash for item in accepted])
-        inserts, updates = _plan(accepted, stored, table, report)
-        if not dry_run:
-            _write(conn, vault, inserts, updates, now)
+    inserts, updates = _plan(accepted, stored, table, report)
+    if not dry_run:
+        for start in range(0, max(len(inserts), len(updates)), CHUNK):
+            with engine.begin() as conn:
+                _write(conn, vault, inserts[start : start + CHUNK], updates[start : start + CHUNK], now)
     if progress is not None:
         progress(len(table.rows), len(table.rows))
     log.info(
