@@ -77,10 +77,11 @@ class Runtime:
             from sqlalchemy.exc import SQLAlchemyError
 
             from ledger.db import open_database
+            from ledger.locks import LockBusyError
 
             try:
                 self._engine = open_database(self.settings)
-            except (SQLAlchemyError, ValueError, ImportError, OSError) as exc:
+            except (SQLAlchemyError, ValueError, ImportError, OSError, LockBusyError) as exc:
                 cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
                 reason = cause[0] if cause else type(exc).__name__
                 raise DatabaseUnavailable(f"无法打开数据库（JXJY_DATABASE_URL）：{reason}") from exc
@@ -150,16 +151,20 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     """Wire `jxjy serve`: the HTTP services on the database, and the reminder scheduler as background work.
 
     SMS replies are queued in the outbox under ``reply:sms:<provider id>`` and sent at once by the
-    scheduler's dispatcher; delivery receipts update the outbox.
+    scheduler's dispatcher; delivery receipts update the outbox. The service holds the ``keys`` lock shared
+    for as long as it runs, so `jxjy ledger rotate-key` refuses meanwhile (LockBusyError here while a
+    rotation runs).
     """
     from bot.channels.common import ServerServices
     from bot.http import engine_health
     from ledger.inbound import SqlInboundStore
+    from ledger.rotation import key_user_lock
     from reminders.gateways import close_gateways
     from reminders.outbox import SqlOutbox
     from reminders.scheduler import ReminderScheduler
 
     engine = runtime.engine()
+    key_lock = key_user_lock(engine, wait=60.0)
     outbox = SqlOutbox(engine)
     gateways = runtime.gateways()
     scheduler = ReminderScheduler(
@@ -186,5 +191,6 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         yield
         scheduler.shutdown()
         await close_gateways(gateways)
+        key_lock.release()
 
     return services, [reminders_ctx]

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from aiohttp import web
 
 from bot.channels.common import ServerServices
-from bot.channels.telegram import build_application, running, uses_webhook
+from bot.channels.telegram import build_application, supervise, uses_webhook
 from bot.http import build_app
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,8 @@ def build_server_app(
 
     Each ``background`` item is an aiohttp cleanup context (an async generator taking the app): it starts
     its work before the first request and stops it, in reverse order, when the server shuts down.
-    With ``telegram_webhook_url`` the webhook is registered with Telegram at start-up.
+    With ``telegram_webhook_url`` the webhook is registered with Telegram at start-up. Telegram starts in the
+    background: when its Bot API does not answer, the rest serves and Telegram is retried.
     """
     settings = services.settings
     telegram = None
@@ -45,8 +46,14 @@ def build_server_app(
         url = telegram_webhook_url if secret else None
 
         async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
-            async with running(telegram, webhook_url=url, secret_token=secret, poll_timeout=poll_timeout):
-                yield
+            # In the background: a Bot API that does not answer is retried while everything else serves.
+            stop = asyncio.Event()
+            task = asyncio.create_task(
+                supervise(telegram, stop, webhook_url=url, secret_token=secret, poll_timeout=poll_timeout)
+            )
+            yield
+            stop.set()
+            await task
 
         app.cleanup_ctx.append(telegram_ctx)
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import hmac
@@ -166,6 +167,38 @@ async def running(
         await application.shutdown()
 
 
+async def supervise(
+    application: TelegramApp,
+    stop: asyncio.Event,
+    *,
+    webhook_url: str | None = None,
+    secret_token: str | None = None,
+    poll_timeout: float = 10.0,
+    retry_cap: float = 60.0,
+) -> None:
+    """Keep ``application`` running until ``stop`` is set; a Bot API that does not answer is retried.
+
+    One unreachable channel must not take the service down: the HTTP app and the other channels keep
+    serving while this retries with backoff (1 s, 2 s, ... up to ``retry_cap``). A refused token stops it.
+    """
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            async with running(
+                application, webhook_url=webhook_url, secret_token=secret_token, poll_timeout=poll_timeout
+            ):
+                await stop.wait()
+                return
+        except error.InvalidToken:
+            logger.error("telegram: the Bot API refuses JXJY_TELEGRAM_TOKEN; Telegram stays off")
+            return
+        except (error.TelegramError, OSError) as exc:
+            logger.warning("telegram: Bot API unreachable at start (%s); retrying in %.0f s", exc, delay)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        delay = min(delay * 2, retry_cap)
+
+
 async def feed_update(application: TelegramApp, data: dict[str, Any]) -> Update:
     """Queue one webhook Update (decoded JSON) for the running application; raise ValueError if malformed."""
     if not isinstance(data.get("update_id"), int):
@@ -189,6 +222,9 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         raise Refused(
             404, "Telegram webhook is off: needs JXJY_TELEGRAM_TOKEN and JXJY_TELEGRAM_WEBHOOK_SECRET"
         )
+    if not application.running:
+        # Still connecting to the Bot API: Telegram delivers the update again later.
+        raise Refused(503, "Telegram is starting; try again later")
     data = json_object(await request.read())
     try:
         await feed_update(application, data)

@@ -159,11 +159,13 @@ def main() -> None:
 
 
 def _register_subcommands() -> None:
+    from bot.cli.db import app as db_app
     from bot.cli.ledger import app as ledger_app
     from bot.cli.reminders import app as reminders_app
     from bot.cli.serve import serve
 
     app.add_typer(ledger_app, name="ledger", help="Trainee ledger: import, export, status.")
     app.add_typer(reminders_app, name="reminders", help="Reminders: plan and send.")
+    app.add_typer(db_app, name="db", help="The database: schema upgrades (a deployment step).")
 
     app.command()(serve)

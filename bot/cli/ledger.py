@@ -81,7 +81,9 @@ def import_(
 ) -> None:
     """Load a ledger file: upsert by ID number; rejected rows are listed with row, column and reason."""
     from ledger.importer import import_ledger
+    from ledger.locks import LockBusyError
     from ledger.reading import LedgerFileError
+    from ledger.rotation import key_use
 
     settings, engine, vault = _open()
     posts = _campaign(settings).facts.posts
@@ -89,12 +91,16 @@ def import_(
     try:
         if bar is not None:
             bar.start()
-        report = import_ledger(
-            engine, vault, file, posts, _runtime().clock.now(), dry_run=dry_run, progress=progress
-        )
+        with key_use(engine):
+            report = import_ledger(
+                engine, vault, file, posts, _runtime().clock.now(), dry_run=dry_run, progress=progress
+            )
     except LedgerFileError as exc:
         _say(f"错误：{exc}", err=True)
         raise typer.Exit(EXIT_UNREADABLE) from exc
+    except LockBusyError as exc:
+        _say(f"错误：{exc}", err=True)
+        raise typer.Exit(1) from exc
     finally:
         if bar is not None:
             bar.stop()
@@ -193,15 +199,15 @@ def rotate_key(
 ) -> None:
     """Re-encrypt every ID number and recompute its lookup hash under a new key, in one transaction."""
     from ledger.crypto import IdVault, KeyMismatchError
+    from ledger.locks import LockBusyError
     from ledger.rotation import replace_key_file
     from ledger.rotation import rotate_key as rotate
 
     settings, engine, vault = _open()
     try:
         with replace_key_file(settings, new_key) as commit_key_file:
-            count = rotate(engine, vault, IdVault(new_key))
-            commit_key_file()
-    except (KeyMismatchError, ValueError) as exc:
+            count = rotate(engine, vault, IdVault(new_key), then=commit_key_file)
+    except (KeyMismatchError, ValueError, LockBusyError) as exc:
         _say(f"错误：{exc}（未做任何修改）", err=True)
         raise typer.Exit(1) from exc
     finally:

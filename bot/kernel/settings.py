@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+KEY_FILE = "secret.key"
 
 
 def _default_data_dir() -> Path:
@@ -61,16 +64,38 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.ensure_data_dir() / 'jxjy.sqlite3'}"
 
     def effective_secret_key(self) -> str:
-        """The configured key, or one generated once into the data dir with mode 0600."""
+        """The configured key, or one generated once into the data dir with mode 0600.
+
+        Two first starts at once may both generate one: each writes its key to a file of its own and links
+        it into place, which only one link can do; the other start reads the winner's. The key file is never
+        seen half written.
+        """
         if self.secret_key:
             return self.secret_key
-        path = self.ensure_data_dir() / "secret.key"
-        try:
-            return path.read_text(encoding="ascii").strip()
-        except FileNotFoundError:
-            pass
-        key = secrets.token_urlsafe(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(key + "\n")
+        path = self.ensure_data_dir() / KEY_FILE
+        key = _read_key(path)
+        if key is None:
+            staged = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(fd, "w", encoding="ascii") as fh:
+                    fh.write(secrets.token_urlsafe(32) + "\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                with contextlib.suppress(FileExistsError):
+                    os.link(staged, path)
+            finally:
+                staged.unlink(missing_ok=True)
+            key = _read_key(path)
+        if not key:
+            raise ValueError(
+                f"the key file {path} is empty; restore it from the backup (see deploy/README.md)"
+            )
         return key
+
+
+def _read_key(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
