@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -74,6 +75,37 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_SQLITE_BUSY_WAIT = 5.0
+
+
+def _serialize_writes(engine: Engine) -> None:
+    """Queue this process's SQLite write transactions on a lock of its own, first come first served.
+
+    SQLite has one writer at a time; threads that meet its lock wait in its busy handler, which sleeps in
+    growing steps (up to 100 ms) and lets latecomers overtake. Waiting on a Python lock instead hands the
+    write lock over at once. The Python driver begins a transaction at the first data change, so the lock
+    is taken there and given back at commit or rollback. Other processes are still kept out by SQLite itself.
+    """
+    lock = threading.Lock()
+
+    def before_cursor_execute(conn: Connection, *args: Any) -> None:
+        statement: str = args[1]
+        if conn.info.get("writing") or not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        # A second writing connection in one thread would wait for itself: after the busy timeout, as
+        # SQLite would, it goes on without the lock and lets SQLite decide.
+        conn.info["writing"] = lock.acquire(timeout=_SQLITE_BUSY_WAIT)
+
+    def end(conn: Connection) -> None:
+        if conn.info.pop("writing", False):
+            lock.release()
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    event.listen(engine, "commit", end)
+    event.listen(engine, "rollback", end)
+
+
 def _create_private(path: Path) -> None:
     """Create an empty database file readable by its owner only (SQLite gives its WAL files the same mode)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +121,7 @@ def make_engine(url: str) -> Engine:
             _create_private(Path(parsed.database))
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
+        _serialize_writes(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
