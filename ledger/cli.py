@@ -74,12 +74,23 @@ def _progress_bar() -> tuple[Any, Callable[[int, int], None] | None]:
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="Ledger as .csv (UTF-8 or GBK) or .xlsx.")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    file: Annotated[Path, typer.Argument(help="台账文件：.xlsx、.xls 或 .csv（UTF-8 或 GBK）。")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示将会怎样改，不写入。")] = False,
+    accept_decreases: Annotated[
+        bool,
+        typer.Option("--accept-decreases", help="学时比已存的少时也按文件保存（默认保留原值并列出）。"),
     ] = False,
+    allow_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicates", help="身份证号是新的、但姓名和手机号与已有学员相同的行，也作为新学员导入。"
+        ),
+    ] = False,
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="把导入报告另存到这个文本文件。")
+    ] = None,
 ) -> None:
-    """Load a ledger file: upsert by ID number; rejected rows are listed with row, column and reason."""
+    """导入台账：按身份证号新增或更新；空白单元格不会清掉已存的数据；拒绝的行列出行号、列、内容和改法。"""
     from bot.clock import SystemClock
     from ledger.importer import import_ledger
     from ledger.reading import LedgerFileError
@@ -91,7 +102,15 @@ def import_(
         if bar is not None:
             bar.start()
         report = import_ledger(
-            engine, vault, file, posts, SystemClock().now(), dry_run=dry_run, progress=progress
+            engine,
+            vault,
+            file,
+            posts,
+            SystemClock().now(),
+            dry_run=dry_run,
+            accept_decreases=accept_decreases,
+            allow_duplicates=allow_duplicates,
+            progress=progress,
         )
     except LedgerFileError as exc:
         _say(f"错误：{exc}", err=True)
@@ -100,16 +119,13 @@ def import_(
         if bar is not None:
             bar.stop()
         engine.dispose()
-    prefix = "（试运行，未写入）" if dry_run else ""
-    _say(
-        f"{prefix}inserted {report.inserted}, updated {report.updated}, unchanged {report.unchanged}, "
-        f"rejected {report.rejected}（新增 {report.inserted}，更新 {report.updated}，"
-        f"未变 {report.unchanged}，拒绝 {report.rejected}）"
-    )
-    for error in report.errors:
-        _say(str(error))
-    for warning in report.warnings:
-        _say(f"注意：{warning}")
+    from ledger.crypto import mask_personal_data
+
+    lines = [mask_personal_data(line) for line in report.lines()]
+    for line in lines:
+        typer.echo(line)
+    if report_file is not None:
+        report_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 @app.command()
