@@ -88,7 +88,7 @@ def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
     yes, no = _words(data["yes"]), _words(data["no"])
     if yes & no:
         raise ValueError(f"{path.name}: words both yes and no: {sorted(yes & no)}")
-    return Vocabulary(headers, yes, no, tuple(str(t) for t in data["totals"]))
+    return Vocabulary(headers, yes, no, tuple(fold(str(t)) for t in data["totals"]))
 
 
 def missing_columns(found: Mapping[str, int]) -> list[str]:

@@ -260,7 +260,7 @@ def _file_notes(table: LedgerTable) -> list[str]:
         notes.append("文件没有手机号列：新学员收不到短信提醒（已存的手机号保持不变）")
     if table.totals_rows:
         rows = "、".join(str(n) for n in table.totals_rows)
-        notes.append(f"第{rows}行是合计行，已跳过")
+        notes.append(f"第{rows}行是合计或签名行，已跳过")
     return notes
 
 

@@ -57,9 +57,12 @@ def xlsx_sheets(path: Path) -> Iterator[list[Sheet]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # A file object, not the path: openpyxl refuses a path whose suffix is not .xlsx (a misnamed workbook).
+    handle = path.open("rb")
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(handle, read_only=True, data_only=True)
     except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        handle.close()
         raise LedgerFileError(f"{path.name}: 无法作为 Excel 文件打开（{type(exc).__name__}）") from exc
     try:
 
@@ -73,6 +76,7 @@ def xlsx_sheets(path: Path) -> Iterator[list[Sheet]]:
         yield [Sheet(ws.title, reader(ws)) for ws in workbook.worksheets]
     finally:
         workbook.close()
+        handle.close()
 
 
 @contextmanager

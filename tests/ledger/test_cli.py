@@ -21,11 +21,17 @@ def test_import_prints_counts_and_rejected_rows(env: Path) -> None:
     result = runner.invoke(app, ["import", str(SAMPLE)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("inserted 12, updated 0, unchanged 0, rejected 1")
-    assert lines[1] == "第14行 列手机号: 手机号应为11位大陆手机号码（1开头，第二位3-9）"
-    assert len(lines) == 5
-    again = runner.invoke(app, ["import", str(SAMPLE), "--dry-run"])
-    assert "inserted 0, updated 0, unchanged 12, rejected 1" in again.stdout
+    assert lines[0] == "共 13 行：新增 12 人，更新 0 人，未变 0 人，拒绝 1 行"
+    assert lines[2] == (
+        "  第14行 手机号列：“12345”——手机号应为11位大陆手机号码（1开头，第二位3-9）。改法：只填一个11位手机号，没有就留空"
+    )
+    assert len(lines) == 6
+    report = env / "report.txt"
+    again = runner.invoke(app, ["import", str(SAMPLE), "--dry-run", "--report", str(report)])
+    assert again.stdout.startswith(
+        "（试运行，未写入）共 13 行：将新增 0 人，将更新 0 人，未变 12 人，拒绝 1 行"
+    )
+    assert report.read_text(encoding="utf-8") == again.stdout
     # The generated key was kept, mode 0600.
     assert (env / "data" / "secret.key").stat().st_mode & 0o777 == 0o600
 
@@ -61,7 +67,7 @@ def test_rotate_key_replaces_the_generated_key_file(env: Path) -> None:
     assert "re-encrypted 12 trainees" in result.stdout
     assert (env / "data" / "secret.key").read_text(encoding="ascii").strip() == "the-new-key"
     # Everything still matches under the new key.
-    assert "unchanged 12" in runner.invoke(app, ["import", str(SAMPLE)]).stdout
+    assert "未变 12 人" in runner.invoke(app, ["import", str(SAMPLE)]).stdout
 
 
 def test_rotate_key_with_an_environment_key_says_to_update_it(
@@ -74,7 +80,7 @@ def test_rotate_key_with_an_environment_key_says_to_update_it(
     assert "JXJY_SECRET_KEY" in result.stdout
     assert not (env / "data" / "secret.key").exists()
     monkeypatch.setenv("JXJY_SECRET_KEY", "new-key")
-    assert "unchanged 12" in runner.invoke(app, ["import", str(SAMPLE)]).stdout
+    assert "未变 12 人" in runner.invoke(app, ["import", str(SAMPLE)]).stdout
 
 
 def test_the_command_module_loads_no_heavy_library() -> None:
