@@ -45,6 +45,11 @@ class ExcelNumber(str):
         return cell
 
 
+# Ledgers repeat the same few non-ASCII cells (是/否, posts, employers) thousands of times.
+_FOLDED: dict[str, str] = {}
+_FOLDED_MAX = 50_000
+
+
 def fold(text: str) -> str:
     """Fold a cell for checking: NFKC (full width → half width), digits of any script → ASCII, trimmed.
 
@@ -53,7 +58,13 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return text.strip()
-    return unicodedata.normalize("NFKC", text).translate(_fold_table()).strip()
+    folded = _FOLDED.get(text)
+    if folded is None:
+        folded = unicodedata.normalize("NFKC", text).translate(_fold_table()).strip()
+        if len(_FOLDED) >= _FOLDED_MAX:
+            _FOLDED.clear()
+        _FOLDED[text] = folded
+    return folded
 
 
 def cell_text(value: object) -> str:

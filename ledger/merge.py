@@ -5,7 +5,7 @@ Pure functions of the row, the stored values and the options; the importer does 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.import_report import HoursDecrease, RowNotice
@@ -25,27 +25,19 @@ STORED = (
     "audited",
 )
 HOURS = ("online_hours", "offline_hours")
-NEW_TRAINEE: dict[str, Any] = {
-    "phone": None,
-    "employer": "",
-    "registered": False,
-    "confirmed": False,
-    "confirmed_on": None,
-    "paid": False,
-    "online_hours": 0.0,
-    "offline_hours": 0.0,
-    "audited": False,
-    "posts": (),
-}
 
 
-@dataclass
+_GIVEN = ("phone", "employer", "registered", "confirmed", "paid", "audited", *HOURS)
+
+
+@dataclass(slots=True)
 class Merged:
-    """The values to store for one row, and what deserves a word in the report."""
+    """The values to store for one row (posts apart), and what deserves a word in the report."""
 
     values: dict[str, Any]
-    decreases: list[HoursDecrease]
-    notices: list[RowNotice]
+    posts: tuple[str, ...]
+    decreases: list[HoursDecrease] = field(default_factory=list)
+    notices: list[RowNotice] = field(default_factory=list)
 
 
 def _confirmed_on(row: LedgerRow, before: dict[str, Any]) -> Any:
@@ -57,6 +49,23 @@ def _confirmed_on(row: LedgerRow, before: dict[str, Any]) -> Any:
     return before["confirmed_on"]
 
 
+def _new(row: LedgerRow) -> Merged:
+    """A new trainee: blanks are 否 and 0 学时 (the hot path of a first import, hence spelled out)."""
+    values = {
+        "name": row.name,
+        "phone": row.phone,
+        "employer": row.employer or "",
+        "registered": row.registered is True,
+        "confirmed": row.confirmed is True,
+        "paid": row.paid is True,
+        "audited": row.audited is True,
+        "online_hours": row.online_hours or 0.0,
+        "offline_hours": row.offline_hours or 0.0,
+        "confirmed_on": row.confirmed_on,
+    }
+    return Merged(values, row.posts or ())
+
+
 def merge(
     number: int,
     row: LedgerRow,
@@ -66,29 +75,30 @@ def merge(
     accept_decreases: bool = False,
 ) -> Merged:
     """The values after applying ``row`` to ``before`` (None for a new trainee); blanks keep stored values."""
-    base = NEW_TRAINEE if before is None else before
+    if before is None:
+        return _new(row)
+    base = before
     values: dict[str, Any] = {"name": row.name}
-    for name in ("phone", "employer", "registered", "confirmed", "paid", "audited", "posts", *HOURS):
+    for name in _GIVEN:
         given = getattr(row, name)
         values[name] = base[name] if given is None else given
     values["confirmed_on"] = _confirmed_on(row, base)
-    decreases: list[HoursDecrease] = []
-    notices: list[RowNotice] = []
-    if before is not None:
-        for hours in HOURS:
-            if values[hours] < before[hours]:
-                decreases.append(
-                    HoursDecrease(number, headers[hours], before[hours], values[hours], accept_decreases)
-                )
-                if not accept_decreases:
-                    values[hours] = before[hours]
-        if row.name != before["name"]:
-            notices.append(
-                RowNotice(number, f"姓名由“{before['name']}”改为“{row.name}”（按身份证号对应，已更新）")
+    merged = Merged(values, base["posts"] if row.posts is None else row.posts)
+    for hours in HOURS:
+        if values[hours] < before[hours]:
+            merged.decreases.append(
+                HoursDecrease(number, headers[hours], before[hours], values[hours], accept_decreases)
             )
-    return Merged(values, decreases, notices)
+            if not accept_decreases:
+                values[hours] = before[hours]
+    if row.name != before["name"]:
+        merged.notices.append(
+            RowNotice(number, f"姓名由“{before['name']}”改为“{row.name}”（按身份证号对应，已更新）")
+        )
+    return merged
 
 
-def changed(values: dict[str, Any], before: dict[str, Any]) -> bool:
-    """Whether storing ``values`` changes anything of ``before`` (posts included)."""
-    return any(values[name] != before[name] for name in (*STORED, "posts"))
+def changed(merged: Merged, before: dict[str, Any]) -> bool:
+    """Whether storing ``merged`` changes anything of ``before`` (posts included)."""
+    values = merged.values
+    return merged.posts != before["posts"] or any(values[name] != before[name] for name in STORED)

@@ -44,7 +44,7 @@ def csv_sheets(path: Path) -> Iterator[list[Sheet]]:
     def rows() -> Iterator[list[str]]:
         try:
             for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-                yield [fold(cell) for cell in record]
+                yield [cell.strip() if cell.isascii() else fold(cell) for cell in record]
         except csv.Error as exc:
             raise LedgerFileError(f"{path.name}: CSV 格式错误：{exc}") from exc
 

@@ -66,7 +66,7 @@ class RowError:
         return f"{text}。改法：{self.fix}" if self.fix else text
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LedgerRow:
     """One valid ledger row; None means the cell was blank (or masked): keep what is stored."""
 
@@ -104,18 +104,8 @@ def check_name(value: str) -> str:
     return name
 
 
-def check_id_number(value: str, today: dt.date | None = None) -> str:
-    """Return the normalized 18-character ID number, or raise FieldError: shape, birth date (not after
-    ``today``), check digit. Full-width and other scripts' digits are read as digits."""
-    text = _BLANKS.sub("", fold(value)).upper()
-    if not text:
-        raise FieldError("身份证号为空", "填写18位身份证号")
-    if len(text) == 15 and text.isdigit():
-        raise FieldError("这是15位的旧身份证号", "改为18位的新身份证号")
-    if not _ID_SHAPE.fullmatch(text):
-        raise FieldError(
-            f"身份证号应为18位（前17位数字，末位数字或X），这里有{len(text)}位", "核对后填写18位身份证号"
-        )
+def _verified(text: str, today: dt.date | None) -> str:
+    """``text`` (18 characters, the shape checked) if its birth date and check digit hold."""
     try:
         born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
@@ -129,6 +119,23 @@ def check_id_number(value: str, today: dt.date | None = None) -> str:
     return text
 
 
+def check_id_number(value: str, today: dt.date | None = None) -> str:
+    """Return the normalized 18-character ID number, or raise FieldError: shape, birth date (not after
+    ``today``), check digit. Full-width and other scripts' digits are read as digits."""
+    if _ID_SHAPE.fullmatch(value):
+        return _verified(value, today)
+    text = _BLANKS.sub("", fold(value)).upper()
+    if not text:
+        raise FieldError("身份证号为空", "填写18位身份证号")
+    if len(text) == 15 and text.isdigit():
+        raise FieldError("这是15位的旧身份证号", "改为18位的新身份证号")
+    if not _ID_SHAPE.fullmatch(text):
+        raise FieldError(
+            f"身份证号应为18位（前17位数字，末位数字或X），这里有{len(text)}位", "核对后填写18位身份证号"
+        )
+    return _verified(text, today)
+
+
 def check_id_cell(value: str, today: dt.date | None = None) -> tuple[str, bool]:
     """Read a ledger's ID cell: the ID number and whether it is masked (4306**********1237, as exported).
 
@@ -136,6 +143,8 @@ def check_id_cell(value: str, today: dt.date | None = None) -> tuple[str, bool]:
     """
     if isinstance(value, ExcelNumber) or _SCIENTIFIC.fullmatch(value):
         raise FieldError("身份证号被Excel存成了数字，后几位已丢失", _TEXT_FIX)
+    if "*" not in value:
+        return check_id_number(value, today), False
     masked = _BLANKS.sub("", value).upper()
     if _MASKED_ID.fullmatch(masked):
         return masked, True
@@ -144,6 +153,8 @@ def check_id_cell(value: str, today: dt.date | None = None) -> tuple[str, bool]:
 
 def check_phone(value: str) -> str | None:
     """Return the 11-digit mobile number (None when blank or masked), or raise FieldError."""
+    if type(value) is str and _MOBILE.fullmatch(value):
+        return value
     if isinstance(value, ExcelNumber):
         number = value.value
         if isinstance(number, float) and not number.is_integer():
