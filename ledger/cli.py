@@ -5,6 +5,7 @@ Only typer and the standard library are imported here; the database, Excel and r
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True, help="The trainee ledger (台账): import, export, status.")
 
 EXIT_UNREADABLE = 2
+log = logging.getLogger(__name__)
 
 
 def _say(line: str, err: bool = False) -> None:
@@ -128,23 +130,88 @@ def import_(
         report_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _has_key(settings: Settings) -> bool:
+    return bool(settings.secret_key) or (settings.data_dir / "secret.key").is_file()
+
+
+def _audit(settings: Settings, action: str, **details: object) -> Path:
+    """Append one line to the data dir's audit log (who did what, when) and return its path."""
+    import datetime as dt
+    import getpass
+    import json
+
+    path = settings.ensure_data_dir() / "audit.log"
+    entry: dict[str, object] = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    entry |= {"user": getpass.getuser(), "action": action, **details}
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    log.info("%s: %s", action, details)
+    return path
+
+
 @app.command()
-def export(file: Annotated[Path, typer.Argument(help="Where to write: .xlsx or .csv.")]) -> None:
-    """Write the summary table (附件3 汇总表) with ID numbers masked."""
-    from ledger.exporter import ExportError, export_summary
+def export(
+    file: Annotated[Path, typer.Argument(help="导出到：.xlsx（可直接打印的附件3）或 .csv。")],
+    employer: Annotated[
+        str | None, typer.Option("--employer", help="只导出这个在岗单位的学员，并作为表头的填报单位。")
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="表头的填报单位（默认：--employer 的单位，否则留空手填）。")
+    ] = None,
+    full_ids: Annotated[
+        bool,
+        typer.Option(
+            "--full-ids",
+            help="写入完整的身份证号和手机号（交培训点的那份）；须有密钥，每次都记入数据目录的 audit.log。",
+        ),
+    ] = False,
+    now: Annotated[str | None, typer.Option("--now", help="填报日期按这个时刻（ISO-8601）。")] = None,
+) -> None:
+    """导出汇总表（附件3）：标题、填报单位、日期、合计，A4横向打印；身份证号和手机号默认打码。"""
+    from bot.clock import SHANGHAI, parse_now
+    from bot.settings import Settings
+    from ledger.crypto import KeyMismatchError
+    from ledger.exporter import ExportError, SummaryHead, export_summary, full_id_numbers
     from ledger.status import HoursRules
     from ledger.store import SQLAlchemyLedgerStore
 
+    try:
+        today = parse_now(now).now().astimezone(SHANGHAI).date()
+    except ValueError as exc:
+        _say(f"错误：{exc}", err=True)
+        raise typer.Exit(2) from exc
+    if full_ids and not _has_key(Settings()):
+        _say(
+            "错误：--full-ids 需要解密身份证号的密钥（JXJY_SECRET_KEY 或数据目录中的 secret.key），现在没有：未导出",
+            err=True,
+        )
+        raise typer.Exit(1)
     settings, engine, vault = _open()
     rules = HoursRules.from_campaign(_campaign(settings))
+    head = SummaryHead(unit if unit is not None else employer or "", today)
     try:
-        count = export_summary(SQLAlchemyLedgerStore(engine, vault).records(), rules, file)
+        records = [
+            r
+            for r in SQLAlchemyLedgerStore(engine, vault).records()
+            if not employer or r.employer == employer
+        ]
+        id_numbers = full_id_numbers(engine, vault) if full_ids else None
+        count = export_summary(records, rules, file, head=head, id_numbers=id_numbers)
+    except KeyMismatchError as exc:
+        _say("错误：密钥与数据库中加密身份证号所用的不一致（检查 JXJY_SECRET_KEY）：未导出", err=True)
+        raise typer.Exit(1) from exc
     except ExportError as exc:
         _say(f"错误：{exc}", err=True)
         raise typer.Exit(1) from exc
     finally:
         engine.dispose()
-    _say(f"exported {count} trainees to {file}（已导出 {count} 人）")
+    if full_ids:
+        audit = _audit(settings, "ledger export --full-ids", file=str(file.resolve()), trainees=count)
+        typer.echo(f"注意：文件中是完整的身份证号和手机号，请妥善保管；本次导出已记入 {audit}", err=True)
+    typer.echo(
+        f"已导出 {count} 人到 {file}"
+        + ("（身份证号、手机号完整）" if full_ids else "（身份证号、手机号已打码）")
+    )
 
 
 @app.command()

@@ -131,12 +131,14 @@ def _data_rows(
     totals = words.totals
     for number, cells in enumerate(rows, start=table.header_row + 1):
         width = len(cells)
-        if not any(cells[i] for i in used if i < width):
-            if any(cells):
-                table.blank_rows += 1
+        first = next((c for c in cells if c), "")
+        if not first:
             continue
-        if (id_at >= width or not cells[id_at]) and next(c for c in cells if c).startswith(totals):
+        if first.startswith(totals) and (id_at >= width or not cells[id_at]):
             table.totals_rows.append(number)
+            continue
+        if not any(cells[i] for i in used if i < width):
+            table.blank_rows += 1
             continue
         yield number, cells
 

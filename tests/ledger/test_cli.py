@@ -50,7 +50,7 @@ def test_export_status_and_unanswered_never_show_full_numbers(env: Path) -> None
     out = env / "summary.xlsx"
     result = runner.invoke(app, ["export", str(out)])
     assert result.exit_code == 0 and out.exists()
-    assert "exported 12 trainees" in result.stdout
+    assert "已导出 12 人" in result.stdout and "已打码" in result.stdout
     status = runner.invoke(app, ["status"], env={"COLUMNS": "200"})
     assert status.exit_code == 0
     assert "台账人数" in status.stdout and "资料员" in status.stdout and "岳阳建工集团" in status.stdout
@@ -58,6 +58,33 @@ def test_export_status_and_unanswered_never_show_full_numbers(env: Path) -> None
     assert unanswered.exit_code == 0
     for result in (status, unanswered):
         assert "430621199208284985" not in result.output and "13207425393" not in result.output
+
+
+def test_full_ids_are_refused_without_a_key_and_audited_with_one(env: Path) -> None:
+    out = env / "附件3.xlsx"
+    refused = runner.invoke(app, ["export", str(out), "--full-ids"])
+    assert refused.exit_code == 1 and "需要解密身份证号的密钥" in refused.stderr
+    assert not out.exists() and not (env / "data" / "secret.key").exists()  # no key made up for it
+    runner.invoke(app, ["import", str(SAMPLE)])
+    result = runner.invoke(app, ["export", str(out), "--full-ids", "--employer", "平江路桥公司"])
+    assert result.exit_code == 0, result.output
+    assert "已导出 3 人" in result.stdout and "audit.log" in result.stderr
+    audit = (env / "data" / "audit.log").read_text(encoding="utf-8")
+    assert '"action": "ledger export --full-ids"' in audit and '"trainees": 3' in audit
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    assert sheet["A2"].value == "填报单位：平江路桥公司"
+    assert sheet["D4"].value == "430681199301125862" and sheet["G4"].value == "13829501637"
+
+
+def test_a_wrong_key_refuses_full_ids(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner.invoke(app, ["import", str(SAMPLE)])
+    monkeypatch.setenv("JXJY_SECRET_KEY", "not-the-key")
+    result = runner.invoke(app, ["export", str(env / "x.xlsx"), "--full-ids"])
+    assert result.exit_code == 1 and "密钥与数据库" in result.stderr
+    assert not (env / "data" / "audit.log").exists()
 
 
 def test_rotate_key_replaces_the_generated_key_file(env: Path) -> None:
