@@ -14,7 +14,7 @@ from knowledge.campaign import DEFAULT_CAMPAIGN, Campaign, load_campaign
 from nlu.interpreter import Interpreter, LocalInterpreter
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
     from aiohttp import web
     from sqlalchemy import Engine
@@ -36,6 +36,8 @@ class Runtime:
     settings: Settings
     clock: Clock
     campaign: Campaign
+    # Called when the NLU model must be trained first (a pause of seconds): the command says so.
+    on_training: Callable[[], None] | None = None
     _engine: Any = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -53,7 +55,7 @@ class Runtime:
 
         def local() -> Interpreter:
             return LocalInterpreter.from_files(
-                cache_dir=self.cache_dir, threshold=self.settings.nlu_threshold
+                cache_dir=self.cache_dir, threshold=self.settings.nlu_threshold, on_training=self.on_training
             )
 
         if self.settings.rasa_url:

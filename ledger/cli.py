@@ -1,4 +1,4 @@
-"""`jxjy ledger ...`: import, export, status, key rotation and the questions the bot could not answer.
+"""`jxjy ledger ...`: import, export (附件3), status, who is behind, key rotation, unanswered questions.
 
 Only typer and the standard library are imported here; the database, Excel and rich load inside commands.
 """
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from ledger.crypto import IdVault
 
-app = typer.Typer(no_args_is_help=True, help="The trainee ledger (台账): import, export, status.")
+app = typer.Typer(no_args_is_help=True, help="学员台账：导入、导出附件3、统计、谁还没完成。")
 
 EXIT_UNREADABLE = 2
 log = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ def export(
 
 @app.command()
 def status() -> None:
-    """Counts by status, by post and by employer."""
+    """按状态、岗位、在岗单位统计人数。"""
     from ledger.report import status_tables
     from ledger.status import HoursRules
     from ledger.store import SQLAlchemyLedgerStore
@@ -240,21 +240,25 @@ def behind_command(
         str | None,
         typer.Option(
             "--step",
-            help="Only who still lacks this: register, confirm, pay, study_online, upload_proof, audit.",
+            help="只看还差这一步的人：报名、资格确认、缴费、线上学时、线下证明、审核"
+            "（也认英文 register、confirm、pay、study_online、upload_proof、audit）。",
         ),
     ] = None,
-    employer: Annotated[str | None, typer.Option("--employer", help="Only this employer (在岗单位).")] = None,
-    post: Annotated[str | None, typer.Option("--post", help="Only this post (岗位).")] = None,
+    employer: Annotated[str | None, typer.Option("--employer", help="只看这个在岗单位。")] = None,
+    post: Annotated[str | None, typer.Option("--post", help="只看这个岗位。")] = None,
+    show_phone: Annotated[
+        bool, typer.Option("--show-phone", help="显示完整手机号，方便打电话（身份证号仍打码）。")
+    ] = False,
 ) -> None:
-    """Who is not yet qualified, and what each still lacks (IDs and phones masked)."""
-    from ledger.report import behind, behind_table
-    from ledger.status import HoursRules, Step
+    """谁还没合格、各还差什么（身份证号打码；手机号默认打码）。"""
+    from ledger.report import behind, behind_table, parse_step
+    from ledger.status import HoursRules
     from ledger.store import SQLAlchemyLedgerStore
 
     try:
-        wanted = Step(step) if step else None
+        wanted = parse_step(step) if step else None
     except ValueError as exc:
-        _say(f"错误：--step 应为 {', '.join(s.value for s in Step)} 之一", err=True)
+        _say(f"错误：{exc}", err=True)
         raise typer.Exit(2) from exc
     settings, engine, vault = _open()
     rules = HoursRules.from_campaign(_campaign(settings))
@@ -266,16 +270,14 @@ def behind_command(
         engine.dispose()
     from rich.console import Console
 
-    Console().print(behind_table(rows))
+    Console().print(behind_table(rows, show_phone=show_phone))
 
 
 @app.command("rotate-key")
 def rotate_key(
-    new_key: Annotated[
-        str, typer.Option("--new-key", help="The new secret key.", prompt=True, hide_input=True)
-    ],
+    new_key: Annotated[str, typer.Option("--new-key", help="新的密钥。", prompt="新的密钥", hide_input=True)],
 ) -> None:
-    """Re-encrypt every ID number and recompute its lookup hash under a new key, in one transaction."""
+    """换密钥：用新密钥重新加密所有身份证号（一个事务内完成，失败则不改动）。"""
     from ledger.crypto import IdVault, KeyMismatchError
     from ledger.rotation import replace_key_file
     from ledger.rotation import rotate_key as rotate
@@ -297,9 +299,9 @@ def rotate_key(
 
 @app.command()
 def unanswered(
-    limit: Annotated[int, typer.Option("--limit", min=1, help="How many messages to show.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="最多显示多少条。")] = 50,
 ) -> None:
-    """Messages the bot did not understand or the notice does not answer, newest first, for staff to follow up."""
+    """助手没听懂、或通知里没有答案的问题，最新的在前，供工作人员跟进。"""
     from rich.console import Console
     from rich.table import Table
 
@@ -313,8 +315,10 @@ def unanswered(
     finally:
         engine.dispose()
     table = Table(title=f"未能回答的问题（最近 {len(messages)} 条）")
-    for column in ("时间", "渠道", "地址", "类型", "内容"):
-        table.add_column(column)
+    table.add_column("时间", no_wrap=True, min_width=16)
+    for column in ("渠道", "地址", "类型"):
+        table.add_column(column, overflow="fold")
+    table.add_column("内容", overflow="fold", ratio=2)
     kinds = {"nlu_fallback": "没听懂", "ask_not_in_notice": "通知未说明"}
     for message in messages:
         at = message.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")

@@ -12,6 +12,7 @@ import logging
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,8 +106,13 @@ def train(data: TrainingData, *, c: float = 50.0) -> TrainedPipeline:
     return TrainedPipeline(traditional, pinyin, dict(data.synonyms), model)
 
 
-def load_or_train(data: TrainingData, cache_dir: Path | None) -> TrainedPipeline:
-    """Return the cached pipeline for this data, training and caching it when there is none."""
+def load_or_train(
+    data: TrainingData, cache_dir: Path | None, on_training: Callable[[], None] | None = None
+) -> TrainedPipeline:
+    """Return the cached pipeline for this data, training and caching it when there is none.
+
+    ``on_training`` is called just before a training starts, so a command can say why it pauses.
+    """
     key = fingerprint(data)
     path = cache_dir / f"nlu-{key}.pickle" if cache_dir else None
     if path is not None and path.exists():
@@ -118,6 +124,8 @@ def load_or_train(data: TrainingData, cache_dir: Path | None) -> TrainedPipeline
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
             log.warning("ignoring unreadable NLU cache %s: %s", path, exc)
     log.info("training the NLU model (%d examples)", len(data.examples))
+    if on_training is not None:
+        on_training()
     pipeline = train(data)
     if path is not None:
         _write_atomically(path, pickle.dumps(pipeline, protocol=pickle.HIGHEST_PROTOCOL))
