@@ -13,14 +13,18 @@ import typer
 if TYPE_CHECKING:
     from bot.app import Runtime
 
+# Plain (click) help: rich's help tables cut long Chinese lines off with "…", click wraps them whole.
 app = typer.Typer(
+    rich_markup_mode=None,
     add_completion=False,
     no_args_is_help=True,
     help="岳阳市施工现场专业人员继续教育助手：问答、台账、提醒。每个命令加 --help 看用法。",
 )
-kb_app = typer.Typer(no_args_is_help=True, help="活动文件（把通知写成数据）：检查、起草。")
-rasa_app = typer.Typer(no_args_is_help=True, help="与 Rasa 互通。")
-nlu_app = typer.Typer(no_args_is_help=True, help="训练和评测语言理解模型。")
+kb_app = typer.Typer(
+    rich_markup_mode=None, no_args_is_help=True, help="活动文件（把通知写成数据）：检查、起草。"
+)
+rasa_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True, help="与 Rasa 互通。")
+nlu_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True, help="训练和评测语言理解模型。")
 app.add_typer(kb_app, name="kb")
 app.add_typer(rasa_app, name="rasa")
 app.add_typer(nlu_app, name="nlu")

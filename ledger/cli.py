@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from ledger.crypto import IdVault
 
-app = typer.Typer(no_args_is_help=True, help="学员台账：导入、导出附件3、统计、谁还没完成。")
+app = typer.Typer(
+    rich_markup_mode=None, no_args_is_help=True, help="学员台账：导入、导出附件3、统计、谁还没完成。"
+)
 
 EXIT_UNREADABLE = 2
 log = logging.getLogger(__name__)
@@ -240,8 +242,8 @@ def behind_command(
         str | None,
         typer.Option(
             "--step",
-            help="只看还差这一步的人：报名、资格确认、缴费、线上学时、线下证明、审核"
-            "（也认英文 register、confirm、pay、study_online、upload_proof、audit）。",
+            help="只看还差这一步的人。可填：报名 资格确认 缴费 线上学时 线下证明 审核，"
+            "或英文 register confirm pay study_online upload_proof audit",
         ),
     ] = None,
     employer: Annotated[str | None, typer.Option("--employer", help="只看这个在岗单位。")] = None,

@@ -12,7 +12,7 @@ import typer
 if TYPE_CHECKING:
     from bot.app import Runtime
 
-app = typer.Typer(no_args_is_help=True, help="提醒：预览、发送、群发。")
+app = typer.Typer(rich_markup_mode=None, no_args_is_help=True, help="提醒：预览、发送、群发。")
 log = logging.getLogger(__name__)
 
 NowOption = Annotated[
