@@ -153,7 +153,7 @@ def _plan(
 ) -> _Plan:
     """Split rows into inserts and updates; count unchanged; flag decreases, duplicates and unknown masked IDs."""
     headers = {name: table.header(name) for name in ("online_hours", "offline_hours", "posts", "id_number")}
-    by_person = {(r["name"], r["phone"]): r["id_masked"] for r in everyone if r["phone"]}
+    by_person = {(r["name"], r["phone"]): f"已有学员（{r['id_masked']}）" for r in everyone if r["phone"]}
     plan = _Plan([], [])
     for item in accepted:
         row, before = item.values, by_key.get(item.key)

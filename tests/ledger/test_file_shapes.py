@@ -21,6 +21,7 @@ from ledger.store import TRAINEES, SQLAlchemyLedgerStore
 from tests.ledger.conftest import SAMPLE
 from tests.ledger.workbooks import (
     PLATFORM_HEADER,
+    messy_workbook,
     plain_workbook,
     platform_workbook,
     sample_rows,
@@ -274,3 +275,29 @@ def test_writes_go_in_short_batches(
     assert report.inserted == 12
     assert len(commits) == 3  # 5 + 5 + 2 trainees, each batch its own transaction
     assert count(engine) == 12
+
+
+def test_the_report_of_a_messy_file_names_every_problem(
+    engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path
+) -> None:
+    run(engine, vault, clock, SAMPLE)
+    report = run(engine, vault, clock, messy_workbook(tmp_path / "乱.xlsx"))
+    assert (report.inserted, report.updated, report.unchanged, report.rejected) == (1, 2, 1, 3)
+    text = "\n".join(report.lines())
+    for expected in (
+        "共 8 行：新增 1 人，更新 2 人，未变 1 人，拒绝 3 行，疑似重复 1 行，学时下降 1 处",
+        "工作表“说明”没有台账表头，未读取",
+        "第6行 身份证号码列：“4.30************e+17”——身份证号被Excel存成了数字，后几位已丢失",
+        "第10行 联系电话列：“1.3****E+10”——手机号被Excel存成了科学计数法",
+        "第11行 身份证号码列：“4306*******1123”——这是15位的旧身份证号。改法：改为18位的新身份证号",
+        "第11行 是否确认列：“也许”——看不出是“是”还是“否”",
+        "第9行：黄敏（手机 136****6638）的身份证号是新的，但姓名和手机号与已有学员（4306**********8213）相同",
+        "第4行 线上学时(学时)列：学时由 24 降为 20——未改动，仍为 24",
+        "第14行是合计或签名行，已跳过",
+        "跳过空行 2 行",
+    ):
+        assert expected in text, expected
+    by_name = {r.name: r for r in records(engine, vault)}
+    assert by_name["张伟"].phone == "13118318005" and by_name["张伟"].paid  # blank phone kept, 已缴 read
+    assert by_name["周杰"].audited and by_name["刘洋"].online_hours == 24
+    assert by_name["王芳"].confirmed_on == dt.date(2023, 10, 27) and by_name["王芳"].online_hours == 20.5

@@ -103,3 +103,95 @@ def plain_workbook(path: Path, header: list[str], rows: list[list[Any]]) -> Path
     for row in rows:
         sheet.append(row)
     return save(workbook, path)
+
+
+def messy_workbook(path: Path) -> Path:
+    """A workbook with every problem staff run into, for the import report (rows 4-16 of sheet 学员名单).
+
+    Meant to be imported after the shared sample (so there are stored trainees to update and to collide with).
+    """
+    rows = [to_platform(r, i) for i, r in enumerate(sample_rows()[:4], 1)]
+    rows[0][10] = "２０学时"  # 刘洋: full-width digits, and 24 → 20 hours (a decrease)
+    rows[1][4] = None  # 张伟: phone cell empty — the stored phone stays
+    rows[1][9] = "已缴"
+    rows[2][3] = 4.30611197210058e17  # 黄敏: the ID number stored as a number by Excel
+    rows[3][3] = (
+        "４３０６０２１９８７０８１６１３１２"  # 周杰: full-width ID number, matched to the stored one
+    )
+    rows[3][12] = "已审核"
+    new = [
+        "王芳",
+        "女",
+        "430602199001011235",
+        "13900001111",
+        "平江路桥公司",
+        "造价员",
+        "√",
+        "2023/10/27",
+        "√",
+    ]
+    rows.append([5, *new, "20.5", "12", "未审核", "新学员"])
+    rows.append(
+        [
+            6,
+            "黄敏",
+            "女",
+            "430611197210058002",
+            "13639916638",
+            "岳阳建工集团",
+            "土建质量员",
+            "√",
+            "×",
+            "×",
+            "6",
+            "12",
+            "×",
+            "",
+        ]
+    )
+    rows.append(
+        [
+            7,
+            "李强",
+            "男",
+            "43060219900101123",
+            "1.38123E+10",
+            "华容县建筑公司",
+            "木工",
+            "是",
+            "否",
+            "否",
+            "三十",
+            "0",
+            "否",
+            "",
+        ]
+    )
+    rows.append(
+        [
+            8,
+            "赵敏",
+            "女",
+            "430602900101123",
+            "0730-8981006",
+            "",
+            "安全员",
+            "是",
+            "也许",
+            "否",
+            "0",
+            "0",
+            "否",
+            "",
+        ]
+    )
+    rows.append([9])
+    rows.append([10])
+    rows.append(["合计", "8人"])
+    workbook = Workbook()
+    notes = workbook.active
+    assert notes is not None
+    notes.title = "说明"
+    notes.append(["填表说明：身份证号请设为文本格式"])
+    titled_sheet(workbook, "学员名单", PLATFORM_HEADER, rows)
+    return save(workbook, path)
