@@ -72,6 +72,15 @@ def check_campaign(campaign: Campaign) -> list[str]:
     period = campaign.facts.period
     if period.start > period.end:
         problems.append("facts.period: start is after end")
+    problems += [f"review: still to check (delete the line once done): {item}" for item in campaign.review]
+    uncovered = calendar.uncovered_years(campaign)
+    if uncovered:
+        years = "、".join(str(y) for y in uncovered)
+        return [
+            *problems,
+            f"calendar: {years}年的法定节假日和调休，chinesecalendar 和本文件的 calendar: 都没有；"
+            "请升级 chinesecalendar，或按国务院办公厅通知在 calendar: 下列出（holidays、workdays）",
+        ]
     try:
         if not calendar.confirmation_windows(campaign):
             problems.append("facts.confirmation: no working day falls in any confirmation window")
