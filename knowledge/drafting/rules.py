@@ -105,7 +105,7 @@ def _audience(notice: Notice) -> Facts:
     if hit is None:
         return {}
     text = hit[0].group(1)
-    short = notice.find(r"以下简称[“\"](.+?)[”\"]")
+    short = notice.find(r"以下简称[“\"]([^“”\"]+)[”\"]")
     if short and text.endswith("人员") and not text.endswith(short[0].group(1)):
         text = text[: -len("人员")] + "的" + short[0].group(1)
     return {"audience": Found(text, hit[1])}
@@ -211,11 +211,11 @@ def _online(notice: Notice) -> Facts:
     site = r"(?<![\w.])((?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org)(?:\.cn)?)"
     if hit := notice.find_any(site, within="登录|网"):
         facts["websites.pc"] = Found(hit[0].group(1), hit[1])
-    if hit := notice.find(r"进入[“\"](.+?平台)[”\"]"):
+    if hit := notice.find(r"进入[“\"]([^“”\"]+?平台)[”\"]"):
         facts["websites.platform"] = Found(hit[0].group(1), hit[1])
-    if hit := notice.find(r"关注[“\"](.+?)[”\"](?:微信)?公众号"):
+    if hit := notice.find(r"关注[“\"]([^“”\"]+)[”\"](?:微信)?公众号"):
         facts["websites.wechat_account"] = Found(hit[0].group(1), hit[1])
-    if hit := notice.find(r"选择[“\"](.+?)[”\"]", within="报名"):
+    if hit := notice.find(r"选择[“\"]([^“”\"]+)[”\"]", within="报名"):
         facts["registration.org_choice"] = Found(hit[0].group(1), hit[1])
     if hit := notice.find(r"输入((?:[“\"][^”\"]+[”\"][、，,]?)+)登录"):
         login = "、".join(re.findall(r"[“\"]([^”\"]+)[”\"]", hit[0].group(1)))

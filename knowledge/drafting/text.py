@@ -75,11 +75,13 @@ def paragraphs(lines: Iterable[str]) -> list[str]:
     kept = [line for line in kept if line]
     width = max((len(line) for line in kept if TABLE_SEPARATOR not in line), default=0)
     joined: list[str] = []
+    last = ""  # the previous physical line: whether it was cut is judged on it, not on the paragraph
     for line in kept:
-        if joined and _continues(joined[-1], line, width):
+        if joined and _continues(last, line, width):
             joined[-1] += line
         else:
             joined.append(line)
+        last = line
     return joined
 
 
