@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from knowledge.campaign import Campaign
 from knowledge.drafting.rules import STEP_PATTERNS, Found, Notice, hours_routes
 from knowledge.drafting.text import CJK, HEADING, TABLE_SEPARATOR, Sentence
@@ -98,7 +100,7 @@ def fact_paths(campaign: Campaign) -> list[str]:
     paths = [f"campaign.{name}" for name in type(campaign.campaign).model_fields]
     for name, info in type(campaign.facts).model_fields.items():
         sub = getattr(campaign.facts, name)
-        if hasattr(sub, "model_fields"):
+        if isinstance(sub, BaseModel):
             paths += [f"{name}.{f.alias or f_name}" for f_name, f in type(sub).model_fields.items()]
         else:
             paths.append(info.alias or name)

@@ -111,6 +111,9 @@ def split_sentences(paragraph: str) -> list[str]:
             depth += 1
         elif ch in "）)":
             depth = max(0, depth - 1)
+            if depth == 0 and i and paragraph[i - 1] in "。！？":  # an aside that is a sentence of its own
+                parts.append(paragraph[start : i + 1])
+                start = i + 1
         elif ch in "。！？" and depth == 0:
             parts.append(paragraph[start : i + 1])
             start = i + 1
