@@ -10,17 +10,19 @@ from typing import TYPE_CHECKING, Any
 from bot.brain import Brain, PersonalDesk
 from bot.clock import Clock, parse_now
 from bot.settings import Settings
-from knowledge.campaign import DEFAULT_CAMPAIGN, Campaign, load_campaign
+from knowledge.campaign import Campaign
+from knowledge.years import load_campaigns, season_at
 from nlu.interpreter import Interpreter, LocalInterpreter
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import AsyncIterator
 
     from aiohttp import web
     from sqlalchemy import Engine
 
     from bot.http import ServerServices
-    from bot.messages import Inbound, Reply
+    from bot.messages import Inbound, Reply, Responder
     from bot.server import CleanupContext
     from reminders.dispatcher import DispatchLimits
     from reminders.gateways import Channel, Gateway
@@ -35,14 +37,17 @@ class Runtime:
 
     settings: Settings
     clock: Clock
-    campaign: Campaign
+    campaign: Campaign  # the campaign of the moment the command starts at (``--now``)
+    campaigns: tuple[Campaign, ...] = ()  # every year's campaign, with JXJY_CAMPAIGN_DIR
     _engine: Any = field(default=None, init=False, repr=False)
 
     @classmethod
     def create(cls, now: str | None = None, settings: Settings | None = None) -> Runtime:
         settings = settings or Settings()
-        campaign = load_campaign(settings.campaign_file or DEFAULT_CAMPAIGN)
-        return cls(settings, parse_now(now), campaign)
+        clock = parse_now(now)
+        campaigns = load_campaigns(settings.campaign_file, settings.campaign_dir)
+        campaign = season_at(campaigns, clock.now()).campaign
+        return cls(settings, clock, campaign, tuple(campaigns) if settings.campaign_dir else ())
 
     @property
     def cache_dir(self) -> Path:
@@ -71,12 +76,15 @@ class Runtime:
             self._engine = open_database(self.settings)
         return self._engine  # type: ignore[no-any-return]
 
-    def ledger_store(self) -> Any:
-        """The SQLAlchemy ledger store on this runtime's database."""
+    def ledger_store(self, campaign: Campaign | None = None) -> Any:
+        """The SQLAlchemy ledger store of a campaign's records (default: the campaign of the moment)."""
         from ledger.crypto import IdVault
         from ledger.store import SQLAlchemyLedgerStore
 
-        return SQLAlchemyLedgerStore(self.engine(), IdVault(self.settings.effective_secret_key()), self.clock)
+        vault = IdVault(self.settings.effective_secret_key())
+        return SQLAlchemyLedgerStore(
+            self.engine(), vault, self.clock, (campaign or self.campaign).campaign.id
+        )
 
     def gateways(self) -> dict[Channel, Gateway]:
         """The outbound gateways the settings configure (SMS always, Telegram with a token)."""
@@ -100,24 +108,37 @@ class Runtime:
             self.settings.quiet_start, self.settings.quiet_end, ZoneInfo(self.settings.timezone)
         )
 
-    def personal_desk(self) -> PersonalDesk:
-        """The ledger-backed desk for binding and personal answers."""
+    def personal_desk(self, campaign: Campaign | None = None) -> PersonalDesk:
+        """The ledger-backed desk for binding and personal answers, on a campaign's records."""
         from ledger.binding import BindingService
         from ledger.desk import LedgerDesk
 
-        store = self.ledger_store()
-        return LedgerDesk(store, BindingService(store, self.clock), self.clock, self.campaign)
+        campaign = campaign or self.campaign
+        store = self.ledger_store(campaign)
+        return LedgerDesk(store, BindingService(store, self.clock), self.clock, campaign)
 
-    def brain(self, *, log_messages: bool = False) -> Brain:
-        """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review."""
+    def brain(self, *, log_messages: bool = False) -> Responder:
+        """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review.
+
+        With JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock.
+        """
         on_exchange = self._message_logger() if log_messages else None
-        return Brain(
-            self.campaign,
-            self.interpreter(),
-            self.clock,
-            personal=self.personal_desk,
-            on_exchange=on_exchange,
-        )
+        if not self.campaigns:
+            return Brain(
+                self.campaign,
+                self.interpreter(),
+                self.clock,
+                personal=self.personal_desk,
+                on_exchange=on_exchange,
+            )
+        from bot.seasons import SeasonalBrain
+
+        interpreter = self.interpreter()
+
+        def brain_for(campaign: Campaign) -> Brain:
+            return Brain(campaign, interpreter, self.clock, personal=lambda: self.personal_desk(campaign))
+
+        return SeasonalBrain(self.campaigns, self.clock, brain_for, on_exchange=on_exchange)
 
     def _message_logger(self) -> Any:
         store = self.ledger_store()
@@ -145,8 +166,18 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     engine = runtime.engine()
     outbox = SqlOutbox(engine)
     gateways = runtime.gateways()
+    campaigns = runtime.campaigns
+
+    def campaign_at(now: dt.datetime) -> Campaign:
+        return season_at(campaigns, now).campaign
+
     scheduler = ReminderScheduler(
-        engine, runtime.campaign, runtime.clock, runtime.quiet_hours(), gateways, runtime.dispatch_limits()
+        engine,
+        campaign_at if campaigns else runtime.campaign,
+        runtime.clock,
+        runtime.quiet_hours(),
+        gateways,
+        runtime.dispatch_limits(),
     )
 
     def on_delivery_status(message_id: str, status: str, error: str | None) -> None:

@@ -47,10 +47,14 @@ def _open() -> tuple[Settings, Engine, IdVault]:
 
 
 def _campaign(settings: Settings) -> Any:
-    from knowledge.campaign import DEFAULT_CAMPAIGN, CampaignError, load_campaign
+    """The campaign of today (with JXJY_CAMPAIGN_DIR, the year whose period contains today)."""
+    from bot.clock import SystemClock
+    from knowledge.campaign import CampaignError
+    from knowledge.years import load_campaigns, season_at
 
     try:
-        return load_campaign(settings.campaign_file or DEFAULT_CAMPAIGN)
+        campaigns = load_campaigns(settings.campaign_file, settings.campaign_dir)
+        return season_at(campaigns, SystemClock().now()).campaign
     except CampaignError as exc:
         _say(f"错误：{exc}", err=True)
         raise typer.Exit(1) from exc
@@ -85,13 +89,20 @@ def import_(
     from ledger.reading import LedgerFileError
 
     settings, engine, vault = _open()
-    posts = _campaign(settings).facts.posts
+    campaign = _campaign(settings)
     bar, progress = _progress_bar()
     try:
         if bar is not None:
             bar.start()
         report = import_ledger(
-            engine, vault, file, posts, SystemClock().now(), dry_run=dry_run, progress=progress
+            engine,
+            vault,
+            file,
+            campaign.facts.posts,
+            SystemClock().now(),
+            dry_run=dry_run,
+            progress=progress,
+            campaign=campaign.campaign.id,
         )
     except LedgerFileError as exc:
         _say(f"错误：{exc}", err=True)
@@ -120,9 +131,11 @@ def export(file: Annotated[Path, typer.Argument(help="Where to write: .xlsx or .
     from ledger.store import SQLAlchemyLedgerStore
 
     settings, engine, vault = _open()
-    rules = HoursRules.from_campaign(_campaign(settings))
+    campaign = _campaign(settings)
+    rules = HoursRules.from_campaign(campaign)
     try:
-        count = export_summary(SQLAlchemyLedgerStore(engine, vault).records(), rules, file)
+        store = SQLAlchemyLedgerStore(engine, vault, campaign=campaign.campaign.id)
+        count = export_summary(store.records(), rules, file)
     except ExportError as exc:
         _say(f"错误：{exc}", err=True)
         raise typer.Exit(1) from exc
@@ -139,9 +152,10 @@ def status() -> None:
     from ledger.store import SQLAlchemyLedgerStore
 
     settings, engine, vault = _open()
-    rules = HoursRules.from_campaign(_campaign(settings))
+    campaign = _campaign(settings)
+    rules = HoursRules.from_campaign(campaign)
     try:
-        records = list(SQLAlchemyLedgerStore(engine, vault).records())
+        records = list(SQLAlchemyLedgerStore(engine, vault, campaign=campaign.campaign.id).records())
     finally:
         engine.dispose()
     from rich.console import Console
@@ -174,11 +188,11 @@ def behind_command(
         _say(f"错误：--step 应为 {', '.join(s.value for s in Step)} 之一", err=True)
         raise typer.Exit(2) from exc
     settings, engine, vault = _open()
-    rules = HoursRules.from_campaign(_campaign(settings))
+    campaign = _campaign(settings)
+    rules = HoursRules.from_campaign(campaign)
     try:
-        rows = behind(
-            SQLAlchemyLedgerStore(engine, vault).records(), rules, step=wanted, employer=employer, post=post
-        )
+        store = SQLAlchemyLedgerStore(engine, vault, campaign=campaign.campaign.id)
+        rows = behind(store.records(), rules, step=wanted, employer=employer, post=post)
     finally:
         engine.dispose()
     from rich.console import Console
