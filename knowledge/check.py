@@ -99,6 +99,20 @@ def check_campaign(campaign: Campaign) -> list[str]:
             )
             problems += _template_problems(f"answers.{intent}.{form}", getattr(answer, form), renders)
     problems += _check_personal(campaign)
+    problems += _check_between(campaign)
+    return problems
+
+
+def _check_between(campaign: Campaign) -> list[str]:
+    """The between-campaigns sentence (JXJY_CAMPAIGN_DIR) renders, and its short form fits an SMS."""
+    from knowledge.years import BETWEEN, between_text
+
+    problems = []
+    forms: tuple[Form, ...] = ("full", "short")
+    for form in forms:
+        template = campaign.dynamic.get("between_campaigns", {}).get(form, BETWEEN[form])
+        renders = [(campaign.facts.period.end, partial(between_text, campaign, form))]
+        problems += _template_problems(f"dynamic.between_campaigns.{form}", template, renders)
     return problems
 
 
