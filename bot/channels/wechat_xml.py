@@ -63,13 +63,16 @@ def parse_xml(body: bytes | str, *, max_bytes: int = MAX_XML_BYTES) -> dict[str,
     def refuse_dtd(*_args: object) -> None:
         raise _Refused("DOCTYPE and entity declarations are not allowed")
 
+    def refuse_entity(*_args: object) -> int:
+        raise _Refused("external entities are not allowed")
+
     parser = expat.ParserCreate()
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
     parser.StartDoctypeDeclHandler = refuse_dtd
     parser.EntityDeclHandler = refuse_dtd
-    parser.ExternalEntityRefHandler = refuse_dtd
+    parser.ExternalEntityRefHandler = refuse_entity
     try:
         parser.Parse(data, True)
     except _Refused as exc:
