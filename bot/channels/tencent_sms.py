@@ -14,9 +14,10 @@ Official examples reproduced in ``tests/bot/channels/test_tencent_sms.py``:
   ``35e9c5b0…f064``, hashed canonical request ``5ffe6a04…7031``, and with SecretId/SecretKey
   ``AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE`` / ``Gu5t9xGARNpq86cd98joQYCN3EXAMPLE`` the signature
   ``72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168``.
-- The same example as the current page and ``TencentCloud/signature-process-demo`` print it, with the key
-  masked as ``Gu5t9xGARNpq86cd98joQYCN3*******``: signature
-  ``2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c``.
+- The same example with the key written as the current Chinese page and the official
+  ``TencentCloud/signature-process-demo`` scripts write it, ``Gu5t9xGARNpq86cd98joQYCN3*******``: signature
+  ``2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c`` (computed with that literal key; the
+  demo scripts print rather than state it, and third-party TC3 test suites pin the same value).
 
 Pushes: "短信回复" (document/product/382/5809) and "短信下发状态通知" (382/5807).
 Error codes: SMS "错误码" (cloud.tencent.com/document/api/382/52075 and, for sending, 382/59177) and the

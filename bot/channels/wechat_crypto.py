@@ -15,9 +15,11 @@ Official examples reproduced in ``tests/bot/channels/test_wechat_crypto.py``:
   ciphertext. The Enterprise WeChat callback documentation ("加解密方案说明") walks the same request
   through step by step and gives its plaintext (``<Content><![CDATA[hello]]></Content>``, MsgId
   ``4561255354251345929``); the random prefix it decrypts to lets the test re-encrypt byte for byte.
-- The samples' URL-verification vector (PHP ``demo.php`` / Enterprise WeChat doc): msg_signature
-  ``5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3``, timestamp ``1409659589``, nonce ``263014780`` and an
-  encrypted echostr that decrypts to ``1616140317555161061``.
+- "使用示例一：验证回调URL" of the Enterprise WeChat edition of the same samples (``Sample.cs`` /
+  ``demo.php``, same token, key and id): msg_signature ``5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3``,
+  timestamp ``1409659589``, nonce ``263014780`` and an encrypted echostr; the sample prints no plaintext,
+  ours is ``1616140317555161061`` (third-party ports of the sample pin the same value). Official accounts
+  verify the URL with the plain signature instead, but the vector pins ``msg_signature`` and decryption.
 
 The plain ``signature`` has no published numeric example (the "接入指南" page gives only the procedure);
 it is the same sorted-SHA-1 function as ``msg_signature``, which the vectors above pin down.
@@ -34,13 +36,13 @@ import struct
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bot.channels.wechat_xml import encrypted_reply_xml, parse_encrypted_envelope
+from bot.channels.wechat_xml import WeChatProtocolError, encrypted_reply_xml, parse_encrypted_envelope
 
 BLOCK_SIZE = 32  # the platform pads to 32 bytes, not AES's 16
 RANDOM_PREFIX_SIZE = 16
 
 
-class WeChatCryptoError(Exception):
+class WeChatCryptoError(WeChatProtocolError):
     """A push or reply that cannot be verified, decrypted or encrypted; the message says why."""
 
 

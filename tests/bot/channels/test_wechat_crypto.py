@@ -22,7 +22,7 @@ from bot.channels.wechat_crypto import (
     pkcs7_unpad,
     sha1_signature,
 )
-from bot.channels.wechat_xml import WeChatXmlError, parse_inbound, parse_xml
+from bot.channels.wechat_xml import WeChatProtocolError, WeChatXmlError, parse_inbound, parse_xml
 
 # WXBizMsgCrypt sample (Sample.cs / Sample.py / demo.php of the official download)
 TOKEN = "QDG6eK"
@@ -187,3 +187,9 @@ def test_bad_encoding_aes_key_is_refused(key: str) -> None:
 def test_envelope_without_encrypt_is_refused(crypto: WeChatCrypto) -> None:
     with pytest.raises(WeChatXmlError, match="Encrypt"):
         crypto.decrypt(MSG_SIGNATURE, TIMESTAMP, NONCE, "<xml><ToUserName>x</ToUserName></xml>")
+
+
+def test_every_refusal_shares_one_base_for_the_endpoint_to_catch(crypto: WeChatCrypto) -> None:
+    for body in (REQUEST_BODY, "<xml>", "<!DOCTYPE x><xml/>"):
+        with pytest.raises(WeChatProtocolError):
+            crypto.decrypt("0" * 40, TIMESTAMP, NONCE, body)
