@@ -16,13 +16,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.clock import Clock
-from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult, mask_address
+from bot.kernel.clock import Clock
+from bot.kernel.personal_data import mask_address
+from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult
 from reminders.outbox import Claimed, SqlOutbox, new_owner
 from reminders.policy import QuietHours
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from knowledge.campaign import load_campaign
-from ledger.status import HoursRules, Shortfall, Step, TraineeRecord, assess, shortfall
+from knowledge.status import HoursRules, Shortfall, Step, TraineeRecord, assess, shortfall
 from tests.records import trainee
 
 RULES = HoursRules(yearly=32, online_min=20, offline_proof_min=12)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from telegram import Update
+import telegram
+from aiohttp import web
+from telegram import Update, error
 from telegram.constants import MessageLimit
 from telegram.ext import (
     Application,
@@ -19,14 +22,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.inbound import AsyncResponder
-from bot.messages import Inbound
-from bot.metrics import ServiceMetrics
-from bot.settings import Settings
+from bot.channels.common import SERVICES, AsyncResponder, BadRequest, Refused, json_object
+from bot.channels.metrics import ServiceMetrics
+from bot.kernel.messages import Inbound
+from bot.kernel.personal_data import mask_address
+from bot.kernel.settings import Settings
+from reminders.gateways import OutboundMessage, SendResult
 
 logger = logging.getLogger(__name__)
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+TELEGRAM = web.AppKey("telegram", TelegramApp)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 # The commands Telegram clients offer, answered by the brain as if the user had typed these words.
 COMMAND_TEXTS = {"start": "你好", "help": "帮助"}
@@ -62,11 +69,11 @@ class TelegramChannel:
         message = update.effective_message
         if chat is None or message is None:
             return
-        self._metrics.messages_in.inc(channel="telegram")
+        self._metrics.messages_in.labels(channel="telegram").inc()
         reply = await self._responder.answer(Inbound("telegram", str(chat.id), text))
         for part in split_text(reply.text):
             await message.reply_text(part)
-        self._metrics.replies.inc(channel="telegram", intent=reply.intent)
+        self._metrics.replies.labels(channel="telegram", intent=reply.intent).inc()
         logger.info("telegram chat %s: intent %s (%.2f)", chat.id, reply.intent, reply.confidence)
 
 
@@ -169,3 +176,68 @@ async def feed_update(application: TelegramApp, data: dict[str, Any]) -> Update:
         raise ValueError(f"not a Telegram Update: {exc!r}") from exc
     await application.update_queue.put(update)
     return update
+
+
+async def telegram_webhook(request: web.Request) -> web.Response:
+    """Queue a Telegram Update for the PTB application; 403 without the configured secret."""
+    secret = request.app[SERVICES].settings.telegram_webhook_secret
+    if secret and not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), secret.encode()):
+        logger.warning("telegram webhook refused: wrong or missing %s", SECRET_HEADER)
+        raise Refused(403, f"wrong or missing {SECRET_HEADER}")
+    application = request.app.get(TELEGRAM)
+    if application is None or not secret:
+        raise Refused(
+            404, "Telegram webhook is off: needs JXJY_TELEGRAM_TOKEN and JXJY_TELEGRAM_WEBHOOK_SECRET"
+        )
+    data = json_object(await request.read())
+    try:
+        await feed_update(application, data)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    return web.json_response({"ok": True})
+
+
+def add_routes(app: web.Application, application: TelegramApp | None) -> None:
+    """Route the webhook; ``application`` (started elsewhere) receives the updates."""
+    if application is not None:
+        app[TELEGRAM] = application
+    app.router.add_post("/telegram/webhook", telegram_webhook)
+
+
+class TelegramGateway:
+    """Send through the Bot API (``sendMessage``) at ``JXJY_TELEGRAM_API_URL``."""
+
+    def __init__(self, token: str, base_url: str) -> None:
+        self._token = token
+        self._base_url = base_url
+        self._bot: telegram.Bot | None = None
+
+    async def _client(self) -> telegram.Bot:
+        if self._bot is None:
+            bot = telegram.Bot(self._token, base_url=self._base_url)
+            await bot.initialize()
+            self._bot = bot
+        return self._bot
+
+    async def aclose(self) -> None:
+        """Shut the Bot's HTTP client down."""
+        if self._bot is not None:
+            await self._bot.shutdown()
+            self._bot = None
+
+    async def send(self, msg: OutboundMessage) -> SendResult:
+        who = mask_address("telegram", msg.to)
+        try:
+            bot = await self._client()
+            sent = await bot.send_message(chat_id=msg.to, text=msg.text)
+        except error.RetryAfter as exc:
+            logger.warning("telegram to %s (%s): rate limited for %s", who, msg.id, exc.retry_after)
+            return SendResult.failed(f"rate limited, retry after {exc.retry_after}", retryable=True)
+        except (error.Forbidden, error.BadRequest, error.InvalidToken) as exc:
+            logger.warning("telegram to %s (%s): refused: %s", who, msg.id, exc.message)
+            return SendResult.failed(f"refused: {exc.message}", retryable=False)
+        except error.TelegramError as exc:  # TimedOut and NetworkError: transient
+            logger.warning("telegram to %s (%s): %s", who, msg.id, exc.message)
+            return SendResult.failed(f"network: {exc.message}", retryable=True)
+        logger.info("telegram to %s sent as %s", who, msg.id)
+        return SendResult.sent(provider_id=str(sent.message_id))

@@ -37,7 +37,6 @@ class Settings(BaseSettings):
     sms_per_number_day: int = Field(default=10, ge=1)
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
-    timezone: str = "Asia/Shanghai"
 
     @field_validator("telegram_api_url")
     @classmethod

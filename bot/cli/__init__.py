@@ -6,12 +6,11 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-if TYPE_CHECKING:
-    from bot.app import Runtime
+from bot.cli.common import NowOption, runtime_or_exit
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="岳阳市施工现场专业人员继续教育助手")
 kb_app = typer.Typer(no_args_is_help=True, help="The campaign file (the notice as data).")
@@ -21,10 +20,6 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(rasa_app, name="rasa")
 app.add_typer(nlu_app, name="nlu")
 
-NowOption = Annotated[
-    str | None,
-    typer.Option("--now", help="Behave as at this ISO-8601 moment, e.g. 2023-11-24T10:00:00+08:00"),
-]
 UserOption = Annotated[str, typer.Option("--user", help="Conversation id (context and binding).")]
 
 
@@ -32,22 +27,10 @@ def _setup_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def runtime_or_exit(now: str | None) -> Runtime:
-    """The composition root for a command; a bad --now or campaign file prints why and exits 2."""
-    from bot.app import Runtime
-    from knowledge.campaign import CampaignError
-
-    try:
-        return Runtime.create(now)
-    except (ValueError, CampaignError) as exc:
-        typer.echo(f"错误：{exc}", err=True)
-        raise typer.Exit(2) from exc
-
-
 @app.command()
 def chat(user: UserOption = "terminal", now: NowOption = None) -> None:
     """Chat in the terminal with the same brain as every channel."""
-    from bot.messages import Inbound
+    from bot.kernel.messages import Inbound
 
     _setup_logging()
     brain = runtime_or_exit(now).brain(log_messages=True)
@@ -75,7 +58,7 @@ def ask(
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Read JSON lines {user, text} from stdin.")] = False,
 ) -> None:
     """Answer one message, or a stream of JSON lines with --jsonl."""
-    from bot.messages import Inbound
+    from bot.kernel.messages import Inbound
 
     _setup_logging()
     if jsonl:
@@ -155,7 +138,7 @@ def nlu_evaluate(
     runtime = runtime_or_exit(now)
 
     def brain() -> Any:
-        from bot.brain import Brain
+        from bot.dialogue.brain import Brain
 
         return Brain(runtime.campaign, runtime.interpreter(), runtime.clock)
 
@@ -164,22 +147,23 @@ def nlu_evaluate(
 
 
 def main() -> None:
-    """Entry point of the `jxjy` command."""
+    """Entry point of the `jxjy` command: a database that cannot be opened is one line and exit 2."""
+    from bot.app import DatabaseUnavailable
+
     _register_subcommands()
-    app()
+    try:
+        app()
+    except DatabaseUnavailable as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
 
 
 def _register_subcommands() -> None:
-    import importlib.util
+    from bot.cli.ledger import app as ledger_app
+    from bot.cli.reminders import app as reminders_app
+    from bot.cli.serve import serve
 
-    if importlib.util.find_spec("ledger.cli"):
-        from ledger.cli import app as ledger_app
-
-        app.add_typer(ledger_app, name="ledger", help="Trainee ledger: import, export, status.")
-    if importlib.util.find_spec("reminders.cli"):
-        from reminders.cli import app as reminders_app
-
-        app.add_typer(reminders_app, name="reminders", help="Reminders: plan and send.")
-    from bot.serve_cli import serve
+    app.add_typer(ledger_app, name="ledger", help="Trainee ledger: import, export, status.")
+    app.add_typer(reminders_app, name="reminders", help="Reminders: plan and send.")
 
     app.command()(serve)

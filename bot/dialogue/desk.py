@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from bot.brain import ConversationState
-from bot.clock import Clock
-from bot.messages import Inbound
+from bot.dialogue.brain import ConversationState
+from bot.kernel.clock import Clock
+from bot.kernel.messages import Inbound
 from knowledge.answers import Form
 from knowledge.campaign import Campaign
 from knowledge.personal import render_message, render_personal
+from knowledge.status import TraineeRecord
 from ledger.binding import BindingService
-from ledger.status import TraineeRecord
 from ledger.store import LedgerStore
 from nlu.entities import NAME_ONLY
 from nlu.interpreter import ParseResult

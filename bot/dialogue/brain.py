@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.clock import Clock
-from bot.messages import Inbound, Reply
+from bot.kernel.clock import Clock
+from bot.kernel.messages import Inbound, Reply
 from knowledge.answers import Form, date_values, local_date, render, suggested_intents, suggestions
 from knowledge.campaign import Campaign
 from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules

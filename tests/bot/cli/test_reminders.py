@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.settings import Settings
+from bot.cli.reminders import app
+from bot.kernel.settings import Settings
 from ledger.db import open_database
-from reminders.cli import app
 from tests.reminders.support import insert_trainees, record
 
 runner = CliRunner()

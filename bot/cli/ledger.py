@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bot.cli.common import RuntimeCache
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from bot.settings import Settings
+    from bot.app import Runtime
+    from bot.kernel.settings import Settings
     from ledger.crypto import IdVault
 
 app = typer.Typer(no_args_is_help=True, help="The trainee ledger (台账): import, export, status.")
@@ -24,36 +27,33 @@ EXIT_UNREADABLE = 2
 
 
 def _say(line: str, err: bool = False) -> None:
-    from ledger.crypto import mask_personal_data
+    from bot.kernel.personal_data import mask_personal_data
 
     typer.echo(mask_personal_data(line), err=err)
 
 
+_RUNTIME = RuntimeCache()
+
+
+@app.callback()
+def _fresh_runtime() -> None:
+    _RUNTIME.reset()
+
+
+def _runtime() -> Runtime:
+    """The one composition root (bot.app.Runtime), built once per command."""
+    return _RUNTIME.get()
+
+
 def _open() -> tuple[Settings, Engine, IdVault]:
-    from sqlalchemy.exc import SQLAlchemyError
+    from bot.cli.common import engine_or_exit
 
-    from bot.settings import Settings
-    from ledger.crypto import IdVault
-    from ledger.db import open_database
-
-    settings = Settings()
-    try:
-        engine = open_database(settings)
-    except SQLAlchemyError as exc:
-        cause = getattr(exc, "orig", None) or exc
-        _say(f"错误：无法打开数据库（JXJY_DATABASE_URL）：{type(exc).__name__}: {cause}", err=True)
-        raise typer.Exit(1) from exc
-    return settings, engine, IdVault(settings.effective_secret_key())
+    runtime = _runtime()
+    return runtime.settings, engine_or_exit(runtime), runtime.id_vault()
 
 
 def _campaign(settings: Settings) -> Any:
-    from knowledge.campaign import DEFAULT_CAMPAIGN, CampaignError, load_campaign
-
-    try:
-        return load_campaign(settings.campaign_file or DEFAULT_CAMPAIGN)
-    except CampaignError as exc:
-        _say(f"错误：{exc}", err=True)
-        raise typer.Exit(1) from exc
+    return _runtime().campaign
 
 
 def _progress_bar() -> tuple[Any, Callable[[int, int], None] | None]:
@@ -80,7 +80,6 @@ def import_(
     ] = False,
 ) -> None:
     """Load a ledger file: upsert by ID number; rejected rows are listed with row, column and reason."""
-    from bot.clock import SystemClock
     from ledger.importer import import_ledger
     from ledger.reading import LedgerFileError
 
@@ -91,7 +90,7 @@ def import_(
         if bar is not None:
             bar.start()
         report = import_ledger(
-            engine, vault, file, posts, SystemClock().now(), dry_run=dry_run, progress=progress
+            engine, vault, file, posts, _runtime().clock.now(), dry_run=dry_run, progress=progress
         )
     except LedgerFileError as exc:
         _say(f"错误：{exc}", err=True)
@@ -115,8 +114,8 @@ def import_(
 @app.command()
 def export(file: Annotated[Path, typer.Argument(help="Where to write: .xlsx or .csv.")]) -> None:
     """Write the summary table (附件3 汇总表) with ID numbers masked."""
+    from knowledge.status import HoursRules
     from ledger.exporter import ExportError, export_summary
-    from ledger.status import HoursRules
     from ledger.store import SQLAlchemyLedgerStore
 
     settings, engine, vault = _open()
@@ -134,8 +133,8 @@ def export(file: Annotated[Path, typer.Argument(help="Where to write: .xlsx or .
 @app.command()
 def status() -> None:
     """Counts by status, by post and by employer."""
+    from knowledge.status import HoursRules
     from ledger.report import status_tables
-    from ledger.status import HoursRules
     from ledger.store import SQLAlchemyLedgerStore
 
     settings, engine, vault = _open()
@@ -164,8 +163,8 @@ def behind_command(
     post: Annotated[str | None, typer.Option("--post", help="Only this post (岗位).")] = None,
 ) -> None:
     """Who is not yet qualified, and what each still lacks (IDs and phones masked)."""
+    from knowledge.status import HoursRules, Step
     from ledger.report import behind, behind_table
-    from ledger.status import HoursRules, Step
     from ledger.store import SQLAlchemyLedgerStore
 
     try:
@@ -220,8 +219,7 @@ def unanswered(
     from rich.console import Console
     from rich.table import Table
 
-    from bot.clock import SHANGHAI
-    from ledger.crypto import mask_personal_data
+    from bot.kernel.personal_data import mask_personal_data
     from ledger.store import SQLAlchemyLedgerStore
 
     _, engine, vault = _open()
@@ -234,7 +232,7 @@ def unanswered(
         table.add_column(column)
     kinds = {"nlu_fallback": "没听懂", "ask_not_in_notice": "通知未说明"}
     for message in messages:
-        at = message.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        at = message.at.astimezone(_runtime().clock.tz).strftime("%Y-%m-%d %H:%M")
         kind = kinds.get(message.intent or "", message.intent or "")
         table.add_row(
             at, message.channel, mask_personal_data(message.address), kind, mask_personal_data(message.text)

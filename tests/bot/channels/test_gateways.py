@@ -11,19 +11,14 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.clock import SHANGHAI, FixedClock
-from bot.settings import Settings
-from reminders.gateways import (
-    GatewayError,
-    HttpSmsGateway,
-    LogSmsGateway,
-    MemoryGateway,
-    OutboundMessage,
-    TelegramGateway,
-    gateway_from_settings,
-    mask_phone,
-    sign,
-)
+from bot.channels.outbound import gateway_from_settings
+from bot.channels.sms_http import HttpSmsGateway, sign
+from bot.channels.telegram import TelegramGateway
+from bot.kernel.clock import FixedClock
+from bot.kernel.personal_data import mask_phone
+from bot.kernel.settings import Settings
+from reminders.gateways import GatewayError, LogSmsGateway, MemoryGateway, OutboundMessage
+from tests.timezone import SHANGHAI
 
 MSG = OutboundMessage(id="m-1", channel="sms", to="13812345678", text="张三您好，还差8学时。")
 RECEIVED = web.AppKey("received", list)

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ledger.cli import app
+from bot.cli.ledger import app
 from tests.ledger.conftest import SAMPLE
 
 runner = CliRunner()
@@ -81,6 +81,6 @@ def test_the_command_module_loads_no_heavy_library() -> None:
     import subprocess
     import sys
 
-    code = "import sys, ledger.cli; print(sorted({'sqlalchemy', 'openpyxl', 'rich'} & set(sys.modules)))"
+    code = "import sys, bot.cli.ledger; print(sorted({'sqlalchemy', 'openpyxl', 'rich'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

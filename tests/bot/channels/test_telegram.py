@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.inbound import AsyncResponder
-from bot.messages import Inbound
-from bot.metrics import ServiceMetrics
-from bot.settings import Settings
-from bot.telegram import build_application, file_url, running, split_text
+from bot.channels.common import AsyncResponder
+from bot.channels.metrics import ServiceMetrics
+from bot.channels.telegram import build_application, file_url, running, split_text
+from bot.kernel.messages import Inbound
+from bot.kernel.settings import Settings
 from tests.bot.conftest import EchoResponder
 from tests.fakes.build_updates import text_update
 from tests.fakes.telegram_api import FakeTelegramApi
@@ -26,7 +26,7 @@ async def test_polling_answers_a_text_message_with_the_full_form(
         sent = await telegram_api.wait_for_sent(1)
     assert [(m.chat_id, m.text) for m in sent] == [(42, "[full] 怎么缴费")]
     assert responder.seen == [Inbound("telegram", "42", "怎么缴费")]
-    assert metrics.replies.value(channel="telegram", intent="echo") == 1
+    assert metrics.value("jxjy_replies", channel="telegram", intent="echo") == 1
     assert "deleteWebhook" in telegram_api.calls
 
 

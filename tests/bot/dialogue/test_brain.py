@@ -2,11 +2,11 @@ import datetime as dt
 
 import pytest
 
-from bot.brain import Brain
-from bot.clock import FixedClock
-from bot.messages import Inbound
+from bot.dialogue.brain import Brain
+from bot.dialogue.desk import LedgerDesk
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Inbound
 from ledger.binding import BindingService
-from ledger.desk import LedgerDesk
 from ledger.store import MemoryLedgerStore
 from tests.records import trainee
 

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.clock import SHANGHAI, FixedClock
-from bot.inbound import INBOUND, InboundStore, MemoryInboundStore, SqlInboundStore, normalize_phone
+from bot.kernel.clock import FixedClock
+from bot.kernel.personal_data import normalize_phone
 from ledger.db import make_engine, migrate
+from ledger.inbound import INBOUND, InboundStore, MemoryInboundStore, SqlInboundStore
 from tests.conftest import clean_database_url
+from tests.timezone import SHANGHAI
 
 NOW = dt.datetime(2023, 11, 24, 22, 0, tzinfo=SHANGHAI)
 

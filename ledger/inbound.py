@@ -1,31 +1,18 @@
-"""What inbound channels share: phone normalization, the provider-id dedup stores, the async responder."""
+"""Inbound messages remembered by (channel, provider id), so a provider's retry is answered only once."""
 
 from __future__ import annotations
 
-import asyncio
-import re
 import threading
 from typing import Protocol
 
 from sqlalchemy import Engine, Table
 
-from bot.clock import Clock
-from bot.messages import Inbound, Reply, Responder
-from bot.models import InboundMessage
-from ledger.crypto import mask_personal_data
-from ledger.store import dialect_insert
+from bot.kernel.clock import Clock
+from bot.kernel.personal_data import mask_personal_data
+from ledger.db import dialect_insert
+from ledger.inbound_models import InboundMessage
 
 INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]
-
-_NON_DIGITS = re.compile(r"\D")
-
-
-def normalize_phone(raw: str) -> str:
-    """Reduce ``+86 138-1234-5678`` and the like to the 11-digit number; other input keeps its digits."""
-    digits = _NON_DIGITS.sub("", raw)
-    if len(digits) == 13 and digits.startswith("86"):
-        return digits[2:]
-    return digits
 
 
 class InboundStore(Protocol):
@@ -86,20 +73,3 @@ class SqlInboundStore:
         )
         with self.engine.begin() as conn:
             return conn.execute(stmt).first() is not None
-
-
-class AsyncResponder:
-    """Run a sync Responder in a worker thread, one message at a time.
-
-    The brain keeps per-conversation state; serializing calls means it never has to be thread-safe,
-    while the event loop stays free for HTTP and Telegram traffic.
-    """
-
-    def __init__(self, responder: Responder) -> None:
-        self._responder = responder
-        self._lock = asyncio.Lock()
-
-    async def answer(self, inbound: Inbound) -> Reply:
-        """The responder's reply to ``inbound``."""
-        async with self._lock:
-            return await asyncio.to_thread(self._responder.handle, inbound)

@@ -9,24 +9,22 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bot.cli.common import NowOption
+
 if TYPE_CHECKING:
     from bot.app import Runtime
 
 app = typer.Typer(no_args_is_help=True, help="Reminders: plan, send, broadcast.")
 log = logging.getLogger(__name__)
 
-NowOption = Annotated[
-    str | None,
-    typer.Option("--now", help="Behave as at this ISO-8601 moment, e.g. 2023-11-24T10:00:00+08:00"),
-]
-
 
 def _runtime(now: str | None) -> Runtime:
     """The composition root for a command; a bad --now, campaign file or quiet hours exits 2."""
-    from bot.cli import runtime_or_exit
+    from bot.cli.common import engine_or_exit, runtime_or_exit
     from reminders.policy import PlanError
 
     runtime = runtime_or_exit(now)
+    engine_or_exit(runtime)
     try:
         runtime.quiet_hours()
     except PlanError as exc:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 NOW = "2023-11-24T10:00:00+08:00"
-SAMPLE = Path(__file__).resolve().parents[1] / "ledger" / "data" / "ledger-sample.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "ledger" / "data" / "ledger-sample.csv"
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def jxjy(tmp_path, nlu_cache, interpreter):
     """Run `jxjy …` with a fresh data dir that already holds the trained model."""
     data_dir = tmp_path / "data"
     (data_dir / "cache").mkdir(parents=True)
-    for model in nlu_cache.glob("nlu-*.pickle"):
+    for model in nlu_cache.glob("nlu-*.npz"):
         (data_dir / "cache" / model.name).write_bytes(model.read_bytes())
     env = {**os.environ, "JXJY_DATA_DIR": str(data_dir)}
     env.pop("JXJY_DATABASE_URL", None)

@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 
 
 @pytest.mark.parametrize(
