@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.brain import Brain, PersonalDesk
-from bot.clock import Clock, parse_now
-from bot.settings import Settings
+from bot.dialogue.brain import Brain, PersonalDesk
+from bot.kernel.clock import Clock, parse_now
+from bot.kernel.settings import Settings
 from knowledge.campaign import Campaign
 from knowledge.years import load_campaigns, season_at
 from nlu.interpreter import Interpreter, LocalInterpreter
@@ -21,14 +21,18 @@ if TYPE_CHECKING:
     from aiohttp import web
     from sqlalchemy import Engine
 
-    from bot.http import ServerServices
-    from bot.messages import Inbound, Reply, Responder
+    from bot.channels.common import ServerServices
+    from bot.kernel.messages import Inbound, Reply, Responder
     from bot.server import CleanupContext
     from reminders.dispatcher import DispatchLimits
     from reminders.gateways import Channel, Gateway
     from reminders.policy import QuietHours
 
 log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(Exception):
+    """The configured database cannot be opened; the message says why in one line."""
 
 
 @dataclass
@@ -44,8 +48,9 @@ class Runtime:
     @classmethod
     def create(cls, now: str | None = None, settings: Settings | None = None) -> Runtime:
         settings = settings or Settings()
-        clock = parse_now(now)
         campaigns = load_campaigns(settings.campaign_file, settings.campaign_dir)
+        # The campaigns' time zone is read here, once, and travels with the clock.
+        clock = parse_now(now, campaigns[0].tz)
         campaign = season_at(campaigns, clock.now()).campaign
         return cls(settings, clock, campaign, tuple(campaigns) if settings.campaign_dir else ())
 
@@ -69,28 +74,41 @@ class Runtime:
         return local()
 
     def engine(self) -> Engine:
-        """The database, migrated to head; opened once, on first use, so FAQ-only runs never pay for it."""
+        """The database, migrated to head; opened once, on first use, so FAQ-only runs never pay for it.
+
+        Raise DatabaseUnavailable, with a one-line reason, when the URL is wrong or the server does not answer.
+        """
         if self._engine is None:
+            from sqlalchemy.exc import SQLAlchemyError
+
             from ledger.db import open_database
 
-            self._engine = open_database(self.settings)
+            try:
+                self._engine = open_database(self.settings)
+            except (SQLAlchemyError, ValueError, ImportError, OSError) as exc:
+                cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+                reason = cause[0] if cause else type(exc).__name__
+                raise DatabaseUnavailable(f"无法打开数据库（JXJY_DATABASE_URL）：{reason}") from exc
         return self._engine  # type: ignore[no-any-return]
+
+    def id_vault(self) -> Any:
+        """The ID-number vault keyed by JXJY_SECRET_KEY (or the generated key file)."""
+        from ledger.crypto import IdVault
+
+        return IdVault(self.settings.effective_secret_key())
 
     def ledger_store(self, campaign: Campaign | None = None) -> Any:
         """The SQLAlchemy ledger store of a campaign's records (default: the campaign of the moment)."""
-        from ledger.crypto import IdVault
         from ledger.store import SQLAlchemyLedgerStore
 
-        vault = IdVault(self.settings.effective_secret_key())
-        return SQLAlchemyLedgerStore(
-            self.engine(), vault, self.clock, (campaign or self.campaign).campaign.id
-        )
+        campaign_id = (campaign or self.campaign).campaign.id
+        return SQLAlchemyLedgerStore(self.engine(), self.id_vault(), self.clock, campaign_id)
 
     def gateways(self) -> dict[Channel, Gateway]:
         """The outbound gateways the settings configure (SMS always, Telegram with a token)."""
-        from reminders.gateways import gateways_from_settings
+        from bot.channels.outbound import gateways_from_settings
 
-        return gateways_from_settings(self.settings)
+        return gateways_from_settings(self.settings, self.clock)
 
     def dispatch_limits(self) -> DispatchLimits:
         """Batch, retry and rate limits for the dispatcher, per-number SMS caps from the settings."""
@@ -99,19 +117,15 @@ class Runtime:
         return limits_from_settings(self.settings)
 
     def quiet_hours(self) -> QuietHours:
-        """The quiet hours from the settings, read in the configured time zone."""
-        from zoneinfo import ZoneInfo
-
+        """The quiet hours from the settings, read in the campaign's time zone."""
         from reminders.policy import QuietHours
 
-        return QuietHours.parse(
-            self.settings.quiet_start, self.settings.quiet_end, ZoneInfo(self.settings.timezone)
-        )
+        return QuietHours.parse(self.settings.quiet_start, self.settings.quiet_end, self.clock.tz)
 
     def personal_desk(self, campaign: Campaign | None = None) -> PersonalDesk:
         """The ledger-backed desk for binding and personal answers, on a campaign's records."""
+        from bot.dialogue.desk import LedgerDesk
         from ledger.binding import BindingService
-        from ledger.desk import LedgerDesk
 
         campaign = campaign or self.campaign
         store = self.ledger_store(campaign)
@@ -131,7 +145,7 @@ class Runtime:
                 personal=self.personal_desk,
                 on_exchange=on_exchange,
             )
-        from bot.seasons import SeasonalBrain
+        from bot.dialogue.seasons import SeasonalBrain
 
         interpreter = self.interpreter()
 
@@ -157,8 +171,9 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     SMS replies are queued in the outbox under ``reply:sms:<provider id>`` and sent at once by the
     scheduler's dispatcher; delivery receipts update the outbox.
     """
-    from bot.http import ServerServices, engine_health
-    from bot.inbound import SqlInboundStore
+    from bot.channels.common import ServerServices
+    from bot.http import engine_health
+    from ledger.inbound import SqlInboundStore
     from reminders.gateways import close_gateways
     from reminders.outbox import SqlOutbox
     from reminders.scheduler import ReminderScheduler

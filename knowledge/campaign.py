@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -29,6 +30,15 @@ class Meta(_Strict):
     issued_on: dt.date
     timezone: str
     source: str
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"未知时区 {value!r}，例如 Asia/Shanghai") from exc
+        return value
 
 
 class Period(_Strict):
@@ -174,6 +184,11 @@ class Campaign(_Strict):
             if stray:
                 raise ValueError(f"{year}: dates of another year listed: {', '.join(stray)}")
         return years
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The campaign's time zone: the one zone local dates, windows and quiet hours are read in."""
+        return ZoneInfo(self.campaign.timezone)
 
     def fact(self, dotted: str) -> Any:
         """Return the fact at a dotted path such as ``fee.amount`` or ``campaign.title``."""

@@ -12,7 +12,7 @@ from knowledge import calendar
 from knowledge.answers import FactFormatter, Form, render, suggestions
 from knowledge.campaign import SHORT_LIMIT, Campaign, CampaignError, load_campaign
 from knowledge.personal import record_values
-from ledger.status import HoursRules, Step, TraineeRecord, assess
+from knowledge.status import HoursRules, Step, TraineeRecord, assess
 
 # Answers every campaign must have: the intents the NLU can produce for questions about the notice.
 REQUIRED_ANSWERS = (
@@ -53,8 +53,7 @@ def sample_moments(campaign: Campaign) -> list[dt.datetime]:
     days = {period.start - dt.timedelta(days=3), period.start, period.end, period.end + dt.timedelta(days=1)}
     for window in calendar.confirmation_windows(campaign):
         days.update({window.days[0], window.days[-1], window.days[0] - dt.timedelta(days=2)})
-    tz = dt.timezone(dt.timedelta(hours=8))
-    return [dt.datetime.combine(d, dt.time(10), tz) for d in sorted(days)]
+    return [dt.datetime.combine(d, dt.time(10), campaign.tz) for d in sorted(days)]
 
 
 def check_campaign(campaign: Campaign) -> list[str]:

@@ -6,7 +6,7 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-from ledger.status import HoursRules, TraineeRecord, assess
+from knowledge.status import HoursRules, TraineeRecord, assess
 
 # Header and column width (in characters) of the summary table.
 SUMMARY_COLUMNS: tuple[tuple[str, int], ...] = (

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
-from bot.clock import SHANGHAI
+from bot.kernel.personal_data import mask_id
 from ledger.bulk import bulk_insert, bulk_update
-from ledger.crypto import IdVault, mask_id
+from ledger.crypto import IdVault
 from ledger.models import FIRST_CAMPAIGN
 from ledger.reading import LedgerTable, read_ledger
 from ledger.store import POSTS, TRAINEES
@@ -254,7 +254,7 @@ def import_ledger(
     raise LedgerFileError (and change nothing) when the file is unusable."""
     table = read_ledger(path)
     report = ImportReport(dry_run=dry_run)
-    accepted = _validate(table, posts, vault, report, progress, now.astimezone(SHANGHAI).date())
+    accepted = _validate(table, posts, vault, report, progress, now.date())
     with engine.begin() as conn:
         stored = _stored(conn, [item.id_hash for item in accepted], campaign)
         inserts, updates = _plan(accepted, stored, table, report)

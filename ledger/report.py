@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.status import HoursRules, Step, TraineeRecord, assess
+from knowledge.status import HoursRules, Step, TraineeRecord, assess
 
 STATUSES = (
     ("trainees", "台账人数"),
@@ -123,7 +123,7 @@ def behind_table(rows: list[Behind]) -> Any:
     """A rich table of ``rows``: masked ID, name, employer, phone (masked), what is missing."""
     from rich.table import Table
 
-    from ledger.crypto import mask_phone
+    from bot.kernel.personal_data import mask_phone
 
     table = Table(title=f"未合格学员（{len(rows)} 人）")
     for column in ("姓名", "身份证号", "手机号", "在岗单位"):

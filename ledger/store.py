@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, Table, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.clock import Clock, SystemClock
-from ledger.crypto import IdVault, mask_id, mask_ids_in_text, normalize_id
+from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.personal_data import mask_id, mask_ids_in_text, normalize_id, normalize_phone
+from knowledge.status import TraineeRecord
+from ledger.crypto import IdVault
+from ledger.db import dialect_insert
 from ledger.models import FIRST_CAMPAIGN, BindFailure, Binding, Conversation, Message, Trainee, TraineePost
-from ledger.status import TraineeRecord
 
 # What staff review as "not answered": messages not understood, and questions the notice does not answer.
 UNANSWERED_INTENTS = ("nlu_fallback", "ask_not_in_notice")
@@ -51,12 +52,6 @@ class LedgerStore(Protocol):
     ) -> None: ...
     def unanswered(self, limit: int) -> list[LoggedMessage]: ...
     def records(self) -> Iterator[TraineeRecord]: ...
-
-
-def normalize_phone(phone: str) -> str:
-    """Reduce a phone number to its 11 digits (drops blanks, dashes and a +86 / 86 prefix)."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
 
 
 def _check_direction(direction: str) -> None:
@@ -136,16 +131,6 @@ class MemoryLedgerStore:
         return iter(sorted(self._records.values(), key=lambda r: r.trainee_id))
 
 
-def dialect_insert(engine_or_name: Engine | str, table: Table) -> Any:
-    """An INSERT that supports ON CONFLICT on the engine's dialect (SQLite or PostgreSQL)."""
-    name = engine_or_name if isinstance(engine_or_name, str) else engine_or_name.dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"database {name!r} is not supported; use SQLite or PostgreSQL")
-
-
 TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
 POSTS: Table = TraineePost.__table__  # type: ignore[assignment]
 BINDINGS: Table = Binding.__table__  # type: ignore[assignment]
@@ -205,7 +190,8 @@ class SQLAlchemyLedgerStore:
     ) -> None:
         self._engine = engine
         self._vault = vault
-        self._clock = clock or SystemClock()
+        # Only timestamps (stored in UTC) come from this clock, so a bare store needs no time zone.
+        self._clock = clock or SystemClock(dt.UTC)
         self._campaign = campaign
 
     def add(self, id_number: str, record: TraineeRecord) -> TraineeRecord:

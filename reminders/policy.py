@@ -15,7 +15,7 @@ from typing import Any
 
 from knowledge.calendar import ConfirmationWindow, OwnCalendar, confirmation_windows, is_workday, own_calendar
 from knowledge.campaign import Campaign
-from ledger.status import HoursRules, TraineeRecord, assess
+from knowledge.status import HoursRules, TraineeRecord, assess
 from reminders.templates import KINDS, SMS_LIMIT, Gap, Kind, Wording
 
 DEADLINE_COUNTDOWN = (30, 14, 7, 3, 1, 0)

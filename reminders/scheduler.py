@@ -15,7 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.clock import SHANGHAI, Clock
+from bot.kernel.clock import Clock
 from knowledge.campaign import Campaign
 from reminders.dispatcher import Dispatcher, DispatchLimits, DispatchSummary
 from reminders.gateways import Channel, Gateway
@@ -57,9 +57,9 @@ class ReminderScheduler:
         self.dispatcher = Dispatcher(SqlOutbox(engine), gateways, clock, quiet, limits)
         # The minute sweep and dispatch_now share one dispatcher: one pass at a time, never two at once.
         self._dispatching = asyncio.Lock()
-        self.scheduler = AsyncIOScheduler(timezone=SHANGHAI)
-        self._plan_trigger = CronTrigger(hour=plan_hour, minute=plan_minute, timezone=SHANGHAI)
-        self._dispatch_trigger = IntervalTrigger(seconds=dispatch_seconds, timezone=SHANGHAI)
+        self.scheduler = AsyncIOScheduler(timezone=clock.tz)
+        self._plan_trigger = CronTrigger(hour=plan_hour, minute=plan_minute, timezone=clock.tz)
+        self._dispatch_trigger = IntervalTrigger(seconds=dispatch_seconds, timezone=clock.tz)
 
     def add_jobs(self) -> None:
         """Register both sweeps under fixed ids; calling again replaces them instead of adding duplicates."""

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, func, select
 
-from bot.clock import Clock
+from bot.kernel.clock import Clock
 from knowledge.campaign import Campaign
+from knowledge.status import TraineeRecord
 from ledger.models import FIRST_CAMPAIGN, Binding, Trainee, TraineePost
-from ledger.status import TraineeRecord
 from ledger.store import RECORD_COLUMNS, record_from_row
 from reminders.dispatcher import Dispatcher, DispatchLimits, DispatchSummary
 from reminders.gateways import Channel, Gateway

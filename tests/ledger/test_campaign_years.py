@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, text
 
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
 from knowledge.campaign import load_campaign
 from ledger.binding import BindingService
 from ledger.crypto import IdVault

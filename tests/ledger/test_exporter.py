@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.status import HoursRules, TraineeRecord
 from ledger.exporter import SUMMARY_COLUMNS, ExportError, export_summary
-from ledger.status import HoursRules, TraineeRecord
 
 RULES = HoursRules(yearly=32, online_min=20, offline_proof_min=12)
 RECORDS = [

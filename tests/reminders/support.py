@@ -7,9 +7,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import Engine, Table, insert
 
-from bot.clock import SHANGHAI
+from knowledge.status import TraineeRecord
 from ledger.models import Binding, Trainee, TraineePost
-from ledger.status import TraineeRecord
+from tests.timezone import SHANGHAI
 
 TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
 POSTS: Table = TraineePost.__table__  # type: ignore[assignment]
