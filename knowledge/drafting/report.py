@@ -78,7 +78,7 @@ def review_items(draft: Draft, base_facts: Any, uncovered: list[int]) -> list[st
         if lit.stale:
             new = show(changed.get(lit.path, "")) or "已变"
             items.append(
-                f"{lit.where}：写死了“{lit.text}”，而{label(lit.path)}已改为{new}；请改用 {{{lit.path}}}"
+                f"{lit.where}：写死了“{lit.text}”，而{label(lit.path)}已改为{new}；请改写（能引用就写 {{{lit.path}}}）"
             )
     items += draft.conflicts
     items += [
@@ -102,7 +102,7 @@ def render_report(draft: Draft, out: str, base_id: str, notes: list[str], facts_
     stale = [lit for lit in draft.literals if lit.stale]
     fixed = [lit for lit in draft.literals if not lit.stale]
     lines.append(f"\n四、答复里写死的事实（{len(stale)} 处已过时，{len(fixed)} 处暂时无误）")
-    lines += [f"  过时：{lit.where} 写着“{lit.text}”，应改用 {{{lit.path}}}" for lit in stale]
+    lines += [f"  过时：{lit.where} 写着“{lit.text}”，请改写（能引用就写 {{{lit.path}}}）" for lit in stale]
     lines += [f"  提醒：{lit.where} 写着“{lit.text}”，事实再变时会过时（{{{lit.path}}}）" for lit in fixed]
     lines.append(f"\n五、没有对应任何事实的原文（{len(draft.unused)} 句，可能是新规定）")
     lines += [f"  [{s.index}] {s.text}" for s in draft.unused]
