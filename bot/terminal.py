@@ -16,7 +16,7 @@ GOODBYE = "再见！祝学习顺利，有问题随时再来问。"
 QUIT_WORDS = frozenset({"退出", "再见", "exit", "quit", "bye"})
 
 
-def announce_training() -> None:
+def announce_training(examples: int = 0) -> None:
     """Say why the first start pauses (on stderr, so JSON on stdout stays clean)."""
     print(
         f"首次启动，正在准备模型，约 {TRAINING_SECONDS} 秒（机器忙时更久；只有第一次需要）……",

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger.crypto import mask_phone
-from ledger.status import HoursRules, TraineeRecord, assess
+from bot.kernel.personal_data import mask_phone
+from knowledge.status import HoursRules, TraineeRecord, assess
 
 TITLE = "岳阳市住房城乡建设领域施工现场专业人员继续教育培训汇总表"
 # Header and column width (in characters). The notice gives 附件3 only by its title; the columns follow its
@@ -107,14 +107,18 @@ def totals(rows: list[list[object]]) -> list[object]:
     return line
 
 
-def full_id_numbers(engine: Any, vault: Any) -> dict[int, str]:
-    """Every trainee's ID number, decrypted (trainee id → ID number); KeyMismatchError with another key."""
+def full_id_numbers(engine: Any, vault: Any, campaign: str | None = None) -> dict[int, str]:
+    """The campaign's trainees' ID numbers, decrypted (trainee id → ID number); KeyMismatchError with
+    another key."""
     from sqlalchemy import select
 
+    from ledger.models import FIRST_CAMPAIGN
     from ledger.store import TRAINEES
 
+    mine = TRAINEES.c.campaign == (campaign or FIRST_CAMPAIGN)
     with engine.connect() as conn:
-        rows = conn.execute(select(TRAINEES.c.id, TRAINEES.c.id_cipher)).all()
+        query = select(TRAINEES.c.id, TRAINEES.c.id_cipher).where(mine)
+        rows = conn.execute(query).all()
     return {trainee_id: vault.decrypt(cipher) for trainee_id, cipher in rows}
 
 

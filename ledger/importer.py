@@ -18,11 +18,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
-from bot.clock import SHANGHAI
+from bot.kernel.personal_data import mask_id, mask_phone
 from ledger.bulk import bulk_insert_tuples, bulk_update
-from ledger.crypto import IdVault, mask_id, mask_phone
+from ledger.crypto import IdVault
 from ledger.import_report import HoursDecrease, ImportReport, SuspectedDuplicate
 from ledger.merge import STORED, Merged, changed, merge
+from ledger.models import FIRST_CAMPAIGN
 from ledger.reading import LedgerTable, read_ledger
 from ledger.store import POSTS, TRAINEES
 from ledger.validate import LedgerRow, RowError, RowValidator
@@ -88,16 +89,16 @@ def _validate(
 _COLUMNS = ("id", "id_hash", "id_masked", *STORED)
 
 
-def _stored(conn: Connection, where: Any = None) -> list[dict[str, Any]]:
-    """Stored trainees (all, or those ``where`` selects), posts included."""
-    query = select(*(TRAINEES.c[name] for name in _COLUMNS))
+def _stored(conn: Connection, campaign: str, where: Any = None) -> list[dict[str, Any]]:
+    """The campaign's stored trainees (all, or those ``where`` selects), posts included."""
+    query = select(*(TRAINEES.c[name] for name in _COLUMNS)).where(TRAINEES.c.campaign == campaign)
     if where is not None:
         query = query.where(where)
     by_id = {row[0]: {**dict(zip(_COLUMNS, row, strict=True)), "posts": []} for row in conn.execute(query)}
     if not by_id:
         return []
     posts = select(POSTS.c.trainee_id, POSTS.c.post).order_by(POSTS.c.trainee_id, POSTS.c.position)
-    if where is not None:
+    if where is not None or len(by_id) < 5000:
         posts = posts.where(POSTS.c.trainee_id.in_(list(by_id)))
     for trainee_id, post in conn.execute(posts):
         if trainee_id in by_id:
@@ -108,28 +109,29 @@ def _stored(conn: Connection, where: Any = None) -> list[dict[str, Any]]:
 
 
 def _load(
-    conn: Connection, accepted: list[_Accepted]
+    conn: Connection, accepted: list[_Accepted], campaign: str
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    """The stored trainees the file refers to, by key; and every stored trainee when new rows need them."""
-    total = conn.execute(select(func.count()).select_from(TRAINEES)).scalar_one()
+    """The campaign's stored trainees the file refers to, by key; and all of them when new rows need them."""
+    mine = TRAINEES.c.campaign == campaign
+    total = conn.execute(select(func.count()).select_from(TRAINEES).where(mine)).scalar_one()
     if total == 0:
         return {}, []
     hashes = [a.key for a in accepted if not a.values.id_is_masked]
     masked = any(a.values.id_is_masked for a in accepted)
     # A file covering much of the table is cheaper to match in one scan than in many IN lists.
     if masked or len(hashes) * 4 >= total:
-        everyone = _stored(conn)
+        everyone = _stored(conn, campaign)
         by_key = {r["id_hash"]: r for r in everyone}
     else:
         everyone = []
         by_key = {}
         for chunk in _chunks(hashes):
-            by_key.update((r["id_hash"], r) for r in _stored(conn, TRAINEES.c.id_hash.in_(chunk)))
+            by_key.update((r["id_hash"], r) for r in _stored(conn, campaign, TRAINEES.c.id_hash.in_(chunk)))
     new_phones = [a for a in accepted if a.key not in by_key and a.values.phone and not a.values.id_is_masked]
     if new_phones and not everyone:
         phones = sorted({a.values.phone for a in new_phones if a.values.phone})
         for chunk in _chunks(phones):
-            everyone.extend(_stored(conn, TRAINEES.c.phone.in_(chunk)))
+            everyone.extend(_stored(conn, campaign, TRAINEES.c.phone.in_(chunk)))
     for record in everyone:
         by_key.setdefault(f"masked:{record['id_masked']}:{record['name']}", record)
     return by_key, everyone
@@ -208,11 +210,24 @@ def _write_posts(conn: Connection, posts: list[tuple[int, tuple[str, ...]]]) -> 
     bulk_insert_tuples(conn, POSTS, ("trainee_id", "post", "position"), rows)
 
 
-_INSERTED = (*STORED, "opted_out", "created_at", "updated_at", "id_hash", "id_cipher", "id_masked")
+_INSERTED = (
+    *STORED,
+    "opted_out",
+    "created_at",
+    "updated_at",
+    "campaign",
+    "id_hash",
+    "id_cipher",
+    "id_masked",
+)
 
 
 def _insert(
-    conn: Connection, vault: IdVault, batch: Sequence[tuple[_Accepted, Merged]], now: dt.datetime
+    conn: Connection,
+    vault: IdVault,
+    batch: Sequence[tuple[_Accepted, Merged]],
+    now: dt.datetime,
+    campaign: str,
 ) -> None:
     last_id = conn.execute(select(func.coalesce(func.max(TRAINEES.c.id), 0))).scalar_one()
     stored = operator.itemgetter(*STORED)
@@ -222,6 +237,7 @@ def _insert(
             False,
             now,
             now,
+            campaign,
             item.key,
             vault.encrypt(item.values.id_number),
             mask_id(item.values.id_number),
@@ -230,7 +246,11 @@ def _insert(
     ]
     bulk_insert_tuples(conn, TRAINEES, _INSERTED, rows)
     wanted = {item.key for item, _ in batch}
-    found = conn.execute(select(TRAINEES.c.id_hash, TRAINEES.c.id).where(TRAINEES.c.id > last_id)).all()
+    found = conn.execute(
+        select(TRAINEES.c.id_hash, TRAINEES.c.id).where(
+            TRAINEES.c.id > last_id, TRAINEES.c.campaign == campaign
+        )
+    ).all()
     ids = {id_hash: trainee_id for id_hash, trainee_id in found if id_hash in wanted}
     _write_posts(conn, [(ids[item.key], merged.posts) for item, merged in batch])
 
@@ -244,11 +264,11 @@ def _update(conn: Connection, batch: Sequence[tuple[int, Merged, bool]], now: dt
         _write_posts(conn, moved)
 
 
-def _write(engine: Engine, vault: IdVault, plan: _Plan, now: dt.datetime) -> None:
+def _write(engine: Engine, vault: IdVault, plan: _Plan, now: dt.datetime, campaign: str) -> None:
     """Write the plan, one short transaction per batch."""
     for inserts in _chunks(plan.inserts):
         with engine.begin() as conn:
-            _insert(conn, vault, inserts, now)
+            _insert(conn, vault, inserts, now, campaign)
     for updates in _chunks(plan.updates):
         with engine.begin() as conn:
             _update(conn, updates, now)
@@ -279,8 +299,10 @@ def import_ledger(
     accept_decreases: bool = False,
     allow_duplicates: bool = False,
     progress: Progress | None = None,
+    campaign: str = FIRST_CAMPAIGN,
 ) -> ImportReport:
-    """Import a CSV/XLSX/XLS ledger; raise LedgerFileError (and change nothing) when the file is unusable."""
+    """Import a CSV/XLSX/XLS ledger into ``campaign``'s records (other years' records are left as they are);
+    raise LedgerFileError (and change nothing) when the file is unusable."""
     # A ledger is hundreds of thousands of small objects and none of them in a cycle: the cyclic collector
     # would only walk them again and again (a quarter of the import's time at 100,000 rows).
     collecting = gc.isenabled()
@@ -296,6 +318,7 @@ def import_ledger(
             accept_decreases=accept_decreases,
             allow_duplicates=allow_duplicates,
             progress=progress,
+            campaign=campaign,
         )
     finally:
         if collecting:
@@ -313,12 +336,14 @@ def _import(
     accept_decreases: bool,
     allow_duplicates: bool,
     progress: Progress | None,
+    campaign: str,
 ) -> ImportReport:
     table = read_ledger(path)
     report = ImportReport(dry_run=dry_run, file_notes=_file_notes(table), blank_rows=table.blank_rows)
-    accepted = _validate(table, posts, vault, report, now.astimezone(SHANGHAI).date(), progress)
+    # ``now`` is in the campaign's time zone (the runtime's clock): its date is today there.
+    accepted = _validate(table, posts, vault, report, now.date(), progress)
     with engine.connect() as conn:
-        by_key, everyone = _load(conn, accepted)
+        by_key, everyone = _load(conn, accepted, campaign)
     plan = _plan(
         accepted,
         by_key,
@@ -329,7 +354,7 @@ def _import(
         allow_duplicates=allow_duplicates,
     )
     if not dry_run:
-        _write(engine, vault, plan, now)
+        _write(engine, vault, plan, now, campaign)
     if progress is not None:
         progress(len(table.rows), len(table.rows))
     log.info(

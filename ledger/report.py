@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.status import HoursRules, Step, TraineeRecord, assess
+from knowledge.status import HoursRules, Step, TraineeRecord, assess
 
 STATUSES = (
     ("trainees", "台账人数"),
@@ -154,7 +154,7 @@ def behind_table(rows: list[Behind], *, show_phone: bool = False) -> Any:
     """
     from rich.table import Table
 
-    from ledger.crypto import mask_phone
+    from bot.kernel.personal_data import mask_phone
 
     table = Table(title=f"未合格学员（{len(rows)} 人）")
     table.add_column("姓名", overflow="fold", min_width=4)

@@ -6,12 +6,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine, text
 
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
 from knowledge.campaign import load_campaign
+from knowledge.status import HoursRules, TraineeRecord
 from ledger.crypto import IdVault
 from ledger.exporter import SUMMARY_COLUMNS, TITLE, ExportError, SummaryHead, export_summary, full_id_numbers
 from ledger.importer import import_ledger
-from ledger.status import HoursRules, TraineeRecord
 from ledger.store import SQLAlchemyLedgerStore
 from tests.ledger.conftest import SAMPLE
 

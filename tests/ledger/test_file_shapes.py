@@ -10,13 +10,13 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine, event, func, select
 
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
 from knowledge.campaign import load_campaign
+from knowledge.status import TraineeRecord
 from ledger import importer
 from ledger.crypto import IdVault
 from ledger.importer import ImportReport, import_ledger
 from ledger.reading import LedgerFileError
-from ledger.status import TraineeRecord
 from ledger.store import TRAINEES, SQLAlchemyLedgerStore
 from tests.ledger.conftest import SAMPLE
 from tests.ledger.workbooks import (

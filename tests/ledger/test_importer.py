@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
 from knowledge.campaign import load_campaign
+from knowledge.status import TraineeRecord
 from ledger.crypto import IdVault
 from ledger.importer import ImportReport, import_ledger
 from ledger.reading import LedgerFileError
-from ledger.status import TraineeRecord
 from ledger.store import TRAINEES, SQLAlchemyLedgerStore
 from tests.ledger.conftest import SAMPLE
 

@@ -1,5 +1,5 @@
+from knowledge.status import HoursRules, Step
 from ledger.report import behind
-from ledger.status import HoursRules, Step
 from tests.records import trainee
 
 RULES = HoursRules(yearly=32, online_min=20, offline_proof_min=12)

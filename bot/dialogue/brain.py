@@ -1,0 +1,178 @@
+"""The dialogue: understand a message, keep a little context per conversation, answer from the notice or ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.kernel.clock import Clock
+from bot.kernel.messages import Inbound, Reply
+from knowledge.answers import Form, date_values, local_date, render, suggested_intents, suggestions
+from knowledge.campaign import Campaign
+from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules
+from nlu.entities import NAME_ONLY
+from nlu.interpreter import FALLBACK, PERSONAL_INTENTS, Interpreter, ParseResult
+
+log = logging.getLogger(__name__)
+
+CONTEXT_TTL = dt.timedelta(minutes=30)
+# While a guided step waits for a name, a short Han-only message below this confidence is taken as the name;
+# a confident reading ("费用") still answers the question asked.
+NAME_CONFIDENCE = 0.8
+SHORT_CHANNELS = frozenset({"sms"})
+_PLAIN = re.compile(r"[\W_]+")
+
+
+class PersonalDesk(Protocol):
+    """Answers that need the ledger: binding, a trainee's own status, opting out of reminders."""
+
+    def answer(
+        self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
+    ) -> str: ...
+
+
+@dataclass
+class ConversationState:
+    """What the brain remembers about one conversation between messages."""
+
+    previous_intent: str | None = None
+    awaiting: str | None = None  # a step of a guided flow, e.g. "bind"
+    pending_id: str | None = (
+        None  # an ID number sent without a name, held (in memory only) for the next message
+    )
+    offered: tuple[str, ...] = ()  # the numbered topics the last fallback offered
+    updated_at: dt.datetime | None = None
+
+
+class Brain:
+    """The one brain behind every channel: terminal, ``ask --jsonl``, Telegram and SMS."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        interpreter: Interpreter,
+        clock: Clock,
+        *,
+        followups: FollowupRules | None = None,
+        personal: Callable[[], PersonalDesk] | None = None,
+        on_exchange: Callable[[Inbound, Reply], None] | None = None,
+        sweep_at: int = 10_000,
+    ) -> None:
+        self.campaign = campaign
+        self.interpreter = interpreter
+        self.clock = clock
+        self._followups = followups or FollowupRules.load()
+        self._personal_factory = personal
+        self._personal: PersonalDesk | None = None
+        self._on_exchange = on_exchange
+        self._states: dict[tuple[str, str], ConversationState] = {}
+        self._sweep_at = self._next_sweep = sweep_at  # conversations held before idle ones are forgotten
+        self._dates: tuple[dt.date, dict[str, str]] | None = None  # today's date-dependent values
+
+    def handle(self, inbound: Inbound) -> Reply:
+        """Answer one message and remember what it was about."""
+        now = self.clock.now()
+        state = self._state(inbound, now)
+        form: Form = "short" if inbound.channel in SHORT_CHANNELS else "full"
+        parse = self._understand(inbound.text, state)
+        intent = parse["intent"]["name"]
+        confidence = float(parse["intent"]["confidence"])
+        name_only = NAME_ONLY.fullmatch(inbound.text.strip()) is not None and confidence < NAME_CONFIDENCE
+        if state.awaiting and (intent == FALLBACK or name_only):
+            intent = state.awaiting  # the answer to a guided question, e.g. the name after the ID number
+        text = self._answer(inbound, intent, parse, state, form, now)
+        state.previous_intent = intent if intent != FALLBACK else state.previous_intent
+        state.updated_at = now
+        reply = Reply(text, intent, round(float(parse["intent"]["confidence"]), 4), tuple(parse["entities"]))
+        if self._on_exchange is not None:
+            self._on_exchange(inbound, reply)
+        return reply
+
+    def _state(self, inbound: Inbound, now: dt.datetime) -> ConversationState:
+        key = (inbound.channel, inbound.address)
+        if len(self._states) >= self._next_sweep:
+            self._forget_idle(now)
+        state = self._states.get(key)
+        if state is None or (state.updated_at is not None and now - state.updated_at > CONTEXT_TTL):
+            state = self._states[key] = ConversationState()
+        return state
+
+    def _forget_idle(self, now: dt.datetime) -> None:
+        """Drop conversations idle for longer than the context lasts, so a long-running service stays small."""
+        idle = [
+            k for k, st in self._states.items() if st.updated_at is None or now - st.updated_at > CONTEXT_TTL
+        ]
+        for key in idle:
+            del self._states[key]
+        # When most are still active, wait until the count doubles: sweeping stays linear overall.
+        self._next_sweep = max(self._sweep_at, 2 * len(self._states))
+
+    def _understand(self, text: str, state: ConversationState) -> ParseResult:
+        plain = _PLAIN.sub("", unicodedata.normalize("NFKC", text).lower())
+        offered, state.offered = state.offered, ()
+        if plain.isdigit() and 1 <= int(plain) <= len(offered):  # "2" picks the second topic offered
+            chosen = {"name": offered[int(plain) - 1], "confidence": 1.0}
+            return {"text": text, "intent": chosen, "entities": [], "intent_ranking": [chosen]}
+        parse = self.interpreter.parse(text)
+        top = parse["intent"]
+        meant = self._followups.resolve(plain, state.previous_intent, top["name"], top["confidence"])
+        if meant is not None and meant != top["name"]:
+            chosen = {"name": meant, "confidence": FOLLOWUP_CONFIDENCE}
+            ranking = [chosen] + [r for r in parse["intent_ranking"] if r["name"] != meant]
+            parse = {**parse, "intent": chosen, "intent_ranking": ranking}
+        return parse
+
+    def _answer(
+        self,
+        inbound: Inbound,
+        intent: str,
+        parse: ParseResult,
+        state: ConversationState,
+        form: Form,
+        now: dt.datetime,
+    ) -> str:
+        if intent in PERSONAL_INTENTS:
+            return self._desk().answer(inbound, intent, parse, state, form)
+        state.awaiting = None
+        if intent not in self.campaign.answers:
+            log.warning("no answer for intent %s; falling back", intent)
+            intent = FALLBACK
+        extra = {}
+        if intent == FALLBACK:
+            ranked = [r["name"] for r in parse["intent_ranking"][1:] if r["confidence"] >= 0.05]
+            offered = tuple(suggested_intents(self.campaign, ranked))
+            extra["suggestions"] = suggestions(self.campaign, list(offered))
+            if form == "full":  # the short (SMS) form names topics without numbers
+                state.offered = offered
+        return render(self.campaign, intent, now, form=form, extra=extra, dates=self._date_values(now))
+
+    def _date_values(self, now: dt.datetime) -> dict[str, str]:
+        """The date-dependent values of the answers, computed once per local day."""
+        today = local_date(self.campaign, now)
+        if self._dates is None or self._dates[0] != today:
+            self._dates = (today, date_values(self.campaign, now))
+        return self._dates[1]
+
+    def _desk(self) -> PersonalDesk:
+        if self._personal is None:
+            if self._personal_factory is None:
+                return _NoLedger(self)
+            self._personal = self._personal_factory()
+        return self._personal
+
+
+class _NoLedger:
+    """Stands in where no ledger is configured: personal questions get the hotline."""
+
+    def __init__(self, brain: Brain) -> None:
+        self._brain = brain
+
+    def answer(
+        self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
+    ) -> str:
+        return render(self._brain.campaign, "ask_not_in_notice", self._brain.clock.now(), form=form)

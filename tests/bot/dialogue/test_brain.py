@@ -1,0 +1,168 @@
+import datetime as dt
+
+import pytest
+
+from bot.dialogue.brain import Brain
+from bot.dialogue.desk import LedgerDesk
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Inbound
+from ledger.binding import BindingService
+from ledger.store import MemoryLedgerStore
+from tests.records import trainee
+
+NOW = dt.datetime(2023, 11, 24, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+LIU_ID = "430621199208284985"
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def store():
+    store = MemoryLedgerStore()
+    store.add(
+        LIU_ID,
+        trainee(
+            trainee_id=0,
+            id_masked="",
+            registered=True,
+            confirmed=True,
+            confirmed_on=dt.date(2023, 10, 26),
+            online_hours=24,
+            offline_hours=6,
+        ),
+    )
+    return store
+
+
+@pytest.fixture
+def brain(campaign, interpreter, clock, store):
+    desk = LedgerDesk(store, BindingService(store, clock), clock, campaign)
+    return Brain(campaign, interpreter, clock, personal=lambda: desk)
+
+
+def say(brain, text, user="u1", channel="telegram"):
+    return brain.handle(Inbound(channel, user, text))
+
+
+def test_follow_up_reads_within_the_previous_topic(brain):
+    assert say(brain, "电脑上怎么学习").intent == "ask_pc_learning"
+    reply = say(brain, "那手机呢")
+    assert reply.intent == "ask_mobile_learning" and "湖南建设人才" in reply.text
+    assert say(brain, "资格确认在哪里").intent == "ask_confirmation_place"
+    reply = say(brain, "什么时候去")
+    assert reply.intent == "ask_confirmation_time" and "11月27、28、29、30日" in reply.text
+
+
+def test_context_belongs_to_one_conversation_and_expires(brain, clock):
+    say(brain, "要交钱吗", user="a")
+    assert say(brain, "两个岗位呢", user="a").intent == "ask_fee"
+    assert say(brain, "两个岗位呢", user="b").intent != "ask_fee"  # b never asked about the fee
+    say(brain, "资格确认在哪里", user="a")
+    clock.advance(dt.timedelta(hours=1))
+    assert say(brain, "什么时候去", user="a").intent != "ask_confirmation_time"
+
+
+def test_fallback_offers_topics_and_the_hotline(brain):
+    reply = say(brain, "今天天气怎么样")
+    assert reply.intent == "nlu_fallback"
+    assert "1. " in reply.text and "0730-8981006" in reply.text
+
+
+def test_a_number_picks_an_offered_topic(brain):
+    offered = say(brain, "今天天气怎么样").text
+    second = next(line for line in offered.splitlines() if line.startswith("2. "))[3:]
+    reply = say(brain, "２")  # full-width, as phones often type it
+    assert reply.confidence == 1.0 and reply.intent != "nlu_fallback"
+    assert brain.campaign.labels[reply.intent] == second
+    assert say(brain, "2").intent == "nlu_fallback"  # the offer was used up
+
+
+def test_sms_gets_the_short_form(brain):
+    reply = say(brain, "资格确认要带什么", channel="sms", user="13900000000")
+    assert reply.intent == "ask_confirmation_materials"
+    assert len(reply.text) <= 70
+
+
+def test_personal_question_needs_binding_first(brain):
+    reply = say(brain, "我还差几个学时")
+    assert reply.intent == "my_hours" and "绑定" in reply.text and "24" not in reply.text
+
+
+def test_guided_binding_then_own_numbers(brain):
+    assert "身份证号" in say(brain, "绑定").text
+    reply = say(brain, f"{LIU_ID} 刘洋")
+    assert reply.intent == "bind" and "绑定成功" in reply.text and "4306**********4985" in reply.text
+    assert LIU_ID not in reply.text
+    hours = say(brain, "我还差几个学时")
+    assert "线上24学时" in hours.text and "还差线下证明6学时" in hours.text
+    todo = say(brain, "我还要做什么")
+    assert todo.intent == "my_todo" and "缴培训费100元" in todo.text
+    assert say(brain, "解绑").text.startswith("已解除绑定")
+    assert "绑定" in say(brain, "我的进度").text
+
+
+def test_id_first_then_the_name(brain):
+    assert "还需要姓名" in say(brain, LIU_ID).text
+    assert say(brain, "费用").intent == "ask_fee"  # a real question is still answered
+    assert "还需要姓名" in say(brain, LIU_ID).text
+    reply = say(brain, "刘洋")
+    assert reply.intent == "bind" and "绑定成功" in reply.text
+
+
+def test_wrong_name_and_unknown_id_get_the_same_refusal(brain):
+    wrong_name = say(brain, f"绑定 {LIU_ID} 张三", user="x").text
+    unknown = say(brain, "绑定 110101199003074514 刘洋", user="y").text
+    assert wrong_name == unknown and "没能绑定" in wrong_name
+
+
+def test_bad_check_digit_is_refused(brain):
+    assert "校验不通过" in say(brain, "绑定 430621199208284984 刘洋").text
+
+
+def test_five_failures_an_hour_then_refused(brain, clock):
+    for _ in range(5):
+        assert "没能绑定" in say(brain, f"绑定 {LIU_ID} 张三").text
+    assert "尝试次数过多" in say(brain, f"绑定 {LIU_ID} 刘洋").text
+    clock.advance(dt.timedelta(hours=1, minutes=1))
+    assert "绑定成功" in say(brain, f"绑定 {LIU_ID} 刘洋").text
+
+
+def test_sms_opt_out_by_the_phone_on_record(brain, store):
+    reply = say(brain, "TD", channel="sms", user="13207425393")
+    assert reply.intent == "unsubscribe" and "已退订" in reply.text
+    assert store.find_by_phone("13207425393").opted_out
+    say(brain, "订阅", channel="sms", user="13207425393")
+    assert not store.find_by_phone("13207425393").opted_out
+
+
+def test_personal_answer_after_the_deadline(brain, clock):
+    say(brain, f"绑定 {LIU_ID} 刘洋")
+    clock.advance(dt.timedelta(days=40))
+    assert "已于2023年12月31日结束" in say(brain, "我合格了吗").text
+
+
+def test_idle_conversations_are_forgotten(campaign, interpreter, clock):
+    brain = Brain(campaign, interpreter, clock, sweep_at=3)
+    for user in ("a", "b", "c"):
+        say(brain, "费用", user=user)
+    clock.advance(dt.timedelta(hours=1))
+    say(brain, "费用", user="d")
+    assert set(brain._states) == {("telegram", "d")}
+
+
+def test_active_conversations_are_kept_and_sweeps_stay_rare(campaign, interpreter, clock):
+    brain = Brain(campaign, interpreter, clock, sweep_at=2)
+    for user in "abcde":
+        say(brain, "费用", user=user)
+    assert len(brain._states) == 5  # all active: nothing forgotten
+
+
+def test_date_answers_follow_the_clock_across_midnight(campaign, interpreter):
+    clock = FixedClock(dt.datetime(2023, 11, 26, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    brain = Brain(campaign, interpreter, clock)
+    assert "今天（11月26日）不办理" in say(brain, "资格确认什么时候").text
+    clock.advance(dt.timedelta(minutes=2))
+    assert "今天（11月27日）就是确认日" in say(brain, "资格确认什么时候").text
