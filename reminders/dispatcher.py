@@ -17,10 +17,12 @@ import datetime as dt
 import logging
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from aiolimiter import AsyncLimiter
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.kernel.clock import Clock
@@ -99,24 +101,29 @@ class Pacer(Protocol):
     async def wait(self, key: str) -> None: ...
 
 
-@dataclass
 class RateLimiter:
-    """Space sends: at most ``per_second`` overall and one per ``per_key_interval`` for each key (chat)."""
+    """Telegram's pacing with aiolimiter: ``per_second`` sends overall, one per ``per_key_interval`` per chat.
 
-    per_second: float
-    per_key_interval: float
-    _next_slot: float = 0.0
-    _next_for_key: dict[str, float] = field(default_factory=dict)
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    Per-chat limiters are kept for the ``max_keys`` most recent chats, so a long run stays small.
+    """
+
+    def __init__(self, per_second: float, per_key_interval: float, max_keys: int = 10_000) -> None:
+        self._overall = AsyncLimiter(per_second, 1.0)
+        self._per_key_interval = per_key_interval
+        self._per_key: OrderedDict[str, AsyncLimiter] = OrderedDict()
+        self._max_keys = max_keys
 
     async def wait(self, key: str) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            at = max(now, self._next_slot, self._next_for_key.get(key, 0.0))
-            self._next_slot = at + 1.0 / self.per_second
-            self._next_for_key[key] = at + self.per_key_interval
-        if at > now:
-            await asyncio.sleep(at - now)
+        """Return when one more send to ``key`` keeps within both limits."""
+        limiter = self._per_key.pop(key, None) or AsyncLimiter(1, self._per_key_interval)
+        self._per_key[key] = limiter
+        while len(self._per_key) > self._max_keys:
+            self._per_key.popitem(last=False)
+        await limiter.acquire()
+        await self._overall.acquire()
+
+
+_UNLIMITED = 1e9  # sends a second: no overall limit in this process, the shared one applies
 
 
 class SharedRateLimiter:
@@ -129,7 +136,7 @@ class SharedRateLimiter:
         self._outbox = outbox
         self._name = name
         self._interval = 1.0 / per_second
-        self._per_key = RateLimiter(float("inf"), per_key_interval)
+        self._per_key = RateLimiter(_UNLIMITED, per_key_interval)
 
     async def wait(self, key: str) -> None:
         await self._per_key.wait(key)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.kernel.clock import Clock
+from knowledge.campaign import Campaign
 from ledger.locks import named_lock
 from reminders.dispatcher import Dispatcher, DispatchLimits, DispatchSummary
 from reminders.gateways import Channel, Gateway
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
-    from knowledge.campaign import Campaign
-
 log = logging.getLogger(__name__)
 
 PLAN_JOB = "reminders.plan"
@@ -48,7 +47,7 @@ class ReminderScheduler:
     def __init__(
         self,
         engine: Engine,
-        campaign: Campaign,
+        campaign: Campaign | Callable[[dt.datetime], Campaign],
         clock: Clock,
         quiet: QuietHours,
         gateways: Mapping[Channel, Gateway],
@@ -135,19 +134,21 @@ class ReminderScheduler:
     async def plan_sweep(self) -> tuple[int, int]:
         """Plan at the clock's now and enqueue, unless another instance is planning; return (planned, new)."""
         now: dt.datetime = self.clock.now()
+        # With a campaign per year, the campaign of the moment (a long-running service crosses years).
+        campaign = self.campaign if isinstance(self.campaign, Campaign) else self.campaign(now)
         try:
-            return await asyncio.to_thread(self._plan_once, now)
+            return await asyncio.to_thread(self._plan_once, campaign, now)
         except Exception:
             log.exception("reminder plan sweep failed; the next sweep retries")
             return 0, 0
 
-    def _plan_once(self, now: dt.datetime) -> tuple[int, int]:
+    def _plan_once(self, campaign: Campaign, now: dt.datetime) -> tuple[int, int]:
         lock = named_lock(self.engine, "plan")
         if not lock.try_acquire():
             log.info("another instance is planning reminders; this one skips the sweep")
             return 0, 0
         try:
-            return enqueue_due(self.engine, self.campaign, now, self.quiet)
+            return enqueue_due(self.engine, campaign, now, self.quiet)
         finally:
             lock.release()
 

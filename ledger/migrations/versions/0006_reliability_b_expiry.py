@@ -1,7 +1,7 @@
 """Outbox rows expire; rate limits shared by instances; the PID lease gives way to locks that die with their holder.
 
-Revision ID: 0005_reliability_b_expiry
-Revises: 0004_outbox_replies
+Revision ID: 0006_reliability_b_expiry
+Revises: 0005_campaign_years
 Create Date: 2023-11-25
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from ledger.db import UTCDateTime
 
-revision = "0005_reliability_b_expiry"
-down_revision: str | None = "0004_outbox_replies"
+revision = "0006_reliability_b_expiry"
+down_revision: str | None = "0005_campaign_years"
 branch_labels: str | None = None
 depends_on: str | None = None
 
