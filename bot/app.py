@@ -7,12 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.dialogue.brain import Brain, PersonalDesk
 from bot.kernel.clock import Clock, parse_now
 from bot.kernel.settings import Settings
 from knowledge.campaign import Campaign
 from knowledge.years import load_campaigns, season_at
-from nlu.interpreter import Interpreter, LocalInterpreter
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -22,8 +20,10 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from bot.channels.common import ServerServices
+    from bot.dialogue.brain import Brain, PersonalDesk
     from bot.kernel.messages import Inbound, Reply, Responder
     from bot.server import CleanupContext
+    from nlu.interpreter import Interpreter
     from reminders.dispatcher import DispatchLimits
     from reminders.gateways import Channel, Gateway
     from reminders.policy import QuietHours
@@ -62,6 +62,8 @@ class Runtime:
 
     def interpreter(self) -> Interpreter:
         """The NLU: a Rasa server when JXJY_RASA_URL is set, otherwise the in-process engine."""
+        # Imported here: commands that never answer a message (reminders, ledger) skip numpy and the NLU.
+        from nlu.interpreter import LocalInterpreter
 
         def local() -> Interpreter:
             return LocalInterpreter.from_files(
@@ -139,6 +141,8 @@ class Runtime:
 
         With JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock.
         """
+        from bot.dialogue.brain import Brain
+
         on_exchange = self._message_logger() if log_messages else None
         if not self.campaigns:
             return Brain(
@@ -158,12 +162,15 @@ class Runtime:
         return SeasonalBrain(self.campaigns, self.clock, brain_for, on_exchange=on_exchange)
 
     def _message_logger(self) -> Any:
-        store = self.ledger_store()
+        from ledger.message_log import SqlMessageLog
+
+        messages = SqlMessageLog(self.engine())
 
         def log_exchange(inbound: Inbound, reply: Reply) -> None:
             now = self.clock.now()
-            store.log_message(inbound.channel, inbound.address, "in", inbound.text, reply.intent, now)
-            store.log_message(inbound.channel, inbound.address, "out", reply.text, reply.intent, now)
+            messages.log_exchange(
+                inbound.channel, inbound.address, inbound.text, reply.text, reply.intent, now
+            )
 
         return log_exchange
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -70,40 +69,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(_SQLITE_BUSY_TIMEOUT * 1000)}")
     finally:
         cursor.close()
 
 
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
-_SQLITE_BUSY_WAIT = 5.0
-
-
-def _serialize_writes(engine: Engine) -> None:
-    """Queue this process's SQLite write transactions on a lock of its own, first come first served.
-
-    SQLite has one writer at a time; threads that meet its lock wait in its busy handler, which sleeps in
-    growing steps (up to 100 ms) and lets latecomers overtake. Waiting on a Python lock instead hands the
-    write lock over at once. The Python driver begins a transaction at the first data change, so the lock
-    is taken there and given back at commit or rollback. Other processes are still kept out by SQLite itself.
-    """
-    lock = threading.Lock()
-
-    def before_cursor_execute(conn: Connection, *args: Any) -> None:
-        statement: str = args[1]
-        if conn.info.get("writing") or not statement.lstrip()[:7].upper().startswith(_WRITES):
-            return
-        # A second writing connection in one thread would wait for itself: after the busy timeout, as
-        # SQLite would, it goes on without the lock and lets SQLite decide.
-        conn.info["writing"] = lock.acquire(timeout=_SQLITE_BUSY_WAIT)
-
-    def end(conn: Connection) -> None:
-        if conn.info.pop("writing", False):
-            lock.release()
-
-    event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    event.listen(engine, "commit", end)
-    event.listen(engine, "rollback", end)
+_SQLITE_BUSY_TIMEOUT = 5.0
 
 
 def _create_private(path: Path) -> None:
@@ -119,9 +90,12 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             _create_private(Path(parsed.database))
-        engine = create_engine(url)
+        from ledger.sqlite_writer import queued_writer_factory
+
+        # This process's writers queue on one lock per engine (see ledger.sqlite_writer).
+        factory = queued_writer_factory(_SQLITE_BUSY_TIMEOUT)
+        engine = create_engine(url, connect_args={"factory": factory})
         event.listen(engine, "connect", _sqlite_pragmas)
-        _serialize_writes(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

@@ -116,7 +116,7 @@ class LogSmsGateway:
         except OSError as exc:
             log.warning("sms log %s: cannot write message %s: %s", self.path, msg.id, exc.strerror)
             return SendResult.failed(f"cannot write {self.path}: {exc.strerror}", retryable=True)
-        log.info("sms to %s logged as %s", mask_phone(msg.to), msg.id)
+        log.debug("sms to %s logged as %s", mask_phone(msg.to), msg.id)
         return SendResult.sent(provider_id=msg.id)
 
     async def _write_pending(self) -> None:

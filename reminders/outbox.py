@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, Table, case, exists, func, or_, select, update
+from sqlalchemy import Engine, Table, and_, bindparam, case, exists, func, or_, select, update
 
 from ledger.db import dialect_insert
 from ledger.locks import live_owner_keys
@@ -35,6 +35,16 @@ REPLY_KIND = "reply"
 # An answer that could not go out within a few hours answers a question nobody is waiting on any more.
 REPLY_TTL = dt.timedelta(hours=4)
 _CHUNK = 2000
+_REPLY_COLUMNS = (
+    "idempotency_key", "trainee_id", "channel", "address", "text", "kinds", "send_at", "status", "attempts",
+    "next_attempt_at", "created_at", "expires_at",
+)  # fmt: skip
+# The owner guard: a row requeued as orphaned and claimed by someone else is no longer ours to record.
+_OWNED_ROW = and_(
+    OUTBOX.c.id == bindparam("row_id"),
+    OUTBOX.c.status == "sending",
+    OUTBOX.c.claimed_by == bindparam("owner"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +77,22 @@ class SqlOutbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        # The statements run for every message, built once: building costs more than running them.
+        self._add_reply = (
+            dialect_insert(self.dialect, OUTBOX)
+            .values({name: bindparam(name) for name in _REPLY_COLUMNS})
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(OUTBOX.c.id)
+        )
+        self._find_key = select(OUTBOX.c.id).where(OUTBOX.c.idempotency_key == bindparam("key"))
+        self._mark_sent = (
+            update(OUTBOX)
+            .where(_OWNED_ROW)
+            .values(
+                status="sent", claimed_by=None, sent_at=bindparam("at"), provider_id=bindparam("provider")
+            )
+            .values(last_error=None)
+        )
 
     # Enqueueing
 
@@ -126,20 +152,13 @@ class SqlOutbox:
             "created_at": now,
             "expires_at": now + ttl,
         }
-        stmt = (
-            dialect_insert(self.dialect, OUTBOX)
-            .values(row)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(OUTBOX.c.id)
-        )
         with self.engine.begin() as conn:
-            return conn.execute(stmt).first() is not None
+            return conn.execute(self._add_reply, row).first() is not None
 
     def has_key(self, idempotency_key: str) -> bool:
         """Tell whether a message under ``idempotency_key`` is in the outbox, whatever its status."""
-        query = select(OUTBOX.c.id).where(OUTBOX.c.idempotency_key == idempotency_key)
         with self.engine.connect() as conn:
-            return conn.execute(query).first() is not None
+            return conn.execute(self._find_key, {"key": idempotency_key}).first() is not None
 
     def used_keys(self, keys: Iterable[str]) -> dict[int, set[str]]:
         """Map each trainee to the given keys already used for them (one set-based query)."""
@@ -220,7 +239,9 @@ class SqlOutbox:
 
     def mark_sent(self, owner: str, row_id: int, at: dt.datetime, provider_id: str | None) -> None:
         """Record a send the gateway accepted."""
-        self._finish(owner, row_id, status="sent", sent_at=at, provider_id=provider_id, last_error=None)
+        params = {"row_id": row_id, "owner": owner, "at": at, "provider": provider_id}
+        with self.engine.begin() as conn:
+            conn.execute(self._mark_sent, params)
 
     def mark_failed(self, owner: str, row_id: int, status: str, error: str) -> None:
         """Record a final outcome other than sent: ``failed`` (refused), ``parked`` (retries exhausted)
@@ -237,7 +258,6 @@ class SqlOutbox:
         self._finish(owner, row_id, status="queued", **values)
 
     def _finish(self, owner: str, row_id: int, **values: object) -> None:
-        # The owner guard: a row requeued as stale and claimed by someone else is no longer ours to record.
         stmt = (
             update(OUTBOX)
             .where(OUTBOX.c.id == row_id, OUTBOX.c.status == "sending", OUTBOX.c.claimed_by == owner)

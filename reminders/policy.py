@@ -205,6 +205,8 @@ def plan_reminders(
     today_key = day_key(today.day)
     expires_at = reminder_expiry(send_at, campaign, quiet.tz)
     empty: frozenset[str] = frozenset()
+    # Trainees at the same stage with the same history are due the same digest: work it out once.
+    due: dict[tuple[object, ...], tuple[tuple[Gap, ...], tuple[str, ...]]] = {}
     planned = []
     for record in records:
         if record.opted_out:
@@ -212,13 +214,18 @@ def plan_reminders(
         done = sent.get(record.trainee_id, empty)
         if today_key in done:
             continue
-        gaps, keys = _due(record, rules, today, done)
+        stage = (record.registered, record.confirmed, record.paid, record.online_hours, record.offline_hours,
+                 record.audited, frozenset(done) if done else empty)  # fmt: skip
+        found = due.get(stage)
+        if found is None:
+            gap_list, key_list = _due(record, rules, today, done)
+            found = due[stage] = (tuple(gap_list), (*key_list, today_key))
+        gaps, keys = found
         if not gaps:
             continue
         contact = _contact(record, telegram)
         if contact is None:
             continue
-        keys.append(today_key)
         planned.append(
             Reminder(
                 trainee_id=record.trainee_id,
@@ -227,8 +234,8 @@ def plan_reminders(
                 address=contact[1],
                 send_at=send_at,
                 kinds=tuple(g.kind for g in gaps),
-                keys=tuple(keys),
-                text=wording.render(record.name, tuple(gaps)),
+                keys=keys,
+                text=wording.render(record.name, gaps),
                 idempotency_key=f"reminder:{record.trainee_id}:{today.day.isoformat()}",
                 expires_at=expires_at,
             )

@@ -67,13 +67,13 @@ def load_plan_inputs(
     records, telegram, sent = [], {}, {}
     with engine.connect() as conn:
         post_map = _posts(conn) if posts else {}
-        for row in conn.execute(query):
-            tid = row.id
+        for row in conn.execute(query).tuples():  # by position: a Row's attributes cost more than the query
+            tid, used_keys, chat = row[0], row[-2], row[-1]
             records.append(record_from_row(row, post_map.get(tid, ())))
-            if row.used_keys:
-                sent[tid] = set(row.used_keys.split(_SEP))
-            if row.chat:
-                telegram[tid] = row.chat
+            if used_keys:
+                sent[tid] = set(used_keys.split(_SEP))
+            if chat:
+                telegram[tid] = chat
     return PlanInputs(records, telegram, sent)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import TYPE_CHECKING, Annotated, Any
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -97,6 +99,16 @@ def summary_text(planned: int, enqueued: int, summary: Any) -> str:
     return line
 
 
+def write_json_array(items: Iterable[Any], out: TextIO) -> None:
+    """Write a JSON array, one item per line: readable, and encoded by the C encoder (``indent`` is not)."""
+    out.write("[")
+    separator = "\n"
+    for item in items:
+        out.write(separator + json.dumps(item, ensure_ascii=False))
+        separator = ",\n"
+    out.write("\n]\n")
+
+
 @app.command()
 def plan(
     now: NowOption = None,
@@ -110,7 +122,7 @@ def plan(
     rt = _runtime(now)
     planned = plan_at(rt.engine(), rt.campaign, rt.clock.now(), rt.quiet_hours())
     if as_json:
-        typer.echo(json.dumps([r.to_json() for r in planned], ensure_ascii=False, indent=2))
+        write_json_array((r.to_json() for r in planned), sys.stdout)
         return
     for r in planned:
         typer.echo(f"{r.send_at:%Y-%m-%d %H:%M} {r.channel:8} #{r.trainee_id} {','.join(r.kinds)}: {r.text}")

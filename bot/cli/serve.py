@@ -54,7 +54,8 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8080) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs each Bot API URL, which contains the bot token; telegram's debug lines carry message text.
-    for noisy in ("httpx", "telegram", "alembic"):
+    # aiohttp's access log is a line per request; the reverse proxy in front keeps one (deploy/nginx).
+    for noisy in ("httpx", "telegram", "alembic", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     runtime = runtime_or_exit(None)
     engine_or_exit(runtime)
