@@ -67,7 +67,7 @@ def load_plan_inputs(
     records, telegram, sent = [], {}, {}
     with engine.connect() as conn:
         post_map = _posts(conn) if posts else {}
-        for row in conn.execute(query).tuples():  # by position: a Row's attributes cost more than the query
+        for row in conn.execute(query):  # by position: a Row's attributes cost more than the query
             tid, used_keys, chat = row[0], row[-2], row[-1]
             records.append(record_from_row(row, post_map.get(tid, ())))
             if used_keys:
