@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Engine, Table, bindparam
 
 from bot.kernel.clock import Clock
 from bot.kernel.personal_data import mask_personal_data
@@ -13,6 +14,16 @@ from ledger.db import dialect_insert
 from ledger.inbound_models import InboundMessage
 
 INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]
+_COLUMNS = ("channel", "provider_id", "address", "text", "received_at")
+
+
+class InboundRecord(NamedTuple):
+    """One message received: its channel, the provider's id for it, the sender, the text."""
+
+    channel: str
+    provider_id: str
+    address: str
+    text: str
 
 
 class InboundStore(Protocol):
@@ -20,6 +31,10 @@ class InboundStore(Protocol):
 
     def record(self, channel: str, provider_id: str, address: str, text: str) -> bool:
         """Store the message; return False when this (channel, provider_id) was already stored."""
+        ...
+
+    def record_many(self, messages: Sequence[InboundRecord]) -> list[bool]:
+        """Store several messages at once (one transaction); for each, False when already stored."""
         ...
 
 
@@ -42,6 +57,9 @@ class MemoryInboundStore:
             self._seen[key] = (address, text)
             return True
 
+    def record_many(self, messages: Sequence[InboundRecord]) -> list[bool]:
+        return [self.record(*message) for message in messages]
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._seen)
@@ -53,23 +71,31 @@ class SqlInboundStore:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
-
-    def record(self, channel: str, provider_id: str, address: str, text: str) -> bool:
-        # The address stays as given (the reply goes there); the text needs no personal data to serve
-        # as a record, so ID and mobile numbers in it are masked.
-        row = {
-            "channel": channel,
-            "provider_id": provider_id,
-            "address": address,
-            "text": mask_personal_data(text),
-            "received_at": self.clock.now(),
-        }
         # ON CONFLICT DO NOTHING: of two concurrent retries exactly one inserts, without an error for the other.
-        stmt = (
-            dialect_insert(self.engine, INBOUND)
-            .values(row)
+        # Built once: it runs for every message.
+        self._insert = (
+            dialect_insert(engine, INBOUND)
+            .values({name: bindparam(name) for name in _COLUMNS})
             .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
             .returning(INBOUND.c.id)
         )
+
+    def record(self, channel: str, provider_id: str, address: str, text: str) -> bool:
+        return self.record_many([InboundRecord(channel, provider_id, address, text)])[0]
+
+    def record_many(self, messages: Sequence[InboundRecord]) -> list[bool]:
+        now = self.clock.now()
+        stored = []
         with self.engine.begin() as conn:
-            return conn.execute(stmt).first() is not None
+            for channel, provider_id, address, text in messages:
+                # The address stays as given (the reply goes there); the text needs no personal data to
+                # serve as a record, so ID and mobile numbers in it are masked.
+                row = {
+                    "channel": channel,
+                    "provider_id": provider_id,
+                    "address": address,
+                    "text": mask_personal_data(text),
+                    "received_at": now,
+                }
+                stored.append(conn.execute(self._insert, row).first() is not None)
+        return stored

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from aiolimiter import AsyncLimiter
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.kernel.batching import Batcher
 from bot.kernel.clock import Clock
 from bot.kernel.personal_data import mask_address
 from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult
@@ -170,6 +171,12 @@ class Dispatcher:
             else SharedRateLimiter(outbox, "telegram", self.limits.telegram_per_second, per_chat)
         )
         self._started = False
+        # Sends recorded together: one transaction for all that finish while the previous record runs.
+        self._sent = Batcher(
+            self._record_sent,
+            transient=is_transient,
+            patience=self.limits.record_patience.total_seconds(),
+        )
 
     @property
     def started(self) -> bool:
@@ -298,7 +305,7 @@ class Dispatcher:
         now = self.clock.now()
         who = mask_address(claimed.channel, claimed.address)
         if result.ok:
-            await self._write(self.outbox.mark_sent, self.owner, claimed.id, now, result.provider_id)
+            await self._sent.submit((claimed.id, now, result.provider_id))
             summary.sent += 1
             return
         error = result.error or "unknown error"
@@ -315,6 +322,10 @@ class Dispatcher:
             at = now + backoff(claimed.attempts, self.limits)
             await self._write(self.outbox.retry_at, self.owner, claimed.id, at, error)
             summary.retried += 1
+
+    def _record_sent(self, sends: list[tuple[int, dt.datetime, str | None]]) -> list[None]:
+        self.outbox.mark_sent_many(self.owner, sends)
+        return [None] * len(sends)
 
     async def _write(self, statement: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run an outbox statement in a worker thread; while the database is busy, retry with backoff.

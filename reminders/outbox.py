@@ -66,6 +66,18 @@ class Claimed:
         return self.kinds == REPLY_KIND
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyRow:
+    """An answer to queue: its key (e.g. ``reply:sms:<provider id>``), where it goes, what it says."""
+
+    idempotency_key: str
+    channel: str
+    address: str
+    text: str
+    now: dt.datetime
+    ttl: dt.timedelta = REPLY_TTL
+
+
 def wall_now() -> dt.datetime:
     """The real time, for liveness only (claims)."""
     return dt.datetime.now(dt.UTC)
@@ -138,22 +150,29 @@ class SqlOutbox:
         ttl: dt.timedelta = REPLY_TTL,
     ) -> bool:
         """Queue an answer due at once, good for ``ttl``; False when ``idempotency_key`` is already queued."""
-        row = {
-            "idempotency_key": idempotency_key,
-            "trainee_id": None,
-            "channel": channel,
-            "address": address,
-            "text": text,
-            "kinds": REPLY_KIND,
-            "send_at": now,
-            "status": "queued",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "expires_at": now + ttl,
-        }
+        return self.enqueue_replies([ReplyRow(idempotency_key, channel, address, text, now, ttl)])[0]
+
+    def enqueue_replies(self, replies: Sequence[ReplyRow]) -> list[bool]:
+        """Queue several answers in one transaction; for each, False when its key was already queued."""
+        queued = []
         with self.engine.begin() as conn:
-            return conn.execute(self._add_reply, row).first() is not None
+            for reply in replies:
+                row = {
+                    "idempotency_key": reply.idempotency_key,
+                    "trainee_id": None,
+                    "channel": reply.channel,
+                    "address": reply.address,
+                    "text": reply.text,
+                    "kinds": REPLY_KIND,
+                    "send_at": reply.now,
+                    "status": "queued",
+                    "attempts": 0,
+                    "next_attempt_at": reply.now,
+                    "created_at": reply.now,
+                    "expires_at": reply.now + reply.ttl,
+                }
+                queued.append(conn.execute(self._add_reply, row).first() is not None)
+        return queued
 
     def has_key(self, idempotency_key: str) -> bool:
         """Tell whether a message under ``idempotency_key`` is in the outbox, whatever its status."""
@@ -239,7 +258,11 @@ class SqlOutbox:
 
     def mark_sent(self, owner: str, row_id: int, at: dt.datetime, provider_id: str | None) -> None:
         """Record a send the gateway accepted."""
-        params = {"row_id": row_id, "owner": owner, "at": at, "provider": provider_id}
+        self.mark_sent_many(owner, [(row_id, at, provider_id)])
+
+    def mark_sent_many(self, owner: str, sends: Sequence[tuple[int, dt.datetime, str | None]]) -> None:
+        """Record several accepted sends (row id, when, provider id) in one transaction."""
+        params = [{"row_id": i, "owner": owner, "at": at, "provider": provider} for i, at, provider in sends]
         with self.engine.begin() as conn:
             conn.execute(self._mark_sent, params)
 

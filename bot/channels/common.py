@@ -12,11 +12,12 @@ from typing import Any, Literal
 from aiohttp import web
 
 from bot.channels.metrics import ServiceMetrics
+from bot.kernel.batching import Batcher
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply, Responder
 from bot.kernel.settings import Settings
-from ledger.inbound import InboundStore, MemoryInboundStore
-from reminders.outbox import SqlOutbox
+from ledger.inbound import InboundRecord, InboundStore, MemoryInboundStore
+from reminders.outbox import ReplyRow, SqlOutbox
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +67,15 @@ class ServerServices:
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics.create)
     on_delivery_status: DeliveryStatusHook = log_delivery_status
     answerer: AsyncResponder = field(init=False)
+    # Group commit: messages arriving together are stored, and their replies queued, in one transaction.
+    record_inbound: Batcher[InboundRecord, bool] = field(init=False)
+    queue_reply: Batcher[ReplyRow, bool] = field(init=False)
 
     def __post_init__(self) -> None:
         # One AsyncResponder for every channel, so the brain sees one message at a time.
         self.answerer = AsyncResponder(self.responder)
+        self.record_inbound = Batcher(self.inbound_store.record_many)
+        self.queue_reply = Batcher(self.outbox.enqueue_replies)
 
 
 class BackgroundTasks:

@@ -10,7 +10,9 @@ from aiohttp import web
 from bot.channels.common import BACKGROUND, SERVICES, BadRequest, ServerServices
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_phone, normalize_phone
+from ledger.inbound import InboundRecord
 from ledger.inbound_models import PROVIDER_ID_LENGTH
+from reminders.outbox import ReplyRow
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ async def answer_sms(request: web.Request, provider_id: str, phone: str, text: s
     """
     services = request.app[SERVICES]
     outbox = services.outbox
-    stored = await asyncio.to_thread(services.inbound_store.record, "sms", provider_id, phone, text)
+    stored = await services.record_inbound.submit(InboundRecord("sms", provider_id, phone, text))
     key = f"reply:sms:{provider_id}"
     if not stored and await asyncio.to_thread(outbox.has_key, key):
         services.metrics.inbound_duplicates.labels(channel="sms").inc()
@@ -48,9 +50,7 @@ async def answer_sms(request: web.Request, provider_id: str, phone: str, text: s
     services.metrics.messages_in.labels(channel="sms").inc()
     reply = await services.answerer.answer(Inbound("sms", phone, text))  # a failure is a 500: retried
     services.metrics.replies.labels(channel="sms", intent=reply.intent).inc()
-    queued = await asyncio.to_thread(
-        outbox.enqueue_reply, key, "sms", phone, reply.text, services.clock.now()
-    )
+    queued = await services.queue_reply.submit(ReplyRow(key, "sms", phone, reply.text, services.clock.now()))
     if queued:
         services.metrics.sms_sent.labels(result="queued").inc()
         logger.info("sms %s from %s: reply queued, intent %s", provider_id, mask_phone(phone), reply.intent)
