@@ -32,6 +32,7 @@ from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult
 from reminders.outbox import Claimed, SqlOutbox
 from reminders.ownership import DispatchRight
 from reminders.policy import QuietHours
+from reminders.rate_slots import SqlRateSlots
 
 if TYPE_CHECKING:
     from bot.kernel.settings import Settings
@@ -133,15 +134,15 @@ class SharedRateLimiter:
     Each send reserves the next slot in the ``rate_slots`` row; per-chat spacing stays local.
     """
 
-    def __init__(self, outbox: SqlOutbox, name: str, per_second: float, per_key_interval: float) -> None:
-        self._outbox = outbox
+    def __init__(self, slots: SqlRateSlots, name: str, per_second: float, per_key_interval: float) -> None:
+        self._slots = slots
         self._name = name
         self._interval = 1.0 / per_second
         self._per_key = RateLimiter(_UNLIMITED, per_key_interval)
 
     async def wait(self, key: str) -> None:
         await self._per_key.wait(key)
-        at = await asyncio.to_thread(self._outbox.reserve_slot, self._name, self._interval, time.time())
+        at = await asyncio.to_thread(self._slots.reserve_slot, self._name, self._interval, time.time())
         delay = at - time.time()
         if delay > 0:
             await asyncio.sleep(delay)
@@ -168,7 +169,9 @@ class Dispatcher:
         self._telegram: Pacer = (
             RateLimiter(self.limits.telegram_per_second, per_chat)
             if self.right.single
-            else SharedRateLimiter(outbox, "telegram", self.limits.telegram_per_second, per_chat)
+            else SharedRateLimiter(
+                SqlRateSlots(outbox.engine), "telegram", self.limits.telegram_per_second, per_chat
+            )
         )
         self._started = False
         # Sends recorded together: one transaction for all that finish while the previous record runs.

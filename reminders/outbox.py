@@ -1,8 +1,8 @@
 """The outbox in SQL: enqueue without duplicates, claim due rows safely, record outcomes, expire, recover.
 
 Two clocks on purpose: business time (``send_at``, ``sent_at``, ``expires_at``, quiet hours) comes from the
-injected Clock so ``--now`` runs behave as at that moment; ``claimed_at`` and the shared rate slots use the
-wall clock, because they are about processes being alive and about real seconds.
+injected Clock so ``--now`` runs behave as at that moment; ``claimed_at`` uses the wall clock, because it is
+about processes being alive.
 
 Every write is its own short transaction: a long one would hold SQLite's single write lock.
 """
@@ -13,13 +13,14 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, Table, and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import Engine, Table, and_, bindparam, exists, func, or_, select, update
 
 from ledger.db import dialect_insert
 from ledger.locks import live_owner_keys
 from ledger.models import Trainee
-from reminders.models import OutboxMessage, RateSlot, ReminderKey
+from reminders.models import OutboxMessage, ReminderKey
 from reminders.ownership import owner_key
 from reminders.policy import Reminder, end_of_day
 
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 KEYS: Table = ReminderKey.__table__  # type: ignore[assignment]
-SLOTS: Table = RateSlot.__table__  # type: ignore[assignment]
 TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
 
 # The kind of an answer to a message just received: sent at once, also in quiet hours and after an opt-out.
@@ -97,6 +97,7 @@ class SqlOutbox:
             .returning(OUTBOX.c.id)
         )
         self._find_key = select(OUTBOX.c.id).where(OUTBOX.c.idempotency_key == bindparam("key"))
+        self._claim = {replies_only: _claim_statement(replies_only) for replies_only in (False, True)}
         self._mark_sent = (
             update(OUTBOX)
             .where(_OWNED_ROW)
@@ -223,37 +224,9 @@ class SqlOutbox:
 
         Rows of trainees who opted out are left alone, except replies: the person has just asked.
         """
-        opted_out = exists().where(TRAINEES.c.id == OUTBOX.c.trainee_id, TRAINEES.c.opted_out.is_(True))
-        is_reply = OUTBOX.c.kinds == REPLY_KIND
-        due = (
-            select(OUTBOX.c.id)
-            .where(
-                OUTBOX.c.status == "queued",
-                OUTBOX.c.next_attempt_at <= now,
-                OUTBOX.c.expires_at > now,
-                is_reply if replies_only else or_(is_reply, ~opted_out),
-            )
-            .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one dispatcher (a file lock)
-        )
-        stmt = (
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_(due.scalar_subquery()))
-            .values(status="sending", claimed_by=owner, claimed_at=wall_now(), attempts=OUTBOX.c.attempts + 1)
-            .returning(
-                OUTBOX.c.id,
-                OUTBOX.c.trainee_id,
-                OUTBOX.c.channel,
-                OUTBOX.c.address,
-                OUTBOX.c.text,
-                OUTBOX.c.attempts,
-                OUTBOX.c.kinds,
-                OUTBOX.c.expires_at,
-            )
-        )
+        params = {"now": now, "size": limit, "owner": owner, "claimed_at": wall_now()}
         with self.engine.begin() as conn:
-            rows = conn.execute(stmt).all()
+            rows = conn.execute(self._claim[replies_only], params).all()
         return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
     def mark_sent(self, owner: str, row_id: int, at: dt.datetime, provider_id: str | None) -> None:
@@ -309,7 +282,7 @@ class SqlOutbox:
         with self.engine.connect() as conn:
             return {address: (hour, day) for address, hour, day in conn.execute(query)}
 
-    # Recovery and shared rate limits
+    # Recovery
 
     def requeue_sending(self) -> int:
         """Put every row in ``sending`` back in the queue: for SQLite's single dispatcher, holding its lock."""
@@ -340,27 +313,6 @@ class SqlOutbox:
             log.warning("requeued %d message(s) left in sending by a dispatcher that stopped", count)
         return count
 
-    def reserve_slot(self, name: str, interval: float, now: float) -> float:
-        """Reserve the next free slot of the shared limit ``name`` (one send per ``interval`` seconds).
-
-        Return when (Unix seconds) the reserved send may go; every instance on the database shares the row.
-        """
-        with self.engine.begin() as conn:
-            conn.execute(
-                dialect_insert(self.dialect, SLOTS)
-                .values(name=name, next_at=0.0)
-                .on_conflict_do_nothing(index_elements=["name"])
-            )
-            start = case((SLOTS.c.next_at > now, SLOTS.c.next_at), else_=now)
-            stmt = (
-                update(SLOTS)
-                .where(SLOTS.c.name == name)
-                .values(next_at=start + interval)
-                .returning(SLOTS.c.next_at)
-            )
-            next_at: float = conn.execute(stmt).scalar_one()
-        return next_at - interval
-
     # Reporting and receipts
 
     def counts(self) -> dict[str, int]:
@@ -378,6 +330,45 @@ class SqlOutbox:
         with self.engine.begin() as conn:
             stmt = update(OUTBOX).where(OUTBOX.c.id == int(message_id)).values(receipt=status)
             return bool(conn.execute(stmt).rowcount)
+
+
+def _claim_statement(replies_only: bool) -> Any:
+    """Claim up to ``size`` due rows for ``owner`` at ``now``: mark them ``sending`` and return them."""
+    opted_out = exists().where(TRAINEES.c.id == OUTBOX.c.trainee_id, TRAINEES.c.opted_out.is_(True))
+    is_reply = OUTBOX.c.kinds == REPLY_KIND
+    now = bindparam("now", type_=OUTBOX.c.next_attempt_at.type)
+    due = (
+        select(OUTBOX.c.id)
+        .where(
+            OUTBOX.c.status == "queued",
+            OUTBOX.c.next_attempt_at <= now,
+            OUTBOX.c.expires_at > now,
+            is_reply if replies_only else or_(is_reply, ~opted_out),
+        )
+        .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+        .limit(bindparam("size"))
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one dispatcher (a file lock)
+    )
+    return (
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(due.scalar_subquery()))
+        .values(
+            status="sending",
+            claimed_by=bindparam("owner"),
+            claimed_at=bindparam("claimed_at", type_=OUTBOX.c.claimed_at.type),
+            attempts=OUTBOX.c.attempts + 1,
+        )
+        .returning(
+            OUTBOX.c.id,
+            OUTBOX.c.trainee_id,
+            OUTBOX.c.channel,
+            OUTBOX.c.address,
+            OUTBOX.c.text,
+            OUTBOX.c.attempts,
+            OUTBOX.c.kinds,
+            OUTBOX.c.expires_at,
+        )
+    )
 
 
 def _outbox_row(reminder: Reminder, now: dt.datetime) -> dict[str, object]:

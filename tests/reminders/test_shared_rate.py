@@ -15,11 +15,12 @@ from reminders.dispatcher import Dispatcher, DispatchLimits
 from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult
 from reminders.outbox import SqlOutbox
 from reminders.policy import QuietHours
+from reminders.rate_slots import SqlRateSlots
 from tests.conftest import clean_database_url
 
 
 def test_slots_are_handed_out_in_turn_whoever_asks(engine: Engine) -> None:
-    first, second = SqlOutbox(engine), SqlOutbox(engine)
+    first, second = SqlRateSlots(engine), SqlRateSlots(engine)
     now = 1_700_000_000.0
     slots = [(first if n % 2 else second).reserve_slot("telegram", 0.1, now) for n in range(6)]
     assert slots == pytest.approx([now + 0.1 * n for n in range(6)])
