@@ -125,6 +125,8 @@ class RateLimiter:
         await self._overall.acquire()
 
 
+HOUSEKEEPING_EVERY = 10.0  # seconds between marking expired and opted-out rows
+_HOUSEKEEPING_SPAN = dt.timedelta(seconds=HOUSEKEEPING_EVERY)
 _UNLIMITED = 1e9  # sends a second: no overall limit in this process, the shared one applies
 
 
@@ -174,6 +176,7 @@ class Dispatcher:
             )
         )
         self._started = False
+        self._housekept: tuple[float, dt.datetime] | None = None
         # Sends recorded together: one transaction for all that finish while the previous record runs.
         self._sent = Batcher(
             self._record_sent,
@@ -221,9 +224,12 @@ class Dispatcher:
             raise RuntimeError("Dispatcher.start() must be called before dispatch_due()")
         summary = DispatchSummary()
         now = self.clock.now()
-        summary.recovered = await asyncio.to_thread(self._keep_right)
-        summary.expired = await self._write(self.outbox.expire_due, now)
-        summary.cancelled = await self._write(self.outbox.cancel_opted_out, now)
+        # SQLite's file lock cannot be lost while the process lives; a PostgreSQL session can.
+        summary.recovered = 0 if self.right.single else await asyncio.to_thread(self._keep_right)
+        if self._housekeeping_due(now):
+            # Claims skip expired rows and opted-out trainees anyway; this marks them, now and then.
+            summary.expired = await self._write(self.outbox.expire_due, now)
+            summary.cancelled = await self._write(self.outbox.cancel_opted_out, now)
         if self.quiet.contains(now):
             # A reply answers a question just asked, so it is not held for the morning like a reminder.
             log.info("quiet hours: only replies are sent until %s", self.quiet.next_allowed(now).isoformat())
@@ -240,10 +246,25 @@ class Dispatcher:
                 left -= len(batch)
         return summary
 
+    def _housekeeping_due(self, now: dt.datetime) -> bool:
+        """Once every ``HOUSEKEEPING_EVERY`` seconds, of the wall clock or of the business clock."""
+        wall = time.monotonic()
+        last = self._housekept
+        if (
+            last is not None
+            and wall - last[0] < HOUSEKEEPING_EVERY
+            and abs(now - last[1]) < _HOUSEKEEPING_SPAN
+        ):
+            return False
+        self._housekept = (wall, now)
+        return True
+
     async def _send_batch(self, batch: list[Claimed]) -> DispatchSummary:
         summary = DispatchSummary()
         now = self.clock.now()
-        sms = {c.address for c in batch if c.channel == "sms"}
+        # Replies are never held by the caps: counts are needed only when something else goes by SMS.
+        capped = any(c.channel == "sms" and not c.is_reply for c in batch)
+        sms = {c.address for c in batch if c.channel == "sms"} if capped else set()
         counts = dict(await asyncio.to_thread(self.outbox.sms_counts, sms, now)) if sms else {}
         to_send = []
         for claimed in batch:
