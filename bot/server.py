@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -101,6 +102,10 @@ def run(
     telegram_webhook_url: str | None = None,
 ) -> None:
     """Run ``serve`` in a fresh event loop: the entry point for ``jxjy serve``."""
+    # What start-up built (the NLU model, the campaign, the tables) lives as long as the process: keep it
+    # out of the collector's full passes, which stop every thread, the event loop's too, while they run.
+    gc.collect()
+    gc.freeze()
     asyncio.run(
         serve(
             services, host=host, port=port, background=background, telegram_webhook_url=telegram_webhook_url

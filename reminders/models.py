@@ -46,8 +46,9 @@ class OutboxMessage(Base):
             "status IN ('queued', 'sending', 'sent', 'failed', 'parked', 'cancelled', 'expired')",
             name="status",
         ),
-        # The claim scans due queued rows; the SMS rate limit counts recent sends per number.
-        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        # The claim takes due queued rows in (next_attempt_at, id) order straight from this index, never
+        # sorting the whole queue; the SMS rate limit counts recent sends per number.
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at", "id"),
         Index("ix_outbox_channel_address_sent_at", "channel", "address", "sent_at"),
     )
 

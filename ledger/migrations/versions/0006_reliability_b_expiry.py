@@ -1,4 +1,5 @@
-"""Outbox rows expire; rate limits shared by instances; the PID lease gives way to locks that die with their holder.
+"""Outbox rows expire; rate limits shared by instances; the PID lease gives way to locks that die with their holder;
+the claim's index orders by id too, so a claim never sorts the whole queue.
 
 Revision ID: 0006_reliability_b_expiry
 Revises: 0005_campaign_years
@@ -64,9 +65,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_rate_slots")),
     )
     op.drop_table("dispatcher_leases")
+    op.drop_index("ix_outbox_status_next_attempt_at", table_name="outbox")
+    op.create_index("ix_outbox_status_next_attempt_at", "outbox", ["status", "next_attempt_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_status_next_attempt_at", table_name="outbox")
+    op.create_index("ix_outbox_status_next_attempt_at", "outbox", ["status", "next_attempt_at"])
     op.create_table(
         "dispatcher_leases",
         sa.Column("name", sa.String(length=32), nullable=False),
