@@ -14,6 +14,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply
 from knowledge.answers import Form, date_values, local_date, render, suggested_intents, suggestions
 from knowledge.campaign import Campaign
+from nlu import actions
 from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules
 from nlu.entities import NAME_ONLY
 from nlu.interpreter import FALLBACK, PERSONAL_INTENTS, Interpreter, ParseResult
@@ -118,7 +119,8 @@ class Brain:
         if plain.isdigit() and 1 <= int(plain) <= len(offered):  # "2" picks the second topic offered
             chosen = {"name": offered[int(plain) - 1], "confidence": 1.0}
             return {"text": text, "intent": chosen, "entities": [], "intent_ranking": [chosen]}
-        parse = self.interpreter.parse(text)
+        # Whichever engine parsed (in-process or a Rasa server), an action needs a command or a clear order.
+        parse = actions.guard(self.interpreter.parse(text))
         top = parse["intent"]
         meant = self._followups.resolve(plain, state.previous_intent, top["name"], top["confidence"])
         if meant is not None and meant != top["name"]:
