@@ -124,15 +124,25 @@ class Runtime:
         store = self.ledger_store()
         return LedgerDesk(store, BindingService(store, self.clock), self.clock, self.campaign)
 
-    def brain(self, *, log_messages: bool = False) -> Brain:
-        """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review."""
+    def brain(self, *, log_messages: bool = False, shared_state: bool = False) -> Brain:
+        """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review.
+
+        With ``shared_state`` the conversations live in the database (every instance of `jxjy serve`
+        continues any conversation); otherwise in this process.
+        """
         on_exchange = self._message_logger() if log_messages else None
+        conversations = None
+        if shared_state:
+            from bot.dialogue.conversation_sql import SqlConversationStore
+
+            conversations = SqlConversationStore(self.engine(), self.id_vault())
         return Brain(
             self.campaign,
             self.interpreter(),
             self.clock,
             personal=self.personal_desk,
             on_exchange=on_exchange,
+            conversations=conversations,
         )
 
     def _message_logger(self) -> Any:
@@ -172,7 +182,7 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
 
     services = ServerServices(
         settings=runtime.settings,
-        responder=runtime.brain(log_messages=True),
+        responder=runtime.brain(log_messages=True, shared_state=True),
         health=engine_health(engine),
         inbound_store=SqlInboundStore(engine, runtime.clock),
         outbox=outbox,

@@ -64,16 +64,16 @@ def _bare(text: str) -> str:
     return _NOISE.sub("", unicodedata.normalize("NFKC", text))
 
 
+_COMMAND_OF = {word: intent for intent, words in COMMANDS.items() for word in words}
+_LONGEST_COMMAND = max(map(len, _COMMAND_OF))
+
+
 def command(text: str) -> str | None:
     """The intent of a message that is exactly a command ("TD", "T", "退订", "解绑", "绑定"), else None."""
+    if len(text) > 4 * _LONGEST_COMMAND:  # on the hot path: most messages are no command at all
+        return None
     bare = _bare(text)
-    if bare in CASE_SENSITIVE_COMMANDS:
-        return CASE_SENSITIVE_COMMANDS[bare]
-    folded = bare.lower()
-    for intent, words in COMMANDS.items():
-        if folded in words:
-            return intent
-    return None
+    return CASE_SENSITIVE_COMMANDS.get(bare) or _COMMAND_OF.get(bare.lower())
 
 
 def is_question(text: str) -> bool:

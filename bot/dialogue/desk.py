@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.dialogue.brain import ConversationState
+from bot.dialogue.conversation import ConversationState
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound
 from knowledge.answers import Form

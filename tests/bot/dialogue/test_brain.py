@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from bot.dialogue.brain import Brain
+from bot.dialogue.conversation import MemoryConversationStore
 from bot.dialogue.desk import LedgerDesk
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Inbound
@@ -145,19 +146,21 @@ def test_personal_answer_after_the_deadline(brain, clock):
 
 
 def test_idle_conversations_are_forgotten(campaign, interpreter, clock):
-    brain = Brain(campaign, interpreter, clock, sweep_at=3)
+    store = MemoryConversationStore(sweep_at=3)
+    brain = Brain(campaign, interpreter, clock, conversations=store)
     for user in ("a", "b", "c"):
         say(brain, "费用", user=user)
     clock.advance(dt.timedelta(hours=1))
     say(brain, "费用", user="d")
-    assert set(brain._states) == {("telegram", "d")}
+    assert store.conversations() == {("telegram", "d")}
 
 
 def test_active_conversations_are_kept_and_sweeps_stay_rare(campaign, interpreter, clock):
-    brain = Brain(campaign, interpreter, clock, sweep_at=2)
+    store = MemoryConversationStore(sweep_at=2)
+    brain = Brain(campaign, interpreter, clock, conversations=store)
     for user in "abcde":
         say(brain, "费用", user=user)
-    assert len(brain._states) == 5  # all active: nothing forgotten
+    assert len(store) == 5  # all active: nothing forgotten
 
 
 def test_date_answers_follow_the_clock_across_midnight(campaign, interpreter):
