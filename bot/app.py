@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from bot.channels.common import ServerServices
+    from bot.dialogue.notices import Notifier
     from bot.kernel.messages import Inbound, Reply
     from bot.server import CleanupContext
     from reminders.dispatcher import DispatchLimits
@@ -116,19 +119,28 @@ class Runtime:
 
         return QuietHours.parse(self.settings.quiet_start, self.settings.quiet_end, self.clock.tz)
 
-    def personal_desk(self) -> PersonalDesk:
-        """The ledger-backed desk for binding and personal answers."""
+    def personal_desk(self, notifier: Notifier | None = None) -> PersonalDesk:
+        """The ledger-backed desk for binding and personal answers; binding codes go out by ``notifier``."""
         from bot.dialogue.desk import LedgerDesk
+        from ledger.bind_codes import SqlBindCodeStore, code_key
         from ledger.binding import BindingService
 
         store = self.ledger_store()
-        return LedgerDesk(store, BindingService(store, self.clock), self.clock, self.campaign)
+        binding = BindingService(
+            store,
+            self.clock,
+            codes=SqlBindCodeStore(self.engine()),
+            code_key=code_key(self.settings.effective_secret_key()),
+        )
+        return LedgerDesk(store, binding, self.clock, self.campaign, notifier)
 
-    def brain(self, *, log_messages: bool = False, shared_state: bool = False) -> Brain:
+    def brain(
+        self, *, log_messages: bool = False, shared_state: bool = False, notifier: Notifier | None = None
+    ) -> Brain:
         """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review.
 
         With ``shared_state`` the conversations live in the database (every instance of `jxjy serve`
-        continues any conversation); otherwise in this process.
+        continues any conversation); otherwise in this process. ``notifier`` sends binding codes by SMS.
         """
         on_exchange = self._message_logger() if log_messages else None
         conversations = None
@@ -140,7 +152,7 @@ class Runtime:
             self.campaign,
             self.interpreter(),
             self.clock,
-            personal=self.personal_desk,
+            personal=lambda: self.personal_desk(notifier),
             on_exchange=on_exchange,
             conversations=conversations,
         )
@@ -156,6 +168,23 @@ class Runtime:
         return log_exchange
 
 
+def wake_from_threads(
+    loop: asyncio.AbstractEventLoop, dispatch: Callable[[], Awaitable[object]]
+) -> Callable[[], None]:
+    """A callable for worker threads that runs ``dispatch`` on ``loop``, logging (not raising) its failure."""
+
+    async def dispatch_logged() -> None:
+        try:
+            await dispatch()
+        except Exception:
+            log.exception("dispatch failed; the message stays queued for the next sweep")
+
+    def wake() -> None:
+        asyncio.run_coroutine_threadsafe(dispatch_logged(), loop)
+
+    return wake
+
+
 def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext]]:
     """Wire `jxjy serve`: the HTTP services on the database, and the reminder scheduler as background work.
 
@@ -163,6 +192,7 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     scheduler's dispatcher; delivery receipts update the outbox.
     """
     from bot.channels.common import ServerServices
+    from bot.dialogue.notices import OutboxNotifier
     from bot.http import engine_health
     from ledger.inbound import SqlInboundStore
     from reminders.gateways import close_gateways
@@ -180,9 +210,10 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         if not outbox.record_receipt(message_id, status):
             log.info("receipt for unknown message %s: %s", message_id, status)
 
+    notifier = OutboxNotifier(outbox)  # binding codes; woken below once the event loop runs
     services = ServerServices(
         settings=runtime.settings,
-        responder=runtime.brain(log_messages=True, shared_state=True),
+        responder=runtime.brain(log_messages=True, shared_state=True, notifier=notifier),
         health=engine_health(engine),
         inbound_store=SqlInboundStore(engine, runtime.clock),
         outbox=outbox,
@@ -193,7 +224,9 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
 
     async def reminders_ctx(app: web.Application) -> AsyncIterator[None]:
         scheduler.start()
+        notifier.wake = wake_from_threads(asyncio.get_running_loop(), scheduler.dispatch_now)
         yield
+        notifier.wake = None
         scheduler.shutdown()
         await close_gateways(gateways)
 

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 # a confident reading ("费用") still answers the question asked.
 NAME_CONFIDENCE = 0.8
 SHORT_CHANNELS = frozenset({"sms"})
+BIND_CODE_LENGTH = 6
 _PLAIN = re.compile(r"[\W_]+")
 
 
@@ -72,8 +73,8 @@ class Brain:
         intent = parse["intent"]["name"]
         confidence = float(parse["intent"]["confidence"])
         name_only = NAME_ONLY.fullmatch(inbound.text.strip()) is not None and confidence < NAME_CONFIDENCE
-        if state.awaiting and (intent == FALLBACK or name_only):
-            intent = state.awaiting  # the answer to a guided question, e.g. the name after the ID number
+        if state.awaiting == "bind" and (intent == FALLBACK or name_only):
+            intent = "bind"  # the answer to a guided question, e.g. the name after the ID number
         text = self._answer(inbound, intent, parse, state, form, now)
         state.previous_intent = intent if intent != FALLBACK else state.previous_intent
         self.conversations.save(inbound.channel, inbound.address, state, now)
@@ -85,9 +86,10 @@ class Brain:
     def _understand(self, text: str, state: ConversationState) -> ParseResult:
         plain = _PLAIN.sub("", unicodedata.normalize("NFKC", text).lower())
         offered, state.offered = state.offered, ()
+        if state.awaiting == "bind_code" and len(plain) == BIND_CODE_LENGTH and plain.isdigit():
+            return _certain(text, "bind")  # the code sent by SMS to finish binding
         if plain.isdigit() and 1 <= int(plain) <= len(offered):  # "2" picks the second topic offered
-            chosen = {"name": offered[int(plain) - 1], "confidence": 1.0}
-            return {"text": text, "intent": chosen, "entities": [], "intent_ranking": [chosen]}
+            return _certain(text, offered[int(plain) - 1])
         # Whichever engine parsed (in-process or a Rasa server), an action needs a command or a clear order.
         parse = actions.guard(self.interpreter.parse(text))
         top = parse["intent"]
@@ -109,7 +111,8 @@ class Brain:
     ) -> str:
         if intent in PERSONAL_INTENTS:
             return self._desk().answer(inbound, intent, parse, state, form)
-        state.awaiting = None
+        if state.awaiting == "bind":  # a question instead of the name; a code sent stays awaited
+            state.awaiting = None
         if intent not in self.campaign.answers:
             log.warning("no answer for intent %s; falling back", intent)
             intent = FALLBACK
@@ -136,6 +139,11 @@ class Brain:
             if self._personal is None:
                 self._personal = self._personal_factory()
             return self._personal
+
+
+def _certain(text: str, intent: str) -> ParseResult:
+    chosen = {"name": intent, "confidence": 1.0}
+    return {"text": text, "intent": chosen, "entities": [], "intent_ranking": [chosen]}
 
 
 class _NoLedger:
