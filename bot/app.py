@@ -215,7 +215,7 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         settings=runtime.settings,
         responder=runtime.brain(log_messages=True, shared_state=True, notifier=notifier),
         health=engine_health(engine),
-        inbound_store=SqlInboundStore(engine, runtime.clock),
+        inbound_store=SqlInboundStore(engine),
         outbox=outbox,
         dispatch_soon=scheduler.dispatch_now,
         clock=runtime.clock,

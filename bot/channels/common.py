@@ -108,6 +108,8 @@ class ServerServices:
     dispatch_soon: DispatchSoon | None = None
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics.create)
     on_delivery_status: DeliveryStatusHook = log_delivery_status
+    # How long a provider's retry waits for the request already answering its message before a 503.
+    in_flight_wait: float = 5.0
     answerer: AsyncResponder = field(init=False)
 
     def __post_init__(self) -> None:
