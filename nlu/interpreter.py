@@ -112,7 +112,9 @@ _COMMAND_NOISE = re.compile(r"[\s\W_]+")
 
 def _command(text: str, basic: str, entities: list[Entity]) -> str | None:
     """A command matched on the whole message: exact words, a short order to unsubscribe, an ID with a name."""
-    exact = command(text) or command(basic)
+    exact = command(text)  # case-sensitive ("T"); then folded, when folding changed anything (退訂)
+    if exact is None and basic != text:
+        exact = command(basic)
     if exact is not None:
         return exact
     bare = _COMMAND_NOISE.sub("", basic)

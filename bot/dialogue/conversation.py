@@ -7,7 +7,6 @@ in the database, ``MemoryConversationStore`` in the process (tests, the terminal
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import threading
 from dataclasses import dataclass
@@ -27,6 +26,17 @@ class ConversationState:
     pending_name: str | None = None  # a name sent without an ID number, for the next message
     offered: tuple[str, ...] = ()  # the numbered topics the last fallback offered
     updated_at: dt.datetime | None = None
+
+    def copy(self) -> ConversationState:
+        """An independent copy (the fields are immutable values)."""
+        return ConversationState(
+            self.previous_intent,
+            self.awaiting,
+            self.pending_id,
+            self.pending_name,
+            self.offered,
+            self.updated_at,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """The state as plain JSON-ready values (``updated_at`` as ISO text), empty fields left out."""
@@ -81,7 +91,7 @@ class MemoryConversationStore:
         if state is None or self._lapsed(state, now):
             return ConversationState()
         # A copy, as the database would give: changes count only once saved.
-        return copy.copy(state)
+        return state.copy()
 
     def save(self, channel: str, address: str, state: ConversationState, now: dt.datetime) -> None:
         state.updated_at = now
