@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import logging
 
-from sqlalchemy import Engine, Table, delete, select
+from sqlalchemy import Engine, Table, bindparam, delete, select
 
 from bot.dialogue.conversation import CONTEXT_TTL, ConversationState
 from ledger.crypto import IdVault, KeyMismatchError
@@ -36,13 +36,22 @@ class SqlConversationStore:
         self._vault = vault
         self._purge_every = purge_every
         self._purged_at: dt.datetime | None = None
+        self._postgres = engine.dialect.name == "postgresql"
+        # Built once: on the hot path SQLAlchemy then reuses their cache keys and compiled forms.
+        self._select = select(STATES.c.state).where(
+            STATES.c.channel == bindparam("channel"),
+            STATES.c.address == bindparam("address"),
+            STATES.c.expires_at > bindparam("now"),
+        )
+        upsert = dialect_insert(engine, STATES)
+        self._upsert = upsert.on_conflict_do_update(
+            index_elements=[STATES.c.channel, STATES.c.address],
+            set_={"state": upsert.excluded.state, "expires_at": upsert.excluded.expires_at},
+        )
 
     def load(self, channel: str, address: str, now: dt.datetime) -> ConversationState:
-        query = select(STATES.c.state).where(
-            STATES.c.channel == channel, STATES.c.address == address, STATES.c.expires_at > now
-        )
         with self.engine.connect() as conn:
-            raw = conn.execute(query).scalar()
+            raw = conn.execute(self._select, {"channel": channel, "address": address, "now": now}).scalar()
         if raw is None:
             return ConversationState()
         values = json.loads(raw)
@@ -66,13 +75,11 @@ class SqlConversationStore:
             "state": json.dumps(values, ensure_ascii=False, separators=(",", ":")),
             "expires_at": now + self.ttl,
         }
-        stmt = dialect_insert(self.engine, STATES).values(row)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[STATES.c.channel, STATES.c.address],
-            set_={"state": stmt.excluded.state, "expires_at": stmt.excluded.expires_at},
-        )
         with self.engine.begin() as conn:
-            conn.execute(stmt)
+            if self._postgres:
+                # A context lost in a database crash costs a question asked again, not a wait for the disk.
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            conn.execute(self._upsert, row)
             if self._purged_at is None or now - self._purged_at >= self._purge_every:
                 self._purged_at = now
                 conn.execute(delete(STATES).where(STATES.c.expires_at <= now))
