@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from sqlalchemy import Engine, Table, func, or_, select, update
+from sqlalchemy import Engine, Table, bindparam, func, or_, select, update
 
 from bot.kernel.personal_data import mask_personal_data
 from ledger.db import dialect_insert
@@ -101,6 +101,36 @@ class SqlInboundStore:
     def __init__(self, engine: Engine, lease: dt.timedelta = CLAIM_LEASE) -> None:
         self.engine = engine
         self.lease = lease
+        # Built once (SQLAlchemy then reuses their compiled forms); values come as parameters.
+        # (Parameter names differ from column names: UPDATE reserves those for its SET clause.)
+        this = (
+            INBOUND.c.channel == bindparam("b_channel"),
+            INBOUND.c.provider_id == bindparam("b_provider_id"),
+        )
+        # ON CONFLICT DO NOTHING: of two concurrent deliveries exactly one inserts, without an error for the other.
+        self._insert = (
+            dialect_insert(engine, INBOUND)
+            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+            .returning(INBOUND.c.id)
+        )
+        # Taking over a lapsed claim is one conditional UPDATE: of two retries racing for it, one wins.
+        self._take_over = (
+            update(INBOUND)
+            .where(
+                *this,
+                INBOUND.c.handled_at.is_(None),
+                or_(INBOUND.c.claimed_at.is_(None), INBOUND.c.claimed_at <= bindparam("lapsed")),
+            )
+            .values(claimed_at=bindparam("b_now"))
+            .returning(INBOUND.c.id)
+        )
+        self._handled_at = select(INBOUND.c.handled_at).where(*this)
+        self._handle = update(INBOUND).where(*this).values(handled_at=bindparam("b_now"))
+        self._count = select(func.count()).where(
+            INBOUND.c.channel == bindparam("channel"),
+            INBOUND.c.address == bindparam("address"),
+            INBOUND.c.received_at >= bindparam("since"),
+        )
 
     def claim(self, channel: str, provider_id: str, address: str, text: str, now: dt.datetime) -> Claim:
         # The address stays as given (the reply goes there); the text needs no personal data to serve
@@ -113,44 +143,20 @@ class SqlInboundStore:
             "received_at": now,
             "claimed_at": now,
         }
-        # ON CONFLICT DO NOTHING: of two concurrent deliveries exactly one inserts, without an error for the other.
-        insert = (
-            dialect_insert(self.engine, INBOUND)
-            .values(row)
-            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
-            .returning(INBOUND.c.id)
-        )
-        this = (INBOUND.c.channel == channel, INBOUND.c.provider_id == provider_id)
-        # Taking over a lapsed claim is one conditional UPDATE: of two retries racing for it, one wins.
-        take_over = (
-            update(INBOUND)
-            .where(
-                *this,
-                INBOUND.c.handled_at.is_(None),
-                or_(INBOUND.c.claimed_at.is_(None), INBOUND.c.claimed_at <= now - self.lease),
-            )
-            .values(claimed_at=now)
-            .returning(INBOUND.c.id)
-        )
+        key = {"b_channel": channel, "b_provider_id": provider_id}
         with self.engine.begin() as conn:
-            if conn.execute(insert).first() is not None:
+            if conn.execute(self._insert, row).first() is not None:
                 return "new"
-            if conn.execute(take_over).first() is not None:
+            if conn.execute(self._take_over, {**key, "b_now": now, "lapsed": now - self.lease}).first():
                 return "taken_over"
-            handled_at = conn.execute(select(INBOUND.c.handled_at).where(*this)).scalar()
+            handled_at = conn.execute(self._handled_at, key).scalar()
         return "handled" if handled_at is not None else "in_flight"
 
     def handled(self, channel: str, provider_id: str, now: dt.datetime) -> None:
         with self.engine.begin() as conn:
-            conn.execute(
-                update(INBOUND)
-                .where(INBOUND.c.channel == channel, INBOUND.c.provider_id == provider_id)
-                .values(handled_at=now)
-            )
+            conn.execute(self._handle, {"b_channel": channel, "b_provider_id": provider_id, "b_now": now})
 
     def count_from(self, channel: str, address: str, since: dt.datetime) -> int:
-        query = select(func.count()).where(
-            INBOUND.c.channel == channel, INBOUND.c.address == address, INBOUND.c.received_at >= since
-        )
         with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
+            params = {"channel": channel, "address": address, "since": since}
+            return int(conn.execute(self._count, params).scalar_one())
