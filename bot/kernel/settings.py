@@ -37,6 +37,32 @@ class Settings(BaseSettings):
     sms_per_number_day: int = Field(default=10, ge=1)
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
+    # Channels in mainland China (CONTRACTS.md): a channel is on when its first setting is set.
+    public_url: str | None = None
+    wechat_token: str | None = None
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    wechat_aes_key: str | None = None
+    wechat_api_url: str = "https://api.weixin.qq.com"
+    wechat_template_id: str | None = None
+    # Template field → what it shows, e.g. {"first": "{name}您好", "keyword1": "{text}"} (JSON in the env).
+    wechat_template_fields: dict[str, str] = Field(default_factory=lambda: {"content": "{text}"})
+    # How long a push may wait for the brain before the answer goes by customer-service message instead.
+    wechat_reply_seconds: float = Field(default=4.0, gt=0, le=4.5)
+    sms_templates: Path | None = None
+    sms_template_code: str | None = None
+    sms_sign_name: str | None = None
+    sms_callback_token: str | None = None
+    # Per-variable length limit checked by `kb check`; default: the provider's (Aliyun 35, Tencent 6).
+    sms_variable_limit: int | None = Field(default=None, ge=1)
+    aliyun_access_key_id: str | None = None
+    aliyun_access_key_secret: str | None = None
+    aliyun_sms_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    tencent_secret_id: str | None = None
+    tencent_secret_key: str | None = None
+    tencent_sms_sdk_app_id: str | None = None
+    tencent_region: str = "ap-guangzhou"
+    tencent_sms_endpoint: str = "https://sms.tencentcloudapi.com/"
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -45,6 +71,12 @@ class Settings(BaseSettings):
         # http://127.0.0.1:8081 needs the "/bot" path that Telegram's own URL carries.
         url = url.rstrip("/")
         return url if url.endswith("/bot") else url + "/bot"
+
+    @field_validator("public_url", "wechat_api_url")
+    @classmethod
+    def _no_trailing_slash(cls, url: str | None) -> str | None:
+        # Paths such as /cgi-bin/token and /telegram/webhook are appended.
+        return url.rstrip("/") if url else url
 
     def ensure_data_dir(self) -> Path:
         """Create the data dir (mode 0700) if needed and return it."""
