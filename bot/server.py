@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from aiohttp import web
 
 from bot.channels.common import ServerServices
-from bot.channels.telegram import build_application, running, uses_webhook
+from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, build_application, running, uses_webhook
 from bot.http import build_app
 
 logger = logging.getLogger(__name__)
@@ -33,12 +33,16 @@ def build_server_app(
 
     Each ``background`` item is an aiohttp cleanup context (an async generator taking the app): it starts
     its work before the first request and stops it, in reverse order, when the server shuts down.
-    With ``telegram_webhook_url`` the webhook is registered with Telegram at start-up.
+    In webhook mode the webhook is registered with Telegram at start-up at ``telegram_webhook_url``, by
+    default ``JXJY_PUBLIC_URL`` + ``/telegram/webhook`` (without either, it is assumed registered already);
+    in polling mode it is removed.
     """
     settings = services.settings
     telegram = None
     if settings.telegram_token:
-        telegram = build_application(settings, services.answerer, services.metrics)
+        telegram = build_application(settings, TelegramChannel(services))
+    if telegram_webhook_url is None and settings.public_url:
+        telegram_webhook_url = settings.public_url + WEBHOOK_PATH
     app = build_app(services, telegram_app=telegram)
     if telegram is not None:
         secret = settings.telegram_webhook_secret if uses_webhook(settings) else None

@@ -215,6 +215,8 @@ class Dispatcher:
 
     async def _send(self, claimed: Claimed) -> SendResult:
         gateway = self.gateways.get(claimed.channel)  # type: ignore[call-overload]
+        if gateway is None and claimed.channel != "sms":
+            return SendResult.unreachable(f"channel {claimed.channel!r} is not configured here")
         if gateway is None:
             return SendResult.failed(f"no gateway configured for channel {claimed.channel!r}", retryable=True)
         if claimed.channel == "telegram":

@@ -82,12 +82,13 @@ def ask(
 def kb_check(
     file: Annotated[Path | None, typer.Argument(help="Campaign YAML (default: the packaged one).")] = None,
 ) -> None:
-    """Validate a campaign file: missing facts, over-long answers, broken references."""
+    """Validate a campaign file: missing facts, over-long answers, broken references, SMS templates."""
+    from bot.cli.common import mainland_sms_checks
     from knowledge.campaign import DEFAULT_CAMPAIGN
     from knowledge.check import check_campaign_file
     from reminders.templates import check_wording
 
-    problems = check_campaign_file(file or DEFAULT_CAMPAIGN, [check_wording])
+    problems = check_campaign_file(file or DEFAULT_CAMPAIGN, [check_wording, *mainland_sms_checks()])
     for problem in problems:
         typer.echo(problem, err=True)
     if problems:
