@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import hmac
 import logging
+import os
 import warnings
 from collections.abc import AsyncIterator
 from typing import Any
@@ -33,6 +34,10 @@ from bot.kernel.settings import Settings
 from reminders.gateways import OutboundMessage, SendResult
 
 logger = logging.getLogger(__name__)
+
+# Opt in to python-telegram-bot's time periods as timedelta (its next major version's only form): with the
+# int form, every RetryAfter it raises warns that the int is deprecated.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 TELEGRAM = web.AppKey("telegram", TelegramApp)
