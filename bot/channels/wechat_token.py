@@ -78,7 +78,7 @@ class WeChatTokens:
                 current = await asyncio.to_thread(self._valid)
                 if current is not None and current != stale:
                     return current  # renewed meanwhile, here or by another instance
-                if await asyncio.to_thread(self._take_lease):
+                if await asyncio.to_thread(self._take_lease, stale):
                     return await self._fetch_and_store()
                 if wall_now() >= deadline:
                     raise WeChatApiError(SYSTEM_BUSY, "another instance is fetching the access token")
@@ -92,16 +92,24 @@ class WeChatTokens:
             return None
         return str(row.access_token) if row.expires_at - EXPIRY_MARGIN > wall_now() else None
 
-    def _take_lease(self) -> bool:
+    def _take_lease(self, stale: str | None) -> bool:
+        """Take the fetch lease, only while nobody holds it and the stored token still needs replacing."""
         now = wall_now()
         with self.engine.begin() as conn:
             conn.execute(
                 dialect_insert(self.engine, TOKENS).values(app_id=self.app_id).on_conflict_do_nothing()
             )
             free = or_(TOKENS.c.fetching_until.is_(None), TOKENS.c.fetching_until < now)
+            # Checked in the same statement: a token stored since we looked is not fetched again.
+            needed = or_(
+                TOKENS.c.access_token.is_(None),
+                TOKENS.c.expires_at.is_(None),
+                TOKENS.c.expires_at <= now + EXPIRY_MARGIN,
+                TOKENS.c.access_token == (stale or ""),
+            )
             taken = conn.execute(
                 update(TOKENS)
-                .where(TOKENS.c.app_id == self.app_id, free)
+                .where(TOKENS.c.app_id == self.app_id, free, needed)
                 .values(fetching_until=now + FETCH_LEASE)
             )
             return taken.rowcount == 1
