@@ -273,6 +273,10 @@ def _contact(
     return None
 
 
+# The kind of a staff message to a segment (mainland SMS and WeChat pick their template by kind).
+BROADCAST = ("broadcast",)
+
+
 @dataclass(frozen=True)
 class Segment:
     """Who a broadcast goes to: ``all``, ``not_registered``, ``unconfirmed``, ``unpaid``, ``not_qualified``,
@@ -342,6 +346,8 @@ def plan_broadcast(
             continue
         key = f"broadcast:{broadcast_id}:{record.trainee_id}"
         planned.append(
-            Reminder(record.trainee_id, record.name, contact[0], contact[1], send_at, (), (), text, key)
+            Reminder(
+                record.trainee_id, record.name, contact[0], contact[1], send_at, BROADCAST, (), text, key
+            )
         )
     return planned

@@ -105,9 +105,10 @@ class TencentSmsGateway:
 
 
 def reply_id(reply: tencent_sms.InboundSms) -> str:
-    """The identity of a 短信回复 push, which carries no id: the sender, the second and the text."""
-    digest = hashlib.sha256(reply.text.encode("utf-8")).hexdigest()[:16]
-    return f"tencent:{reply.nationcode}{reply.mobile}:{reply.time}:{digest}"
+    """The identity of a 短信回复 push, which carries no id: the sender, the second and the text, hashed
+    (the id is logged; the number must not be)."""
+    who = f"{reply.nationcode}:{reply.mobile}:{reply.text}".encode()
+    return f"tencent:{reply.time}:{hashlib.sha256(who).hexdigest()[:24]}"
 
 
 async def tencent_reply(request: web.Request) -> web.Response:

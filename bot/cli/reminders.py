@@ -157,3 +157,18 @@ def status() -> None:
 
     for name, count in sorted(SqlOutbox(_runtime(None).engine()).counts().items()):
         typer.echo(f"{name:10} {count}")
+
+
+@app.command()
+def failed(limit: Annotated[int, typer.Option("--limit", help="How many, newest first.")] = 50) -> None:
+    """List messages that failed for good, were parked or not delivered, with the provider's reason."""
+    from bot.kernel.personal_data import mask_address
+    from reminders.outbox import SqlOutbox
+
+    failures = SqlOutbox(_runtime(None).engine()).failures(limit)
+    for f in failures:
+        state = f.status if f.status != "sent" else f"receipt {f.receipt}"
+        who = mask_address(f.channel, f.address)
+        typer.echo(f"#{f.id} {f.channel} {who} {f.kinds or '-'} {state}: {f.reason or '-'}")
+    if not failures:
+        typer.echo("没有发送失败的消息。")
