@@ -43,6 +43,10 @@ def build_server_app(
         telegram = build_application(settings, TelegramChannel(services))
     if telegram_webhook_url is None and settings.public_url:
         telegram_webhook_url = settings.public_url + WEBHOOK_PATH
+        if telegram is not None and not uses_webhook(settings):
+            logger.warning(
+                "telegram: JXJY_PUBLIC_URL is set but not JXJY_TELEGRAM_WEBHOOK_SECRET: long polling"
+            )
     app = build_app(services, telegram_app=telegram)
     if telegram is not None:
         secret = settings.telegram_webhook_secret if uses_webhook(settings) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -77,6 +78,23 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, url: str | None) -> str | None:
         # Paths such as /cgi-bin/token and /telegram/webhook are appended.
         return url.rstrip("/") if url else url
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _aes_key(cls, key: str | None) -> str | None:
+        # Checked here so a mistyped key stops `jxjy serve` with one line, not at the first encrypted push.
+        if key is None:
+            return None
+        try:
+            decoded = base64.b64decode(key + "=", validate=True) if len(key) == 43 else b""
+        except ValueError:
+            decoded = b""
+        if len(decoded) != 32:
+            raise ValueError(
+                "JXJY_WECHAT_AES_KEY must be the 43-character EncodingAESKey from the official account's "
+                "server settings (letters, digits, + and /)"
+            )
+        return key
 
     def ensure_data_dir(self) -> Path:
         """Create the data dir (mode 0700) if needed and return it."""

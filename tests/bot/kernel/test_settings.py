@@ -56,3 +56,12 @@ def test_mainland_channel_settings_are_read(monkeypatch, tmp_path):
 def test_the_passive_reply_window_stays_inside_wechats_five_seconds(tmp_path):
     with pytest.raises(ValueError, match="wechat_reply_seconds"):
         Settings(data_dir=tmp_path, wechat_reply_seconds=6)
+
+
+@pytest.mark.parametrize("key", ["short", "!" * 43, "A" * 44])
+def test_a_mistyped_aes_key_is_refused_at_start(tmp_path, key):
+    with pytest.raises(ValueError, match="43-character EncodingAESKey"):
+        Settings(data_dir=tmp_path, wechat_aes_key=key)
+    assert Settings(
+        data_dir=tmp_path, wechat_aes_key="jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+    ).wechat_aes_key
