@@ -14,7 +14,7 @@ from bot.kernel.clock import Clock
 from knowledge.campaign import Campaign
 from knowledge.status import TraineeRecord
 from ledger.channel_models import ChannelBlock
-from ledger.models import Binding, Trainee, TraineePost
+from ledger.models import FIRST_CAMPAIGN, Binding, Trainee, TraineePost
 from ledger.store import RECORD_COLUMNS, record_from_row
 from reminders.dispatcher import Dispatcher, DispatchLimits, DispatchSummary
 from reminders.gateways import Channel, Gateway
@@ -43,8 +43,11 @@ class PlanInputs:
     wechat: dict[int, str] = field(default_factory=dict)
 
 
-def load_plan_inputs(engine: Engine, keys: tuple[str, ...], *, posts: bool = False) -> PlanInputs:
-    """Load every trainee with their used keys (among ``keys``), Telegram chat and WeChat OpenID in one query.
+def load_plan_inputs(
+    engine: Engine, keys: tuple[str, ...], *, posts: bool = False, campaign: str = FIRST_CAMPAIGN
+) -> PlanInputs:
+    """Load every trainee of ``campaign`` with their used keys (among ``keys``), Telegram chat and WeChat
+    OpenID in one query.
 
     A chat its channel must not send to (unfollowed, blocked the bot) does not count: reminders go by SMS.
     """
@@ -61,6 +64,7 @@ def load_plan_inputs(engine: Engine, keys: tuple[str, ...], *, posts: bool = Fal
         .outerjoin(used, used.c.trainee_id == TRAINEES.c.id)
         .outerjoin(chats, chats.c.trainee_id == TRAINEES.c.id)
         .outerjoin(openids, openids.c.trainee_id == TRAINEES.c.id)
+        .where(TRAINEES.c.campaign == campaign)
         .order_by(TRAINEES.c.id)
     )
     records, telegram, sent, wechat = [], {}, {}, {}
@@ -103,7 +107,7 @@ def _posts(conn: object) -> dict[int, tuple[str, ...]]:
 
 def plan(engine: Engine, campaign: Campaign, now: dt.datetime, quiet: QuietHours) -> list[Reminder]:
     """The reminders a run at ``now`` would enqueue."""
-    inputs = load_plan_inputs(engine, candidate_keys(campaign, now, quiet))
+    inputs = load_plan_inputs(engine, candidate_keys(campaign, now, quiet), campaign=campaign.campaign.id)
     return plan_reminders(
         inputs.records,
         campaign,
@@ -134,7 +138,7 @@ def broadcast(
     text: str,
 ) -> tuple[int, int]:
     """Enqueue one staff message to a segment; return (recipients, newly enqueued)."""
-    inputs = load_plan_inputs(engine, (), posts=segment.name == "post")
+    inputs = load_plan_inputs(engine, (), posts=segment.name == "post", campaign=campaign.campaign.id)
     planned = plan_broadcast(
         inputs.records,
         campaign,

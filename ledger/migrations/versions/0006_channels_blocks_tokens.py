@@ -1,7 +1,7 @@
 """Channel blocks (unfollowed, blocked the bot) and the shared WeChat access token.
 
-Revision ID: 0005_channels_blocks_tokens
-Revises: 0004_outbox_replies
+Revision ID: 0006_channels_blocks_tokens
+Revises: 0005_campaign_years
 Create Date: 2023-11-24
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from ledger.db import UTCDateTime
 
-revision = "0005_channels_blocks_tokens"
-down_revision: str | None = "0004_outbox_replies"
+revision = "0006_channels_blocks_tokens"
+down_revision: str | None = "0005_campaign_years"
 branch_labels: str | None = None
 depends_on: str | None = None
 
