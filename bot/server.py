@@ -8,6 +8,7 @@ import signal
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from bot.channels.common import ServerServices
 from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, build_application, running, uses_webhook
@@ -20,6 +21,13 @@ DEFAULT_PORT = 8080
 
 # aiohttp's cleanup-context shape: start work, yield while the server runs, stop it after.
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Log each request without its query string: push URLs carry the callback token, OpenIDs, signatures."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %d %.0f ms", request.method, request.path, response.status, time * 1000)
 
 
 def build_server_app(
@@ -74,7 +82,7 @@ async def serve(
 ) -> None:
     """Serve until SIGTERM or SIGINT (or ``stop`` is set), then shut down gracefully."""
     app = build_server_app(services, background=background, telegram_webhook_url=telegram_webhook_url)
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = web.AppRunner(app, handle_signals=False, access_log_class=PathOnlyAccessLogger)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)

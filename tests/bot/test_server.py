@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -91,3 +93,15 @@ async def test_serve_polls_telegram_and_stops_gracefully_on_sigterm(
         await asyncio.wait_for(server, timeout=10)
         assert events == ["start dispatcher", "stop dispatcher"]
     assert telegram_api.pending_updates == 0
+
+
+async def test_the_access_log_leaves_out_query_strings(caplog: pytest.LogCaptureFixture) -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    from bot.server import PathOnlyAccessLogger
+
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    access = PathOnlyAccessLogger(logging.getLogger("aiohttp.access"), "")
+    request = make_mocked_request("POST", "/sms/aliyun/up?token=cb-secret&openid=oUser")
+    access.log(request, web.Response(status=200), 0.012)
+    assert caplog.messages == ["POST /sms/aliyun/up 200 12 ms"]
