@@ -88,6 +88,7 @@ def summary_text(planned: int, enqueued: int, summary: Any) -> str:
         ("deferred", "推迟 {} 条（静默时段或每个号码的条数上限）"),
         ("cancelled", "取消 {} 条（已退订或已不需要）"),
         ("recovered", "接续上次中断的 {} 条"),
+        ("rerouted", "微信或 Telegram 送不到、改发短信 {} 条"),
     )
     for name, text in extras:
         count = getattr(summary, name)

@@ -105,3 +105,11 @@ def test_failed_lists_what_did_not_arrive_with_the_reason_and_masked(data_dir: P
     assert len(lines) == 2
     assert lines[0].endswith("未送达：receipt: MK:0001") and "138****0002" in lines[0]
     assert "失败：isv.MOBILE_NUMBER_ILLEGAL: 非法手机号" in lines[1] and "13800000001" not in result.output
+
+
+def test_the_summary_names_messages_sent_by_sms_instead() -> None:
+    from bot.cli.reminders import summary_text
+    from reminders.dispatcher import DispatchSummary
+
+    line = summary_text(3, 3, DispatchSummary(sent=3, rerouted=1))
+    assert line == "本次提醒：应发 3 条，新加入发送队列 3 条；已发出 3 条，微信或 Telegram 送不到、改发短信 1 条"
