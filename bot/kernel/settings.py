@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -98,6 +98,15 @@ class Settings(BaseSettings):
                 "server settings (letters, digits, + and /)"
             )
         return key
+
+    @model_validator(mode="after")
+    def _safe_mode_needs_the_app_id(self) -> Settings:
+        # Every encrypted push names the app id it is for; without ours each one would be refused.
+        if self.wechat_aes_key and not self.wechat_app_id:
+            raise ValueError(
+                "JXJY_WECHAT_AES_KEY (safe mode) needs JXJY_WECHAT_APP_ID, the official account's AppID"
+            )
+        return self
 
     def ensure_data_dir(self) -> Path:
         """Create the data dir (mode 0700) if needed and return it."""

@@ -112,4 +112,6 @@ def test_the_summary_names_messages_sent_by_sms_instead() -> None:
     from reminders.dispatcher import DispatchSummary
 
     line = summary_text(3, 3, DispatchSummary(sent=3, rerouted=1))
-    assert line == "本次提醒：应发 3 条，新加入发送队列 3 条；已发出 3 条，微信或 Telegram 送不到、改发短信 1 条"
+    assert (
+        line == "本次提醒：应发 3 条，新加入发送队列 3 条；已发出 3 条，微信或 Telegram 送不到、改发短信 1 条"
+    )

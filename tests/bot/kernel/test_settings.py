@@ -61,7 +61,8 @@ def test_the_passive_reply_window_stays_inside_wechats_five_seconds(tmp_path):
 @pytest.mark.parametrize("key", ["short", "!" * 43, "A" * 44])
 def test_a_mistyped_aes_key_is_refused_at_start(tmp_path, key):
     with pytest.raises(ValueError, match="43-character EncodingAESKey"):
-        Settings(data_dir=tmp_path, wechat_aes_key=key)
-    assert Settings(
-        data_dir=tmp_path, wechat_aes_key="jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
-    ).wechat_aes_key
+        Settings(data_dir=tmp_path, wechat_aes_key=key, wechat_app_id="wx1")
+    good = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+    assert Settings(data_dir=tmp_path, wechat_aes_key=good, wechat_app_id="wx1").wechat_aes_key == good
+    with pytest.raises(ValueError, match="needs JXJY_WECHAT_APP_ID"):
+        Settings(data_dir=tmp_path, wechat_aes_key=good)
