@@ -59,20 +59,6 @@ class Claimed:
         return self.kinds == REPLY_KIND
 
 
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A message that did not reach its person, and why (the provider's code and message)."""
-
-    id: int
-    channel: str
-    address: str
-    kinds: str
-    status: str
-    receipt: str | None
-    reason: str | None
-    created_at: dt.datetime
-
-
 def wall_now() -> dt.datetime:
     """The real time, for liveness only (claims and leases)."""
     return dt.datetime.now(dt.UTC)
@@ -323,19 +309,6 @@ class SqlOutbox:
         with self.engine.connect() as conn:
             rows = conn.execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status))
             return {status: count for status, count in rows}
-
-    def failures(self, limit: int = 50) -> list[Failure]:
-        """The latest messages that failed for good, were parked or not delivered, with the reason, for staff."""
-        failed = or_(OUTBOX.c.status.in_(("failed", "parked")), OUTBOX.c.receipt == "failed")
-        query = (
-            select(OUTBOX.c.id, OUTBOX.c.channel, OUTBOX.c.address, OUTBOX.c.kinds, OUTBOX.c.status)
-            .add_columns(OUTBOX.c.receipt, OUTBOX.c.last_error, OUTBOX.c.created_at)
-            .where(failed)
-            .order_by(OUTBOX.c.id.desc())
-            .limit(limit)
-        )
-        with self.engine.connect() as conn:
-            return [Failure(*row) for row in conn.execute(query)]
 
     def record_receipt(self, message_id: str, status: str, error: str | None = None) -> bool:
         """Store a delivery receipt (``delivered`` or ``failed``) for our message id; False if unknown.

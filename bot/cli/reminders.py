@@ -194,9 +194,9 @@ def status() -> None:
 def failed(limit: Annotated[int, typer.Option("--limit", help="最多列出几条，最新的在前。")] = 50) -> None:
     """列出发送失败、多次失败已搁置或未送达的消息，以及短信平台给出的原因。"""
     from bot.kernel.personal_data import mask_address
-    from reminders.outbox import SqlOutbox
+    from reminders.failures import failures as find_failures
 
-    failures = SqlOutbox(_runtime(None).engine()).failures(limit)
+    failures = find_failures(_runtime(None).engine(), limit)
     for f in failures:
         state = STATUS_NAMES.get(f.status, f.status) if f.status != "sent" else "未送达"
         who = mask_address(f.channel, f.address)
