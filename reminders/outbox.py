@@ -14,9 +14,8 @@ import socket
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Engine, Table, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, Table, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ledger.db import dialect_insert
@@ -327,7 +326,7 @@ class SqlOutbox:
             and_(OUTBOX.c.channel == channel, OUTBOX.c.provider_id == provider_id), status, error
         )
 
-    def _receipt(self, which: Any, status: str, error: str | None) -> bool:
+    def _receipt(self, which: ColumnElement[bool], status: str, error: str | None) -> bool:
         if status not in ("delivered", "failed"):
             raise ValueError(f"receipt status {status!r} is not 'delivered' or 'failed'")
         values: dict[str, object] = {"receipt": status}
