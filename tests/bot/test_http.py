@@ -301,3 +301,12 @@ async def test_webhook_is_off_in_polling_mode(client: Client) -> None:
     resp = await client.post("/telegram/webhook", json=text_update(1, "你好"))
     assert resp.status == 404
     assert "JXJY_TELEGRAM_WEBHOOK_SECRET" in (await resp.json())["error"]
+
+
+async def test_mainland_channels_are_off_until_configured(client: Client) -> None:
+    for method, path in (("GET", "/wechat"), ("POST", "/wechat")):
+        resp = await client.request(method, path)
+        assert resp.status == 404 and "JXJY_WECHAT_TOKEN" in (await resp.json())["error"]
+    for path in ("/sms/aliyun/up", "/sms/aliyun/report", "/sms/tencent/reply", "/sms/tencent/status"):
+        resp = await client.post(path, params={"token": ""}, data=b"[]")
+        assert resp.status == 403 and "JXJY_SMS_CALLBACK_TOKEN" in (await resp.json())["error"]
