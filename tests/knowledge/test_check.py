@@ -60,4 +60,4 @@ def test_personal_template_reference_is_checked(tmp_path):
 
 def test_every_hours_gap_case_is_checked(tmp_path):
     problems = check_campaign_file(_variant(tmp_path, lambda raw: raw["dynamic"]["hours_gap"].pop("both")))
-    assert any("broken reference 'both'" in p for p in problems)
+    assert any("引用了不存在的事实 'both'" in p for p in problems)
