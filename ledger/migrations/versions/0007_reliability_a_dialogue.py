@@ -1,7 +1,7 @@
 """Dialogue state in the database: conversation state, binding codes, inbound claims and the per-sender cap.
 
-Revision ID: 0006_reliability_a_dialogue
-Revises: 0005_campaign_years
+Revision ID: 0007_reliability_a_dialogue
+Revises: 0006_channels_blocks_tokens
 Create Date: 2023-11-24
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from ledger.db import UTCDateTime
 
-revision = "0006_reliability_a_dialogue"
-down_revision: str | None = "0005_campaign_years"
+revision = "0007_reliability_a_dialogue"
+down_revision: str | None = "0006_channels_blocks_tokens"
 branch_labels: str | None = None
 depends_on: str | None = None
 
