@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from aiohttp import web
     from sqlalchemy import Engine
 
-    from bot.channels.common import ServerServices
+    from bot.channels.common import DispatchSoon, ServerServices
+    from bot.console.teaching import Taught
+    from bot.console.web import ConsoleServices
     from bot.kernel.messages import Inbound, Reply
     from bot.server import CleanupContext
     from reminders.dispatcher import DispatchLimits
@@ -41,6 +43,7 @@ class Runtime:
     clock: Clock
     campaign: Campaign
     _engine: Any = field(default=None, init=False, repr=False)
+    _taught: Any = field(default=None, init=False, repr=False)
 
     @classmethod
     def create(cls, now: str | None = None, settings: Settings | None = None) -> Runtime:
@@ -57,9 +60,11 @@ class Runtime:
         """The NLU: a Rasa server when JXJY_RASA_URL is set, otherwise the in-process engine."""
 
         def local() -> Interpreter:
-            return LocalInterpreter.from_files(
-                cache_dir=self.cache_dir, threshold=self.settings.nlu_threshold
-            )
+            from nlu.model import load_or_train
+            from nlu.training_data import load_training_data
+
+            data = self.taught().training_data(load_training_data())
+            return LocalInterpreter(load_or_train(data, self.cache_dir), data, self.settings.nlu_threshold)
 
         if self.settings.rasa_url:
             from nlu.rasa_http import FailoverInterpreter, RasaHttpInterpreter
@@ -67,6 +72,31 @@ class Runtime:
             rasa = RasaHttpInterpreter(self.settings.rasa_url, threshold=self.settings.nlu_threshold)
             return FailoverInterpreter(rasa, local)
         return local()
+
+    def taught(self) -> Taught:
+        """What staff taught in the console (examples, approved topics), merged in whenever a model loads.
+
+        Read without migrating, and only when a database is configured or its SQLite file exists, so a
+        FAQ-only run on a fresh machine creates nothing.
+        """
+        if self._taught is None:
+            from bot.console.teaching import Taught, read_taught
+
+            self._taught = Taught()
+            sqlite_file = self.settings.data_dir / "jxjy.sqlite3"
+            if self._engine is not None:
+                self._taught = read_taught(self._engine)
+            elif self.settings.database_url or sqlite_file.exists():
+                from ledger.db import make_engine
+
+                try:
+                    engine = make_engine(self.settings.effective_database_url)
+                except (ValueError, ImportError) as exc:
+                    log.warning("taught NLU data not read: %s", exc)
+                else:
+                    self._taught = read_taught(engine)
+                    engine.dispose()
+        return self._taught  # type: ignore[no-any-return]
 
     def engine(self) -> Engine:
         """The database, migrated to head; opened once, on first use, so FAQ-only runs never pay for it.
@@ -128,7 +158,7 @@ class Runtime:
         """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review."""
         on_exchange = self._message_logger() if log_messages else None
         return Brain(
-            self.campaign,
+            self.taught().campaign(self.campaign),
             self.interpreter(),
             self.clock,
             personal=self.personal_desk,
@@ -170,9 +200,10 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         if not outbox.record_receipt(message_id, status):
             log.info("receipt for unknown message %s: %s", message_id, status)
 
+    brain = runtime.brain(log_messages=True)
     services = ServerServices(
         settings=runtime.settings,
-        responder=runtime.brain(log_messages=True),
+        responder=brain,
         health=engine_health(engine),
         inbound_store=SqlInboundStore(engine, runtime.clock),
         outbox=outbox,
@@ -181,6 +212,12 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         on_delivery_status=on_delivery_status,
     )
 
+    from bot.console.web import install
+
+    console = build_console(runtime, brain, scheduler.dispatch_now)
+    console.ask = services.answerer.answer
+    services.extra_routes = (install(console),)
+
     async def reminders_ctx(app: web.Application) -> AsyncIterator[None]:
         scheduler.start()
         yield
@@ -188,3 +225,30 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         await close_gateways(gateways)
 
     return services, [reminders_ctx]
+
+
+def build_console(runtime: Runtime, brain: Brain, dispatch_soon: DispatchSoon | None = None) -> ConsoleServices:
+    """The staff console's services on the runtime's database; taught data retrains ``brain`` in place."""
+    from bot.console.accounts import AuditLog, StaffAccounts
+    from bot.console.teaching import Retrainer, TaughtStore
+    from bot.console.web import ConsoleServices
+
+    engine = runtime.engine()
+    work_dir = runtime.settings.ensure_data_dir() / "console"
+    work_dir.mkdir(mode=0o700, exist_ok=True)
+    store = TaughtStore(engine)
+    retrainer = Retrainer(brain, runtime.campaign, store, runtime.cache_dir, runtime.settings.nlu_threshold)
+    return ConsoleServices(
+        engine=engine,
+        campaign=runtime.campaign,
+        clock=runtime.clock,
+        quiet=runtime.quiet_hours(),
+        vault=runtime.id_vault(),
+        accounts=StaffAccounts(engine, runtime.clock),
+        audit=AuditLog(engine, runtime.clock),
+        taught=store,
+        work_dir=work_dir,
+        secure_cookies=(runtime.settings.public_url or "").lower().startswith("https://"),
+        retrainer=retrainer,
+        dispatch_soon=dispatch_soon,
+    )

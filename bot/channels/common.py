@@ -24,6 +24,8 @@ DeliveryStatus = Literal["delivered", "failed"]
 HealthCheck = Callable[[], bool]
 DeliveryStatusHook = Callable[[str, DeliveryStatus, str | None], None]
 DispatchSoon = Callable[[], Awaitable[object]]
+# Adds more routes to the HTTP app (the staff console), composed by the root.
+RouteInstaller = Callable[[web.Application], None]
 
 
 def log_delivery_status(message_id: str, status: DeliveryStatus, error: str | None) -> None:
@@ -65,6 +67,7 @@ class ServerServices:
     dispatch_soon: DispatchSoon | None = None
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics.create)
     on_delivery_status: DeliveryStatusHook = log_delivery_status
+    extra_routes: tuple[RouteInstaller, ...] = ()
     answerer: AsyncResponder = field(init=False)
 
     def __post_init__(self) -> None:

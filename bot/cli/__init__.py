@@ -162,8 +162,10 @@ def _register_subcommands() -> None:
     from bot.cli.ledger import app as ledger_app
     from bot.cli.reminders import app as reminders_app
     from bot.cli.serve import serve
+    from bot.cli.staff import app as staff_app
 
     app.add_typer(ledger_app, name="ledger", help="Trainee ledger: import, export, status.")
     app.add_typer(reminders_app, name="reminders", help="Reminders: plan and send.")
+    app.add_typer(staff_app, name="staff", help="Staff accounts of the web console.")
 
     app.command()(serve)

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # SMS to one number, counting reminders, broadcasts and replies alike.
     sms_per_number_hour: int = Field(default=5, ge=1)
     sms_per_number_day: int = Field(default=10, ge=1)
+    # The service's public base URL; an https one makes the console's cookies Secure.
+    public_url: str | None = None
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
 

@@ -1,0 +1,339 @@
+"""Staff broadcasts over the database: count and preview a segment, send (now or later), cancel, report.
+
+The console and `jxjy reminders broadcast` both send through ``send_broadcast``. Segments are evaluated
+in SQL (``audience_filter``), mirroring ``reminders.audience`` so 100,000 trainees count in milliseconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, Table, and_, case, exists, func, or_, select, true, update
+
+from knowledge.campaign import Campaign
+from knowledge.status import HoursRules, TraineeRecord
+from ledger.db import dialect_insert
+from ledger.models import Binding, Trainee, TraineePost
+from ledger.store import RECORD_COLUMNS, record_from_row
+from reminders.audience import NOT_QUALIFIED, Audience, render_text, sms_segments
+from reminders.broadcast_models import BroadcastRecord
+from reminders.models import OutboxMessage
+from reminders.outbox import SqlOutbox
+from reminders.policy import PlanError, QuietHours, Reminder
+from reminders.templates import SMS_LIMIT
+
+TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
+POSTS: Table = TraineePost.__table__  # type: ignore[assignment]
+BINDINGS: Table = Binding.__table__  # type: ignore[assignment]
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+BROADCASTS: Table = BroadcastRecord.__table__  # type: ignore[assignment]
+
+# An SMS sent this long ago without a delivery receipt counts as expired.
+RECEIPT_WAIT = dt.timedelta(hours=72)
+OUTCOMES = ("pending", "sent", "delivered", "failed", "expired", "cancelled")
+
+
+def hours_done_filter(rules: HoursRules) -> ColumnElement[bool]:
+    """``knowledge.status.hours_done`` in SQL."""
+    t = TRAINEES.c
+    return or_(
+        and_(t.online_hours >= rules.online_min, t.offline_hours >= rules.offline_proof_min),
+        t.online_hours >= rules.yearly,
+    )
+
+
+def stage_column(rules: HoursRules) -> ColumnElement[str]:
+    """``reminders.audience.stage_of`` in SQL: the first step a trainee lacks, or ``qualified``."""
+    t = TRAINEES.c
+    return case(
+        (t.registered.is_(False), "not_registered"),
+        (t.confirmed.is_(False), "not_confirmed"),
+        (t.paid.is_(False), "unpaid"),
+        (~hours_done_filter(rules), "hours_short"),
+        (t.audited.is_(False), "awaiting_audit"),
+        else_="qualified",
+    )
+
+
+def telegram_chat() -> Any:
+    """A correlated subquery: the trainee's Telegram chat id, or NULL."""
+    return (
+        select(func.max(BINDINGS.c.address))
+        .where(BINDINGS.c.trainee_id == TRAINEES.c.id, BINDINGS.c.channel == "telegram")
+        .scalar_subquery()
+    )
+
+
+def channel_column(chat: Any) -> ColumnElement[Any]:
+    """How a trainee is reached, as in the reminder policy: Telegram when bound, else SMS, else NULL."""
+    return case(
+        (chat.is_not(None), "telegram"),
+        (and_(TRAINEES.c.phone.is_not(None), TRAINEES.c.phone != ""), "sms"),
+        else_=None,
+    )
+
+
+def audience_filter(audience: Audience, rules: HoursRules, channel: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The SQL condition of ``audience`` (``Audience.matches``)."""
+    t = TRAINEES.c
+    conditions: list[ColumnElement[bool]] = []
+    if audience.statuses:
+        stage = stage_column(rules)
+        options = [
+            ~and_(hours_done_filter(rules), t.audited.is_(True)) if s == NOT_QUALIFIED else stage == s
+            for s in audience.statuses
+        ]
+        conditions.append(or_(*options))
+    if audience.post is not None:
+        conditions.append(
+            exists().where(POSTS.c.trainee_id == t.id, POSTS.c.post == audience.post)  # type: ignore[arg-type]
+        )
+    if audience.employer is not None:
+        conditions.append(t.employer == audience.employer)
+    if audience.hours_below is not None:
+        conditions.append(t.online_hours + t.offline_hours < audience.hours_below)
+    if audience.channel is not None:
+        conditions.append(channel == audience.channel)
+    return and_(true(), *conditions)
+
+
+@dataclass
+class Preview:
+    """What a broadcast would do before it is sent."""
+
+    by_channel: dict[str, int]
+    unreachable: int
+    opted_out: int
+    sample: TraineeRecord | None = None
+    sample_text: str = ""
+    segments: int = 1
+    longest: int = 0
+
+    @property
+    def recipients(self) -> int:
+        return sum(self.by_channel.values())
+
+
+def preview(engine: Engine, campaign: Campaign, audience: Audience, text: str) -> Preview:
+    """Count the recipients per channel and render the text for the first of them."""
+    rules = HoursRules.from_campaign(campaign)
+    chat = telegram_chat()
+    channel = channel_column(chat)
+    query = (
+        select(channel.label("channel"), TRAINEES.c.opted_out, func.count())
+        .where(audience_filter(audience, rules, channel))
+        .group_by(channel, TRAINEES.c.opted_out)
+    )
+    result = Preview(by_channel={}, unreachable=0, opted_out=0)
+    with engine.connect() as conn:
+        for name, opted_out, count in conn.execute(query):
+            if opted_out:
+                result.opted_out += count
+            elif name is None:
+                result.unreachable += count
+            else:
+                result.by_channel[name] = count
+        first = conn.execute(
+            select(*RECORD_COLUMNS)
+            .where(audience_filter(audience, rules, channel), TRAINEES.c.opted_out.is_(False), channel.is_not(None))
+            .order_by(TRAINEES.c.id)
+            .limit(1)
+        ).first()
+        if first is not None:
+            posts = conn.execute(
+                select(POSTS.c.post).where(POSTS.c.trainee_id == first.id).order_by(POSTS.c.position)
+            ).scalars()
+            result.sample = record_from_row(first, tuple(posts))
+    if result.sample is not None and text:
+        result.sample_text = render_text(text, result.sample, rules)
+    shown = result.sample_text or text
+    result.longest, result.segments = len(shown), sms_segments(shown)
+    return result
+
+
+def _recipients(engine: Engine, audience: Audience, rules: HoursRules) -> list[tuple[TraineeRecord, str, str]]:
+    chat = telegram_chat()
+    channel = channel_column(chat)
+    query = (
+        select(*RECORD_COLUMNS, channel.label("channel"), chat.label("chat"))
+        .where(audience_filter(audience, rules, channel), TRAINEES.c.opted_out.is_(False), channel.is_not(None))
+        .order_by(TRAINEES.c.id)
+    )
+    found = []
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            record = record_from_row(row, ())
+            address = row.chat if row.channel == "telegram" else record.phone
+            found.append((record, row.channel, address))
+    return found
+
+
+def send_broadcast(
+    engine: Engine,
+    campaign: Campaign,
+    now: dt.datetime,
+    quiet: QuietHours,
+    *,
+    broadcast_id: str,
+    audience: Audience,
+    text: str,
+    created_by: str,
+    send_at: dt.datetime | None = None,
+) -> tuple[int, int]:
+    """Queue one staff message for every trainee of ``audience``; return (recipients, newly queued).
+
+    It goes at ``send_at`` (default now), moved past quiet hours; the same ``broadcast_id`` never sends twice.
+    Raise PlanError when the text is empty, a recipient's text exceeds two SMS segments, or the time is past.
+    """
+    if now.tzinfo is None or (send_at is not None and send_at.tzinfo is None):
+        raise PlanError("send_broadcast needs timezone-aware times")
+    if not text.strip():
+        raise PlanError("群发内容为空")
+    if send_at is not None and send_at < now - dt.timedelta(minutes=1):
+        raise PlanError(f"发送时间 {send_at:%Y-%m-%d %H:%M} 已过，请选择以后的时间")
+    rules = HoursRules.from_campaign(campaign)
+    at = quiet.next_allowed(max(now, send_at or now))
+    planned = []
+    for record, channel, address in _recipients(engine, audience, rules):
+        body = render_text(text, record, rules)
+        if len(body) > SMS_LIMIT:
+            raise PlanError(
+                f"给 {record.name} 的内容有 {len(body)} 字，超过两条短信（{SMS_LIMIT} 字）的上限，请缩短"
+            )
+        key = f"broadcast:{broadcast_id}:{record.trainee_id}"
+        planned.append(Reminder(record.trainee_id, record.name, channel, address, at, (), (), body, key))
+    row = {
+        "id": broadcast_id,
+        "text": text,
+        "audience": json.dumps(dataclasses.asdict(audience), ensure_ascii=False),
+        "description": audience.describe()[:400],
+        "send_at": at,
+        "recipients": len(planned),
+        "created_by": created_by,
+        "created_at": now,
+    }
+    with engine.begin() as conn:
+        conn.execute(dialect_insert(engine, BROADCASTS).values(row).on_conflict_do_nothing())
+    return len(planned), SqlOutbox(engine).enqueue(planned, now)
+
+
+def _keys_of(broadcast_id: str) -> ColumnElement[bool]:
+    # A key range rather than LIKE, so both backends use the unique index on idempotency_key.
+    key = OUTBOX.c.idempotency_key
+    return and_(key >= f"broadcast:{broadcast_id}:", key < f"broadcast:{broadcast_id};")
+
+
+def cancel_broadcast(engine: Engine, broadcast_id: str, by: str, now: dt.datetime) -> int:
+    """Cancel every message of the broadcast not yet sent; return how many were cancelled."""
+    with engine.begin() as conn:
+        cancelled = conn.execute(
+            update(OUTBOX)
+            .where(_keys_of(broadcast_id), OUTBOX.c.status == "queued")
+            .values(status="cancelled", last_error=f"cancelled by {by}")
+        ).rowcount
+        conn.execute(
+            update(BROADCASTS)
+            .where(BROADCASTS.c.id == broadcast_id, BROADCASTS.c.cancelled_at.is_(None))
+            .values(cancelled_by=by, cancelled_at=now)
+        )
+    return cancelled
+
+
+def outcome_column(now: dt.datetime) -> ColumnElement[str]:
+    """One delivery outcome per outbox row: pending, sent, delivered, failed, expired or cancelled."""
+    o = OUTBOX.c
+    return case(
+        (o.status.in_(("queued", "sending")), "pending"),
+        (o.status == "cancelled", "cancelled"),
+        (o.status.in_(("failed", "parked")), "failed"),
+        (o.receipt == "delivered", "delivered"),
+        (o.receipt == "failed", "failed"),
+        (and_(o.channel == "sms", o.sent_at < now - RECEIPT_WAIT), "expired"),
+        else_="sent",
+    )
+
+
+@dataclass
+class DeliveryReport:
+    """A broadcast's outcomes per channel, and the failure reasons with their counts."""
+
+    by_channel: dict[str, Counter[str]] = field(default_factory=dict)
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def total(self, outcome: str) -> int:
+        return sum(counts[outcome] for counts in self.by_channel.values())
+
+
+def delivery_report(engine: Engine, broadcast_id: str, now: dt.datetime) -> DeliveryReport:
+    """Count the broadcast's messages by channel and outcome (two grouped queries)."""
+    outcome = outcome_column(now)
+    report = DeliveryReport()
+    failed = or_(OUTBOX.c.status.in_(("failed", "parked")), OUTBOX.c.receipt == "failed")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(OUTBOX.c.channel, outcome, func.count()).where(_keys_of(broadcast_id)).group_by(OUTBOX.c.channel, outcome)
+        )
+        for channel, name, count in rows:
+            report.by_channel.setdefault(channel, Counter())[name] += count
+        reasons = conn.execute(
+            select(func.coalesce(OUTBOX.c.last_error, OUTBOX.c.receipt), func.count())
+            .where(_keys_of(broadcast_id), failed)
+            .group_by(func.coalesce(OUTBOX.c.last_error, OUTBOX.c.receipt))
+        )
+        report.reasons.update({str(reason or "未知"): count for reason, count in reasons})
+    return report
+
+
+def delivery_rows(engine: Engine, broadcast_id: str, now: dt.datetime) -> list[dict[str, Any]]:
+    """Every recipient of the broadcast with its channel, outcome and reason, for export."""
+    query = (
+        select(
+            TRAINEES.c.name,
+            TRAINEES.c.id_masked,
+            OUTBOX.c.channel,
+            OUTBOX.c.address,
+            outcome_column(now).label("outcome"),
+            OUTBOX.c.last_error,
+            OUTBOX.c.sent_at,
+        )
+        .join(TRAINEES, TRAINEES.c.id == OUTBOX.c.trainee_id)
+        .where(_keys_of(broadcast_id))
+        .order_by(OUTBOX.c.id)
+    )
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def list_broadcasts(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest broadcasts, newest first."""
+    query = select(BROADCASTS).order_by(BROADCASTS.c.created_at.desc(), BROADCASTS.c.id).limit(limit)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def get_broadcast(engine: Engine, broadcast_id: str) -> dict[str, Any] | None:
+    """One broadcast's record, or None."""
+    with engine.connect() as conn:
+        row = conn.execute(select(BROADCASTS).where(BROADCASTS.c.id == broadcast_id)).first()
+    return None if row is None else dict(row._mapping)
+
+
+__all__ = [
+    "OUTCOMES",
+    "DeliveryReport",
+    "Preview",
+    "audience_filter",
+    "cancel_broadcast",
+    "delivery_report",
+    "delivery_rows",
+    "get_broadcast",
+    "list_broadcasts",
+    "preview",
+    "send_broadcast",
+    "stage_column",
+]
