@@ -32,7 +32,7 @@ _IDENT = re.compile(r"[\w-]{1,40}")
 
 
 def _ident(request: web.Request) -> str:
-    ident = _ident(request)
+    ident = request.match_info["broadcast_id"]
     if not _IDENT.fullmatch(ident):
         raise web.HTTPNotFound()
     return ident

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import secrets
+from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,8 @@ class ConsoleServices:
 
 CONSOLE = web.AppKey("console", ConsoleServices)
 TEMPLATES = web.AppKey("console_templates", jinja2.Environment)
-STAFF_KEY = "console_staff"
+# The signed-in staff member of the request being handled; set (or cleared) by ``guard`` for every request.
+_STAFF: ContextVar[SessionInfo | None] = ContextVar("console_staff", default=None)
 
 
 def templates() -> jinja2.Environment:
@@ -88,7 +90,9 @@ def _local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def staff(request: web.Request) -> SessionInfo:
     """The signed-in staff member of this request."""
-    info: SessionInfo = request[STAFF_KEY]
+    info = _STAFF.get()
+    if info is None:
+        raise web.HTTPFound(f"{PREFIX}/login")
     return info
 
 
@@ -100,7 +104,7 @@ def services(request: web.Request) -> ConsoleServices:
 def render(request: web.Request, name: str, status: int = 200, **context: Any) -> web.Response:
     """A page from ``templates/name`` with the layout's values (who is signed in, the CSRF token)."""
     env = request.app[TEMPLATES]
-    who = request.get(STAFF_KEY)
+    who = _STAFF.get()
     page = env.get_template(name).render(
         staff=who,
         csrf=who.csrf if who is not None else "",
@@ -132,12 +136,13 @@ def _client(request: web.Request) -> str:
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Only the sign-in page for visitors without a session; a POST must carry the session's CSRF token."""
     tail = request.path[len(PREFIX) :] or "/"
+    _STAFF.set(None)
     if tail not in PUBLIC:
         token = request.cookies.get(SESSION_COOKIE, "")
         info = await in_thread(services(request).accounts.session, token) if token else None
         if info is None:
             raise web.HTTPFound(f"{PREFIX}/login")
-        request[STAFF_KEY] = info
+        _STAFF.set(info)
         if request.method == "POST":
             form = await request.post()
             sent = form.get("csrf")
@@ -229,11 +234,11 @@ def install(console: ConsoleServices) -> Callable[[web.Application], None]:
 
     def add(app: web.Application) -> None:
         sub = build_console_app(console)
-        app.router.add_get(PREFIX, lambda request: _to_slash())
+        app.router.add_get(PREFIX, _to_slash)
         app.add_subapp(PREFIX, sub)
 
     return add
 
 
-async def _to_slash() -> web.Response:
+async def _to_slash(request: web.Request) -> web.Response:
     raise web.HTTPFound(PREFIX + "/")
