@@ -54,7 +54,7 @@ async def console(
     runtime = console_runtime(tmp_path, database_url, nlu_cache)
     services, background = build_service(runtime)
     app = build_server_app(services, background=background)
-    found = _console_services(app)
+    found = console_services(app)
     StaffAccounts(runtime.engine(), runtime.clock).add("王芳", PASSWORD)
     server = TestServer(app)
     await server.start_server()
@@ -67,7 +67,8 @@ async def console(
         runtime.engine().dispose()
 
 
-def _console_services(app: web.Application) -> ConsoleServices:
+def console_services(app: web.Application) -> ConsoleServices:
+    """The console's services inside a built app."""
     from bot.console.web import CONSOLE
 
     for resource in app.router.resources():
