@@ -227,7 +227,9 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     return services, [reminders_ctx]
 
 
-def build_console(runtime: Runtime, brain: Brain, dispatch_soon: DispatchSoon | None = None) -> ConsoleServices:
+def build_console(
+    runtime: Runtime, brain: Brain, dispatch_soon: DispatchSoon | None = None
+) -> ConsoleServices:
     """The staff console's services on the runtime's database; taught data retrains ``brain`` in place."""
     from bot.console.accounts import AuditLog, StaffAccounts
     from bot.console.teaching import Retrainer, TaughtStore

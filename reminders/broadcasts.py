@@ -78,7 +78,9 @@ def channel_column(chat: Any) -> ColumnElement[Any]:
     )
 
 
-def audience_filter(audience: Audience, rules: HoursRules, channel: ColumnElement[Any]) -> ColumnElement[bool]:
+def audience_filter(
+    audience: Audience, rules: HoursRules, channel: ColumnElement[Any]
+) -> ColumnElement[bool]:
     """The SQL condition of ``audience`` (``Audience.matches``)."""
     t = TRAINEES.c
     conditions: list[ColumnElement[bool]] = []
@@ -90,9 +92,7 @@ def audience_filter(audience: Audience, rules: HoursRules, channel: ColumnElemen
         ]
         conditions.append(or_(*options))
     if audience.post is not None:
-        conditions.append(
-            exists().where(POSTS.c.trainee_id == t.id, POSTS.c.post == audience.post)  # type: ignore[arg-type]
-        )
+        conditions.append(exists().where(POSTS.c.trainee_id == t.id, POSTS.c.post == audience.post))
     if audience.employer is not None:
         conditions.append(t.employer == audience.employer)
     if audience.hours_below is not None:
@@ -140,7 +140,11 @@ def preview(engine: Engine, campaign: Campaign, audience: Audience, text: str) -
                 result.by_channel[name] = count
         first = conn.execute(
             select(*RECORD_COLUMNS)
-            .where(audience_filter(audience, rules, channel), TRAINEES.c.opted_out.is_(False), channel.is_not(None))
+            .where(
+                audience_filter(audience, rules, channel),
+                TRAINEES.c.opted_out.is_(False),
+                channel.is_not(None),
+            )
             .order_by(TRAINEES.c.id)
             .limit(1)
         ).first()
@@ -156,20 +160,24 @@ def preview(engine: Engine, campaign: Campaign, audience: Audience, text: str) -
     return result
 
 
-def _recipients(engine: Engine, audience: Audience, rules: HoursRules) -> list[tuple[TraineeRecord, str, str]]:
+def _recipients(
+    engine: Engine, audience: Audience, rules: HoursRules
+) -> list[tuple[TraineeRecord, str, str]]:
     chat = telegram_chat()
     channel = channel_column(chat)
     query = (
         select(*RECORD_COLUMNS, channel.label("channel"), chat.label("chat"))
-        .where(audience_filter(audience, rules, channel), TRAINEES.c.opted_out.is_(False), channel.is_not(None))
+        .where(
+            audience_filter(audience, rules, channel), TRAINEES.c.opted_out.is_(False), channel.is_not(None)
+        )
         .order_by(TRAINEES.c.id)
     )
-    found = []
+    found: list[tuple[TraineeRecord, str, str]] = []
     with engine.connect() as conn:
         for row in conn.execute(query):
             record = record_from_row(row, ())
             address = row.chat if row.channel == "telegram" else record.phone
-            found.append((record, row.channel, address))
+            found.append((record, str(row.channel), str(address)))
     return found
 
 
@@ -276,7 +284,9 @@ def delivery_report(engine: Engine, broadcast_id: str, now: dt.datetime) -> Deli
     failed = or_(OUTBOX.c.status.in_(("failed", "parked")), OUTBOX.c.receipt == "failed")
     with engine.connect() as conn:
         rows = conn.execute(
-            select(OUTBOX.c.channel, outcome, func.count()).where(_keys_of(broadcast_id)).group_by(OUTBOX.c.channel, outcome)
+            select(OUTBOX.c.channel, outcome, func.count())
+            .where(_keys_of(broadcast_id))
+            .group_by(OUTBOX.c.channel, outcome)
         )
         for channel, name, count in rows:
             report.by_channel.setdefault(channel, Counter())[name] += count

@@ -27,7 +27,6 @@ from reminders.broadcasts import (
 from reminders.policy import PlanError
 from reminders.templates import SMS_LIMIT
 
-
 _IDENT = re.compile(r"[\w-]{1,40}")
 
 
@@ -102,7 +101,9 @@ async def compose(request: web.Request) -> web.Response:
     console = services(request)
     form = await request.post()
     text = str(form.get("text", "")).strip()
-    fields = {k: str(form.get(k, "")) for k in ("post", "employer", "hours_below", "channel", "send_at", "when")}
+    fields = {
+        k: str(form.get(k, "")) for k in ("post", "employer", "hours_below", "channel", "send_at", "when")
+    }
     fields["text"] = text
     chosen = tuple(form.getall("status", []))
     recent = await in_thread(list_broadcasts, console.engine, 30)
@@ -183,7 +184,11 @@ async def export(request: web.Request) -> web.Response:
     writer = csv.writer(buffer)
     writer.writerow(["姓名", "身份证号", "渠道", "地址", "结果", "原因", "发送时间"])
     for row in rows:
-        sent = row["sent_at"].astimezone(console.campaign.tz).strftime("%Y-%m-%d %H:%M") if row["sent_at"] else ""
+        sent = (
+            row["sent_at"].astimezone(console.campaign.tz).strftime("%Y-%m-%d %H:%M")
+            if row["sent_at"]
+            else ""
+        )
         writer.writerow(
             [
                 row["name"],
@@ -195,7 +200,9 @@ async def export(request: web.Request) -> web.Response:
                 sent,
             ]
         )
-    await in_thread(console.audit.record, staff(request).name, "export", f"导出群发 {ident} 的送达报告（{len(rows)} 条）")
+    await in_thread(
+        console.audit.record, staff(request).name, "export", f"导出群发 {ident} 的送达报告（{len(rows)} 条）"
+    )
     response = web.Response(body=("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="broadcast-{ident}.csv"'
     return response

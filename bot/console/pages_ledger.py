@@ -71,7 +71,13 @@ async def upload(request: web.Request) -> web.Response:
     form = await request.post()
     field = form.get("file")
     if not isinstance(field, web.FileField) or not field.filename:
-        return render(request, "import.html", title="导入导出", stage="upload", error="请选择要导入的 CSV 或 XLSX 文件。")
+        return render(
+            request,
+            "import.html",
+            title="导入导出",
+            stage="upload",
+            error="请选择要导入的 CSV 或 XLSX 文件。",
+        )
     suffix = Path(field.filename).suffix.lower()
     if suffix not in SUFFIXES:
         error = f"文件 {field.filename} 不是 .csv 或 .xlsx；请在 Excel 中“另存为”这两种格式之一。"
@@ -86,7 +92,11 @@ async def confirm(request: web.Request) -> web.Response:
     """Import the file previewed before, for real."""
     console = services(request)
     form = await request.post()
-    token, suffix, name = str(form.get("token", "")), str(form.get("suffix", "")), str(form.get("filename", ""))
+    token, suffix, name = (
+        str(form.get("token", "")),
+        str(form.get("suffix", "")),
+        str(form.get("filename", "")),
+    )
     path = _upload_path(console, token, suffix)
     if not _TOKEN.fullmatch(token) or suffix not in SUFFIXES or not path.exists():
         error = "预览已失效（文件不在了），请重新上传。"
@@ -133,7 +143,9 @@ async def export_summary_file(request: web.Request) -> web.Response:
     console = services(request)
     suffix = ".csv" if request.query.get("fmt") == "csv" else ".xlsx"
     path, count = await in_thread(_write_summary, console, suffix)
-    await in_thread(console.audit.record, staff(request).name, "export", f"导出附件3汇总表（{count} 人，{suffix}）")
+    await in_thread(
+        console.audit.record, staff(request).name, "export", f"导出附件3汇总表（{count} 人，{suffix}）"
+    )
     return download(path, f"附件3汇总表{suffix}")
 
 

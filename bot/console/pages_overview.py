@@ -28,7 +28,13 @@ KIND_LABELS = {
     "deadline": "截止",
     "reply": "回复",
 }
-OUTBOX_LABELS = {"queued": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败", "parked": "已搁置"}
+OUTBOX_LABELS = {
+    "queued": "待发送",
+    "sending": "发送中",
+    "sent": "已发送",
+    "failed": "失败",
+    "parked": "已搁置",
+}
 OUTBOX_LABELS |= {"cancelled": "已取消"}
 
 
@@ -74,7 +80,9 @@ async def export_list(request: web.Request) -> web.StreamResponse:
     flt = TraineeFilter.from_query(request.query)
     suffix = ".xlsx" if request.query.get("fmt") == "xlsx" else ".csv"
     path, count = await in_thread(_write_list, console, flt, suffix)
-    await in_thread(console.audit.record, staff(request).name, "export", f"导出学员名单 {count} 人（{_describe(flt)}）")
+    await in_thread(
+        console.audit.record, staff(request).name, "export", f"导出学员名单 {count} 人（{_describe(flt)}）"
+    )
     return download(path, f"学员名单{suffix}")
 
 
@@ -119,7 +127,9 @@ def planned_reminders(
     local = now.astimezone(campaign.tz)
     planned: list[Reminder] = []
     for offset in range(PLAN_DAYS):
-        at = local if offset == 0 else (local + dt.timedelta(days=offset)).replace(hour=10, minute=0, second=0)
+        at = (
+            local if offset == 0 else (local + dt.timedelta(days=offset)).replace(hour=10, minute=0, second=0)
+        )
         for reminder in plan_reminders([record], campaign, at, sent=sent, telegram=chats, quiet=quiet):
             if reminder.send_at.date() not in {r.send_at.date() for r in planned}:
                 planned.append(reminder)
@@ -140,7 +150,9 @@ async def trainee(request: web.Request) -> web.Response:
     rules = HoursRules.from_campaign(console.campaign)
     assessment = assess(record, rules)
     now = console.clock.now()
-    planned = planned_reminders(record, console.campaign, now, console.quiet, detail["used_keys"], detail["telegram"])
+    planned = planned_reminders(
+        record, console.campaign, now, console.quiet, detail["used_keys"], detail["telegram"]
+    )
     steps = [
         ("报名", record.registered),
         ("资格确认", record.confirmed),

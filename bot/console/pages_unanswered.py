@@ -40,6 +40,10 @@ def topic_choices(console: ConsoleServices, topics: list[dict[str, Any]]) -> dic
 
 
 async def unanswered(request: web.Request) -> web.Response:
+    return await _page(request, None)
+
+
+async def _page(request: web.Request, tried: dict[str, Any] | None) -> web.Response:
     console = services(request)
     groups, scanned = await in_thread(_groups, console)
     topics = await in_thread(console.taught.topics)
@@ -57,7 +61,7 @@ async def unanswered(request: web.Request) -> web.Response:
         training=retrainer is not None and retrainer.busy,
         generation=retrainer.generation if retrainer is not None else 0,
         train_error=retrainer.error if retrainer is not None else None,
-        tried=None,
+        tried=tried,
     )
 
 
@@ -91,10 +95,17 @@ async def new_topic(request: web.Request) -> web.Response:
     label, full, short = (str(form.get(k, "")) for k in ("label", "full", "short"))
     who = staff(request).name
     try:
-        intent = await in_thread(console.taught.add_topic, label, full, short, texts, who, console.clock.now())
+        intent = await in_thread(
+            console.taught.add_topic, label, full, short, texts, who, console.clock.now()
+        )
     except TeachingError as exc:
         raise back("/unanswered", str(exc)) from exc
-    await in_thread(console.audit.record, who, "topic", f"新建主题“{label.strip()}”（{intent}），待审核。回答：{full.strip()}")
+    await in_thread(
+        console.audit.record,
+        who,
+        "topic",
+        f"新建主题“{label.strip()}”（{intent}），待审核。回答：{full.strip()}",
+    )
     raise back("/unanswered", "新主题已提交，审核通过后上线")
 
 
@@ -126,24 +137,7 @@ async def try_bot(request: web.Request) -> web.Response:
     if text and console.ask is not None:
         reply = await console.ask(Inbound(CONSOLE_CHANNEL, f"staff:{staff(request).name}", text))
         tried = {"text": text, "answer": reply.text, "intent": reply.intent, "confidence": reply.confidence}
-    groups, scanned = await in_thread(_groups, console)
-    topics = await in_thread(console.taught.topics)
-    retrainer = console.retrainer
-    return render(
-        request,
-        "unanswered.html",
-        title="未答问题",
-        groups=groups,
-        scanned=scanned,
-        kinds=KINDS,
-        choices=topic_choices(console, topics),
-        topics=topics,
-        topic_status=STATUS_LABELS,
-        training=retrainer is not None and retrainer.busy,
-        generation=retrainer.generation if retrainer is not None else 0,
-        train_error=retrainer.error if retrainer is not None else None,
-        tried=tried,
-    )
+    return await _page(request, tried)
 
 
 def add_routes(app: web.Application) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,8 +13,16 @@ from sqlalchemy import ColumnElement, Engine, and_, case, func, literal, or_, se
 from knowledge import calendar
 from knowledge.campaign import Campaign
 from knowledge.status import HoursRules, TraineeRecord
-from ledger.store import BINDINGS, CONVERSATIONS, MESSAGES, POSTS, RECORD_COLUMNS, TRAINEES, UNANSWERED_INTENTS
-from ledger.store import record_from_row
+from ledger.store import (
+    BINDINGS,
+    CONVERSATIONS,
+    MESSAGES,
+    POSTS,
+    RECORD_COLUMNS,
+    TRAINEES,
+    UNANSWERED_INTENTS,
+    record_from_row,
+)
 from reminders.audience import STAGES
 from reminders.broadcasts import OUTBOX, RECEIPT_WAIT, stage_column
 from reminders.service import KEYS
@@ -43,9 +52,13 @@ class TraineeFilter:
         conditions: list[ColumnElement[bool]] = []
         if self.q:
             like = f"%{self.q}%"
-            conditions.append(or_(t.name.like(like), t.phone.like(like), t.employer.like(like), t.id_masked.like(like)))
+            conditions.append(
+                or_(t.name.like(like), t.phone.like(like), t.employer.like(like), t.id_masked.like(like))
+            )
         if self.post:
-            conditions.append(POSTS.select().where(POSTS.c.trainee_id == t.id, POSTS.c.post == self.post).exists())
+            conditions.append(
+                POSTS.select().where(POSTS.c.trainee_id == t.id, POSTS.c.post == self.post).exists()
+            )
         if self.employer:
             conditions.append(t.employer == self.employer)
         if self.status:
@@ -53,7 +66,16 @@ class TraineeFilter:
         return and_(literal(True), *conditions)
 
     def as_query(self) -> dict[str, str]:
-        return {k: v for k, v in (("q", self.q), ("post", self.post), ("employer", self.employer), ("status", self.status)) if v}
+        return {
+            k: v
+            for k, v in (
+                ("q", self.q),
+                ("post", self.post),
+                ("employer", self.employer),
+                ("status", self.status),
+            )
+            if v
+        }
 
 
 @dataclass
@@ -76,7 +98,11 @@ class Dashboard:
 def _posts_of(conn: Any, ids: list[int]) -> dict[int, tuple[str, ...]]:
     posts: dict[int, list[str]] = {}
     if ids:
-        query = select(POSTS.c.trainee_id, POSTS.c.post).where(POSTS.c.trainee_id.in_(ids)).order_by(POSTS.c.position)
+        query = (
+            select(POSTS.c.trainee_id, POSTS.c.post)
+            .where(POSTS.c.trainee_id.in_(ids))
+            .order_by(POSTS.c.position)
+        )
         for tid, post in conn.execute(query):
             posts.setdefault(tid, []).append(post)
     return {tid: tuple(p) for tid, p in posts.items()}
@@ -95,7 +121,7 @@ def dashboard(engine: Engine, campaign: Campaign, now: dt.datetime) -> Dashboard
         *((total_hours < edge, i) for i, edge in enumerate(edges[1:], start=1)),
         else_=len(edges),
     )
-    labels = ["0"] + [f"{a:g}–{b:g}" for a, b in zip(edges, edges[1:], strict=False)] + [f"≥{rules.yearly:g}"]
+    labels = ["0"] + [f"{a:g}–{b:g}" for a, b in itertools.pairwise(edges)] + [f"≥{rules.yearly:g}"]
     today = now.astimezone(campaign.tz)
     midnight = today.replace(hour=0, minute=0, second=0, microsecond=0)
     o = OUTBOX.c
@@ -103,7 +129,7 @@ def dashboard(engine: Engine, campaign: Campaign, now: dt.datetime) -> Dashboard
         stage = stage_column(rules)
         for name, count in conn.execute(select(stage, func.count()).group_by(stage)):
             board.stages[name] = count
-        by_bucket = dict(conn.execute(select(bucket, func.count()).group_by(bucket)).all())
+        by_bucket: dict[int, int] = dict(conn.execute(select(bucket, func.count()).group_by(bucket)).all())
         board.hours = [(label, by_bucket.get(i, 0)) for i, label in enumerate(labels)]
         board.opted_out = conn.execute(select(func.count()).where(t.opted_out.is_(True))).scalar_one()
         board.bound = conn.execute(select(func.count(func.distinct(BINDINGS.c.trainee_id)))).scalar_one()
@@ -114,7 +140,10 @@ def dashboard(engine: Engine, campaign: Campaign, now: dt.datetime) -> Dashboard
                 func.count().filter(or_(o.status == "failed", o.receipt == "failed")),
                 func.count().filter(o.status == "parked"),
                 func.count().filter(
-                    o.status == "sent", o.channel == "sms", o.receipt.is_(None), o.sent_at < now - RECEIPT_WAIT
+                    o.status == "sent",
+                    o.channel == "sms",
+                    o.receipt.is_(None),
+                    o.sent_at < now - RECEIPT_WAIT,
                 ),
             )
         ).one()
@@ -138,7 +167,9 @@ def dashboard(engine: Engine, campaign: Campaign, now: dt.datetime) -> Dashboard
     return board
 
 
-def search(engine: Engine, campaign: Campaign, flt: TraineeFilter, page: int) -> tuple[list[dict[str, Any]], int]:
+def search(
+    engine: Engine, campaign: Campaign, flt: TraineeFilter, page: int
+) -> tuple[list[dict[str, Any]], int]:
     """One page of trainees matching ``flt`` with their stage and posts, and the number matching."""
     rules = HoursRules.from_campaign(campaign)
     where = flt.where(rules)
@@ -204,15 +235,23 @@ def trainee_detail(engine: Engine, trainee_id: int) -> dict[str, Any] | None:
         chats = [(b.channel, b.address) for b in bindings]
         if record.phone:
             chats.append(("sms", record.phone))
-        messages = []
+        messages: list[Any] = []
         if chats:
-            messages = conn.execute(
-                select(CONVERSATIONS.c.channel, MESSAGES.c.direction, MESSAGES.c.text, MESSAGES.c.intent, MESSAGES.c.at)
-                .join(CONVERSATIONS, CONVERSATIONS.c.id == MESSAGES.c.conversation_id)
-                .where(tuple_(CONVERSATIONS.c.channel, CONVERSATIONS.c.address).in_(chats))
-                .order_by(MESSAGES.c.at.desc(), MESSAGES.c.id.desc())
-                .limit(50)
-            ).all()
+            messages = [
+                *conn.execute(
+                    select(
+                        CONVERSATIONS.c.channel,
+                        MESSAGES.c.direction,
+                        MESSAGES.c.text,
+                        MESSAGES.c.intent,
+                        MESSAGES.c.at,
+                    )
+                    .join(CONVERSATIONS, CONVERSATIONS.c.id == MESSAGES.c.conversation_id)
+                    .where(tuple_(CONVERSATIONS.c.channel, CONVERSATIONS.c.address).in_(chats))
+                    .order_by(MESSAGES.c.at.desc(), MESSAGES.c.id.desc())
+                    .limit(50)
+                )
+            ]
         outbox = conn.execute(
             select(OUTBOX.c.channel, OUTBOX.c.kinds, OUTBOX.c.text, OUTBOX.c.status, OUTBOX.c.receipt)
             .add_columns(OUTBOX.c.send_at, OUTBOX.c.sent_at, OUTBOX.c.last_error, OUTBOX.c.idempotency_key)
@@ -220,9 +259,7 @@ def trainee_detail(engine: Engine, trainee_id: int) -> dict[str, Any] | None:
             .order_by(OUTBOX.c.send_at.desc(), OUTBOX.c.id.desc())
             .limit(50)
         ).all()
-        keys = set(
-            conn.execute(select(KEYS.c.key).where(KEYS.c.trainee_id == trainee_id)).scalars()
-        )
+        keys = set(conn.execute(select(KEYS.c.key).where(KEYS.c.trainee_id == trainee_id)).scalars())
     telegram = next((b.address for b in bindings if b.channel == "telegram"), None)
     return {
         "record": record,

@@ -99,7 +99,7 @@ class TaughtStore:
         if len(short) > SHORT_LIMIT:
             raise TeachingError(f"短信版回答有 {len(short)} 字，最多 {SHORT_LIMIT} 字，请另写一段短的")
         intent = TOPIC_PREFIX + hashlib.sha256(f"{label}\n{at.isoformat()}".encode()).hexdigest()[:8]
-        row = {"intent": intent, "label": label[:100], "full": full, "short": short}
+        row: dict[str, object] = {"intent": intent, "label": label[:100], "full": full, "short": short}
         row |= {"status": "draft", "created_by": by, "created_at": at}
         with self._engine.begin() as conn:
             conn.execute(insert(TOPICS).values(row))
@@ -224,9 +224,14 @@ class Retrainer:
         interpreter = LocalInterpreter(pipeline, data, self._threshold)
         campaign = taught.campaign(self._base)
         if not isinstance(self._brain.interpreter, LocalInterpreter):
-            log.warning("the brain parses with %s; taught data applies to the local engine only", self._brain.interpreter)
+            log.warning(
+                "the brain parses with %s; taught data applies to the local engine only",
+                self._brain.interpreter,
+            )
             self._brain.campaign = campaign
             return
         self._brain.campaign = campaign
         self._brain.interpreter = interpreter
-        log.info("NLU retrained: %d examples (%d taught), swapped in", len(data.examples), len(taught.examples))
+        log.info(
+            "NLU retrained: %d examples (%d taught), swapped in", len(data.examples), len(taught.examples)
+        )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import secrets
-from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,7 +147,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             form = await request.post()
             sent = form.get("csrf")
             if not isinstance(sent, str) or not secrets.compare_digest(sent, info.csrf):
-                return render(request, "error.html", status=403, message="表单已过期或来源不明，请刷新页面后重试。")
+                return render(
+                    request, "error.html", status=403, message="表单已过期或来源不明，请刷新页面后重试。"
+                )
     response = await handler(request)
     response.headers.update(SECURITY_HEADERS)
     return response
@@ -162,7 +164,12 @@ def _login_form(request: web.Request, error: str, status: int = 200) -> web.Resp
     token = secrets.token_urlsafe(24)
     response = render(request, "login.html", status=status, login_csrf=token, error=error)
     response.set_cookie(
-        LOGIN_COOKIE, token, path=PREFIX, httponly=True, samesite="Lax", secure=services(request).secure_cookies
+        LOGIN_COOKIE,
+        token,
+        path=PREFIX,
+        httponly=True,
+        samesite="Lax",
+        secure=services(request).secure_cookies,
     )
     return response
 
@@ -209,7 +216,9 @@ async def audit_page(request: web.Request) -> web.Response:
     """The audit log, 50 entries a page."""
     page = max(1, int(request.query.get("page", "1") or 1)) if request.query.get("page", "1").isdigit() else 1
     entries, total = await in_thread(services(request).audit.entries, 50, (page - 1) * 50)
-    return render(request, "audit.html", entries=entries, total=total, page=page, pages=max(1, -(-total // 50)))
+    return render(
+        request, "audit.html", entries=entries, total=total, page=page, pages=max(1, -(-total // 50))
+    )
 
 
 def build_console_app(console: ConsoleServices) -> web.Application:

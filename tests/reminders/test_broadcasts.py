@@ -89,7 +89,9 @@ def test_audience_in_sql_is_the_pure_audience(engine: Engine, campaign: Campaign
     chat = telegram_chat()
     with engine.connect() as conn:
         got = set(
-            conn.execute(select(TRAINEES.c.id).where(audience_filter(audience, rules, channel_column(chat)))).scalars()
+            conn.execute(
+                select(TRAINEES.c.id).where(audience_filter(audience, rules, channel_column(chat)))
+            ).scalars()
         )
 
     def channel(r):  # type: ignore[no-untyped-def]
@@ -101,10 +103,18 @@ def test_audience_in_sql_is_the_pure_audience(engine: Engine, campaign: Campaign
 def test_preview_counts_per_channel_and_renders_a_sample(engine: Engine, campaign: Campaign) -> None:
     insert_trainees(
         engine,
-        [record(1, name="张三"), record(2), record(3, phone=None), record(4, opted_out=True), record(5, registered=True)],
+        [
+            record(1, name="张三"),
+            record(2),
+            record(3, phone=None),
+            record(4, opted_out=True),
+            record(5, registered=True),
+        ],
         telegram={2: "chat2"},
     )
-    shown = preview(engine, campaign, Audience(statuses=("not_registered",)), "{姓名}您好，还差{还差学时}学时。")
+    shown = preview(
+        engine, campaign, Audience(statuses=("not_registered",)), "{姓名}您好，还差{还差学时}学时。"
+    )
     assert shown.by_channel == {"sms": 1, "telegram": 1}
     assert (shown.recipients, shown.unreachable, shown.opted_out) == (2, 1, 1)
     assert shown.sample is not None and shown.sample.name == "张三"
@@ -135,7 +145,11 @@ def test_send_later_cancel_and_report(engine: Engine, campaign: Campaign, quiet:
     # Delivery: one delivered, one failed with a reason, one cancelled while pending, one long without receipt.
     key = OUTBOX.c.idempotency_key
     with engine.begin() as conn:
-        conn.execute(update(OUTBOX).where(key == "broadcast:b1:1").values(status="sent", sent_at=NOW, receipt="delivered"))
+        conn.execute(
+            update(OUTBOX)
+            .where(key == "broadcast:b1:1")
+            .values(status="sent", sent_at=NOW, receipt="delivered")
+        )
         conn.execute(update(OUTBOX).where(key == "broadcast:b1:2").values(status="failed", last_error="空号"))
         old = NOW - dt.timedelta(days=4)
         conn.execute(update(OUTBOX).where(key == "broadcast:b1:4").values(status="sent", sent_at=old))
@@ -144,12 +158,19 @@ def test_send_later_cancel_and_report(engine: Engine, campaign: Campaign, quiet:
     assert dict(report.by_channel["sms"]) == {"delivered": 1, "failed": 1, "cancelled": 1}
     assert dict(report.by_channel["telegram"]) == {"sent": 1}  # no receipts on Telegram: never "expired"
     assert report.reasons == {"空号": 1}
-    assert [row["outcome"] for row in delivery_rows(engine, "b1", NOW)] == ["delivered", "failed", "cancelled", "sent"]
+    assert [row["outcome"] for row in delivery_rows(engine, "b1", NOW)] == [
+        "delivered",
+        "failed",
+        "cancelled",
+        "sent",
+    ]
     [listed] = list_broadcasts(engine)
     assert (listed["recipients"], listed["cancelled_by"], listed["description"]) == (4, "王芳", "全部学员")
 
 
-def test_send_refuses_past_times_and_long_texts(engine: Engine, campaign: Campaign, quiet: QuietHours) -> None:
+def test_send_refuses_past_times_and_long_texts(
+    engine: Engine, campaign: Campaign, quiet: QuietHours
+) -> None:
     insert_trainees(engine, [record(1, name="欧阳一二三四五六")])
     with pytest.raises(PlanError, match="已过"):
         send_broadcast(

@@ -37,7 +37,9 @@ ARGS = [
 ]
 VIEWPORTS = {"desktop": (1280, 800), "phone": (375, 667)}
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (dev extra)")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the playwright package is not installed (dev extra)"
+)
 pytestmark = pytest.mark.skipif(
     not (Path(CHROMIUM).exists() or shutil.which("chromium")),
     reason=f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-wqy-microhei",
@@ -97,7 +99,7 @@ def shots(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("size", VIEWPORTS)
 def test_a_staff_members_day_in_the_browser(served: tuple[str, Runtime, Any], shots: Path, size: str) -> None:
-    base, runtime, app = served
+    base, _runtime, app = served
     width, height = VIEWPORTS[size]
     brain = app[SERVICES].responder
     for text in ("哪里可以停车", "附近哪里可以停车", "这个要几多米"):
@@ -189,4 +191,3 @@ def test_a_staff_members_day_in_the_browser(served: tuple[str, Runtime, Any], sh
         shot("audit")
         browser.close()
     assert brain.handle(Inbound("sms", "13800000009", "哪里可以停车")).text.startswith("培训点楼下有停车场")
-

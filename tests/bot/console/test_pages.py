@@ -37,7 +37,8 @@ async def import_sample(client: TestClient, csrf: str) -> str:
     token = re.search(r'name="token" value="([^"]+)"', page)
     assert token is not None
     done = await client.post(
-        "/console/import/confirm", data={"csrf": csrf, "token": token.group(1), "suffix": ".csv", "filename": "台账.csv"}
+        "/console/import/confirm",
+        data={"csrf": csrf, "token": token.group(1), "suffix": ".csv", "filename": "台账.csv"},
     )
     return await done.text()
 
@@ -62,7 +63,9 @@ async def test_sign_in_refuses_a_wrong_password_and_a_missing_csrf_token(client:
     assert no_token.status == 403
     token = csrf_of(await (await client.get("/console/login")).text())
     right = await client.post(
-        "/console/login", data={"csrf": token, "name": "王芳", "password": "correct-horse-1"}, allow_redirects=False
+        "/console/login",
+        data={"csrf": token, "name": "王芳", "password": "correct-horse-1"},
+        allow_redirects=False,
     )
     assert right.status == 302
     cookie = right.cookies["jxjy_console"]
@@ -89,7 +92,8 @@ async def test_import_preview_writes_nothing_until_confirmed(client: TestClient,
         assert conn.execute(select(func.count()).select_from(TRAINEES)).scalar_one() == 0
     token = re.search(r'name="token" value="([^"]+)"', preview).group(1)  # type: ignore[union-attr]
     done = await client.post(
-        "/console/import/confirm", data={"csrf": csrf, "token": token, "suffix": ".csv", "filename": "台账.csv"}
+        "/console/import/confirm",
+        data={"csrf": csrf, "token": token, "suffix": ".csv", "filename": "台账.csv"},
     )
     assert "已导入" in await done.text()
     with console.runtime.engine().connect() as conn:
@@ -119,7 +123,9 @@ async def test_every_page_renders_and_none_shows_a_full_id_number(client: TestCl
     assert "4306**********4985" in found and "132****5393" in found and "符合条件 1 人" in found
     by_status = await (await client.get("/console/trainees", params={"status": "not_confirmed"})).text()
     assert "符合条件 4 人" in by_status
-    exported = await (await client.get("/console/trainees/export", params={"fmt": "csv", "employer": "平江路桥公司"})).read()
+    exported = await (
+        await client.get("/console/trainees/export", params={"fmt": "csv", "employer": "平江路桥公司"})
+    ).read()
     text = exported.decode("utf-8-sig")
     assert text.count("\n") == 4 and not FULL_ID.search(text)  # header + 3 trainees of that employer
     dashboard = await (await client.get("/console/")).text()
@@ -129,9 +135,20 @@ async def test_every_page_renders_and_none_shows_a_full_id_number(client: TestCl
 async def test_broadcast_preview_send_report_and_cancel(client: TestClient, console: Console) -> None:
     csrf = await sign_in(client)
     await import_sample(client, csrf)
-    fields = {"csrf": csrf, "status": "not_registered", "employer": "岳阳建工集团", "text": "{姓名}您好，请本周内报名。"}
-    preview = await (await client.post("/console/broadcasts", data={**fields, "action": "preview", "when": "now"})).text()
-    assert "<strong>3</strong> 人" in preview and "刘洋您好，请本周内报名。" in preview and "每人 <strong>1</strong> 条" in preview
+    fields = {
+        "csrf": csrf,
+        "status": "not_registered",
+        "employer": "岳阳建工集团",
+        "text": "{姓名}您好，请本周内报名。",
+    }
+    preview = await (
+        await client.post("/console/broadcasts", data={**fields, "action": "preview", "when": "now"})
+    ).text()
+    assert (
+        "<strong>3</strong> 人" in preview
+        and "刘洋您好，请本周内报名。" in preview
+        and "每人 <strong>1</strong> 条" in preview
+    )
     sent = await client.post("/console/broadcasts", data={**fields, "action": "send", "when": "now"})
     report = await sent.text()
     assert "群发报告" in report and "已排入发送队列：3 条" in report
@@ -157,19 +174,30 @@ async def test_teaching_changes_the_running_bots_answers(client: TestClient, con
     csrf = await sign_in(client)
     page = await (await client.get("/console/unanswered")).text()
     assert "哪里可以停车 <small>2 次" in page and "这个要几多米 <small>1 次" in page
-    await client.post("/console/unanswered/teach", data={"csrf": csrf, "intent": "ask_fee", "text": "这个要几多米"})
+    await client.post(
+        "/console/unanswered/teach", data={"csrf": csrf, "intent": "ask_fee", "text": "这个要几多米"}
+    )
     await client.post(
         "/console/unanswered/topic",
-        data={"csrf": csrf, "label": "停车", "full": "培训点楼下有停车场，免费停车。", "text": ["哪里可以停车", "附近哪里可以停车"]},
+        data={
+            "csrf": csrf,
+            "label": "停车",
+            "full": "培训点楼下有停车场，免费停车。",
+            "text": ["哪里可以停车", "附近哪里可以停车"],
+        },
     )
     page = await (await client.get("/console/unanswered")).text()
     assert "待审核" in page and "哪里可以停车 <small>" not in page
     assert console.services.retrainer is not None and console.services.retrainer.wait(120)
-    assert brain.handle(Inbound("sms", "13800000002", "哪里可以停车")).intent == "nlu_fallback"  # not live yet
+    assert (
+        brain.handle(Inbound("sms", "13800000002", "哪里可以停车")).intent == "nlu_fallback"
+    )  # not live yet
     intent = re.search(r"/console/topics/(taught_\w+)/review", page).group(1)  # type: ignore[union-attr]
     await client.post(f"/console/topics/{intent}/review", data={"csrf": csrf, "decision": "approve"})
     assert console.services.retrainer.wait(120) and console.services.retrainer.error is None
-    tried = await (await client.post("/console/unanswered/try", data={"csrf": csrf, "text": "哪里可以停车"})).text()
+    tried = await (
+        await client.post("/console/unanswered/try", data={"csrf": csrf, "text": "哪里可以停车"})
+    ).text()
     assert "培训点楼下有停车场，免费停车。" in tried
     assert brain.handle(Inbound("sms", "13800000003", "这个要几多米")).intent == "ask_fee"
     audit = await (await client.get("/console/audit")).text()
