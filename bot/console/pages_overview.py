@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ from reminders.audience import STAGES
 from reminders.policy import QuietHours, Reminder, plan_reminders
 
 PLAN_DAYS = 14
+EMPLOYERS_TTL = 300.0  # seconds
 KIND_LABELS = {
     "registration": "报名",
     "confirmation_window": "资格确认",
@@ -56,7 +58,7 @@ async def trainees(request: web.Request) -> web.Response:
     flt = TraineeFilter.from_query(request.query)
     page = page_number(request)
     rows, total = await in_thread(queries.search, console.engine, console.campaign, flt, page)
-    employers = await in_thread(queries.employers, console.engine)
+    employers = await _employers(console)
     return render(
         request,
         "trainees.html",
@@ -72,6 +74,15 @@ async def trainees(request: web.Request) -> web.Response:
         stages=STAGES,
         mask_phone=mask_phone,
     )
+
+
+async def _employers(console: ConsoleServices) -> list[str]:
+    """The employers to suggest, read at most every few minutes (grouping 100,000 rows takes a while)."""
+    cached = console.employers_cache
+    if cached is None or time.monotonic() - cached[0] > EMPLOYERS_TTL:
+        cached = (time.monotonic(), await in_thread(queries.employers, console.engine))
+        console.employers_cache = cached
+    return cached[1]
 
 
 async def export_list(request: web.Request) -> web.StreamResponse:

@@ -24,7 +24,7 @@ from ledger.store import (
     record_from_row,
 )
 from reminders.audience import STAGES
-from reminders.broadcasts import OUTBOX, RECEIPT_WAIT, stage_column
+from reminders.broadcasts import OUTBOX, RECEIPT_WAIT, stage_column, stage_filters
 from reminders.service import KEYS
 
 PER_PAGE = 50
@@ -116,22 +116,24 @@ def dashboard(engine: Engine, campaign: Campaign, now: dt.datetime) -> Dashboard
     total_hours = t.online_hours + t.offline_hours
     step = rules.yearly / 4
     edges = [0.0, step, 2 * step, 3 * step, rules.yearly]
-    bucket = case(
-        (total_hours <= 0, 0),
-        *((total_hours < edge, i) for i, edge in enumerate(edges[1:], start=1)),
-        else_=len(edges),
-    )
+    buckets = [total_hours <= 0]
+    buckets += [
+        and_(total_hours > 0, total_hours >= low, total_hours < high)
+        for low, high in itertools.pairwise(edges)
+    ]
+    buckets.append(total_hours >= rules.yearly)
     labels = ["0"] + [f"{a:g}–{b:g}" for a, b in itertools.pairwise(edges)] + [f"≥{rules.yearly:g}"]
     today = now.astimezone(campaign.tz)
     midnight = today.replace(hour=0, minute=0, second=0, microsecond=0)
     o = OUTBOX.c
     with engine.connect() as conn:
-        stage = stage_column(rules)
-        for name, count in conn.execute(select(stage, func.count()).group_by(stage)):
-            board.stages[name] = count
-        by_bucket: dict[int, int] = dict(conn.execute(select(bucket, func.count()).group_by(bucket)).all())
-        board.hours = [(label, by_bucket.get(i, 0)) for i, label in enumerate(labels)]
-        board.opted_out = conn.execute(select(func.count()).where(t.opted_out.is_(True))).scalar_one()
+        # One scan, aggregates with FILTER (no GROUP BY sort): stages, the hours histogram, opt-outs.
+        stages = stage_filters(rules)
+        aggregates = [func.count().filter(c) for c in (*stages.values(), *buckets, t.opted_out.is_(True))]
+        counts = list(conn.execute(select(*aggregates)).one())
+        board.stages = dict(zip(stages, counts[: len(stages)], strict=True))
+        board.hours = list(zip(labels, counts[len(stages) : -1], strict=True))
+        board.opted_out = counts[-1]
         board.bound = conn.execute(select(func.count(func.distinct(BINDINGS.c.trainee_id)))).scalar_one()
         row = conn.execute(
             select(

@@ -58,6 +58,8 @@ class ConsoleServices:
     retrainer: Retrainer | None = None
     dispatch_soon: Callable[[], Awaitable[object]] | None = None
     ask: Callable[[Inbound], Awaitable[Reply]] | None = None
+    # The employers offered as filter suggestions: (monotonic time read, names); an import clears it.
+    employers_cache: tuple[float, list[str]] | None = None
 
 
 CONSOLE = web.AppKey("console", ConsoleServices)

@@ -102,8 +102,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("intent", name="pk_taught_topics"),
     )
 
+    op.create_index(
+        "ix_trainees_progress",
+        "trainees",
+        ["registered", "confirmed", "paid", "audited", "opted_out", "online_hours", "offline_hours"],
+    )
+    op.create_index("ix_outbox_status_sent_at", "outbox", ["status", "sent_at", "receipt", "channel"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_status_sent_at", table_name="outbox")
+    op.drop_index("ix_trainees_progress", table_name="trainees")
     for table in (
         "taught_topics",
         "taught_examples",
