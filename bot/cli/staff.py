@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -22,13 +24,17 @@ def _fresh_runtime() -> None:
     _RUNTIME.reset()
 
 
-def _accounts() -> tuple[StaffAccounts, AuditLog]:
+@contextmanager
+def _accounts() -> Iterator[tuple[StaffAccounts, AuditLog]]:
     from bot.cli.common import engine_or_exit
     from bot.console.accounts import AuditLog, StaffAccounts
 
     runtime = _RUNTIME.get()
     engine = engine_or_exit(runtime)
-    return StaffAccounts(engine, runtime.clock), AuditLog(engine, runtime.clock)
+    try:
+        yield StaffAccounts(engine, runtime.clock), AuditLog(engine, runtime.clock)
+    finally:
+        engine.dispose()
 
 
 def _operator() -> str:
@@ -58,20 +64,21 @@ def add(
     from bot.console.accounts import AccountError
 
     password = _read_password(password_stdin)
-    accounts, audit = _accounts()
-    try:
-        accounts.add(name, password)
-    except AccountError as exc:
-        raise fail(str(exc), 1) from exc
-    audit.record(_operator(), "staff", f"新建工作人员账号 {name.strip()}")
+    with _accounts() as (accounts, audit):
+        try:
+            accounts.add(name, password)
+        except AccountError as exc:
+            raise fail(str(exc), 1) from exc
+        audit.record(_operator(), "staff", f"新建工作人员账号 {name.strip()}")
     typer.echo(f"已创建账号 {name.strip()}")
 
 
 @app.command("list")
 def list_() -> None:
     """List the accounts."""
-    accounts, _ = _accounts()
-    for info in accounts.list():
+    with _accounts() as (accounts, _):
+        found = accounts.list()
+    for info in found:
         state = "启用" if info.active else "停用"
         typer.echo(f"{info.name}\t{state}\t{info.created_at:%Y-%m-%d}")
 
@@ -81,10 +88,10 @@ def disable(name: Annotated[str, typer.Argument(help="The account to disable.")]
     """Disable an account and sign it out everywhere."""
     from bot.console.accounts import AccountError
 
-    accounts, audit = _accounts()
-    try:
-        accounts.disable(name)
-    except AccountError as exc:
-        raise fail(str(exc), 1) from exc
-    audit.record(_operator(), "staff", f"停用工作人员账号 {name}")
+    with _accounts() as (accounts, audit):
+        try:
+            accounts.disable(name)
+        except AccountError as exc:
+            raise fail(str(exc), 1) from exc
+        audit.record(_operator(), "staff", f"停用工作人员账号 {name}")
     typer.echo(f"已停用账号 {name}")

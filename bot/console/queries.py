@@ -62,7 +62,7 @@ class TraineeFilter:
         if self.employer:
             conditions.append(t.employer == self.employer)
         if self.status:
-            conditions.append(stage_column(rules) == self.status)
+            conditions.append(stage_filters(rules)[self.status])
         return and_(literal(True), *conditions)
 
     def as_query(self) -> dict[str, str]:

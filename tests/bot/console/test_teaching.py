@@ -1,0 +1,74 @@
+"""Grouping unanswered questions, and taught data merged into the training data and the campaign."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.console.grouping import group_questions, jaccard, trigrams
+from bot.console.teaching import TaughtStore, TeachingError
+from knowledge.campaign import Campaign
+from nlu.training_data import TrainingData
+from tests.timezone import SHANGHAI
+
+AT = dt.datetime(2023, 11, 24, 10, 0, tzinfo=SHANGHAI)
+
+
+def test_similar_questions_group_together_most_asked_first() -> None:
+    groups = group_questions(
+        [
+            ("证书丢了怎么补办", "ask_not_in_notice"),
+            ("附近哪里可以停车？", "nlu_fallback"),
+            ("哪里可以停车", "nlu_fallback"),
+            ("哪里可以停车", "nlu_fallback"),
+            ("证书丢了怎么办", "ask_not_in_notice"),
+            ("发票怎么开", "nlu_fallback"),
+        ]
+    )
+    assert [(g.text, g.count) for g in groups] == [
+        ("附近哪里可以停车？", 3),
+        ("证书丢了怎么补办", 2),
+        ("发票怎么开", 1),
+    ]
+    assert groups[0].texts == ["附近哪里可以停车？", "哪里可以停车"]
+    assert groups[1].kinds == {"ask_not_in_notice"}
+
+
+def test_trigram_similarity() -> None:
+    assert jaccard(trigrams("哪里可以停车"), trigrams("哪裡可以停車！")) < 1
+    assert jaccard(trigrams("哪里可以停车"), trigrams("哪里可以停车。")) == 1
+    assert jaccard(trigrams("好"), trigrams("好")) == 1
+    assert jaccard(trigrams("发票怎么开"), trigrams("哪里可以停车")) == 0
+
+
+def test_only_approved_topics_and_known_intents_go_live(engine: Engine, campaign: Campaign) -> None:
+    store = TaughtStore(engine)
+    assert store.add_examples(["这个要几多米", "这个要几多米", " "], "ask_fee", "王芳", AT) == 1
+    assert store.add_examples(["这个要几多米"], "ask_fee", "王芳", AT) == 0
+    intent = store.add_topic("停车", "楼下可以停车。", "", ["哪里可以停车"], "王芳", AT)
+    store.add_examples(["随便写的"], "no_such_intent", "王芳", AT)
+    base = TrainingData(examples=[("交多少钱", "ask_fee")])
+
+    taught = store.load()
+    assert taught.training_data(base).examples == [("交多少钱", "ask_fee"), ("这个要几多米", "ask_fee")]
+    assert taught.campaign(campaign) is campaign  # the draft is not live
+
+    store.review_topic(intent, True, "李四", AT)
+    with pytest.raises(TeachingError, match="已审核过"):
+        store.review_topic(intent, False, "李四", AT)
+    taught = store.load()
+    assert ("哪里可以停车", intent) in taught.training_data(base).examples
+    live = taught.campaign(campaign)
+    assert live.answers[intent].full == "楼下可以停车。" and live.answers[intent].short == "楼下可以停车。"
+    assert live.labels[intent] == "停车" and intent not in campaign.answers
+    assert store.taught_texts() == {"这个要几多米", "哪里可以停车", "随便写的"}
+
+
+def test_a_topic_needs_a_label_an_answer_and_a_short_sms_form(engine: Engine) -> None:
+    store = TaughtStore(engine)
+    with pytest.raises(TeachingError, match="主题名称和回答"):
+        store.add_topic(" ", "回答", "", [], "王芳", AT)
+    with pytest.raises(TeachingError, match="最多 70 字"):
+        store.add_topic("长", "字" * 80, "", [], "王芳", AT)
