@@ -8,7 +8,6 @@ staff member and prints the median and worst of 5 requests per page, and the med
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import statistics
 import sys
 import tempfile

@@ -10,19 +10,21 @@ from typing import TYPE_CHECKING, Any
 from bot.dialogue.brain import Brain, PersonalDesk
 from bot.kernel.clock import Clock, parse_now
 from bot.kernel.settings import Settings
-from knowledge.campaign import DEFAULT_CAMPAIGN, Campaign, load_campaign
+from knowledge.campaign import Campaign
+from knowledge.years import load_campaigns, season_at
 from nlu.interpreter import Interpreter, LocalInterpreter
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import AsyncIterator
 
     from aiohttp import web
     from sqlalchemy import Engine
 
     from bot.channels.common import DispatchSoon, ServerServices
-    from bot.console.teaching import Taught
+    from bot.console.teaching import LiveInterpreter, Taught
     from bot.console.web import ConsoleServices
-    from bot.kernel.messages import Inbound, Reply
+    from bot.kernel.messages import Inbound, Reply, Responder
     from bot.server import CleanupContext
     from reminders.dispatcher import DispatchLimits
     from reminders.gateways import Channel, Gateway
@@ -41,16 +43,21 @@ class Runtime:
 
     settings: Settings
     clock: Clock
-    campaign: Campaign
+    campaign: Campaign  # the campaign of the moment the command starts at (``--now``)
+    campaigns: tuple[Campaign, ...] = ()  # every year's campaign, with JXJY_CAMPAIGN_DIR
     _engine: Any = field(default=None, init=False, repr=False)
     _taught: Any = field(default=None, init=False, repr=False)
+    # The interpreter of the last brain built: the console's retraining swaps the model inside it.
+    live_interpreter: Any = field(default=None, init=False, repr=False)
 
     @classmethod
     def create(cls, now: str | None = None, settings: Settings | None = None) -> Runtime:
         settings = settings or Settings()
-        campaign = load_campaign(settings.campaign_file or DEFAULT_CAMPAIGN)
-        # The campaign's time zone is read here, once, and travels with the clock.
-        return cls(settings, parse_now(now, campaign.tz), campaign)
+        campaigns = load_campaigns(settings.campaign_file, settings.campaign_dir)
+        # The campaigns' time zone is read here, once, and travels with the clock.
+        clock = parse_now(now, campaigns[0].tz)
+        campaign = season_at(campaigns, clock.now()).campaign
+        return cls(settings, clock, campaign, tuple(campaigns) if settings.campaign_dir else ())
 
     @property
     def cache_dir(self) -> Path:
@@ -98,6 +105,10 @@ class Runtime:
                     engine.dispose()
         return self._taught  # type: ignore[no-any-return]
 
+    def use_taught(self, taught: Taught) -> None:
+        """Replace what was taught (after the console retrained the model)."""
+        self._taught = taught
+
     def engine(self) -> Engine:
         """The database, migrated to head; opened once, on first use, so FAQ-only runs never pay for it.
 
@@ -122,11 +133,12 @@ class Runtime:
 
         return IdVault(self.settings.effective_secret_key())
 
-    def ledger_store(self) -> Any:
-        """The SQLAlchemy ledger store on this runtime's database."""
+    def ledger_store(self, campaign: Campaign | None = None) -> Any:
+        """The SQLAlchemy ledger store of a campaign's records (default: the campaign of the moment)."""
         from ledger.store import SQLAlchemyLedgerStore
 
-        return SQLAlchemyLedgerStore(self.engine(), self.id_vault(), self.clock)
+        campaign_id = (campaign or self.campaign).campaign.id
+        return SQLAlchemyLedgerStore(self.engine(), self.id_vault(), self.clock, campaign_id)
 
     def gateways(self) -> dict[Channel, Gateway]:
         """The outbound gateways the settings configure (SMS always, Telegram with a token)."""
@@ -146,24 +158,47 @@ class Runtime:
 
         return QuietHours.parse(self.settings.quiet_start, self.settings.quiet_end, self.clock.tz)
 
-    def personal_desk(self) -> PersonalDesk:
-        """The ledger-backed desk for binding and personal answers."""
+    def personal_desk(self, campaign: Campaign | None = None) -> PersonalDesk:
+        """The ledger-backed desk for binding and personal answers, on a campaign's records."""
         from bot.dialogue.desk import LedgerDesk
         from ledger.binding import BindingService
 
-        store = self.ledger_store()
-        return LedgerDesk(store, BindingService(store, self.clock), self.clock, self.campaign)
+        campaign = campaign or self.campaign
+        store = self.ledger_store(campaign)
+        return LedgerDesk(store, BindingService(store, self.clock), self.clock, campaign)
 
-    def brain(self, *, log_messages: bool = False) -> Brain:
-        """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review."""
+    def brain(self, *, log_messages: bool = False) -> Responder:
+        """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review.
+
+        With JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock.
+        """
         on_exchange = self._message_logger() if log_messages else None
-        return Brain(
-            self.taught().campaign(self.campaign),
-            self.interpreter(),
-            self.clock,
-            personal=self.personal_desk,
-            on_exchange=on_exchange,
-        )
+        interpreter = self.live_interpreter = self._live(self.interpreter())
+        if not self.campaigns:
+            return Brain(
+                self.taught().campaign(self.campaign),
+                interpreter,
+                self.clock,
+                personal=self.personal_desk,
+                on_exchange=on_exchange,
+            )
+        from bot.dialogue.seasons import SeasonalBrain
+
+        def brain_for(campaign: Campaign) -> Brain:
+            return Brain(
+                self.taught().campaign(campaign),
+                interpreter,
+                self.clock,
+                personal=lambda: self.personal_desk(campaign),
+            )
+
+        return SeasonalBrain(self.campaigns, self.clock, brain_for, on_exchange=on_exchange)
+
+    @staticmethod
+    def _live(interpreter: Interpreter) -> LiveInterpreter:
+        from bot.console.teaching import LiveInterpreter
+
+        return LiveInterpreter(interpreter)
 
     def _message_logger(self) -> Any:
         store = self.ledger_store()
@@ -192,8 +227,18 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     engine = runtime.engine()
     outbox = SqlOutbox(engine)
     gateways = runtime.gateways()
+    campaigns = runtime.campaigns
+
+    def campaign_at(now: dt.datetime) -> Campaign:
+        return season_at(campaigns, now).campaign
+
     scheduler = ReminderScheduler(
-        engine, runtime.campaign, runtime.clock, runtime.quiet_hours(), gateways, runtime.dispatch_limits()
+        engine,
+        campaign_at if campaigns else runtime.campaign,
+        runtime.clock,
+        runtime.quiet_hours(),
+        gateways,
+        runtime.dispatch_limits(),
     )
 
     def on_delivery_status(message_id: str, status: str, error: str | None) -> None:
@@ -228,18 +273,24 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
 
 
 def build_console(
-    runtime: Runtime, brain: Brain, dispatch_soon: DispatchSoon | None = None
+    runtime: Runtime, brain: Responder, dispatch_soon: DispatchSoon | None = None
 ) -> ConsoleServices:
     """The staff console's services on the runtime's database; taught data retrains ``brain`` in place."""
     from bot.console.accounts import AuditLog, StaffAccounts
-    from bot.console.teaching import Retrainer, TaughtStore
+    from bot.console.teaching import Retrainer, TaughtStore, swap_into
     from bot.console.web import ConsoleServices
 
     engine = runtime.engine()
     work_dir = runtime.settings.ensure_data_dir() / "console"
     work_dir.mkdir(mode=0o700, exist_ok=True)
     store = TaughtStore(engine)
-    retrainer = Retrainer(brain, runtime.campaign, store, runtime.cache_dir, runtime.settings.nlu_threshold)
+    into_brains = swap_into(brain, runtime.live_interpreter)
+
+    def swap(interpreter: LocalInterpreter, taught: Taught) -> None:
+        runtime.use_taught(taught)  # brains built from now on (a new campaign year) start with it
+        into_brains(interpreter, taught)
+
+    retrainer = Retrainer(store, runtime.cache_dir, runtime.settings.nlu_threshold, swap)
     return ConsoleServices(
         engine=engine,
         campaign=runtime.campaign,
@@ -253,4 +304,5 @@ def build_console(
         secure_cookies=(runtime.settings.public_url or "").lower().startswith("https://"),
         retrainer=retrainer,
         dispatch_soon=dispatch_soon,
+        campaigns=runtime.campaigns,
     )

@@ -127,6 +127,13 @@ class Facts(_Strict):
         return posts
 
 
+class YearDays(_Strict):
+    """One year's official calendar, for a year the chinesecalendar package does not know yet."""
+
+    holidays: tuple[dt.date, ...] = ()  # days off, weekdays included (法定节假日)
+    workdays: tuple[dt.date, ...] = ()  # weekend days that are working days (调休上班)
+
+
 class Answer(_Strict):
     full: str = Field(min_length=1)
     short: str = Field(min_length=1)
@@ -162,6 +169,21 @@ class Campaign(_Strict):
     personal: dict[str, Answer]
     steps: dict[str, str]
     reminders: ReminderTexts
+    # The State Council's holidays and adjusted working days by year, used where chinesecalendar has no data.
+    calendar: dict[int, YearDays] = Field(default_factory=dict)
+    # Where each fact came from: a fact path (``fee.amount``) and the notice's sentence (written by `kb draft`).
+    sources: dict[str, str] = Field(default_factory=dict)
+    # What a drafted file still asks a person to check; `kb check` fails until the list is emptied.
+    review: tuple[str, ...] = ()
+
+    @field_validator("calendar")
+    @classmethod
+    def _days_in_their_year(cls, years: dict[int, YearDays]) -> dict[int, YearDays]:
+        for year, days in years.items():
+            stray = [d.isoformat() for d in (*days.holidays, *days.workdays) if d.year != year]
+            if stray:
+                raise ValueError(f"{year}: dates of another year listed: {', '.join(stray)}")
+        return years
 
     @property
     def tz(self) -> ZoneInfo:

@@ -71,6 +71,15 @@ def check_campaign(campaign: Campaign) -> list[str]:
     period = campaign.facts.period
     if period.start > period.end:
         problems.append("facts.period: start is after end")
+    problems += [f"review: still to check (delete the line once done): {item}" for item in campaign.review]
+    uncovered = calendar.uncovered_years(campaign)
+    if uncovered:
+        years = "、".join(str(y) for y in uncovered)
+        return [
+            *problems,
+            f"calendar: {years}年的法定节假日和调休，chinesecalendar 和本文件的 calendar: 都没有；"
+            "请升级 chinesecalendar，或按国务院办公厅通知在 calendar: 下列出（holidays、workdays）",
+        ]
     try:
         if not calendar.confirmation_windows(campaign):
             problems.append("facts.confirmation: no working day falls in any confirmation window")
@@ -89,6 +98,20 @@ def check_campaign(campaign: Campaign) -> list[str]:
             )
             problems += _template_problems(f"answers.{intent}.{form}", getattr(answer, form), renders)
     problems += _check_personal(campaign)
+    problems += _check_between(campaign)
+    return problems
+
+
+def _check_between(campaign: Campaign) -> list[str]:
+    """The between-campaigns sentence (JXJY_CAMPAIGN_DIR) renders, and its short form fits an SMS."""
+    from knowledge.years import BETWEEN, between_text
+
+    problems = []
+    forms: tuple[Form, ...] = ("full", "short")
+    for form in forms:
+        template = campaign.dynamic.get("between_campaigns", {}).get(form, BETWEEN[form])
+        renders = [(campaign.facts.period.end, partial(between_text, campaign, form))]
+        problems += _template_problems(f"dynamic.between_campaigns.{form}", template, renders)
     return problems
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, delete, func, select
 from bot.kernel.personal_data import mask_id
 from ledger.bulk import bulk_insert, bulk_update
 from ledger.crypto import IdVault
+from ledger.models import FIRST_CAMPAIGN
 from ledger.reading import LedgerTable, read_ledger
 from ledger.store import POSTS, TRAINEES
 from ledger.validate import LedgerRow, RowError, RowValidator
@@ -99,19 +100,22 @@ def _validate(
     return accepted
 
 
-def _stored(conn: Connection, hashes: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Current values of the trainees with these hashes, posts included, keyed by hash."""
+def _stored(conn: Connection, hashes: Sequence[str], campaign: str) -> dict[str, dict[str, Any]]:
+    """Current values of the campaign's trainees with these hashes, posts included, keyed by hash."""
     columns = [TRAINEES.c.id, TRAINEES.c.id_hash, TRAINEES.c.name, TRAINEES.c.phone, TRAINEES.c.employer]
     columns += [TRAINEES.c[name] for name in (*_FLAG_AND_HOURS, "confirmed_on")]
     keys = [c.name for c in columns]
     wanted = set(hashes)
-    total = conn.execute(select(func.count()).select_from(TRAINEES)).scalar_one()
+    mine = TRAINEES.c.campaign == campaign
+    total = conn.execute(select(func.count()).select_from(TRAINEES).where(mine)).scalar_one()
     # A file covering much of the table is cheaper to match in one scan than in many IN lists.
     scan = len(wanted) * 4 >= total
     batches: Iterable[Sequence[str] | None] = [None] if scan else _chunks(hashes)
     stored: dict[str, dict[str, Any]] = {}
     for batch in batches:
-        query = select(*columns) if batch is None else select(*columns).where(TRAINEES.c.id_hash.in_(batch))
+        query = select(*columns).where(mine)
+        if batch is not None:
+            query = query.where(TRAINEES.c.id_hash.in_(batch))
         by_id: dict[int, dict[str, Any]] = {}
         for row in conn.execute(query):
             if row[1] in wanted:
@@ -172,10 +176,14 @@ def _plan(
     return inserts, updates
 
 
-def _new_ids(conn: Connection, after_id: int, hashes: Sequence[str]) -> dict[str, int]:
+def _new_ids(conn: Connection, after_id: int, hashes: Sequence[str], campaign: str) -> dict[str, int]:
     """Ids given to the rows just inserted: every id above the old maximum, matched by hash."""
     wanted = set(hashes)
-    rows = conn.execute(select(TRAINEES.c.id_hash, TRAINEES.c.id).where(TRAINEES.c.id > after_id))
+    rows = conn.execute(
+        select(TRAINEES.c.id_hash, TRAINEES.c.id).where(
+            TRAINEES.c.id > after_id, TRAINEES.c.campaign == campaign
+        )
+    )
     return {id_hash: trainee_id for id_hash, trainee_id in rows if id_hash in wanted}
 
 
@@ -190,6 +198,7 @@ def _write(
     inserts: list[tuple[_Accepted, dict[str, Any]]],
     updates: list[tuple[int, dict[str, Any], bool]],
     now: dt.datetime,
+    campaign: str,
 ) -> None:
     new_posts: list[tuple[int, tuple[str, ...]]] = []
     if inserts:
@@ -200,6 +209,7 @@ def _write(
             [
                 {
                     **{k: v for k, v in values.items() if k != "posts"},
+                    "campaign": campaign,
                     "id_hash": item.id_hash,
                     "id_cipher": vault.encrypt(item.values.id_number),
                     "id_masked": mask_id(item.values.id_number),
@@ -210,7 +220,7 @@ def _write(
                 for item, values in inserts
             ],
         )
-        ids = _new_ids(conn, last_id, [item.id_hash for item, _ in inserts])
+        ids = _new_ids(conn, last_id, [item.id_hash for item, _ in inserts], campaign)
         new_posts.extend((ids[item.id_hash], values["posts"]) for item, values in inserts)
     if updates:
         bulk_update(
@@ -238,16 +248,18 @@ def import_ledger(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    campaign: str = FIRST_CAMPAIGN,
 ) -> ImportReport:
-    """Import a CSV/XLSX ledger; raise LedgerFileError (and change nothing) when the file is unusable."""
+    """Import a CSV/XLSX ledger into ``campaign``'s records (other years' records are left as they are);
+    raise LedgerFileError (and change nothing) when the file is unusable."""
     table = read_ledger(path)
     report = ImportReport(dry_run=dry_run)
     accepted = _validate(table, posts, vault, report, progress, now.date())
     with engine.begin() as conn:
-        stored = _stored(conn, [item.id_hash for item in accepted])
+        stored = _stored(conn, [item.id_hash for item in accepted], campaign)
         inserts, updates = _plan(accepted, stored, table, report)
         if not dry_run:
-            _write(conn, vault, inserts, updates, now)
+            _write(conn, vault, inserts, updates, now, campaign)
     if progress is not None:
         progress(len(table.rows), len(table.rows))
     log.info(

@@ -33,6 +33,7 @@ class BroadcastRecord(Base):
 # trainees by stage, or the outbox by status, scans these instead of the wide rows.
 Index(
     "ix_trainees_progress",
+    Trainee.campaign,
     Trainee.registered,
     Trainee.confirmed,
     Trainee.paid,

@@ -138,9 +138,10 @@ def preview(engine: Engine, campaign: Campaign, audience: Audience, text: str) -
     rules = HoursRules.from_campaign(campaign)
     chat = telegram_chat()
     channel = channel_column(chat)
+    mine = TRAINEES.c.campaign == campaign.campaign.id
     query = (
         select(channel.label("channel"), TRAINEES.c.opted_out, func.count())
-        .where(audience_filter(audience, rules, channel))
+        .where(mine, audience_filter(audience, rules, channel))
         .group_by(channel, TRAINEES.c.opted_out)
     )
     result = Preview(by_channel={}, unreachable=0, opted_out=0)
@@ -155,6 +156,7 @@ def preview(engine: Engine, campaign: Campaign, audience: Audience, text: str) -
         first = conn.execute(
             select(*RECORD_COLUMNS)
             .where(
+                mine,
                 audience_filter(audience, rules, channel),
                 TRAINEES.c.opted_out.is_(False),
                 channel.is_not(None),
@@ -175,14 +177,17 @@ def preview(engine: Engine, campaign: Campaign, audience: Audience, text: str) -
 
 
 def _recipients(
-    engine: Engine, audience: Audience, rules: HoursRules
+    engine: Engine, audience: Audience, rules: HoursRules, campaign_id: str
 ) -> list[tuple[TraineeRecord, str, str]]:
     chat = telegram_chat()
     channel = channel_column(chat)
     query = (
         select(*RECORD_COLUMNS, channel.label("channel"), chat.label("chat"))
         .where(
-            audience_filter(audience, rules, channel), TRAINEES.c.opted_out.is_(False), channel.is_not(None)
+            TRAINEES.c.campaign == campaign_id,
+            audience_filter(audience, rules, channel),
+            TRAINEES.c.opted_out.is_(False),
+            channel.is_not(None),
         )
         .order_by(TRAINEES.c.id)
     )
@@ -221,7 +226,7 @@ def send_broadcast(
     rules = HoursRules.from_campaign(campaign)
     at = quiet.next_allowed(max(now, send_at or now))
     planned = []
-    for record, channel, address in _recipients(engine, audience, rules):
+    for record, channel, address in _recipients(engine, audience, rules, campaign.campaign.id):
         body = render_text(text, record, rules)
         if len(body) > SMS_LIMIT:
             raise PlanError(

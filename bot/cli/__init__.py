@@ -96,6 +96,23 @@ def kb_check(
     typer.echo("ok")
 
 
+@kb_app.command("draft")
+def kb_draft(
+    notice: Annotated[Path, typer.Argument(help="The new notice: .txt, .docx or .pdf.")],
+    base: Annotated[
+        Path | None,
+        typer.Option("--base", help="Campaign to carry wording from (default: the packaged one)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Where to write the draft (default: <id>.yaml here).")
+    ] = None,
+) -> None:
+    """Draft a campaign file from a new notice and print a review report (Chinese)."""
+    from knowledge.drafting.command import run_draft
+
+    raise typer.Exit(run_draft(notice, base, out, typer.echo))
+
+
 @rasa_app.command("export")
 def rasa_export(directory: Annotated[Path, typer.Argument(help="Where to write the Rasa project.")]) -> None:
     """Write a Rasa 3.6 project (config, domain, nlu, rules) that `rasa train` accepts."""

@@ -56,6 +56,13 @@ def _campaign(settings: Settings) -> Any:
     return _runtime().campaign
 
 
+def _store(engine: Engine, vault: IdVault) -> Any:
+    """The ledger of the campaign of today."""
+    from ledger.store import SQLAlchemyLedgerStore
+
+    return SQLAlchemyLedgerStore(engine, vault, campaign=_runtime().campaign.campaign.id)
+
+
 def _progress_bar() -> tuple[Any, Callable[[int, int], None] | None]:
     """A rich progress bar on stderr when it is a terminal; otherwise nothing."""
     if not sys.stderr.isatty():
@@ -84,13 +91,20 @@ def import_(
     from ledger.reading import LedgerFileError
 
     settings, engine, vault = _open()
-    posts = _campaign(settings).facts.posts
+    campaign = _campaign(settings)  # the campaign of today: next year's import keeps this year's records
     bar, progress = _progress_bar()
     try:
         if bar is not None:
             bar.start()
         report = import_ledger(
-            engine, vault, file, posts, _runtime().clock.now(), dry_run=dry_run, progress=progress
+            engine,
+            vault,
+            file,
+            campaign.facts.posts,
+            _runtime().clock.now(),
+            dry_run=dry_run,
+            progress=progress,
+            campaign=campaign.campaign.id,
         )
     except LedgerFileError as exc:
         _say(f"错误：{exc}", err=True)
@@ -116,12 +130,11 @@ def export(file: Annotated[Path, typer.Argument(help="Where to write: .xlsx or .
     """Write the summary table (附件3 汇总表) with ID numbers masked."""
     from knowledge.status import HoursRules
     from ledger.exporter import ExportError, export_summary
-    from ledger.store import SQLAlchemyLedgerStore
 
     settings, engine, vault = _open()
     rules = HoursRules.from_campaign(_campaign(settings))
     try:
-        count = export_summary(SQLAlchemyLedgerStore(engine, vault).records(), rules, file)
+        count = export_summary(_store(engine, vault).records(), rules, file)
     except ExportError as exc:
         _say(f"错误：{exc}", err=True)
         raise typer.Exit(1) from exc
@@ -135,12 +148,11 @@ def status() -> None:
     """Counts by status, by post and by employer."""
     from knowledge.status import HoursRules
     from ledger.report import status_tables
-    from ledger.store import SQLAlchemyLedgerStore
 
     settings, engine, vault = _open()
     rules = HoursRules.from_campaign(_campaign(settings))
     try:
-        records = list(SQLAlchemyLedgerStore(engine, vault).records())
+        records = list(_store(engine, vault).records())
     finally:
         engine.dispose()
     from rich.console import Console
@@ -165,7 +177,6 @@ def behind_command(
     """Who is not yet qualified, and what each still lacks (IDs and phones masked)."""
     from knowledge.status import HoursRules, Step
     from ledger.report import behind, behind_table
-    from ledger.store import SQLAlchemyLedgerStore
 
     try:
         wanted = Step(step) if step else None
@@ -175,9 +186,7 @@ def behind_command(
     settings, engine, vault = _open()
     rules = HoursRules.from_campaign(_campaign(settings))
     try:
-        rows = behind(
-            SQLAlchemyLedgerStore(engine, vault).records(), rules, step=wanted, employer=employer, post=post
-        )
+        rows = behind(_store(engine, vault).records(), rules, step=wanted, employer=employer, post=post)
     finally:
         engine.dispose()
     from rich.console import Console

@@ -69,7 +69,7 @@ def send_time(form: Any, console: ConsoleServices) -> dt.datetime | None:
     if not text or form.get("when") != "later":
         return None
     try:
-        return dt.datetime.fromisoformat(text).replace(tzinfo=console.campaign.tz)
+        return dt.datetime.fromisoformat(text).replace(tzinfo=console.current().tz)
     except ValueError as exc:
         raise FormError(f"发送时间 {text!r} 看不懂，请用日期时间选择器，例如 2023-11-27 09:00") from exc
 
@@ -79,7 +79,7 @@ def _composer(request: web.Request, console: ConsoleServices, **extra: Any) -> d
         "title": "群发",
         "status_labels": STATUS_LABELS,
         "channels": CHANNELS,
-        "posts": console.campaign.facts.posts,
+        "posts": console.current().facts.posts,
         "placeholders": PLACEHOLDERS,
         "sms_limit": SMS_LIMIT,
         "form": {},
@@ -113,7 +113,7 @@ async def compose(request: web.Request) -> web.Response:
         at = send_time(form, console)
         if form.get("action") == "send":
             return await _send(request, console, audience, text, at)
-        context["pv"] = await in_thread(preview, console.engine, console.campaign, audience, text)
+        context["pv"] = await in_thread(preview, console.engine, console.current(), audience, text)
         context["audience"] = audience.describe()
     except (FormError, PlanError) as exc:
         context["error"] = str(exc)
@@ -125,12 +125,12 @@ async def _send(
     request: web.Request, console: ConsoleServices, audience: Audience, text: str, at: dt.datetime | None
 ) -> web.Response:
     now = console.clock.now()
-    ident = now.astimezone(console.campaign.tz).strftime("%Y%m%d%H%M") + "-" + secrets.token_hex(3)
+    ident = now.astimezone(console.current().tz).strftime("%Y%m%d%H%M") + "-" + secrets.token_hex(3)
     who = staff(request).name
     recipients, queued = await in_thread(
         send_broadcast,
         console.engine,
-        console.campaign,
+        console.current(),
         now,
         console.quiet,
         broadcast_id=ident,
@@ -185,7 +185,7 @@ async def export(request: web.Request) -> web.Response:
     writer.writerow(["姓名", "身份证号", "渠道", "地址", "结果", "原因", "发送时间"])
     for row in rows:
         sent = (
-            row["sent_at"].astimezone(console.campaign.tz).strftime("%Y-%m-%d %H:%M")
+            row["sent_at"].astimezone(console.current().tz).strftime("%Y-%m-%d %H:%M")
             if row["sent_at"]
             else ""
         )

@@ -113,10 +113,17 @@ async def _run(
     from ledger.importer import import_ledger
     from ledger.reading import LedgerFileError
 
-    posts = console.campaign.facts.posts
+    campaign = console.current()
     try:
         report = await in_thread(
-            import_ledger, console.engine, console.vault, path, posts, console.clock.now(), dry_run=dry_run
+            import_ledger,
+            console.engine,
+            console.vault,
+            path,
+            campaign.facts.posts,
+            console.clock.now(),
+            dry_run=dry_run,
+            campaign=campaign.campaign.id,
         )
     except LedgerFileError as exc:
         path.unlink(missing_ok=True)
@@ -154,9 +161,12 @@ def _write_summary(console: ConsoleServices, suffix: str) -> tuple[Path, int]:
     from ledger.exporter import export_summary
     from ledger.store import SQLAlchemyLedgerStore
 
-    rules = HoursRules.from_campaign(console.campaign)
+    campaign = console.current()
+    rules = HoursRules.from_campaign(campaign)
     target = Path(tempfile.mkstemp(dir=console.work_dir, suffix=suffix)[1])
-    records = SQLAlchemyLedgerStore(console.engine, console.vault).records()
+    records = SQLAlchemyLedgerStore(
+        console.engine, console.vault, console.clock, campaign.campaign.id
+    ).records()
     return target, export_summary(records, rules, target)
 
 

@@ -48,7 +48,7 @@ def page_number(request: web.Request) -> int:
 
 async def dashboard(request: web.Request) -> web.Response:
     console = services(request)
-    board = await in_thread(queries.dashboard, console.engine, console.campaign, console.clock.now())
+    board = await in_thread(queries.dashboard, console.engine, console.current(), console.clock.now())
     peak = max([count for _, count in board.hours] + [1])
     return render(request, "dashboard.html", board=board, stages=STAGES, peak=peak, title="仪表盘")
 
@@ -57,7 +57,7 @@ async def trainees(request: web.Request) -> web.Response:
     console = services(request)
     flt = TraineeFilter.from_query(request.query)
     page = page_number(request)
-    rows, total = await in_thread(queries.search, console.engine, console.campaign, flt, page)
+    rows, total = await in_thread(queries.search, console.engine, console.current(), flt, page)
     employers = await _employers(console)
     return render(
         request,
@@ -69,7 +69,7 @@ async def trainees(request: web.Request) -> web.Response:
         pages=max(1, -(-total // queries.PER_PAGE)),
         flt=flt,
         query=urlencode(flt.as_query()),
-        posts=console.campaign.facts.posts,
+        posts=console.current().facts.posts,
         employers=employers,
         stages=STAGES,
         mask_phone=mask_phone,
@@ -80,7 +80,7 @@ async def _employers(console: ConsoleServices) -> list[str]:
     """The employers to suggest, read at most every few minutes (grouping 100,000 rows takes a while)."""
     cached = console.employers_cache
     if cached is None or time.monotonic() - cached[0] > EMPLOYERS_TTL:
-        cached = (time.monotonic(), await in_thread(queries.employers, console.engine))
+        cached = (time.monotonic(), await in_thread(queries.employers, console.engine, console.current()))
         console.employers_cache = cached
     return cached[1]
 
@@ -105,9 +105,9 @@ def _describe(flt: TraineeFilter) -> str:
 def _write_list(console: ConsoleServices, flt: TraineeFilter, suffix: str) -> tuple[Path, int]:
     from ledger.exporter import export_summary
 
-    rules = HoursRules.from_campaign(console.campaign)
+    rules = HoursRules.from_campaign(console.current())
     target = Path(tempfile.mkstemp(dir=console.work_dir, suffix=suffix)[1])
-    count = export_summary(queries.matching_records(console.engine, console.campaign, flt), rules, target)
+    count = export_summary(queries.matching_records(console.engine, console.current(), flt), rules, target)
     return target, count
 
 
@@ -158,11 +158,11 @@ async def trainee(request: web.Request) -> web.Response:
     if detail is None:
         return render(request, "error.html", status=404, message="没有这位学员。", title="学员")
     record: TraineeRecord = detail["record"]
-    rules = HoursRules.from_campaign(console.campaign)
+    rules = HoursRules.from_campaign(console.current())
     assessment = assess(record, rules)
     now = console.clock.now()
     planned = planned_reminders(
-        record, console.campaign, now, console.quiet, detail["used_keys"], detail["telegram"]
+        record, console.current(), now, console.quiet, detail["used_keys"], detail["telegram"]
     )
     steps = [
         ("报名", record.registered),

@@ -34,7 +34,7 @@ def _groups(console: ConsoleServices) -> tuple[list[Any], int]:
 
 def topic_choices(console: ConsoleServices, topics: list[dict[str, Any]]) -> dict[str, str]:
     """Every topic a question can be filed under: the campaign's and the approved taught ones."""
-    choices = dict(console.campaign.labels)
+    choices = dict(console.current().labels)
     choices.update({t["intent"]: t["label"] for t in topics if t["status"] == "approved"})
     return choices
 

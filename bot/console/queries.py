@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, tuple_
 
 from knowledge import calendar
 from knowledge.campaign import Campaign
@@ -47,9 +47,9 @@ class TraineeFilter:
         status = get("status")
         return cls(get("q"), get("post"), get("employer"), status if status in STAGES else "")
 
-    def where(self, rules: HoursRules) -> ColumnElement[bool]:
+    def where(self, rules: HoursRules, campaign_id: str) -> ColumnElement[bool]:
         t = TRAINEES.c
-        conditions: list[ColumnElement[bool]] = []
+        conditions: list[ColumnElement[bool]] = [t.campaign == campaign_id]
         if self.q:
             like = f"%{self.q}%"
             conditions.append(
@@ -63,7 +63,7 @@ class TraineeFilter:
             conditions.append(t.employer == self.employer)
         if self.status:
             conditions.append(stage_filters(rules)[self.status])
-        return and_(literal(True), *conditions)
+        return and_(*conditions)
 
     def as_query(self) -> dict[str, str]:
         return {
@@ -130,7 +130,8 @@ def dashboard(engine: Engine, campaign: Campaign, now: dt.datetime) -> Dashboard
         # One scan, aggregates with FILTER (no GROUP BY sort): stages, the hours histogram, opt-outs.
         stages = stage_filters(rules)
         aggregates = [func.count().filter(c) for c in (*stages.values(), *buckets, t.opted_out.is_(True))]
-        counts = list(conn.execute(select(*aggregates)).one())
+        mine = t.campaign == campaign.campaign.id
+        counts = list(conn.execute(select(*aggregates).where(mine)).one())
         board.stages = dict(zip(stages, counts[: len(stages)], strict=True))
         board.hours = list(zip(labels, counts[len(stages) : -1], strict=True))
         board.opted_out = counts[-1]
@@ -174,7 +175,7 @@ def search(
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of trainees matching ``flt`` with their stage and posts, and the number matching."""
     rules = HoursRules.from_campaign(campaign)
-    where = flt.where(rules)
+    where = flt.where(rules, campaign.campaign.id)
     query = (
         select(*RECORD_COLUMNS, stage_column(rules).label("stage"))
         .where(where)
@@ -196,24 +197,26 @@ def search(
 def matching_records(engine: Engine, campaign: Campaign, flt: TraineeFilter) -> Iterator[TraineeRecord]:
     """Every trainee matching ``flt``, in id order (for export)."""
     rules = HoursRules.from_campaign(campaign)
-    where = flt.where(rules)
+    where = flt.where(rules, campaign.campaign.id)
     with engine.connect() as conn:
         rows = conn.execute(select(*RECORD_COLUMNS).where(where).order_by(TRAINEES.c.id)).all()
         posts: dict[int, list[str]] = {}
-        query = select(POSTS.c.trainee_id, POSTS.c.post).order_by(POSTS.c.trainee_id, POSTS.c.position)
-        if flt != TraineeFilter():
-            query = query.where(POSTS.c.trainee_id.in_(select(TRAINEES.c.id).where(where)))
+        query = (
+            select(POSTS.c.trainee_id, POSTS.c.post)
+            .where(POSTS.c.trainee_id.in_(select(TRAINEES.c.id).where(where)))
+            .order_by(POSTS.c.trainee_id, POSTS.c.position)
+        )
         for tid, post in conn.execute(query):
             posts.setdefault(tid, []).append(post)
     for row in rows:
         yield record_from_row(row, tuple(posts.get(row.id, ())))
 
 
-def employers(engine: Engine, limit: int = 300) -> list[str]:
-    """The employers with the most trainees (for the filter's suggestions)."""
+def employers(engine: Engine, campaign: Campaign, limit: int = 300) -> list[str]:
+    """The employers with the most trainees this year (for the filter's suggestions)."""
     query = (
         select(TRAINEES.c.employer)
-        .where(TRAINEES.c.employer != "")
+        .where(TRAINEES.c.campaign == campaign.campaign.id, TRAINEES.c.employer != "")
         .group_by(TRAINEES.c.employer)
         .order_by(func.count().desc())
         .limit(limit)

@@ -2,7 +2,7 @@
 
 Taught data lives in the database (``taught_examples``, ``taught_topics``) and is merged into the packaged
 training data and campaign whenever a model loads (``Taught``). ``Retrainer`` trains in a background
-thread and swaps the running brain's interpreter and answers when it is done: no restart.
+thread and swaps the running brains' answers and model (``LiveInterpreter``) when it is done: no restart.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.console.models import TaughtExample, TaughtTopic
 from knowledge.campaign import SHORT_LIMIT, Answer, Campaign
+from nlu.interpreter import Interpreter, LocalInterpreter, ParseResult
 from nlu.training_data import TrainingData
 
 log = logging.getLogger(__name__)
@@ -149,32 +151,44 @@ def read_taught(engine: Engine) -> Taught:
         return Taught()
 
 
-class Retrainer:
-    """Retrain the NLU with what was taught, in a background thread, then swap it into the running brain.
+class LiveInterpreter:
+    """An interpreter whose model can be replaced while the service runs; every brain holding it follows."""
 
-    ``brain`` is anything with ``interpreter`` and ``campaign`` attributes (the dialogue's Brain): both are
-    replaced at once between two messages, so the next message is answered by the new model.
+    def __init__(self, target: Interpreter) -> None:
+        self.target = target
+
+    def parse(self, text: str) -> ParseResult:
+        return self.target.parse(text)
+
+
+# Puts a freshly trained interpreter and what was taught into the running service.
+Swap = Callable[[LocalInterpreter, Taught], None]
+
+
+class Retrainer:
+    """Retrain the NLU with what was taught, in a background thread, then hand it to ``swap``.
+
+    Training takes seconds; the service keeps answering with the current model meanwhile. Requests that
+    arrive during a run are coalesced into one more run with the newest data.
     """
 
     def __init__(
         self,
-        brain: Any,
-        base_campaign: Campaign,
         store: TaughtStore,
         cache_dir: Path,
         threshold: float,
+        swap: Swap,
         training_files: tuple[Path, ...] = (),
     ) -> None:
-        self._brain = brain
-        self._base = base_campaign
         self._store = store
         self._cache_dir = cache_dir
         self._threshold = threshold
+        self._swap = swap
         self._files = training_files
         self._lock = threading.Lock()
-        self._wanted = 0  # generations asked for
+        self._wanted = 0  # runs asked for
         self._thread: threading.Thread | None = None
-        self.generation = 0  # the last one swapped in
+        self.generation = 0  # the last run swapped in
         self.error: str | None = None
 
     @property
@@ -213,25 +227,35 @@ class Retrainer:
                     return
 
     def _train_and_swap(self) -> None:
-        from nlu.interpreter import LocalInterpreter
         from nlu.model import load_or_train
         from nlu.training_data import load_training_data
 
         base = load_training_data(*self._files)
         taught = self._store.load()
         data = taught.training_data(base)
-        pipeline = load_or_train(data, self._cache_dir)
-        interpreter = LocalInterpreter(pipeline, data, self._threshold)
-        campaign = taught.campaign(self._base)
-        if not isinstance(self._brain.interpreter, LocalInterpreter):
-            log.warning(
-                "the brain parses with %s; taught data applies to the local engine only",
-                self._brain.interpreter,
-            )
-            self._brain.campaign = campaign
-            return
-        self._brain.campaign = campaign
-        self._brain.interpreter = interpreter
+        interpreter = LocalInterpreter(load_or_train(data, self._cache_dir), data, self._threshold)
+        self._swap(interpreter, taught)
         log.info(
             "NLU retrained: %d examples (%d taught), swapped in", len(data.examples), len(taught.examples)
         )
+
+
+def swap_into(responder: Any, live: LiveInterpreter | None) -> Swap:
+    """The swap for a running brain (or a SeasonalBrain's brains): new answers first, then the new model.
+
+    A brain parsing with a Rasa server keeps it; only the approved answers change there.
+    """
+
+    def swap(interpreter: LocalInterpreter, taught: Taught) -> None:
+        brains = responder.brains() if hasattr(responder, "brains") else [responder]
+        for brain in brains:
+            # Answers before the model, so a message in between never meets an intent without an answer.
+            brain.campaign = taught.campaign(brain.campaign)
+        if live is not None and isinstance(live.target, LocalInterpreter):
+            live.target = interpreter
+        elif live is not None:
+            log.warning(
+                "the service parses with %s; taught examples apply to the local engine only", live.target
+            )
+
+    return swap

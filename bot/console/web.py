@@ -58,8 +58,18 @@ class ConsoleServices:
     retrainer: Retrainer | None = None
     dispatch_soon: Callable[[], Awaitable[object]] | None = None
     ask: Callable[[Inbound], Awaitable[Reply]] | None = None
+    # Every year's campaign (JXJY_CAMPAIGN_DIR): the console shows the one of the moment.
+    campaigns: tuple[Campaign, ...] = ()
     # The employers offered as filter suggestions: (monotonic time read, names); an import clears it.
     employers_cache: tuple[float, list[str]] | None = None
+
+    def current(self) -> Campaign:
+        """The campaign of the moment: its records, posts and rules are what the pages show."""
+        if not self.campaigns:
+            return self.campaign
+        from knowledge.years import season_at
+
+        return season_at(self.campaigns, self.clock.now()).campaign
 
 
 CONSOLE = web.AppKey("console", ConsoleServices)

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     secret_key: str | None = None
     campaign_file: Path | None = None
+    campaign_dir: Path | None = (
+        None  # a folder of campaign files, one per year: the one of the moment is used
+    )
     telegram_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: str | None = None

@@ -6,7 +6,7 @@ Every ``import`` counts, the ones inside functions too: a lazy import is still a
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,24 +71,8 @@ def source_modules() -> dict[str, set[str]]:
     return graph
 
 
-def layer_violations(graph: Mapping[str, Iterable[str]]) -> list[str]:
-    """Each import that points up or sideways between components, as ``a -> b``."""
-    rank = dict(LAYERS)
-    problems = []
-    for module, targets in graph.items():
-        own = component(module)
-        if own is None:
-            continue
-        for target in targets:
-            other = component(target)
-            if other is not None and other != own and rank[other] >= rank[own]:
-                problems.append(f"{module} -> {target} ({own} may not import {other})")
-    return sorted(problems)
-
-
-def component_cycles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
-    """The cycles between components (strongly connected groups of more than one)."""
-    edges: dict[str, set[str]] = {}
+def crossings(graph: Mapping[str, Iterable[str]]) -> Iterator[tuple[str, str, str, str]]:
+    """Each import from one of our components into another: (module, target, its component, the target's)."""
     for module, targets in graph.items():
         own = component(module)
         if own is None:
@@ -96,7 +80,24 @@ def component_cycles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
         for target in targets:
             other = component(target)
             if other is not None and other != own:
-                edges.setdefault(own, set()).add(other)
+                yield module, target, own, other
+
+
+def layer_violations(graph: Mapping[str, Iterable[str]]) -> list[str]:
+    """Each import that points up or sideways between components, as ``a -> b``."""
+    rank = dict(LAYERS)
+    return sorted(
+        f"{module} -> {target} ({own} may not import {other})"
+        for module, target, own, other in crossings(graph)
+        if rank[other] >= rank[own]
+    )
+
+
+def component_cycles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """The cycles between components (strongly connected groups of more than one)."""
+    edges: dict[str, set[str]] = {}
+    for _, _, own, other in crossings(graph):
+        edges.setdefault(own, set()).add(other)
     cycles, seen = [], set()
     for start in sorted(edges):
         if start in seen:

@@ -112,6 +112,7 @@ def test_preview_counts_per_channel_and_renders_a_sample(engine: Engine, campaig
         ],
         telegram={2: "chat2"},
     )
+    insert_trainees(engine, [record(6)], campaign="yueyang-2022")  # another year's record: not counted
     shown = preview(
         engine, campaign, Audience(statuses=("not_registered",)), "{姓名}您好，还差{还差学时}学时。"
     )

@@ -1,7 +1,7 @@
 """The staff console: staff accounts, sessions, login attempts, the audit log, broadcasts, taught NLU data.
 
-Revision ID: 0005_console_tables
-Revises: 0004_outbox_replies
+Revision ID: 0006_console_tables
+Revises: 0005_campaign_years
 Create Date: 2026-11-30
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from ledger.db import UTCDateTime
 
-revision = "0005_console_tables"
-down_revision: str | None = "0004_outbox_replies"
+revision = "0006_console_tables"
+down_revision: str | None = "0005_campaign_years"
 branch_labels: str | None = None
 depends_on: str | None = None
 
@@ -105,7 +105,16 @@ def upgrade() -> None:
     op.create_index(
         "ix_trainees_progress",
         "trainees",
-        ["registered", "confirmed", "paid", "audited", "opted_out", "online_hours", "offline_hours"],
+        [
+            "campaign",
+            "registered",
+            "confirmed",
+            "paid",
+            "audited",
+            "opted_out",
+            "online_hours",
+            "offline_hours",
+        ],
     )
     op.create_index("ix_outbox_status_sent_at", "outbox", ["status", "sent_at", "receipt", "channel"])
 
