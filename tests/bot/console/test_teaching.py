@@ -8,8 +8,13 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.console.grouping import group_questions, jaccard, trigrams
-from bot.console.teaching import TaughtStore, TeachingError
+from bot.console.teaching import LiveInterpreter, Taught, TaughtStore, TeachingError, TopicAnswer, swap_into
+from bot.dialogue.brain import Brain
+from bot.dialogue.seasons import SeasonalBrain
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Inbound
 from knowledge.campaign import Campaign
+from nlu.interpreter import Interpreter, LocalInterpreter, ParseResult
 from nlu.training_data import TrainingData
 from tests.timezone import SHANGHAI
 
@@ -72,3 +77,28 @@ def test_a_topic_needs_a_label_an_answer_and_a_short_sms_form(engine: Engine) ->
         store.add_topic(" ", "回答", "", [], "王芳", AT)
     with pytest.raises(TeachingError, match="最多 70 字"):
         store.add_topic("长", "字" * 80, "", [], "王芳", AT)
+
+
+class _Knows(LocalInterpreter):
+    """A trained model that reads every message as one taught topic (training itself is tested elsewhere)."""
+
+    def __init__(self, intent: str) -> None:
+        self._intent = intent
+
+    def parse(self, text: str) -> ParseResult:
+        top = {"name": self._intent, "confidence": 0.99}
+        return {"text": text, "intent": top, "entities": [], "intent_ranking": [top]}
+
+
+def test_a_swap_reaches_every_brain_behind_a_seasonal_brain(
+    campaign: Campaign, interpreter: Interpreter
+) -> None:
+    clock = FixedClock(AT)
+    live = LiveInterpreter(interpreter)
+    seasonal = SeasonalBrain([campaign], clock, lambda c: Brain(c, live, clock))
+    assert seasonal.handle(Inbound("sms", "1", "附近哪里可以停车")).intent == "nlu_fallback"
+    taught = Taught(topics={"taught_park": TopicAnswer("停车", "楼下可以停车。", "楼下可停车。")})
+    swap_into(seasonal, live)(_Knows("taught_park"), taught)
+    reply = seasonal.handle(Inbound("terminal", "2", "附近哪里可以停车"))
+    assert (reply.intent, reply.text) == ("taught_park", "楼下可以停车。")
+    assert seasonal.handle(Inbound("sms", "3", "附近哪里可以停车")).text == "楼下可停车。"
