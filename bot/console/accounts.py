@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.console.models import AuditEntry, LoginAttempt, Staff, StaffSession
 from bot.kernel.clock import Clock
+from bot.kernel.personal_data import mask_personal_data
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,9 @@ class AuditLog:
         """Append one entry."""
         with self._engine.begin() as conn:
             conn.execute(
-                insert(AUDIT).values(at=self._clock.now(), staff=staff, action=action, detail=detail[:2000])
+                insert(AUDIT).values(
+                    at=self._clock.now(), staff=staff, action=action, detail=mask_personal_data(detail)[:2000]
+                )
             )
         log.info("audit: %s %s", staff, action)
 

@@ -6,6 +6,7 @@ import dataclasses
 import re
 import secrets
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from bot.console.web import ConsoleServices, in_thread, render, services, staff
 from knowledge.status import HoursRules
 
 SUFFIXES = (".csv", ".xlsx")
+UPLOAD_TTL = 24 * 3600  # seconds a previewed upload is kept for its confirmation
 SHOWN = 500  # report lines shown per list; the rest are counted
 # Known report fields; any other the importer adds is shown under its own name.
 REPORT_LABELS = {
@@ -82,10 +84,19 @@ async def upload(request: web.Request) -> web.Response:
     if suffix not in SUFFIXES:
         error = f"文件 {field.filename} 不是 .csv 或 .xlsx；请在 Excel 中“另存为”这两种格式之一。"
         return render(request, "import.html", title="导入导出", stage="upload", error=error)
+    await in_thread(_forget_old_uploads, console.work_dir)
     token = secrets.token_urlsafe(18)
     path = _upload_path(console, token, suffix)
     await in_thread(path.write_bytes, field.file.read())
     return await _run(request, console, path, field.filename, token, dry_run=True)
+
+
+def _forget_old_uploads(folder: Path) -> None:
+    """Delete previews nobody confirmed within a day (they hold personal data)."""
+    cutoff = time.time() - UPLOAD_TTL
+    for path in folder.glob("upload-*"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
 
 
 async def confirm(request: web.Request) -> web.Response:

@@ -55,7 +55,7 @@ async def dashboard(request: web.Request) -> web.Response:
 
 async def trainees(request: web.Request) -> web.Response:
     console = services(request)
-    flt = TraineeFilter.from_query(request.query)
+    flt = TraineeFilter.from_query(request.query, console.vault.lookup_hash)
     page = page_number(request)
     rows, total = await in_thread(queries.search, console.engine, console.current(), flt, page)
     employers = await _employers(console)
@@ -88,7 +88,7 @@ async def _employers(console: ConsoleServices) -> list[str]:
 async def export_list(request: web.Request) -> web.StreamResponse:
     """The filtered list in the summary table's columns, as CSV or XLSX (ID numbers masked)."""
     console = services(request)
-    flt = TraineeFilter.from_query(request.query)
+    flt = TraineeFilter.from_query(request.query, console.vault.lookup_hash)
     suffix = ".xlsx" if request.query.get("fmt") == "xlsx" else ".csv"
     path, count = await in_thread(_write_list, console, flt, suffix)
     await in_thread(

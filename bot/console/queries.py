@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, tuple_
 
+from bot.kernel.personal_data import ID_NUMBER_IN_TEXT, mask_id, normalize_id
 from knowledge import calendar
 from knowledge.campaign import Campaign
 from knowledge.status import HoursRules, TraineeRecord
@@ -32,25 +33,34 @@ PER_PAGE = 50
 
 @dataclass(frozen=True)
 class TraineeFilter:
-    """The trainee list's search: free text (name, phone, employer, masked ID), post, employer, stage."""
+    """The trainee list's search: free text (name, phone, employer, masked ID), post, employer, stage.
+
+    A full ID number typed into the search is looked up by its keyed hash and shown back masked.
+    """
 
     q: str = ""
     post: str = ""
     employer: str = ""
     status: str = ""
+    id_hash: str = ""
 
     @classmethod
-    def from_query(cls, query: Any) -> TraineeFilter:
+    def from_query(cls, query: Any, lookup_hash: Callable[[str], str] | None = None) -> TraineeFilter:
         def get(key: str) -> str:
             return str(query.get(key, "")).strip()[:100]
 
         status = get("status")
-        return cls(get("q"), get("post"), get("employer"), status if status in STAGES else "")
+        q, id_hash = get("q"), ""
+        if lookup_hash is not None and ID_NUMBER_IN_TEXT.fullmatch(q):
+            q, id_hash = mask_id(q), lookup_hash(normalize_id(q))
+        return cls(q, get("post"), get("employer"), status if status in STAGES else "", id_hash)
 
     def where(self, rules: HoursRules, campaign_id: str) -> ColumnElement[bool]:
         t = TRAINEES.c
         conditions: list[ColumnElement[bool]] = [t.campaign == campaign_id]
-        if self.q:
+        if self.id_hash:
+            conditions.append(t.id_hash == self.id_hash)
+        elif self.q:
             like = f"%{self.q}%"
             conditions.append(
                 or_(t.name.like(like), t.phone.like(like), t.employer.like(like), t.id_masked.like(like))

@@ -202,3 +202,11 @@ async def test_teaching_changes_the_running_bots_answers(client: TestClient, con
     assert brain.handle(Inbound("sms", "13800000003", "这个要几多米")).intent == "ask_fee"
     audit = await (await client.get("/console/audit")).text()
     assert "归入主题" in audit and "新建主题“停车”" in audit and "批准主题" in audit
+
+
+async def test_a_full_id_number_finds_its_trainee_and_is_shown_masked(client: TestClient) -> None:
+    csrf = await sign_in(client)
+    await import_sample(client, csrf)
+    found = await (await client.get("/console/trainees", params={"q": "430621199208284985"})).text()
+    assert "符合条件 1 人" in found and "刘洋" in found
+    assert "430621199208284985" not in found and 'value="4306**********4985"' in found

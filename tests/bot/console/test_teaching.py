@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from bot.app import Runtime
 from bot.console.grouping import group_questions, jaccard, trigrams
 from bot.console.teaching import LiveInterpreter, Taught, TaughtStore, TeachingError, TopicAnswer, swap_into
 from bot.dialogue.brain import Brain
 from bot.dialogue.seasons import SeasonalBrain
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Inbound
+from bot.kernel.settings import Settings
 from knowledge.campaign import Campaign
+from ledger.db import make_engine, migrate
 from nlu.interpreter import Interpreter, LocalInterpreter, ParseResult
 from nlu.training_data import TrainingData
 from tests.timezone import SHANGHAI
@@ -102,3 +106,22 @@ def test_a_swap_reaches_every_brain_behind_a_seasonal_brain(
     reply = seasonal.handle(Inbound("terminal", "2", "附近哪里可以停车"))
     assert (reply.intent, reply.text) == ("taught_park", "楼下可以停车。")
     assert seasonal.handle(Inbound("sms", "3", "附近哪里可以停车")).text == "楼下可停车。"
+
+
+def test_every_command_loads_what_was_taught(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("JXJY_DATABASE_URL", "JXJY_CAMPAIGN_DIR", "JXJY_CAMPAIGN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    writer = make_engine(database_url)
+    migrate(writer)
+    store = TaughtStore(writer)
+    intent = store.add_topic("停车", "楼下可以停车。", "", ["哪里可以停车"], "王芳", AT)
+    store.review_topic(intent, True, "李四", AT)
+    writer.dispose()
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, secret_key="k" * 32)
+    taught = Runtime.create("2023-11-24T10:00:00+08:00", settings).taught()
+    assert taught.examples == [("哪里可以停车", intent)] and intent in taught.topics
+    fresh = Settings(data_dir=tmp_path / "empty")  # no database yet: nothing taught, nothing created
+    assert Runtime.create(None, fresh).taught().topics == {}
+    assert not (tmp_path / "empty" / "jxjy.sqlite3").exists()
