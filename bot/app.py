@@ -16,7 +16,7 @@ from nlu.interpreter import Interpreter, LocalInterpreter
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
     from aiohttp import web
     from sqlalchemy import Engine
@@ -45,6 +45,8 @@ class Runtime:
     clock: Clock
     campaign: Campaign  # the campaign of the moment the command starts at (``--now``)
     campaigns: tuple[Campaign, ...] = ()  # every year's campaign, with JXJY_CAMPAIGN_DIR
+    # Called when the NLU model must be trained first (a pause of seconds): the command says so.
+    on_training: Callable[[int], None] | None = None
     _engine: Any = field(default=None, init=False, repr=False)
     _taught: Any = field(default=None, init=False, repr=False)
     # The interpreter of the last brain built: the console's retraining swaps the model inside it.
@@ -71,7 +73,8 @@ class Runtime:
             from nlu.training_data import load_training_data
 
             data = self.taught().training_data(load_training_data())
-            return LocalInterpreter(load_or_train(data, self.cache_dir), data, self.settings.nlu_threshold)
+            pipeline = load_or_train(data, self.cache_dir, on_training=self.on_training)
+            return LocalInterpreter(pipeline, data, self.settings.nlu_threshold)
 
         if self.settings.rasa_url:
             from nlu.rasa_http import FailoverInterpreter, RasaHttpInterpreter

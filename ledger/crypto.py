@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 
@@ -58,4 +57,4 @@ class IdVault:
 
     def lookup_hash(self, id_number: str) -> str:
         """Return the keyed HMAC-SHA256 (hex) used to find a trainee by ID number."""
-        return hmac.new(self._hash_key, normalize_id(id_number).encode("ascii"), hashlib.sha256).hexdigest()
+        return hmac.digest(self._hash_key, normalize_id(id_number).encode("ascii"), "sha256").hex()

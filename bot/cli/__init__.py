@@ -12,15 +12,23 @@ import typer
 
 from bot.cli.common import NowOption, runtime_or_exit
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="岳阳市施工现场专业人员继续教育助手")
-kb_app = typer.Typer(no_args_is_help=True, help="The campaign file (the notice as data).")
-rasa_app = typer.Typer(no_args_is_help=True, help="Interoperate with Rasa.")
-nlu_app = typer.Typer(no_args_is_help=True, help="Train and measure the NLU.")
+# Plain (click) help: rich's help tables cut long Chinese lines off with "…", click wraps them whole.
+app = typer.Typer(
+    rich_markup_mode=None,
+    add_completion=False,
+    no_args_is_help=True,
+    help="岳阳市施工现场专业人员继续教育助手：问答、台账、提醒。每个命令加 --help 看用法。",
+)
+kb_app = typer.Typer(
+    rich_markup_mode=None, no_args_is_help=True, help="活动文件（把通知写成数据）：检查、起草。"
+)
+rasa_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True, help="与 Rasa 互通。")
+nlu_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True, help="训练和评测语言理解模型。")
 app.add_typer(kb_app, name="kb")
 app.add_typer(rasa_app, name="rasa")
 app.add_typer(nlu_app, name="nlu")
 
-UserOption = Annotated[str, typer.Option("--user", help="Conversation id (context and binding).")]
+UserOption = Annotated[str, typer.Option("--user", help="会话标识（上下文和绑定按它区分）。")]
 
 
 def _setup_logging() -> None:
@@ -29,35 +37,43 @@ def _setup_logging() -> None:
 
 @app.command()
 def chat(user: UserOption = "terminal", now: NowOption = None) -> None:
-    """Chat in the terminal with the same brain as every channel."""
+    """在终端里对话（与各渠道同一个助手）；方向键可编辑、翻看输入过的话，输入“退出”结束。"""
     from bot.kernel.messages import Inbound
+    from bot.terminal import GOODBYE, QUIT_WORDS, campaign_over_notice, enable_line_editing
 
     _setup_logging()
-    brain = runtime_or_exit(now).brain(log_messages=True)
+    runtime = runtime_or_exit(now)
+    brain = runtime.brain(log_messages=True)
+    enable_line_editing()
     typer.echo("继续教育助手：您好！请输入问题（输入“退出”或按 Ctrl-D 结束）。")
+    if now is None:
+        notice = campaign_over_notice(runtime.campaign, runtime.clock.now().date())
+        if notice is not None:
+            typer.echo(notice)
     while True:
         try:
             text = input("你：").strip()
         except (EOFError, KeyboardInterrupt):
             typer.echo("")
-            return
-        if text in {"退出", "exit", "quit"}:
-            return
+            break
+        if text.casefold() in QUIT_WORDS:
+            break
         if text:
             typer.echo("助手：" + brain.handle(Inbound("terminal", user, text)).text)
+    typer.echo("助手：" + GOODBYE)
 
 
 @app.command()
 def ask(
-    text: Annotated[str | None, typer.Argument(help="The message to answer.")] = None,
+    text: Annotated[str | None, typer.Argument(help="要回答的问题。")] = None,
     user: UserOption = "cli",
     now: NowOption = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the parse result and the answer as JSON.")
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出意图、置信度和回答。")] = False,
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="从标准输入逐行读 JSON {user, text}，逐行输出。")
     ] = False,
-    jsonl: Annotated[bool, typer.Option("--jsonl", help="Read JSON lines {user, text} from stdin.")] = False,
 ) -> None:
-    """Answer one message, or a stream of JSON lines with --jsonl."""
+    """回答一个问题；加 --jsonl 则回答标准输入里的每一行。"""
     from bot.kernel.messages import Inbound
 
     _setup_logging()
@@ -80,9 +96,9 @@ def ask(
 
 @kb_app.command("check")
 def kb_check(
-    file: Annotated[Path | None, typer.Argument(help="Campaign YAML (default: the packaged one).")] = None,
+    file: Annotated[Path | None, typer.Argument(help="活动文件 YAML（默认：内置的2023年文件）。")] = None,
 ) -> None:
-    """Validate a campaign file: missing facts, over-long answers, broken references."""
+    """检查活动文件：缺少的事实、过长的回答、失效的引用。"""
     from knowledge.campaign import DEFAULT_CAMPAIGN
     from knowledge.check import check_campaign_file
     from reminders.templates import check_wording
@@ -98,24 +114,24 @@ def kb_check(
 
 @kb_app.command("draft")
 def kb_draft(
-    notice: Annotated[Path, typer.Argument(help="The new notice: .txt, .docx or .pdf.")],
+    notice: Annotated[Path, typer.Argument(help="新的通知：.txt、.docx 或 .pdf。")],
     base: Annotated[
         Path | None,
-        typer.Option("--base", help="Campaign to carry wording from (default: the packaged one)."),
+        typer.Option("--base", help="沿用哪个活动文件的措辞（默认：内置的那个）。"),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("-o", "--out", help="Where to write the draft (default: <id>.yaml here).")
+        Path | None, typer.Option("-o", "--out", help="草稿写到哪里（默认：当前目录的 <id>.yaml）。")
     ] = None,
 ) -> None:
-    """Draft a campaign file from a new notice and print a review report (Chinese)."""
+    """从新通知起草活动文件，并打印审阅报告。"""
     from knowledge.drafting.command import run_draft
 
     raise typer.Exit(run_draft(notice, base, out, typer.echo))
 
 
 @rasa_app.command("export")
-def rasa_export(directory: Annotated[Path, typer.Argument(help="Where to write the Rasa project.")]) -> None:
-    """Write a Rasa 3.6 project (config, domain, nlu, rules) that `rasa train` accepts."""
+def rasa_export(directory: Annotated[Path, typer.Argument(help="Rasa 项目写到这个目录。")]) -> None:
+    """导出 Rasa 3.6 项目（config、domain、nlu、rules），可直接 `rasa train`。"""
     from nlu.export import export_rasa_project
     from nlu.training_data import load_training_data
 
@@ -127,7 +143,7 @@ def rasa_export(directory: Annotated[Path, typer.Argument(help="Where to write t
 
 @nlu_app.command("train")
 def nlu_train() -> None:
-    """Train the NLU model now and cache it in the data dir (a deploy step; otherwise the first use does it)."""
+    """现在训练语言理解模型并缓存到数据目录（部署时做；否则第一次使用时才训练）。"""
     import time
 
     from nlu.model import fingerprint, load_or_train
@@ -145,11 +161,11 @@ def nlu_train() -> None:
 
 @nlu_app.command("evaluate")
 def nlu_evaluate(
-    files: Annotated[list[Path], typer.Argument(help="Labelled JSONL files.")],
+    files: Annotated[list[Path], typer.Argument(help="带标注的 JSONL 文件。")],
     now: NowOption = "2023-11-24T10:00:00+08:00",
-    errors: Annotated[bool, typer.Option("--errors", help="List every miss.")] = False,
+    errors: Annotated[bool, typer.Option("--errors", help="列出每个判错的句子。")] = False,
 ) -> None:
-    """Measure intent accuracy on labelled JSON lines (single messages and conversations)."""
+    """在带标注的 JSON 行上测意图准确率（单句和多轮对话）。"""
     from nlu.evaluate import evaluate_files
 
     runtime = runtime_or_exit(now)
@@ -181,8 +197,8 @@ def _register_subcommands() -> None:
     from bot.cli.serve import serve
     from bot.cli.staff import app as staff_app
 
-    app.add_typer(ledger_app, name="ledger", help="Trainee ledger: import, export, status.")
-    app.add_typer(reminders_app, name="reminders", help="Reminders: plan and send.")
-    app.add_typer(staff_app, name="staff", help="Staff accounts of the web console.")
+    app.add_typer(ledger_app, name="ledger", help="学员台账：导入、导出附件3、统计、谁还没完成。")
+    app.add_typer(reminders_app, name="reminders", help="提醒：预览、发送、群发。")
+    app.add_typer(staff_app, name="staff", help="网页控制台的工作人员账号：新建、列出、停用。")
 
     app.command()(serve)

@@ -16,7 +16,7 @@ EXIT_USAGE = 2
 NowOption = Annotated[
     str | None,
     typer.Option(
-        "--now", help="按此时刻运行（ISO-8601），例如 2023-11-24T10:00:00+08:00 / behave as at this moment"
+        "--now", help="按这个时刻运行（ISO-8601），例如 2023-11-24T10:00:00+08:00；不给则用当前时间。"
     ),
 ]
 
@@ -30,12 +30,15 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 def runtime_or_exit(now: str | None) -> Runtime:
     """The composition root for a command; a bad --now or campaign file prints one line and exits 2."""
     from bot.app import Runtime
+    from bot.terminal import announce_training
     from knowledge.campaign import CampaignError
 
     try:
-        return Runtime.create(now)
+        runtime = Runtime.create(now)
     except (ValueError, CampaignError) as exc:
         raise fail(str(exc)) from exc
+    runtime.on_training = announce_training
+    return runtime
 
 
 def engine_or_exit(runtime: Runtime) -> Engine:

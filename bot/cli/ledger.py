@@ -1,10 +1,11 @@
-"""`jxjy ledger ...`: import, export, status, key rotation and the questions the bot could not answer.
+"""`jxjy ledger ...`: import, export (附件3), status, who is behind, key rotation, unanswered questions.
 
 Only typer and the standard library are imported here; the database, Excel and rich load inside commands.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli.common import RuntimeCache
+from bot.cli.common import NowOption, RuntimeCache
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -21,9 +22,12 @@ if TYPE_CHECKING:
     from bot.kernel.settings import Settings
     from ledger.crypto import IdVault
 
-app = typer.Typer(no_args_is_help=True, help="The trainee ledger (台账): import, export, status.")
+app = typer.Typer(
+    rich_markup_mode=None, no_args_is_help=True, help="学员台账：导入、导出附件3、统计、谁还没完成。"
+)
 
 EXIT_UNREADABLE = 2
+log = logging.getLogger(__name__)
 
 
 def _say(line: str, err: bool = False) -> None:
@@ -40,9 +44,9 @@ def _fresh_runtime() -> None:
     _RUNTIME.reset()
 
 
-def _runtime() -> Runtime:
+def _runtime(now: str | None = None) -> Runtime:
     """The one composition root (bot.app.Runtime), built once per command."""
-    return _RUNTIME.get()
+    return _RUNTIME.get(now)
 
 
 def _open() -> tuple[Settings, Engine, IdVault]:
@@ -81,12 +85,23 @@ def _progress_bar() -> tuple[Any, Callable[[int, int], None] | None]:
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="Ledger as .csv (UTF-8 or GBK) or .xlsx.")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    file: Annotated[Path, typer.Argument(help="台账文件：.xlsx、.xls 或 .csv（UTF-8 或 GBK）。")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示将会怎样改，不写入。")] = False,
+    accept_decreases: Annotated[
+        bool,
+        typer.Option("--accept-decreases", help="学时比已存的少时也按文件保存（默认保留原值并列出）。"),
     ] = False,
+    allow_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicates", help="身份证号是新的、但姓名和手机号与已有学员相同的行，也作为新学员导入。"
+        ),
+    ] = False,
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="把导入报告另存到这个文本文件。")
+    ] = None,
 ) -> None:
-    """Load a ledger file: upsert by ID number; rejected rows are listed with row, column and reason."""
+    """导入台账：按身份证号新增或更新；空白单元格不会清掉已存的数据；拒绝的行列出行号、列、内容和改法。"""
     from ledger.importer import import_ledger
     from ledger.reading import LedgerFileError
 
@@ -103,6 +118,8 @@ def import_(
             campaign.facts.posts,
             _runtime().clock.now(),
             dry_run=dry_run,
+            accept_decreases=accept_decreases,
+            allow_duplicates=allow_duplicates,
             progress=progress,
             campaign=campaign.campaign.id,
         )
@@ -113,39 +130,92 @@ def import_(
         if bar is not None:
             bar.stop()
         engine.dispose()
-    prefix = "（试运行，未写入）" if dry_run else ""
-    _say(
-        f"{prefix}inserted {report.inserted}, updated {report.updated}, unchanged {report.unchanged}, "
-        f"rejected {report.rejected}（新增 {report.inserted}，更新 {report.updated}，"
-        f"未变 {report.unchanged}，拒绝 {report.rejected}）"
-    )
-    for error in report.errors:
-        _say(str(error))
-    for warning in report.warnings:
-        _say(f"注意：{warning}")
+    from bot.kernel.personal_data import mask_personal_data
+
+    lines = [mask_personal_data(line) for line in report.lines()]
+    for line in lines:
+        typer.echo(line)
+    if report_file is not None:
+        report_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _has_key(settings: Settings) -> bool:
+    return bool(settings.secret_key) or (settings.data_dir / "secret.key").is_file()
+
+
+def _audit(settings: Settings, action: str, **details: object) -> Path:
+    """Append one line to the data dir's audit log (who did what, when) and return its path."""
+    import datetime as dt
+    import getpass
+    import json
+
+    path = settings.ensure_data_dir() / "audit.log"
+    entry: dict[str, object] = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    entry |= {"user": getpass.getuser(), "action": action, **details}
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    log.info("%s: %s", action, details)
+    return path
 
 
 @app.command()
-def export(file: Annotated[Path, typer.Argument(help="Where to write: .xlsx or .csv.")]) -> None:
-    """Write the summary table (附件3 汇总表) with ID numbers masked."""
+def export(
+    file: Annotated[Path, typer.Argument(help="导出到：.xlsx（可直接打印的附件3）或 .csv。")],
+    employer: Annotated[
+        str | None, typer.Option("--employer", help="只导出这个在岗单位的学员，并作为表头的填报单位。")
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="表头的填报单位（默认：--employer 的单位，否则留空手填）。")
+    ] = None,
+    full_ids: Annotated[
+        bool,
+        typer.Option(
+            "--full-ids",
+            help="写入完整的身份证号和手机号（交培训点的那份）；须有密钥，每次都记入数据目录的 audit.log。",
+        ),
+    ] = False,
+    now: NowOption = None,
+) -> None:
+    """导出汇总表（附件3）：标题、填报单位、日期、合计，A4横向打印；身份证号和手机号默认打码。"""
     from knowledge.status import HoursRules
-    from ledger.exporter import ExportError, export_summary
+    from ledger.crypto import KeyMismatchError
+    from ledger.exporter import ExportError, SummaryHead, export_summary, full_id_numbers
 
+    runtime = _runtime(now)
+    today = runtime.clock.now().date()
+    if full_ids and not _has_key(runtime.settings):
+        _say(
+            "错误：--full-ids 需要解密身份证号的密钥（JXJY_SECRET_KEY 或数据目录中的 secret.key），现在没有：未导出",
+            err=True,
+        )
+        raise typer.Exit(1)
     settings, engine, vault = _open()
     rules = HoursRules.from_campaign(_campaign(settings))
+    head = SummaryHead(unit if unit is not None else employer or "", today)
     try:
-        count = export_summary(_store(engine, vault).records(), rules, file)
+        records = [r for r in _store(engine, vault).records() if not employer or r.employer == employer]
+        id_numbers = full_id_numbers(engine, vault, runtime.campaign.campaign.id) if full_ids else None
+        count = export_summary(records, rules, file, head=head, id_numbers=id_numbers)
+    except KeyMismatchError as exc:
+        _say("错误：密钥与数据库中加密身份证号所用的不一致（检查 JXJY_SECRET_KEY）：未导出", err=True)
+        raise typer.Exit(1) from exc
     except ExportError as exc:
         _say(f"错误：{exc}", err=True)
         raise typer.Exit(1) from exc
     finally:
         engine.dispose()
-    _say(f"exported {count} trainees to {file}（已导出 {count} 人）")
+    if full_ids:
+        audit = _audit(settings, "ledger export --full-ids", file=str(file.resolve()), trainees=count)
+        typer.echo(f"注意：文件中是完整的身份证号和手机号，请妥善保管；本次导出已记入 {audit}", err=True)
+    typer.echo(
+        f"已导出 {count} 人到 {file}"
+        + ("（身份证号、手机号完整）" if full_ids else "（身份证号、手机号已打码）")
+    )
 
 
 @app.command()
 def status() -> None:
-    """Counts by status, by post and by employer."""
+    """按状态、岗位、在岗单位统计人数。"""
     from knowledge.status import HoursRules
     from ledger.report import status_tables
 
@@ -168,20 +238,24 @@ def behind_command(
         str | None,
         typer.Option(
             "--step",
-            help="Only who still lacks this: register, confirm, pay, study_online, upload_proof, audit.",
+            help="只看还差这一步的人。可填：报名 资格确认 缴费 线上学时 线下证明 审核，"
+            "或英文 register confirm pay study_online upload_proof audit",
         ),
     ] = None,
-    employer: Annotated[str | None, typer.Option("--employer", help="Only this employer (在岗单位).")] = None,
-    post: Annotated[str | None, typer.Option("--post", help="Only this post (岗位).")] = None,
+    employer: Annotated[str | None, typer.Option("--employer", help="只看这个在岗单位。")] = None,
+    post: Annotated[str | None, typer.Option("--post", help="只看这个岗位。")] = None,
+    show_phone: Annotated[
+        bool, typer.Option("--show-phone", help="显示完整手机号，方便打电话（身份证号仍打码）。")
+    ] = False,
 ) -> None:
-    """Who is not yet qualified, and what each still lacks (IDs and phones masked)."""
-    from knowledge.status import HoursRules, Step
-    from ledger.report import behind, behind_table
+    """谁还没合格、各还差什么（身份证号打码；手机号默认打码）。"""
+    from knowledge.status import HoursRules
+    from ledger.report import behind, behind_table, parse_step
 
     try:
-        wanted = Step(step) if step else None
+        wanted = parse_step(step) if step else None
     except ValueError as exc:
-        _say(f"错误：--step 应为 {', '.join(s.value for s in Step)} 之一", err=True)
+        _say(f"错误：{exc}", err=True)
         raise typer.Exit(2) from exc
     settings, engine, vault = _open()
     rules = HoursRules.from_campaign(_campaign(settings))
@@ -191,16 +265,14 @@ def behind_command(
         engine.dispose()
     from rich.console import Console
 
-    Console().print(behind_table(rows))
+    Console().print(behind_table(rows, show_phone=show_phone))
 
 
 @app.command("rotate-key")
 def rotate_key(
-    new_key: Annotated[
-        str, typer.Option("--new-key", help="The new secret key.", prompt=True, hide_input=True)
-    ],
+    new_key: Annotated[str, typer.Option("--new-key", help="新的密钥。", prompt="新的密钥", hide_input=True)],
 ) -> None:
-    """Re-encrypt every ID number and recompute its lookup hash under a new key, in one transaction."""
+    """换密钥：用新密钥重新加密所有身份证号（一个事务内完成，失败则不改动）。"""
     from ledger.crypto import IdVault, KeyMismatchError
     from ledger.rotation import replace_key_file
     from ledger.rotation import rotate_key as rotate
@@ -222,9 +294,9 @@ def rotate_key(
 
 @app.command()
 def unanswered(
-    limit: Annotated[int, typer.Option("--limit", min=1, help="How many messages to show.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="最多显示多少条。")] = 50,
 ) -> None:
-    """Messages the bot did not understand or the notice does not answer, newest first, for staff to follow up."""
+    """助手没听懂、或通知里没有答案的问题，最新的在前，供工作人员跟进。"""
     from rich.console import Console
     from rich.table import Table
 
@@ -237,8 +309,10 @@ def unanswered(
     finally:
         engine.dispose()
     table = Table(title=f"未能回答的问题（最近 {len(messages)} 条）")
-    for column in ("时间", "渠道", "地址", "类型", "内容"):
-        table.add_column(column)
+    table.add_column("时间", no_wrap=True, min_width=16)
+    for column in ("渠道", "地址", "类型"):
+        table.add_column(column, overflow="fold")
+    table.add_column("内容", overflow="fold", ratio=2)
     kinds = {"nlu_fallback": "没听懂", "ask_not_in_notice": "通知未说明"}
     for message in messages:
         at = message.at.astimezone(_runtime().clock.tz).strftime("%Y-%m-%d %H:%M")

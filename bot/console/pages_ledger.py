@@ -14,9 +14,10 @@ from aiohttp import web
 
 from bot.console.pages_overview import download
 from bot.console.web import ConsoleServices, in_thread, render, services, staff
+from bot.kernel.personal_data import mask_personal_data
 from knowledge.status import HoursRules
 
-SUFFIXES = (".csv", ".xlsx")
+SUFFIXES = (".csv", ".xlsx", ".xls")
 UPLOAD_TTL = 24 * 3600  # seconds a previewed upload is kept for its confirmation
 SHOWN = 500  # report lines shown per list; the rest are counted
 # Known report fields; any other the importer adds is shown under its own name.
@@ -30,11 +31,16 @@ REPORT_LABELS = {
     "warnings": "注意",
     "unknown_columns": "未识别的列（已忽略）",
 }
+OPTIONS = ("accept_decreases", "allow_duplicates")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def report_view(report: Any) -> dict[str, list[Any]]:
-    """Any import report as counts and lists, so a richer report shows without changes here."""
+    """The import report as counts, plus its own lines (as `jxjy ledger import` prints them) when it has
+    them, else every list it holds; so a richer report shows without changes here."""
+    text: list[str] = []
+    if callable(getattr(report, "lines", None)):
+        text = [mask_personal_data(str(line)) for line in report.lines()][: SHOWN * 4]
     values: dict[str, Any] = {}
     if dataclasses.is_dataclass(report):
         values = {f.name: getattr(report, f.name) for f in dataclasses.fields(report)}
@@ -49,6 +55,8 @@ def report_view(report: Any) -> dict[str, list[Any]]:
         label = REPORT_LABELS.get(name, name)
         if isinstance(value, int | float):
             counts.append((label, value))
+        elif text:
+            continue  # the report's own lines already say it
         elif isinstance(value, list | tuple | set | frozenset) and value:
             items = [str(item) for item in value]
             lists.append((label, items[:SHOWN], max(0, len(items) - SHOWN)))
@@ -56,7 +64,7 @@ def report_view(report: Any) -> dict[str, list[Any]]:
             lists.append((label, [f"{k}: {v}" for k, v in list(value.items())[:SHOWN]], 0))
         elif isinstance(value, str) and value:
             lists.append((label, [value], 0))
-    return {"counts": counts, "lists": lists}
+    return {"counts": counts, "lists": lists, "text": text}
 
 
 async def import_page(request: web.Request) -> web.Response:
@@ -82,13 +90,13 @@ async def upload(request: web.Request) -> web.Response:
         )
     suffix = Path(field.filename).suffix.lower()
     if suffix not in SUFFIXES:
-        error = f"文件 {field.filename} 不是 .csv 或 .xlsx；请在 Excel 中“另存为”这两种格式之一。"
+        error = f"文件 {field.filename} 不是 .xlsx、.xls 或 .csv；请在 Excel 中“另存为”其中一种格式。"
         return render(request, "import.html", title="导入导出", stage="upload", error=error)
     await in_thread(_forget_old_uploads, console.work_dir)
     token = secrets.token_urlsafe(18)
     path = _upload_path(console, token, suffix)
     await in_thread(path.write_bytes, field.file.read())
-    return await _run(request, console, path, field.filename, token, dry_run=True)
+    return await _run(request, console, path, field.filename, token, dry_run=True, options=_options(form))
 
 
 def _forget_old_uploads(folder: Path) -> None:
@@ -113,13 +121,25 @@ async def confirm(request: web.Request) -> web.Response:
         error = "预览已失效（文件不在了），请重新上传。"
         return render(request, "import.html", title="导入导出", stage="upload", error=error)
     try:
-        return await _run(request, console, path, name, token, dry_run=False)
+        return await _run(request, console, path, name, token, dry_run=False, options=_options(form))
     finally:
         path.unlink(missing_ok=True)
 
 
+def _options(form: Any) -> dict[str, bool]:
+    """The importer's choices ticked on the form (keep lower hours, skip suspected duplicates by default)."""
+    return {name: form.get(name) == "1" for name in OPTIONS}
+
+
 async def _run(
-    request: web.Request, console: ConsoleServices, path: Path, name: str, token: str, *, dry_run: bool
+    request: web.Request,
+    console: ConsoleServices,
+    path: Path,
+    name: str,
+    token: str,
+    *,
+    dry_run: bool,
+    options: dict[str, bool],
 ) -> web.Response:
     from ledger.importer import import_ledger
     from ledger.reading import LedgerFileError
@@ -135,6 +155,7 @@ async def _run(
             console.clock.now(),
             dry_run=dry_run,
             campaign=campaign.campaign.id,
+            **{key: True for key, ticked in options.items() if ticked},
         )
     except LedgerFileError as exc:
         path.unlink(missing_ok=True)
@@ -154,6 +175,7 @@ async def _run(
         token=token,
         suffix=path.suffix,
         filename=name,
+        options=options,
     )
 
 

@@ -100,3 +100,56 @@ def test_rasa_export_writes_the_project(jxjy, tmp_path):
 def test_nlu_train_reports_the_cached_model(jxjy):
     result = jxjy("nlu", "train")
     assert result.returncode == 0 and "35 intents" in result.stdout
+
+
+def test_chat_says_goodbye_and_that_the_campaign_is_over(jxjy):
+    # The real clock is past 2023-12-31: the packaged campaign is over, and chat says so once, with --now.
+    result = jxjy("chat", stdin="资格确认在哪里\n退出\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("提示：岳阳市2023年度") and "已于2023年12月31日结束" in lines[1]
+    assert lines[2].startswith("想按活动期间的某一天试用，可以这样启动：jxjy chat --now 2023-")
+    assert result.stdout.count("已于2023年12月31日结束") == 1
+    assert "岳阳日报社305室" in result.stdout
+    assert lines[-1].endswith(
+        "助手：再见！祝学习顺利，有问题随时再来问。"
+    )  # after the prompt: stdin is no tty
+    inside = jxjy("chat", "--now", NOW, stdin="")  # Ctrl-D at once, inside the campaign
+    assert "提示：" not in inside.stdout and inside.stdout.rstrip().endswith(
+        "再见！祝学习顺利，有问题随时再来问。"
+    )
+
+
+def test_help_is_in_chinese(jxjy):
+    for command in (["--help"], ["ledger", "import", "--help"], ["ledger", "behind", "--help"]):
+        out = jxjy(*command).stdout
+        assert "台账" in out or "合格" in out, out
+    behind = jxjy("ledger", "behind", "--help").stdout
+    assert "资格确认" in behind and "--show-phone" in behind
+    assert "提醒" in jxjy("reminders", "run", "--help").stdout
+    assert "监听的端口" in jxjy("serve", "--help").stdout
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(jxjy):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = jxjy("serve", "--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"错误：端口 {port} 已被占用（127.0.0.1:{port}）：可能 jxjy serve 已在运行；换一个 --port，或先停掉占用它的程序"
+    ]
+
+
+@pytest.mark.slow
+def test_the_first_start_says_it_prepares_the_model(tmp_path):
+    env = {**os.environ, "JXJY_DATA_DIR": str(tmp_path / "fresh")}
+    run = [sys.executable, "-c", "from bot.cli import main; main()", "ask", "你好", "--now", NOW]
+    first = subprocess.run(run, capture_output=True, text=True, env=env, timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.startswith("首次启动，正在准备模型，约 ")
+    second = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)
+    assert "首次启动" not in second.stderr and second.stdout == first.stdout

@@ -48,11 +48,12 @@ def test_plan_json_matches_the_contract(data_dir: Path) -> None:
 def test_run_sends_once_to_the_log(data_dir: Path) -> None:
     first = runner.invoke(app, ["run", "--now", "2023-11-24T10:00:00+08:00"])
     assert first.exit_code == 0, first.output
-    assert "sent 2" in first.output
+    assert first.output.strip() == "本次提醒：应发 2 条，新加入发送队列 2 条；已发出 2 条"
+    assert "INFO" not in first.output and "alembic" not in first.output
     lines = (data_dir / "sent.jsonl").read_text("utf-8").splitlines()
     assert len(lines) == 2
     again = runner.invoke(app, ["run", "--now", "2023-11-24T11:00:00+08:00"])
-    assert "sent 0" in again.output
+    assert "已发出 0 条" in again.output
     assert (
         json.loads(runner.invoke(app, ["plan", "--now", "2023-11-24T12:00:00+08:00", "--json"]).output) == []
     )
@@ -70,9 +71,9 @@ def test_broadcast_and_status(data_dir: Path) -> None:
     ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "1 recipient(s), 1 newly queued" in result.output
+    assert "共 1 人，新加入发送队列 1 条" in result.output
     repeat = runner.invoke(app, args)  # the same broadcast again: nothing new is queued
-    assert "0 newly queued" in repeat.output
-    assert "sent" in runner.invoke(app, ["status"]).output
+    assert "新加入发送队列 0 条" in repeat.output
+    assert "已发送（sent）：" in runner.invoke(app, ["status"]).output
     bad = runner.invoke(app, ["broadcast", "--segment", "everyone", "--text", "x"])
     assert bad.exit_code == 2

@@ -136,7 +136,7 @@ def test_a_staff_members_day_in_the_browser(served: tuple[str, Runtime, Any], sh
         page.set_input_files("input[type=file]", str(SAMPLE))
         page.click("text=上传并预览")
         expect(page.locator("h2").first).to_contain_text("尚未写入")
-        expect(page.locator(".report").first).to_contain_text("第14行")
+        expect(page.locator(".report-text")).to_contain_text("第14行")
         shot("import-preview")
         page.click("text=确认导入")
         expect(page.locator("h2").first).to_contain_text("已导入")

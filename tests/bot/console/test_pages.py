@@ -102,7 +102,7 @@ async def test_import_preview_writes_nothing_until_confirmed(client: TestClient,
     bad.add_field("csrf", csrf)
     bad.add_field("file", b"x", filename="ledger.pdf")
     refused = await client.post("/console/import", data=bad)
-    assert "不是 .csv 或 .xlsx" in await refused.text()
+    assert "不是 .xlsx、.xls 或 .csv" in await refused.text()
     audit = await (await client.get("/console/audit")).text()
     assert "导入台账 台账.csv" in audit and "王芳" in audit
 
