@@ -30,6 +30,7 @@ REPORT_LABELS = {
     "errors": "被拒绝的行（行号、列、原因）",
     "warnings": "注意",
     "unknown_columns": "未识别的列（已忽略）",
+    "blank_rows": "跳过的空行",
 }
 OPTIONS = ("accept_decreases", "allow_duplicates")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
