@@ -23,7 +23,7 @@ STAGES: dict[str, str] = {
 # Not a stage: everyone not yet qualified in the notice's sense (hours done and audited).
 NOT_QUALIFIED = "not_qualified"
 STATUS_LABELS = {**STAGES, NOT_QUALIFIED: "未合格（全部）"}
-CHANNELS = {"sms": "短信", "telegram": "Telegram"}
+CHANNELS = {"sms": "短信", "wechat": "微信", "telegram": "Telegram"}
 
 SMS_SINGLE = 70  # UCS-2 characters in a one-part SMS
 SMS_PART = 67  # per part of a longer one (the rest carries the concatenation header)
@@ -69,7 +69,7 @@ class Audience:
         if unknown:
             raise AudienceError(f"未知状态 {unknown[0]!r}，可选：{'、'.join(STATUS_LABELS)}")
         if self.channel is not None and self.channel not in CHANNELS:
-            raise AudienceError(f"未知渠道 {self.channel!r}，可选：sms、telegram")
+            raise AudienceError(f"未知渠道 {self.channel!r}，可选：{'、'.join(CHANNELS)}")
         if self.hours_below is not None and (math.isnan(self.hours_below) or self.hours_below <= 0):
             raise AudienceError("“学时低于”应为大于 0 的数字")
 

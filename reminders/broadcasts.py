@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Engine, Table, and_, case, exists, func, o
 
 from knowledge.campaign import Campaign
 from knowledge.status import HoursRules, TraineeRecord
+from ledger.channel_models import ChannelBlock
 from ledger.db import dialect_insert
 from ledger.models import Binding, Trainee, TraineePost
 from ledger.store import RECORD_COLUMNS, record_from_row
@@ -24,12 +25,13 @@ from reminders.audience import NOT_QUALIFIED, STAGES, Audience, render_text, sms
 from reminders.broadcast_models import BroadcastRecord
 from reminders.models import OutboxMessage
 from reminders.outbox import SqlOutbox
-from reminders.policy import PlanError, QuietHours, Reminder
+from reminders.policy import BROADCAST, PlanError, QuietHours, Reminder
 from reminders.templates import SMS_LIMIT
 
 TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
 POSTS: Table = TraineePost.__table__  # type: ignore[assignment]
 BINDINGS: Table = Binding.__table__  # type: ignore[assignment]
+BLOCKS: Table = ChannelBlock.__table__  # type: ignore[assignment]
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 BROADCASTS: Table = BroadcastRecord.__table__  # type: ignore[assignment]
 
@@ -74,22 +76,46 @@ def stage_filters(rules: HoursRules) -> dict[str, ColumnElement[bool]]:
     return filters
 
 
-def telegram_chat() -> Any:
-    """A correlated subquery: the trainee's Telegram chat id, or NULL."""
+def chat_of(channel: str) -> Any:
+    """A correlated subquery: the trainee's chat address on ``channel`` that is not blocked, or NULL.
+
+    The same rule as ``reminders.service.load_plan_inputs``.
+    """
+    blocked = (
+        select(BLOCKS.c.address)
+        .where(BLOCKS.c.channel == channel, BLOCKS.c.address == BINDINGS.c.address)
+        .exists()
+    )
     return (
         select(func.max(BINDINGS.c.address))
-        .where(BINDINGS.c.trainee_id == TRAINEES.c.id, BINDINGS.c.channel == "telegram")
+        .where(BINDINGS.c.trainee_id == TRAINEES.c.id, BINDINGS.c.channel == channel, ~blocked)
         .scalar_subquery()
     )
 
 
-def channel_column(chat: Any) -> ColumnElement[Any]:
-    """How a trainee is reached, as in the reminder policy: Telegram when bound, else SMS, else NULL."""
-    return case(
-        (chat.is_not(None), "telegram"),
-        (and_(TRAINEES.c.phone.is_not(None), TRAINEES.c.phone != ""), "sms"),
-        else_=None,
-    )
+@dataclass(frozen=True)
+class Contact:
+    """How each trainee is reached, in SQL: WeChat when bound, else Telegram, else SMS (``policy._contact``)."""
+
+    wechat: Any
+    telegram: Any
+
+    @classmethod
+    def build(cls) -> Contact:
+        return cls(chat_of("wechat"), chat_of("telegram"))
+
+    @property
+    def channel(self) -> ColumnElement[Any]:
+        return case(
+            (self.wechat.is_not(None), "wechat"),
+            (self.telegram.is_not(None), "telegram"),
+            (and_(TRAINEES.c.phone.is_not(None), TRAINEES.c.phone != ""), "sms"),
+            else_=None,
+        )
+
+    @property
+    def address(self) -> ColumnElement[Any]:
+        return func.coalesce(self.wechat, self.telegram, TRAINEES.c.phone)
 
 
 def audience_filter(
@@ -136,8 +162,7 @@ class Preview:
 def preview(engine: Engine, campaign: Campaign, audience: Audience, text: str) -> Preview:
     """Count the recipients per channel and render the text for the first of them."""
     rules = HoursRules.from_campaign(campaign)
-    chat = telegram_chat()
-    channel = channel_column(chat)
+    channel = Contact.build().channel
     mine = TRAINEES.c.campaign == campaign.campaign.id
     query = (
         select(channel.label("channel"), TRAINEES.c.opted_out, func.count())
@@ -179,10 +204,10 @@ def preview(engine: Engine, campaign: Campaign, audience: Audience, text: str) -
 def _recipients(
     engine: Engine, audience: Audience, rules: HoursRules, campaign_id: str
 ) -> list[tuple[TraineeRecord, str, str]]:
-    chat = telegram_chat()
-    channel = channel_column(chat)
+    contact = Contact.build()
+    channel = contact.channel
     query = (
-        select(*RECORD_COLUMNS, channel.label("channel"), chat.label("chat"))
+        select(*RECORD_COLUMNS, channel.label("channel"), contact.address.label("address"))
         .where(
             TRAINEES.c.campaign == campaign_id,
             audience_filter(audience, rules, channel),
@@ -194,9 +219,7 @@ def _recipients(
     found: list[tuple[TraineeRecord, str, str]] = []
     with engine.connect() as conn:
         for row in conn.execute(query):
-            record = record_from_row(row, ())
-            address = row.chat if row.channel == "telegram" else record.phone
-            found.append((record, str(row.channel), str(address)))
+            found.append((record_from_row(row, ()), str(row.channel), str(row.address)))
     return found
 
 
@@ -233,7 +256,9 @@ def send_broadcast(
                 f"给 {record.name} 的内容有 {len(body)} 字，超过两条短信（{SMS_LIMIT} 字）的上限，请缩短"
             )
         key = f"broadcast:{broadcast_id}:{record.trainee_id}"
-        planned.append(Reminder(record.trainee_id, record.name, channel, address, at, (), (), body, key))
+        planned.append(
+            Reminder(record.trainee_id, record.name, channel, address, at, BROADCAST, (), body, key)
+        )
     row = {
         "id": broadcast_id,
         "text": text,

@@ -131,17 +131,21 @@ def planned_reminders(
     quiet: QuietHours,
     used: set[str],
     telegram: str | None,
+    wechat: str | None = None,
 ) -> list[Reminder]:
     """The reminders this trainee would get over the next two weeks if nothing changed, one run a day."""
     sent = {record.trainee_id: set(used)}
     chats = {record.trainee_id: telegram} if telegram else {}
+    openids = {record.trainee_id: wechat} if wechat else {}
     local = now.astimezone(campaign.tz)
     planned: list[Reminder] = []
     for offset in range(PLAN_DAYS):
         at = (
             local if offset == 0 else (local + dt.timedelta(days=offset)).replace(hour=10, minute=0, second=0)
         )
-        for reminder in plan_reminders([record], campaign, at, sent=sent, telegram=chats, quiet=quiet):
+        for reminder in plan_reminders(
+            [record], campaign, at, sent=sent, telegram=chats, wechat=openids, quiet=quiet
+        ):
             if reminder.send_at.date() not in {r.send_at.date() for r in planned}:
                 planned.append(reminder)
                 sent[record.trainee_id].update(reminder.keys)
@@ -162,7 +166,13 @@ async def trainee(request: web.Request) -> web.Response:
     assessment = assess(record, rules)
     now = console.clock.now()
     planned = planned_reminders(
-        record, console.current(), now, console.quiet, detail["used_keys"], detail["telegram"]
+        record,
+        console.current(),
+        now,
+        console.quiet,
+        detail["used_keys"],
+        detail["telegram"],
+        detail["wechat"],
     )
     steps = [
         ("报名", record.registered),

@@ -276,6 +276,7 @@ def trainee_detail(engine: Engine, trainee_id: int) -> dict[str, Any] | None:
         ).all()
         keys = set(conn.execute(select(KEYS.c.key).where(KEYS.c.trainee_id == trainee_id)).scalars())
     telegram = next((b.address for b in bindings if b.channel == "telegram"), None)
+    wechat = next((b.address for b in bindings if b.channel == "wechat"), None)
     return {
         "record": record,
         "bindings": bindings,
@@ -283,4 +284,5 @@ def trainee_detail(engine: Engine, trainee_id: int) -> dict[str, Any] | None:
         "outbox": outbox,
         "used_keys": keys,
         "telegram": telegram,
+        "wechat": wechat,
     }

@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "ledger.models",
     "reminders.models",
     "ledger.inbound_models",
+    "ledger.channel_models",
     "reminders.broadcast_models",
     "bot.console.models",
 )

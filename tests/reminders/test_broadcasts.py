@@ -6,24 +6,25 @@ import datetime as dt
 import itertools
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from knowledge.campaign import Campaign
 from knowledge.status import HoursRules
 from reminders.audience import STAGES, Audience, AudienceError, sms_segments, stage_of
 from reminders.broadcasts import (
+    BINDINGS,
+    BLOCKS,
     OUTBOX,
     TRAINEES,
+    Contact,
     audience_filter,
     cancel_broadcast,
-    channel_column,
     delivery_report,
     delivery_rows,
     list_broadcasts,
     preview,
     send_broadcast,
     stage_column,
-    telegram_chat,
 )
 from reminders.policy import PlanError, QuietHours
 from tests.reminders.support import insert_trainees, record, shanghai
@@ -74,6 +75,7 @@ AUDIENCES = [
     Audience(statuses=("hours_short", "awaiting_audit"), post="安全员"),
     Audience(employer="平江路桥", hours_below=20),
     Audience(channel="telegram"),
+    Audience(channel="wechat", statuses=("not_registered",)),
     Audience(channel="sms", statuses=("qualified",)),
     Audience.from_segment("unconfirmed"),
     Audience.from_segment("post", "资料员"),
@@ -84,18 +86,36 @@ AUDIENCES = [
 def test_audience_in_sql_is_the_pure_audience(engine: Engine, campaign: Campaign, audience: Audience) -> None:
     records = every_kind()
     chats = {r.trainee_id: f"chat{r.trainee_id}" for r in records if r.trainee_id % 5 == 0}
+    openids = {r.trainee_id: f"oid{r.trainee_id}" for r in records if r.trainee_id % 4 == 0}
+    blocked = {("telegram", "chat10"), ("wechat", "oid20"), ("wechat", "oid8")}
     insert_trainees(engine, records, telegram=chats)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(BINDINGS),
+            [
+                {"channel": "wechat", "address": a, "trainee_id": t, "created_at": NOW}
+                for t, a in openids.items()
+            ],
+        )
+        conn.execute(
+            insert(BLOCKS),
+            [{"channel": c, "address": a, "reason": "blocked", "since": NOW} for c, a in blocked],
+        )
     rules = HoursRules.from_campaign(campaign)
-    chat = telegram_chat()
     with engine.connect() as conn:
         got = set(
             conn.execute(
-                select(TRAINEES.c.id).where(audience_filter(audience, rules, channel_column(chat)))
+                select(TRAINEES.c.id).where(audience_filter(audience, rules, Contact.build().channel))
             ).scalars()
         )
 
     def channel(r):  # type: ignore[no-untyped-def]
-        return "telegram" if r.trainee_id in chats else ("sms" if r.phone else None)
+        # reminders.policy._contact over the chats that are not blocked
+        if r.trainee_id in openids and ("wechat", openids[r.trainee_id]) not in blocked:
+            return "wechat"
+        if r.trainee_id in chats and ("telegram", chats[r.trainee_id]) not in blocked:
+            return "telegram"
+        return "sms" if r.phone else None
 
     assert got == {r.trainee_id for r in records if audience.matches(r, rules, channel(r))}
 

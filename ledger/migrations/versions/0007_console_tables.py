@@ -1,7 +1,7 @@
 """The staff console: staff accounts, sessions, login attempts, the audit log, broadcasts, taught NLU data.
 
-Revision ID: 0006_console_tables
-Revises: 0005_campaign_years
+Revision ID: 0007_console_tables
+Revises: 0006_channels_blocks_tokens
 Create Date: 2026-11-30
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from ledger.db import UTCDateTime
 
-revision = "0006_console_tables"
-down_revision: str | None = "0005_campaign_years"
+revision = "0007_console_tables"
+down_revision: str | None = "0006_channels_blocks_tokens"
 branch_labels: str | None = None
 depends_on: str | None = None
 
