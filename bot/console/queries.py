@@ -25,7 +25,8 @@ from ledger.store import (
     record_from_row,
 )
 from reminders.audience import STAGES
-from reminders.broadcasts import OUTBOX, RECEIPT_WAIT, stage_column, stage_filters
+from reminders.broadcasts import OUTBOX, RECEIPT_WAIT
+from reminders.segments import stage_column, stage_filters
 from reminders.service import KEYS
 
 PER_PAGE = 50

@@ -6,27 +6,30 @@ import datetime as dt
 import itertools
 
 import pytest
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from knowledge.campaign import Campaign
 from knowledge.status import HoursRules
 from reminders.audience import STAGES, Audience, AudienceError, sms_segments, stage_of
 from reminders.broadcasts import (
-    BINDINGS,
-    BLOCKS,
     OUTBOX,
-    TRAINEES,
-    Contact,
-    audience_filter,
     cancel_broadcast,
     delivery_report,
     delivery_rows,
     list_broadcasts,
     preview,
     send_broadcast,
-    stage_column,
 )
 from reminders.policy import PlanError, QuietHours
+from reminders.segments import (
+    BINDINGS,
+    BLOCKS,
+    TRAINEES,
+    Contact,
+    audience_filter,
+    stage_column,
+    stage_filters,
+)
 from tests.reminders.support import insert_trainees, record, shanghai
 
 NOW = shanghai("2023-11-24T10:00:00")
@@ -66,6 +69,9 @@ def test_stage_in_sql_is_the_pure_stage(engine: Engine, campaign: Campaign) -> N
         got = dict(conn.execute(select(TRAINEES.c.id, stage_column(rules))).all())
     assert got == {r.trainee_id: stage_of(r, rules) for r in records}
     assert set(got.values()) == set(STAGES)
+    with engine.connect() as conn:  # the single-scan counts of the dashboard: the same partition
+        counts = conn.execute(select(*(func.count().filter(f) for f in stage_filters(rules).values()))).one()
+    assert dict(zip(STAGES, counts, strict=True)) == {s: list(got.values()).count(s) for s in STAGES}
 
 
 AUDIENCES = [
