@@ -108,7 +108,7 @@ def kb_check(
     for problem in problems:
         typer.echo(problem, err=True)
     if problems:
-        typer.echo(f"{len(problems)} problem(s)", err=True)
+        typer.echo(f"共 {len(problems)} 个问题，请改好后再运行 jxjy kb check", err=True)
         raise typer.Exit(1)
     typer.echo("ok")
 
