@@ -58,9 +58,7 @@ def sample_moments(campaign: Campaign) -> list[dt.datetime]:
 
 def check_campaign(campaign: Campaign) -> list[str]:
     """Return every problem found, each a sentence a staff member can act on (empty when fine)."""
-    problems = [
-        f"answers：缺少答复 {name}" for name in REQUIRED_ANSWERS if name not in campaign.answers
-    ]
+    problems = [f"answers：缺少答复 {name}" for name in REQUIRED_ANSWERS if name not in campaign.answers]
     for name, states in DYNAMIC_STATES.items():
         for suffix in ("", "_short"):
             missing = [s for s in states if s not in campaign.dynamic.get(name + suffix, {})]
