@@ -29,6 +29,17 @@ SESSION_COOKIE = "jxjy_console"
 LOGIN_COOKIE = "jxjy_login_csrf"
 PUBLIC = frozenset({"/login", "/static/console.css"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ACTION_LABELS = {
+    "login": "登录",
+    "import": "导入",
+    "export": "导出",
+    "broadcast": "群发",
+    "cancel": "取消群发",
+    "teach": "归入主题",
+    "topic": "新主题",
+    "review": "审核主题",
+    "staff": "账号",
+}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -78,8 +89,8 @@ TEMPLATES = web.AppKey("console_templates", jinja2.Environment)
 _STAFF: ContextVar[SessionInfo | None] = ContextVar("console_staff", default=None)
 
 
-def templates() -> jinja2.Environment:
-    """The page templates, HTML-escaped by default."""
+def templates(tz: dt.tzinfo) -> jinja2.Environment:
+    """The page templates, HTML-escaped by default; times shown in ``tz`` (the campaign's zone)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
@@ -87,17 +98,13 @@ def templates() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["local"] = _local_time
+    env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": _local_time(value, tz, fmt)
     env.filters["num"] = lambda v: f"{v:g}" if isinstance(v, float) else str(v)
     return env
 
 
-def _local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
-        return ""
-    from zoneinfo import ZoneInfo
-
-    return value.astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt)
+def _local_time(value: dt.datetime | None, tz: dt.tzinfo, fmt: str) -> str:
+    return "" if value is None else value.astimezone(tz).strftime(fmt)
 
 
 def staff(request: web.Request) -> SessionInfo:
@@ -239,7 +246,7 @@ def build_console_app(console: ConsoleServices) -> web.Application:
 
     app = web.Application(middlewares=[guard], client_max_size=50 * 1024 * 1024)
     app[CONSOLE] = console
-    app[TEMPLATES] = templates()
+    app[TEMPLATES] = templates(console.clock.tz)
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
