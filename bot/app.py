@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,11 +21,14 @@ if TYPE_CHECKING:
     from aiohttp import web
     from sqlalchemy import Engine
 
-    from bot.channels.common import ServerServices
+    from bot.channels.common import DispatchSoon, ServerServices
+    from bot.console.teaching import LiveInterpreter, Taught
+    from bot.console.web import ConsoleServices
     from bot.dialogue.brain import Brain, PersonalDesk
+    from bot.dialogue.notices import Notifier
     from bot.kernel.messages import Inbound, Reply, Responder
     from bot.server import CleanupContext
-    from nlu.interpreter import Interpreter
+    from nlu.interpreter import Interpreter, LocalInterpreter
     from reminders.dispatcher import DispatchLimits
     from reminders.gateways import Channel, Gateway
     from reminders.policy import QuietHours
@@ -46,6 +51,9 @@ class Runtime:
     # Called when the NLU model must be trained first (a pause of seconds): the command says so.
     on_training: Callable[[int], None] | None = None
     _engine: Any = field(default=None, init=False, repr=False)
+    _taught: Any = field(default=None, init=False, repr=False)
+    # The interpreter of the last brain built: the console's retraining swaps the model inside it.
+    live_interpreter: Any = field(default=None, init=False, repr=False)
 
     @classmethod
     def create(cls, now: str | None = None, settings: Settings | None = None) -> Runtime:
@@ -66,9 +74,12 @@ class Runtime:
         from nlu.interpreter import LocalInterpreter
 
         def local() -> Interpreter:
-            return LocalInterpreter.from_files(
-                cache_dir=self.cache_dir, threshold=self.settings.nlu_threshold, on_training=self.on_training
-            )
+            from nlu.model import load_or_train
+            from nlu.training_data import load_training_data
+
+            data = self.taught().training_data(load_training_data())
+            pipeline = load_or_train(data, self.cache_dir, on_training=self.on_training)
+            return LocalInterpreter(pipeline, data, self.settings.nlu_threshold)
 
         if self.settings.rasa_url:
             from nlu.rasa_http import FailoverInterpreter, RasaHttpInterpreter
@@ -76,6 +87,35 @@ class Runtime:
             rasa = RasaHttpInterpreter(self.settings.rasa_url, threshold=self.settings.nlu_threshold)
             return FailoverInterpreter(rasa, local)
         return local()
+
+    def taught(self) -> Taught:
+        """What staff taught in the console (examples, approved topics), merged in whenever a model loads.
+
+        Read without migrating, and only when a database is configured or its SQLite file exists, so a
+        FAQ-only run on a fresh machine creates nothing.
+        """
+        if self._taught is None:
+            from bot.console.teaching import Taught, read_taught
+
+            self._taught = Taught()
+            sqlite_file = self.settings.data_dir / "jxjy.sqlite3"
+            if self._engine is not None:
+                self._taught = read_taught(self._engine)
+            elif self.settings.database_url or sqlite_file.exists():
+                from ledger.db import make_engine
+
+                try:
+                    engine = make_engine(self.settings.effective_database_url)
+                except (ValueError, ImportError) as exc:
+                    log.warning("taught NLU data not read: %s", exc)
+                else:
+                    self._taught = read_taught(engine)
+                    engine.dispose()
+        return self._taught  # type: ignore[no-any-return]
+
+    def use_taught(self, taught: Taught) -> None:
+        """Replace what was taught (after the console retrained the model)."""
+        self._taught = taught
 
     def engine(self) -> Engine:
         """The database, migrated to head; opened once, on first use, so FAQ-only runs never pay for it.
@@ -110,10 +150,24 @@ class Runtime:
         return SQLAlchemyLedgerStore(self.engine(), self.id_vault(), self.clock, campaign_id)
 
     def gateways(self) -> dict[Channel, Gateway]:
-        """The outbound gateways the settings configure (SMS always, Telegram with a token)."""
+        """The outbound gateways the settings configure (SMS always, Telegram with a token, WeChat with an app).
+
+        Template variables (mainland SMS, WeChat templates) are filled from the campaign and the ledger.
+        """
+        from bot.channels.message_fields import CampaignFields
         from bot.channels.outbound import gateways_from_settings
 
-        return gateways_from_settings(self.settings, self.clock)
+        settings = self.settings
+        store = self.ledger_store() if self._needs_ledger() else None
+        fields = CampaignFields(self.campaign, store.get, self.clock) if store is not None else None
+        engine = self.engine() if settings.wechat_app_id and settings.wechat_app_secret else None
+        return gateways_from_settings(settings, self.clock, engine=engine, fields=fields)
+
+    def _needs_ledger(self) -> bool:
+        """Template variables come from the ledger only for providers that use templates."""
+        settings = self.settings
+        templated = settings.sms_gateway.strip().lower() in ("aliyun", "tencent")
+        return templated or bool(settings.wechat_app_id and settings.wechat_app_secret)
 
     def dispatch_limits(self) -> DispatchLimits:
         """Batch, retry and rate limits for the dispatcher, per-number SMS caps from the settings."""
@@ -127,39 +181,71 @@ class Runtime:
 
         return QuietHours.parse(self.settings.quiet_start, self.settings.quiet_end, self.clock.tz)
 
-    def personal_desk(self, campaign: Campaign | None = None) -> PersonalDesk:
-        """The ledger-backed desk for binding and personal answers, on a campaign's records."""
+    def personal_desk(
+        self, campaign: Campaign | None = None, notifier: Notifier | None = None
+    ) -> PersonalDesk:
+        """The ledger-backed desk on a campaign's records; binding codes go out by ``notifier`` (SMS)."""
         from bot.dialogue.desk import LedgerDesk
+        from ledger.bind_codes import SqlBindCodeStore, code_key
         from ledger.binding import BindingService
 
         campaign = campaign or self.campaign
         store = self.ledger_store(campaign)
-        return LedgerDesk(store, BindingService(store, self.clock), self.clock, campaign)
+        binding = BindingService(
+            store,
+            self.clock,
+            codes=SqlBindCodeStore(self.engine()),
+            code_key=code_key(self.settings.effective_secret_key()),
+        )
+        return LedgerDesk(store, binding, self.clock, campaign, notifier)
 
-    def brain(self, *, log_messages: bool = False) -> Responder:
+    def brain(
+        self, *, log_messages: bool = False, shared_state: bool = False, notifier: Notifier | None = None
+    ) -> Responder:
         """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review.
 
-        With JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock.
+        With ``shared_state`` the conversations live in the database (every instance of `jxjy serve`
+        continues any conversation); otherwise in this process. ``notifier`` sends binding codes by SMS.
+        With JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock; the years
+        share the conversations.
         """
         from bot.dialogue.brain import Brain
+        from bot.dialogue.conversation import ConversationStore, MemoryConversationStore
 
         on_exchange = self._message_logger() if log_messages else None
+        conversations: ConversationStore = MemoryConversationStore()
+        if shared_state:
+            from bot.dialogue.conversation_sql import SqlConversationStore
+
+            conversations = SqlConversationStore(self.engine(), self.id_vault())
+        interpreter = self.live_interpreter = self._live(self.interpreter())
         if not self.campaigns:
             return Brain(
-                self.campaign,
-                self.interpreter(),
+                self.taught().campaign(self.campaign),
+                interpreter,
                 self.clock,
-                personal=self.personal_desk,
+                personal=lambda: self.personal_desk(notifier=notifier),
                 on_exchange=on_exchange,
+                conversations=conversations,
             )
         from bot.dialogue.seasons import SeasonalBrain
 
-        interpreter = self.interpreter()
-
         def brain_for(campaign: Campaign) -> Brain:
-            return Brain(campaign, interpreter, self.clock, personal=lambda: self.personal_desk(campaign))
+            return Brain(
+                self.taught().campaign(campaign),
+                interpreter,
+                self.clock,
+                personal=lambda: self.personal_desk(campaign, notifier),
+                conversations=conversations,
+            )
 
         return SeasonalBrain(self.campaigns, self.clock, brain_for, on_exchange=on_exchange)
+
+    @staticmethod
+    def _live(interpreter: Interpreter) -> LiveInterpreter:
+        from bot.console.teaching import LiveInterpreter
+
+        return LiveInterpreter(interpreter)
 
     def _message_logger(self) -> Any:
         from ledger.message_log import SqlMessageLog
@@ -175,16 +261,35 @@ class Runtime:
         return log_exchange
 
 
+def wake_from_threads(
+    loop: asyncio.AbstractEventLoop, dispatch: Callable[[], Awaitable[object]]
+) -> Callable[[], None]:
+    """A callable for worker threads that runs ``dispatch`` on ``loop``, logging (not raising) its failure."""
+
+    async def dispatch_logged() -> None:
+        try:
+            await dispatch()
+        except Exception:
+            log.exception("dispatch failed; the message stays queued for the next sweep")
+
+    def wake() -> None:
+        asyncio.run_coroutine_threadsafe(dispatch_logged(), loop)
+
+    return wake
+
+
 def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext]]:
     """Wire `jxjy serve`: the HTTP services on the database, and the reminder scheduler as background work.
 
-    SMS replies are queued in the outbox under ``reply:sms:<provider id>`` and sent at once by the
-    scheduler's dispatcher; delivery receipts update the outbox. The service holds the ``keys`` lock shared
-    for as long as it runs, so `jxjy ledger rotate-key` refuses meanwhile (LockBusyError here while a
-    rotation runs).
+    Replies (SMS, Telegram, WeChat's slow answers) are queued in the outbox under ``reply:<channel>:<id>``
+    and sent at once by the scheduler's dispatcher; delivery receipts update the outbox. The service holds
+    the ``keys`` lock shared for as long as it runs, so `jxjy ledger rotate-key` refuses meanwhile
+    (LockBusyError here while a rotation runs).
     """
     from bot.channels.common import ServerServices
+    from bot.dialogue.notices import OutboxNotifier
     from bot.http import engine_health
+    from ledger.channel_blocks import SqlChannelBlocks
     from ledger.inbound import SqlInboundStore
     from ledger.rotation import key_user_lock
     from reminders.gateways import close_gateways
@@ -210,25 +315,72 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     )
 
     def on_delivery_status(message_id: str, status: str, error: str | None) -> None:
-        if not outbox.record_receipt(message_id, status):
+        if not outbox.record_receipt(message_id, status, error):
             log.info("receipt for unknown message %s: %s", message_id, status)
 
+    notifier = OutboxNotifier(outbox)  # binding codes; woken below once the event loop runs
+    brain = runtime.brain(log_messages=True, shared_state=True, notifier=notifier)
     services = ServerServices(
         settings=runtime.settings,
-        responder=runtime.brain(log_messages=True),
+        responder=brain,
         health=engine_health(engine),
-        inbound_store=SqlInboundStore(engine, runtime.clock),
+        inbound_store=SqlInboundStore(engine),
         outbox=outbox,
         dispatch_soon=scheduler.dispatch_now,
         clock=runtime.clock,
         on_delivery_status=on_delivery_status,
+        blocks=SqlChannelBlocks(engine),
     )
+
+    from bot.console.web import install
+
+    console = build_console(runtime, brain, scheduler.dispatch_now)
+    console.ask = services.answerer.answer
+    services.extra_routes = (install(console),)
 
     async def reminders_ctx(app: web.Application) -> AsyncIterator[None]:
         scheduler.start()
+        notifier.wake = wake_from_threads(asyncio.get_running_loop(), scheduler.dispatch_now)
         yield
+        notifier.wake = None
         scheduler.shutdown()
         await close_gateways(gateways)
         key_lock.release()
 
     return services, [reminders_ctx]
+
+
+def build_console(
+    runtime: Runtime, brain: Responder, dispatch_soon: DispatchSoon | None = None
+) -> ConsoleServices:
+    """The staff console's services on the runtime's database; taught data retrains ``brain`` in place."""
+    from bot.console.accounts import AuditLog, StaffAccounts
+    from bot.console.teaching import Retrainer, TaughtStore, swap_into
+    from bot.console.web import ConsoleServices
+
+    engine = runtime.engine()
+    work_dir = runtime.settings.ensure_data_dir() / "console"
+    work_dir.mkdir(mode=0o700, exist_ok=True)
+    store = TaughtStore(engine)
+    into_brains = swap_into(brain, runtime.live_interpreter)
+
+    def swap(interpreter: LocalInterpreter, taught: Taught) -> None:
+        runtime.use_taught(taught)  # brains built from now on (a new campaign year) start with it
+        into_brains(interpreter, taught)
+
+    retrainer = Retrainer(store, runtime.cache_dir, runtime.settings.nlu_threshold, swap)
+    return ConsoleServices(
+        engine=engine,
+        campaign=runtime.campaign,
+        clock=runtime.clock,
+        quiet=runtime.quiet_hours(),
+        vault=runtime.id_vault(),
+        accounts=StaffAccounts(engine, runtime.clock),
+        audit=AuditLog(engine, runtime.clock),
+        taught=store,
+        work_dir=work_dir,
+        secure_cookies=(runtime.settings.public_url or "").lower().startswith("https://"),
+        retrainer=retrainer,
+        dispatch_soon=dispatch_soon,
+        campaigns=runtime.campaigns,
+    )

@@ -9,9 +9,10 @@ import signal
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from bot.channels.common import ServerServices
-from bot.channels.telegram import build_application, supervise, uses_webhook
+from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, build_application, supervise, uses_webhook
 from bot.http import build_app
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,13 @@ DEFAULT_PORT = 8080
 
 # aiohttp's cleanup-context shape: start work, yield while the server runs, stop it after.
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Log each request without its query string: push URLs carry the callback token, OpenIDs, signatures."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %d %.0f ms", request.method, request.path, response.status, time * 1000)
 
 
 def build_server_app(
@@ -34,13 +42,21 @@ def build_server_app(
 
     Each ``background`` item is an aiohttp cleanup context (an async generator taking the app): it starts
     its work before the first request and stops it, in reverse order, when the server shuts down.
-    With ``telegram_webhook_url`` the webhook is registered with Telegram at start-up. Telegram starts in the
-    background: when its Bot API does not answer, the rest serves and Telegram is retried.
+    In webhook mode the webhook is registered with Telegram at start-up at ``telegram_webhook_url``, by
+    default ``JXJY_PUBLIC_URL`` + ``/telegram/webhook`` (without either, it is assumed registered already);
+    in polling mode it is removed. Telegram starts in the background: when its Bot API does not answer,
+    the rest serves and Telegram is retried.
     """
     settings = services.settings
     telegram = None
     if settings.telegram_token:
-        telegram = build_application(settings, services.answerer, services.metrics)
+        telegram = build_application(settings, TelegramChannel(services))
+    if telegram_webhook_url is None and settings.public_url:
+        telegram_webhook_url = settings.public_url + WEBHOOK_PATH
+        if telegram is not None and not uses_webhook(settings):
+            logger.warning(
+                "telegram: JXJY_PUBLIC_URL is set but not JXJY_TELEGRAM_WEBHOOK_SECRET: long polling"
+            )
     app = build_app(services, telegram_app=telegram)
     if telegram is not None:
         secret = settings.telegram_webhook_secret if uses_webhook(settings) else None
@@ -48,10 +64,20 @@ def build_server_app(
 
         async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
             # In the background: a Bot API that does not answer is retried while everything else serves.
-            stop = asyncio.Event()
+            stop, tried = asyncio.Event(), asyncio.Event()
             task = asyncio.create_task(
-                supervise(telegram, stop, webhook_url=url, secret_token=secret, poll_timeout=poll_timeout)
+                supervise(
+                    telegram,
+                    stop,
+                    webhook_url=url,
+                    secret_token=secret,
+                    poll_timeout=poll_timeout,
+                    tried=tried,
+                )
             )
+            await (
+                tried.wait()
+            )  # the first attempt, whatever its outcome: usually Telegram is up before serving
             yield
             stop.set()
             await task
@@ -74,7 +100,7 @@ async def serve(
 ) -> None:
     """Serve until SIGTERM or SIGINT (or ``stop`` is set), then shut down gracefully."""
     app = build_server_app(services, background=background, telegram_webhook_url=telegram_webhook_url)
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = web.AppRunner(app, handle_signals=False, access_log_class=PathOnlyAccessLogger)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)

@@ -17,22 +17,22 @@ import datetime as dt
 import logging
 import random
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from aiolimiter import AsyncLimiter
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.kernel.batching import Batcher
 from bot.kernel.clock import Clock
 from bot.kernel.personal_data import mask_address
+from ledger.channel_blocks import ChannelBlocks, SqlChannelBlocks
+from reminders.fallback import reroute_to_sms
 from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult
 from reminders.outbox import Claimed, SqlOutbox
 from reminders.ownership import DispatchRight
+from reminders.pacing import Pacer, RateLimiter, SharedRateLimiter, SqlRateSlots
 from reminders.policy import QuietHours
-from reminders.rate_slots import SqlRateSlots
 
 if TYPE_CHECKING:
     from bot.kernel.settings import Settings
@@ -78,6 +78,7 @@ class DispatchSummary:
     cancelled: int = 0
     recovered: int = 0
     expired: int = 0
+    rerouted: int = 0  # refused by WeChat or Telegram, queued by SMS instead
 
     def add(self, other: DispatchSummary) -> None:
         for name in self.__dataclass_fields__:
@@ -97,57 +98,8 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-class Pacer(Protocol):
-    """Wait until one more message to ``key`` may go."""
-
-    async def wait(self, key: str) -> None: ...
-
-
-class RateLimiter:
-    """Telegram's pacing with aiolimiter: ``per_second`` sends overall, one per ``per_key_interval`` per chat.
-
-    Per-chat limiters are kept for the ``max_keys`` most recent chats, so a long run stays small.
-    """
-
-    def __init__(self, per_second: float, per_key_interval: float, max_keys: int = 10_000) -> None:
-        self._overall = AsyncLimiter(per_second, 1.0)
-        self._per_key_interval = per_key_interval
-        self._per_key: OrderedDict[str, AsyncLimiter] = OrderedDict()
-        self._max_keys = max_keys
-
-    async def wait(self, key: str) -> None:
-        """Return when one more send to ``key`` keeps within both limits."""
-        limiter = self._per_key.pop(key, None) or AsyncLimiter(1, self._per_key_interval)
-        self._per_key[key] = limiter
-        while len(self._per_key) > self._max_keys:
-            self._per_key.popitem(last=False)
-        await limiter.acquire()
-        await self._overall.acquire()
-
-
 HOUSEKEEPING_EVERY = 10.0  # seconds between marking expired and opted-out rows
 _HOUSEKEEPING_SPAN = dt.timedelta(seconds=HOUSEKEEPING_EVERY)
-_UNLIMITED = 1e9  # sends a second: no overall limit in this process, the shared one applies
-
-
-class SharedRateLimiter:
-    """A global rate shared by every dispatcher on one database (Telegram's 30 messages a second per bot).
-
-    Each send reserves the next slot in the ``rate_slots`` row; per-chat spacing stays local.
-    """
-
-    def __init__(self, slots: SqlRateSlots, name: str, per_second: float, per_key_interval: float) -> None:
-        self._slots = slots
-        self._name = name
-        self._interval = 1.0 / per_second
-        self._per_key = RateLimiter(_UNLIMITED, per_key_interval)
-
-    async def wait(self, key: str) -> None:
-        await self._per_key.wait(key)
-        at = await asyncio.to_thread(self._slots.reserve_slot, self._name, self._interval, time.time())
-        delay = at - time.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
 
 
 class Dispatcher:
@@ -160,8 +112,10 @@ class Dispatcher:
         clock: Clock,
         quiet: QuietHours,
         limits: DispatchLimits | None = None,
+        blocks: ChannelBlocks | None = None,
     ) -> None:
         self.outbox = outbox
+        self.blocks: ChannelBlocks = blocks if blocks is not None else SqlChannelBlocks(outbox.engine)
         self.gateways = gateways
         self.clock = clock
         self.quiet = quiet
@@ -284,12 +238,17 @@ class Dispatcher:
                 counts[claimed.address] = (hour + 1, day + 1)
             to_send.append(claimed)
         gate = asyncio.Semaphore(self.limits.concurrency)
+        chats = any(c.channel != "sms" for c in to_send)
+        refused = await asyncio.to_thread(self._blocked, to_send) if chats else {}
 
         async def one(claimed: Claimed) -> None:
-            async with gate:
-                if await self._held_back(claimed, summary):
-                    return
-                result = await self._send(claimed)
+            if claimed.id in refused:
+                result = SendResult.unreachable(f"{claimed.channel} address blocked: {refused[claimed.id]}")
+            else:
+                async with gate:
+                    if await self._held_back(claimed, summary):
+                        return
+                    result = await self._send(claimed)
             await self._record(claimed, result, summary)
 
         await asyncio.gather(*(one(c) for c in to_send))
@@ -311,11 +270,26 @@ class Dispatcher:
             return True
         return False
 
+    def _blocked(self, batch: list[Claimed]) -> dict[int, str]:
+        """Rows whose chat address their channel must not send to (unfollowed, blocked the bot)."""
+        found: dict[int, str] = {}
+        for channel in {c.channel for c in batch if c.channel != "sms"}:
+            rows = [c for c in batch if c.channel == channel]
+            blocked = self.blocks.blocked(channel, {c.address for c in rows})
+            found.update({c.id: "unfollowed or blocked the bot" for c in rows if c.address in blocked})
+        return found
+
     async def _send(self, claimed: Claimed) -> SendResult:
         gateway = self.gateways.get(claimed.channel)  # type: ignore[call-overload]
+        if gateway is None and claimed.channel != "sms":
+            return SendResult.unreachable(f"channel {claimed.channel!r} is not configured here")
         if gateway is None:
             return SendResult.failed(f"no gateway configured for channel {claimed.channel!r}", retryable=True)
-        msg = OutboundMessage(str(claimed.id), claimed.channel, claimed.address, claimed.text)  # type: ignore[arg-type]
+        kinds = tuple(k for k in claimed.kinds.split(",") if k)
+        channel: Channel = claimed.channel  # type: ignore[assignment]
+        msg = OutboundMessage(
+            str(claimed.id), channel, claimed.address, claimed.text, kinds, claimed.trainee_id
+        )
         try:
             if claimed.channel == "telegram":
                 await self._telegram.wait(claimed.address)
@@ -333,7 +307,17 @@ class Dispatcher:
             summary.sent += 1
             return
         error = result.error or "unknown error"
-        if not result.retryable:
+        if result.fallback and claimed.channel != "sms":
+            if result.blocked:
+                await self._write(self.blocks.block, claimed.channel, claimed.address, error, now)
+            await self._write(reroute_to_sms, self.outbox, self.owner, claimed, error, now)
+            summary.rerouted += 1
+        elif result.retryable and result.retry_after is not None:
+            # The provider said when (Telegram's 429): wait that long; throttling is not a failed attempt.
+            wait = dt.timedelta(seconds=max(result.retry_after, 1.0))
+            await self._write(self.outbox.retry_at, self.owner, claimed.id, now + wait, error, count=False)
+            summary.retried += 1
+        elif not result.retryable:
             log.warning("message %d to %s failed for good: %s", claimed.id, who, error)
             await self._write(self.outbox.mark_failed, self.owner, claimed.id, "failed", error)
             summary.failed += 1

@@ -13,13 +13,14 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Engine, Table, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, Table, and_, bindparam, func, or_, select, update
 
 from ledger.db import dialect_insert
 from ledger.locks import live_owner_keys
 from ledger.models import Trainee
+from reminders.claiming import REPLY_KIND as REPLY_KIND
+from reminders.claiming import claim_statement
 from reminders.models import OutboxMessage, ReminderKey
 from reminders.ownership import owner_key
 from reminders.policy import Reminder, end_of_day
@@ -30,8 +31,6 @@ OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 KEYS: Table = ReminderKey.__table__  # type: ignore[assignment]
 TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
 
-# The kind of an answer to a message just received: sent at once, also in quiet hours and after an opt-out.
-REPLY_KIND = "reply"
 # An answer that could not go out within a few hours answers a question nobody is waiting on any more.
 REPLY_TTL = dt.timedelta(hours=4)
 _CHUNK = 2000
@@ -97,7 +96,7 @@ class SqlOutbox:
             .returning(OUTBOX.c.id)
         )
         self._find_key = select(OUTBOX.c.id).where(OUTBOX.c.idempotency_key == bindparam("key"))
-        self._claim = {replies_only: _claim_statement(replies_only) for replies_only in (False, True)}
+        self._claim = {replies_only: claim_statement(replies_only) for replies_only in (False, True)}
         self._mark_sent = (
             update(OUTBOX)
             .where(_OWNED_ROW)
@@ -321,54 +320,35 @@ class SqlOutbox:
             rows = conn.execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status))
             return {status: count for status, count in rows}
 
-    def record_receipt(self, message_id: str, status: str) -> bool:
-        """Store a delivery receipt (``delivered`` or ``failed``) for our message id; False if unknown."""
-        if status not in ("delivered", "failed"):
-            raise ValueError(f"receipt status {status!r} is not 'delivered' or 'failed'")
+    def record_receipt(self, message_id: str, status: str, error: str | None = None) -> bool:
+        """Store a delivery receipt (``delivered`` or ``failed``) for our message id; False if unknown.
+
+        A receipt never moves a delivered message back: a late or repeated ``failed`` is ignored.
+        """
         if not message_id.isdigit():
             return False
+        return self._receipt(OUTBOX.c.id == int(message_id), status, error)
+
+    def record_provider_receipt(
+        self, channel: str, provider_id: str, status: str, error: str | None = None
+    ) -> bool:
+        """Store a receipt that names the provider's id (Tencent's SerialNo); False if unknown."""
+        return self._receipt(
+            and_(OUTBOX.c.channel == channel, OUTBOX.c.provider_id == provider_id), status, error
+        )
+
+    def _receipt(self, which: ColumnElement[bool], status: str, error: str | None) -> bool:
+        if status not in ("delivered", "failed"):
+            raise ValueError(f"receipt status {status!r} is not 'delivered' or 'failed'")
+        values: dict[str, object] = {"receipt": status}
+        if status == "failed" and error:
+            values["last_error"] = f"receipt: {error}"[:500]
+        not_delivered = or_(OUTBOX.c.receipt.is_(None), OUTBOX.c.receipt != "delivered")
         with self.engine.begin() as conn:
-            stmt = update(OUTBOX).where(OUTBOX.c.id == int(message_id)).values(receipt=status)
-            return bool(conn.execute(stmt).rowcount)
-
-
-def _claim_statement(replies_only: bool) -> Any:
-    """Claim up to ``size`` due rows for ``owner`` at ``now``: mark them ``sending`` and return them."""
-    opted_out = exists().where(TRAINEES.c.id == OUTBOX.c.trainee_id, TRAINEES.c.opted_out.is_(True))
-    is_reply = OUTBOX.c.kinds == REPLY_KIND
-    now = bindparam("now", type_=OUTBOX.c.next_attempt_at.type)
-    due = (
-        select(OUTBOX.c.id)
-        .where(
-            OUTBOX.c.status == "queued",
-            OUTBOX.c.next_attempt_at <= now,
-            OUTBOX.c.expires_at > now,
-            is_reply if replies_only else or_(is_reply, ~opted_out),
-        )
-        .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
-        .limit(bindparam("size"))
-        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one dispatcher (a file lock)
-    )
-    return (
-        update(OUTBOX)
-        .where(OUTBOX.c.id.in_(due.scalar_subquery()))
-        .values(
-            status="sending",
-            claimed_by=bindparam("owner"),
-            claimed_at=bindparam("claimed_at", type_=OUTBOX.c.claimed_at.type),
-            attempts=OUTBOX.c.attempts + 1,
-        )
-        .returning(
-            OUTBOX.c.id,
-            OUTBOX.c.trainee_id,
-            OUTBOX.c.channel,
-            OUTBOX.c.address,
-            OUTBOX.c.text,
-            OUTBOX.c.attempts,
-            OUTBOX.c.kinds,
-            OUTBOX.c.expires_at,
-        )
-    )
+            if conn.execute(select(OUTBOX.c.id).where(which).limit(1)).first() is None:
+                return False
+            conn.execute(update(OUTBOX).where(which, not_delivered).values(**values))
+        return True
 
 
 def _outbox_row(reminder: Reminder, now: dt.datetime) -> dict[str, object]:

@@ -98,16 +98,17 @@ def ask(
 def kb_check(
     file: Annotated[Path | None, typer.Argument(help="活动文件 YAML（默认：内置的2023年文件）。")] = None,
 ) -> None:
-    """检查活动文件：缺少的事实、过长的回答、失效的引用。"""
+    """检查活动文件：缺少的事实、过长的回答、失效的引用、短信模板。"""
+    from bot.cli.common import mainland_sms_checks
     from knowledge.campaign import DEFAULT_CAMPAIGN
     from knowledge.check import check_campaign_file
     from reminders.templates import check_wording
 
-    problems = check_campaign_file(file or DEFAULT_CAMPAIGN, [check_wording])
+    problems = check_campaign_file(file or DEFAULT_CAMPAIGN, [check_wording, *mainland_sms_checks()])
     for problem in problems:
         typer.echo(problem, err=True)
     if problems:
-        typer.echo(f"{len(problems)} problem(s)", err=True)
+        typer.echo(f"共 {len(problems)} 个问题，请改好后再运行 jxjy kb check", err=True)
         raise typer.Exit(1)
     typer.echo("ok")
 
@@ -196,9 +197,11 @@ def _register_subcommands() -> None:
     from bot.cli.ledger import app as ledger_app
     from bot.cli.reminders import app as reminders_app
     from bot.cli.serve import serve
+    from bot.cli.staff import app as staff_app
 
     app.add_typer(ledger_app, name="ledger", help="学员台账：导入、导出附件3、统计、谁还没完成。")
     app.add_typer(reminders_app, name="reminders", help="提醒：预览、发送、群发。")
     app.add_typer(db_app, name="db", help="数据库：升级表结构（部署时单独执行）。")
+    app.add_typer(staff_app, name="staff", help="网页控制台的工作人员账号：新建、列出、停用。")
 
     app.command()(serve)

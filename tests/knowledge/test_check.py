@@ -29,7 +29,7 @@ def test_broken_reference_is_reported(tmp_path):
         raw["answers"]["ask_fee"]["full"] = "费用{fee.amout}元"
 
     problems = check_campaign_file(_variant(tmp_path, change))
-    assert any("answers.ask_fee.full: broken reference" in p for p in problems)
+    assert any("answers.ask_fee.full：引用了不存在的事实" in p for p in problems)
 
 
 def test_overlong_short_answer_is_reported(tmp_path):
@@ -37,17 +37,17 @@ def test_overlong_short_answer_is_reported(tmp_path):
         raw["answers"]["ask_hours"]["short"] = "学时" * 40
 
     problems = check_campaign_file(_variant(tmp_path, change))
-    assert any(p.startswith("answers.ask_hours.short: 80 characters for 2023-") for p in problems)
+    assert any(p.startswith("answers.ask_hours.short：2023-") and "有 80 个字" in p for p in problems)
 
 
 def test_missing_answer_is_reported(tmp_path):
     problems = check_campaign_file(_variant(tmp_path, lambda raw: raw["answers"].pop("ask_contact")))
-    assert problems == ["answers: missing the answer 'ask_contact'"]
+    assert problems == ["answers：缺少答复 ask_contact"]
 
 
 def test_unreadable_file_is_one_problem(tmp_path):
     problems = check_campaign_file(tmp_path / "absent.yaml")
-    assert len(problems) == 1 and "cannot read" in problems[0]
+    assert len(problems) == 1 and "无法读取" in problems[0]
 
 
 def test_personal_template_reference_is_checked(tmp_path):
@@ -55,9 +55,9 @@ def test_personal_template_reference_is_checked(tmp_path):
         raw["personal"]["hours"]["full"] = "{name}：线上{online}学时"
 
     problems = check_campaign_file(_variant(tmp_path, change))
-    assert any(p.startswith("personal.hours.full: broken reference") for p in problems)
+    assert any(p.startswith("personal.hours.full：引用了不存在的事实") for p in problems)
 
 
 def test_every_hours_gap_case_is_checked(tmp_path):
     problems = check_campaign_file(_variant(tmp_path, lambda raw: raw["dynamic"]["hours_gap"].pop("both")))
-    assert any("broken reference 'both'" in p for p in problems)
+    assert any("引用了不存在的事实 'both'" in p for p in problems)

@@ -14,8 +14,8 @@ from ledger.db import make_engine, migrate
 from reminders.dispatcher import Dispatcher, DispatchLimits
 from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult
 from reminders.outbox import SqlOutbox
+from reminders.pacing import SqlRateSlots
 from reminders.policy import QuietHours
-from reminders.rate_slots import SqlRateSlots
 from tests.conftest import clean_database_url
 
 

@@ -1,8 +1,8 @@
 """Outbox rows expire; rate limits shared by instances; the PID lease gives way to locks that die with their holder;
 the claim's index orders by id too, so a claim never sorts the whole queue.
 
-Revision ID: 0006_reliability_b_expiry
-Revises: 0005_campaign_years
+Revision ID: 0009_reliability_b_expiry
+Revises: 0008_console_tables
 Create Date: 2023-11-25
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from ledger.db import UTCDateTime
 
-revision = "0006_reliability_b_expiry"
-down_revision: str | None = "0005_campaign_years"
+revision = "0009_reliability_b_expiry"
+down_revision: str | None = "0008_console_tables"
 branch_labels: str | None = None
 depends_on: str | None = None
 
