@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from aiohttp import web
     from sqlalchemy import Engine
 
-    from bot.channels.common import ServerServices
+    from bot.channels.common import DispatchSoon, ServerServices
+    from bot.console.teaching import LiveInterpreter, Taught
+    from bot.console.web import ConsoleServices
     from bot.dialogue.notices import Notifier
     from bot.kernel.messages import Inbound, Reply, Responder
     from bot.server import CleanupContext
@@ -49,6 +51,9 @@ class Runtime:
     # Called when the NLU model must be trained first (a pause of seconds): the command says so.
     on_training: Callable[[int], None] | None = None
     _engine: Any = field(default=None, init=False, repr=False)
+    _taught: Any = field(default=None, init=False, repr=False)
+    # The interpreter of the last brain built: the console's retraining swaps the model inside it.
+    live_interpreter: Any = field(default=None, init=False, repr=False)
 
     @classmethod
     def create(cls, now: str | None = None, settings: Settings | None = None) -> Runtime:
@@ -67,9 +72,12 @@ class Runtime:
         """The NLU: a Rasa server when JXJY_RASA_URL is set, otherwise the in-process engine."""
 
         def local() -> Interpreter:
-            return LocalInterpreter.from_files(
-                cache_dir=self.cache_dir, threshold=self.settings.nlu_threshold, on_training=self.on_training
-            )
+            from nlu.model import load_or_train
+            from nlu.training_data import load_training_data
+
+            data = self.taught().training_data(load_training_data())
+            pipeline = load_or_train(data, self.cache_dir, on_training=self.on_training)
+            return LocalInterpreter(pipeline, data, self.settings.nlu_threshold)
 
         if self.settings.rasa_url:
             from nlu.rasa_http import FailoverInterpreter, RasaHttpInterpreter
@@ -77,6 +85,35 @@ class Runtime:
             rasa = RasaHttpInterpreter(self.settings.rasa_url, threshold=self.settings.nlu_threshold)
             return FailoverInterpreter(rasa, local)
         return local()
+
+    def taught(self) -> Taught:
+        """What staff taught in the console (examples, approved topics), merged in whenever a model loads.
+
+        Read without migrating, and only when a database is configured or its SQLite file exists, so a
+        FAQ-only run on a fresh machine creates nothing.
+        """
+        if self._taught is None:
+            from bot.console.teaching import Taught, read_taught
+
+            self._taught = Taught()
+            sqlite_file = self.settings.data_dir / "jxjy.sqlite3"
+            if self._engine is not None:
+                self._taught = read_taught(self._engine)
+            elif self.settings.database_url or sqlite_file.exists():
+                from ledger.db import make_engine
+
+                try:
+                    engine = make_engine(self.settings.effective_database_url)
+                except (ValueError, ImportError) as exc:
+                    log.warning("taught NLU data not read: %s", exc)
+                else:
+                    self._taught = read_taught(engine)
+                    engine.dispose()
+        return self._taught  # type: ignore[no-any-return]
+
+    def use_taught(self, taught: Taught) -> None:
+        """Replace what was taught (after the console retrained the model)."""
+        self._taught = taught
 
     def engine(self) -> Engine:
         """The database, migrated to head; opened once, on first use, so FAQ-only runs never pay for it.
@@ -177,10 +214,11 @@ class Runtime:
             from bot.dialogue.conversation_sql import SqlConversationStore
 
             conversations = SqlConversationStore(self.engine(), self.id_vault())
+        interpreter = self.live_interpreter = self._live(self.interpreter())
         if not self.campaigns:
             return Brain(
-                self.campaign,
-                self.interpreter(),
+                self.taught().campaign(self.campaign),
+                interpreter,
                 self.clock,
                 personal=lambda: self.personal_desk(notifier=notifier),
                 on_exchange=on_exchange,
@@ -188,11 +226,9 @@ class Runtime:
             )
         from bot.dialogue.seasons import SeasonalBrain
 
-        interpreter = self.interpreter()
-
         def brain_for(campaign: Campaign) -> Brain:
             return Brain(
-                campaign,
+                self.taught().campaign(campaign),
                 interpreter,
                 self.clock,
                 personal=lambda: self.personal_desk(campaign, notifier),
@@ -200,6 +236,12 @@ class Runtime:
             )
 
         return SeasonalBrain(self.campaigns, self.clock, brain_for, on_exchange=on_exchange)
+
+    @staticmethod
+    def _live(interpreter: Interpreter) -> LiveInterpreter:
+        from bot.console.teaching import LiveInterpreter
+
+        return LiveInterpreter(interpreter)
 
     def _message_logger(self) -> Any:
         store = self.ledger_store()
@@ -266,9 +308,10 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
             log.info("receipt for unknown message %s: %s", message_id, status)
 
     notifier = OutboxNotifier(outbox)  # binding codes; woken below once the event loop runs
+    brain = runtime.brain(log_messages=True, shared_state=True, notifier=notifier)
     services = ServerServices(
         settings=runtime.settings,
-        responder=runtime.brain(log_messages=True, shared_state=True, notifier=notifier),
+        responder=brain,
         health=engine_health(engine),
         inbound_store=SqlInboundStore(engine),
         outbox=outbox,
@@ -277,6 +320,12 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         on_delivery_status=on_delivery_status,
         blocks=SqlChannelBlocks(engine),
     )
+
+    from bot.console.web import install
+
+    console = build_console(runtime, brain, scheduler.dispatch_now)
+    console.ask = services.answerer.answer
+    services.extra_routes = (install(console),)
 
     async def reminders_ctx(app: web.Application) -> AsyncIterator[None]:
         scheduler.start()
@@ -287,3 +336,39 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         await close_gateways(gateways)
 
     return services, [reminders_ctx]
+
+
+def build_console(
+    runtime: Runtime, brain: Responder, dispatch_soon: DispatchSoon | None = None
+) -> ConsoleServices:
+    """The staff console's services on the runtime's database; taught data retrains ``brain`` in place."""
+    from bot.console.accounts import AuditLog, StaffAccounts
+    from bot.console.teaching import Retrainer, TaughtStore, swap_into
+    from bot.console.web import ConsoleServices
+
+    engine = runtime.engine()
+    work_dir = runtime.settings.ensure_data_dir() / "console"
+    work_dir.mkdir(mode=0o700, exist_ok=True)
+    store = TaughtStore(engine)
+    into_brains = swap_into(brain, runtime.live_interpreter)
+
+    def swap(interpreter: LocalInterpreter, taught: Taught) -> None:
+        runtime.use_taught(taught)  # brains built from now on (a new campaign year) start with it
+        into_brains(interpreter, taught)
+
+    retrainer = Retrainer(store, runtime.cache_dir, runtime.settings.nlu_threshold, swap)
+    return ConsoleServices(
+        engine=engine,
+        campaign=runtime.campaign,
+        clock=runtime.clock,
+        quiet=runtime.quiet_hours(),
+        vault=runtime.id_vault(),
+        accounts=StaffAccounts(engine, runtime.clock),
+        audit=AuditLog(engine, runtime.clock),
+        taught=store,
+        work_dir=work_dir,
+        secure_cookies=(runtime.settings.public_url or "").lower().startswith("https://"),
+        retrainer=retrainer,
+        dispatch_soon=dispatch_soon,
+        campaigns=runtime.campaigns,
+    )

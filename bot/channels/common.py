@@ -26,6 +26,8 @@ DeliveryStatus = Literal["delivered", "failed"]
 HealthCheck = Callable[[], bool]
 DeliveryStatusHook = Callable[[str, DeliveryStatus, str | None], None]
 DispatchSoon = Callable[[], Awaitable[object]]
+# Adds more routes to the HTTP app (the staff console), composed by the root.
+RouteInstaller = Callable[[web.Application], None]
 
 
 def log_delivery_status(message_id: str, status: DeliveryStatus, error: str | None) -> None:
@@ -113,6 +115,7 @@ class ServerServices:
     in_flight_wait: float = 5.0
     # Chat addresses their channel will not deliver to (unfollowed, blocked the bot).
     blocks: ChannelBlocks = field(default_factory=MemoryChannelBlocks)
+    extra_routes: tuple[RouteInstaller, ...] = ()
     answerer: AsyncResponder = field(init=False)
 
     def __post_init__(self) -> None:

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
     # Channels in mainland China (CONTRACTS.md): a channel is on when its first setting is set.
+    # public_url also makes the console's cookies Secure when it is https.
     public_url: str | None = None
     wechat_token: str | None = None
     wechat_app_id: str | None = None

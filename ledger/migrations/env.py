@@ -17,6 +17,8 @@ MODEL_MODULES = (
     "ledger.inbound_models",
     "ledger.channel_models",
     "ledger.dialogue_models",
+    "reminders.broadcast_models",
+    "bot.console.models",
 )
 for _name in MODEL_MODULES:
     if importlib.util.find_spec(_name) is not None:
