@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +25,7 @@ NowOption = Annotated[
     str | None,
     typer.Option("--now", help="Behave as at this ISO-8601 moment, e.g. 2023-11-24T10:00:00+08:00"),
 ]
+INTENT_EVAL_NOW = "2023-11-24T10:00:00+08:00"
 UserOption = Annotated[str, typer.Option("--user", help="Conversation id (context and binding).")]
 
 
@@ -146,21 +147,28 @@ def nlu_train() -> None:
 @nlu_app.command("evaluate")
 def nlu_evaluate(
     files: Annotated[list[Path], typer.Argument(help="Labelled JSONL files.")],
-    now: NowOption = "2023-11-24T10:00:00+08:00",
+    now: NowOption = None,
     errors: Annotated[bool, typer.Option("--errors", help="List every miss.")] = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="95 % intervals, accuracy per slice, top confusions.")
+    ] = False,
+    answers: Annotated[
+        bool, typer.Option("--answers", help="Score replies against an answer set instead of intents.")
+    ] = False,
 ) -> None:
-    """Measure intent accuracy on labelled JSON lines (single messages and conversations)."""
-    from nlu.evaluate import evaluate_files
+    """Measure intent accuracy (or, with --answers, reply quality) on labelled JSON lines."""
+    from bot.evaluation import answer_report, intent_report
+    from nlu.answer_eval import DEFAULT_NOW, AnswerSetError
 
-    runtime = runtime_or_exit(now)
-
-    def brain() -> Any:
-        from bot.brain import Brain
-
-        return Brain(runtime.campaign, runtime.interpreter(), runtime.clock)
-
-    report = evaluate_files(brain, files)
-    typer.echo(report.summary(errors=errors))
+    if answers:
+        try:
+            scored = answer_report(runtime_or_exit(None), files, now or DEFAULT_NOW)
+        except (AnswerSetError, OSError) as exc:
+            typer.echo(f"错误：{exc}", err=True)
+            raise typer.Exit(2) from exc
+        typer.echo(scored.summary(errors=errors))
+        return
+    typer.echo(intent_report(runtime_or_exit(now or INTENT_EVAL_NOW), files, errors=errors, slices=report))
 
 
 def main() -> None:

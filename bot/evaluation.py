@@ -1,0 +1,42 @@
+"""`jxjy nlu evaluate`: wire the real brain to the intent and answer evaluators."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.app import Runtime
+from bot.brain import Brain
+from bot.clock import Clock
+from nlu.answer_eval import AnswerReport, evaluate_answers, read_cases
+
+
+def answer_brain(runtime: Runtime, clock: Clock) -> Brain:
+    """The brain as `jxjy ask` builds it, with an empty in-memory ledger so evaluating changes nothing."""
+    from ledger.binding import BindingService
+    from ledger.desk import LedgerDesk
+    from ledger.store import MemoryLedgerStore
+
+    store = MemoryLedgerStore()
+    desk = LedgerDesk(store, BindingService(store, clock), clock, runtime.campaign)
+    return Brain(runtime.campaign, runtime.interpreter(), clock, personal=lambda: desk)
+
+
+def answer_report(runtime: Runtime, files: Iterable[Path], default_now: str) -> AnswerReport:
+    """Run every case of the answer sets through the brain and score the replies."""
+    lines: list[str] = []
+    for path in files:
+        lines += Path(path).read_text(encoding="utf-8").splitlines()
+    contact = runtime.campaign.facts.contact
+    cases = read_cases(lines, default_now)
+    return evaluate_answers(
+        lambda clock: answer_brain(runtime, clock), cases, (contact.phone, contact.mobile)
+    )
+
+
+def intent_report(runtime: Runtime, files: Iterable[Path], *, errors: bool, slices: bool) -> str:
+    """Intent accuracy on labelled sets; with ``slices`` also intervals, slices and confusions."""
+    from nlu.evaluate import evaluate_files
+
+    report = evaluate_files(lambda: Brain(runtime.campaign, runtime.interpreter(), runtime.clock), files)
+    return report.summary(errors=errors)
