@@ -12,8 +12,10 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.messages import Inbound, Reply
+from bot.second_stage import SecondStage, default_reader
 from knowledge.answers import Form, date_values, local_date, render, suggested_intents, suggestions
 from knowledge.campaign import Campaign
+from nlu.aspects import AspectReader
 from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules
 from nlu.entities import NAME_ONLY
 from nlu.interpreter import FALLBACK, PERSONAL_INTENTS, Interpreter, ParseResult
@@ -34,6 +36,10 @@ class PersonalDesk(Protocol):
     def answer(
         self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
     ) -> str: ...
+
+    def is_bound(self, inbound: Inbound) -> bool:
+        """Tell whether this chat is linked to a ledger record."""
+        ...
 
 
 @dataclass
@@ -62,6 +68,7 @@ class Brain:
         personal: Callable[[], PersonalDesk] | None = None,
         on_exchange: Callable[[Inbound, Reply], None] | None = None,
         sweep_at: int = 10_000,
+        aspects: AspectReader | None = None,
     ) -> None:
         self.campaign = campaign
         self.interpreter = interpreter
@@ -73,22 +80,32 @@ class Brain:
         self._states: dict[tuple[str, str], ConversationState] = {}
         self._sweep_at = self._next_sweep = sweep_at  # conversations held before idle ones are forgotten
         self._dates: tuple[dt.date, dict[str, str]] | None = None  # today's date-dependent values
+        self._stage = SecondStage(campaign, aspects or default_reader(interpreter))
 
     def handle(self, inbound: Inbound) -> Reply:
         """Answer one message and remember what it was about."""
         now = self.clock.now()
         state = self._state(inbound, now)
         form: Form = "short" if inbound.channel in SHORT_CHANNELS else "full"
-        parse = self._understand(inbound.text, state)
+        shape = self._stage.shape(inbound.text)
+        if shape.kind != "question":  # 好的 / 👍 / a message in English
+            text, intent = self._stage.shaped_reply(shape, form, now, self._date_values(now))
+            return self._replied(inbound, state, now, Reply(text, intent, 1.0))
+        parse = self._understand(shape.text, state)
         intent = parse["intent"]["name"]
         confidence = float(parse["intent"]["confidence"])
         name_only = NAME_ONLY.fullmatch(inbound.text.strip()) is not None and confidence < NAME_CONFIDENCE
         if state.awaiting and (intent == FALLBACK or name_only):
             intent = state.awaiting  # the answer to a guided question, e.g. the name after the ID number
-        text = self._answer(inbound, intent, parse, state, form, now)
+        text, reported = self._answer(inbound, intent, parse, state, form, now, shape.text)
         state.previous_intent = intent if intent != FALLBACK else state.previous_intent
+        reply = Reply(
+            text, reported, round(float(parse["intent"]["confidence"]), 4), tuple(parse["entities"])
+        )
+        return self._replied(inbound, state, now, reply)
+
+    def _replied(self, inbound: Inbound, state: ConversationState, now: dt.datetime, reply: Reply) -> Reply:
         state.updated_at = now
-        reply = Reply(text, intent, round(float(parse["intent"]["confidence"]), 4), tuple(parse["entities"]))
         if self._on_exchange is not None:
             self._on_exchange(inbound, reply)
         return reply
@@ -135,10 +152,21 @@ class Brain:
         state: ConversationState,
         form: Form,
         now: dt.datetime,
-    ) -> str:
+        question: str,
+    ) -> tuple[str, str]:
+        values = self._date_values(now)
+        composed = self._stage.compose(intent, question, parse["entities"], now, form, values)
         if intent in PERSONAL_INTENTS:
-            return self._desk().answer(inbound, intent, parse, state, form)
+            desk = self._desk()
+            if composed is not None and composed.silent:
+                return composed.text, composed.intent
+            if composed is None or desk.is_bound(inbound):
+                return desk.answer(inbound, intent, parse, state, form), intent
+            # A personal question with a general answer ("我线上学了20学时够吗"): answer it, then offer binding.
+            return f"{composed.text}\n{self._stage.offer_binding(now, form)}", composed.intent
         state.awaiting = None
+        if composed is not None:
+            return composed.text, composed.intent
         if intent not in self.campaign.answers:
             log.warning("no answer for intent %s; falling back", intent)
             intent = FALLBACK
@@ -149,7 +177,7 @@ class Brain:
             extra["suggestions"] = suggestions(self.campaign, list(offered))
             if form == "full":  # the short (SMS) form names topics without numbers
                 state.offered = offered
-        return render(self.campaign, intent, now, form=form, extra=extra, dates=self._date_values(now))
+        return render(self.campaign, intent, now, form=form, extra=extra, dates=values), intent
 
     def _date_values(self, now: dt.datetime) -> dict[str, str]:
         """The date-dependent values of the answers, computed once per local day."""
@@ -176,3 +204,6 @@ class _NoLedger:
         self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
     ) -> str:
         return render(self._brain.campaign, "ask_not_in_notice", self._brain.clock.now(), form=form)
+
+    def is_bound(self, inbound: Inbound) -> bool:
+        return False

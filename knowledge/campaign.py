@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DEFAULT_CAMPAIGN = Path(__file__).parent / "campaigns" / "yueyang-2023.yaml"
 SHORT_LIMIT = 70
@@ -98,6 +98,9 @@ class Contact(_Strict):
 class Facts(_Strict):
     period: Period
     audience: str
+    # The latest year a certificate may have been obtained in to be in this year's audience.
+    audience_until_year: int
+    attachments: dict[str, str]
     posts: tuple[str, ...] = Field(min_length=1)
     hours: Hours
     qualification: Qualification
@@ -120,6 +123,40 @@ class Facts(_Strict):
 class Answer(_Strict):
     full: str = Field(min_length=1)
     short: str = Field(min_length=1)
+
+
+class Silence(_Strict):
+    """A question the notice leaves open: what it is about and, optionally, what the notice does say nearby."""
+
+    topic: str
+    known: str = ""
+
+
+class Detail(_Strict):
+    """The answer to one aspect of a topic: chosen when the intent and every aspect named are present.
+
+    ``answer`` is a reply of its own; ``silent`` says the notice does not cover it; ``compute`` names a reply
+    worked out from the message (the hours stated, a date, a year, a post); none of the three: the intent's
+    own answer. ``verdict`` is what a yes/no question about it is answered with.
+    """
+
+    id: str
+    intents: tuple[str, ...] = ()  # empty: any intent about the notice
+    aspects: tuple[str, ...] = Field(min_length=1)
+    unless: tuple[str, ...] = ()
+    answer: Answer | None = None
+    silent: Silence | None = None
+    compute: (
+        Literal["hours_check", "certificate_year", "confirmation_date", "period_date", "post_check"] | None
+    ) = None
+    verdict: Literal["yes", "no"] | None = None
+    report: str | None = None  # the intent reported for it (default: the one understood)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Detail:
+        if sum(x is not None for x in (self.answer, self.silent, self.compute)) > 1:
+            raise ValueError(f"detail {self.id}: give at most one of answer, silent, compute")
+        return self
 
 
 class ReminderTexts(_Strict):
@@ -152,6 +189,9 @@ class Campaign(_Strict):
     personal: dict[str, Answer]
     steps: dict[str, str]
     reminders: ReminderTexts
+    rules: dict[str, str]  # the hours rule, stated once for general and personal replies alike
+    composed: dict[str, Answer]  # the wording of replies worked out from a message (yes/no, dates, hours)
+    details: tuple[Detail, ...] = ()
 
     def fact(self, dotted: str) -> Any:
         """Return the fact at a dotted path such as ``fee.amount`` or ``campaign.title``."""
@@ -160,6 +200,11 @@ class Campaign(_Strict):
         if node is None:
             raise KeyError(dotted)
         for part in rest.split(".") if rest else ():
+            if isinstance(node, dict):  # e.g. attachments.3
+                if part not in node:
+                    raise KeyError(dotted)
+                node = node[part]
+                continue
             attr = "from_" if part == "from" else part
             if not hasattr(node, attr):
                 raise KeyError(dotted)

@@ -11,14 +11,17 @@ from pathlib import Path
 from knowledge import calendar
 from knowledge.answers import FactFormatter, Form, render, suggestions
 from knowledge.campaign import SHORT_LIMIT, Campaign, CampaignError, load_campaign
+from knowledge.check_details import check_details
 from knowledge.personal import record_values
 from ledger.status import HoursRules, Step, TraineeRecord, assess
+from nlu.interpreter import PERSONAL_INTENTS
 
 # Answers every campaign must have: the intents the NLU can produce for questions about the notice.
 REQUIRED_ANSWERS = (
     "greet",
     "goodbye",
     "thank",
+    "acknowledge",
     "bot_challenge",
     "ask_audience",
     "ask_posts",
@@ -90,6 +93,8 @@ def check_campaign(campaign: Campaign) -> list[str]:
             )
             problems += _template_problems(f"answers.{intent}.{form}", getattr(answer, form), renders)
     problems += _check_personal(campaign)
+    intents = {*campaign.answers, *PERSONAL_INTENTS, "nlu_fallback"}
+    problems += check_details(campaign, moments, intents)
     return problems
 
 

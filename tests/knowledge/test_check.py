@@ -58,6 +58,32 @@ def test_personal_template_reference_is_checked(tmp_path):
     assert any(p.startswith("personal.hours.full: broken reference") for p in problems)
 
 
-def test_every_hours_gap_case_is_checked(tmp_path):
-    problems = check_campaign_file(_variant(tmp_path, lambda raw: raw["dynamic"]["hours_gap"].pop("both")))
-    assert any("broken reference 'both'" in p for p in problems)
+def test_an_unknown_aspect_in_a_detail_is_reported(tmp_path):
+    def change(raw):
+        raw["details"][0]["aspects"] = ["fase", "fail"]
+
+    problems = check_campaign_file(_variant(tmp_path, change))
+    assert problems == ["details.face_fail: unknown aspect(s) fase (see nlu/data/aspects.yml)"]
+
+
+def test_a_broken_reference_in_composed_wording_is_reported(tmp_path):
+    def change(raw):
+        raw["composed"]["confirmation_day_yes"]["full"] = "{lead}{day}是确认日，地点：{confirmation.plase}。"
+
+    problems = check_campaign_file(_variant(tmp_path, change))
+    assert any(p.startswith("details.confirmation_on_date: broken reference") for p in problems)
+
+
+def test_a_composed_sms_reply_over_two_segments_is_reported(tmp_path):
+    def change(raw):
+        raw["composed"]["silent"]["short"] = "{topic}" + "通知未说明。" * 25
+
+    problems = check_campaign_file(_variant(tmp_path, change))
+    assert any("(SMS limit 134)" in p for p in problems)
+
+
+def test_rules_may_name_each_other_in_any_order(tmp_path):
+    def change(raw):
+        raw["rules"] = dict(reversed(list(raw["rules"].items())))
+
+    assert check_campaign_file(_variant(tmp_path, change)) == []

@@ -1,0 +1,152 @@
+"""The second stage after the intent classifier: which aspect of a topic a message asks, and how.
+
+A ``Reading`` holds what the cues in ``data/aspects.yml`` find in one message: the aspects named (``amount``,
+``where``, ``stamp``, ``two_posts``, ...), whether it is a yes/no question (and the words a reply starts with),
+the dates it names, the hours it states and certificate years. It is pure: the text and today's date in, a
+value out; the campaign file decides what to answer for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nlu.dates import DateReader, DateSpan
+from nlu.hours import HoursMention, read_hours, read_years
+from nlu.normalize import Normalizer
+from nlu.shape import MessageShaper, Shape
+
+DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
+YESNO = "yesno"  # present when the message is a yes/no question
+HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
+DATES = "dates"  # present when the message names a date ("明天", "这周五", "11月28号")
+YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
+
+
+class AspectDataError(Exception):
+    """An aspects file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Polarity:
+    """The words a yes/no reply starts with, chosen by how the question was asked (能…吗 → 可以/不可以)."""
+
+    yes: str
+    no: str
+    asks: str = "is"  # "need": the question asks whether more is needed ("还要上传吗")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message asks beyond its intent."""
+
+    aspects: frozenset[str]
+    polarity: Polarity | None
+    dates: tuple[DateSpan, ...]
+    hours: HoursMention | None
+    years: tuple[int, ...]
+
+
+class CueScanner:
+    """Find every aspect whose substring cues occur in a text, in one pass over it."""
+
+    def __init__(self, cues: Mapping[str, Iterable[str]], fold: Callable[[str], str]) -> None:
+        owners: dict[str, set[str]] = {}
+        for aspect, words in cues.items():
+            for word in map(str, words):
+                for form in {word.lower(), fold(word)}:
+                    if form:
+                        owners.setdefault(form, set()).add(aspect)
+        # The scan finds the longest cue at each position; it also stands for every cue that is its prefix.
+        self._owners = {
+            word: frozenset().union(*(owners.get(word[:n], set()) for n in range(1, len(word) + 1)))
+            for word in owners
+        }
+        alternation = "|".join(re.escape(w) for w in sorted(owners, key=len, reverse=True))
+        self._scan = re.compile(f"(?=({alternation}))") if owners else None
+
+    def aspects(self, text: str) -> set[str]:
+        if self._scan is None:
+            return set()
+        found: set[str] = set()
+        for match in self._scan.finditer(text):
+            found |= self._owners[match.group(1)]
+        return found
+
+
+def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
+    """Every aspect a reading can hold: the named cues, the patterns and the computed ones."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return frozenset(raw["aspects"]) | frozenset(raw.get("patterns", {})) | {YESNO, HOURS, DATES, YEARS}
+
+
+class AspectReader:
+    """Read a message's aspects, yes/no form, dates, hours and years with the cues of one aspects file."""
+
+    def __init__(self, raw: Mapping[str, Any], normalizer: Normalizer) -> None:
+        self._normalizer = normalizer
+        try:
+            self._scanner = CueScanner(raw["aspects"], self.fold)
+            self._patterns = [
+                (aspect, re.compile(p)) for aspect, ps in raw.get("patterns", {}).items() for p in ps
+            ]
+            self._polarity = [
+                (
+                    re.compile(item["cue"]),
+                    Polarity(str(item["yes"]), str(item["no"]), str(item.get("asks", "is"))),
+                )
+                for item in raw["polarity"]
+            ]
+            self._dates = DateReader(raw["dates"])
+            self._shaper = MessageShaper(raw["shapes"], self.fold)
+        except (KeyError, TypeError, ValueError, re.error) as exc:
+            raise AspectDataError(f"aspects data: {exc!r}") from exc
+        self.names = frozenset(raw["aspects"]) | {a for a, _ in self._patterns} | {YESNO, HOURS, DATES, YEARS}
+
+    @classmethod
+    def load(cls, normalizer: Normalizer, path: Path | str = DEFAULT_ASPECTS_FILE) -> AspectReader:
+        """Read the cues from an aspects YAML file; ``normalizer`` is the classifier's."""
+        try:
+            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise AspectDataError(f"{path}: {exc}") from exc
+        return cls(raw, normalizer)
+
+    def fold(self, text: str) -> str:
+        """The classifier's canonical form of ``text``."""
+        return self._normalizer.canonical(self._normalizer.basic(text))
+
+    def shape(self, text: str) -> Shape:
+        """Tell an acknowledgement, English or a question apart, and find the question in the message."""
+        return self._shaper.shape(text)
+
+    def polarity(self, folded: str) -> Polarity | None:
+        """The yes/no form of a folded question, or None when it is not a yes/no question."""
+        for cue, polarity in self._polarity:
+            if cue.search(folded):
+                return polarity
+        return None
+
+    def read(self, text: str, today: dt.date) -> Reading:
+        """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``."""
+        basic = self._normalizer.basic(text)
+        folded = self._normalizer.canonical(basic)
+        aspects = self._scanner.aspects(folded)
+        aspects.update(aspect for aspect, pattern in self._patterns if pattern.search(basic))
+        polarity = self.polarity(folded)
+        if polarity is not None:
+            aspects.add(YESNO)
+        dates = self._dates.read(basic, today)
+        if dates:
+            aspects.add(DATES)
+        hours = read_hours(basic)
+        if hours is not None:
+            aspects.add(HOURS)
+        years = read_years(basic, today) if YEARS in aspects else ()
+        return Reading(frozenset(aspects), polarity, dates, hours, years)
