@@ -61,7 +61,8 @@ class Composer:
                     and (intent not in self._personal or d.silent is not None)
                 )
             ]
-            found.sort(key=lambda d: (-len(d.aspects), self._order[d.id]))
+            # The most specific first; what the notice leaves open outranks a general answer of equal weight.
+            found.sort(key=lambda d: (-len(d.aspects) - (d.silent is not None), self._order[d.id]))
             self._by_intent[intent] = found
         return found
 
