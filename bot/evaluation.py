@@ -39,4 +39,22 @@ def intent_report(runtime: Runtime, files: Iterable[Path], *, errors: bool, slic
     from nlu.evaluate import evaluate_files
 
     report = evaluate_files(lambda: Brain(runtime.campaign, runtime.interpreter(), runtime.clock), files)
-    return report.summary(errors=errors)
+    summary = report.summary(errors=errors)
+    if not slices:
+        return summary
+    from nlu.aspects import AspectReader
+    from nlu.model import load_or_train
+    from nlu.slices import SliceGuesser, slice_report
+    from nlu.training_data import load_training_data
+
+    data = load_training_data()
+    pipeline = load_or_train(data, runtime.cache_dir)
+    normalizer = pipeline.normalizer()
+    guesser = SliceGuesser(
+        AspectReader.load(normalizer),
+        normalizer,
+        pipeline.traditional,
+        pipeline.pinyin,
+        (text for text, _ in data.examples),
+    )
+    return f"{summary}\n{slice_report(report, guesser)}"

@@ -50,9 +50,11 @@ class SecondStage:
     def shaped_reply(
         self, shape: Shape, form: Form, now: dt.datetime, values: Mapping[str, str]
     ) -> tuple[str, str]:
-        """The reply and the intent for an acknowledgement or an English message."""
+        """The reply and the intent for an acknowledgement, a fixed phrase or an English message."""
         if shape.kind == "acknowledge" or shape.topic == ACKNOWLEDGE:
             return render(self.campaign, ACKNOWLEDGE, now, form=form, dates=values), ACKNOWLEDGE
+        if shape.kind == "exact" and shape.topic in self.campaign.answers:
+            return render(self.campaign, shape.topic, now, form=form, dates=values), shape.topic
         composed = self.campaign.composed
         formatter = FactFormatter(self.campaign, values)
         if shape.topic is None or shape.topic not in self.campaign.answers:

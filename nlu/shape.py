@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-ShapeKind = Literal["question", "acknowledge", "english"]
+ShapeKind = Literal["question", "acknowledge", "english", "exact"]
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)\s+")
 _SEGMENT = re.compile(r"[\s,，。.!！?？~～、:：;；…]+")
@@ -36,15 +36,16 @@ class MessageShaper:
 
     def __init__(self, raw: Mapping[str, Any], fold: Callable[[str], str]) -> None:
         self._fold = fold
-        self._acks = {self._bare(a) for a in raw["acknowledgements"]} - {""}
+        self._acks = {self._bare(str(a)) for a in raw["acknowledgements"]} - {""}
         # Emoji that acknowledge (👍, 👌, 🙏); others (🤔, 😂) and bare punctuation are not understood.
         self._ack_symbols = {ch for a in raw["acknowledgements"] if not self._bare(a) for ch in str(a)} - {
             "\ufe0f"
         }
-        self._openers = {self._bare(o) for o in raw["openers"]} - {""}
+        self._openers = {self._bare(str(o)) for o in raw["openers"]} - {""}
         self._long = int(raw["long_paste"])
         self._question = re.compile(raw["question_cues"])
         self._english = [(topic, re.compile(cue)) for topic, cue in raw["english"].items()]
+        self._exact = {self._bare(str(t)): intent for intent, texts in raw["exact"].items() for t in texts}
 
     def _bare(self, text: str) -> str:
         return _PUNCTUATION.sub("", self._fold(text))
@@ -53,6 +54,8 @@ class MessageShaper:
         """Classify the message and pick the part that carries the question."""
         stripped = text.strip()
         bare = self._bare(stripped)
+        if bare in self._exact:
+            return Shape("exact", stripped, self._exact[bare])
         if bare in self._acks or (not bare and self._only_ack_symbols(stripped)):
             return Shape("acknowledge", stripped)
         english = self._english_topic(stripped)
@@ -72,11 +75,11 @@ class MessageShaper:
         letters = len(_LETTERS.findall(lowered))
         if letters < 2 or _HAN.search(lowered) or letters < 0.6 * len(lowered.replace(" ", "")):
             return None
-        if re.fullmatch(r"[a-z]{1,3}|nihao|byebye|bye|td|hello|hi|ok", _PUNCTUATION.sub("", lowered)):
-            return None  # short Latin words the classifier knows (td, 88, hello, nihao)
         for topic, cue in self._english:
             if cue.search(lowered):
                 return Shape("english", text, topic)
+        if re.fullmatch(r"[a-z]{1,5}", _PUNCTUATION.sub("", lowered)):
+            return None  # short Latin words the classifier knows: td, nihao, wx
         return Shape("english", text, None)
 
     def _drop_openers(self, text: str) -> str:
