@@ -80,6 +80,7 @@ class Brain:
         self._states: dict[tuple[str, str], ConversationState] = {}
         self._sweep_at = self._next_sweep = sweep_at  # conversations held before idle ones are forgotten
         self._dates: tuple[dt.date, dict[str, str]] | None = None  # today's date-dependent values
+        self._rendered: dict[tuple[str, Form], str] = {}  # today's plain answers, rendered once
         self._stage = SecondStage(campaign, aspects or default_reader(interpreter))
 
     def handle(self, inbound: Inbound) -> Reply:
@@ -177,13 +178,18 @@ class Brain:
             extra["suggestions"] = suggestions(self.campaign, list(offered))
             if form == "full":  # the short (SMS) form names topics without numbers
                 state.offered = offered
-        return render(self.campaign, intent, now, form=form, extra=extra, dates=values), intent
+        if extra:
+            return render(self.campaign, intent, now, form=form, extra=extra, dates=values), intent
+        if (intent, form) not in self._rendered:
+            self._rendered[intent, form] = render(self.campaign, intent, now, form=form, dates=values)
+        return self._rendered[intent, form], intent
 
     def _date_values(self, now: dt.datetime) -> dict[str, str]:
         """The date-dependent values of the answers, computed once per local day."""
         today = local_date(self.campaign, now)
         if self._dates is None or self._dates[0] != today:
             self._dates = (today, date_values(self.campaign, now))
+            self._rendered = {}
         return self._dates[1]
 
     def _desk(self) -> PersonalDesk:

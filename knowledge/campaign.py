@@ -9,6 +9,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from nlu.yamlfile import load_yaml
+
 DEFAULT_CAMPAIGN = Path(__file__).parent / "campaigns" / "yueyang-2023.yaml"
 SHORT_LIMIT = 70
 
@@ -216,7 +218,7 @@ def load_campaign(path: Path | str = DEFAULT_CAMPAIGN) -> Campaign:
     """Read and validate a campaign file; raise CampaignError naming the file and the problem."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CampaignError(f"{path}: cannot read: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

@@ -44,35 +44,41 @@ class Composer:
         self.campaign = campaign
         self._personal = frozenset(personal_intents)
         self._closed = frozenset(closed_intents)  # small talk and commands: only details that name them
-        self._order = {detail.id: n for n, detail in enumerate(campaign.details)}
-        self._by_intent: dict[str, list[Detail]] = {}
+        # The most specific first; what the notice leaves open outranks a general answer of equal weight.
+        self._rank = {
+            d.id: (-len(d.aspects) - (d.silent is not None), n) for n, d in enumerate(campaign.details)
+        }
+        self._by_intent: dict[str, dict[str, list[Detail]]] = {}
+        # Replies that depend only on the detail, the intent, the form and the lead, for one day's values.
+        self._cache_for: Mapping[str, str] | None = None
+        self._cache: dict[tuple[str, str, str, Polarity | None], str | None] = {}
 
-    def _candidates(self, intent: str) -> list[Detail]:
+    def _candidates(self, intent: str) -> dict[str, list[Detail]]:
+        """The details that may answer ``intent``, keyed by their first aspect (which must be present)."""
         found = self._by_intent.get(intent)
         if found is None:
+            found = {}
             # A personal question gets only the details that name it, and what the notice does not cover.
-            found = [
-                d
-                for d in self.campaign.details
-                if intent in d.intents
-                or (
+            for d in self.campaign.details:
+                if intent in d.intents or (
                     not d.intents
                     and intent not in self._closed
                     and (intent not in self._personal or d.silent is not None)
-                )
-            ]
-            # The most specific first; what the notice leaves open outranks a general answer of equal weight.
-            found.sort(key=lambda d: (-len(d.aspects) - (d.silent is not None), self._order[d.id]))
+                ):
+                    found.setdefault(d.aspects[0], []).append(d)
             self._by_intent[intent] = found
         return found
 
     def matching(self, intent: str, aspects: frozenset[str]) -> list[Detail]:
         """The details that apply, the most specific first."""
-        return [
+        candidates = self._candidates(intent)
+        found = [
             d
-            for d in self._candidates(intent)
+            for aspect in aspects
+            for d in candidates.get(aspect, ())
             if all(a in aspects for a in d.aspects) and not any(u in aspects for u in d.unless)
         ]
+        return sorted(found, key=lambda d: self._rank[d.id])
 
     def compose(
         self,
@@ -104,9 +110,15 @@ class Composer:
         entities: Iterable[Mapping[str, Any]] = (),
     ) -> str | None:
         """Render one detail for a reading; None when it has nothing to say for it (no date, no post)."""
-        return _Reply(self.campaign, detail, reading.polarity, form, values).render(
-            intent, reading, now, list(entities)
-        )
+        reply = _Reply(self.campaign, detail, reading.polarity, form, values)
+        if detail.compute is not None:
+            return reply.render(intent, reading, now, list(entities))
+        if values is not self._cache_for:
+            self._cache_for, self._cache = values, {}
+        key = (detail.id, intent, form, reading.polarity if detail.verdict else None)
+        if key not in self._cache:
+            self._cache[key] = reply.render(intent, reading, now, list(entities))
+        return self._cache[key]
 
     def _reported(self, intent: str, detail: Detail) -> str:
         """The intent to report: the notice's silence, else the topic understood (or the detail's own)."""

@@ -21,6 +21,7 @@ from nlu.dates import DateReader, DateSpan
 from nlu.hours import HoursMention, read_hours, read_years
 from nlu.normalize import Normalizer
 from nlu.shape import MessageShaper, Shape
+from nlu.yamlfile import load_yaml
 
 DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
 YESNO = "yesno"  # present when the message is a yes/no question
@@ -54,35 +55,36 @@ class Reading:
 
 
 class CueScanner:
-    """Find every aspect whose substring cues occur in a text, in one pass over it."""
+    """Find every aspect whose substring cues occur in a text: a walk down a trie of the cues from each position."""
 
     def __init__(self, cues: Mapping[str, Iterable[str]], fold: Callable[[str], str]) -> None:
-        owners: dict[str, set[str]] = {}
+        self._trie: dict[str, Any] = {}
         for aspect, words in cues.items():
             for word in map(str, words):
-                for form in {word.lower(), fold(word)}:
-                    if form:
-                        owners.setdefault(form, set()).add(aspect)
-        # The scan finds the longest cue at each position; it also stands for every cue that is its prefix.
-        self._owners = {
-            word: frozenset().union(*(owners.get(word[:n], set()) for n in range(1, len(word) + 1)))
-            for word in owners
-        }
-        alternation = "|".join(re.escape(w) for w in sorted(owners, key=len, reverse=True))
-        self._scan = re.compile(f"(?=({alternation}))") if owners else None
+                for form in {word.lower(), fold(word)} - {""}:
+                    node = self._trie
+                    for ch in form:
+                        node = node.setdefault(ch, {})
+                    node.setdefault("", set()).add(aspect)  # "" marks the end of a cue and holds its aspects
 
     def aspects(self, text: str) -> set[str]:
-        if self._scan is None:
-            return set()
         found: set[str] = set()
-        for match in self._scan.finditer(text):
-            found |= self._owners[match.group(1)]
+        trie = self._trie
+        for start in range(len(text)):
+            node = trie.get(text[start])
+            n = start + 1
+            while node is not None:
+                owners = node.get("")
+                if owners:
+                    found |= owners
+                node = node.get(text[n]) if n < len(text) else None
+                n += 1
         return found
 
 
 def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
     """Every aspect a reading can hold: the named cues, the patterns and the computed ones."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = load_yaml(Path(path).read_text(encoding="utf-8"))
     return frozenset(raw["aspects"]) | frozenset(raw.get("patterns", {})) | {YESNO, HOURS, DATES, YEARS}
 
 
@@ -92,9 +94,11 @@ class AspectReader:
     def __init__(self, raw: Mapping[str, Any], normalizer: Normalizer) -> None:
         self._normalizer = normalizer
         try:
-            self._scanner = CueScanner(raw["aspects"], self.fold)
+            self._scanner = CueScanner(raw["aspects"], normalizer.with_synonyms)
+            # One expression per aspect; skipped when the aspect's substring cues already found it.
             self._patterns = [
-                (aspect, re.compile(p)) for aspect, ps in raw.get("patterns", {}).items() for p in ps
+                (aspect, re.compile("|".join(f"(?:{p})" for p in ps)))
+                for aspect, ps in raw.get("patterns", {}).items()
             ]
             self._polarity = [
                 (
@@ -113,14 +117,19 @@ class AspectReader:
     def load(cls, normalizer: Normalizer, path: Path | str = DEFAULT_ASPECTS_FILE) -> AspectReader:
         """Read the cues from an aspects YAML file; ``normalizer`` is the classifier's."""
         try:
-            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            raw = load_yaml(Path(path).read_text(encoding="utf-8"), plain=True)
         except (OSError, yaml.YAMLError) as exc:
             raise AspectDataError(f"{path}: {exc}") from exc
         return cls(raw, normalizer)
 
+    def forms(self, text: str) -> tuple[str, str]:
+        """The basic and the canonical form of ``text``."""
+        basic = self._normalizer.basic(text)
+        return basic, self._normalizer.canonical(basic)
+
     def fold(self, text: str) -> str:
         """The classifier's canonical form of ``text``."""
-        return self._normalizer.canonical(self._normalizer.basic(text))
+        return self.forms(text)[1]
 
     def shape(self, text: str) -> Shape:
         """Tell an acknowledgement, English or a question apart, and find the question in the message."""
@@ -135,10 +144,9 @@ class AspectReader:
 
     def read(self, text: str, today: dt.date) -> Reading:
         """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``."""
-        basic = self._normalizer.basic(text)
-        folded = self._normalizer.canonical(basic)
+        basic, folded = self.forms(text)
         aspects = self._scanner.aspects(folded)
-        aspects.update(aspect for aspect, pattern in self._patterns if pattern.search(basic))
+        aspects.update(a for a, pattern in self._patterns if a not in aspects and pattern.search(basic))
         polarity = self.polarity(folded)
         if polarity is not None:
             aspects.add(YESNO)

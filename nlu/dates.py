@@ -75,9 +75,14 @@ class DateReader:
             ("holiday", re.compile(f"({_alternation(self._holidays)})")),
         ]
         self._after = re.compile(f"^(?:{_alternation(raw['after'])})")
+        # A text with none of these characters names no date: most messages skip the patterns.
+        words = [*self._days, *self._holidays, *raw["weekday_words"], "月", "号", "日"]
+        self._triggers = frozenset("0123456789").union(str(w)[0] for w in words)
 
     def read(self, text: str, today: dt.date) -> tuple[DateSpan, ...]:
         """Every span of days the text names, in the order it names them."""
+        if self._triggers.isdisjoint(text):
+            return ()
         found: list[tuple[int, int, DateSpan]] = []
 
         def add(start: int, end: int, span: DateSpan | None) -> None:

@@ -29,6 +29,7 @@ _STATED = re.compile(
 _ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机")
 _OFFLINE = re.compile(r"线下|证明|自主|面授|上传|附件4|培训班|单位组织")
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]|还|和|加|另|又|跟|再")
+_DIGITS = frozenset("0123456789零一二两三四五六七八九十")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*年")
 
 
@@ -75,6 +76,8 @@ def _kind(text: str, start: int, end: int) -> str | None:
 
 def read_hours(text: str) -> HoursMention | None:
     """The hours ``text`` states, or None when it states none."""
+    if _DIGITS.isdisjoint(text):
+        return None
     found: dict[str, float] = {}
     for m in _STATED.finditer(text):
         number = m.group("n") or m.group("m")

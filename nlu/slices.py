@@ -9,14 +9,13 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import yaml
-
 from nlu.aspects import AspectReader
 from nlu.evaluate import Report, Result
 from nlu.interpreter import FALLBACK
 from nlu.leakage import TrainingIndex, normalise
 from nlu.normalize import Normalizer
 from nlu.scoring import per_group, rate, top_confusions
+from nlu.yamlfile import load_yaml
 
 DEFAULT_SLICES_FILE = Path(__file__).parent / "data" / "slices.yml"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -37,7 +36,7 @@ class SliceGuesser:
         training: Iterable[str],
         path: Path = DEFAULT_SLICES_FILE,
     ) -> None:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
         self._dialect = re.compile("|".join(re.escape(w) for w in raw["dialect"]))
         self._short = int(raw["short_length"])
         self._long = int(raw["long_length"])
