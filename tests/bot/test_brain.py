@@ -107,7 +107,7 @@ def test_guided_binding_then_own_numbers(brain):
 
 def test_id_first_then_the_name(brain):
     assert "还需要姓名" in say(brain, LIU_ID).text
-    assert say(brain, "费用").intent == "ask_fee"  # a real question is still answered
+    assert say(brain, "收费").intent == "ask_fee"  # a real question is still answered
     assert "还需要姓名" in say(brain, LIU_ID).text
     reply = say(brain, "刘洋")
     assert reply.intent == "bind" and "绑定成功" in reply.text
