@@ -19,6 +19,7 @@ _EXPLICIT = re.compile(
     r"(?:(20\d\d)\s*[年/.-]\s*)?(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?|(20\d\d)-(\d{1,2})-(\d{1,2})"
 )
 _MONTH_ONLY = re.compile(r"(?<![\d年])(\d{1,2})\s*月份?([底末尾])?(?![\d初])")
+_RANGE = frozenset("到至-—~～、")
 _DAY_ONLY = re.compile(r"(?<![\d月./-])(\d{1,2})\s*[号日](?![楼室])")
 
 
@@ -97,6 +98,11 @@ class DateReader:
         for m in _MONTH_ONLY.finditer(text):
             add(m.start(), m.end(), _whole_month(int(m.group(1)), m.group(2) is not None, today, m.group(0)))
         for m in _DAY_ONLY.finditer(text):
+            if (
+                text[max(0, m.start() - 1) : m.start()] in _RANGE
+                or text[max(0, m.start() - 2) : m.start()] == "每月"
+            ):
+                continue  # "每月26到30日" is the rule, not a day
             add(m.start(), m.end(), _day_of_month(int(m.group(1)), today, m.group(0)))
         for kind, pattern in self._patterns:
             for m in pattern.finditer(text):
