@@ -32,10 +32,10 @@ def test_a_holiday_inside_the_window_is_not_a_confirmation_day(campaign):
     assert not ok and reply["nearest"]["days"].startswith("10月26、27、30日")
 
 
-def test_an_adjusted_working_day_counts(campaign):
-    # 2023-10-30 is a Monday after the National Day week: a working day, in the October window.
+def test_a_working_day_after_a_weekend_in_the_window_counts(campaign):
+    # October 2023: the 28th and 29th are a weekend, the 30th (a Monday) is still a confirmation day.
     reply, ok = when.confirmation_on(campaign, span(dt.date(2023, 10, 30)), dt.date(2023, 10, 27), say)
-    assert ok
+    assert ok and reply["key"] == "confirmation_day_yes"
 
 
 def test_a_range_lists_its_days(campaign):
