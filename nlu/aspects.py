@@ -138,8 +138,12 @@ class AspectReader:
     def polarity(self, folded: str) -> Polarity | None:
         """The yes/no form of a folded question, or None when it is not a yes/no question."""
         for cue, polarity in self._polarity:
-            if cue.search(folded):
-                return polarity
+            found = cue.search(folded)
+            if found:
+                if "{0}" not in polarity.yes:
+                    return polarity
+                verb = found.group(1)  # "办不办": the word asked is the word answered
+                return Polarity(polarity.yes.format(verb), polarity.no.format(verb), polarity.asks)
         return None
 
     def read(self, text: str, today: dt.date) -> Reading:
