@@ -132,6 +132,7 @@ class Silence(_Strict):
 
     topic: str
     known: str = ""
+    partial: bool = False  # the notice answers the question but for this point: report the topic asked
 
 
 class Detail(_Strict):

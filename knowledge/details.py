@@ -23,6 +23,7 @@ from nlu.aspects import Polarity, Reading
 from nlu.hours import HoursMention
 
 NOT_IN_NOTICE = "ask_not_in_notice"
+FALLBACK = "nlu_fallback"
 
 
 @dataclass(frozen=True)
@@ -121,10 +122,14 @@ class Composer:
         return self._cache[key]
 
     def _reported(self, intent: str, detail: Detail) -> str:
-        """The intent to report: the notice's silence, else the topic understood (or the detail's own)."""
+        """The intent to report: the notice's silence, else the topic understood (or the detail's own).
+
+        A silence marked ``partial`` (the notice answers the question but for one point) keeps the topic.
+        """
+        topic = intent in self.campaign.answers and intent not in (NOT_IN_NOTICE, FALLBACK)
         if detail.silent is not None:
-            return NOT_IN_NOTICE
-        if (intent in self.campaign.answers and intent != NOT_IN_NOTICE) or intent in self._personal:
+            return intent if detail.silent.partial and topic else NOT_IN_NOTICE
+        if topic or intent in self._personal:
             return intent
         return detail.report or (detail.intents[0] if detail.intents else intent)
 
