@@ -15,12 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.clock import SHANGHAI
 from knowledge.campaign import load_campaign
 from ledger.crypto import IdVault
 from ledger.db import make_engine, migrate
 from ledger.importer import import_ledger
 from ledger.validate import COLUMNS
+from tests.timezone import SHANGHAI
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"

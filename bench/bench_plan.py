@@ -14,12 +14,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.clock import SHANGHAI
 from knowledge.campaign import load_campaign
 from ledger.db import make_engine, migrate
 from reminders.policy import QuietHours, candidate_keys, plan_reminders
 from reminders.service import load_plan_inputs
 from tests.reminders.support import insert_trainees, record, shanghai
+from tests.timezone import SHANGHAI
 
 
 def main() -> None:

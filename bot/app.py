@@ -7,20 +7,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.brain import Brain, PersonalDesk
-from bot.clock import Clock, parse_now
-from bot.settings import Settings
-from knowledge.campaign import DEFAULT_CAMPAIGN, Campaign, load_campaign
+from bot.dialogue.brain import Brain, PersonalDesk
+from bot.kernel.clock import Clock, parse_now
+from bot.kernel.settings import Settings
+from knowledge.campaign import Campaign
+from knowledge.years import load_campaigns, season_at
 from nlu.interpreter import Interpreter, LocalInterpreter
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    import datetime as dt
+    from collections.abc import AsyncIterator, Callable
 
     from aiohttp import web
     from sqlalchemy import Engine
 
-    from bot.http import ServerServices
-    from bot.messages import Inbound, Reply
+    from bot.channels.common import ServerServices
+    from bot.kernel.messages import Inbound, Reply, Responder
     from bot.server import CleanupContext
     from reminders.dispatcher import DispatchLimits
     from reminders.gateways import Channel, Gateway
@@ -29,20 +31,30 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class DatabaseUnavailable(Exception):
+    """The configured database cannot be opened; the message says why in one line."""
+
+
 @dataclass
 class Runtime:
     """Everything a command needs, built once at its entry point."""
 
     settings: Settings
     clock: Clock
-    campaign: Campaign
+    campaign: Campaign  # the campaign of the moment the command starts at (``--now``)
+    campaigns: tuple[Campaign, ...] = ()  # every year's campaign, with JXJY_CAMPAIGN_DIR
+    # Called when the NLU model must be trained first (a pause of seconds): the command says so.
+    on_training: Callable[[int], None] | None = None
     _engine: Any = field(default=None, init=False, repr=False)
 
     @classmethod
     def create(cls, now: str | None = None, settings: Settings | None = None) -> Runtime:
         settings = settings or Settings()
-        campaign = load_campaign(settings.campaign_file or DEFAULT_CAMPAIGN)
-        return cls(settings, parse_now(now), campaign)
+        campaigns = load_campaigns(settings.campaign_file, settings.campaign_dir)
+        # The campaigns' time zone is read here, once, and travels with the clock.
+        clock = parse_now(now, campaigns[0].tz)
+        campaign = season_at(campaigns, clock.now()).campaign
+        return cls(settings, clock, campaign, tuple(campaigns) if settings.campaign_dir else ())
 
     @property
     def cache_dir(self) -> Path:
@@ -53,7 +65,7 @@ class Runtime:
 
         def local() -> Interpreter:
             return LocalInterpreter.from_files(
-                cache_dir=self.cache_dir, threshold=self.settings.nlu_threshold
+                cache_dir=self.cache_dir, threshold=self.settings.nlu_threshold, on_training=self.on_training
             )
 
         if self.settings.rasa_url:
@@ -64,25 +76,41 @@ class Runtime:
         return local()
 
     def engine(self) -> Engine:
-        """The database, migrated to head; opened once, on first use, so FAQ-only runs never pay for it."""
+        """The database, migrated to head; opened once, on first use, so FAQ-only runs never pay for it.
+
+        Raise DatabaseUnavailable, with a one-line reason, when the URL is wrong or the server does not answer.
+        """
         if self._engine is None:
+            from sqlalchemy.exc import SQLAlchemyError
+
             from ledger.db import open_database
 
-            self._engine = open_database(self.settings)
+            try:
+                self._engine = open_database(self.settings)
+            except (SQLAlchemyError, ValueError, ImportError, OSError) as exc:
+                cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+                reason = cause[0] if cause else type(exc).__name__
+                raise DatabaseUnavailable(f"无法打开数据库（JXJY_DATABASE_URL）：{reason}") from exc
         return self._engine  # type: ignore[no-any-return]
 
-    def ledger_store(self) -> Any:
-        """The SQLAlchemy ledger store on this runtime's database."""
+    def id_vault(self) -> Any:
+        """The ID-number vault keyed by JXJY_SECRET_KEY (or the generated key file)."""
         from ledger.crypto import IdVault
+
+        return IdVault(self.settings.effective_secret_key())
+
+    def ledger_store(self, campaign: Campaign | None = None) -> Any:
+        """The SQLAlchemy ledger store of a campaign's records (default: the campaign of the moment)."""
         from ledger.store import SQLAlchemyLedgerStore
 
-        return SQLAlchemyLedgerStore(self.engine(), IdVault(self.settings.effective_secret_key()), self.clock)
+        campaign_id = (campaign or self.campaign).campaign.id
+        return SQLAlchemyLedgerStore(self.engine(), self.id_vault(), self.clock, campaign_id)
 
     def gateways(self) -> dict[Channel, Gateway]:
         """The outbound gateways the settings configure (SMS always, Telegram with a token)."""
-        from reminders.gateways import gateways_from_settings
+        from bot.channels.outbound import gateways_from_settings
 
-        return gateways_from_settings(self.settings)
+        return gateways_from_settings(self.settings, self.clock)
 
     def dispatch_limits(self) -> DispatchLimits:
         """Batch, retry and rate limits for the dispatcher, per-number SMS caps from the settings."""
@@ -91,33 +119,42 @@ class Runtime:
         return limits_from_settings(self.settings)
 
     def quiet_hours(self) -> QuietHours:
-        """The quiet hours from the settings, read in the configured time zone."""
-        from zoneinfo import ZoneInfo
-
+        """The quiet hours from the settings, read in the campaign's time zone."""
         from reminders.policy import QuietHours
 
-        return QuietHours.parse(
-            self.settings.quiet_start, self.settings.quiet_end, ZoneInfo(self.settings.timezone)
-        )
+        return QuietHours.parse(self.settings.quiet_start, self.settings.quiet_end, self.clock.tz)
 
-    def personal_desk(self) -> PersonalDesk:
-        """The ledger-backed desk for binding and personal answers."""
+    def personal_desk(self, campaign: Campaign | None = None) -> PersonalDesk:
+        """The ledger-backed desk for binding and personal answers, on a campaign's records."""
+        from bot.dialogue.desk import LedgerDesk
         from ledger.binding import BindingService
-        from ledger.desk import LedgerDesk
 
-        store = self.ledger_store()
-        return LedgerDesk(store, BindingService(store, self.clock), self.clock, self.campaign)
+        campaign = campaign or self.campaign
+        store = self.ledger_store(campaign)
+        return LedgerDesk(store, BindingService(store, self.clock), self.clock, campaign)
 
-    def brain(self, *, log_messages: bool = False) -> Brain:
-        """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review."""
+    def brain(self, *, log_messages: bool = False) -> Responder:
+        """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review.
+
+        With JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock.
+        """
         on_exchange = self._message_logger() if log_messages else None
-        return Brain(
-            self.campaign,
-            self.interpreter(),
-            self.clock,
-            personal=self.personal_desk,
-            on_exchange=on_exchange,
-        )
+        if not self.campaigns:
+            return Brain(
+                self.campaign,
+                self.interpreter(),
+                self.clock,
+                personal=self.personal_desk,
+                on_exchange=on_exchange,
+            )
+        from bot.dialogue.seasons import SeasonalBrain
+
+        interpreter = self.interpreter()
+
+        def brain_for(campaign: Campaign) -> Brain:
+            return Brain(campaign, interpreter, self.clock, personal=lambda: self.personal_desk(campaign))
+
+        return SeasonalBrain(self.campaigns, self.clock, brain_for, on_exchange=on_exchange)
 
     def _message_logger(self) -> Any:
         store = self.ledger_store()
@@ -136,8 +173,9 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     SMS replies are queued in the outbox under ``reply:sms:<provider id>`` and sent at once by the
     scheduler's dispatcher; delivery receipts update the outbox.
     """
-    from bot.http import ServerServices, engine_health
-    from bot.inbound import SqlInboundStore
+    from bot.channels.common import ServerServices
+    from bot.http import engine_health
+    from ledger.inbound import SqlInboundStore
     from reminders.gateways import close_gateways
     from reminders.outbox import SqlOutbox
     from reminders.scheduler import ReminderScheduler
@@ -145,8 +183,18 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     engine = runtime.engine()
     outbox = SqlOutbox(engine)
     gateways = runtime.gateways()
+    campaigns = runtime.campaigns
+
+    def campaign_at(now: dt.datetime) -> Campaign:
+        return season_at(campaigns, now).campaign
+
     scheduler = ReminderScheduler(
-        engine, runtime.campaign, runtime.clock, runtime.quiet_hours(), gateways, runtime.dispatch_limits()
+        engine,
+        campaign_at if campaigns else runtime.campaign,
+        runtime.clock,
+        runtime.quiet_hours(),
+        gateways,
+        runtime.dispatch_limits(),
     )
 
     def on_delivery_status(message_id: str, status: str, error: str | None) -> None:

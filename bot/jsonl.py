@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import IO
 
-from bot.messages import Inbound, Responder
+from bot.kernel.messages import Inbound, Responder
 
 
 def answer_line(brain: Responder, line: str) -> dict[str, object]:

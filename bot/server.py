@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 from aiohttp import web
 
-from bot.http import ServerServices, build_app
-from bot.telegram import build_application, running, uses_webhook
+from bot.channels.common import ServerServices
+from bot.channels.telegram import build_application, running, uses_webhook
+from bot.http import build_app
 
 logger = logging.getLogger(__name__)
 
@@ -19,16 +20,6 @@ DEFAULT_PORT = 8080
 
 # aiohttp's cleanup-context shape: start work, yield while the server runs, stop it after.
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
-
-
-def _close_gateway_ctx(services: ServerServices) -> CleanupContext:
-    async def close_gateway(app: web.Application) -> AsyncIterator[None]:
-        yield
-        aclose = getattr(services.sms_outbound, "aclose", None)
-        if aclose is not None:
-            await aclose()
-
-    return close_gateway
 
 
 def build_server_app(
@@ -48,8 +39,7 @@ def build_server_app(
     telegram = None
     if settings.telegram_token:
         telegram = build_application(settings, services.answerer, services.metrics)
-    app = build_app(services, telegram=telegram)
-    app.cleanup_ctx.append(_close_gateway_ctx(services))
+    app = build_app(services, telegram_app=telegram)
     if telegram is not None:
         secret = settings.telegram_webhook_secret if uses_webhook(settings) else None
         url = telegram_webhook_url if secret else None

@@ -6,7 +6,6 @@ import datetime as dt
 import string
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from knowledge import calendar
 from knowledge.campaign import Campaign
@@ -41,7 +40,7 @@ def local_date(campaign: Campaign, now: dt.datetime) -> dt.date:
     """Return the campaign's local date at ``now`` (an aware datetime)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return now.astimezone(ZoneInfo(campaign.campaign.timezone)).date()
+    return now.astimezone(campaign.tz).date()
 
 
 def _confirmation_state(campaign: Campaign, today: dt.date) -> tuple[str, dict[str, str]]:

@@ -8,20 +8,52 @@ from dataclasses import dataclass
 
 import chinese_calendar
 
-from knowledge.campaign import Campaign
+from knowledge.campaign import Campaign, YearDays
+
+# A campaign's own calendar, hashable so that window computations can be cached.
+OwnCalendar = tuple[tuple[int, YearDays], ...]
 
 
 class CalendarError(Exception):
     """The official calendar has no data for a date the campaign needs."""
 
 
-def is_workday(day: dt.date) -> bool:
-    """Tell whether ``day`` is a working day by the State Council's calendar, adjusted weekends included."""
+def own_calendar(campaign: Campaign) -> OwnCalendar:
+    """The campaign file's own holidays and adjusted working days, by year."""
+    return tuple(sorted(campaign.calendar.items()))
+
+
+def package_covers(year: int) -> bool:
+    """Tell whether the chinesecalendar package knows ``year``'s holidays."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def uncovered_years(campaign: Campaign) -> list[int]:
+    """Years of the campaign period that neither chinesecalendar nor the file's ``calendar:`` covers."""
+    period = campaign.facts.period
+    years = range(period.start.year, period.end.year + 1)
+    return [y for y in years if y not in campaign.calendar and not package_covers(y)]
+
+
+def is_workday(day: dt.date, own: OwnCalendar = ()) -> bool:
+    """Tell whether ``day`` is a working day by the State Council's calendar, adjusted weekends included.
+
+    The chinesecalendar package answers for the years it knows; ``own`` (a campaign file's ``calendar:``)
+    for the others.
+    """
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError as exc:
+        for year, days in own:
+            if year == day.year:
+                return day in days.workdays or (day.weekday() < 5 and day not in days.holidays)
         raise CalendarError(
-            f"the official holiday calendar has no data for {day.year}; upgrade chinesecalendar"
+            f"the official holiday calendar has no data for {day.year}: upgrade chinesecalendar, or list "
+            f"that year's holidays and adjusted working days under `calendar:` in the campaign file"
         ) from exc
 
 
@@ -42,11 +74,14 @@ def confirmation_windows(campaign: Campaign) -> list[ConfirmationWindow]:
     """List every month's confirmation window inside the campaign period, skipping months with no working day."""
     period = campaign.facts.period
     conf = campaign.facts.confirmation
-    return list(_windows(period.start, period.end, conf.first_day, conf.last_day))
+    own = own_calendar(campaign)
+    return list(_windows(period.start, period.end, conf.first_day, conf.last_day, own))
 
 
 @functools.lru_cache(maxsize=16)
-def _windows(start: dt.date, end: dt.date, first_day: int, last_day: int) -> tuple[ConfirmationWindow, ...]:
+def _windows(
+    start: dt.date, end: dt.date, first_day: int, last_day: int, own: OwnCalendar
+) -> tuple[ConfirmationWindow, ...]:
     windows = []
     year, month = start.year, start.month
     while (year, month) <= (end.year, end.month):
@@ -56,7 +91,7 @@ def _windows(start: dt.date, end: dt.date, first_day: int, last_day: int) -> tup
                 day = dt.date(year, month, d)
             except ValueError:  # February has no 30th
                 continue
-            if start <= day <= end and is_workday(day):
+            if start <= day <= end and is_workday(day, own):
                 days.append(day)
         if days:
             windows.append(ConfirmationWindow(year, month, tuple(days)))

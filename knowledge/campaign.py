@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from nlu.yamlfile import load_yaml
+from bot.kernel.yamlfile import load_yaml
 
 DEFAULT_CAMPAIGN = Path(__file__).parent / "campaigns" / "yueyang-2023.yaml"
 SHORT_LIMIT = 70
@@ -31,6 +33,15 @@ class Meta(_Strict):
     issued_on: dt.date
     timezone: str
     source: str
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"未知时区 {value!r}，例如 Asia/Shanghai") from exc
+        return value
 
 
 class Period(_Strict):
@@ -100,9 +111,6 @@ class Contact(_Strict):
 class Facts(_Strict):
     period: Period
     audience: str
-    # The latest year a certificate may have been obtained in to be in this year's audience.
-    audience_until_year: int
-    attachments: dict[str, str]
     posts: tuple[str, ...] = Field(min_length=1)
     hours: Hours
     qualification: Qualification
@@ -114,12 +122,26 @@ class Facts(_Strict):
     binding: Binding
     contact: Contact
 
+    @property
+    def audience_until_year(self) -> int:
+        """The latest year a certificate may be from to be in this year's audience: the year the audience
+        sentence names (2022年培训新取证及2022年以前…), else the year before the campaign starts."""
+        years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)年", self.audience)]
+        return max(years) if years else self.period.start.year - 1
+
     @field_validator("posts")
     @classmethod
     def _unique_posts(cls, posts: tuple[str, ...]) -> tuple[str, ...]:
         if len(set(posts)) != len(posts):
             raise ValueError("posts are listed twice")
         return posts
+
+
+class YearDays(_Strict):
+    """One year's official calendar, for a year the chinesecalendar package does not know yet."""
+
+    holidays: tuple[dt.date, ...] = ()  # days off, weekdays included (法定节假日)
+    workdays: tuple[dt.date, ...] = ()  # weekend days that are working days (调休上班)
 
 
 class Answer(_Strict):
@@ -195,6 +217,26 @@ class Campaign(_Strict):
     rules: dict[str, str]  # the hours rule, stated once for general and personal replies alike
     composed: dict[str, Answer]  # the wording of replies worked out from a message (yes/no, dates, hours)
     details: tuple[Detail, ...] = ()
+    # The State Council's holidays and adjusted working days by year, used where chinesecalendar has no data.
+    calendar: dict[int, YearDays] = Field(default_factory=dict)
+    # Where each fact came from: a fact path (``fee.amount``) and the notice's sentence (written by `kb draft`).
+    sources: dict[str, str] = Field(default_factory=dict)
+    # What a drafted file still asks a person to check; `kb check` fails until the list is emptied.
+    review: tuple[str, ...] = ()
+
+    @field_validator("calendar")
+    @classmethod
+    def _days_in_their_year(cls, years: dict[int, YearDays]) -> dict[int, YearDays]:
+        for year, days in years.items():
+            stray = [d.isoformat() for d in (*days.holidays, *days.workdays) if d.year != year]
+            if stray:
+                raise ValueError(f"{year}: dates of another year listed: {', '.join(stray)}")
+        return years
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The campaign's time zone: the one zone local dates, windows and quiet hours are read in."""
+        return ZoneInfo(self.campaign.timezone)
 
     def fact(self, dotted: str) -> Any:
         """Return the fact at a dotted path such as ``fee.amount`` or ``campaign.title``."""
@@ -203,11 +245,6 @@ class Campaign(_Strict):
         if node is None:
             raise KeyError(dotted)
         for part in rest.split(".") if rest else ():
-            if isinstance(node, dict):  # e.g. attachments.3
-                if part not in node:
-                    raise KeyError(dotted)
-                node = node[part]
-                continue
             attr = "from_" if part == "from" else part
             if not hasattr(node, attr):
                 raise KeyError(dotted)

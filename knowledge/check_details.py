@@ -13,9 +13,7 @@ from collections.abc import Iterable
 from knowledge.answers import Form, date_values, rule_values
 from knowledge.campaign import Campaign
 from knowledge.details import Composer
-from nlu.aspects import Polarity, Reading, aspect_names
-from nlu.dates import DateSpan
-from nlu.hours import HoursMention
+from knowledge.reading import DateSpan, HoursMention, Polarity, Reading
 
 # A composed SMS reply (a yes/no lead, a gap, a date) may take two UCS-2 segments.
 SMS_TWO_SEGMENTS = 134
@@ -51,15 +49,23 @@ def _readings(
     return readings
 
 
-def check_details(campaign: Campaign, moments: list[dt.datetime], intents: Iterable[str]) -> list[str]:
-    """Problems with the rules, the composed wording and every detail (empty when fine)."""
-    problems = []
+def check_details(campaign: Campaign, moments: list[dt.datetime]) -> list[str]:
+    """Problems with the rules, the composed wording and every detail's reply (empty when fine)."""
     try:
         rule_values(campaign)
     except (KeyError, AttributeError, ValueError, IndexError) as exc:
         return [f"rules: broken reference {exc}"]
-    known_aspects = aspect_names()
-    known_intents = set(intents)
+    composer = Composer(campaign)
+    problems = []
+    for detail in campaign.details:
+        problems += _render_problems(campaign, composer, detail.id, moments)
+    return problems
+
+
+def check_detail_names(campaign: Campaign, aspects: Iterable[str], intents: Iterable[str]) -> list[str]:
+    """Details that name an aspect the NLU does not read, or an intent it does not produce."""
+    known_aspects, known_intents = set(aspects), set(intents)
+    problems = []
     for detail in campaign.details:
         unknown = [a for a in (*detail.aspects, *detail.unless) if a not in known_aspects]
         if unknown:
@@ -69,11 +75,6 @@ def check_details(campaign: Campaign, moments: list[dt.datetime], intents: Itera
         strange = [i for i in detail.intents if i not in known_intents]
         if strange:
             problems.append(f"details.{detail.id}: unknown intent(s) {', '.join(strange)}")
-    if problems:
-        return problems
-    composer = Composer(campaign)
-    for detail in campaign.details:
-        problems += _render_problems(campaign, composer, detail.id, moments)
     return problems
 
 

@@ -18,9 +18,8 @@ from knowledge import when
 from knowledge.answers import FactFormatter, Form, hours_text, local_date, render
 from knowledge.campaign import Answer, Campaign, Detail
 from knowledge.hours_rule import HoursWording
-from ledger.status import hours_done
-from nlu.aspects import Polarity, Reading
-from nlu.hours import HoursMention
+from knowledge.reading import HoursMention, Polarity, Reading
+from knowledge.status import hours_done
 
 NOT_IN_NOTICE = "ask_not_in_notice"
 FALLBACK = "nlu_fallback"

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from knowledge.answers import FactFormatter, Form, hours_text
 from knowledge.campaign import Campaign
-from ledger.status import HoursRules, Shortfall, hours_done
+from knowledge.status import HoursRules, Shortfall, hours_done
 
 
 def ways(

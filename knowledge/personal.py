@@ -7,7 +7,7 @@ import datetime as dt
 from knowledge.answers import FactFormatter, Form, date_values, hours_text, local_date
 from knowledge.campaign import Campaign
 from knowledge.hours_rule import HoursWording
-from ledger.status import Assessment, HoursRules, TraineeRecord, assess
+from knowledge.status import Assessment, HoursRules, TraineeRecord, assess
 
 
 def record_values(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from knowledge import calendar
 from knowledge.campaign import Campaign
-from nlu.dates import DateSpan
+from knowledge.reading import DateSpan
 
 WEEKDAYS = "一二三四五六日"
 

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.clock import SHANGHAI, Clock
-from ledger.status import TraineeRecord
+from bot.kernel.clock import Clock
+from knowledge.status import TraineeRecord
 from ledger.store import LedgerStore
 from ledger.validate import FieldError, check_id_number
 
@@ -57,7 +57,7 @@ class BindingService:
             log.info("binding refused on %s: too many failed attempts", channel)
             return BindResult(ok=False, reason="rate_limited")
         try:
-            id_number = check_id_number(id_number, now.astimezone(SHANGHAI).date())
+            id_number = check_id_number(id_number, now.astimezone(self._clock.tz).date())
         except FieldError:
             return self._fail(channel, address, now, "invalid_id")
         record = self._store.find_by_id_number(id_number)

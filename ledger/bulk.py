@@ -26,29 +26,34 @@ def _placeholder(conn: Connection) -> str:
     raise RuntimeError(f"driver paramstyle {style!r} is not supported for bulk writes")
 
 
+def _convert(
+    conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """Convert the values of the columns whose type needs it; column by column, each distinct value once.
+
+    Flags, dates and timestamps repeat a lot, so a column of 100,000 values has a handful of distinct ones.
+    """
+    converting = [(i, p) for i, p in enumerate(_processors(conn, table, columns)) if p is not None]
+    if not converting or not rows:
+        return rows
+    by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for index, process in converting:
+        values = by_column[index]
+        try:
+            distinct = {v: None if v is None else process(v) for v in set(values)}
+        except TypeError:  # an unhashable value: convert each one
+            by_column[index] = [None if v is None else process(v) for v in values]
+            continue
+        by_column[index] = [distinct[v] for v in values]
+    return list(zip(*by_column, strict=True))
+
+
 def _tuples(
     conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
 ) -> list[tuple[Any, ...]]:
     pick = operator.itemgetter(*columns)
-    # Flags, dates and timestamps repeat a lot: convert each distinct value once per column.
-    converting: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = [
-        (index, process, {})
-        for index, process in enumerate(_processors(conn, table, columns))
-        if process is not None
-    ]
-    if not converting:
-        return [pick(row) if len(columns) > 1 else (pick(row),) for row in rows]
-    converted = []
-    for row in rows:
-        values = list(pick(row)) if len(columns) > 1 else [pick(row)]
-        for index, process, cache in converting:
-            value = values[index]
-            if value is not None:
-                if value not in cache:
-                    cache[value] = process(value)
-                values[index] = cache[value]
-        converted.append(tuple(values))
-    return converted
+    picked = [pick(row) if len(columns) > 1 else (pick(row),) for row in rows]
+    return _convert(conn, table, columns, picked)
 
 
 def _run(conn: Connection, sql: str, params: list[tuple[Any, ...]]) -> None:
@@ -58,16 +63,27 @@ def _run(conn: Connection, sql: str, params: list[tuple[Any, ...]]) -> None:
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``table`` in one executemany per batch."""
+    if rows:
+        columns = list(rows[0])
+        pick = operator.itemgetter(*columns)
+        bulk_insert_tuples(
+            conn, table, columns, [pick(row) if len(columns) > 1 else (pick(row),) for row in rows]
+        )
+
+
+def bulk_insert_tuples(
+    conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (tuples of the ``columns``, in order) into ``table``, one executemany per batch."""
     if not rows:
         return
-    columns = list(rows[0])
     quote = conn.dialect.identifier_preparer.quote
     mark = _placeholder(conn)
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join(mark for _ in columns)})"
     )
-    _run(conn, sql, _tuples(conn, table, columns, rows))
+    _run(conn, sql, _convert(conn, table, columns, rows))
 
 
 def bulk_update(conn: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> None:

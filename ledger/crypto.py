@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
-import re
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bot.kernel.personal_data import normalize_id
+
 _CIPHER_PREFIX = "v1:"
 _NONCE_BYTES = 12
-# An 18-character ID number standing alone (not inside a longer run of digits).
-ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
 
 
 class KeyMismatchError(Exception):
@@ -59,38 +57,4 @@ class IdVault:
 
     def lookup_hash(self, id_number: str) -> str:
         """Return the keyed HMAC-SHA256 (hex) used to find a trainee by ID number."""
-        return hmac.new(self._hash_key, normalize_id(id_number).encode("ascii"), hashlib.sha256).hexdigest()
-
-
-def normalize_id(id_number: str) -> str:
-    """Strip blanks and upper-case the check character (x → X)."""
-    return id_number.strip().upper()
-
-
-def mask_id(id_number: str) -> str:
-    """Show the first four and last four characters: 4306**********1237."""
-    value = normalize_id(id_number)
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
-
-
-def mask_phone(phone: str) -> str:
-    """Show the first three and last four digits: 138****5678."""
-    value = phone.strip()
-    if len(value) <= 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
-def mask_ids_in_text(text: str) -> str:
-    """Replace every 18-character ID number in free text by its masked form."""
-    return ID_NUMBER_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)
-
-
-MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-
-
-def mask_personal_data(text: str) -> str:
-    """Mask ID numbers and mobile numbers in free text (for terminal output and logs)."""
-    return MOBILE_IN_TEXT.sub(r"\1****\2", mask_ids_in_text(text))
+        return hmac.digest(self._hash_key, normalize_id(id_number).encode("ascii"), "sha256").hex()

@@ -9,13 +9,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -149,3 +150,13 @@ def open_database(settings: Settings) -> Engine:
     migrate(engine)
     log.debug("database ready: %s", engine.url.render_as_string(hide_password=True))
     return engine
+
+
+def dialect_insert(engine_or_name: Engine | str, table: Table) -> Any:
+    """An INSERT that supports ON CONFLICT on the engine's dialect (SQLite or PostgreSQL)."""
+    name = engine_or_name if isinstance(engine_or_name, str) else engine_or_name.dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"database {name!r} is not supported; use SQLite or PostgreSQL")

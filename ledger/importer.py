@@ -1,70 +1,51 @@
-"""Load a ledger file into the database: validate, then upsert by ID number in bulk, in one transaction."""
+"""Load a ledger file into the database: validate every row, plan against what is stored, write in batches.
+
+Reading and planning change nothing; the writes go in short transactions of ``BATCH`` trainees, so the bot
+and the scheduler keep writing meanwhile. Rows are matched by ID number (its keyed hash), or, when the file
+shows it masked (an export without --full-ids), by the masked form and the name.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
-from bot.clock import SHANGHAI
-from ledger.bulk import bulk_insert, bulk_update
-from ledger.crypto import IdVault, mask_id
+from bot.kernel.personal_data import mask_id, mask_phone
+from ledger.bulk import bulk_insert_tuples, bulk_update
+from ledger.crypto import IdVault
+from ledger.import_report import HoursDecrease, ImportReport, SuspectedDuplicate
+from ledger.merge import STORED, Merged, changed, merge
+from ledger.models import FIRST_CAMPAIGN
 from ledger.reading import LedgerTable, read_ledger
 from ledger.store import POSTS, TRAINEES
 from ledger.validate import LedgerRow, RowError, RowValidator
 
+__all__ = ["BATCH", "HoursDecrease", "ImportReport", "import_ledger"]
+
 log = logging.getLogger(__name__)
 
-CHUNK = 2000
+# Trainees written per transaction: about a tenth of a second of writing on SQLite.
+BATCH = 5000
 Progress = Callable[[int, int], None]
-# Columns compared and written; phone and employer only when the file has them.
-_FLAG_AND_HOURS = ("registered", "confirmed", "paid", "online_hours", "offline_hours", "audited")
-_HOURS = ("online_hours", "offline_hours")
 
 
-@dataclass(frozen=True)
-class HoursDecrease:
-    """Hours lower than the stored value: stored anyway, but worth a look."""
-
-    row: int
-    column: str
-    before: float
-    after: float
-
-    def __str__(self) -> str:
-        return f"第{self.row}行 列{self.column}: 学时由 {self.before:g} 降为 {self.after:g}（已按新值保存）"
-
-
-@dataclass
-class ImportReport:
-    """What an import did (or, on a dry run, would do)."""
-
-    dry_run: bool = False
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    warnings: list[HoursDecrease] = field(default_factory=list)
-
-    @property
-    def rows(self) -> int:
-        return self.inserted + self.updated + self.unchanged + self.rejected
-
-
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Accepted:
     row: int
-    id_hash: str
+    key: str  # the ID number's lookup hash, or "masked:<masked ID>:<name>"
     values: LedgerRow
 
 
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+def _chunks(items: Sequence[Any], size: int | None = None) -> Iterator[Sequence[Any]]:
+    size = size or BATCH
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -74,159 +55,237 @@ def _validate(
     posts: Iterable[str],
     vault: IdVault,
     report: ImportReport,
-    progress: Progress | None,
     today: dt.date,
+    progress: Progress | None,
 ) -> list[_Accepted]:
     validate = RowValidator(table.positions, table.headers, posts, today)
     id_header = validate.header("id_number")
     first_row: dict[str, int] = {}
     accepted: list[_Accepted] = []
     for done, (number, cells) in enumerate(table.rows, start=1):
+        if progress is not None and done % 5000 == 0:
+            progress(done, len(table.rows))
         result = validate(number, cells)
         if isinstance(result, list):
             report.rejected += 1
             report.errors.extend(result)
+            continue
+        if result.id_is_masked:
+            key = f"masked:{result.id_number}:{result.name}"
         else:
-            id_hash = vault.lookup_hash(result.id_number)
-            if id_hash in first_row:
-                report.rejected += 1
-                report.errors.append(RowError(number, id_header, f"身份证号与第{first_row[id_hash]}行重复"))
-            else:
-                first_row[id_hash] = number
-                accepted.append(_Accepted(number, id_hash, result))
-        if progress is not None and done % 5000 == 0:
-            progress(done, len(table.rows))
+            key = vault.lookup_hash(result.id_number)
+        if key in first_row:
+            report.rejected += 1
+            shown = mask_id(result.id_number)
+            report.errors.append(
+                RowError(number, id_header, f"身份证号与第{first_row[key]}行重复", shown, "删除重复的一行")
+            )
+            continue
+        first_row[key] = number
+        accepted.append(_Accepted(number, key, result))
     return accepted
 
 
-def _stored(conn: Connection, hashes: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Current values of the trainees with these hashes, posts included, keyed by hash."""
-    columns = [TRAINEES.c.id, TRAINEES.c.id_hash, TRAINEES.c.name, TRAINEES.c.phone, TRAINEES.c.employer]
-    columns += [TRAINEES.c[name] for name in (*_FLAG_AND_HOURS, "confirmed_on")]
-    keys = [c.name for c in columns]
-    wanted = set(hashes)
-    total = conn.execute(select(func.count()).select_from(TRAINEES)).scalar_one()
+_COLUMNS = ("id", "id_hash", "id_masked", *STORED)
+
+
+def _stored(conn: Connection, campaign: str, where: Any = None) -> list[dict[str, Any]]:
+    """The campaign's stored trainees (all, or those ``where`` selects), posts included."""
+    query = select(*(TRAINEES.c[name] for name in _COLUMNS)).where(TRAINEES.c.campaign == campaign)
+    if where is not None:
+        query = query.where(where)
+    by_id = {row[0]: {**dict(zip(_COLUMNS, row, strict=True)), "posts": []} for row in conn.execute(query)}
+    if not by_id:
+        return []
+    posts = select(POSTS.c.trainee_id, POSTS.c.post).order_by(POSTS.c.trainee_id, POSTS.c.position)
+    if where is not None or len(by_id) < 5000:
+        posts = posts.where(POSTS.c.trainee_id.in_(list(by_id)))
+    for trainee_id, post in conn.execute(posts):
+        if trainee_id in by_id:
+            by_id[trainee_id]["posts"].append(post)
+    for record in by_id.values():
+        record["posts"] = tuple(record["posts"])
+    return list(by_id.values())
+
+
+def _load(
+    conn: Connection, accepted: list[_Accepted], campaign: str
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The campaign's stored trainees the file refers to, by key; and all of them when new rows need them."""
+    mine = TRAINEES.c.campaign == campaign
+    total = conn.execute(select(func.count()).select_from(TRAINEES).where(mine)).scalar_one()
+    if total == 0:
+        return {}, []
+    hashes = [a.key for a in accepted if not a.values.id_is_masked]
+    masked = any(a.values.id_is_masked for a in accepted)
     # A file covering much of the table is cheaper to match in one scan than in many IN lists.
-    scan = len(wanted) * 4 >= total
-    batches: Iterable[Sequence[str] | None] = [None] if scan else _chunks(hashes)
-    stored: dict[str, dict[str, Any]] = {}
-    for batch in batches:
-        query = select(*columns) if batch is None else select(*columns).where(TRAINEES.c.id_hash.in_(batch))
-        by_id: dict[int, dict[str, Any]] = {}
-        for row in conn.execute(query):
-            if row[1] in wanted:
-                by_id[row[0]] = {**dict(zip(keys, row, strict=True)), "posts": []}
-        if not by_id:
-            continue
-        posts = select(POSTS.c.trainee_id, POSTS.c.post).order_by(POSTS.c.trainee_id, POSTS.c.position)
-        if batch is not None:
-            posts = posts.where(POSTS.c.trainee_id.in_(list(by_id)))
-        for trainee_id, post in conn.execute(posts):
-            if trainee_id in by_id:
-                by_id[trainee_id]["posts"].append(post)
-        for record in by_id.values():
-            record["posts"] = tuple(record["posts"])
-            stored[record["id_hash"]] = record
-    return stored
+    if masked or len(hashes) * 4 >= total:
+        everyone = _stored(conn, campaign)
+        by_key = {r["id_hash"]: r for r in everyone}
+    else:
+        everyone = []
+        by_key = {}
+        for chunk in _chunks(hashes):
+            by_key.update((r["id_hash"], r) for r in _stored(conn, campaign, TRAINEES.c.id_hash.in_(chunk)))
+    new_phones = [a for a in accepted if a.key not in by_key and a.values.phone and not a.values.id_is_masked]
+    if new_phones and not everyone:
+        phones = sorted({a.values.phone for a in new_phones if a.values.phone})
+        for chunk in _chunks(phones):
+            everyone.extend(_stored(conn, campaign, TRAINEES.c.phone.in_(chunk)))
+    for record in everyone:
+        by_key.setdefault(f"masked:{record['id_masked']}:{record['name']}", record)
+    return by_key, everyone
 
 
-def _new_values(row: LedgerRow, present: frozenset[str], before: dict[str, Any] | None) -> dict[str, Any]:
-    values: dict[str, Any] = {name: getattr(row, name) for name in ("name", "posts", *_FLAG_AND_HOURS)}
-    values["confirmed_on"] = row.confirmed_on
-    if before is not None and row.confirmed and row.confirmed_on is None and before["confirmed"]:
-        # "是" without a date keeps the date an earlier ledger gave.
-        values["confirmed_on"] = before["confirmed_on"]
-    for optional in ("phone", "employer"):
-        if optional in present:
-            values[optional] = getattr(row, optional)
-        elif before is not None:
-            values[optional] = before[optional]
-        else:
-            values[optional] = None if optional == "phone" else ""
-    return values
+@dataclass
+class _Plan:
+    inserts: list[tuple[_Accepted, Merged]]
+    updates: list[tuple[int, Merged, bool]]
 
 
 def _plan(
-    accepted: list[_Accepted], stored: dict[str, dict[str, Any]], table: LedgerTable, report: ImportReport
-) -> tuple[list[tuple[_Accepted, dict[str, Any]]], list[tuple[int, dict[str, Any], bool]]]:
-    """Split rows into inserts and updates (with whether posts changed); count unchanged; flag hours down."""
-    present = frozenset(table.positions)
-    inserts: list[tuple[_Accepted, dict[str, Any]]] = []
-    updates: list[tuple[int, dict[str, Any], bool]] = []
+    accepted: list[_Accepted],
+    by_key: dict[str, dict[str, Any]],
+    everyone: list[dict[str, Any]],
+    table: LedgerTable,
+    report: ImportReport,
+    *,
+    accept_decreases: bool,
+    allow_duplicates: bool,
+) -> _Plan:
+    """Split rows into inserts and updates; count unchanged; flag decreases, duplicates and unknown masked IDs."""
+    headers = {name: table.header(name) for name in ("online_hours", "offline_hours", "posts", "id_number")}
+    by_person = {(r["name"], r["phone"]): f"已有学员（{r['id_masked']}）" for r in everyone if r["phone"]}
+    plan = _Plan([], [])
     for item in accepted:
-        before = stored.get(item.id_hash)
-        values = _new_values(item.values, present, before)
-        if before is None:
-            inserts.append((item, values))
+        row, before = item.values, by_key.get(item.key)
+        if before is None and row.id_is_masked:
+            report.rejected += 1
+            report.errors.append(_masked_unknown(item, headers["id_number"]))
             continue
-        for hours in _HOURS:
-            if values[hours] < before[hours]:
-                header = table.headers[table.positions[hours]]
-                report.warnings.append(HoursDecrease(item.row, header, before[hours], values[hours]))
-        if all(values[name] == before[name] for name in values):
-            report.unchanged += 1
-        else:
-            updates.append((before["id"], values, values["posts"] != before["posts"]))
-    report.inserted = len(inserts)
-    report.updated = len(updates)
-    return inserts, updates
+        merged = merge(item.row, row, before, headers, accept_decreases=accept_decreases)
+        report.warnings.extend(merged.decreases)
+        report.notices.extend(merged.notices)
+        if before is not None:
+            if changed(merged, before):
+                plan.updates.append((before["id"], merged, merged.posts != before["posts"]))
+            else:
+                report.unchanged += 1
+            continue
+        if not merged.posts:
+            report.rejected += 1
+            report.errors.append(
+                RowError(
+                    item.row, headers["posts"], "新学员没有填岗位", "", "填写通知所列的岗位，多个用“、”隔开"
+                )
+            )
+            continue
+        person = (row.name, row.phone)
+        if row.phone and person in by_person:
+            duplicate = SuspectedDuplicate(
+                item.row, row.name, mask_phone(row.phone), by_person[person], allow_duplicates
+            )
+            report.duplicates.append(duplicate)
+            if not allow_duplicates:
+                continue
+        if row.phone:
+            by_person.setdefault(person, f"本文件第{item.row}行")
+        plan.inserts.append((item, merged))
+    report.inserted, report.updated = len(plan.inserts), len(plan.updates)
+    return plan
 
 
-def _new_ids(conn: Connection, after_id: int, hashes: Sequence[str]) -> dict[str, int]:
-    """Ids given to the rows just inserted: every id above the old maximum, matched by hash."""
-    wanted = set(hashes)
-    rows = conn.execute(select(TRAINEES.c.id_hash, TRAINEES.c.id).where(TRAINEES.c.id > after_id))
-    return {id_hash: trainee_id for id_hash, trainee_id in rows if id_hash in wanted}
+def _masked_unknown(item: _Accepted, header: str) -> RowError:
+    return RowError(
+        item.row,
+        header,
+        "身份证号是打码的，台账里没有同姓名、同打码号的学员",
+        item.values.id_number,
+        "打码的身份证号只能更新已有学员；新学员请填完整的18位身份证号",
+    )
 
 
 def _write_posts(conn: Connection, posts: list[tuple[int, tuple[str, ...]]]) -> None:
-    rows = [{"trainee_id": tid, "post": p, "position": i} for tid, ps in posts for i, p in enumerate(ps)]
-    bulk_insert(conn, POSTS, rows)
+    rows = [(tid, p, i) for tid, ps in posts for i, p in enumerate(ps)]
+    bulk_insert_tuples(conn, POSTS, ("trainee_id", "post", "position"), rows)
 
 
-def _write(
+_INSERTED = (
+    *STORED,
+    "opted_out",
+    "created_at",
+    "updated_at",
+    "campaign",
+    "id_hash",
+    "id_cipher",
+    "id_masked",
+)
+
+
+def _insert(
     conn: Connection,
     vault: IdVault,
-    inserts: list[tuple[_Accepted, dict[str, Any]]],
-    updates: list[tuple[int, dict[str, Any], bool]],
+    batch: Sequence[tuple[_Accepted, Merged]],
     now: dt.datetime,
+    campaign: str,
 ) -> None:
-    new_posts: list[tuple[int, tuple[str, ...]]] = []
-    if inserts:
-        last_id = conn.execute(select(func.coalesce(func.max(TRAINEES.c.id), 0))).scalar_one()
-        bulk_insert(
-            conn,
-            TRAINEES,
-            [
-                {
-                    **{k: v for k, v in values.items() if k != "posts"},
-                    "id_hash": item.id_hash,
-                    "id_cipher": vault.encrypt(item.values.id_number),
-                    "id_masked": mask_id(item.values.id_number),
-                    "opted_out": False,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for item, values in inserts
-            ],
+    last_id = conn.execute(select(func.coalesce(func.max(TRAINEES.c.id), 0))).scalar_one()
+    stored = operator.itemgetter(*STORED)
+    rows = [
+        (
+            *stored(merged.values),
+            False,
+            now,
+            now,
+            campaign,
+            item.key,
+            vault.encrypt(item.values.id_number),
+            mask_id(item.values.id_number),
         )
-        ids = _new_ids(conn, last_id, [item.id_hash for item, _ in inserts])
-        new_posts.extend((ids[item.id_hash], values["posts"]) for item, values in inserts)
-    if updates:
-        bulk_update(
-            conn,
-            TRAINEES,
-            "id",
-            [
-                {**{k: v for k, v in values.items() if k != "posts"}, "updated_at": now, "id": tid}
-                for tid, values, _ in updates
-            ],
+        for item, merged in batch
+    ]
+    bulk_insert_tuples(conn, TRAINEES, _INSERTED, rows)
+    wanted = {item.key for item, _ in batch}
+    found = conn.execute(
+        select(TRAINEES.c.id_hash, TRAINEES.c.id).where(
+            TRAINEES.c.id > last_id, TRAINEES.c.campaign == campaign
         )
-        changed = [(tid, values["posts"]) for tid, values, posts_changed in updates if posts_changed]
-        for chunk in _chunks(changed):
-            conn.execute(delete(POSTS).where(POSTS.c.trainee_id.in_([tid for tid, _ in chunk])))
-        new_posts.extend(changed)
-    _write_posts(conn, new_posts)
+    ).all()
+    ids = {id_hash: trainee_id for id_hash, trainee_id in found if id_hash in wanted}
+    _write_posts(conn, [(ids[item.key], merged.posts) for item, merged in batch])
+
+
+def _update(conn: Connection, batch: Sequence[tuple[int, Merged, bool]], now: dt.datetime) -> None:
+    rows = [{**merged.values, "updated_at": now, "id": tid} for tid, merged, _ in batch]
+    bulk_update(conn, TRAINEES, "id", rows)
+    moved = [(tid, merged.posts) for tid, merged, posts_changed in batch if posts_changed]
+    if moved:
+        conn.execute(delete(POSTS).where(POSTS.c.trainee_id.in_([tid for tid, _ in moved])))
+        _write_posts(conn, moved)
+
+
+def _write(engine: Engine, vault: IdVault, plan: _Plan, now: dt.datetime, campaign: str) -> None:
+    """Write the plan, one short transaction per batch."""
+    for inserts in _chunks(plan.inserts):
+        with engine.begin() as conn:
+            _insert(conn, vault, inserts, now, campaign)
+    for updates in _chunks(plan.updates):
+        with engine.begin() as conn:
+            _update(conn, updates, now)
+
+
+def _file_notes(table: LedgerTable) -> list[str]:
+    notes = list(table.notes)
+    if table.header_row > 1:
+        notes.append(f"表头在第{table.header_row}行，上面的{table.header_row - 1}行（标题等）未读取")
+    if table.ignored:
+        notes.append(f"未读取的列：{'、'.join(table.ignored)}")
+    if "phone" not in table.positions:
+        notes.append("文件没有手机号列：新学员收不到短信提醒（已存的手机号保持不变）")
+    if table.totals_rows:
+        rows = "、".join(str(n) for n in table.totals_rows)
+        notes.append(f"第{rows}行是合计或签名行，已跳过")
+    return notes
 
 
 def import_ledger(
@@ -237,25 +296,74 @@ def import_ledger(
     now: dt.datetime,
     *,
     dry_run: bool = False,
+    accept_decreases: bool = False,
+    allow_duplicates: bool = False,
     progress: Progress | None = None,
+    campaign: str = FIRST_CAMPAIGN,
 ) -> ImportReport:
-    """Import a CSV/XLSX ledger; raise LedgerFileError (and change nothing) when the file is unusable."""
+    """Import a CSV/XLSX/XLS ledger into ``campaign``'s records (other years' records are left as they are);
+    raise LedgerFileError (and change nothing) when the file is unusable."""
+    # A ledger is hundreds of thousands of small objects and none of them in a cycle: the cyclic collector
+    # would only walk them again and again (a quarter of the import's time at 100,000 rows).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _import(
+            engine,
+            vault,
+            Path(path),
+            posts,
+            now,
+            dry_run=dry_run,
+            accept_decreases=accept_decreases,
+            allow_duplicates=allow_duplicates,
+            progress=progress,
+            campaign=campaign,
+        )
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _import(
+    engine: Engine,
+    vault: IdVault,
+    path: Path,
+    posts: Iterable[str],
+    now: dt.datetime,
+    *,
+    dry_run: bool,
+    accept_decreases: bool,
+    allow_duplicates: bool,
+    progress: Progress | None,
+    campaign: str,
+) -> ImportReport:
     table = read_ledger(path)
-    report = ImportReport(dry_run=dry_run)
-    accepted = _validate(table, posts, vault, report, progress, now.astimezone(SHANGHAI).date())
-    with engine.begin() as conn:
-        stored = _stored(conn, [item.id_hash for item in accepted])
-        inserts, updates = _plan(accepted, stored, table, report)
-        if not dry_run:
-            _write(conn, vault, inserts, updates, now)
+    report = ImportReport(dry_run=dry_run, file_notes=_file_notes(table), blank_rows=table.blank_rows)
+    # ``now`` is in the campaign's time zone (the runtime's clock): its date is today there.
+    accepted = _validate(table, posts, vault, report, now.date(), progress)
+    with engine.connect() as conn:
+        by_key, everyone = _load(conn, accepted, campaign)
+    plan = _plan(
+        accepted,
+        by_key,
+        everyone,
+        table,
+        report,
+        accept_decreases=accept_decreases,
+        allow_duplicates=allow_duplicates,
+    )
+    if not dry_run:
+        _write(engine, vault, plan, now, campaign)
     if progress is not None:
         progress(len(table.rows), len(table.rows))
     log.info(
-        "ledger import%s: %d inserted, %d updated, %d unchanged, %d rejected",
+        "ledger import%s: %d inserted, %d updated, %d unchanged, %d rejected, %d suspected duplicates",
         " (dry run)" if dry_run else "",
         report.inserted,
         report.updated,
         report.unchanged,
         report.rejected,
+        len(report.duplicates),
     )
     return report

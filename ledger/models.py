@@ -20,14 +20,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledger.db import Base, UTCDateTime
 
+# The campaign every record belonged to before the ledger kept one per campaign year.
+FIRST_CAMPAIGN = "yueyang-2023"
+
 
 class Trainee(Base):
-    """One trainee; the ID number is stored only encrypted, with a keyed hash for lookup and a masked form."""
+    """One trainee in one campaign year; the ID number is stored only encrypted, with a keyed hash for lookup
+    and a masked form. The same person has a row per year, so next year's import keeps this year's history.
+    """
 
     __tablename__ = "trainees"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    campaign: Mapped[str] = mapped_column(String(64))  # the campaign file's id, e.g. yueyang-2023
+    id_hash: Mapped[str] = mapped_column(String(64))
     id_cipher: Mapped[str] = mapped_column(Text)
     id_masked: Mapped[str] = mapped_column(String(18))
     name: Mapped[str] = mapped_column(String(64))
@@ -47,6 +53,8 @@ class Trainee(Base):
     posts: Mapped[list[TraineePost]] = relationship(
         order_by="TraineePost.position", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    __table_args__ = (UniqueConstraint("campaign", "id_hash"),)
 
 
 class TraineePost(Base):

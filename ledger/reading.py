@@ -1,122 +1,172 @@
-"""Read a ledger file (CSV in UTF-8 or GBK, or XLSX) into its header and rows of text cells."""
+"""Read a ledger file as it really comes: find what it is, the sheet and row holding the header, the data rows.
+
+The content decides the format, not the name; a header is looked for below title rows on every sheet; rows
+with nothing in the ledger's columns (only a 序号, say) and totals rows are skipped and counted.
+"""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-import zipfile
-from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ledger.validate import map_headers, missing_columns
+from ledger.columns import COLUMNS, Vocabulary, vocabulary
+from ledger.sheets import LedgerFileError, Sheet, csv_sheets, xls_sheets, xlsx_sheets
+from ledger.sniff import Kind, misnamed, sniff
 
-HEADER_SEARCH_ROWS = 10
-XLSX_SUFFIXES = (".xlsx", ".xlsm")
-CSV_SUFFIXES = (".csv", ".txt")
+__all__ = ["HEADER_SEARCH_ROWS", "LedgerFileError", "LedgerTable", "read_ledger"]
+
+HEADER_SEARCH_ROWS = 20
+_SAVE_AS = "请在Excel中打开它，另存为 .xlsx（Excel 工作簿）后再导入"
 
 
-class LedgerFileError(Exception):
-    """A ledger file that cannot be used at all (unreadable, or required columns missing)."""
-
-
-@dataclass(frozen=True)
+@dataclass
 class LedgerTable:
-    """The header (as written), its row number, the field positions, and the data rows with their numbers."""
+    """The header (as written), its row, the field positions, the data rows, and what reading noticed."""
 
     headers: list[str]
     header_row: int
     positions: dict[str, int]
     rows: list[tuple[int, list[str]]]
+    kind: Kind = Kind.CSV
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+    blank_rows: int = 0
+    totals_rows: list[int] = field(default_factory=list)
+
+    @property
+    def ignored(self) -> list[str]:
+        """Headers of the columns that were not read (序号, 备注, 性别, ...)."""
+        used = set(self.positions.values())
+        return [h for i, h in enumerate(self.headers) if h and i not in used]
+
+    def header(self, field_name: str) -> str:
+        """The header of a field as the file writes it (or the contract's name when the file lacks it)."""
+        position = self.positions.get(field_name)
+        return self.headers[position] if position is not None else COLUMNS[field_name][0]
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+def _refusal(path: Path, kind: Kind) -> str:
+    what = f"{path.name}: 这是{kind.value}"
+    if kind is Kind.HTML:
+        return f"{what}（网站“导出Excel”常给出这种文件），不是真正的 Excel 表格：{_SAVE_AS}"
+    if kind in (Kind.ODS,):
+        return f"{what}：{_SAVE_AS}"
+    if kind is Kind.EMPTY:
+        return f"{path.name}: 文件是空的（0 字节）：请重新导出台账"
+    return f"{what}，不是台账表格：请导入 .xlsx、.xls 或 .csv 格式的台账"
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise LedgerFileError(f"{path.name}: 无法识别文件编码（支持 UTF-8 和 GBK）")
+def _open(path: Path, kind: Kind) -> AbstractContextManager[list[Sheet]]:
+    if kind is Kind.XLSX:
+        return xlsx_sheets(path)
+    if kind is Kind.XLS:
+        return xls_sheets(path)
+    if kind is Kind.CSV:
+        return csv_sheets(path)
+    raise LedgerFileError(_refusal(path, kind))
 
 
-def _csv_rows(path: Path) -> Generator[list[str], None, None]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise LedgerFileError(f"{path.name}: 无法读取文件：{exc.strerror}") from exc
-    if raw.startswith(b"PK\x03\x04"):
-        raise LedgerFileError(f"{path.name}: 这是 Excel 文件，请使用 .xlsx 扩展名")
-    text = _decode(raw, path)
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    try:
-        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            yield [cell.strip() for cell in record]
-    except csv.Error as exc:
-        raise LedgerFileError(f"{path.name}: CSV 格式错误：{exc}") from exc
-
-
-def _xlsx_rows(path: Path) -> Generator[list[str], None, None]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise LedgerFileError(f"{path.name}: 无法作为 Excel 文件打开：{exc}") from exc
-    try:
-        sheet = workbook.active
-        if sheet is None:
-            raise LedgerFileError(f"{path.name}: 工作簿中没有工作表")
-        for values in sheet.iter_rows(values_only=True):
-            yield [_cell_text(v) for v in values]
-    finally:
-        workbook.close()
-
-
-def _find_header(rows: Iterator[list[str]], path: Path) -> tuple[int, list[str], dict[str, int]]:
+def _find_header(
+    rows: Iterator[list[str]], words: Vocabulary
+) -> tuple[int, list[str], dict[str, int]] | None:
     for number, cells in enumerate(rows, start=1):
-        positions = map_headers(cells)
+        positions = words.map_headers(cells)
         if "name" in positions and "id_number" in positions:
             return number, cells, positions
         if number >= HEADER_SEARCH_ROWS:
             break
-    raise LedgerFileError(f"{path.name}: 前{HEADER_SEARCH_ROWS}行中找不到表头（需要“姓名”和“身份证号”列）")
+    return None
+
+
+def _sheet_label(sheet: Sheet) -> str:
+    return f"工作表“{sheet.name}”"
+
+
+def _choose(
+    sheets: list[Sheet], words: Vocabulary, path: Path
+) -> tuple[Sheet, int, list[str], dict[str, int]]:
+    """The first sheet with a header, the header's row number, the header and the field positions."""
+    found = [(sheet, _find_header(sheet.rows(), words)) for sheet in sheets]
+    for sheet, header in found:
+        if header is not None:
+            return sheet, *header
+    near = max((len(words.map_headers(row)) for s in sheets for row in _first_rows(s)), default=0)
+    where = "任何工作表" if len(sheets) > 1 else "文件"
+    hint = "（找到了一些列名，但缺少“姓名”或“身份证号”）" if near else ""
+    raise LedgerFileError(
+        f"{path.name}: {where}的前{HEADER_SEARCH_ROWS}行中都找不到表头{hint}：表头行需要有“姓名”和“身份证号”两列"
+    )
+
+
+def _first_rows(sheet: Sheet) -> Iterator[list[str]]:
+    for number, row in enumerate(sheet.rows(), start=1):
+        yield row
+        if number >= HEADER_SEARCH_ROWS:
+            return
+
+
+def _sheet_notes(sheets: list[Sheet], chosen: Sheet, words: Vocabulary) -> list[str]:
+    if len(sheets) == 1:
+        return []
+    notes = [f"读取了{_sheet_label(chosen)}（共 {len(sheets)} 个工作表）"]
+    for sheet in sheets:
+        if sheet is chosen:
+            continue
+        if _find_header(sheet.rows(), words) is not None:
+            notes.append(
+                f"{_sheet_label(sheet)}也像台账，未读取：每次导入一个工作表，请把它另存为单独的文件再导入"
+            )
+        else:
+            notes.append(f"{_sheet_label(sheet)}没有台账表头，未读取")
+    return notes
+
+
+def _data_rows(
+    rows: Iterator[list[str]], table: LedgerTable, words: Vocabulary
+) -> Iterator[tuple[int, list[str]]]:
+    used = sorted(table.positions.values())
+    id_at = table.positions["id_number"]
+    totals = words.totals
+    for number, cells in enumerate(rows, start=table.header_row + 1):
+        width = len(cells)
+        first = next((c for c in cells if c), "")
+        if not first:
+            continue
+        if first.startswith(totals) and (id_at >= width or not cells[id_at]):
+            table.totals_rows.append(number)
+            continue
+        if not any(cells[i] for i in used if i < width):
+            table.blank_rows += 1
+            continue
+        yield number, cells
 
 
 def read_ledger(path: Path | str) -> LedgerTable:
-    """Read a ledger file; raise LedgerFileError when it cannot be read or lacks required columns."""
+    """Read a ledger file; raise LedgerFileError when it cannot be read or has no usable header."""
     path = Path(path)
-    suffix = path.suffix.lower()
     if not path.is_file():
         raise LedgerFileError(f"{path}: 文件不存在")
-    if suffix in XLSX_SUFFIXES:
-        rows = _xlsx_rows(path)
-    elif suffix in CSV_SUFFIXES:
-        rows = _csv_rows(path)
-    else:
-        raise LedgerFileError(f"{path.name}: 只支持 .csv 和 .xlsx 文件")
     try:
-        header_row, headers, positions = _find_header(rows, path)
-        missing = missing_columns(positions)
-        if missing:
-            raise LedgerFileError(f"{path.name}: 缺少必需的列：{'、'.join(missing)}")
-        data = [(number, cells) for number, cells in enumerate(rows, start=header_row + 1) if any(cells)]
-    finally:
-        rows.close()
-    return LedgerTable(headers=headers, header_row=header_row, positions=positions, rows=data)
+        kind = sniff(path)
+    except OSError as exc:
+        raise LedgerFileError(f"{path.name}: 无法读取文件：{exc.strerror}") from exc
+    words = vocabulary()
+    really = (
+        f"文件名是 {path.suffix or '（无扩展名）'}，内容其实是{kind.value}" if misnamed(path, kind) else ""
+    )
+    with _open(path, kind) as sheets:
+        try:
+            sheet, header_row, headers, positions = _choose(sheets, words, path)
+        except LedgerFileError as exc:
+            raise LedgerFileError(f"{exc}（{really}）" if really else str(exc)) from None
+        table = LedgerTable(headers, header_row, positions, [], kind, sheet.name)
+        if really:
+            table.notes.append(f"{really}：已按实际格式读取")
+        table.notes.extend(_sheet_notes(sheets, sheet, words))
+        rows = sheet.rows()
+        for _ in range(header_row):
+            next(rows)
+        table.rows = list(_data_rows(rows, table, words))
+    return table

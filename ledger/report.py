@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.status import HoursRules, Step, TraineeRecord, assess
+from knowledge.status import HoursRules, Step, TraineeRecord, assess
 
 STATUSES = (
     ("trainees", "台账人数"),
@@ -59,7 +59,7 @@ def status_tables(records: Iterable[TraineeRecord], rules: HoursRules) -> list[A
 
     counts = count_statuses(records, rules)
     overall = Table(title="按状态统计")
-    overall.add_column("状态")
+    overall.add_column("状态", overflow="fold")
     overall.add_column("人数", justify="right")
     for key, label in STATUSES:
         overall.add_row(label, str(counts.overall[key]))
@@ -69,9 +69,9 @@ def status_tables(records: Iterable[TraineeRecord], rules: HoursRules) -> list[A
         ("按在岗单位统计", "在岗单位", counts.by_employer),
     ):
         table = Table(title=title)
-        table.add_column(first)
+        table.add_column(first, overflow="fold", min_width=6)
         for _, label in STATUSES[:-1]:
-            table.add_column(label, justify="right")
+            table.add_column(label, justify="right", overflow="fold")
         for name, group in sorted(groups.items(), key=lambda item: -item[1]["trainees"]):
             table.add_row(name, *(str(group[key]) for key, _ in STATUSES[:-1]))
         tables.append(table)
@@ -86,6 +86,34 @@ STEP_LABELS = {
     Step.UPLOAD_PROOF: "线下证明不足",
     Step.AUDIT: "待培训点审核",
 }
+# What staff type for --step: the step's Chinese name (the notice's words), its label, or its English value.
+STEP_NAMES = {
+    Step.REGISTER: "报名",
+    Step.CONFIRM: "资格确认",
+    Step.PAY: "缴费",
+    Step.STUDY_ONLINE: "线上学时",
+    Step.UPLOAD_PROOF: "线下证明",
+    Step.AUDIT: "审核",
+}
+_STEP_WORDS = {
+    **{step.value: step for step in Step},
+    **{name: step for step, name in STEP_NAMES.items()},
+    **{label: step for step, label in STEP_LABELS.items()},
+    "确认": Step.CONFIRM,
+    "线上": Step.STUDY_ONLINE,
+    "线下": Step.UPLOAD_PROOF,
+    "线下学时": Step.UPLOAD_PROOF,
+}
+
+
+def parse_step(text: str) -> Step:
+    """The step named by ``text`` in Chinese or English; ValueError naming the choices otherwise."""
+    step = _STEP_WORDS.get(text.strip().casefold())
+    if step is None:
+        names = "、".join(STEP_NAMES.values())
+        english = ", ".join(s.value for s in Step)
+        raise ValueError(f"--step 应为 {names} 之一（或英文 {english}），不是“{text}”")
+    return step
 
 
 @dataclass(frozen=True)
@@ -119,20 +147,26 @@ def behind(
     return rows
 
 
-def behind_table(rows: list[Behind]) -> Any:
-    """A rich table of ``rows``: masked ID, name, employer, phone (masked), what is missing."""
+def behind_table(rows: list[Behind], *, show_phone: bool = False) -> Any:
+    """A rich table of ``rows``: name, masked ID, phone (masked unless ``show_phone``), employer, what is missing.
+
+    Columns wrap instead of cutting text off, so an 80-column terminal shows everything.
+    """
     from rich.table import Table
 
-    from ledger.crypto import mask_phone
+    from bot.kernel.personal_data import mask_phone
 
     table = Table(title=f"未合格学员（{len(rows)} 人）")
-    for column in ("姓名", "身份证号", "手机号", "在岗单位"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("还差", overflow="fold")
+    table.add_column("姓名", overflow="fold", min_width=4)
+    table.add_column("身份证号", no_wrap=True, min_width=18)
+    table.add_column("手机号", no_wrap=True, min_width=11)
+    table.add_column("在岗单位", overflow="fold")
+    table.add_column("还差", overflow="fold", ratio=2)
     for row in rows:
         missing = "、".join(STEP_LABELS[s] for s in row.steps)
         if row.online_short or row.offline_short:
             missing += f"（线上差{row.online_short:g}，线下差{row.offline_short:g}学时）"
         r = row.record
-        table.add_row(r.name, r.id_masked, mask_phone(r.phone) if r.phone else "", r.employer, missing)
+        phone = (r.phone if show_phone else mask_phone(r.phone)) if r.phone else ""
+        table.add_row(r.name, r.id_masked, phone, r.employer, missing)
     return table

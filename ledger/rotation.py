@@ -15,7 +15,7 @@ from ledger.crypto import IdVault
 from ledger.store import TRAINEES
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 

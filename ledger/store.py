@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, Table, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.clock import Clock, SystemClock
-from ledger.crypto import IdVault, mask_id, mask_ids_in_text, normalize_id
-from ledger.models import BindFailure, Binding, Conversation, Message, Trainee, TraineePost
-from ledger.status import TraineeRecord
+from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.personal_data import mask_id, mask_ids_in_text, normalize_id, normalize_phone
+from knowledge.status import TraineeRecord
+from ledger.crypto import IdVault
+from ledger.db import dialect_insert
+from ledger.models import FIRST_CAMPAIGN, BindFailure, Binding, Conversation, Message, Trainee, TraineePost
 
 # What staff review as "not answered": messages not understood, and questions the notice does not answer.
 UNANSWERED_INTENTS = ("nlu_fallback", "ask_not_in_notice")
@@ -51,12 +52,6 @@ class LedgerStore(Protocol):
     ) -> None: ...
     def unanswered(self, limit: int) -> list[LoggedMessage]: ...
     def records(self) -> Iterator[TraineeRecord]: ...
-
-
-def normalize_phone(phone: str) -> str:
-    """Reduce a phone number to its 11 digits (drops blanks, dashes and a +86 / 86 prefix)."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
 
 
 def _check_direction(direction: str) -> None:
@@ -136,16 +131,6 @@ class MemoryLedgerStore:
         return iter(sorted(self._records.values(), key=lambda r: r.trainee_id))
 
 
-def dialect_insert(engine_or_name: Engine | str, table: Table) -> Any:
-    """An INSERT that supports ON CONFLICT on the engine's dialect (SQLite or PostgreSQL)."""
-    name = engine_or_name if isinstance(engine_or_name, str) else engine_or_name.dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"database {name!r} is not supported; use SQLite or PostgreSQL")
-
-
 TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
 POSTS: Table = TraineePost.__table__  # type: ignore[assignment]
 BINDINGS: Table = Binding.__table__  # type: ignore[assignment]
@@ -194,12 +179,20 @@ def record_from_row(row: Any, posts: tuple[str, ...]) -> TraineeRecord:
 
 
 class SQLAlchemyLedgerStore:
-    """The ledger in a SQL database (SQLite or PostgreSQL), through SQLAlchemy Core statements."""
+    """One campaign year's ledger in a SQL database (SQLite or PostgreSQL), through SQLAlchemy Core statements.
 
-    def __init__(self, engine: Engine, vault: IdVault, clock: Clock | None = None) -> None:
+    Records are looked up in ``campaign`` only; a chat bound in an earlier year follows its trainee into
+    this year's record.
+    """
+
+    def __init__(
+        self, engine: Engine, vault: IdVault, clock: Clock | None = None, campaign: str = FIRST_CAMPAIGN
+    ) -> None:
         self._engine = engine
         self._vault = vault
-        self._clock = clock or SystemClock()
+        # Only timestamps (stored in UTC) come from this clock, so a bare store needs no time zone.
+        self._clock = clock or SystemClock(dt.UTC)
+        self._campaign = campaign
 
     def add(self, id_number: str, record: TraineeRecord) -> TraineeRecord:
         """Store a trainee under ``id_number``; return the record with its new id and masked ID."""
@@ -214,6 +207,7 @@ class SQLAlchemyLedgerStore:
                 insert(TRAINEES)
                 .values(
                     **values,
+                    campaign=self._campaign,
                     id_hash=self._vault.lookup_hash(id_number),
                     id_cipher=self._vault.encrypt(id_number),
                     id_masked=mask_id(id_number),
@@ -245,7 +239,10 @@ class SQLAlchemyLedgerStore:
     def find_by_id_number(self, id_number: str) -> TraineeRecord | None:
         with self._engine.connect() as conn:
             trainee_id = conn.execute(
-                select(TRAINEES.c.id).where(TRAINEES.c.id_hash == self._vault.lookup_hash(id_number))
+                select(TRAINEES.c.id).where(
+                    TRAINEES.c.campaign == self._campaign,
+                    TRAINEES.c.id_hash == self._vault.lookup_hash(id_number),
+                )
             ).scalar()
         return None if trainee_id is None else self.get(trainee_id)
 
@@ -254,19 +251,27 @@ class SQLAlchemyLedgerStore:
         with self._engine.connect() as conn:
             trainee_id = conn.execute(
                 select(TRAINEES.c.id)
-                .where(TRAINEES.c.phone == normalize_phone(phone))
+                .where(TRAINEES.c.campaign == self._campaign, TRAINEES.c.phone == normalize_phone(phone))
                 .order_by(TRAINEES.c.id)
                 .limit(1)
             ).scalar()
         return None if trainee_id is None else self.get(trainee_id)
 
     def binding(self, channel: str, address: str) -> int | None:
+        """The bound trainee's record in this campaign (the same person, found by ID hash), if any."""
+        bound, current = TRAINEES.alias("bound"), TRAINEES.alias("current")
+        query = (
+            select(current.c.id)
+            .join(bound, bound.c.id == BINDINGS.c.trainee_id)
+            .join(current, current.c.id_hash == bound.c.id_hash)
+            .where(
+                BINDINGS.c.channel == channel,
+                BINDINGS.c.address == address,
+                current.c.campaign == self._campaign,
+            )
+        )
         with self._engine.connect() as conn:
-            return conn.execute(
-                select(BINDINGS.c.trainee_id).where(
-                    BINDINGS.c.channel == channel, BINDINGS.c.address == address
-                )
-            ).scalar()
+            return conn.execute(query).scalar()
 
     def bind(self, channel: str, address: str, trainee_id: int) -> None:
         stmt = dialect_insert(self._engine, BINDINGS).values(
@@ -353,9 +358,14 @@ class SQLAlchemyLedgerStore:
         with self._engine.connect() as conn:
             posts: dict[int, list[str]] = {}
             for trainee_id, post in conn.execute(
-                select(POSTS.c.trainee_id, POSTS.c.post).order_by(POSTS.c.trainee_id, POSTS.c.position)
+                select(POSTS.c.trainee_id, POSTS.c.post)
+                .join(TRAINEES, TRAINEES.c.id == POSTS.c.trainee_id)
+                .where(TRAINEES.c.campaign == self._campaign)
+                .order_by(POSTS.c.trainee_id, POSTS.c.position)
             ):
                 posts.setdefault(trainee_id, []).append(post)
-            rows = conn.execute(select(*RECORD_COLUMNS).order_by(TRAINEES.c.id)).all()
+            rows = conn.execute(
+                select(*RECORD_COLUMNS).where(TRAINEES.c.campaign == self._campaign).order_by(TRAINEES.c.id)
+            ).all()
         for row in rows:
             yield record_from_row(row, tuple(posts.get(row.id, ())))

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.messages import Inbound, Responder
+from bot.kernel.messages import Inbound, Responder
 from nlu.scoring import per_group, rate
 
 DEFAULT_NOW = "2023-11-20T10:00:00+08:00"
@@ -117,11 +117,16 @@ def problems(case: AnswerCase, reply: str, hotlines: Sequence[str]) -> list[str]
 class SetClock:
     """A clock the evaluator moves to each case's moment."""
 
-    def __init__(self, at: dt.datetime) -> None:
+    def __init__(self, at: dt.datetime, tz: dt.tzinfo | None = None) -> None:
         self.at = at
+        self._tz = tz or at.tzinfo or dt.UTC
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        return self._tz
 
     def now(self) -> dt.datetime:
-        return self.at
+        return self.at.astimezone(self._tz)
 
 
 @dataclass
@@ -150,11 +155,14 @@ class AnswerReport:
 
 
 def evaluate_answers(
-    brain_factory: Callable[[SetClock], Responder], cases: Iterable[AnswerCase], hotlines: Sequence[str]
+    brain_factory: Callable[[SetClock], Responder],
+    cases: Iterable[AnswerCase],
+    hotlines: Sequence[str],
+    tz: dt.tzinfo | None = None,
 ) -> AnswerReport:
     """Ask each case's message in a fresh conversation at the case's moment and score the reply."""
     cases = list(cases)
-    clock = SetClock(cases[0].now if cases else dt.datetime.fromisoformat(DEFAULT_NOW))
+    clock = SetClock(cases[0].now if cases else dt.datetime.fromisoformat(DEFAULT_NOW), tz)
     brain = brain_factory(clock)
     report = AnswerReport()
     for n, case in enumerate(cases):

@@ -11,17 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from nlu.dates import DateReader, DateSpan
-from nlu.hours import HoursMention, read_hours, read_years
+from bot.kernel.yamlfile import load_yaml
+from knowledge.reading import Polarity, Reading
+from nlu.dates import DateReader
+from nlu.hours import read_hours, read_years
 from nlu.normalize import Normalizer
 from nlu.shape import MessageShaper, Shape
-from nlu.yamlfile import load_yaml
 
 DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
 YESNO = "yesno"  # present when the message is a yes/no question
@@ -32,26 +32,6 @@ YEARS = "certificate_year"  # present when the message names the year a certific
 
 class AspectDataError(Exception):
     """An aspects file that cannot be used; the message names the file and the problem."""
-
-
-@dataclass(frozen=True)
-class Polarity:
-    """The words a yes/no reply starts with, chosen by how the question was asked (能…吗 → 可以/不可以)."""
-
-    yes: str
-    no: str
-    asks: str = "is"  # "need": the question asks whether more is needed ("还要上传吗")
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What a message asks beyond its intent."""
-
-    aspects: frozenset[str]
-    polarity: Polarity | None
-    dates: tuple[DateSpan, ...]
-    hours: HoursMention | None
-    years: tuple[int, ...]
 
 
 class CueScanner:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlu.yamlfile import load_yaml
+from bot.kernel.yamlfile import load_yaml
 
 DEFAULT_CONTEXT_FILE = Path(__file__).parent / "data" / "context.yml"
 _MARKER = re.compile(r"^(?:那|那么|那个|还有|然后|再|另外)|(?:呢|勒|嘞|咧)$")

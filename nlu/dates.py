@@ -10,8 +10,9 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from knowledge.reading import DateSpan
 
 # An open span ("元旦后") reaches this far: beyond any campaign period it is compared with.
 OPEN_END = dt.timedelta(days=400)
@@ -21,19 +22,6 @@ _EXPLICIT = re.compile(
 _MONTH_ONLY = re.compile(r"(?<![\d年])(\d{1,2})\s*月份?([底末尾])?(?![\d初])")
 _RANGE = frozenset("到至-—~～、")
 _DAY_ONLY = re.compile(r"(?<![\d月./-])(\d{1,2})\s*[号日](?![楼室])")
-
-
-@dataclass(frozen=True)
-class DateSpan:
-    """The days from ``first`` to ``last`` (inclusive) that a message names, with the words it used."""
-
-    first: dt.date
-    last: dt.date
-    words: str
-
-    @property
-    def single(self) -> bool:
-        return self.first == self.last
 
 
 def _alternation(words: Any) -> str:

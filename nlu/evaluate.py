@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.messages import Inbound, Responder
+from bot.kernel.messages import Inbound, Responder
 from nlu.interpreter import FALLBACK
 
 

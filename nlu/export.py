@@ -55,7 +55,7 @@ def _dump(data: dict[str, Any]) -> str:
 
 def _static_answer(campaign: Campaign, intent: str) -> str:
     # A trained Rasa model has no clock: the date-dependent sentences are left out of its responses.
-    moment = dt.datetime.combine(campaign.facts.period.start, dt.time(10), dt.timezone(dt.timedelta(hours=8)))
+    moment = dt.datetime.combine(campaign.facts.period.start, dt.time(10), campaign.tz)
     blank = {name: "" for name in ("confirmation_outlook", "period_outlook", "suggestions")}
     return render(campaign, intent, moment, extra=blank)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+
+from knowledge.reading import HoursMention
 
 _NUMERALS = {
     "零": 0,
@@ -31,15 +32,6 @@ _OFFLINE = re.compile(r"线下|证明|自主|面授|上传|附件4|培训班|单
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]|还|和|加|另|又|跟|再")
 _DIGITS = frozenset("0123456789零一二两三四五六七八九十")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*年")
-
-
-@dataclass(frozen=True)
-class HoursMention:
-    """Hours a message states: online, offline (proven) and hours of no stated kind."""
-
-    online: float | None = None
-    offline: float | None = None
-    unspecified: float | None = None
 
 
 def chinese_number(text: str) -> float | None:

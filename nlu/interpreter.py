@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -75,11 +76,15 @@ class LocalInterpreter:
 
     @classmethod
     def from_files(
-        cls, *nlu_files: Path | str, cache_dir: Path | None = None, threshold: float = 0.3
+        cls,
+        *nlu_files: Path | str,
+        cache_dir: Path | None = None,
+        threshold: float = 0.3,
+        on_training: Callable[[int], None] | None = None,
     ) -> LocalInterpreter:
         """Load training data (default: the packaged files) and its cached model, training on first use."""
         data = load_training_data(*nlu_files)
-        return cls(load_or_train(data, cache_dir), data, threshold)
+        return cls(load_or_train(data, cache_dir, on_training=on_training), data, threshold)
 
     @property
     def normalizer(self) -> Normalizer:

@@ -1,24 +1,29 @@
-"""The intent classifier: trained with scikit-learn, served with numpy alone, cached between runs.
+"""The intent classifier: trained with scikit-learn (``nlu.train``), served with numpy alone, cached between runs.
 
-scikit-learn takes over a second to import, so it is used only when the training data changed; the learned
-weights are kept in the data dir keyed by a hash of the data and of this engine's version, and every later
-start loads them in milliseconds.
+scikit-learn takes over a second to import, so it is used only when the training data or the feature code
+changed; the learned weights are kept in the data dir as ``.npz`` (arrays plus JSON tables, never a pickle)
+keyed by a hash of the data and of the normaliser's and featuriser's code, and every later start loads them
+in milliseconds.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import logging
 import os
-import pickle
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from nlu.features import Featurizer, pypinyin_table
-from nlu.normalize import Normalizer, opencc_traditional_table
+from nlu import features as features_module
+from nlu import normalize as normalize_module
+from nlu.features import Featurizer
+from nlu.normalize import Normalizer
 from nlu.training_data import TrainingData
 
 log = logging.getLogger(__name__)
@@ -73,55 +78,84 @@ class TrainedPipeline:
         return Featurizer(self.pinyin)
 
 
-def fingerprint(data: TrainingData) -> str:
-    """Hash the training data and the engine version: the cache key of a trained model."""
+def code_version() -> str:
+    """A hash of the code that shapes the features: a change to the normaliser or featuriser retrains."""
     digest = hashlib.sha256(ENGINE_VERSION.encode())
+    for module in (normalize_module, features_module):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def fingerprint(data: TrainingData) -> str:
+    """Hash the training data and the code version: the cache key of a trained model."""
+    digest = hashlib.sha256(code_version().encode())
     digest.update(repr((data.examples, sorted(data.synonyms.items()))).encode())
     return digest.hexdigest()[:16]
 
 
-def train(data: TrainingData, *, c: float = 50.0) -> TrainedPipeline:
-    """Fit the classifier on the examples (imports scikit-learn)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    traditional = opencc_traditional_table()
-    pinyin = pypinyin_table()
-    normalizer = Normalizer(traditional, data.synonyms)
-    featurizer = Featurizer(pinyin)
-    texts = [normalizer(text) for text, _ in data.examples]
-    labels = [intent for _, intent in data.examples]
-    vectorizer = TfidfVectorizer(analyzer=featurizer, sublinear_tf=True, norm="l2")
-    matrix = vectorizer.fit_transform(texts)
-    classifier = LogisticRegression(C=c, max_iter=2000)
-    classifier.fit(matrix, labels)
-    model = LinearModel(
-        intents=[str(x) for x in classifier.classes_],
-        vocabulary={str(k): int(v) for k, v in vectorizer.vocabulary_.items()},
-        idf=vectorizer.idf_.astype(np.float64),
-        weights=np.ascontiguousarray(classifier.coef_.T, dtype=np.float64),
-        bias=classifier.intercept_.astype(np.float64),
-    )
-    return TrainedPipeline(traditional, pinyin, dict(data.synonyms), model)
+def cache_path(cache_dir: Path, data: TrainingData) -> Path:
+    """Where the model trained on ``data`` by this code is cached."""
+    return cache_dir / f"nlu-{fingerprint(data)}.npz"
 
 
-def load_or_train(data: TrainingData, cache_dir: Path | None) -> TrainedPipeline:
-    """Return the cached pipeline for this data, training and caching it when there is none."""
-    key = fingerprint(data)
-    path = cache_dir / f"nlu-{key}.pickle" if cache_dir else None
+def load_or_train(
+    data: TrainingData, cache_dir: Path | None, *, on_training: Callable[[int], None] | None = None
+) -> TrainedPipeline:
+    """Return the cached pipeline for this data, training and caching it when there is none.
+
+    ``on_training`` hears the number of examples just before a (slow) training run starts.
+    """
+    path = cache_path(cache_dir, data) if cache_dir else None
     if path is not None and path.exists():
         try:
-            with path.open("rb") as fh:
-                cached = pickle.load(fh)
-            if isinstance(cached, TrainedPipeline):
-                return cached
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
+            return load_pipeline(path)
+        except (OSError, ValueError, KeyError) as exc:
             log.warning("ignoring unreadable NLU cache %s: %s", path, exc)
+    from nlu.train import train
+
     log.info("training the NLU model (%d examples)", len(data.examples))
+    if on_training is not None:
+        on_training(len(data.examples))
     pipeline = train(data)
     if path is not None:
-        _write_atomically(path, pickle.dumps(pipeline, protocol=pickle.HIGHEST_PROTOCOL))
+        save_pipeline(pipeline, path)
     return pipeline
+
+
+def save_pipeline(pipeline: TrainedPipeline, path: Path) -> None:
+    """Write the pipeline as numpy arrays and JSON tables in one ``.npz`` (no pickle), atomically."""
+    model = pipeline.model
+    tables = {
+        "intents": model.intents,
+        "vocabulary": model.vocabulary,
+        "traditional": {str(k): v for k, v in pipeline.traditional.items()},
+        "pinyin": pipeline.pinyin,
+        "synonyms": pipeline.synonyms,
+    }
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        idf=model.idf,
+        weights=model.weights,
+        bias=model.bias,
+        tables=np.frombuffer(json.dumps(tables, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+    )
+    _write_atomically(path, buffer.getvalue())
+
+
+def load_pipeline(path: Path) -> TrainedPipeline:
+    """Read a pipeline written by ``save_pipeline``; never unpickles anything."""
+    with np.load(path, allow_pickle=False) as arrays:
+        tables = json.loads(arrays["tables"].tobytes().decode("utf-8"))
+        model = LinearModel(
+            intents=list(tables["intents"]),
+            vocabulary=dict(tables["vocabulary"]),
+            idf=arrays["idf"],
+            weights=arrays["weights"],
+            bias=arrays["bias"],
+        )
+    traditional = {int(k): v for k, v in tables["traditional"].items()}
+    return TrainedPipeline(traditional, dict(tables["pinyin"]), dict(tables["synonyms"]), model)
 
 
 def _write_atomically(path: Path, payload: bytes) -> None:

@@ -9,13 +9,13 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from bot.kernel.yamlfile import load_yaml
 from nlu.aspects import AspectReader
 from nlu.evaluate import Report, Result
 from nlu.interpreter import FALLBACK
 from nlu.leakage import TrainingIndex, normalise
 from nlu.normalize import Normalizer
 from nlu.scoring import per_group, rate, top_confusions
-from nlu.yamlfile import load_yaml
 
 DEFAULT_SLICES_FILE = Path(__file__).parent / "data" / "slices.yml"
 _HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from nlu.yamlfile import load_yaml
+from bot.kernel.yamlfile import load_yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 

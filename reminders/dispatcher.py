@@ -11,18 +11,21 @@ import asyncio
 import datetime as dt
 import logging
 import random
-import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.clock import Clock
-from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult, mask_address
+from aiolimiter import AsyncLimiter
+
+from bot.kernel.clock import Clock
+from bot.kernel.personal_data import mask_address
+from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult
 from reminders.outbox import Claimed, SqlOutbox, new_owner
 from reminders.policy import QuietHours
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -74,24 +77,26 @@ def backoff(attempts: int, limits: DispatchLimits, rng: Callable[[], float] = ra
     return step * (0.5 + 0.5 * rng())
 
 
-@dataclass
 class RateLimiter:
-    """Space sends: at most ``per_second`` overall and one per ``per_key_interval`` for each key (chat)."""
+    """Telegram's pacing with aiolimiter: ``per_second`` sends overall, one per ``per_key_interval`` per chat.
 
-    per_second: float
-    per_key_interval: float
-    _next_slot: float = 0.0
-    _next_for_key: dict[str, float] = field(default_factory=dict)
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    Per-chat limiters are kept for the ``max_keys`` most recent chats, so a long run stays small.
+    """
+
+    def __init__(self, per_second: float, per_key_interval: float, max_keys: int = 10_000) -> None:
+        self._overall = AsyncLimiter(per_second, 1.0)
+        self._per_key_interval = per_key_interval
+        self._per_key: OrderedDict[str, AsyncLimiter] = OrderedDict()
+        self._max_keys = max_keys
 
     async def wait(self, key: str) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            at = max(now, self._next_slot, self._next_for_key.get(key, 0.0))
-            self._next_slot = at + 1.0 / self.per_second
-            self._next_for_key[key] = at + self.per_key_interval
-        if at > now:
-            await asyncio.sleep(at - now)
+        """Return when one more send to ``key`` keeps within both limits."""
+        limiter = self._per_key.pop(key, None) or AsyncLimiter(1, self._per_key_interval)
+        self._per_key[key] = limiter
+        while len(self._per_key) > self._max_keys:
+            self._per_key.popitem(last=False)
+        await limiter.acquire()
+        await self._overall.acquire()
 
 
 class Dispatcher:

@@ -1,24 +1,18 @@
-"""Outbound channels: one small Protocol, an in-memory fake, and the real SMS and Telegram gateways."""
+"""Outbound channels: one small Protocol, an in-memory fake and the embedded log; the real ones live in bot.channels."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
+import datetime as dt
 import json
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
-from bot.clock import Clock, SystemClock
-
-if TYPE_CHECKING:
-    import aiohttp
-    import telegram
-
-    from bot.settings import Settings
+from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.personal_data import mask_phone
 
 log = logging.getLogger(__name__)
 
@@ -64,25 +58,6 @@ class Gateway(Protocol):
     async def send(self, msg: OutboundMessage) -> SendResult: ...
 
 
-def mask_phone(phone: str) -> str:
-    """Mask a mobile number for logs: 13812345678 → 138****5678."""
-    if len(phone) >= 7:
-        return f"{phone[:3]}****{phone[-4:]}"
-    return "****"
-
-
-def mask_address(channel: str, address: str) -> str:
-    """Mask any address for logs: phone numbers keep 3+4 digits, chat ids their last 3."""
-    if channel == "sms":
-        return mask_phone(address)
-    return f"***{address[-3:]}" if len(address) > 3 else "***"
-
-
-def sign(body: bytes, secret: str) -> str:
-    """Return the hex HMAC-SHA256 of a raw body, as carried in ``X-Jxjy-Signature``."""
-    return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
 @dataclass
 class MemoryGateway:
     """Record sends in memory; the test fake. Tell it to fail the next N sends or always for given ids."""
@@ -119,7 +94,7 @@ class LogSmsGateway:
 
     def __init__(self, path: Path, *, clock: Clock | None = None) -> None:
         self.path = path
-        self._clock = clock or SystemClock()
+        self._clock = clock or SystemClock(dt.UTC)
         self._lock = asyncio.Lock()
 
     async def send(self, msg: OutboundMessage) -> SendResult:
@@ -146,130 +121,9 @@ class LogSmsGateway:
             os.close(fd)
 
 
-class HttpSmsGateway:
-    """POST ``{"id","to","text"}`` signed with HMAC-SHA256 to a generic SMS gateway; 2xx means accepted."""
-
-    def __init__(self, url: str, secret: str, *, timeout: float = 10.0) -> None:
-        self.url = url
-        self._secret = secret
-        self._timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
-
-    async def _client(self) -> aiohttp.ClientSession:
-        import aiohttp
-
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
-        return self._session
-
-    async def aclose(self) -> None:
-        """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def send(self, msg: OutboundMessage) -> SendResult:
-        import aiohttp
-
-        body = json.dumps({"id": msg.id, "to": msg.to, "text": msg.text}, ensure_ascii=False).encode()
-        headers = {"Content-Type": "application/json", "X-Jxjy-Signature": sign(body, self._secret)}
-        session = await self._client()
-        try:
-            async with session.post(self.url, data=body, headers=headers) as resp:
-                payload = await resp.read()
-                status = resp.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            reason = f"gateway unreachable: {type(exc).__name__}"
-            log.warning("sms to %s (%s): %s", mask_phone(msg.to), msg.id, reason)
-            return SendResult.failed(reason, retryable=True)
-        if 200 <= status < 300:
-            log.info("sms to %s accepted as %s", mask_phone(msg.to), msg.id)
-            return SendResult.sent(provider_id=_provider_id(payload))
-        retryable = status >= 500 or status == 429
-        log.warning("sms to %s (%s): gateway answered %d", mask_phone(msg.to), msg.id, status)
-        return SendResult.failed(f"gateway answered HTTP {status}", retryable=retryable)
-
-
-def _provider_id(payload: bytes) -> str | None:
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return None
-    value = data.get("id") if isinstance(data, dict) else None
-    return str(value) if value is not None else None
-
-
-class TelegramGateway:
-    """Send through the Bot API (``sendMessage``) at ``JXJY_TELEGRAM_API_URL``."""
-
-    def __init__(self, token: str, base_url: str) -> None:
-        self._token = token
-        self._base_url = base_url
-        self._bot: telegram.Bot | None = None
-
-    async def _client(self) -> telegram.Bot:
-        import telegram
-
-        if self._bot is None:
-            bot = telegram.Bot(self._token, base_url=self._base_url)
-            await bot.initialize()
-            self._bot = bot
-        return self._bot
-
-    async def aclose(self) -> None:
-        """Shut the Bot's HTTP client down."""
-        if self._bot is not None:
-            await self._bot.shutdown()
-            self._bot = None
-
-    async def send(self, msg: OutboundMessage) -> SendResult:
-        from telegram import error
-
-        who = mask_address("telegram", msg.to)
-        try:
-            bot = await self._client()
-            sent = await bot.send_message(chat_id=msg.to, text=msg.text)
-        except error.RetryAfter as exc:
-            log.warning("telegram to %s (%s): rate limited for %s", who, msg.id, exc.retry_after)
-            return SendResult.failed(f"rate limited, retry after {exc.retry_after}", retryable=True)
-        except (error.Forbidden, error.BadRequest, error.InvalidToken) as exc:
-            log.warning("telegram to %s (%s): refused: %s", who, msg.id, exc.message)
-            return SendResult.failed(f"refused: {exc.message}", retryable=False)
-        except error.TelegramError as exc:  # TimedOut and NetworkError: transient
-            log.warning("telegram to %s (%s): %s", who, msg.id, exc.message)
-            return SendResult.failed(f"network: {exc.message}", retryable=True)
-        log.info("telegram to %s sent as %s", who, msg.id)
-        return SendResult.sent(provider_id=str(sent.message_id))
-
-
-def gateway_from_settings(settings: Settings, channel: Channel) -> Gateway:
-    """Build the outbound gateway for a channel from the settings; raise GatewayError if unconfigured."""
-    if channel == "telegram":
-        if not settings.telegram_token:
-            raise GatewayError("Telegram is not configured: set JXJY_TELEGRAM_TOKEN")
-        return TelegramGateway(settings.telegram_token, settings.telegram_api_url)
-    if channel != "sms":
-        raise GatewayError(f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}")
-    kind = settings.sms_gateway.strip().lower()
-    if kind == "log":
-        return LogSmsGateway(settings.ensure_data_dir() / "sent.jsonl")
-    if kind == "http":
-        if not settings.sms_gateway_url or not settings.sms_secret:
-            raise GatewayError("JXJY_SMS_GATEWAY=http needs JXJY_SMS_GATEWAY_URL and JXJY_SMS_SECRET")
-        return HttpSmsGateway(settings.sms_gateway_url, settings.sms_secret)
-    raise GatewayError(f"JXJY_SMS_GATEWAY={settings.sms_gateway!r} is not known; use 'log' or 'http'")
-
-
-def gateways_from_settings(settings: Settings) -> dict[Channel, Gateway]:
-    """Every configured outbound gateway: SMS always (the log by default), Telegram when a token is set."""
-    gateways: dict[Channel, Gateway] = {"sms": gateway_from_settings(settings, "sms")}
-    if settings.telegram_token:
-        gateways["telegram"] = gateway_from_settings(settings, "telegram")
-    return gateways
-
-
 async def close_gateways(gateways: dict[Channel, Gateway]) -> None:
     """Close the gateways that hold connections."""
     for gateway in gateways.values():
-        if isinstance(gateway, HttpSmsGateway | TelegramGateway):
-            await gateway.aclose()
+        aclose = getattr(gateway, "aclose", None)
+        if aclose is not None:
+            await aclose()

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, Table, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ledger.db import dialect_insert
 from ledger.models import Trainee
-from ledger.store import dialect_insert
 from reminders.models import DispatcherLease, OutboxMessage, ReminderKey
 from reminders.policy import Reminder
 

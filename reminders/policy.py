@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
-from knowledge.calendar import ConfirmationWindow, confirmation_windows, is_workday
+from knowledge.calendar import ConfirmationWindow, OwnCalendar, confirmation_windows, is_workday, own_calendar
 from knowledge.campaign import Campaign
-from ledger.status import HoursRules, TraineeRecord, assess
+from knowledge.status import HoursRules, TraineeRecord, assess
 from reminders.templates import KINDS, SMS_LIMIT, Gap, Kind, Wording
 
 DEADLINE_COUNTDOWN = (30, 14, 7, 3, 1, 0)
@@ -111,10 +111,10 @@ def week_of(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def last_workday_before(day: dt.date) -> dt.date:
+def last_workday_before(day: dt.date, own: OwnCalendar = ()) -> dt.date:
     """The last working day strictly before ``day`` (adjusted weekends and holidays included)."""
     prev = day - dt.timedelta(days=1)
-    while not is_workday(prev):
+    while not is_workday(prev, own):
         prev -= dt.timedelta(days=1)
     return prev
 
@@ -134,10 +134,11 @@ class _Today:
     @classmethod
     def build(cls, campaign: Campaign, day: dt.date, windows: Sequence[ConfirmationWindow]) -> _Today:
         window, key, opens = None, None, False
+        own = own_calendar(campaign)
         for w in windows:
             if day == w.days[0]:
                 window, key, opens = w, f"confirmation_window:{w.key}:open", True
-            elif day == last_workday_before(w.days[0]):
+            elif day == last_workday_before(w.days[0], own):
                 window, key = w, f"confirmation_window:{w.key}:eve"
         end = campaign.facts.period.end
         days_left = (end - day).days

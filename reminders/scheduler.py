@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.clock import SHANGHAI, Clock
+from bot.kernel.clock import Clock
+from knowledge.campaign import Campaign
 from reminders.dispatcher import Dispatcher, DispatchLimits, DispatchSummary
 from reminders.gateways import Channel, Gateway
 from reminders.outbox import SqlOutbox
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from sqlalchemy import Engine
-
-    from knowledge.campaign import Campaign
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,7 @@ class ReminderScheduler:
     def __init__(
         self,
         engine: Engine,
-        campaign: Campaign,
+        campaign: Campaign | Callable[[dt.datetime], Campaign],
         clock: Clock,
         quiet: QuietHours,
         gateways: Mapping[Channel, Gateway],
@@ -58,9 +57,9 @@ class ReminderScheduler:
         self.dispatcher = Dispatcher(SqlOutbox(engine), gateways, clock, quiet, limits)
         # The minute sweep and dispatch_now share one dispatcher: one pass at a time, never two at once.
         self._dispatching = asyncio.Lock()
-        self.scheduler = AsyncIOScheduler(timezone=SHANGHAI)
-        self._plan_trigger = CronTrigger(hour=plan_hour, minute=plan_minute, timezone=SHANGHAI)
-        self._dispatch_trigger = IntervalTrigger(seconds=dispatch_seconds, timezone=SHANGHAI)
+        self.scheduler = AsyncIOScheduler(timezone=clock.tz)
+        self._plan_trigger = CronTrigger(hour=plan_hour, minute=plan_minute, timezone=clock.tz)
+        self._dispatch_trigger = IntervalTrigger(seconds=dispatch_seconds, timezone=clock.tz)
 
     def add_jobs(self) -> None:
         """Register both sweeps under fixed ids; calling again replaces them instead of adding duplicates."""
@@ -104,8 +103,10 @@ class ReminderScheduler:
     async def plan_sweep(self) -> tuple[int, int]:
         """Plan at the clock's now and enqueue; return (planned, newly enqueued)."""
         now: dt.datetime = self.clock.now()
+        # With a campaign per year, the campaign of the moment (a long-running service crosses years).
+        campaign = self.campaign if isinstance(self.campaign, Campaign) else self.campaign(now)
         try:
-            return enqueue_due(self.engine, self.campaign, now, self.quiet)
+            return enqueue_due(self.engine, campaign, now, self.quiet)
         except Exception:
             log.exception("reminder plan sweep failed; the next sweep retries")
             return 0, 0

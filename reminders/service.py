@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, func, select
 
-from bot.clock import Clock
+from bot.kernel.clock import Clock
 from knowledge.campaign import Campaign
-from ledger.models import Binding, Trainee, TraineePost
-from ledger.status import TraineeRecord
+from knowledge.status import TraineeRecord
+from ledger.models import FIRST_CAMPAIGN, Binding, Trainee, TraineePost
 from ledger.store import RECORD_COLUMNS, record_from_row
 from reminders.dispatcher import Dispatcher, DispatchLimits, DispatchSummary
 from reminders.gateways import Channel, Gateway
@@ -40,8 +40,10 @@ class PlanInputs:
     sent: dict[int, set[str]]
 
 
-def load_plan_inputs(engine: Engine, keys: tuple[str, ...], *, posts: bool = False) -> PlanInputs:
-    """Load every trainee with their used keys (among ``keys``) and Telegram chat in one query."""
+def load_plan_inputs(
+    engine: Engine, keys: tuple[str, ...], *, posts: bool = False, campaign: str = FIRST_CAMPAIGN
+) -> PlanInputs:
+    """Load every trainee of ``campaign`` with their used keys (among ``keys``) and Telegram chat in one query."""
     used = (
         select(KEYS.c.trainee_id, func.aggregate_strings(KEYS.c.key, _SEP).label("used_keys"))
         .where(KEYS.c.key.in_(keys))
@@ -59,6 +61,7 @@ def load_plan_inputs(engine: Engine, keys: tuple[str, ...], *, posts: bool = Fal
         select(*columns)
         .outerjoin(used, used.c.trainee_id == TRAINEES.c.id)
         .outerjoin(chats, chats.c.trainee_id == TRAINEES.c.id)
+        .where(TRAINEES.c.campaign == campaign)
         .order_by(TRAINEES.c.id)
     )
     records, telegram, sent = [], {}, {}
@@ -84,7 +87,7 @@ def _posts(conn: object) -> dict[int, tuple[str, ...]]:
 
 def plan(engine: Engine, campaign: Campaign, now: dt.datetime, quiet: QuietHours) -> list[Reminder]:
     """The reminders a run at ``now`` would enqueue."""
-    inputs = load_plan_inputs(engine, candidate_keys(campaign, now, quiet))
+    inputs = load_plan_inputs(engine, candidate_keys(campaign, now, quiet), campaign=campaign.campaign.id)
     return plan_reminders(
         inputs.records, campaign, now, sent=inputs.sent, telegram=inputs.telegram, quiet=quiet
     )
@@ -109,7 +112,7 @@ def broadcast(
     text: str,
 ) -> tuple[int, int]:
     """Enqueue one staff message to a segment; return (recipients, newly enqueued)."""
-    inputs = load_plan_inputs(engine, (), posts=segment.name == "post")
+    inputs = load_plan_inputs(engine, (), posts=segment.name == "post", campaign=campaign.campaign.id)
     planned = plan_broadcast(
         inputs.records,
         campaign,

@@ -13,7 +13,7 @@ from typing import Literal
 from knowledge.answers import FactFormatter, hours_text
 from knowledge.calendar import format_days
 from knowledge.campaign import Campaign
-from ledger.status import Step
+from knowledge.status import Step
 
 Kind = Literal["registration", "confirmation_window", "payment_due", "hours_shortfall", "deadline"]
 KINDS: tuple[Kind, ...] = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ledger.status import TraineeRecord
+from knowledge.status import TraineeRecord
 
 BASE = TraineeRecord(
     trainee_id=1,

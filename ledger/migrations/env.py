@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from ledger.db import Base, make_engine
 
 # Every package that declares tables on the shared metadata; autogenerate compares against all of them.
-MODEL_MODULES = ("ledger.models", "reminders.models", "bot.models")
+MODEL_MODULES = ("ledger.models", "reminders.models", "ledger.inbound_models")
 for _name in MODEL_MODULES:
     if importlib.util.find_spec(_name) is not None:
         importlib.import_module(_name)
@@ -36,7 +36,7 @@ def _main() -> None:
     # Developer use (``alembic revision --autogenerate``): the URL from the config, else the settings.
     url = context.config.get_main_option("sqlalchemy.url")
     if not url:
-        from bot.settings import Settings
+        from bot.kernel.settings import Settings
 
         url = Settings().effective_database_url
     engine = make_engine(url)

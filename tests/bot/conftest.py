@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.messages import Inbound, Reply
+from bot.channels.common import ServerServices
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Inbound, Reply, Responder
+from bot.kernel.settings import Settings
+from ledger.db import open_database
+from reminders.dispatcher import Dispatcher
+from reminders.gateways import Gateway
+from reminders.outbox import SqlOutbox
+from reminders.policy import QuietHours
 from tests.fakes.telegram_api import FakeTelegramApi
+from tests.timezone import SHANGHAI
+
+NOON = dt.datetime(2023, 11, 24, 10, 0, tzinfo=SHANGHAI)
 
 
 class EchoResponder:
@@ -43,3 +57,28 @@ async def telegram_api(
     fake.base_url = str(server.make_url("/bot"))
     yield fake
     assert fake.errors == [], f"unexpected Bot API traffic: {fake.errors}"
+
+
+@contextlib.contextmanager
+def outbox_services(
+    settings: Settings, responder: Responder, gateway: Gateway, **extra: Any
+) -> Iterator[ServerServices]:
+    """The services as `jxjy serve` wires them: replies queued in the outbox, sent by a running dispatcher."""
+    engine = open_database(settings)
+    clock = FixedClock(NOON)
+    outbox = SqlOutbox(engine)
+    dispatcher = Dispatcher(outbox, {"sms": gateway}, clock, QuietHours.parse("21:00", "08:00", SHANGHAI))
+    dispatcher.start()
+    try:
+        yield ServerServices(
+            settings=settings,
+            responder=responder,
+            health=lambda: True,
+            outbox=outbox,
+            clock=clock,
+            dispatch_soon=dispatcher.dispatch_due,
+            **extra,
+        )
+    finally:
+        dispatcher.stop()
+        engine.dispose()

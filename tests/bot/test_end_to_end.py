@@ -10,10 +10,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.app import Runtime
-from bot.http import REPLY_TASKS, ServerServices
+from bot.channels.common import BACKGROUND
+from bot.channels.sms_http import sign
+from bot.kernel.settings import Settings
 from bot.server import build_server_app
-from bot.settings import Settings
-from reminders.gateways import MemoryGateway, sign
+from reminders.gateways import MemoryGateway
+from tests.bot.conftest import outbox_services
 from tests.fakes.build_updates import text_update
 from tests.fakes.telegram_api import FakeTelegramApi
 
@@ -31,15 +33,19 @@ async def test_brain_answers_sms_short_and_telegram_full(
     )
     runtime = Runtime.create(now="2023-11-24T10:00:00+08:00", settings=settings)
     gateway = MemoryGateway()
-    services = ServerServices(
-        settings=settings, responder=runtime.brain(), health=lambda: True, sms_outbound=gateway
-    )
-    client = await aiohttp_client(build_server_app(services, poll_timeout=1))
+    with outbox_services(settings, runtime.brain(), gateway) as services:
+        client = await aiohttp_client(build_server_app(services, poll_timeout=1))
+        await _exchange(client, telegram_api, gateway)
+
+
+async def _exchange(
+    client: TestClient[web.Request, web.Application], telegram_api: FakeTelegramApi, gateway: MemoryGateway
+) -> None:
 
     body = json.dumps({"id": "e2e-1", "from": "13812345678", "text": "怎么缴费"}, ensure_ascii=False).encode()
     resp = await client.post("/sms/inbound", data=body, headers={"X-Jxjy-Signature": sign(body, "s3cret")})
     assert resp.status == 200
-    await client.app[REPLY_TASKS].join(timeout=30)
+    await client.app[BACKGROUND].join(timeout=30)
     telegram_api.queue_update(text_update(8, "怎么缴费"))
     sent = await telegram_api.wait_for_sent(1, timeout=30)
 
@@ -48,5 +54,5 @@ async def test_brain_answers_sms_short_and_telegram_full(
     assert len(sms.text) <= 140
     assert len(sms.text) < len(sent[0].text)
     metrics = await (await client.get("/metrics")).text()
-    assert 'jxjy_replies_total{channel="sms",intent="ask_fee"} 1' in metrics
-    assert 'jxjy_replies_total{channel="telegram",intent="ask_fee"} 1' in metrics
+    assert 'jxjy_replies_total{channel="sms",intent="ask_fee"} 1.0' in metrics
+    assert 'jxjy_replies_total{channel="telegram",intent="ask_fee"} 1.0' in metrics

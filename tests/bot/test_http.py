@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +13,14 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import create_engine
 
-from bot.http import REPLY_TASKS, ServerServices, build_app, engine_health
-from bot.inbound import AsyncResponder
-from bot.metrics import CONTENT_TYPE
-from bot.settings import Settings
-from bot.telegram import build_application, running
-from reminders.gateways import MemoryGateway, OutboundMessage, sign
-from tests.bot.conftest import EchoResponder
+from bot.channels.common import BACKGROUND, AsyncResponder, ServerServices
+from bot.channels.metrics import CONTENT_TYPE
+from bot.channels.sms_http import sign
+from bot.channels.telegram import build_application, running
+from bot.http import build_app, engine_health
+from bot.kernel.settings import Settings
+from reminders.gateways import MemoryGateway
+from tests.bot.conftest import EchoResponder, outbox_services
 from tests.fakes.build_updates import text_update
 from tests.fakes.telegram_api import FakeTelegramApi
 
@@ -70,14 +71,11 @@ def health() -> Health:
 @pytest.fixture
 def services(
     tmp_path: Path, responder: EchoResponder, gateway: MemoryGateway, receipts: Receipts, health: Health
-) -> ServerServices:
-    return ServerServices(
-        settings=Settings(data_dir=tmp_path, sms_secret=SECRET),
-        responder=responder,
-        health=health,
-        sms_outbound=gateway,
-        on_delivery_status=receipts,
-    )
+) -> Iterator[ServerServices]:
+    settings = Settings(data_dir=tmp_path, sms_secret=SECRET)
+    with outbox_services(settings, responder, gateway, on_delivery_status=receipts) as services:
+        services.health = health
+        yield services
 
 
 @pytest.fixture
@@ -96,7 +94,7 @@ async def post_sms(client: Client, payload: Any, path: str = "/sms/inbound") -> 
 
 
 async def replies_sent(client: Client) -> None:
-    await client.app[REPLY_TASKS].join(timeout=5)
+    await client.app[BACKGROUND].join(timeout=5)
 
 
 # --- /sms/inbound --------------------------------------------------------------------------------
@@ -110,9 +108,7 @@ async def test_signed_sms_is_answered_with_the_short_form(
     assert await resp.json() == {"status": "accepted", "id": "p-1"}
     await replies_sent(client)
     assert responder.seen[0].channel == "sms" and responder.seen[0].address == PHONE
-    assert gateway.sent == [
-        OutboundMessage(id="sms-reply-p-1", channel="sms", to=PHONE, text="[short] 怎么缴费")
-    ]
+    assert [(m.channel, m.to, m.text) for m in gateway.sent] == [("sms", PHONE, "[short] 怎么缴费")]
 
 
 async def test_provider_retry_is_answered_once(client: Client, gateway: MemoryGateway) -> None:
@@ -123,7 +119,7 @@ async def test_provider_retry_is_answered_once(client: Client, gateway: MemoryGa
     await replies_sent(client)
     assert (first.status, second.status) == (200, 200)
     assert (await second.json())["status"] == "duplicate"
-    assert [(m.id, m.to) for m in gateway.sent] == [("sms-reply-981", PHONE)]
+    assert [m.to for m in gateway.sent] == [PHONE]
 
 
 @pytest.mark.parametrize(
@@ -186,7 +182,8 @@ async def test_failed_reply_is_counted_and_logged_masked(
     await post_sms(client, {"id": "p-5", "from": PHONE, "text": "我的身份证430602199001011237"})
     await replies_sent(client)
     metrics = await (await client.get("/metrics")).text()
-    assert 'jxjy_sms_sent_total{result="failed"} 1' in metrics
+    assert 'jxjy_sms_sent_total{result="queued"} 1.0' in metrics
+    assert len(gateway.attempts) == 1 and gateway.sent == []
     assert "138****5678" in caplog.text
     assert PHONE not in caplog.text and "430602199001011237" not in caplog.text
 
@@ -247,10 +244,10 @@ async def test_metrics_count_messages_replies_receipts_and_errors(client: Client
     assert resp.headers["Content-Type"] == CONTENT_TYPE
     lines = (await resp.text()).splitlines()
     assert "# TYPE jxjy_messages_in_total counter" in lines
-    assert 'jxjy_messages_in_total{channel="sms"} 1' in lines
-    assert 'jxjy_replies_total{channel="sms",intent="greet"} 1' in lines
-    assert 'jxjy_sms_status_total{status="delivered"} 1' in lines
-    assert 'jxjy_http_errors_total{route="/sms/inbound",status="401"} 1' in lines
+    assert 'jxjy_messages_in_total{channel="sms"} 1.0' in lines
+    assert 'jxjy_replies_total{channel="sms",intent="greet"} 1.0' in lines
+    assert 'jxjy_sms_status_total{status="delivered"} 1.0' in lines
+    assert 'jxjy_http_errors_total{route="/sms/inbound",status="401"} 1.0' in lines
 
 
 # --- /telegram/webhook ---------------------------------------------------------------------------
@@ -275,7 +272,7 @@ async def test_webhook_needs_the_secret_and_then_answers_through_the_bot(
     async with running(
         application, webhook_url="https://bot.example/telegram/webhook", secret_token=WEBHOOK_SECRET
     ):
-        client = await aiohttp_client(build_app(services, telegram=application))
+        client = await aiohttp_client(build_app(services, telegram_app=application))
         update = text_update(77, "/start")
         header = "X-Telegram-Bot-Api-Secret-Token"
         assert (await client.post("/telegram/webhook", json=update)).status == 403

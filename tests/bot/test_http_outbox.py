@@ -12,10 +12,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import Engine, select
 
-from bot.clock import SHANGHAI, FixedClock
-from bot.http import REPLY_TASKS, ServerServices, build_app
-from bot.inbound import INBOUND, SqlInboundStore
-from bot.settings import Settings
+from bot.channels.common import BACKGROUND, ServerServices
+from bot.http import build_app
+from bot.kernel.clock import FixedClock
+from bot.kernel.settings import Settings
+from ledger.inbound import INBOUND, SqlInboundStore
 from reminders.dispatcher import Dispatcher
 from reminders.gateways import MemoryGateway
 from reminders.outbox import OUTBOX, SqlOutbox
@@ -23,6 +24,7 @@ from reminders.policy import QuietHours
 from tests.bot.conftest import EchoResponder
 from tests.bot.test_http import PHONE, SECRET, signed
 from tests.reminders.support import insert_trainees, record
+from tests.timezone import SHANGHAI
 
 Client = TestClient[web.Request, web.Application]
 MakeClient = Callable[[web.Application], Awaitable[Client]]
@@ -82,7 +84,7 @@ async def post_sms(client: Client, provider_id: str, text: str, phone: str = PHO
     resp = await client.post("/sms/inbound", data=body, headers=headers)
     assert resp.status == 200
     status: str = (await resp.json())["status"]
-    await client.app[REPLY_TASKS].join(timeout=10)
+    await client.app[BACKGROUND].join(timeout=10)
     return status
 
 

@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot.http import ServerServices
+from bot.channels.common import ServerServices
+from bot.kernel.settings import Settings
 from bot.server import build_server_app, serve
-from bot.settings import Settings
 from reminders.gateways import MemoryGateway
-from tests.bot.conftest import EchoResponder
+from tests.bot.conftest import EchoResponder, outbox_services
 from tests.fakes.build_updates import text_update
 from tests.fakes.telegram_api import FakeTelegramApi
 
 MakeClient = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
-
-
-class ClosingGateway(MemoryGateway):
-    """A MemoryGateway that notes when the server closes it."""
-
-    closed = False
-
-    async def aclose(self) -> None:
-        self.closed = True
 
 
 def recorder(events: list[str], name: str) -> Callable[[web.Application], AsyncIterator[None]]:
@@ -41,29 +33,26 @@ def recorder(events: list[str], name: str) -> Callable[[web.Application], AsyncI
     return ctx
 
 
-def services_for(tmp_path: Path, responder: EchoResponder, **settings: str) -> ServerServices:
-    return ServerServices(
-        settings=Settings(data_dir=tmp_path, **settings),  # type: ignore[arg-type]
-        responder=responder,
-        health=lambda: True,
-        sms_outbound=ClosingGateway(),
-    )
+@contextlib.contextmanager
+def services_for(tmp_path: Path, responder: EchoResponder, **settings: str) -> Iterator[ServerServices]:
+    settings_ = Settings(data_dir=tmp_path, **settings)  # type: ignore[arg-type]
+    with outbox_services(settings_, responder, MemoryGateway()) as services:
+        yield services
 
 
 async def test_background_work_starts_before_requests_and_stops_in_reverse(
     aiohttp_client: MakeClient, tmp_path: Path, responder: EchoResponder
 ) -> None:
     events: list[str] = []
-    services = services_for(tmp_path, responder)
-    app = build_server_app(
-        services, background=[recorder(events, "scheduler"), recorder(events, "dispatcher")]
-    )
-    client = await aiohttp_client(app)
-    assert events == ["start scheduler", "start dispatcher"]
-    assert (await client.get("/healthz")).status == 200
-    await client.close()
+    with services_for(tmp_path, responder) as services:
+        app = build_server_app(
+            services, background=[recorder(events, "scheduler"), recorder(events, "dispatcher")]
+        )
+        client = await aiohttp_client(app)
+        assert events == ["start scheduler", "start dispatcher"]
+        assert (await client.get("/healthz")).status == 200
+        await client.close()
     assert events[2:] == ["stop dispatcher", "stop scheduler"]
-    assert isinstance(services.sms_outbound, ClosingGateway) and services.sms_outbound.closed
 
 
 async def test_serve_polls_telegram_and_stops_gracefully_on_sigterm(
@@ -74,24 +63,24 @@ async def test_serve_polls_telegram_and_stops_gracefully_on_sigterm(
 ) -> None:
     events: list[str] = []
     port = unused_tcp_port
-    services = services_for(
+    with services_for(
         tmp_path, responder, telegram_token=telegram_api.token, telegram_api_url=telegram_api.base_url
-    )
-    server = asyncio.create_task(
-        serve(services, host="127.0.0.1", port=port, background=[recorder(events, "dispatcher")])
-    )
-    async with aiohttp.ClientSession() as session:
-        for _ in range(100):
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    assert resp.status == 200
-                    break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
-    telegram_api.queue_update(text_update(3, "你好"))
-    sent = await telegram_api.wait_for_sent(1)
-    assert sent[0].chat_id == 3
-    os.kill(os.getpid(), signal.SIGTERM)
-    await asyncio.wait_for(server, timeout=10)
-    assert events == ["start dispatcher", "stop dispatcher"]
+    ) as services:
+        server = asyncio.create_task(
+            serve(services, host="127.0.0.1", port=port, background=[recorder(events, "dispatcher")])
+        )
+        async with aiohttp.ClientSession() as session:
+            for _ in range(100):
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                        assert resp.status == 200
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+        telegram_api.queue_update(text_update(3, "你好"))
+        sent = await telegram_api.wait_for_sent(1)
+        assert sent[0].chat_id == 3
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(server, timeout=10)
+        assert events == ["start dispatcher", "stop dispatcher"]
     assert telegram_api.pending_updates == 0

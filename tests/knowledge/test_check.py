@@ -4,6 +4,7 @@ import yaml
 
 from knowledge.campaign import DEFAULT_CAMPAIGN
 from knowledge.check import check_campaign_file
+from nlu.campaign_check import check_detail_cues
 
 
 def _variant(tmp_path: Path, change) -> Path:
@@ -62,7 +63,7 @@ def test_an_unknown_aspect_in_a_detail_is_reported(tmp_path):
     def change(raw):
         raw["details"][0]["aspects"] = ["fase", "fail"]
 
-    problems = check_campaign_file(_variant(tmp_path, change))
+    problems = check_campaign_file(_variant(tmp_path, change), [check_detail_cues])
     assert problems == ["details.face_fail: unknown aspect(s) fase (see nlu/data/aspects.yml)"]
 
 

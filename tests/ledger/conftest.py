@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import SHANGHAI, FixedClock
+from bot.kernel.clock import FixedClock
 from ledger.crypto import IdVault
 from ledger.db import make_engine, migrate
 from ledger.store import MemoryLedgerStore, SQLAlchemyLedgerStore
 from tests.conftest import clean_database_url
+from tests.timezone import SHANGHAI
 
 # A copy of shared/samples/ledger-sample.csv: 12 good rows and a bad one (row 14).
 SAMPLE = Path(__file__).parent / "data" / "ledger-sample.csv"

@@ -1,7 +1,7 @@
 import dataclasses
 import datetime as dt
 
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
 from ledger.binding import BindingService
 from ledger.store import MemoryLedgerStore, SQLAlchemyLedgerStore
 from tests.records import trainee

@@ -1,9 +1,10 @@
 import pytest
 from sqlalchemy import Engine, text
 
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
+from bot.kernel.personal_data import mask_id, mask_personal_data, mask_phone
 from knowledge.campaign import load_campaign
-from ledger.crypto import IdVault, KeyMismatchError, mask_id, mask_personal_data, mask_phone
+from ledger.crypto import IdVault, KeyMismatchError
 from ledger.importer import import_ledger
 from ledger.rotation import rotate_key
 from ledger.store import SQLAlchemyLedgerStore

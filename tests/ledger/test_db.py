@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 from ledger.db import Base, downgrade, make_engine, migrate, open_database
 
 

@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
 from knowledge.campaign import load_campaign
+from knowledge.status import TraineeRecord
 from ledger.crypto import IdVault
 from ledger.importer import ImportReport, import_ledger
 from ledger.reading import LedgerFileError
-from ledger.status import TraineeRecord
 from ledger.store import TRAINEES, SQLAlchemyLedgerStore
 from tests.ledger.conftest import SAMPLE
 
@@ -69,7 +69,7 @@ def test_the_sample_loads_twelve_rows_and_rejects_row_14(
         (14, "线下学时"),
     ]
     assert "木工" in report.errors[1].reason
-    assert str(report.errors[0]).startswith("第14行 列手机号: ")
+    assert str(report.errors[0]).startswith("第14行 手机号列：“12345”——")
     stored = records(engine, vault)
     assert [r.name for r in stored][:3] == ["刘洋", "张伟", "黄敏"]
     zhang = stored[1]
@@ -103,12 +103,16 @@ def test_updates_are_counted_and_hours_going_down_are_flagged(
     report = run(engine, vault, clock, write_csv(tmp_path / "b.csv", [HEADER, lower]))
     assert (report.inserted, report.updated, report.unchanged) == (0, 1, 0)
     assert [(w.row, w.column, w.before, w.after) for w in report.warnings] == [(2, "线上学时", 24, 20)]
-    assert "24 降为 20" in str(report.warnings[0])
+    assert "24 降为 20" in str(report.warnings[0]) and "--accept-decreases" in str(report.warnings[0])
     (liu,) = records(engine, vault)
-    assert (liu.online_hours, liu.paid, liu.posts) == (20, True, ("资料员", "安全员"))
+    # Everything else applied; the hours wait for a yes.
+    assert (liu.online_hours, liu.paid, liu.posts) == (24, True, ("资料员", "安全员"))
+    accepted = import_ledger(engine, vault, tmp_path / "b.csv", POSTS, clock.now(), accept_decreases=True)
+    assert (accepted.updated, accepted.warnings[0].applied) == (1, True)
+    assert records(engine, vault)[0].online_hours == 20
     assert (liu.confirmed, liu.confirmed_on) == (True, dt.date(2023, 10, 27))
     # 是 without a date keeps the date already known.
-    again = [*lower[:6], "是", *lower[7:]]
+    again = [*lower[:6], "是", *lower[7:]]  # now 20 hours stored
     assert run(engine, vault, clock, write_csv(tmp_path / "c.csv", [HEADER, again])).unchanged == 1
 
 
@@ -118,6 +122,7 @@ def test_updates_are_counted_and_hours_going_down_are_flagged(
         b"\x00\x01garbage\xff\xfe\xfa",
         "姓名,手机号\n刘洋,13207425393\n".encode(),
         "名字,号码\n刘洋,1\n".encode(),
+        b"",
     ],
 )
 def test_a_bad_file_changes_nothing(
@@ -132,10 +137,18 @@ def test_a_bad_file_changes_nothing(
         assert conn.execute(select(func.count()).select_from(TRAINEES)).scalar_one() == 12
 
 
-def test_missing_columns_are_named(engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "partial.csv", [["name", "id_number"], LIU[:2]])
-    with pytest.raises(LedgerFileError, match="岗位/posts"):
-        run(engine, vault, clock, path)
+def test_a_file_with_only_some_columns_updates_those_and_keeps_the_rest(
+    engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path
+) -> None:
+    run(engine, vault, clock, SAMPLE)
+    new = ["王芳", "430602199001011235", "30"]
+    path = write_csv(tmp_path / "hours.csv", [["name", "id_number", "线上学时"], [*LIU[:2], "30"], new])
+    report = run(engine, vault, clock, path)
+    assert (report.updated, report.inserted, report.rejected) == (1, 0, 1)
+    assert [(e.row, e.column, e.reason) for e in report.errors] == [(3, "岗位", "新学员没有填岗位")]
+    assert any("没有手机号列" in note for note in report.file_notes)
+    liu = records(engine, vault)[0]
+    assert (liu.online_hours, liu.offline_hours, liu.phone, liu.posts) == (30, 6, "13207425393", ("资料员",))
 
 
 def test_gbk_english_headers_any_order_and_extra_columns(
@@ -156,7 +169,10 @@ def test_a_repeated_id_number_in_one_file_is_rejected(
 ) -> None:
     report = run(engine, vault, clock, write_csv(tmp_path / "dup.csv", [HEADER, LIU, LIU]))
     assert (report.inserted, report.rejected) == (1, 1)
-    assert str(report.errors[0]) == "第3行 列身份证号: 身份证号与第2行重复"
+    assert (
+        str(report.errors[0])
+        == "第3行 身份证号列：“4306**********4985”——身份证号与第2行重复。改法：删除重复的一行"
+    )
 
 
 def test_xlsx_round_trip(engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path) -> None:
@@ -189,7 +205,7 @@ def test_xlsx_round_trip(engine: Engine, vault: IdVault, clock: FixedClock, tmp_
 def test_not_an_xlsx_file(engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path) -> None:
     path = tmp_path / "fake.xlsx"
     path.write_text("not a zip", encoding="utf-8")
-    with pytest.raises(LedgerFileError, match="Excel"):
+    with pytest.raises(LedgerFileError, match="内容其实是文本表格"):
         run(engine, vault, clock, path)
 
 

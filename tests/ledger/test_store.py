@@ -3,11 +3,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine, text
 
-from bot.clock import SHANGHAI, FixedClock
+from bot.kernel.clock import FixedClock
+from knowledge.status import TraineeRecord
 from ledger.crypto import IdVault
-from ledger.status import TraineeRecord
 from ledger.store import LedgerStore, MemoryLedgerStore, SQLAlchemyLedgerStore
 from tests.records import trainee
+from tests.timezone import SHANGHAI
 
 ID_NUMBER = "430602199001011235"
 AT = dt.datetime(2023, 11, 24, 10, 0, tzinfo=SHANGHAI)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.brain import Brain
-from bot.clock import parse_now
+from bot.dialogue.brain import Brain
+from bot.kernel.clock import parse_now
 from nlu.evaluate import evaluate
 
 HELDOUT = Path(__file__).parent / "heldout"
@@ -27,7 +27,7 @@ HELDOUT = Path(__file__).parent / "heldout"
     ],
 )
 def test_accuracy_does_not_regress(interpreter, campaign, name, minimum):
-    clock = parse_now("2023-11-24T10:00:00+08:00")
+    clock = parse_now("2023-11-24T10:00:00+08:00", campaign.tz)
     lines = (HELDOUT / name).read_text(encoding="utf-8").splitlines()
     report = evaluate(lambda: Brain(campaign, interpreter, clock), lines)
     assert report.total >= 150

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from bot.messages import Inbound, Reply
+from bot.kernel.messages import Inbound, Reply
 from nlu.answer_eval import AnswerSetError, evaluate_answers, problems, read_cases
 
 HOTLINES = ("0730-8981006", "13762061108")

@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
+from bot.kernel.yamlfile import load_yaml
 from nlu.aspects import DEFAULT_ASPECTS_FILE
 from nlu.dates import DateReader
-from nlu.yamlfile import load_yaml
 
 MONDAY = dt.date(2023, 11, 20)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import SHANGHAI, FixedClock
+from bot.kernel.clock import FixedClock
 from knowledge.campaign import Campaign, load_campaign
 from reminders.policy import QuietHours
 from tests.reminders.support import shanghai
+from tests.timezone import SHANGHAI
 
 
 @pytest.fixture

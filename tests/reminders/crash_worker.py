@@ -9,13 +9,14 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.clock import SHANGHAI, FixedClock
+from bot.kernel.clock import FixedClock
 from ledger.db import make_engine
 from reminders.dispatcher import Dispatcher, DispatchLimits
 from reminders.gateways import LogSmsGateway
 from reminders.outbox import SqlOutbox
 from reminders.policy import QuietHours
 from tests.reminders.support import shanghai
+from tests.timezone import SHANGHAI
 
 
 async def main(url: str, log_file: Path) -> None:

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import Engine, Table, insert
 
-from bot.clock import SHANGHAI
+from knowledge.status import TraineeRecord
 from ledger.models import Binding, Trainee, TraineePost
-from ledger.status import TraineeRecord
+from tests.timezone import SHANGHAI
 
 TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
 POSTS: Table = TraineePost.__table__  # type: ignore[assignment]
@@ -41,14 +41,17 @@ def record(trainee_id: int, **changes: object) -> TraineeRecord:
 
 
 def insert_trainees(
-    engine: Engine, records: Iterable[TraineeRecord], telegram: dict[int, str] | None = None
+    engine: Engine,
+    records: Iterable[TraineeRecord],
+    telegram: dict[int, str] | None = None,
+    campaign: str = "yueyang-2023",
 ) -> None:
     """Write records into the ledger's tables in bulk (the ledger's own import is not under test here)."""
     rows, posts = [], []
     for r in records:
         rows.append(
             {
-                "id": r.trainee_id, "id_hash": f"h{r.trainee_id}", "id_cipher": "-", "id_masked": r.id_masked,
+                "id": r.trainee_id, "campaign": campaign, "id_hash": f"h{r.trainee_id}", "id_cipher": "-", "id_masked": r.id_masked,
                 "name": r.name, "phone": r.phone, "employer": r.employer, "registered": r.registered,
                 "confirmed": r.confirmed, "confirmed_on": r.confirmed_on, "paid": r.paid,
                 "online_hours": r.online_hours, "offline_hours": r.offline_hours, "audited": r.audited,

@@ -9,8 +9,8 @@ import threading
 import pytest
 from sqlalchemy import Engine, select, update
 
-from bot.clock import FixedClock
-from bot.settings import Settings
+from bot.kernel.clock import FixedClock
+from bot.kernel.settings import Settings
 from knowledge.campaign import Campaign
 from ledger.db import make_engine
 from reminders.dispatcher import Dispatcher, DispatchLimits, RateLimiter, backoff, limits_from_settings

@@ -12,12 +12,12 @@ from dataclasses import replace
 
 import pytest
 
-from bot.clock import SHANGHAI
 from knowledge.campaign import Campaign, load_campaign
-from ledger.status import TraineeRecord
+from knowledge.status import TraineeRecord
 from reminders.policy import PlanError, QuietHours, Reminder, Segment, plan_broadcast, plan_reminders
 from reminders.templates import SMS_LIMIT, check_wording
 from tests.records import trainee
+from tests.timezone import SHANGHAI
 
 CAMPAIGN = load_campaign()
 QUIET = QuietHours.parse("21:00", "08:00", SHANGHAI)
@@ -195,7 +195,7 @@ def test_quiet_hours_read_in_shanghai_whatever_the_input_zone() -> None:
 def test_plan_does_not_depend_on_the_host_time_zone() -> None:
     script = (
         "import datetime as dt, json;"
-        "from bot.clock import SHANGHAI;"
+        "from tests.timezone import SHANGHAI;"
         "from tests.reminders.test_policy import UNPAID, plan;"
         "got = [r.to_json() for r in plan([UNPAID], '2023-11-20T22:30').values()];"
         "print(json.dumps(got, ensure_ascii=False))"

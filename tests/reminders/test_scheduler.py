@@ -7,7 +7,7 @@ import asyncio
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
 from knowledge.campaign import Campaign
 from reminders.gateways import MemoryGateway
 from reminders.outbox import SqlOutbox

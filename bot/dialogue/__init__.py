@@ -1,0 +1,1 @@
+"""The dialogue: the brain every channel shares and the ledger-backed personal desk."""

@@ -1,0 +1,215 @@
+"""The dialogue: understand a message, keep a little context per conversation, answer from the notice or ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.dialogue.second_stage import SecondStage, default_reader
+from bot.kernel.clock import Clock
+from bot.kernel.messages import Inbound, Reply
+from knowledge.answers import Form, date_values, local_date, render, suggested_intents, suggestions
+from knowledge.campaign import Campaign
+from nlu.aspects import AspectReader
+from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules
+from nlu.entities import NAME_ONLY
+from nlu.interpreter import FALLBACK, PERSONAL_INTENTS, Interpreter, ParseResult
+
+log = logging.getLogger(__name__)
+
+CONTEXT_TTL = dt.timedelta(minutes=30)
+# While a guided step waits for a name, a short Han-only message below this confidence is taken as the name;
+# a confident reading ("费用") still answers the question asked.
+NAME_CONFIDENCE = 0.8
+SHORT_CHANNELS = frozenset({"sms"})
+_PLAIN = re.compile(r"[\W_]+")
+
+
+class PersonalDesk(Protocol):
+    """Answers that need the ledger: binding, a trainee's own status, opting out of reminders."""
+
+    def answer(
+        self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
+    ) -> str: ...
+
+    def is_bound(self, inbound: Inbound) -> bool:
+        """Tell whether this chat is linked to a ledger record."""
+        ...
+
+
+@dataclass
+class ConversationState:
+    """What the brain remembers about one conversation between messages."""
+
+    previous_intent: str | None = None
+    awaiting: str | None = None  # a step of a guided flow, e.g. "bind"
+    pending_id: str | None = (
+        None  # an ID number sent without a name, held (in memory only) for the next message
+    )
+    offered: tuple[str, ...] = ()  # the numbered topics the last fallback offered
+    updated_at: dt.datetime | None = None
+
+
+class Brain:
+    """The one brain behind every channel: terminal, ``ask --jsonl``, Telegram and SMS."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        interpreter: Interpreter,
+        clock: Clock,
+        *,
+        followups: FollowupRules | None = None,
+        personal: Callable[[], PersonalDesk] | None = None,
+        on_exchange: Callable[[Inbound, Reply], None] | None = None,
+        sweep_at: int = 10_000,
+        aspects: AspectReader | None = None,
+    ) -> None:
+        self.campaign = campaign
+        self.interpreter = interpreter
+        self.clock = clock
+        self._followups = followups or FollowupRules.load()
+        self._personal_factory = personal
+        self._personal: PersonalDesk | None = None
+        self._on_exchange = on_exchange
+        self._states: dict[tuple[str, str], ConversationState] = {}
+        self._sweep_at = self._next_sweep = sweep_at  # conversations held before idle ones are forgotten
+        self._dates: tuple[dt.date, dict[str, str]] | None = None  # today's date-dependent values
+        self._rendered: dict[tuple[str, Form], str] = {}  # today's plain answers, rendered once
+        self._stage = SecondStage(campaign, aspects or default_reader(interpreter))
+
+    def handle(self, inbound: Inbound) -> Reply:
+        """Answer one message and remember what it was about."""
+        now = self.clock.now()
+        state = self._state(inbound, now)
+        form: Form = "short" if inbound.channel in SHORT_CHANNELS else "full"
+        shape = self._stage.shape(inbound.text)
+        if shape.kind != "question":  # 好的 / 👍 / a message in English
+            text, intent = self._stage.shaped_reply(shape, form, now, self._date_values(now))
+            return self._replied(inbound, state, now, Reply(text, intent, 1.0))
+        parse = self._understand(shape.text, state)
+        intent = parse["intent"]["name"]
+        confidence = float(parse["intent"]["confidence"])
+        name_only = NAME_ONLY.fullmatch(inbound.text.strip()) is not None and confidence < NAME_CONFIDENCE
+        if state.awaiting and (intent == FALLBACK or name_only):
+            intent = state.awaiting  # the answer to a guided question, e.g. the name after the ID number
+        text, reported = self._answer(inbound, intent, parse, state, form, now, shape.text)
+        state.previous_intent = intent if intent != FALLBACK else state.previous_intent
+        reply = Reply(
+            text, reported, round(float(parse["intent"]["confidence"]), 4), tuple(parse["entities"])
+        )
+        return self._replied(inbound, state, now, reply)
+
+    def _replied(self, inbound: Inbound, state: ConversationState, now: dt.datetime, reply: Reply) -> Reply:
+        state.updated_at = now
+        if self._on_exchange is not None:
+            self._on_exchange(inbound, reply)
+        return reply
+
+    def _state(self, inbound: Inbound, now: dt.datetime) -> ConversationState:
+        key = (inbound.channel, inbound.address)
+        if len(self._states) >= self._next_sweep:
+            self._forget_idle(now)
+        state = self._states.get(key)
+        if state is None or (state.updated_at is not None and now - state.updated_at > CONTEXT_TTL):
+            state = self._states[key] = ConversationState()
+        return state
+
+    def _forget_idle(self, now: dt.datetime) -> None:
+        """Drop conversations idle for longer than the context lasts, so a long-running service stays small."""
+        idle = [
+            k for k, st in self._states.items() if st.updated_at is None or now - st.updated_at > CONTEXT_TTL
+        ]
+        for key in idle:
+            del self._states[key]
+        # When most are still active, wait until the count doubles: sweeping stays linear overall.
+        self._next_sweep = max(self._sweep_at, 2 * len(self._states))
+
+    def _understand(self, text: str, state: ConversationState) -> ParseResult:
+        plain = _PLAIN.sub("", unicodedata.normalize("NFKC", text).lower())
+        offered, state.offered = state.offered, ()
+        if plain.isdigit() and 1 <= int(plain) <= len(offered):  # "2" picks the second topic offered
+            chosen = {"name": offered[int(plain) - 1], "confidence": 1.0}
+            return {"text": text, "intent": chosen, "entities": [], "intent_ranking": [chosen]}
+        parse = self.interpreter.parse(text)
+        top = parse["intent"]
+        meant = self._followups.resolve(plain, state.previous_intent, top["name"], top["confidence"])
+        if meant is not None and meant != top["name"]:
+            chosen = {"name": meant, "confidence": FOLLOWUP_CONFIDENCE}
+            ranking = [chosen] + [r for r in parse["intent_ranking"] if r["name"] != meant]
+            parse = {**parse, "intent": chosen, "intent_ranking": ranking}
+        return parse
+
+    def _answer(
+        self,
+        inbound: Inbound,
+        intent: str,
+        parse: ParseResult,
+        state: ConversationState,
+        form: Form,
+        now: dt.datetime,
+        question: str,
+    ) -> tuple[str, str]:
+        values = self._date_values(now)
+        composed = self._stage.compose(intent, question, parse["entities"], now, form, values)
+        if intent in PERSONAL_INTENTS:
+            desk = self._desk()
+            if composed is not None and composed.silent:
+                return composed.text, composed.intent
+            if composed is None or desk.is_bound(inbound):
+                return desk.answer(inbound, intent, parse, state, form), intent
+            # A personal question with a general answer ("我线上学了20学时够吗"): answer it, then offer binding.
+            return f"{composed.text}\n{self._stage.offer_binding(now, form)}", composed.intent
+        state.awaiting = None
+        if composed is not None:
+            return composed.text, composed.intent
+        if intent not in self.campaign.answers:
+            log.warning("no answer for intent %s; falling back", intent)
+            intent = FALLBACK
+        extra = {}
+        if intent == FALLBACK:
+            ranked = [r["name"] for r in parse["intent_ranking"][1:] if r["confidence"] >= 0.05]
+            offered = tuple(suggested_intents(self.campaign, ranked))
+            extra["suggestions"] = suggestions(self.campaign, list(offered))
+            if form == "full":  # the short (SMS) form names topics without numbers
+                state.offered = offered
+        if extra:
+            return render(self.campaign, intent, now, form=form, extra=extra, dates=values), intent
+        if (intent, form) not in self._rendered:
+            self._rendered[intent, form] = render(self.campaign, intent, now, form=form, dates=values)
+        return self._rendered[intent, form], intent
+
+    def _date_values(self, now: dt.datetime) -> dict[str, str]:
+        """The date-dependent values of the answers, computed once per local day."""
+        today = local_date(self.campaign, now)
+        if self._dates is None or self._dates[0] != today:
+            self._dates = (today, date_values(self.campaign, now))
+            self._rendered = {}
+        return self._dates[1]
+
+    def _desk(self) -> PersonalDesk:
+        if self._personal is None:
+            if self._personal_factory is None:
+                return _NoLedger(self)
+            self._personal = self._personal_factory()
+        return self._personal
+
+
+class _NoLedger:
+    """Stands in where no ledger is configured: personal questions get the hotline."""
+
+    def __init__(self, brain: Brain) -> None:
+        self._brain = brain
+
+    def answer(
+        self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
+    ) -> str:
+        return render(self._brain.campaign, "ask_not_in_notice", self._brain.clock.now(), form=form)
+
+    def is_bound(self, inbound: Inbound) -> bool:
+        return False

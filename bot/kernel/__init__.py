@@ -1,0 +1,1 @@
+"""The kernel every package may import: clock, settings, message types, personal-data normalising and masking. It imports nothing of ours."""

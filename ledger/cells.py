@@ -1,0 +1,84 @@
+"""Cells as read from a ledger file: folded to plain text, numbers from Excel remembered as such."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import unicodedata
+
+# Characters that show as nothing but break an exact match (zero-width space, joiners, BOM, soft hyphen).
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+
+
+# The last decimal digit in Unicode 15 is U+1FBF9 (segmented digit nine).
+_LAST_DIGIT = 0x1FBFF
+
+
+@functools.cache
+def _fold_table() -> dict[int, int | None]:
+    """Every decimal digit of every script (Arabic-Indic, Devanagari, full width, ...) to its ASCII digit."""
+    table: dict[int, int | None] = {ord(ch): None for ch in _INVISIBLE}
+    for code in range(0x80, _LAST_DIGIT + 1):
+        ch = chr(code)
+        if unicodedata.category(ch) == "Nd":
+            table[code] = ord("0") + unicodedata.decimal(ch)
+    return table
+
+
+class ExcelNumber(str):
+    """The text of a cell that Excel stored as a number; ``value`` is the number itself.
+
+    An 18-digit ID number in a numeric cell has lost its last digits (Excel keeps 15 significant ones), so
+    the checks need to know where a cell came from, not only what it says.
+    """
+
+    __slots__ = ("value",)
+    value: float | int
+
+    def __new__(cls, value: float | int) -> ExcelNumber:
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+            text = str(int(value))
+        else:
+            text = str(value)
+        cell = super().__new__(cls, text)
+        cell.value = value
+        return cell
+
+
+# Ledgers repeat the same few non-ASCII cells (是/否, posts, employers) thousands of times.
+_FOLDED: dict[str, str] = {}
+_FOLDED_MAX = 50_000
+
+
+def fold(text: str) -> str:
+    """Fold a cell for checking: NFKC (full width → half width), digits of any script → ASCII, trimmed.
+
+    Blanks inside the text are kept (employers and names are checked by their own rules); ideographic and
+    no-break spaces become plain spaces, invisible characters go.
+    """
+    if text.isascii():
+        return text.strip()
+    folded = _FOLDED.get(text)
+    if folded is None:
+        folded = unicodedata.normalize("NFKC", text).translate(_fold_table()).strip()
+        if len(_FOLDED) >= _FOLDED_MAX:
+            _FOLDED.clear()
+        _FOLDED[text] = folded
+    return folded
+
+
+def cell_text(value: object) -> str:
+    """The text of one spreadsheet value: dates as ISO dates, numbers as ExcelNumber, the rest folded."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return fold(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        return ExcelNumber(value)
+    return fold(str(value))

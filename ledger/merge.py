@@ -1,0 +1,104 @@
+"""How one valid ledger row meets what is stored: blanks keep, hours going down wait for a yes.
+
+Pure functions of the row, the stored values and the options; the importer does the reading and writing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.import_report import HoursDecrease, RowNotice
+from ledger.validate import LedgerRow
+
+# Columns stored for a trainee that a ledger file sets (posts live in their own table).
+STORED = (
+    "name",
+    "phone",
+    "employer",
+    "registered",
+    "confirmed",
+    "confirmed_on",
+    "paid",
+    "online_hours",
+    "offline_hours",
+    "audited",
+)
+HOURS = ("online_hours", "offline_hours")
+
+
+_GIVEN = ("phone", "employer", "registered", "confirmed", "paid", "audited", *HOURS)
+
+
+@dataclass(slots=True)
+class Merged:
+    """The values to store for one row (posts apart), and what deserves a word in the report."""
+
+    values: dict[str, Any]
+    posts: tuple[str, ...]
+    decreases: list[HoursDecrease] = field(default_factory=list)
+    notices: list[RowNotice] = field(default_factory=list)
+
+
+def _confirmed_on(row: LedgerRow, before: dict[str, Any]) -> Any:
+    if row.confirmed_on is not None:
+        return row.confirmed_on
+    if row.confirmed is False:
+        return None
+    # 是 (or blank) keeps the date an earlier ledger gave.
+    return before["confirmed_on"]
+
+
+def _new(row: LedgerRow) -> Merged:
+    """A new trainee: blanks are 否 and 0 学时 (the hot path of a first import, hence spelled out)."""
+    values = {
+        "name": row.name,
+        "phone": row.phone,
+        "employer": row.employer or "",
+        "registered": row.registered is True,
+        "confirmed": row.confirmed is True,
+        "paid": row.paid is True,
+        "audited": row.audited is True,
+        "online_hours": row.online_hours or 0.0,
+        "offline_hours": row.offline_hours or 0.0,
+        "confirmed_on": row.confirmed_on,
+    }
+    return Merged(values, row.posts or ())
+
+
+def merge(
+    number: int,
+    row: LedgerRow,
+    before: dict[str, Any] | None,
+    headers: dict[str, str],
+    *,
+    accept_decreases: bool = False,
+) -> Merged:
+    """The values after applying ``row`` to ``before`` (None for a new trainee); blanks keep stored values."""
+    if before is None:
+        return _new(row)
+    base = before
+    values: dict[str, Any] = {"name": row.name}
+    for name in _GIVEN:
+        given = getattr(row, name)
+        values[name] = base[name] if given is None else given
+    values["confirmed_on"] = _confirmed_on(row, base)
+    merged = Merged(values, base["posts"] if row.posts is None else row.posts)
+    for hours in HOURS:
+        if values[hours] < before[hours]:
+            merged.decreases.append(
+                HoursDecrease(number, headers[hours], before[hours], values[hours], accept_decreases)
+            )
+            if not accept_decreases:
+                values[hours] = before[hours]
+    if row.name != before["name"]:
+        merged.notices.append(
+            RowNotice(number, f"姓名由“{before['name']}”改为“{row.name}”（按身份证号对应，已更新）")
+        )
+    return merged
+
+
+def changed(merged: Merged, before: dict[str, Any]) -> bool:
+    """Whether storing ``merged`` changes anything of ``before`` (posts included)."""
+    values = merged.values
+    return merged.posts != before["posts"] or any(values[name] != before[name] for name in STORED)
