@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,11 @@ class HoursMention:
     unspecified: float | None = None
 
 
-@dataclass(frozen=True)
-class Reading:
-    """What a message asks beyond its intent: aspects, yes/no form, dates, hours, certificate years."""
+class Reading(NamedTuple):
+    """What a message asks beyond its intent: aspects, yes/no form, dates, hours, certificate years.
+
+    A named tuple: one is built for every message, and a tuple is the cheapest immutable value to build.
+    """
 
     aspects: frozenset[str]
     polarity: Polarity | None

@@ -62,6 +62,38 @@ class CueScanner:
         return found
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _han_in(expression: str) -> frozenset[str] | None:
+    """The Chinese characters an expression names: each of our cues needs one of them to match, so a text
+    with none of them is skipped without running the expression. None (never skipped) when it names none."""
+    return frozenset(_HAN.findall(expression)) or None
+
+
+def _by_character(
+    charsets: list[frozenset[str] | None],
+) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Index expressions by the characters they name; those naming none are always tried."""
+    index: dict[str, list[int]] = {}
+    always = []
+    for n, chars in enumerate(charsets):
+        if chars is None:
+            always.append(n)
+        for ch in chars or ():
+            index.setdefault(ch, []).append(n)
+    return {ch: tuple(ns) for ch, ns in index.items()}, tuple(always)
+
+
+def _candidates(index: tuple[dict[str, tuple[int, ...]], tuple[int, ...]], text: str) -> list[int]:
+    """The expressions that may match ``text``, in their order in the file."""
+    by_char, always = index
+    found = set(always)
+    for ch in set(text):
+        found.update(by_char.get(ch, ()))
+    return sorted(found)
+
+
 def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
     """Every aspect a reading can hold: the named cues, the patterns and the computed ones."""
     raw = load_yaml(Path(path).read_text(encoding="utf-8"))
@@ -75,13 +107,15 @@ class AspectReader:
         self._normalizer = normalizer
         try:
             self._scanner = CueScanner(raw["aspects"], normalizer.with_synonyms)
-            # One expression per aspect; skipped when the aspect's substring cues already found it.
+            # One expression per aspect; skipped when the aspect's substring cues already found it, or when
+            # the text has none of the Chinese characters the expression names (it cannot match then).
             self._patterns = [
-                (aspect, re.compile("|".join(f"(?:{p})" for p in ps)))
+                (aspect, _han_in("".join(ps)), re.compile("|".join(f"(?:{p})" for p in ps)))
                 for aspect, ps in raw.get("patterns", {}).items()
             ]
             self._polarity = [
                 (
+                    _han_in(item["cue"]),
                     re.compile(item["cue"]),
                     Polarity(str(item["yes"]), str(item["no"]), str(item.get("asks", "is"))),
                 )
@@ -91,7 +125,11 @@ class AspectReader:
             self._shaper = MessageShaper(raw["shapes"], self.fold)
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise AspectDataError(f"aspects data: {exc!r}") from exc
-        self.names = frozenset(raw["aspects"]) | {a for a, _ in self._patterns} | {YESNO, HOURS, DATES, YEARS}
+        self.names = (
+            frozenset(raw["aspects"]) | {a for a, _, _ in self._patterns} | {YESNO, HOURS, DATES, YEARS}
+        )
+        self._pattern_index = _by_character([chars for _, chars, _ in self._patterns])
+        self._polarity_index = _by_character([chars for chars, _, _ in self._polarity])
 
     @classmethod
     def load(cls, normalizer: Normalizer, path: Path | str = DEFAULT_ASPECTS_FILE) -> AspectReader:
@@ -117,7 +155,8 @@ class AspectReader:
 
     def polarity(self, folded: str) -> Polarity | None:
         """The yes/no form of a folded question, or None when it is not a yes/no question."""
-        for cue, polarity in self._polarity:
+        for n in _candidates(self._polarity_index, folded):
+            _, cue, polarity = self._polarity[n]
             found = cue.search(folded)
             if found:
                 if "{0}" not in polarity.yes:
@@ -130,7 +169,10 @@ class AspectReader:
         """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``."""
         basic, folded = self.forms(text)
         aspects = self._scanner.aspects(folded)
-        aspects.update(a for a, pattern in self._patterns if a not in aspects and pattern.search(basic))
+        for n in _candidates(self._pattern_index, basic):
+            aspect, _, pattern = self._patterns[n]
+            if aspect not in aspects and pattern.search(basic):
+                aspects.add(aspect)
         polarity = self.polarity(folded)
         if polarity is not None:
             aspects.add(YESNO)

@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 ShapeKind = Literal["question", "acknowledge", "english", "exact"]
 
@@ -22,8 +21,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
 
 
-@dataclass(frozen=True)
-class Shape:
+class Shape(NamedTuple):
     """What kind of message this is, the part to understand, and (in English) the topic named."""
 
     kind: ShapeKind
@@ -71,6 +69,8 @@ class MessageShaper:
         return bool(symbols) and symbols <= self._ack_symbols
 
     def _english_topic(self, text: str) -> Shape | None:
+        if _HAN.search(text):
+            return None  # any Chinese character: not an English message
         lowered = unicodedata.normalize("NFKC", text).lower()
         letters = len(_LETTERS.findall(lowered))
         if letters < 2 or _HAN.search(lowered) or letters < 0.6 * len(lowered.replace(" ", "")):
@@ -84,6 +84,8 @@ class MessageShaper:
 
     def _drop_openers(self, text: str) -> str:
         """Drop greetings and thanks that come before a question ("老师好！想问下…" → "想问下…")."""
+        if not _SEGMENT.search(text):
+            return text  # one segment: nothing comes before the question
         segments = [s for s in _SEGMENT.split(text) if s]
         kept = 0
         while kept < len(segments) - 1 and self._bare(segments[kept]) in self._openers | self._acks:
