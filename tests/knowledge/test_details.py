@@ -49,7 +49,7 @@ def test_what_the_notice_does_not_cover_says_so_with_both_numbers(compose, inten
     ("intent", "text", "start", "includes"),
     [
         ("ask_hours", "可以32学时全部在线上学吗", "可以。", "32"),
-        ("ask_fee", "两个岗位要交两次钱吗", "不用。", "一人多岗只缴一次"),
+        ("ask_fee", "两个岗位要交两次钱吗", "不用。", "一人多岗只用缴纳一次"),
         ("ask_audience", "今年刚拿的证要参加吗", "不用。", "次年"),
         ("ask_audience", "2022年考的证今年要参加吗", "要。", "2022年取证的在范围内"),
         ("ask_audience", "2023年拿的证要参加吗", "不用。", "2023年取证的不在其中"),
