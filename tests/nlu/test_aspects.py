@@ -58,7 +58,9 @@ def test_yes_no_questions_choose_the_reply_words(reader, text, yes, no):
     assert polarity is not None and (polarity.yes, polarity.no) == (yes, no)
 
 
-@pytest.mark.parametrize("text", ["资格确认在哪里", "交多少钱", "电脑上怎么学", "我的学习进度"])
+@pytest.mark.parametrize(
+    "text", ["资格确认在哪里", "交多少钱", "电脑上怎么学", "我的学习进度", "不参加有什么后果", "能学什么"]
+)
 def test_other_questions_are_not_yes_no(reader, text):
     assert reader.read(text, MONDAY).polarity is None
 
