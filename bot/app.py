@@ -107,10 +107,24 @@ class Runtime:
         return SQLAlchemyLedgerStore(self.engine(), self.id_vault(), self.clock, campaign_id)
 
     def gateways(self) -> dict[Channel, Gateway]:
-        """The outbound gateways the settings configure (SMS always, Telegram with a token)."""
+        """The outbound gateways the settings configure (SMS always, Telegram with a token, WeChat with an app).
+
+        Template variables (mainland SMS, WeChat templates) are filled from the campaign and the ledger.
+        """
+        from bot.channels.message_fields import CampaignFields
         from bot.channels.outbound import gateways_from_settings
 
-        return gateways_from_settings(self.settings, self.clock)
+        settings = self.settings
+        store = self.ledger_store() if self._needs_ledger() else None
+        fields = CampaignFields(self.campaign, store.get, self.clock) if store is not None else None
+        engine = self.engine() if settings.wechat_app_id and settings.wechat_app_secret else None
+        return gateways_from_settings(settings, self.clock, engine=engine, fields=fields)
+
+    def _needs_ledger(self) -> bool:
+        """Template variables come from the ledger only for providers that use templates."""
+        settings = self.settings
+        templated = settings.sms_gateway.strip().lower() in ("aliyun", "tencent")
+        return templated or bool(settings.wechat_app_id and settings.wechat_app_secret)
 
     def dispatch_limits(self) -> DispatchLimits:
         """Batch, retry and rate limits for the dispatcher, per-number SMS caps from the settings."""
@@ -170,11 +184,12 @@ class Runtime:
 def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext]]:
     """Wire `jxjy serve`: the HTTP services on the database, and the reminder scheduler as background work.
 
-    SMS replies are queued in the outbox under ``reply:sms:<provider id>`` and sent at once by the
-    scheduler's dispatcher; delivery receipts update the outbox.
+    Replies (SMS, Telegram, WeChat's slow answers) are queued in the outbox under ``reply:<channel>:<id>``
+    and sent at once by the scheduler's dispatcher; delivery receipts update the outbox.
     """
     from bot.channels.common import ServerServices
     from bot.http import engine_health
+    from ledger.channel_blocks import SqlChannelBlocks
     from ledger.inbound import SqlInboundStore
     from reminders.gateways import close_gateways
     from reminders.outbox import SqlOutbox
@@ -198,7 +213,7 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     )
 
     def on_delivery_status(message_id: str, status: str, error: str | None) -> None:
-        if not outbox.record_receipt(message_id, status):
+        if not outbox.record_receipt(message_id, status, error):
             log.info("receipt for unknown message %s: %s", message_id, status)
 
     services = ServerServices(
@@ -210,6 +225,7 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         dispatch_soon=scheduler.dispatch_now,
         clock=runtime.clock,
         on_delivery_status=on_delivery_status,
+        blocks=SqlChannelBlocks(engine),
     )
 
     async def reminders_ctx(app: web.Application) -> AsyncIterator[None]:

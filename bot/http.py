@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 from sqlalchemy import Engine, text
 
-from bot.channels import sms_http, telegram
+from bot.channels import sms_aliyun, sms_http, sms_tencent, telegram, wechat
 from bot.channels.common import BACKGROUND, SERVICES, BackgroundTasks, HealthCheck, ServerServices
 from bot.channels.metrics import CONTENT_TYPE
 from bot.channels.telegram import TelegramApp
@@ -84,7 +84,10 @@ def build_app(services: ServerServices, *, telegram_app: TelegramApp | None = No
     app[SERVICES] = services
     app.cleanup_ctx.append(_background_ctx)
     telegram.add_routes(app, telegram_app)
+    wechat.add_routes(app, services)
     sms_http.add_routes(app)
+    sms_aliyun.add_routes(app)
+    sms_tencent.add_routes(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     return app

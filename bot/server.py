@@ -8,9 +8,10 @@ import signal
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from bot.channels.common import ServerServices
-from bot.channels.telegram import build_application, running, uses_webhook
+from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, build_application, running, uses_webhook
 from bot.http import build_app
 
 logger = logging.getLogger(__name__)
@@ -20,6 +21,13 @@ DEFAULT_PORT = 8080
 
 # aiohttp's cleanup-context shape: start work, yield while the server runs, stop it after.
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Log each request without its query string: push URLs carry the callback token, OpenIDs, signatures."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %d %.0f ms", request.method, request.path, response.status, time * 1000)
 
 
 def build_server_app(
@@ -33,12 +41,20 @@ def build_server_app(
 
     Each ``background`` item is an aiohttp cleanup context (an async generator taking the app): it starts
     its work before the first request and stops it, in reverse order, when the server shuts down.
-    With ``telegram_webhook_url`` the webhook is registered with Telegram at start-up.
+    In webhook mode the webhook is registered with Telegram at start-up at ``telegram_webhook_url``, by
+    default ``JXJY_PUBLIC_URL`` + ``/telegram/webhook`` (without either, it is assumed registered already);
+    in polling mode it is removed.
     """
     settings = services.settings
     telegram = None
     if settings.telegram_token:
-        telegram = build_application(settings, services.answerer, services.metrics)
+        telegram = build_application(settings, TelegramChannel(services))
+    if telegram_webhook_url is None and settings.public_url:
+        telegram_webhook_url = settings.public_url + WEBHOOK_PATH
+        if telegram is not None and not uses_webhook(settings):
+            logger.warning(
+                "telegram: JXJY_PUBLIC_URL is set but not JXJY_TELEGRAM_WEBHOOK_SECRET: long polling"
+            )
     app = build_app(services, telegram_app=telegram)
     if telegram is not None:
         secret = settings.telegram_webhook_secret if uses_webhook(settings) else None
@@ -66,7 +82,7 @@ async def serve(
 ) -> None:
     """Serve until SIGTERM or SIGINT (or ``stop`` is set), then shut down gracefully."""
     app = build_server_app(services, background=background, telegram_webhook_url=telegram_webhook_url)
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = web.AppRunner(app, handle_signals=False, access_log_class=PathOnlyAccessLogger)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)

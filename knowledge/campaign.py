@@ -230,7 +230,7 @@ class Campaign(_Strict):
         for year, days in years.items():
             stray = [d.isoformat() for d in (*days.holidays, *days.workdays) if d.year != year]
             if stray:
-                raise ValueError(f"{year}: dates of another year listed: {', '.join(stray)}")
+                raise ValueError(f"{year}：列出了别的年份的日期：{'、'.join(stray)}")
         return years
 
     @property
@@ -258,11 +258,38 @@ def load_campaign(path: Path | str = DEFAULT_CAMPAIGN) -> Campaign:
     try:
         raw = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CampaignError(f"{path}: cannot read: {exc.strerror}") from exc
+        raise CampaignError(f"{path}：无法读取：{exc.strerror}") from exc
     except yaml.YAMLError as exc:
-        raise CampaignError(f"{path}: not valid YAML: {exc}") from exc
+        raise CampaignError(f"{path}：不是有效的 YAML（请检查缩进和冒号）：{exc}") from exc
     try:
         return Campaign.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        problems = "；".join(_explain(err) for err in exc.errors())
         raise CampaignError(f"{path}: {problems}") from exc
+
+
+# Pydantic's error types in words a staff member editing the campaign file can act on.
+_ERROR_WORDS = {
+    "missing": "缺少这一项",
+    "extra_forbidden": "多了不认识的一项（拼写错了？）",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "date_from_datetime_parsing": "应为日期，如 2024-07-20",
+    "date_parsing": "应为日期，如 2024-07-20",
+    "date_type": "应为日期，如 2024-07-20",
+    "string_type": "应为文字",
+    "list_type": "应为列表（每行以“- ”开头）",
+    "dict_type": "应为一组“名称: 内容”",
+    "model_type": "应为一组“名称: 内容”",
+    "greater_than": "应大于0",
+}
+
+
+def _explain(error: Any) -> str:
+    where = ".".join(str(part) for part in error["loc"]) or "文件"
+    words = _ERROR_WORDS.get(error["type"], error["msg"])
+    given = error.get("input")
+    shown = f"（写的是：{given!r}）" if isinstance(given, str | int | float) else ""
+    return f"{where}：{words}{shown}"

@@ -60,20 +60,18 @@ def sample_moments(campaign: Campaign) -> list[dt.datetime]:
 
 def check_campaign(campaign: Campaign) -> list[str]:
     """Return every problem found, each a sentence a staff member can act on (empty when fine)."""
-    problems = [
-        f"answers: missing the answer '{name}'" for name in REQUIRED_ANSWERS if name not in campaign.answers
-    ]
+    problems = [f"answers：缺少答复 {name}" for name in REQUIRED_ANSWERS if name not in campaign.answers]
     for name, states in DYNAMIC_STATES.items():
         for suffix in ("", "_short"):
             missing = [s for s in states if s not in campaign.dynamic.get(name + suffix, {})]
             if missing:
-                problems.append(f"dynamic.{name}{suffix}: missing the case(s) {', '.join(missing)}")
+                problems.append(f"dynamic.{name}{suffix}：缺少情形 {'、'.join(missing)}")
     if problems:
         return problems
     period = campaign.facts.period
     if period.start > period.end:
         problems.append("facts.period: start is after end")
-    problems += [f"review: still to check (delete the line once done): {item}" for item in campaign.review]
+    problems += [f"review：还没核对（核对后删去这一行）：{item}" for item in campaign.review]
     uncovered = calendar.uncovered_years(campaign)
     if uncovered:
         years = "、".join(str(y) for y in uncovered)
@@ -86,10 +84,10 @@ def check_campaign(campaign: Campaign) -> list[str]:
         if not calendar.confirmation_windows(campaign):
             problems.append("facts.confirmation: no working day falls in any confirmation window")
     except calendar.CalendarError as exc:
-        return [*problems, f"facts.period: {exc}"]
+        return [*problems, f"facts.period：{exc}"]
     for label_intent in campaign.labels:
         if label_intent not in campaign.answers:
-            problems.append(f"labels.{label_intent}: no answer of that name")
+            problems.append(f"labels.{label_intent}：没有这个名字的答复")
     extra = {"suggestions": suggestions(campaign, [])}
     moments = sample_moments(campaign)
     for intent, answer in campaign.answers.items():
@@ -167,9 +165,9 @@ def _template_problems(
         try:
             text = render_case()
         except (KeyError, AttributeError, ValueError, IndexError) as exc:
-            return [f"{where}: broken reference {exc} in {template!r}"]
+            return [f"{where}：引用了不存在的事实 {exc}（{template!r}）"]
         if where.endswith(".short") and len(text) > SHORT_LIMIT:
-            return [f"{where}: {len(text)} characters for {case} (limit {SHORT_LIMIT}): {text}"]
+            return [f"{where}：{case} 时有 {len(text)} 个字，超过短信上限 {SHORT_LIMIT}：{text}"]
     return []
 
 
@@ -194,5 +192,5 @@ def _check_personal(campaign: Campaign) -> list[str]:
             problems += _template_problems(f"personal.{key}.{form}", template, renders)
     missing = [step.value for step in Step if step.value not in campaign.steps]
     if missing:
-        problems.append(f"steps: missing {', '.join(missing)}")
+        problems.append(f"steps：缺少步骤 {'、'.join(missing)}")
     return problems

@@ -54,7 +54,7 @@ def check_details(campaign: Campaign, moments: list[dt.datetime]) -> list[str]:
     try:
         rule_values(campaign)
     except (KeyError, AttributeError, ValueError, IndexError) as exc:
-        return [f"rules: broken reference {exc}"]
+        return [f"rules：引用了不存在的事实 {exc}"]
     composer = Composer(campaign)
     problems = []
     for detail in campaign.details:
@@ -70,11 +70,11 @@ def check_detail_names(campaign: Campaign, aspects: Iterable[str], intents: Iter
         unknown = [a for a in (*detail.aspects, *detail.unless) if a not in known_aspects]
         if unknown:
             problems.append(
-                f"details.{detail.id}: unknown aspect(s) {', '.join(unknown)} (see nlu/data/aspects.yml)"
+                f"details.{detail.id}：没有这个方面 {'、'.join(unknown)}（方面写在 nlu/data/aspects.yml）"
             )
         strange = [i for i in detail.intents if i not in known_intents]
         if strange:
-            problems.append(f"details.{detail.id}: unknown intent(s) {', '.join(strange)}")
+            problems.append(f"details.{detail.id}：没有这个意图 {'、'.join(strange)}")
     return problems
 
 
@@ -91,10 +91,10 @@ def _render_problems(
                 try:
                     reply = composer.render_detail(detail, intent, reading, moment, form, values, entities)
                 except (KeyError, AttributeError, ValueError, IndexError) as exc:
-                    return [f"details.{detail.id}: broken reference {exc} ({form} form)"]
+                    return [f"details.{detail.id}.{form}：引用了不存在的事实 {exc}"]
                 if reply is not None and form == "short" and len(reply) > SMS_TWO_SEGMENTS:
                     return [
-                        f"details.{detail.id}: {len(reply)} characters for {moment.date()} "
-                        f"(SMS limit {SMS_TWO_SEGMENTS}): {reply}"
+                        f"details.{detail.id}.short：{moment.date()} 时有 {len(reply)} 个字，"
+                        f"超过两条短信的上限 {SMS_TWO_SEGMENTS}：{reply}"
                     ]
     return []

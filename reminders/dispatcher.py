@@ -20,6 +20,8 @@ from aiolimiter import AsyncLimiter
 
 from bot.kernel.clock import Clock
 from bot.kernel.personal_data import mask_address
+from ledger.channel_blocks import ChannelBlocks, SqlChannelBlocks
+from reminders.fallback import reroute_to_sms
 from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult
 from reminders.outbox import Claimed, SqlOutbox, new_owner
 from reminders.policy import QuietHours
@@ -65,6 +67,7 @@ class DispatchSummary:
     deferred: int = 0
     cancelled: int = 0
     recovered: int = 0
+    rerouted: int = 0  # refused by WeChat or Telegram, queued by SMS instead
 
     def add(self, other: DispatchSummary) -> None:
         for name in self.__dataclass_fields__:
@@ -110,8 +113,10 @@ class Dispatcher:
         quiet: QuietHours,
         limits: DispatchLimits | None = None,
         owner: str | None = None,
+        blocks: ChannelBlocks | None = None,
     ) -> None:
         self.outbox = outbox
+        self.blocks: ChannelBlocks = blocks if blocks is not None else SqlChannelBlocks(outbox.engine)
         self.gateways = gateways
         self.clock = clock
         self.quiet = quiet
@@ -186,22 +191,41 @@ class Dispatcher:
                 counts[claimed.address] = (hour + 1, day + 1)
             to_send.append(claimed)
         gate = asyncio.Semaphore(self.limits.concurrency)
+        refused = self._blocked(to_send)
 
         async def one(claimed: Claimed) -> None:
-            async with gate:
-                result = await self._send(claimed)
+            if claimed.id in refused:
+                result = SendResult.unreachable(f"{claimed.channel} address blocked: {refused[claimed.id]}")
+            else:
+                async with gate:
+                    result = await self._send(claimed)
             self._record(claimed, result, summary)
 
         await asyncio.gather(*(one(c) for c in to_send))
         return summary
 
+    def _blocked(self, batch: list[Claimed]) -> dict[int, str]:
+        """Rows whose chat address their channel must not send to (unfollowed, blocked the bot)."""
+        found: dict[int, str] = {}
+        for channel in {c.channel for c in batch if c.channel != "sms"}:
+            rows = [c for c in batch if c.channel == channel]
+            blocked = self.blocks.blocked(channel, {c.address for c in rows})
+            found.update({c.id: "unfollowed or blocked the bot" for c in rows if c.address in blocked})
+        return found
+
     async def _send(self, claimed: Claimed) -> SendResult:
         gateway = self.gateways.get(claimed.channel)  # type: ignore[call-overload]
+        if gateway is None and claimed.channel != "sms":
+            return SendResult.unreachable(f"channel {claimed.channel!r} is not configured here")
         if gateway is None:
             return SendResult.failed(f"no gateway configured for channel {claimed.channel!r}", retryable=True)
         if claimed.channel == "telegram":
             await self._telegram.wait(claimed.address)
-        msg = OutboundMessage(str(claimed.id), claimed.channel, claimed.address, claimed.text)  # type: ignore[arg-type]
+        kinds = tuple(k for k in claimed.kinds.split(",") if k)
+        channel: Channel = claimed.channel  # type: ignore[assignment]
+        msg = OutboundMessage(
+            str(claimed.id), channel, claimed.address, claimed.text, kinds, claimed.trainee_id
+        )
         try:
             result: SendResult = await gateway.send(msg)
             return result
@@ -217,7 +241,17 @@ class Dispatcher:
             summary.sent += 1
             return
         error = result.error or "unknown error"
-        if not result.retryable:
+        if result.fallback and claimed.channel != "sms":
+            if result.blocked:
+                self.blocks.block(claimed.channel, claimed.address, error, now)
+            reroute_to_sms(self.outbox, self.owner, claimed, error, now)
+            summary.rerouted += 1
+        elif result.retryable and result.retry_after is not None:
+            # The provider said when (Telegram's 429): wait that long; throttling is not a failed attempt.
+            wait = dt.timedelta(seconds=max(result.retry_after, 1.0))
+            self.outbox.retry_at(self.owner, claimed.id, now + wait, error, count=False)
+            summary.retried += 1
+        elif not result.retryable:
             log.warning("message %d to %s failed for good: %s", claimed.id, who, error)
             self.outbox.mark_failed(self.owner, claimed.id, "failed", error)
             summary.failed += 1

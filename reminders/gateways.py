@@ -16,8 +16,8 @@ from bot.kernel.personal_data import mask_phone
 
 log = logging.getLogger(__name__)
 
-Channel = Literal["sms", "telegram"]
-CHANNELS: tuple[Channel, ...] = ("sms", "telegram")
+Channel = Literal["sms", "telegram", "wechat"]
+CHANNELS: tuple[Channel, ...] = ("sms", "telegram", "wechat")
 
 
 class GatewayError(Exception):
@@ -26,30 +26,50 @@ class GatewayError(Exception):
 
 @dataclass(frozen=True)
 class OutboundMessage:
-    """One message to send: our id (the outbox id), the channel, the address there and the text."""
+    """One message to send: our id (the outbox id), the channel, the address there and the text.
+
+    ``kinds`` says what it is (``reply``, ``broadcast`` or reminder kinds): mainland SMS and WeChat pick
+    their approved template by it; ``trainee_id`` names whom a reminder is for (None for a reply).
+    """
 
     id: str
     channel: Channel
     to: str
     text: str
+    kinds: tuple[str, ...] = ()
+    trainee_id: int | None = None
 
 
 @dataclass(frozen=True)
 class SendResult:
-    """What a gateway did with a message; ``retryable`` tells a transient failure from a final one."""
+    """What a gateway did with a message; ``retryable`` tells a transient failure from a final one.
+
+    ``retry_after`` (seconds) is the provider's own wait before the next try (Telegram's 429).
+    ``fallback`` means the channel will not deliver to this person now (unfollowed, blocked, outside the
+    window): the message goes by SMS instead when the trainee has a phone. ``blocked`` also stops every
+    later message on this channel to this address until the person writes again.
+    """
 
     ok: bool
     retryable: bool = False
     error: str | None = None
     provider_id: str | None = None
+    retry_after: float | None = None
+    fallback: bool = False
+    blocked: bool = False
 
     @classmethod
     def sent(cls, provider_id: str | None = None) -> SendResult:
         return cls(ok=True, provider_id=provider_id)
 
     @classmethod
-    def failed(cls, error: str, *, retryable: bool) -> SendResult:
-        return cls(ok=False, retryable=retryable, error=error)
+    def failed(cls, error: str, *, retryable: bool, retry_after: float | None = None) -> SendResult:
+        return cls(ok=False, retryable=retryable, error=error, retry_after=retry_after)
+
+    @classmethod
+    def unreachable(cls, error: str, *, blocked: bool = False) -> SendResult:
+        """The channel refuses this person now; send by SMS instead (and, if ``blocked``, stop the channel)."""
+        return cls(ok=False, error=error, fallback=True, blocked=blocked)
 
 
 class Gateway(Protocol):

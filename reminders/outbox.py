@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, Table, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, Table, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ledger.db import dialect_insert
@@ -309,15 +309,35 @@ class SqlOutbox:
             rows = conn.execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status))
             return {status: count for status, count in rows}
 
-    def record_receipt(self, message_id: str, status: str) -> bool:
-        """Store a delivery receipt (``delivered`` or ``failed``) for our message id; False if unknown."""
-        if status not in ("delivered", "failed"):
-            raise ValueError(f"receipt status {status!r} is not 'delivered' or 'failed'")
+    def record_receipt(self, message_id: str, status: str, error: str | None = None) -> bool:
+        """Store a delivery receipt (``delivered`` or ``failed``) for our message id; False if unknown.
+
+        A receipt never moves a delivered message back: a late or repeated ``failed`` is ignored.
+        """
         if not message_id.isdigit():
             return False
+        return self._receipt(OUTBOX.c.id == int(message_id), status, error)
+
+    def record_provider_receipt(
+        self, channel: str, provider_id: str, status: str, error: str | None = None
+    ) -> bool:
+        """Store a receipt that names the provider's id (Tencent's SerialNo); False if unknown."""
+        return self._receipt(
+            and_(OUTBOX.c.channel == channel, OUTBOX.c.provider_id == provider_id), status, error
+        )
+
+    def _receipt(self, which: ColumnElement[bool], status: str, error: str | None) -> bool:
+        if status not in ("delivered", "failed"):
+            raise ValueError(f"receipt status {status!r} is not 'delivered' or 'failed'")
+        values: dict[str, object] = {"receipt": status}
+        if status == "failed" and error:
+            values["last_error"] = f"receipt: {error}"[:500]
+        not_delivered = or_(OUTBOX.c.receipt.is_(None), OUTBOX.c.receipt != "delivered")
         with self.engine.begin() as conn:
-            stmt = update(OUTBOX).where(OUTBOX.c.id == int(message_id)).values(receipt=status)
-            return bool(conn.execute(stmt).rowcount)
+            if conn.execute(select(OUTBOX.c.id).where(which).limit(1)).first() is None:
+                return False
+            conn.execute(update(OUTBOX).where(which, not_delivered).values(**values))
+        return True
 
 
 def _busy_message(owner: str, until: dt.datetime) -> str:

@@ -171,11 +171,13 @@ def plan_reminders(
     telegram: Mapping[int, str],
     quiet: QuietHours,
     windows: Sequence[ConfirmationWindow] | None = None,
+    wechat: Mapping[int, str] | None = None,
 ) -> list[Reminder]:
     """Plan the digests a run at ``now`` would send: at most one per trainee, none in quiet hours.
 
     A run inside the quiet hours plans for the moment they end, with the facts of that day.
-    ``sent`` maps a trainee to the keys already used; ``telegram`` maps a trainee to their chat id.
+    ``sent`` maps a trainee to the keys already used; ``telegram`` and ``wechat`` map a trainee to their
+    chat id and OpenID (WeChat first, then Telegram, else SMS).
     """
     if now.tzinfo is None:
         raise PlanError("plan_reminders needs a timezone-aware now, e.g. 2023-11-24T10:00:00+08:00")
@@ -200,7 +202,7 @@ def plan_reminders(
         gaps, keys = _due(record, rules, today, done)
         if not gaps:
             continue
-        contact = _contact(record, telegram)
+        contact = _contact(record, telegram, wechat)
         if contact is None:
             continue
         keys.append(today_key)
@@ -258,13 +260,22 @@ def _due(
     return gaps, keys
 
 
-def _contact(record: TraineeRecord, telegram: Mapping[int, str]) -> tuple[str, str] | None:
+def _contact(
+    record: TraineeRecord, telegram: Mapping[int, str], wechat: Mapping[int, str] | None = None
+) -> tuple[str, str] | None:
+    openid = (wechat or {}).get(record.trainee_id)
+    if openid:
+        return "wechat", openid
     chat = telegram.get(record.trainee_id)
     if chat:
         return "telegram", chat
     if record.phone:
         return "sms", record.phone
     return None
+
+
+# The kind of a staff message to a segment (mainland SMS and WeChat pick their template by kind).
+BROADCAST = ("broadcast",)
 
 
 @dataclass(frozen=True)
@@ -316,6 +327,7 @@ def plan_broadcast(
     text: str,
     telegram: Mapping[int, str],
     quiet: QuietHours,
+    wechat: Mapping[int, str] | None = None,
 ) -> list[Reminder]:
     """Plan one staff message to every trainee of a segment who has not opted out."""
     if now.tzinfo is None:
@@ -330,11 +342,13 @@ def plan_broadcast(
     for record in records:
         if record.opted_out or not segment.matches(record, rules):
             continue
-        contact = _contact(record, telegram)
+        contact = _contact(record, telegram, wechat)
         if contact is None:
             continue
         key = f"broadcast:{broadcast_id}:{record.trainee_id}"
         planned.append(
-            Reminder(record.trainee_id, record.name, contact[0], contact[1], send_at, (), (), text, key)
+            Reminder(
+                record.trainee_id, record.name, contact[0], contact[1], send_at, BROADCAST, (), text, key
+            )
         )
     return planned

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, Table, func, select
@@ -13,6 +13,7 @@ from sqlalchemy import Engine, Table, func, select
 from bot.kernel.clock import Clock
 from knowledge.campaign import Campaign
 from knowledge.status import TraineeRecord
+from ledger.channel_models import ChannelBlock
 from ledger.models import FIRST_CAMPAIGN, Binding, Trainee, TraineePost
 from ledger.store import RECORD_COLUMNS, record_from_row
 from reminders.dispatcher import Dispatcher, DispatchLimits, DispatchSummary
@@ -27,6 +28,7 @@ TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
 POSTS: Table = TraineePost.__table__  # type: ignore[assignment]
 BINDINGS: Table = Binding.__table__  # type: ignore[assignment]
 KEYS: Table = ReminderKey.__table__  # type: ignore[assignment]
+BLOCKS: Table = ChannelBlock.__table__  # type: ignore[assignment]
 
 _SEP = "\x1f"  # joins aggregated keys and posts; appears in neither
 
@@ -38,33 +40,34 @@ class PlanInputs:
     records: list[TraineeRecord]
     telegram: dict[int, str]
     sent: dict[int, set[str]]
+    wechat: dict[int, str] = field(default_factory=dict)
 
 
 def load_plan_inputs(
     engine: Engine, keys: tuple[str, ...], *, posts: bool = False, campaign: str = FIRST_CAMPAIGN
 ) -> PlanInputs:
-    """Load every trainee of ``campaign`` with their used keys (among ``keys``) and Telegram chat in one query."""
+    """Load every trainee of ``campaign`` with their used keys (among ``keys``), Telegram chat and WeChat
+    OpenID in one query.
+
+    A chat its channel must not send to (unfollowed, blocked the bot) does not count: reminders go by SMS.
+    """
     used = (
         select(KEYS.c.trainee_id, func.aggregate_strings(KEYS.c.key, _SEP).label("used_keys"))
         .where(KEYS.c.key.in_(keys))
         .group_by(KEYS.c.trainee_id)
         .subquery()
     )
-    chats = (
-        select(BINDINGS.c.trainee_id, func.max(BINDINGS.c.address).label("chat"))
-        .where(BINDINGS.c.channel == "telegram")
-        .group_by(BINDINGS.c.trainee_id)
-        .subquery()
-    )
-    columns: list[Any] = [*RECORD_COLUMNS, used.c.used_keys, chats.c.chat]
+    chats, openids = _chats("telegram"), _chats("wechat")
+    columns: list[Any] = [*RECORD_COLUMNS, used.c.used_keys, chats.c.chat, openids.c.chat.label("openid")]
     query = (
         select(*columns)
         .outerjoin(used, used.c.trainee_id == TRAINEES.c.id)
         .outerjoin(chats, chats.c.trainee_id == TRAINEES.c.id)
+        .outerjoin(openids, openids.c.trainee_id == TRAINEES.c.id)
         .where(TRAINEES.c.campaign == campaign)
         .order_by(TRAINEES.c.id)
     )
-    records, telegram, sent = [], {}, {}
+    records, telegram, sent, wechat = [], {}, {}, {}
     with engine.connect() as conn:
         post_map = _posts(conn) if posts else {}
         for row in conn.execute(query):
@@ -74,7 +77,24 @@ def load_plan_inputs(
                 sent[tid] = set(row.used_keys.split(_SEP))
             if row.chat:
                 telegram[tid] = row.chat
-    return PlanInputs(records, telegram, sent)
+            if row.openid:
+                wechat[tid] = row.openid
+    return PlanInputs(records, telegram, sent, wechat)
+
+
+def _chats(channel: str) -> Any:
+    """Each trainee's chat address on ``channel`` that is not blocked, as a subquery (trainee_id, chat)."""
+    blocked = (
+        select(BLOCKS.c.address)
+        .where(BLOCKS.c.channel == channel, BLOCKS.c.address == BINDINGS.c.address)
+        .exists()
+    )
+    return (
+        select(BINDINGS.c.trainee_id, func.max(BINDINGS.c.address).label("chat"))
+        .where(BINDINGS.c.channel == channel, ~blocked)
+        .group_by(BINDINGS.c.trainee_id)
+        .subquery()
+    )
 
 
 def _posts(conn: object) -> dict[int, tuple[str, ...]]:
@@ -89,7 +109,13 @@ def plan(engine: Engine, campaign: Campaign, now: dt.datetime, quiet: QuietHours
     """The reminders a run at ``now`` would enqueue."""
     inputs = load_plan_inputs(engine, candidate_keys(campaign, now, quiet), campaign=campaign.campaign.id)
     return plan_reminders(
-        inputs.records, campaign, now, sent=inputs.sent, telegram=inputs.telegram, quiet=quiet
+        inputs.records,
+        campaign,
+        now,
+        sent=inputs.sent,
+        telegram=inputs.telegram,
+        wechat=inputs.wechat,
+        quiet=quiet,
     )
 
 
@@ -121,6 +147,7 @@ def broadcast(
         segment=segment,
         text=text,
         telegram=inputs.telegram,
+        wechat=inputs.wechat,
         quiet=quiet,
     )
     return len(planned), SqlOutbox(engine).enqueue(planned, now)

@@ -15,6 +15,7 @@ from bot.channels.metrics import ServiceMetrics
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply, Responder
 from bot.kernel.settings import Settings
+from ledger.channel_blocks import ChannelBlocks, MemoryChannelBlocks
 from ledger.inbound import InboundStore, MemoryInboundStore
 from reminders.outbox import SqlOutbox
 
@@ -65,11 +66,23 @@ class ServerServices:
     dispatch_soon: DispatchSoon | None = None
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics.create)
     on_delivery_status: DeliveryStatusHook = log_delivery_status
+    # Chat addresses their channel will not deliver to (unfollowed, blocked the bot).
+    blocks: ChannelBlocks = field(default_factory=MemoryChannelBlocks)
     answerer: AsyncResponder = field(init=False)
 
     def __post_init__(self) -> None:
         # One AsyncResponder for every channel, so the brain sees one message at a time.
         self.answerer = AsyncResponder(self.responder)
+
+
+async def dispatch_soon(services: ServerServices, what: str) -> None:
+    """Ask the running dispatcher to send what was just queued; a failure leaves it for the next sweep."""
+    if services.dispatch_soon is None:
+        return
+    try:
+        await services.dispatch_soon()
+    except Exception:
+        logger.exception("%s: dispatch failed; the reply stays queued for the next sweep", what)
 
 
 class BackgroundTasks:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 
 from aiohttp import web
 
-from bot.channels.common import BACKGROUND, SERVICES, BadRequest, ServerServices
+from bot.channels.common import BACKGROUND, SERVICES, BadRequest, Refused, dispatch_soon
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_phone, normalize_phone
 from ledger.inbound_models import PROVIDER_ID_LENGTH
@@ -54,17 +55,8 @@ async def answer_sms(request: web.Request, provider_id: str, phone: str, text: s
     if queued:
         services.metrics.sms_sent.labels(result="queued").inc()
         logger.info("sms %s from %s: reply queued, intent %s", provider_id, mask_phone(phone), reply.intent)
-        request.app[BACKGROUND].spawn(_dispatch_soon(services, provider_id))
+        request.app[BACKGROUND].spawn(dispatch_soon(services, f"sms {provider_id}"))
     return True
-
-
-async def _dispatch_soon(services: ServerServices, provider_id: str) -> None:
-    if services.dispatch_soon is None:
-        return
-    try:
-        await services.dispatch_soon()
-    except Exception:
-        logger.exception("sms %s: dispatch failed; the reply stays queued for the next sweep", provider_id)
 
 
 async def record_status(request: web.Request, message_id: str, status: str, error: str | None) -> None:
@@ -74,3 +66,31 @@ async def record_status(request: web.Request, message_id: str, status: str, erro
         raise BadRequest('"status" must be "delivered" or "failed"')
     services.metrics.sms_status.labels(status=status).inc()
     await asyncio.to_thread(services.on_delivery_status, message_id, status, error)  # type: ignore[arg-type]
+
+
+def check_callback_token(request: web.Request) -> None:
+    """Refuse (403) a provider push whose ``?token=`` is not JXJY_SMS_CALLBACK_TOKEN, before reading it."""
+    expected = request.app[SERVICES].settings.sms_callback_token
+    if not expected:
+        logger.warning("%s refused: JXJY_SMS_CALLBACK_TOKEN is not set", request.path)
+        raise Refused(
+            403, "SMS push endpoints are disabled: JXJY_SMS_CALLBACK_TOKEN is not set on the server"
+        )
+    given = request.query.get("token", "")
+    if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+        logger.warning("%s refused: wrong or missing token", request.path)
+        raise Refused(403, "wrong or missing ?token=")
+
+
+async def record_receipt(
+    request: web.Request, message_id: str, provider_id: str, status: str, error: str | None
+) -> None:
+    """Store one provider receipt by our id (when the provider echoes it) or by the provider's own id."""
+    services = request.app[SERVICES]
+    services.metrics.sms_status.labels(status=status).inc()
+    outbox = services.outbox
+    known = message_id.isdigit() and await asyncio.to_thread(outbox.record_receipt, message_id, status, error)
+    if not known and provider_id:
+        known = await asyncio.to_thread(outbox.record_provider_receipt, "sms", provider_id, status, error)
+    if not known:
+        logger.info("receipt for unknown message %s / %s: %s", message_id or "-", provider_id or "-", status)

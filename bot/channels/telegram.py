@@ -1,29 +1,33 @@
-"""The Telegram channel: a python-telegram-bot Application answering private text messages via the brain."""
+"""The Telegram channel: private messages answered by the brain, replies through the outbox, the Bot API gateway."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import hmac
 import logging
+import os
+import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
 import telegram
 from aiohttp import web
 from telegram import Update, error
-from telegram.constants import MessageLimit
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
+from telegram.constants import ChatType, MessageLimit
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.common import SERVICES, AsyncResponder, BadRequest, Refused, json_object
-from bot.channels.metrics import ServiceMetrics
+from bot.channels.common import (
+    BACKGROUND,
+    SERVICES,
+    BadRequest,
+    Refused,
+    ServerServices,
+    dispatch_soon,
+    json_object,
+)
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_address
 from bot.kernel.settings import Settings
@@ -31,50 +35,89 @@ from reminders.gateways import OutboundMessage, SendResult
 
 logger = logging.getLogger(__name__)
 
+# Opt in to python-telegram-bot's time periods as timedelta (its next major version's only form): with the
+# int form, every RetryAfter it raises warns that the int is deprecated.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 TELEGRAM = web.AppKey("telegram", TelegramApp)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_PATH = "/telegram/webhook"
 
-# The commands Telegram clients offer, answered by the brain as if the user had typed these words.
-COMMAND_TEXTS = {"start": "你好", "help": "帮助"}
+# The commands the bot offers, answered by the brain as if the user had typed these words; any other
+# command gets the help. Arguments follow the words: "/bind 4306… 张三" is "绑定 4306… 张三".
+COMMAND_TEXTS = {
+    "start": "你好",
+    "help": "帮助",
+    "bind": "绑定",
+    "status": "我的进度",
+    "stop": "退订",
+    "resume": "订阅",
+}
+PLEASE_SEND_TEXT = "请发送文字，我只能读懂文字消息。"
+
+
+def command_text(text: str) -> str:
+    """What the brain is asked for a message: a command becomes its words, plain text stays as it is."""
+    if not text.startswith("/"):
+        return text
+    head, _, rest = text.partition(" ")
+    command = head.lstrip("/").split("@", 1)[0].lower()
+    words = COMMAND_TEXTS.get(command)
+    if words is None:
+        return COMMAND_TEXTS["help"]
+    return f"{words} {rest.strip()}".strip()
 
 
 class TelegramChannel:
-    """Handlers that turn a Telegram text message into an Inbound and send back the brain's full answer."""
+    """Answer private messages: stored once per ``update_id``, the reply queued in the outbox.
 
-    def __init__(self, responder: AsyncResponder, metrics: ServiceMetrics) -> None:
-        self._responder = responder
-        self._metrics = metrics
+    The reply is queued under ``reply:telegram:<update_id>`` before the webhook answers 200, so a crash
+    after the 200 loses nothing and a replayed update (Telegram resends one whose 200 came late) finds its
+    answer already queued and gets no second one. Edited messages and other chats are not answered.
+    """
 
-    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer a plain text message."""
-        message = update.effective_message
-        if message is not None and message.text:
-            await self._answer(update, message.text)
+    def __init__(self, services: ServerServices) -> None:
+        self.services = services
 
-    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer /start and /help with the brain's greeting and help."""
-        message = update.effective_message
-        if message is None or not message.text:
-            return
-        command = message.text.split(maxsplit=1)[0].lstrip("/").split("@", 1)[0].lower()
-        await self._answer(update, COMMAND_TEXTS.get(command, "帮助"))
+    async def process(self, update: Update) -> bool:
+        """Answer one update; True when a reply was queued (the dispatcher should run)."""
+        services = self.services
+        message = update.message  # edited messages and channel posts are not answered again
+        if message is None or message.chat.type != ChatType.PRIVATE:
+            return False
+        chat_id = str(message.chat.id)
+        text = message.text
+        stored = await asyncio.to_thread(
+            services.inbound_store.record, "telegram", str(update.update_id), chat_id, text or "[non-text]"
+        )
+        key = f"reply:telegram:{update.update_id}"
+        if not stored and await asyncio.to_thread(services.outbox.has_key, key):
+            services.metrics.inbound_duplicates.labels(channel="telegram").inc()
+            logger.info("telegram update %d: duplicate, already answered", update.update_id)
+            return False
+        services.metrics.messages_in.labels(channel="telegram").inc()
+        await asyncio.to_thread(services.blocks.unblock, "telegram", chat_id)  # they are writing to us
+        if text:
+            reply = await services.answerer.answer(Inbound("telegram", chat_id, command_text(text)))
+            answer, intent = reply.text, reply.intent
+        else:
+            answer, intent = PLEASE_SEND_TEXT, "non_text"
+        services.metrics.replies.labels(channel="telegram", intent=intent).inc()
+        queued = await asyncio.to_thread(
+            services.outbox.enqueue_reply, key, "telegram", chat_id, answer, services.clock.now()
+        )
+        logger.info("telegram chat %s: intent %s, reply queued", mask_address("telegram", chat_id), intent)
+        return queued
+
+    async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB's handler in polling mode: answer, then send at once."""
+        if isinstance(update, Update) and await self.process(update):
+            await dispatch_soon(self.services, f"telegram update {update.update_id}")
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a handler failure without the update, which may carry personal data."""
         logger.error("telegram handler failed: %r", context.error, exc_info=context.error)
-
-    async def _answer(self, update: Update, text: str) -> None:
-        chat = update.effective_chat
-        message = update.effective_message
-        if chat is None or message is None:
-            return
-        self._metrics.messages_in.labels(channel="telegram").inc()
-        reply = await self._responder.answer(Inbound("telegram", str(chat.id), text))
-        for part in split_text(reply.text):
-            await message.reply_text(part)
-        self._metrics.replies.labels(channel="telegram", intent=reply.intent).inc()
-        logger.info("telegram chat %s: intent %s (%.2f)", chat.id, reply.intent, reply.confidence)
 
 
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
@@ -103,8 +146,8 @@ def uses_webhook(settings: Settings) -> bool:
     return bool(settings.telegram_webhook_secret)
 
 
-def build_application(settings: Settings, responder: AsyncResponder, metrics: ServiceMetrics) -> TelegramApp:
-    """Build the PTB Application: polling via its Updater, or (webhook secret set) fed by our HTTP route."""
+def build_application(settings: Settings, channel: TelegramChannel) -> TelegramApp:
+    """Build the PTB Application: polling via its Updater, or (webhook secret set) without one."""
     if not settings.telegram_token:
         raise ValueError(
             "Telegram is not configured: set JXJY_TELEGRAM_TOKEN to the bot token from @BotFather"
@@ -122,10 +165,7 @@ def build_application(settings: Settings, responder: AsyncResponder, metrics: Se
     if uses_webhook(settings):
         builder = builder.updater(None)
     application: TelegramApp = builder.build()
-    channel = TelegramChannel(responder, metrics)
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler(list(COMMAND_TEXTS), channel.on_command, filters=private))
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, channel.on_text))
+    application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(channel.on_error)
     return application
 
@@ -166,21 +206,20 @@ async def running(
         await application.shutdown()
 
 
-async def feed_update(application: TelegramApp, data: dict[str, Any]) -> Update:
-    """Queue one webhook Update (decoded JSON) for the running application; raise ValueError if malformed."""
+def read_update(application: TelegramApp, data: dict[str, Any]) -> Update:
+    """Read one webhook Update (decoded JSON); raise ValueError if malformed."""
     if not isinstance(data.get("update_id"), int):
         raise ValueError('not a Telegram Update: "update_id" must be an integer')
     try:
-        update = Update.de_json(data, application.bot)
+        return Update.de_json(data, application.bot)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"not a Telegram Update: {exc!r}") from exc
-    await application.update_queue.put(update)
-    return update
 
 
 async def telegram_webhook(request: web.Request) -> web.Response:
-    """Queue a Telegram Update for the PTB application; 403 without the configured secret."""
-    secret = request.app[SERVICES].settings.telegram_webhook_secret
+    """Answer a Telegram Update before saying 200 (the reply is queued); 403 without the configured secret."""
+    services = request.app[SERVICES]
+    secret = services.settings.telegram_webhook_secret
     if secret and not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), secret.encode()):
         logger.warning("telegram webhook refused: wrong or missing %s", SECRET_HEADER)
         raise Refused(403, f"wrong or missing {SECRET_HEADER}")
@@ -191,17 +230,19 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         )
     data = json_object(await request.read())
     try:
-        await feed_update(application, data)
+        update = read_update(application, data)
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
+    if await TelegramChannel(services).process(update):
+        request.app[BACKGROUND].spawn(dispatch_soon(services, f"telegram update {update.update_id}"))
     return web.json_response({"ok": True})
 
 
 def add_routes(app: web.Application, application: TelegramApp | None) -> None:
-    """Route the webhook; ``application`` (started elsewhere) receives the updates."""
+    """Route the webhook; ``application`` (started elsewhere) reads the updates."""
     if application is not None:
         app[TELEGRAM] = application
-    app.router.add_post("/telegram/webhook", telegram_webhook)
+    app.router.add_post(WEBHOOK_PATH, telegram_webhook)
 
 
 class TelegramGateway:
@@ -226,14 +267,24 @@ class TelegramGateway:
             self._bot = None
 
     async def send(self, msg: OutboundMessage) -> SendResult:
+        """Send the text (in parts when long); a 429 waits as told, a block sends by SMS instead."""
         who = mask_address("telegram", msg.to)
         try:
             bot = await self._client()
-            sent = await bot.send_message(chat_id=msg.to, text=msg.text)
+            for part in split_text(msg.text):
+                sent = await bot.send_message(chat_id=msg.to, text=part)
         except error.RetryAfter as exc:
-            logger.warning("telegram to %s (%s): rate limited for %s", who, msg.id, exc.retry_after)
-            return SendResult.failed(f"rate limited, retry after {exc.retry_after}", retryable=True)
-        except (error.Forbidden, error.BadRequest, error.InvalidToken) as exc:
+            wait = retry_after_seconds(exc)
+            logger.warning("telegram to %s (%s): rate limited for %.0f s", who, msg.id, wait)
+            return SendResult.failed(
+                f"rate limited, retry after {wait:.0f} s", retryable=True, retry_after=wait
+            )
+        except error.Forbidden as exc:  # "bot was blocked by the user", "user is deactivated"
+            logger.warning(
+                "telegram to %s (%s): %s; stopping Telegram to this chat", who, msg.id, exc.message
+            )
+            return SendResult.unreachable(f"Telegram: {exc.message}", blocked=True)
+        except (error.BadRequest, error.InvalidToken) as exc:
             logger.warning("telegram to %s (%s): refused: %s", who, msg.id, exc.message)
             return SendResult.failed(f"refused: {exc.message}", retryable=False)
         except error.TelegramError as exc:  # TimedOut and NetworkError: transient
@@ -241,3 +292,11 @@ class TelegramGateway:
             return SendResult.failed(f"network: {exc.message}", retryable=True)
         logger.info("telegram to %s sent as %s", who, msg.id)
         return SendResult.sent(provider_id=str(sent.message_id))
+
+
+def retry_after_seconds(exc: error.RetryAfter) -> float:
+    """Telegram's wait in seconds (PTB 22 warns on the int form; it becomes a timedelta later)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

@@ -99,17 +99,20 @@ def ask(
 def kb_check(
     file: Annotated[Path | None, typer.Argument(help="活动文件 YAML（默认：内置的2023年文件）。")] = None,
 ) -> None:
-    """检查活动文件：缺少的事实、过长的回答、失效的引用。"""
+    """检查活动文件：缺少的事实、过长的回答、失效的引用、短信模板。"""
+    from bot.cli.common import mainland_sms_checks
     from knowledge.campaign import DEFAULT_CAMPAIGN
     from knowledge.check import check_campaign_file
     from nlu.campaign_check import check_detail_cues
     from reminders.templates import check_wording
 
-    problems = check_campaign_file(file or DEFAULT_CAMPAIGN, [check_wording, check_detail_cues])
+    problems = check_campaign_file(
+        file or DEFAULT_CAMPAIGN, [check_wording, check_detail_cues, *mainland_sms_checks()]
+    )
     for problem in problems:
         typer.echo(problem, err=True)
     if problems:
-        typer.echo(f"{len(problems)} problem(s)", err=True)
+        typer.echo(f"共 {len(problems)} 个问题，请改好后再运行 jxjy kb check", err=True)
         raise typer.Exit(1)
     typer.echo("ok")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -10,6 +11,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from bot.app import Runtime
+    from knowledge.campaign import Campaign
 
 EXIT_USAGE = 2
 
@@ -69,3 +71,21 @@ class RuntimeCache:
         if self._runtime is None:
             self._runtime = runtime_or_exit(now)
         return self._runtime
+
+
+def mainland_sms_checks() -> list[Callable[[Campaign], list[str]]]:
+    """`kb check`'s SMS template check, when an Aliyun/Tencent gateway or a templates file is configured."""
+    from bot.channels.outbound import sms_templates
+    from bot.channels.sms_check import check_sms_templates
+    from bot.kernel.settings import Settings
+    from reminders.gateways import GatewayError
+
+    settings = Settings()
+    if not settings.sms_templates and settings.sms_gateway.strip().lower() not in ("aliyun", "tencent"):
+        return []
+    try:
+        templates = sms_templates(settings)
+    except GatewayError as exc:
+        problem = str(exc)
+        return [lambda _campaign: [problem]]
+    return [lambda campaign: check_sms_templates(templates, campaign)]

@@ -88,6 +88,7 @@ def summary_text(planned: int, enqueued: int, summary: Any) -> str:
         ("deferred", "推迟 {} 条（静默时段或每个号码的条数上限）"),
         ("cancelled", "取消 {} 条（已退订或已不需要）"),
         ("recovered", "接续上次中断的 {} 条"),
+        ("rerouted", "微信或 Telegram 送不到、改发短信 {} 条"),
     )
     for name, text in extras:
         count = getattr(summary, name)
@@ -187,3 +188,18 @@ def status() -> None:
 
     for name, count in sorted(SqlOutbox(_runtime(None).engine()).counts().items()):
         typer.echo(f"{STATUS_NAMES.get(name, name)}（{name}）：{count}")
+
+
+@app.command()
+def failed(limit: Annotated[int, typer.Option("--limit", help="最多列出几条，最新的在前。")] = 50) -> None:
+    """列出发送失败、多次失败已搁置或未送达的消息，以及短信平台给出的原因。"""
+    from bot.kernel.personal_data import mask_address
+    from reminders.failures import failures as find_failures
+
+    failures = find_failures(_runtime(None).engine(), limit)
+    for f in failures:
+        state = STATUS_NAMES.get(f.status, f.status) if f.status != "sent" else "未送达"
+        who = mask_address(f.channel, f.address)
+        typer.echo(f"#{f.id} {f.channel} {who} {f.kinds or '-'} {state}：{f.reason or '-'}")
+    if not failures:
+        typer.echo("没有发送失败的消息。")

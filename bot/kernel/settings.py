@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +41,32 @@ class Settings(BaseSettings):
     sms_per_number_day: int = Field(default=10, ge=1)
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
+    # Channels in mainland China (CONTRACTS.md): a channel is on when its first setting is set.
+    public_url: str | None = None
+    wechat_token: str | None = None
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    wechat_aes_key: str | None = None
+    wechat_api_url: str = "https://api.weixin.qq.com"
+    wechat_template_id: str | None = None
+    # Template field → what it shows, e.g. {"first": "{name}您好", "keyword1": "{text}"} (JSON in the env).
+    wechat_template_fields: dict[str, str] = Field(default_factory=lambda: {"content": "{text}"})
+    # How long a push may wait for the brain before the answer goes by customer-service message instead.
+    wechat_reply_seconds: float = Field(default=4.0, gt=0, le=4.5)
+    sms_templates: Path | None = None
+    sms_template_code: str | None = None
+    sms_sign_name: str | None = None
+    sms_callback_token: str | None = None
+    # Per-variable length limit checked by `kb check`; default: the provider's (Aliyun 35, Tencent 6).
+    sms_variable_limit: int | None = Field(default=None, ge=1)
+    aliyun_access_key_id: str | None = None
+    aliyun_access_key_secret: str | None = None
+    aliyun_sms_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    tencent_secret_id: str | None = None
+    tencent_secret_key: str | None = None
+    tencent_sms_sdk_app_id: str | None = None
+    tencent_region: str = "ap-guangzhou"
+    tencent_sms_endpoint: str = "https://sms.tencentcloudapi.com/"
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -48,6 +75,38 @@ class Settings(BaseSettings):
         # http://127.0.0.1:8081 needs the "/bot" path that Telegram's own URL carries.
         url = url.rstrip("/")
         return url if url.endswith("/bot") else url + "/bot"
+
+    @field_validator("public_url", "wechat_api_url")
+    @classmethod
+    def _no_trailing_slash(cls, url: str | None) -> str | None:
+        # Paths such as /cgi-bin/token and /telegram/webhook are appended.
+        return url.rstrip("/") if url else url
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _aes_key(cls, key: str | None) -> str | None:
+        # Checked here so a mistyped key stops `jxjy serve` with one line, not at the first encrypted push.
+        if key is None:
+            return None
+        try:
+            decoded = base64.b64decode(key + "=", validate=True) if len(key) == 43 else b""
+        except ValueError:
+            decoded = b""
+        if len(decoded) != 32:
+            raise ValueError(
+                "JXJY_WECHAT_AES_KEY must be the 43-character EncodingAESKey from the official account's "
+                "server settings (letters, digits, + and /)"
+            )
+        return key
+
+    @model_validator(mode="after")
+    def _safe_mode_needs_the_app_id(self) -> Settings:
+        # Every encrypted push names the app id it is for; without ours each one would be refused.
+        if self.wechat_aes_key and not self.wechat_app_id:
+            raise ValueError(
+                "JXJY_WECHAT_AES_KEY (safe mode) needs JXJY_WECHAT_APP_ID, the official account's AppID"
+            )
+        return self
 
     def ensure_data_dir(self) -> Path:
         """Create the data dir (mode 0700) if needed and return it."""

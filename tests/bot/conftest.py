@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -15,9 +15,10 @@ from bot.channels.common import ServerServices
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Inbound, Reply, Responder
 from bot.kernel.settings import Settings
+from ledger.channel_blocks import SqlChannelBlocks
 from ledger.db import open_database
 from reminders.dispatcher import Dispatcher
-from reminders.gateways import Gateway
+from reminders.gateways import Channel, Gateway
 from reminders.outbox import SqlOutbox
 from reminders.policy import QuietHours
 from tests.fakes.telegram_api import FakeTelegramApi
@@ -61,13 +62,23 @@ async def telegram_api(
 
 @contextlib.contextmanager
 def outbox_services(
-    settings: Settings, responder: Responder, gateway: Gateway, **extra: Any
+    settings: Settings,
+    responder: Responder,
+    gateway: Gateway,
+    *,
+    gateways: Mapping[Channel, Gateway] | None = None,
+    **extra: Any,
 ) -> Iterator[ServerServices]:
-    """The services as `jxjy serve` wires them: replies queued in the outbox, sent by a running dispatcher."""
+    """The services as `jxjy serve` wires them: replies queued in the outbox, sent by a running dispatcher.
+
+    ``gateway`` sends SMS; ``gateways`` adds the other channels (Telegram, WeChat).
+    """
     engine = open_database(settings)
     clock = FixedClock(NOON)
     outbox = SqlOutbox(engine)
-    dispatcher = Dispatcher(outbox, {"sms": gateway}, clock, QuietHours.parse("21:00", "08:00", SHANGHAI))
+    quiet = QuietHours.parse("21:00", "08:00", SHANGHAI)
+    dispatcher = Dispatcher(outbox, {"sms": gateway, **(gateways or {})}, clock, quiet)
+    extra.setdefault("blocks", SqlChannelBlocks(engine))
     dispatcher.start()
     try:
         yield ServerServices(

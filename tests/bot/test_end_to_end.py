@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 from bot.app import Runtime
 from bot.channels.common import BACKGROUND
 from bot.channels.sms_http import sign
+from bot.channels.telegram import TelegramGateway
 from bot.kernel.settings import Settings
 from bot.server import build_server_app
 from reminders.gateways import MemoryGateway
@@ -33,9 +34,11 @@ async def test_brain_answers_sms_short_and_telegram_full(
     )
     runtime = Runtime.create(now="2023-11-24T10:00:00+08:00", settings=settings)
     gateway = MemoryGateway()
-    with outbox_services(settings, runtime.brain(), gateway) as services:
+    telegram = TelegramGateway(telegram_api.token, telegram_api.base_url)
+    with outbox_services(settings, runtime.brain(), gateway, gateways={"telegram": telegram}) as services:
         client = await aiohttp_client(build_server_app(services, poll_timeout=1))
         await _exchange(client, telegram_api, gateway)
+    await telegram.aclose()
 
 
 async def _exchange(

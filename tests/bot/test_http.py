@@ -13,10 +13,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import create_engine
 
-from bot.channels.common import BACKGROUND, AsyncResponder, ServerServices
+from bot.channels.common import BACKGROUND, ServerServices
 from bot.channels.metrics import CONTENT_TYPE
 from bot.channels.sms_http import sign
-from bot.channels.telegram import build_application, running
+from bot.channels.telegram import TelegramChannel, build_application, running
 from bot.http import build_app, engine_health
 from bot.kernel.settings import Settings
 from reminders.gateways import MemoryGateway
@@ -73,7 +73,10 @@ def services(
     tmp_path: Path, responder: EchoResponder, gateway: MemoryGateway, receipts: Receipts, health: Health
 ) -> Iterator[ServerServices]:
     settings = Settings(data_dir=tmp_path, sms_secret=SECRET)
-    with outbox_services(settings, responder, gateway, on_delivery_status=receipts) as services:
+    telegram = {"telegram": gateway}  # one recorder for both channels
+    with outbox_services(
+        settings, responder, gateway, gateways=telegram, on_delivery_status=receipts
+    ) as services:
         services.health = health
         yield services
 
@@ -255,11 +258,11 @@ async def test_metrics_count_messages_replies_receipts_and_errors(client: Client
 WEBHOOK_SECRET = "tg-webhook-secret"
 
 
-async def test_webhook_needs_the_secret_and_then_answers_through_the_bot(
+async def test_webhook_needs_the_secret_and_then_queues_the_answer_before_its_200(
     aiohttp_client: MakeClient,
     services: ServerServices,
     telegram_api: FakeTelegramApi,
-    responder: EchoResponder,
+    gateway: MemoryGateway,
 ) -> None:
     services.settings = Settings(
         data_dir=services.settings.data_dir,
@@ -267,7 +270,7 @@ async def test_webhook_needs_the_secret_and_then_answers_through_the_bot(
         telegram_api_url=telegram_api.base_url,
         telegram_webhook_secret=WEBHOOK_SECRET,
     )
-    application = build_application(services.settings, AsyncResponder(responder), services.metrics)
+    application = build_application(services.settings, TelegramChannel(services))
     assert application.updater is None
     async with running(
         application, webhook_url="https://bot.example/telegram/webhook", secret_token=WEBHOOK_SECRET
@@ -277,15 +280,19 @@ async def test_webhook_needs_the_secret_and_then_answers_through_the_bot(
         header = "X-Telegram-Bot-Api-Secret-Token"
         assert (await client.post("/telegram/webhook", json=update)).status == 403
         assert (await client.post("/telegram/webhook", json=update, headers={header: "guess"})).status == 403
-        assert telegram_api.sent == []
+        assert not services.outbox.has_key(f"reply:telegram:{update['update_id']}")
         ok = await client.post("/telegram/webhook", json=update, headers={header: WEBHOOK_SECRET})
         assert ok.status == 200
-        sent = await telegram_api.wait_for_sent(1)
+        # Queued before the 200: a crash now would lose nothing.
+        assert services.outbox.has_key(f"reply:telegram:{update['update_id']}")
+        await replies_sent(client)
         garbage: list[dict[str, Any]] = [{"message": {}}, {"update_id": 5, "message": 1}]
         for bad_update in garbage:
             bad = await client.post("/telegram/webhook", json=bad_update, headers={header: WEBHOOK_SECRET})
             assert bad.status == 400
-    assert [(m.chat_id, m.text) for m in sent] == [(77, "您好！我是继续教育助手。")]
+    assert [(m.channel, m.to, m.text) for m in gateway.sent] == [
+        ("telegram", "77", "您好！我是继续教育助手。")
+    ]
     assert telegram_api.webhook is not None and telegram_api.webhook["secret_token"] == WEBHOOK_SECRET
     assert "getUpdates" not in telegram_api.calls
 
@@ -294,3 +301,12 @@ async def test_webhook_is_off_in_polling_mode(client: Client) -> None:
     resp = await client.post("/telegram/webhook", json=text_update(1, "你好"))
     assert resp.status == 404
     assert "JXJY_TELEGRAM_WEBHOOK_SECRET" in (await resp.json())["error"]
+
+
+async def test_mainland_channels_are_off_until_configured(client: Client) -> None:
+    for method, path in (("GET", "/wechat"), ("POST", "/wechat")):
+        resp = await client.request(method, path)
+        assert resp.status == 404 and "JXJY_WECHAT_TOKEN" in (await resp.json())["error"]
+    for path in ("/sms/aliyun/up", "/sms/aliyun/report", "/sms/tencent/reply", "/sms/tencent/status"):
+        resp = await client.post(path, params={"token": ""}, data=b"[]")
+        assert resp.status == 403 and "JXJY_SMS_CALLBACK_TOKEN" in (await resp.json())["error"]

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.channels.common import ServerServices
+from bot.channels.telegram import TelegramGateway
 from bot.kernel.settings import Settings
 from bot.server import build_server_app, serve
-from reminders.gateways import MemoryGateway
+from reminders.gateways import Channel, Gateway, MemoryGateway, close_gateways
 from tests.bot.conftest import EchoResponder, outbox_services
 from tests.fakes.build_updates import text_update
 from tests.fakes.telegram_api import FakeTelegramApi
@@ -33,18 +36,24 @@ def recorder(events: list[str], name: str) -> Callable[[web.Application], AsyncI
     return ctx
 
 
-@contextlib.contextmanager
-def services_for(tmp_path: Path, responder: EchoResponder, **settings: str) -> Iterator[ServerServices]:
+@contextlib.asynccontextmanager
+async def services_for(
+    tmp_path: Path, responder: EchoResponder, **settings: str
+) -> AsyncIterator[ServerServices]:
     settings_ = Settings(data_dir=tmp_path, **settings)  # type: ignore[arg-type]
-    with outbox_services(settings_, responder, MemoryGateway()) as services:
+    gateways: dict[Channel, Gateway] = {}
+    if settings_.telegram_token:
+        gateways["telegram"] = TelegramGateway(settings_.telegram_token, settings_.telegram_api_url)
+    with outbox_services(settings_, responder, MemoryGateway(), gateways=gateways) as services:
         yield services
+    await close_gateways(gateways)
 
 
 async def test_background_work_starts_before_requests_and_stops_in_reverse(
     aiohttp_client: MakeClient, tmp_path: Path, responder: EchoResponder
 ) -> None:
     events: list[str] = []
-    with services_for(tmp_path, responder) as services:
+    async with services_for(tmp_path, responder) as services:
         app = build_server_app(
             services, background=[recorder(events, "scheduler"), recorder(events, "dispatcher")]
         )
@@ -63,7 +72,7 @@ async def test_serve_polls_telegram_and_stops_gracefully_on_sigterm(
 ) -> None:
     events: list[str] = []
     port = unused_tcp_port
-    with services_for(
+    async with services_for(
         tmp_path, responder, telegram_token=telegram_api.token, telegram_api_url=telegram_api.base_url
     ) as services:
         server = asyncio.create_task(
@@ -84,3 +93,15 @@ async def test_serve_polls_telegram_and_stops_gracefully_on_sigterm(
         await asyncio.wait_for(server, timeout=10)
         assert events == ["start dispatcher", "stop dispatcher"]
     assert telegram_api.pending_updates == 0
+
+
+async def test_the_access_log_leaves_out_query_strings(caplog: pytest.LogCaptureFixture) -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    from bot.server import PathOnlyAccessLogger
+
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    access = PathOnlyAccessLogger(logging.getLogger("aiohttp.access"), "")
+    request = make_mocked_request("POST", "/sms/aliyun/up?token=cb-secret&openid=oUser")
+    access.log(request, web.Response(status=200), 0.012)
+    assert caplog.messages == ["POST /sms/aliyun/up 200 12 ms"]

@@ -50,6 +50,8 @@ class FakeTelegramApi:
     sent: list[SentMessage] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     webhook: Params | None = None
+    refused: list[tuple[int, int]] = field(default_factory=list)  # (chat id, error code) of refused sends
+    _refusals: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _changed: asyncio.Condition | None = None
 
@@ -57,6 +59,34 @@ class FakeTelegramApi:
         """Make ``update`` available to the bot's next ``getUpdates``."""
         self._updates.append(update)
         self._notify()
+
+    def flood(self, chat_id: int, retry_after: int, *, times: int = 1) -> None:
+        """Answer the next ``times`` sends to ``chat_id`` with 429 and ``retry_after``, as Telegram does."""
+        error = {
+            "ok": False,
+            "error_code": 429,
+            "description": f"Too Many Requests: retry after {retry_after}",
+            "parameters": {"retry_after": retry_after},
+        }
+        self._refusals.setdefault(chat_id, []).extend([error] * times)
+
+    def block(self, chat_id: int) -> None:
+        """The user blocked the bot: every send to ``chat_id`` gets 403 until ``unblock``."""
+        error = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+        self._refusals[chat_id] = [error]
+
+    def unblock(self, chat_id: int) -> None:
+        self._refusals.pop(chat_id, None)
+
+    def _refusal(self, chat_id: int) -> dict[str, Any] | None:
+        queued = self._refusals.get(chat_id)
+        if not queued:
+            return None
+        error = queued[0]
+        if error["error_code"] != 403:  # a block lasts; a flood answer is used up
+            queued.pop(0)
+        self.refused.append((chat_id, int(error["error_code"])))
+        return error
 
     @property
     def pending_updates(self) -> int:
@@ -111,6 +141,9 @@ class FakeTelegramApi:
 
     async def send_message(self, params: Params) -> Any:
         chat_id = int(params["chat_id"])
+        refusal = self._refusal(chat_id)
+        if refusal is not None:
+            raise _BotApiError(refusal)
         self.sent.append(SentMessage(chat_id=chat_id, text=params["text"], params=params))
         self._notify()
         return {
@@ -146,6 +179,15 @@ class FakeTelegramApi:
 
 
 FAKE_TELEGRAM = web.AppKey("fake_telegram", FakeTelegramApi)
+
+
+class _BotApiError(Exception):
+    """A scripted Bot API error answer (429 flood control, 403 blocked)."""
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        super().__init__(answer["description"])
+        self.answer = answer
+
 
 _METHODS: dict[str, Callable[[FakeTelegramApi, Params], Awaitable[Any]]] = {
     "getme": FakeTelegramApi.get_me,
@@ -187,6 +229,8 @@ async def _dispatch(request: web.Request) -> web.Response:
     try:
         params = await _read_params(request)
         result = await handler(fake, params)
+    except _BotApiError as exc:
+        return web.json_response(exc.answer, status=exc.answer["error_code"])
     except (KeyError, ValueError) as exc:
         fake.errors.append(f"{method}: bad parameters: {exc!r}")
         return web.json_response({"ok": False, "error_code": 400, "description": repr(exc)}, status=400)

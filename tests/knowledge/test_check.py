@@ -30,7 +30,7 @@ def test_broken_reference_is_reported(tmp_path):
         raw["answers"]["ask_fee"]["full"] = "费用{fee.amout}元"
 
     problems = check_campaign_file(_variant(tmp_path, change))
-    assert any("answers.ask_fee.full: broken reference" in p for p in problems)
+    assert any("answers.ask_fee.full：引用了不存在的事实" in p for p in problems)
 
 
 def test_overlong_short_answer_is_reported(tmp_path):
@@ -38,17 +38,17 @@ def test_overlong_short_answer_is_reported(tmp_path):
         raw["answers"]["ask_hours"]["short"] = "学时" * 40
 
     problems = check_campaign_file(_variant(tmp_path, change))
-    assert any(p.startswith("answers.ask_hours.short: 80 characters for 2023-") for p in problems)
+    assert any(p.startswith("answers.ask_hours.short：2023-") and "有 80 个字" in p for p in problems)
 
 
 def test_missing_answer_is_reported(tmp_path):
     problems = check_campaign_file(_variant(tmp_path, lambda raw: raw["answers"].pop("ask_contact")))
-    assert problems == ["answers: missing the answer 'ask_contact'"]
+    assert problems == ["answers：缺少答复 ask_contact"]
 
 
 def test_unreadable_file_is_one_problem(tmp_path):
     problems = check_campaign_file(tmp_path / "absent.yaml")
-    assert len(problems) == 1 and "cannot read" in problems[0]
+    assert len(problems) == 1 and "无法读取" in problems[0]
 
 
 def test_personal_template_reference_is_checked(tmp_path):
@@ -56,7 +56,7 @@ def test_personal_template_reference_is_checked(tmp_path):
         raw["personal"]["hours"]["full"] = "{name}：线上{online}学时"
 
     problems = check_campaign_file(_variant(tmp_path, change))
-    assert any(p.startswith("personal.hours.full: broken reference") for p in problems)
+    assert any(p.startswith("personal.hours.full：引用了不存在的事实") for p in problems)
 
 
 def test_an_unknown_aspect_in_a_detail_is_reported(tmp_path):
@@ -64,7 +64,7 @@ def test_an_unknown_aspect_in_a_detail_is_reported(tmp_path):
         raw["details"][0]["aspects"] = ["fase", "fail"]
 
     problems = check_campaign_file(_variant(tmp_path, change), [check_detail_cues])
-    assert problems == ["details.face_fail: unknown aspect(s) fase (see nlu/data/aspects.yml)"]
+    assert problems == ["details.face_fail：没有这个方面 fase（方面写在 nlu/data/aspects.yml）"]
 
 
 def test_a_broken_reference_in_composed_wording_is_reported(tmp_path):
@@ -72,7 +72,7 @@ def test_a_broken_reference_in_composed_wording_is_reported(tmp_path):
         raw["composed"]["confirmation_day_yes"]["full"] = "{lead}{day}是确认日，地点：{confirmation.plase}。"
 
     problems = check_campaign_file(_variant(tmp_path, change))
-    assert any(p.startswith("details.confirmation_on_date: broken reference") for p in problems)
+    assert any(p.startswith("details.confirmation_on_date.full：引用了不存在的事实") for p in problems)
 
 
 def test_a_composed_sms_reply_over_two_segments_is_reported(tmp_path):
@@ -80,7 +80,7 @@ def test_a_composed_sms_reply_over_two_segments_is_reported(tmp_path):
         raw["composed"]["silent"]["short"] = "{topic}" + "通知未说明。" * 25
 
     problems = check_campaign_file(_variant(tmp_path, change))
-    assert any("(SMS limit 134)" in p for p in problems)
+    assert any("超过两条短信的上限 134" in p for p in problems)
 
 
 def test_rules_may_name_each_other_in_any_order(tmp_path):

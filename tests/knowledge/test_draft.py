@@ -159,7 +159,7 @@ def test_wording_that_states_a_changed_fact_is_flagged(tmp_path):
 
 def test_a_draft_fails_kb_check_until_reviewed_then_answers_with_the_new_facts(tmp_path):
     outcome = draft_campaign(FIXTURES / "notice-2024.txt", DEFAULT_CAMPAIGN, tmp_path / "draft.yaml")
-    assert any(p.startswith("review: still to check") for p in check_campaign_file(outcome.path))
+    assert any(p.startswith("review：还没核对") for p in check_campaign_file(outcome.path))
     raw = yaml.safe_load(outcome.path.read_text(encoding="utf-8"))
     raw["review"] = []
     for answer in raw["answers"].values():  # what the reviewer fixes after reading the report

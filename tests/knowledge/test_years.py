@@ -103,5 +103,5 @@ def test_the_package_wins_for_the_years_it_knows():
 def test_calendar_dates_must_lie_in_their_year():
     raw = yaml.safe_load(DEFAULT_CAMPAIGN.read_text(encoding="utf-8"))
     raw["calendar"] = {2027: {"holidays": ["2028-01-01"]}}
-    with pytest.raises(ValueError, match="dates of another year listed: 2028-01-01"):
+    with pytest.raises(ValueError, match="列出了别的年份的日期：2028-01-01"):
         Campaign.model_validate(raw)

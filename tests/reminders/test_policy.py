@@ -285,6 +285,7 @@ def test_broadcast_to_a_segment() -> None:
     )
     assert [r.trainee_id for r in got] == [3]
     assert got[0].idempotency_key == "broadcast:b1:3"
+    assert got[0].kinds == ("broadcast",)
     assert got[0].send_at.isoformat() == "2023-11-21T08:00:00+08:00"
     post = Segment.parse("post:安全员")
     assert (

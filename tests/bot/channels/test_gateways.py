@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.channels.outbound import gateway_from_settings
+from bot.channels.sms_aliyun import AliyunSmsGateway
 from bot.channels.sms_http import HttpSmsGateway, sign
 from bot.channels.telegram import TelegramGateway
 from bot.kernel.clock import FixedClock
@@ -137,7 +138,7 @@ async def test_telegram_gateway_sends_message() -> None:
     assert app[RECEIVED][0][0] == "sendMessage"
 
 
-async def test_telegram_gateway_blocked_is_final() -> None:
+async def test_telegram_gateway_blocked_asks_for_sms_and_stops_the_chat() -> None:
     blocked = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
     app = _bot_api_app(blocked)
     async with TestServer(app) as server:
@@ -147,6 +148,7 @@ async def test_telegram_gateway_blocked_is_final() -> None:
         finally:
             await gw.aclose()
     assert not result.ok and not result.retryable
+    assert result.fallback and result.blocked
 
 
 def test_gateway_from_settings(tmp_path: Path) -> None:
@@ -158,3 +160,28 @@ def test_gateway_from_settings(tmp_path: Path) -> None:
     configured = Settings(data_dir=tmp_path, sms_gateway="http", sms_gateway_url="http://x", sms_secret="s")
     http = gateway_from_settings(configured, "sms")
     assert isinstance(http, HttpSmsGateway)
+
+
+def test_mainland_gateways_from_settings_name_what_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(GatewayError, match="JXJY_ALIYUN_ACCESS_KEY_ID, JXJY_ALIYUN_ACCESS_KEY_SECRET"):
+        gateway_from_settings(Settings(data_dir=tmp_path, sms_gateway="aliyun"), "sms")
+    with pytest.raises(GatewayError, match="JXJY_TENCENT_SMS_SDK_APP_ID, JXJY_SMS_SIGN_NAME"):
+        gateway_from_settings(
+            Settings(data_dir=tmp_path, sms_gateway="tencent", tencent_secret_id="i", tencent_secret_key="k"),
+            "sms",
+        )
+    with pytest.raises(GatewayError, match="use log, http, aliyun, tencent"):
+        gateway_from_settings(Settings(data_dir=tmp_path, sms_gateway="carrier-pigeon"), "sms")
+    aliyun = Settings(
+        data_dir=tmp_path,
+        sms_gateway="aliyun",
+        aliyun_access_key_id="id",
+        aliyun_access_key_secret="secret",
+        sms_sign_name="岳阳继续教育",
+        sms_templates=tmp_path / "missing.yaml",
+    )
+    with pytest.raises(GatewayError, match="cannot read"):
+        gateway_from_settings(aliyun, "sms")
+    assert isinstance(
+        gateway_from_settings(aliyun.model_copy(update={"sms_templates": None}), "sms"), AliyunSmsGateway
+    )

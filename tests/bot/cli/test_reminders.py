@@ -77,3 +77,41 @@ def test_broadcast_and_status(data_dir: Path) -> None:
     assert "已发送（sent）：" in runner.invoke(app, ["status"]).output
     bad = runner.invoke(app, ["broadcast", "--segment", "everyone", "--text", "x"])
     assert bad.exit_code == 2
+
+
+def test_failed_lists_what_did_not_arrive_with_the_reason_and_masked(data_dir: Path) -> None:
+    from sqlalchemy import update
+
+    from reminders.outbox import OUTBOX
+
+    assert runner.invoke(app, ["failed"]).output.strip() == "没有发送失败的消息。"
+    assert runner.invoke(app, ["run", "--now", "2023-11-24T10:00:00+08:00"]).exit_code == 0
+    engine = open_database(Settings(data_dir=data_dir))
+    with engine.begin() as conn:
+        conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.trainee_id == 1)
+            .values(status="failed", last_error="isv.MOBILE_NUMBER_ILLEGAL: 非法手机号")
+        )
+        conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.trainee_id == 2)
+            .values(receipt="failed", last_error="receipt: MK:0001")
+        )
+    engine.dispose()
+    result = runner.invoke(app, ["failed"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith("未送达：receipt: MK:0001") and "138****0002" in lines[0]
+    assert "失败：isv.MOBILE_NUMBER_ILLEGAL: 非法手机号" in lines[1] and "13800000001" not in result.output
+
+
+def test_the_summary_names_messages_sent_by_sms_instead() -> None:
+    from bot.cli.reminders import summary_text
+    from reminders.dispatcher import DispatchSummary
+
+    line = summary_text(3, 3, DispatchSummary(sent=3, rerouted=1))
+    assert (
+        line == "本次提醒：应发 3 条，新加入发送队列 3 条；已发出 3 条，微信或 Telegram 送不到、改发短信 1 条"
+    )

@@ -1,0 +1,130 @@
+"""Aliyun SMS as a channel: ``SendSms`` behind the outbox, and its SmsUp / SmsReport pushes (CONTRACTS.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import aiohttp
+from aiohttp import web
+
+from bot.channels import aliyun_sms
+from bot.channels.common import BadRequest
+from bot.channels.message_fields import MessageFields
+from bot.channels.sms import (
+    answer_sms,
+    check_callback_token,
+    checked_phone,
+    checked_provider_id,
+    record_receipt,
+)
+from bot.channels.sms_outcome import PushError, SmsOutcome
+from bot.channels.sms_templates import SmsTemplates, template_variables
+from bot.kernel.personal_data import mask_phone
+from reminders.gateways import OutboundMessage, SendResult
+
+log = logging.getLogger(__name__)
+
+
+def send_result(outcome: SmsOutcome) -> SendResult:
+    """The outbox's view of a mainland provider's answer: sent, retry later, or failed for good (reported)."""
+    if outcome.sent:
+        return SendResult.sent(provider_id=outcome.provider_id)
+    reason = f"{outcome.code}: {outcome.message}" if outcome.message else outcome.code
+    return SendResult.failed(reason[:500], retryable=outcome.retryable)
+
+
+class AliyunSmsGateway:
+    """POST a signed ``SendSms`` (RPC, HMAC-SHA1) per message, with the kind's approved template.
+
+    Our outbox id travels as ``OutId`` and comes back in delivery reports. The signature's timestamp is the
+    real UTC time (the provider refuses one more than 15 minutes off), never the business clock.
+    """
+
+    def __init__(
+        self,
+        credentials: aliyun_sms.AliyunCredentials,
+        *,
+        sign_name: str,
+        templates: SmsTemplates,
+        fields: MessageFields,
+        endpoint: str = aliyun_sms.ENDPOINT,
+        timeout: float = 10.0,
+    ) -> None:
+        self._credentials = credentials
+        self._sign_name = sign_name
+        self._templates = templates
+        self._fields = fields
+        self.endpoint = endpoint
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    async def aclose(self) -> None:
+        """Close the HTTP session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def send(self, msg: OutboundMessage) -> SendResult:
+        picked = template_variables(self._templates, self._fields, msg)
+        if isinstance(picked, SendResult):
+            log.warning("sms to %s (%s): %s", mask_phone(msg.to), msg.id, picked.error)
+            return picked
+        template, variables = picked
+        params = aliyun_sms.send_sms_params(
+            self._credentials,
+            phone=msg.to,
+            sign_name=self._sign_name,
+            template_code=template.code,
+            template_param=variables,
+            now=dt.datetime.now(dt.UTC),
+            out_id=msg.id,
+        )
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
+        headers = {"Content-Type": aliyun_sms.FORM_CONTENT_TYPE}
+        try:
+            body = aliyun_sms.form_body(params)
+            async with self._session.post(self.endpoint, data=body, headers=headers) as resp:
+                status, payload = resp.status, await resp.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning(
+                "sms to %s (%s): Aliyun unreachable: %s", mask_phone(msg.to), msg.id, type(exc).__name__
+            )
+            return SendResult.failed(f"Aliyun unreachable: {type(exc).__name__}", retryable=True)
+        outcome = aliyun_sms.parse_send_sms_response(status, payload)
+        log.info("sms to %s (%s) via Aliyun: %s %s", mask_phone(msg.to), msg.id, outcome.status, outcome.code)
+        return send_result(outcome)
+
+
+async def aliyun_up(request: web.Request) -> web.Response:
+    """SmsUp: answer each inbound reply once (stored per sequence id), then acknowledge as Aliyun expects."""
+    check_callback_token(request)
+    try:
+        replies = aliyun_sms.parse_up_push(await request.read())
+    except PushError as exc:
+        raise BadRequest(str(exc)) from exc
+    for reply in replies:
+        provider_id = checked_provider_id(f"aliyun:{reply.sequence_id}")
+        await answer_sms(request, provider_id, checked_phone(reply.phone), reply.content)
+    return web.json_response(aliyun_sms.PUSH_ACK)
+
+
+async def aliyun_report(request: web.Request) -> web.Response:
+    """SmsReport: record each receipt against our outbox id (OutId) or Aliyun's BizId."""
+    check_callback_token(request)
+    try:
+        reports = aliyun_sms.parse_report_push(await request.read())
+    except PushError as exc:
+        raise BadRequest(str(exc)) from exc
+    for report in reports:
+        status = "delivered" if report.success else "failed"
+        error = None if report.success else f"{report.err_code} {report.err_msg}".strip()
+        await record_receipt(request, report.out_id, report.biz_id, status, error)
+    return web.json_response(aliyun_sms.PUSH_ACK)
+
+
+def add_routes(app: web.Application) -> None:
+    """Route Aliyun's pushes."""
+    app.router.add_post("/sms/aliyun/up", aliyun_up)
+    app.router.add_post("/sms/aliyun/report", aliyun_report)

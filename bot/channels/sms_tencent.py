@@ -1,0 +1,142 @@
+"""Tencent Cloud SMS as a channel: ``SendSms`` behind the outbox, and its reply / status pushes (CONTRACTS.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+
+import aiohttp
+from aiohttp import web
+
+from bot.channels import tencent_sms
+from bot.channels.common import BadRequest
+from bot.channels.message_fields import MessageFields
+from bot.channels.sms import (
+    answer_sms,
+    check_callback_token,
+    checked_phone,
+    checked_provider_id,
+    record_receipt,
+)
+from bot.channels.sms_aliyun import send_result
+from bot.channels.sms_outcome import PushError
+from bot.channels.sms_templates import SmsTemplates, template_variables
+from bot.kernel.personal_data import mask_phone
+from reminders.gateways import OutboundMessage, SendResult
+
+log = logging.getLogger(__name__)
+
+
+class TencentSmsGateway:
+    """POST a TC3-HMAC-SHA256 signed ``SendSms`` (API 3.0) per message, with the kind's approved template.
+
+    Our outbox id travels as ``SessionContext``; status pushes name Tencent's SerialNo, stored as the row's
+    provider id. The signature's timestamp is the real time (Tencent refuses one more than 5 minutes off).
+    """
+
+    def __init__(
+        self,
+        credentials: tencent_sms.TencentCredentials,
+        *,
+        sdk_app_id: str,
+        sign_name: str,
+        templates: SmsTemplates,
+        fields: MessageFields,
+        region: str = "ap-guangzhou",
+        endpoint: str = tencent_sms.ENDPOINT,
+        timeout: float = 10.0,
+    ) -> None:
+        self._credentials = credentials
+        self._sdk_app_id = sdk_app_id
+        self._sign_name = sign_name
+        self._templates = templates
+        self._fields = fields
+        self._region = region
+        self.endpoint = endpoint
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    async def aclose(self) -> None:
+        """Close the HTTP session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def send(self, msg: OutboundMessage) -> SendResult:
+        picked = template_variables(self._templates, self._fields, msg)
+        if isinstance(picked, SendResult):
+            log.warning("sms to %s (%s): %s", mask_phone(msg.to), msg.id, picked.error)
+            return picked
+        template, variables = picked
+        body = tencent_sms.send_sms_body(
+            sdk_app_id=self._sdk_app_id,
+            phone=msg.to,
+            sign_name=self._sign_name,
+            template_id=template.code,
+            template_params=list(variables.values()),
+            session_context=msg.id,
+        )
+        signed = tencent_sms.sign_request(
+            self._credentials,
+            body=body,
+            timestamp=int(time.time()),
+            region=self._region,
+            endpoint=self.endpoint,
+        )
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
+        try:
+            # skip_auto_headers: the Host and Content-Type sent must be exactly the ones signed.
+            async with self._session.post(
+                signed.url, data=signed.body, headers=signed.headers, skip_auto_headers=("Content-Type",)
+            ) as resp:
+                status, payload = resp.status, await resp.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning(
+                "sms to %s (%s): Tencent unreachable: %s", mask_phone(msg.to), msg.id, type(exc).__name__
+            )
+            return SendResult.failed(f"Tencent unreachable: {type(exc).__name__}", retryable=True)
+        outcome = tencent_sms.parse_send_sms_response(status, payload)
+        log.info(
+            "sms to %s (%s) via Tencent: %s %s", mask_phone(msg.to), msg.id, outcome.status, outcome.code
+        )
+        return send_result(outcome)
+
+
+def reply_id(reply: tencent_sms.InboundSms) -> str:
+    """The identity of a 短信回复 push, which carries no id: the sender, the second and the text, hashed
+    (the id is logged; the number must not be)."""
+    who = f"{reply.nationcode}:{reply.mobile}:{reply.text}".encode()
+    return f"tencent:{reply.time}:{hashlib.sha256(who).hexdigest()[:24]}"
+
+
+async def tencent_reply(request: web.Request) -> web.Response:
+    """短信回复: answer the reply once (a resent push is recognised), then acknowledge as Tencent expects."""
+    check_callback_token(request)
+    try:
+        reply = tencent_sms.parse_reply_push(await request.read())
+    except PushError as exc:
+        raise BadRequest(str(exc)) from exc
+    await answer_sms(request, checked_provider_id(reply_id(reply)), checked_phone(reply.mobile), reply.text)
+    return web.json_response(tencent_sms.PUSH_ACK)
+
+
+async def tencent_status(request: web.Request) -> web.Response:
+    """短信下发状态通知: record each receipt against the SerialNo (``sid``) stored with the sent row."""
+    check_callback_token(request)
+    try:
+        reports = tencent_sms.parse_status_push(await request.read())
+    except PushError as exc:
+        raise BadRequest(str(exc)) from exc
+    for report in reports:
+        status = "delivered" if report.success else "failed"
+        error = None if report.success else f"{report.errmsg} {report.description}".strip()
+        await record_receipt(request, "", report.sid, status, error)
+    return web.json_response(tencent_sms.PUSH_ACK)
+
+
+def add_routes(app: web.Application) -> None:
+    """Route Tencent's pushes."""
+    app.router.add_post("/sms/tencent/reply", tencent_reply)
+    app.router.add_post("/sms/tencent/status", tencent_status)
