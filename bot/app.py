@@ -162,11 +162,19 @@ class Runtime:
                 on_exchange=on_exchange,
             )
         from bot.dialogue.seasons import SeasonalBrain
+        from bot.dialogue.second_stage import default_reader
 
         interpreter = self.interpreter()
+        reader = default_reader(interpreter)  # the cues are the same every year: read them once
 
         def brain_for(campaign: Campaign) -> Brain:
-            return Brain(campaign, interpreter, self.clock, personal=lambda: self.personal_desk(campaign))
+            return Brain(
+                campaign,
+                interpreter,
+                self.clock,
+                personal=lambda: self.personal_desk(campaign),
+                aspects=reader,
+            )
 
         return SeasonalBrain(self.campaigns, self.clock, brain_for, on_exchange=on_exchange)
 
