@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +23,10 @@ if TYPE_CHECKING:
     from aiohttp import web
     from sqlalchemy import Engine
 
-    from bot.channels.common import ServerServices
+    from bot.channels.common import DispatchSoon, ServerServices
+    from bot.console.teaching import LiveInterpreter, Taught
+    from bot.console.web import ConsoleServices
+    from bot.dialogue.notices import Notifier
     from bot.kernel.messages import Inbound, Reply, Responder
     from bot.server import CleanupContext
     from reminders.dispatcher import DispatchLimits
@@ -46,6 +51,9 @@ class Runtime:
     # Called when the NLU model must be trained first (a pause of seconds): the command says so.
     on_training: Callable[[int], None] | None = None
     _engine: Any = field(default=None, init=False, repr=False)
+    _taught: Any = field(default=None, init=False, repr=False)
+    # The interpreter of the last brain built: the console's retraining swaps the model inside it.
+    live_interpreter: Any = field(default=None, init=False, repr=False)
 
     @classmethod
     def create(cls, now: str | None = None, settings: Settings | None = None) -> Runtime:
@@ -64,9 +72,12 @@ class Runtime:
         """The NLU: a Rasa server when JXJY_RASA_URL is set, otherwise the in-process engine."""
 
         def local() -> Interpreter:
-            return LocalInterpreter.from_files(
-                cache_dir=self.cache_dir, threshold=self.settings.nlu_threshold, on_training=self.on_training
-            )
+            from nlu.model import load_or_train
+            from nlu.training_data import load_training_data
+
+            data = self.taught().training_data(load_training_data())
+            pipeline = load_or_train(data, self.cache_dir, on_training=self.on_training)
+            return LocalInterpreter(pipeline, data, self.settings.nlu_threshold)
 
         if self.settings.rasa_url:
             from nlu.rasa_http import FailoverInterpreter, RasaHttpInterpreter
@@ -74,6 +85,35 @@ class Runtime:
             rasa = RasaHttpInterpreter(self.settings.rasa_url, threshold=self.settings.nlu_threshold)
             return FailoverInterpreter(rasa, local)
         return local()
+
+    def taught(self) -> Taught:
+        """What staff taught in the console (examples, approved topics), merged in whenever a model loads.
+
+        Read without migrating, and only when a database is configured or its SQLite file exists, so a
+        FAQ-only run on a fresh machine creates nothing.
+        """
+        if self._taught is None:
+            from bot.console.teaching import Taught, read_taught
+
+            self._taught = Taught()
+            sqlite_file = self.settings.data_dir / "jxjy.sqlite3"
+            if self._engine is not None:
+                self._taught = read_taught(self._engine)
+            elif self.settings.database_url or sqlite_file.exists():
+                from ledger.db import make_engine
+
+                try:
+                    engine = make_engine(self.settings.effective_database_url)
+                except (ValueError, ImportError) as exc:
+                    log.warning("taught NLU data not read: %s", exc)
+                else:
+                    self._taught = read_taught(engine)
+                    engine.dispose()
+        return self._taught  # type: ignore[no-any-return]
+
+    def use_taught(self, taught: Taught) -> None:
+        """Replace what was taught (after the console retrained the model)."""
+        self._taught = taught
 
     def engine(self) -> Engine:
         """The database, migrated to head; opened once, on first use, so FAQ-only runs never pay for it.
@@ -138,45 +178,76 @@ class Runtime:
 
         return QuietHours.parse(self.settings.quiet_start, self.settings.quiet_end, self.clock.tz)
 
-    def personal_desk(self, campaign: Campaign | None = None) -> PersonalDesk:
-        """The ledger-backed desk for binding and personal answers, on a campaign's records."""
+    def personal_desk(
+        self, campaign: Campaign | None = None, notifier: Notifier | None = None
+    ) -> PersonalDesk:
+        """The ledger-backed desk on a campaign's records; binding codes go out by ``notifier`` (SMS)."""
         from bot.dialogue.desk import LedgerDesk
+        from ledger.bind_codes import SqlBindCodeStore, code_key
         from ledger.binding import BindingService
 
         campaign = campaign or self.campaign
         store = self.ledger_store(campaign)
-        return LedgerDesk(store, BindingService(store, self.clock), self.clock, campaign)
+        binding = BindingService(
+            store,
+            self.clock,
+            codes=SqlBindCodeStore(self.engine()),
+            code_key=code_key(self.settings.effective_secret_key()),
+        )
+        return LedgerDesk(store, binding, self.clock, campaign, notifier)
 
-    def brain(self, *, log_messages: bool = False) -> Responder:
+    def brain(
+        self, *, log_messages: bool = False, shared_state: bool = False, notifier: Notifier | None = None
+    ) -> Responder:
         """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review.
 
-        With JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock.
+        With ``shared_state`` the conversations live in the database (every instance of `jxjy serve`
+        continues any conversation); otherwise in this process. ``notifier`` sends binding codes by SMS.
+        With JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock; the years
+        share the conversations.
         """
-        on_exchange = self._message_logger() if log_messages else None
-        if not self.campaigns:
-            return Brain(
-                self.campaign,
-                self.interpreter(),
-                self.clock,
-                personal=self.personal_desk,
-                on_exchange=on_exchange,
-            )
-        from bot.dialogue.seasons import SeasonalBrain
+        from bot.dialogue.conversation import ConversationStore, MemoryConversationStore
         from bot.dialogue.second_stage import default_reader
 
-        interpreter = self.interpreter()
-        reader = default_reader(interpreter)  # the cues are the same every year: read them once
+        on_exchange = self._message_logger() if log_messages else None
+        conversations: ConversationStore = MemoryConversationStore()
+        if shared_state:
+            from bot.dialogue.conversation_sql import SqlConversationStore
+
+            conversations = SqlConversationStore(self.engine(), self.id_vault())
+        local = self.interpreter()
+        # The second stage folds text as the classifier does; its cues are the same every year: read once.
+        reader = default_reader(local)
+        interpreter = self.live_interpreter = self._live(local)
+        if not self.campaigns:
+            return Brain(
+                self.taught().campaign(self.campaign),
+                interpreter,
+                self.clock,
+                personal=lambda: self.personal_desk(notifier=notifier),
+                on_exchange=on_exchange,
+                conversations=conversations,
+                aspects=reader,
+            )
+        from bot.dialogue.seasons import SeasonalBrain
 
         def brain_for(campaign: Campaign) -> Brain:
             return Brain(
-                campaign,
+                self.taught().campaign(campaign),
                 interpreter,
                 self.clock,
-                personal=lambda: self.personal_desk(campaign),
+                personal=lambda: self.personal_desk(campaign, notifier),
+                conversations=conversations,
                 aspects=reader,
             )
 
         return SeasonalBrain(self.campaigns, self.clock, brain_for, on_exchange=on_exchange)
+
+    @staticmethod
+    def _live(interpreter: Interpreter) -> LiveInterpreter:
+        from bot.console.teaching import LiveInterpreter
+
+        return LiveInterpreter(interpreter)
 
     def _message_logger(self) -> Any:
         store = self.ledger_store()
@@ -189,6 +260,23 @@ class Runtime:
         return log_exchange
 
 
+def wake_from_threads(
+    loop: asyncio.AbstractEventLoop, dispatch: Callable[[], Awaitable[object]]
+) -> Callable[[], None]:
+    """A callable for worker threads that runs ``dispatch`` on ``loop``, logging (not raising) its failure."""
+
+    async def dispatch_logged() -> None:
+        try:
+            await dispatch()
+        except Exception:
+            log.exception("dispatch failed; the message stays queued for the next sweep")
+
+    def wake() -> None:
+        asyncio.run_coroutine_threadsafe(dispatch_logged(), loop)
+
+    return wake
+
+
 def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext]]:
     """Wire `jxjy serve`: the HTTP services on the database, and the reminder scheduler as background work.
 
@@ -196,6 +284,7 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     and sent at once by the scheduler's dispatcher; delivery receipts update the outbox.
     """
     from bot.channels.common import ServerServices
+    from bot.dialogue.notices import OutboxNotifier
     from bot.http import engine_health
     from ledger.channel_blocks import SqlChannelBlocks
     from ledger.inbound import SqlInboundStore
@@ -224,11 +313,13 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         if not outbox.record_receipt(message_id, status, error):
             log.info("receipt for unknown message %s: %s", message_id, status)
 
+    notifier = OutboxNotifier(outbox)  # binding codes; woken below once the event loop runs
+    brain = runtime.brain(log_messages=True, shared_state=True, notifier=notifier)
     services = ServerServices(
         settings=runtime.settings,
-        responder=runtime.brain(log_messages=True),
+        responder=brain,
         health=engine_health(engine),
-        inbound_store=SqlInboundStore(engine, runtime.clock),
+        inbound_store=SqlInboundStore(engine),
         outbox=outbox,
         dispatch_soon=scheduler.dispatch_now,
         clock=runtime.clock,
@@ -236,10 +327,54 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         blocks=SqlChannelBlocks(engine),
     )
 
+    from bot.console.web import install
+
+    console = build_console(runtime, brain, scheduler.dispatch_now)
+    console.ask = services.answerer.answer
+    services.extra_routes = (install(console),)
+
     async def reminders_ctx(app: web.Application) -> AsyncIterator[None]:
         scheduler.start()
+        notifier.wake = wake_from_threads(asyncio.get_running_loop(), scheduler.dispatch_now)
         yield
+        notifier.wake = None
         scheduler.shutdown()
         await close_gateways(gateways)
 
     return services, [reminders_ctx]
+
+
+def build_console(
+    runtime: Runtime, brain: Responder, dispatch_soon: DispatchSoon | None = None
+) -> ConsoleServices:
+    """The staff console's services on the runtime's database; taught data retrains ``brain`` in place."""
+    from bot.console.accounts import AuditLog, StaffAccounts
+    from bot.console.teaching import Retrainer, TaughtStore, swap_into
+    from bot.console.web import ConsoleServices
+
+    engine = runtime.engine()
+    work_dir = runtime.settings.ensure_data_dir() / "console"
+    work_dir.mkdir(mode=0o700, exist_ok=True)
+    store = TaughtStore(engine)
+    into_brains = swap_into(brain, runtime.live_interpreter)
+
+    def swap(interpreter: LocalInterpreter, taught: Taught) -> None:
+        runtime.use_taught(taught)  # brains built from now on (a new campaign year) start with it
+        into_brains(interpreter, taught)
+
+    retrainer = Retrainer(store, runtime.cache_dir, runtime.settings.nlu_threshold, swap)
+    return ConsoleServices(
+        engine=engine,
+        campaign=runtime.campaign,
+        clock=runtime.clock,
+        quiet=runtime.quiet_hours(),
+        vault=runtime.id_vault(),
+        accounts=StaffAccounts(engine, runtime.clock),
+        audit=AuditLog(engine, runtime.clock),
+        taught=store,
+        work_dir=work_dir,
+        secure_cookies=(runtime.settings.public_url or "").lower().startswith("https://"),
+        retrainer=retrainer,
+        dispatch_soon=dispatch_soon,
+        campaigns=runtime.campaigns,
+    )

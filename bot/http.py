@@ -76,6 +76,7 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     app[BACKGROUND] = BackgroundTasks()
     yield
     await app[BACKGROUND].join(DRAIN_TIMEOUT)
+    app[SERVICES].answerer.close()
 
 
 def build_app(services: ServerServices, *, telegram_app: TelegramApp | None = None) -> web.Application:
@@ -90,4 +91,6 @@ def build_app(services: ServerServices, *, telegram_app: TelegramApp | None = No
     sms_tencent.add_routes(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    for install in services.extra_routes:  # the staff console, when the composition root adds it
+        install(app)
     return app

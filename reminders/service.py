@@ -20,7 +20,7 @@ from reminders.dispatcher import Dispatcher, DispatchLimits, DispatchSummary
 from reminders.gateways import Channel, Gateway
 from reminders.models import ReminderKey
 from reminders.outbox import SqlOutbox
-from reminders.policy import QuietHours, Reminder, Segment, candidate_keys, plan_broadcast, plan_reminders
+from reminders.policy import QuietHours, Reminder, Segment, candidate_keys, plan_reminders
 
 log = logging.getLogger(__name__)
 
@@ -136,21 +136,25 @@ def broadcast(
     broadcast_id: str,
     segment: Segment,
     text: str,
+    created_by: str = "cli",
 ) -> tuple[int, int]:
-    """Enqueue one staff message to a segment; return (recipients, newly enqueued)."""
-    inputs = load_plan_inputs(engine, (), posts=segment.name == "post", campaign=campaign.campaign.id)
-    planned = plan_broadcast(
-        inputs.records,
+    """Enqueue one staff message to a command-line segment; return (recipients, newly enqueued).
+
+    The same service as the console's composer (``reminders.broadcasts.send_broadcast``).
+    """
+    from reminders.audience import Audience
+    from reminders.broadcasts import send_broadcast
+
+    return send_broadcast(
+        engine,
         campaign,
         now,
+        quiet,
         broadcast_id=broadcast_id,
-        segment=segment,
+        audience=Audience.from_segment(segment.name, segment.value),
         text=text,
-        telegram=inputs.telegram,
-        wechat=inputs.wechat,
-        quiet=quiet,
+        created_by=created_by,
     )
-    return len(planned), SqlOutbox(engine).enqueue(planned, now)
 
 
 async def dispatch(

@@ -212,8 +212,10 @@ def _register_subcommands() -> None:
     from bot.cli.ledger import app as ledger_app
     from bot.cli.reminders import app as reminders_app
     from bot.cli.serve import serve
+    from bot.cli.staff import app as staff_app
 
     app.add_typer(ledger_app, name="ledger", help="学员台账：导入、导出附件3、统计、谁还没完成。")
     app.add_typer(reminders_app, name="reminders", help="提醒：预览、发送、群发。")
+    app.add_typer(staff_app, name="staff", help="网页控制台的工作人员账号：新建、列出、停用。")
 
     app.command()(serve)

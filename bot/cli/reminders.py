@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import logging
@@ -171,6 +172,7 @@ def broadcast_command(
             broadcast_id=ident,
             segment=parsed,
             text=text,
+            created_by=f"cli:{getpass.getuser()}",
         )
     except PlanError as exc:
         typer.echo(f"错误：{exc}", err=True)

@@ -35,6 +35,10 @@ class SeasonalBrain:
         self._brains: dict[str, Brain] = {}
         self._on_exchange = on_exchange
 
+    def brains(self) -> list[Brain]:
+        """The brains built so far, one per campaign year met (the staff console updates their answers)."""
+        return list(self._brains.values())
+
     def handle(self, inbound: Inbound) -> Reply:
         """Answer one message from the campaign of the moment."""
         season = season_at(self._campaigns, self._clock.now())

@@ -15,8 +15,9 @@ from knowledge.answers import FactFormatter, Form, local_date, render
 from knowledge.campaign import Campaign
 from knowledge.details import Composed, Composer
 from knowledge.personal import render_message
+from nlu.actions import ACTION_INTENTS
 from nlu.aspects import AspectReader
-from nlu.interpreter import ACTION_INTENTS, PERSONAL_INTENTS, Interpreter, LocalInterpreter
+from nlu.interpreter import PERSONAL_INTENTS, Interpreter, LocalInterpreter
 from nlu.normalize import Normalizer
 from nlu.shape import Shape
 from nlu.training_data import load_training_data

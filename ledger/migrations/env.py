@@ -11,7 +11,15 @@ from sqlalchemy import Connection
 from ledger.db import Base, make_engine
 
 # Every package that declares tables on the shared metadata; autogenerate compares against all of them.
-MODEL_MODULES = ("ledger.models", "reminders.models", "ledger.inbound_models", "ledger.channel_models")
+MODEL_MODULES = (
+    "ledger.models",
+    "reminders.models",
+    "ledger.inbound_models",
+    "ledger.channel_models",
+    "ledger.dialogue_models",
+    "reminders.broadcast_models",
+    "bot.console.models",
+)
 for _name in MODEL_MODULES:
     if importlib.util.find_spec(_name) is not None:
         importlib.import_module(_name)

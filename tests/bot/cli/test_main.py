@@ -99,7 +99,7 @@ def test_rasa_export_writes_the_project(jxjy, tmp_path):
 
 def test_nlu_train_reports_the_cached_model(jxjy):
     result = jxjy("nlu", "train")
-    assert result.returncode == 0 and "36 intents" in result.stdout
+    assert result.returncode == 0 and "38 intents" in result.stdout
 
 
 def test_nlu_evaluate_answers_scores_replies_per_kind(jxjy, tmp_path):

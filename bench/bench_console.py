@@ -1,0 +1,151 @@
+"""Measure the console's page render times with a large ledger: python bench/bench_console.py [ROWS] [DATABASE_URL].
+
+Imports ROWS generated trainees (default 100,000) into a fresh SQLite file (or the given URL, wiped), adds
+2,000 unanswered questions and a broadcast to everyone, then requests every page over HTTP as a signed-in
+staff member and prints the median and worst of 5 requests per page, and the median CPU time. Target: ≤ 200 ms per page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
+
+from bench.bench_import import write_ledger
+from bot.app import Runtime, build_console
+from bot.channels.common import ServerServices
+from bot.console.accounts import StaffAccounts
+from bot.console.web import install
+from bot.http import build_app
+from bot.kernel.messages import Inbound, Reply
+from bot.kernel.settings import Settings
+from ledger.importer import import_ledger
+from ledger.store import SQLAlchemyLedgerStore
+from reminders.audience import Audience
+from reminders.broadcasts import send_broadcast
+from reminders.outbox import SqlOutbox
+
+NOW = "2023-11-24T10:00:00+08:00"
+PASSWORD = "bench-password-1"
+REPEAT = 5
+QUESTIONS = ("附近哪里可以停车", "证书丢了怎么补办", "能开发票吗", "可以代缴吗", "考试难不难")
+
+
+class Silent:
+    """A responder for the services the console does not use here."""
+
+    def handle(self, inbound: Inbound) -> Reply:
+        return Reply("", "nlu_fallback", 0.0)
+
+
+def seed(runtime: Runtime, rows: int, folder: Path) -> None:
+    ledger = folder / "ledger.csv"
+    write_ledger(ledger, rows)
+    engine = runtime.engine()
+    started = time.perf_counter()
+    report = import_ledger(
+        engine, runtime.id_vault(), ledger, runtime.campaign.facts.posts, runtime.clock.now()
+    )
+    print(f"imported {report.inserted} trainees in {time.perf_counter() - started:.1f} s")
+    store = SQLAlchemyLedgerStore(engine, runtime.id_vault(), runtime.clock)
+    for n in range(2000):
+        store.log_message(
+            "sms", f"139{n:08d}", "in", QUESTIONS[n % 5] + "？" * (n % 3), "nlu_fallback", runtime.clock.now()
+        )
+    started = time.perf_counter()
+    recipients, _ = send_broadcast(
+        engine, runtime.campaign, runtime.clock.now(), runtime.quiet_hours(), broadcast_id="bench",
+        audience=Audience(), text="{姓名}您好，请留意截止日期。", created_by="bench",
+    )  # fmt: skip
+    print(f"broadcast to {recipients} in {time.perf_counter() - started:.1f} s")
+    StaffAccounts(engine, runtime.clock).add("bench", PASSWORD)
+
+
+async def measure(runtime: Runtime) -> list[tuple[str, float, float, float]]:
+    console = build_console(runtime, brain=Silent())  # type: ignore[arg-type]
+    services = ServerServices(
+        settings=runtime.settings,
+        responder=Silent(),
+        health=lambda: True,
+        outbox=SqlOutbox(runtime.engine()),
+        clock=runtime.clock,
+        extra_routes=(install(console),),
+    )
+    client = TestClient(TestServer(build_app(services)))
+    await client.start_server()
+    try:
+        login = await (await client.get("/console/login")).text()
+        token = login.split('name="csrf" value="')[1].split('"')[0]
+        page = await (
+            await client.post("/console/login", data={"csrf": token, "name": "bench", "password": PASSWORD})
+        ).text()
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        preview = {
+            "csrf": csrf,
+            "status": "unpaid",
+            "post": "安全员",
+            "text": "{姓名}请缴费",
+            "action": "preview",
+        }
+        requests = [
+            ("GET /console/ (dashboard)", "get", "/console/", None),
+            ("GET /console/trainees", "get", "/console/trainees", None),
+            ("GET /console/trainees?page=1000", "get", "/console/trainees?page=1000", None),
+            ("GET /console/trainees?q=王伟", "get", "/console/trainees?q=%E7%8E%8B%E4%BC%9F", None),
+            ("GET /console/trainees?status=unpaid&post=安全员", "get",
+             "/console/trainees?status=unpaid&post=%E5%AE%89%E5%85%A8%E5%91%98", None),
+            ("GET /console/trainees/50000", "get", "/console/trainees/50000", None),
+            ("GET /console/import", "get", "/console/import", None),
+            ("GET /console/broadcasts", "get", "/console/broadcasts", None),
+            ("POST /console/broadcasts (preview)", "post", "/console/broadcasts", preview),
+            ("GET /console/broadcasts/bench (report)", "get", "/console/broadcasts/bench", None),
+            ("GET /console/unanswered", "get", "/console/unanswered", None),
+            ("GET /console/audit", "get", "/console/audit", None),
+        ]  # fmt: skip
+        results = []
+        for label, method, path, data in requests:
+            times, cpu = [], []
+            for _ in range(REPEAT):
+                started, cpu_started = time.perf_counter(), time.process_time()
+                response = await client.request(method, path, data=data)
+                await response.read()
+                times.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - cpu_started) * 1000)
+                assert response.status == 200, (path, response.status)
+            results.append((label, statistics.median(times), max(times), statistics.median(cpu)))
+        return results
+    finally:
+        await client.close()
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        url = sys.argv[2] if len(sys.argv) > 2 else f"sqlite:///{folder / 'bench.sqlite3'}"
+        if url.startswith("postgresql"):
+            from sqlalchemy import create_engine
+
+            wipe = create_engine(url)
+            with wipe.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            wipe.dispose()
+        settings = Settings(data_dir=folder, database_url=url, secret_key="bench-secret-key")
+        runtime = Runtime.create(NOW, settings)
+        seed(runtime, rows, folder)
+        # Wall time on a shared machine varies with its load; CPU time (server and client, one process) less so.
+        print(f"{'page':50} {'median ms':>10} {'worst ms':>10} {'CPU ms':>8}")
+        for label, median, worst, cpu in asyncio.run(measure(runtime)):
+            print(f"{label:50} {median:10.1f} {worst:10.1f} {cpu:8.1f}")
+        runtime.engine().dispose()
+
+
+if __name__ == "__main__":
+    main()
