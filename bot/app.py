@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from bot.channels.common import DispatchSoon, ServerServices
     from bot.console.teaching import LiveInterpreter, Taught
     from bot.console.web import ConsoleServices
+    from bot.dialogue.notices import Notifier
     from bot.kernel.messages import Inbound, Reply, Responder
     from bot.server import CleanupContext
     from reminders.dispatcher import DispatchLimits
@@ -175,29 +178,51 @@ class Runtime:
 
         return QuietHours.parse(self.settings.quiet_start, self.settings.quiet_end, self.clock.tz)
 
-    def personal_desk(self, campaign: Campaign | None = None) -> PersonalDesk:
-        """The ledger-backed desk for binding and personal answers, on a campaign's records."""
+    def personal_desk(
+        self, campaign: Campaign | None = None, notifier: Notifier | None = None
+    ) -> PersonalDesk:
+        """The ledger-backed desk on a campaign's records; binding codes go out by ``notifier`` (SMS)."""
         from bot.dialogue.desk import LedgerDesk
+        from ledger.bind_codes import SqlBindCodeStore, code_key
         from ledger.binding import BindingService
 
         campaign = campaign or self.campaign
         store = self.ledger_store(campaign)
-        return LedgerDesk(store, BindingService(store, self.clock), self.clock, campaign)
+        binding = BindingService(
+            store,
+            self.clock,
+            codes=SqlBindCodeStore(self.engine()),
+            code_key=code_key(self.settings.effective_secret_key()),
+        )
+        return LedgerDesk(store, binding, self.clock, campaign, notifier)
 
-    def brain(self, *, log_messages: bool = False) -> Responder:
+    def brain(
+        self, *, log_messages: bool = False, shared_state: bool = False, notifier: Notifier | None = None
+    ) -> Responder:
         """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review.
 
-        With JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock.
+        With ``shared_state`` the conversations live in the database (every instance of `jxjy serve`
+        continues any conversation); otherwise in this process. ``notifier`` sends binding codes by SMS.
+        With JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock; the years
+        share the conversations.
         """
+        from bot.dialogue.conversation import ConversationStore, MemoryConversationStore
+
         on_exchange = self._message_logger() if log_messages else None
+        conversations: ConversationStore = MemoryConversationStore()
+        if shared_state:
+            from bot.dialogue.conversation_sql import SqlConversationStore
+
+            conversations = SqlConversationStore(self.engine(), self.id_vault())
         interpreter = self.live_interpreter = self._live(self.interpreter())
         if not self.campaigns:
             return Brain(
                 self.taught().campaign(self.campaign),
                 interpreter,
                 self.clock,
-                personal=self.personal_desk,
+                personal=lambda: self.personal_desk(notifier=notifier),
                 on_exchange=on_exchange,
+                conversations=conversations,
             )
         from bot.dialogue.seasons import SeasonalBrain
 
@@ -206,7 +231,8 @@ class Runtime:
                 self.taught().campaign(campaign),
                 interpreter,
                 self.clock,
-                personal=lambda: self.personal_desk(campaign),
+                personal=lambda: self.personal_desk(campaign, notifier),
+                conversations=conversations,
             )
 
         return SeasonalBrain(self.campaigns, self.clock, brain_for, on_exchange=on_exchange)
@@ -228,6 +254,23 @@ class Runtime:
         return log_exchange
 
 
+def wake_from_threads(
+    loop: asyncio.AbstractEventLoop, dispatch: Callable[[], Awaitable[object]]
+) -> Callable[[], None]:
+    """A callable for worker threads that runs ``dispatch`` on ``loop``, logging (not raising) its failure."""
+
+    async def dispatch_logged() -> None:
+        try:
+            await dispatch()
+        except Exception:
+            log.exception("dispatch failed; the message stays queued for the next sweep")
+
+    def wake() -> None:
+        asyncio.run_coroutine_threadsafe(dispatch_logged(), loop)
+
+    return wake
+
+
 def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext]]:
     """Wire `jxjy serve`: the HTTP services on the database, and the reminder scheduler as background work.
 
@@ -235,6 +278,7 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     and sent at once by the scheduler's dispatcher; delivery receipts update the outbox.
     """
     from bot.channels.common import ServerServices
+    from bot.dialogue.notices import OutboxNotifier
     from bot.http import engine_health
     from ledger.channel_blocks import SqlChannelBlocks
     from ledger.inbound import SqlInboundStore
@@ -263,12 +307,13 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         if not outbox.record_receipt(message_id, status, error):
             log.info("receipt for unknown message %s: %s", message_id, status)
 
-    brain = runtime.brain(log_messages=True)
+    notifier = OutboxNotifier(outbox)  # binding codes; woken below once the event loop runs
+    brain = runtime.brain(log_messages=True, shared_state=True, notifier=notifier)
     services = ServerServices(
         settings=runtime.settings,
         responder=brain,
         health=engine_health(engine),
-        inbound_store=SqlInboundStore(engine, runtime.clock),
+        inbound_store=SqlInboundStore(engine),
         outbox=outbox,
         dispatch_soon=scheduler.dispatch_now,
         clock=runtime.clock,
@@ -284,7 +329,9 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
 
     async def reminders_ctx(app: web.Application) -> AsyncIterator[None]:
         scheduler.start()
+        notifier.wake = wake_from_threads(asyncio.get_running_loop(), scheduler.dispatch_now)
         yield
+        notifier.wake = None
         scheduler.shutdown()
         await close_gateways(gateways)
 

@@ -76,6 +76,7 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     app[BACKGROUND] = BackgroundTasks()
     yield
     await app[BACKGROUND].join(DRAIN_TIMEOUT)
+    app[SERVICES].answerer.close()
 
 
 def build_app(services: ServerServices, *, telegram_app: TelegramApp | None = None) -> web.Application:

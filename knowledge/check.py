@@ -41,6 +41,8 @@ REQUIRED_ANSWERS = (
     "ask_not_in_notice",
     "nlu_fallback",
 )
+# Values a personal message names besides the record's: sample ones, to render every template.
+MESSAGE_SAMPLES = {"code": "123456", "code_minutes": "10", "phone_masked": "138****5678"}
 DYNAMIC_STATES = {
     "confirmation_outlook": ("before", "today", "upcoming", "over"),
     "period_outlook": ("before", "running", "last_day", "over"),
@@ -171,7 +173,7 @@ def _template_problems(
 def _render_record(
     campaign: Campaign, template: str, record: TraineeRecord, rules: HoursRules, moment: dt.datetime
 ) -> str:
-    values = record_values(campaign, record, assess(record, rules), moment)
+    values = {**MESSAGE_SAMPLES, **record_values(campaign, record, assess(record, rules), moment)}
     return FactFormatter(campaign, values).format(template)
 
 

@@ -1,60 +1,138 @@
-"""Inbound messages remembered by (channel, provider id), so a provider's retry is answered only once."""
+"""Inbound messages claimed by (channel, provider id): of a provider's concurrent retries, one answers.
+
+A message is claimed when it is stored; the claimer answers it and marks it handled. A retry finds it
+handled (a duplicate) or still claimed (in flight: wait, or tell the provider to retry later). A claim
+lapses after ``lease``: a retry after the claimer crashed takes the message over and answers it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import threading
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Engine, Table, bindparam, func, or_, select, update
 
-from bot.kernel.clock import Clock
 from bot.kernel.personal_data import mask_personal_data
 from ledger.db import dialect_insert
 from ledger.inbound_models import InboundMessage
 
 INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]
 
+# "new" and "taken_over": this caller answers. "handled": a duplicate. "in_flight": another caller answers.
+Claim = Literal["new", "taken_over", "handled", "in_flight"]
+CLAIM_LEASE = dt.timedelta(seconds=60)
+
 
 class InboundStore(Protocol):
-    """Remember inbound messages by (channel, provider id), so a provider's retry is answered only once."""
+    """Store inbound messages once per (channel, provider id) and say who answers each."""
 
-    def record(self, channel: str, provider_id: str, address: str, text: str) -> bool:
-        """Store the message; return False when this (channel, provider_id) was already stored."""
+    def claim(self, channel: str, provider_id: str, address: str, text: str, now: dt.datetime) -> Claim:
+        """Store the message (first time, received ``now``) and try to claim it; see ``Claim``."""
         ...
+
+    def handled(self, channel: str, provider_id: str, now: dt.datetime) -> None:
+        """Mark a claimed message answered (or deliberately left unanswered): a retry is a duplicate."""
+        ...
+
+    def count_from(self, channel: str, address: str, since: dt.datetime) -> int:
+        """How many messages ``address`` sent on ``channel`` since ``since`` (received time)."""
+        ...
+
+
+@dataclass
+class _Held:
+    address: str
+    received_at: dt.datetime
+    claimed_at: dt.datetime
+    handled: bool = False
 
 
 class MemoryInboundStore:
     """The in-process InboundStore (tests, embedded use); forgets on restart, so production uses the SQL one."""
 
-    def __init__(self, capacity: int = 100_000) -> None:
+    def __init__(self, capacity: int = 100_000, lease: dt.timedelta = CLAIM_LEASE) -> None:
         self._capacity = capacity
-        self._seen: dict[tuple[str, str], tuple[str, str]] = {}
+        self._lease = lease
+        self._held: dict[tuple[str, str], _Held] = {}
         self._lock = threading.Lock()
 
-    def record(self, channel: str, provider_id: str, address: str, text: str) -> bool:
+    def claim(self, channel: str, provider_id: str, address: str, text: str, now: dt.datetime) -> Claim:
         key = (channel, provider_id)
         with self._lock:
-            if key in self._seen:
-                return False
-            if len(self._seen) >= self._capacity:
-                # dicts keep insertion order: drop the oldest, a retry that late is not a retry any more
-                del self._seen[next(iter(self._seen))]
-            self._seen[key] = (address, text)
-            return True
+            held = self._held.get(key)
+            if held is None:
+                if len(self._held) >= self._capacity:
+                    # dicts keep insertion order: drop the oldest, a retry that late is not a retry any more
+                    del self._held[next(iter(self._held))]
+                self._held[key] = _Held(address, now, now)
+                return "new"
+            if held.handled:
+                return "handled"
+            if held.claimed_at <= now - self._lease:
+                self._held[key] = dataclasses.replace(held, claimed_at=now)
+                return "taken_over"
+            return "in_flight"
+
+    def handled(self, channel: str, provider_id: str, now: dt.datetime) -> None:
+        with self._lock:
+            held = self._held.get((channel, provider_id))
+            if held is not None:
+                held.handled = True
+
+    def count_from(self, channel: str, address: str, since: dt.datetime) -> int:
+        with self._lock:
+            return sum(
+                1
+                for (c, _), held in self._held.items()
+                if c == channel and held.address == address and held.received_at >= since
+            )
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._seen)
+            return len(self._held)
 
 
 class SqlInboundStore:
-    """The InboundStore in the ``inbound_messages`` table: a retry is recognised after a restart too."""
+    """The InboundStore in the ``inbound_messages`` table: claims hold across instances and restarts."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, lease: dt.timedelta = CLAIM_LEASE) -> None:
         self.engine = engine
-        self.clock = clock
+        self.lease = lease
+        # Built once (SQLAlchemy then reuses their compiled forms); values come as parameters.
+        # (Parameter names differ from column names: UPDATE reserves those for its SET clause.)
+        this = (
+            INBOUND.c.channel == bindparam("b_channel"),
+            INBOUND.c.provider_id == bindparam("b_provider_id"),
+        )
+        # ON CONFLICT DO NOTHING: of two concurrent deliveries exactly one inserts, without an error for the other.
+        self._insert = (
+            dialect_insert(engine, INBOUND)
+            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+            .returning(INBOUND.c.id)
+        )
+        # Taking over a lapsed claim is one conditional UPDATE: of two retries racing for it, one wins.
+        self._take_over = (
+            update(INBOUND)
+            .where(
+                *this,
+                INBOUND.c.handled_at.is_(None),
+                or_(INBOUND.c.claimed_at.is_(None), INBOUND.c.claimed_at <= bindparam("lapsed")),
+            )
+            .values(claimed_at=bindparam("b_now"))
+            .returning(INBOUND.c.id)
+        )
+        self._handled_at = select(INBOUND.c.handled_at).where(*this)
+        self._handle = update(INBOUND).where(*this).values(handled_at=bindparam("b_now"))
+        self._count = select(func.count()).where(
+            INBOUND.c.channel == bindparam("channel"),
+            INBOUND.c.address == bindparam("address"),
+            INBOUND.c.received_at >= bindparam("since"),
+        )
 
-    def record(self, channel: str, provider_id: str, address: str, text: str) -> bool:
+    def claim(self, channel: str, provider_id: str, address: str, text: str, now: dt.datetime) -> Claim:
         # The address stays as given (the reply goes there); the text needs no personal data to serve
         # as a record, so ID and mobile numbers in it are masked.
         row = {
@@ -62,14 +140,23 @@ class SqlInboundStore:
             "provider_id": provider_id,
             "address": address,
             "text": mask_personal_data(text),
-            "received_at": self.clock.now(),
+            "received_at": now,
+            "claimed_at": now,
         }
-        # ON CONFLICT DO NOTHING: of two concurrent retries exactly one inserts, without an error for the other.
-        stmt = (
-            dialect_insert(self.engine, INBOUND)
-            .values(row)
-            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
-            .returning(INBOUND.c.id)
-        )
+        key = {"b_channel": channel, "b_provider_id": provider_id}
         with self.engine.begin() as conn:
-            return conn.execute(stmt).first() is not None
+            if conn.execute(self._insert, row).first() is not None:
+                return "new"
+            if conn.execute(self._take_over, {**key, "b_now": now, "lapsed": now - self.lease}).first():
+                return "taken_over"
+            handled_at = conn.execute(self._handled_at, key).scalar()
+        return "handled" if handled_at is not None else "in_flight"
+
+    def handled(self, channel: str, provider_id: str, now: dt.datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(self._handle, {"b_channel": channel, "b_provider_id": provider_id, "b_now": now})
+
+    def count_from(self, channel: str, address: str, since: dt.datetime) -> int:
+        with self.engine.connect() as conn:
+            params = {"channel": channel, "address": address, "since": since}
+            return int(conn.execute(self._count, params).scalar_one())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db import Base, UTCDateTime
@@ -24,5 +24,13 @@ class InboundMessage(Base):
     address: Mapped[str] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Who answers: the request that claimed the message (a claim lapses, so a retry after a crash answers),
+    # and when it was handled (answered, or stored only because its sender passed the cap).
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "provider_id"),
+        # The per-sender cap counts a sender's recent messages.
+        Index("ix_inbound_messages_channel_address_received_at", "channel", "address", "received_at"),
+    )

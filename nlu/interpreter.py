@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from nlu.actions import ACTION_INTENTS, ACTION_THRESHOLD, NEGATED_ACTION, command, is_question
 from nlu.entities import (
     DateEntityExtractor,
     Entity,
@@ -38,20 +39,6 @@ PERSONAL_INTENTS = frozenset(
 )
 
 ParseResult = dict[str, Any]
-
-# Commands that must never be misread, matched on the whole message (like Rasa's KeywordIntentClassifier).
-_COMMANDS = {
-    "unsubscribe": {"td", "t", "退订", "退定", "取消订阅", "退订短信", "退订提醒", "n"},
-    "subscribe": {"订阅", "恢复订阅", "重新订阅", "恢复提醒", "开启提醒"},
-    "unbind": {"解绑", "解除绑定", "取消绑定", "解邦", "解帮"},
-    "bind": {"绑定", "帮定", "邦定", "綁定", "我要绑定", "绑定身份证", "绑定账号"},
-}
-_COMMAND_NOISE = re.compile(r"[\s\W_]+")
-# Intents that act (stop or resume reminders, unlink a record): a guess must be surer than for a question,
-# and "我不退订" must not unsubscribe anyone.
-ACTION_INTENTS = frozenset({"unsubscribe", "subscribe", "unbind"})
-ACTION_THRESHOLD = 0.6
-_NEGATED_ACTION = re.compile(r"(?:不|别|不要|不用|不想|没有?)(?:退订|订阅|解绑|解除绑定|取消)")
 
 
 class Interpreter(Protocol):
@@ -96,9 +83,9 @@ class LocalInterpreter:
     def parse(self, text: str) -> ParseResult:
         basic = self._normalize.basic(text)
         entities = self._entities(basic)
-        command = _command(basic, entities)
-        if command is not None:
-            certain = {"name": command, "confidence": 1.0}
+        exact = _command(text, basic, entities)
+        if exact is not None:
+            certain = {"name": exact, "confidence": 1.0}
             return {"text": text, "intent": certain, "entities": entities, "intent_ranking": [certain]}
         probs = self._model.probabilities(self._featurize(self._normalize.canonical(basic)))
         order = probs.argsort()[::-1][:RANKING_LENGTH]
@@ -117,7 +104,7 @@ class LocalInterpreter:
     def _threshold_for(self, intent: str, text: str) -> float:
         """The confidence ``intent`` needs: higher for intents that change something, never when negated."""
         if intent in ACTION_INTENTS:
-            return 1.01 if _NEGATED_ACTION.search(text) else max(self.threshold, ACTION_THRESHOLD)
+            return 1.01 if NEGATED_ACTION.search(text) else max(self.threshold, ACTION_THRESHOLD)
         return self.threshold
 
 
@@ -125,13 +112,19 @@ def _public(intent: str) -> str:
     return FALLBACK if intent == OUT_OF_SCOPE else intent
 
 
-def _command(basic: str, entities: list[Entity]) -> str | None:
+_COMMAND_NOISE = re.compile(r"[\s\W_]+")
+
+
+def _command(text: str, basic: str, entities: list[Entity]) -> str | None:
+    """A command matched on the whole message: exact words, a short order to unsubscribe, an ID with a name."""
+    exact = command(text)  # case-sensitive ("T"); then folded, when folding changed anything (退訂)
+    if exact is None and basic != text:
+        exact = command(basic)
+    if exact is not None:
+        return exact
     bare = _COMMAND_NOISE.sub("", basic)
-    for intent, words in _COMMANDS.items():
-        if bare in words:
-            return intent
-    if len(bare) <= 10 and "退订" in bare and not _NEGATED_ACTION.search(bare) and "怎么退订" not in bare:
-        return "unsubscribe"
+    if len(bare) <= 10 and "退订" in bare and not NEGATED_ACTION.search(bare) and not is_question(bare):
+        return "unsubscribe"  # "退订吧", "TD退订", "退订谢谢"
     if any(e["entity"] == "id_number" for e in entities):
         # An ID number with at most a name and the word 绑定 around it is a binding request.
         rest = bare

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -57,12 +58,15 @@ class FailoverInterpreter:
         self._primary = primary
         self._backup_factory = backup
         self._backup: Interpreter | None = None
+        self._lock = threading.Lock()  # conversations are parsed in parallel threads: build the backup once
 
     def parse(self, text: str) -> ParseResult:
         try:
             return self._primary.parse(text)
         except RasaUnavailable as exc:
             log.warning("%s; answering with the in-process engine", exc)
-            if self._backup is None:
-                self._backup = self._backup_factory()
-            return self._backup.parse(text)
+            with self._lock:
+                if self._backup is None:
+                    self._backup = self._backup_factory()
+                backup = self._backup
+            return backup.parse(text)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -34,21 +35,63 @@ def log_delivery_status(message_id: str, status: DeliveryStatus, error: str | No
     logger.info("sms %s: %s%s", message_id, status, f" ({error})" if error else "")
 
 
-class AsyncResponder:
-    """Run a sync Responder in a worker thread, one message at a time.
+class _Turns:
+    """The lock of one conversation and how many of its messages hold or wait for it."""
 
-    The brain keeps per-conversation state; serializing calls means it never has to be thread-safe,
-    while the event loop stays free for HTTP and Telegram traffic.
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
+class AsyncResponder:
+    """Run a sync Responder in worker threads: one message at a time per conversation, conversations in parallel.
+
+    Messages of one (channel, address) are answered in arrival order, never two at once, so the brain's
+    conversation state sees each message after the previous one. Different conversations do not wait for
+    each other: one slow parse (an unreachable Rasa server) stalls only its own user. A lock lives only
+    while a message of its conversation is in flight, so their number stays bounded by the requests in
+    flight; at most ``max_parallel`` messages are answered at once, the rest wait their turn.
     """
 
-    def __init__(self, responder: Responder) -> None:
+    def __init__(self, responder: Responder, *, max_parallel: int = 16) -> None:
         self._responder = responder
-        self._lock = asyncio.Lock()
+        self._turns: dict[tuple[str, str], _Turns] = {}
+        self._max_parallel = max_parallel
+        self._executor: ThreadPoolExecutor | None = None
 
     async def answer(self, inbound: Inbound) -> Reply:
-        """The responder's reply to ``inbound``."""
-        async with self._lock:
-            return await asyncio.to_thread(self._responder.handle, inbound)
+        """The responder's reply to ``inbound``, after the earlier messages of its conversation."""
+        key = (inbound.channel, inbound.address)
+        turns = self._turns.get(key)
+        if turns is None:
+            turns = self._turns[key] = _Turns()
+        turns.users += 1
+        try:
+            async with turns.lock:
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(self._pool(), self._responder.handle, inbound)
+        finally:
+            turns.users -= 1
+            if turns.users == 0:
+                del self._turns[key]
+
+    @property
+    def conversations_in_flight(self) -> int:
+        """How many conversations have a message being answered or waiting."""
+        return len(self._turns)
+
+    def close(self) -> None:
+        """Let the worker threads end once the messages in flight are answered (a later message starts anew)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self._max_parallel, thread_name_prefix="responder")
+        return self._executor
 
 
 @dataclass
@@ -68,13 +111,15 @@ class ServerServices:
     dispatch_soon: DispatchSoon | None = None
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics.create)
     on_delivery_status: DeliveryStatusHook = log_delivery_status
+    # How long a provider's retry waits for the request already answering its message before a 503.
+    in_flight_wait: float = 5.0
     # Chat addresses their channel will not deliver to (unfollowed, blocked the bot).
     blocks: ChannelBlocks = field(default_factory=MemoryChannelBlocks)
     extra_routes: tuple[RouteInstaller, ...] = ()
     answerer: AsyncResponder = field(init=False)
 
     def __post_init__(self) -> None:
-        # One AsyncResponder for every channel, so the brain sees one message at a time.
+        # One AsyncResponder for every channel: one message at a time per conversation, on any channel.
         self.answerer = AsyncResponder(self.responder)
 
 

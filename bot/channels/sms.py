@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hmac
 import logging
 
 from aiohttp import web
 
-from bot.channels.common import BACKGROUND, SERVICES, BadRequest, Refused, dispatch_soon
+from bot.channels.common import (
+    BACKGROUND,
+    SERVICES,
+    BadRequest,
+    Refused,
+    ServerServices,
+    dispatch_soon,
+    dumps,
+)
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_phone, normalize_phone
+from ledger.inbound import Claim
 from ledger.inbound_models import PROVIDER_ID_LENGTH
 
 logger = logging.getLogger(__name__)
+
+IN_FLIGHT_POLL = 0.05  # seconds between looks at a message another request is answering
+RETRY_AFTER_SECONDS = 10
 
 
 def checked_provider_id(provider_id: str) -> str:
@@ -34,28 +47,75 @@ def checked_phone(raw: str) -> str:
 async def answer_sms(request: web.Request, provider_id: str, phone: str, text: str) -> bool:
     """Store an inbound SMS and queue its reply before the provider hears 200; False for a duplicate.
 
-    The reply goes in the outbox under ``reply:sms:<provider id>``, so a crash after the 200 loses nothing.
-    A retry whose first attempt stopped between storing the message and queueing its reply is answered
-    now; the key keeps a race to one reply.
+    Of concurrent deliveries of one provider id only the one that claims the message runs the brain;
+    the others wait for it and are duplicates (or, when it is still not done, are told to retry later:
+    503). A retry after the claimer died between its claim and its reply takes the lapsed claim over and
+    answers. The reply goes in the outbox under ``reply:sms:<provider id>``, so a crash after the 200
+    loses nothing, and the key keeps any race to one reply. Past the per-sender cap a message is stored,
+    not answered: an auto-responder talking to the bot cannot make an endless, paid loop.
     """
     services = request.app[SERVICES]
-    outbox = services.outbox
-    stored = await asyncio.to_thread(services.inbound_store.record, "sms", provider_id, phone, text)
+    store, outbox = services.inbound_store, services.outbox
+    claim = await _claim(services, provider_id, phone, text)
     key = f"reply:sms:{provider_id}"
-    if not stored and await asyncio.to_thread(outbox.has_key, key):
+    if claim == "taken_over" and await asyncio.to_thread(outbox.has_key, key):
+        claim = "handled"  # the claimer queued the reply and died before saying so
+        await asyncio.to_thread(store.handled, "sms", provider_id, services.clock.now())
+    if claim == "handled":
         services.metrics.inbound_duplicates.labels(channel="sms").inc()
         logger.info("sms %s from %s: duplicate, already answered", provider_id, mask_phone(phone))
         return False
     services.metrics.messages_in.labels(channel="sms").inc()
+    if await _capped(services, provider_id, phone):
+        await asyncio.to_thread(store.handled, "sms", provider_id, services.clock.now())
+        return True
     reply = await services.answerer.answer(Inbound("sms", phone, text))  # a failure is a 500: retried
     services.metrics.replies.labels(channel="sms", intent=reply.intent).inc()
     queued = await asyncio.to_thread(
         outbox.enqueue_reply, key, "sms", phone, reply.text, services.clock.now()
     )
+    await asyncio.to_thread(store.handled, "sms", provider_id, services.clock.now())
     if queued:
         services.metrics.sms_sent.labels(result="queued").inc()
         logger.info("sms %s from %s: reply queued, intent %s", provider_id, mask_phone(phone), reply.intent)
         request.app[BACKGROUND].spawn(dispatch_soon(services, f"sms {provider_id}"))
+    return True
+
+
+async def _claim(services: ServerServices, provider_id: str, phone: str, text: str) -> Claim:
+    """Claim the message; while another request answers it, wait for that one (503 if it takes too long)."""
+    store = services.inbound_store
+    claim = await asyncio.to_thread(store.claim, "sms", provider_id, phone, text, services.clock.now())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + services.in_flight_wait
+    while claim == "in_flight" and loop.time() < deadline:
+        await asyncio.sleep(IN_FLIGHT_POLL)
+        claim = await asyncio.to_thread(store.claim, "sms", provider_id, phone, text, services.clock.now())
+    if claim == "in_flight":
+        logger.info(
+            "sms %s from %s: still being answered; the provider retries", provider_id, mask_phone(phone)
+        )
+        raise web.HTTPServiceUnavailable(
+            text=dumps({"error": "this message is being answered; retry later"}),
+            content_type="application/json",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    return claim
+
+
+async def _capped(services: ServerServices, provider_id: str, phone: str) -> bool:
+    """True when the sender passed the per-sender cap this hour: count it and log it (masked)."""
+    cap = services.settings.inbound_per_sender_hour
+    since = services.clock.now() - dt.timedelta(hours=1)
+    count = await asyncio.to_thread(services.inbound_store.count_from, "sms", phone, since)
+    if count <= cap:
+        return False
+    services.metrics.inbound_capped.labels(channel="sms").inc()
+    level = logging.WARNING if count == cap + 1 else logging.INFO
+    logger.log(
+        level, "sms %s from %s: %d messages this hour (cap %d): stored, not answered", provider_id,
+        mask_phone(phone), count, cap,
+    )  # fmt: skip
     return True
 
 

@@ -88,13 +88,18 @@ class TelegramChannel:
             return False
         chat_id = str(message.chat.id)
         text = message.text
-        stored = await asyncio.to_thread(
-            services.inbound_store.record, "telegram", str(update.update_id), chat_id, text or "[non-text]"
+        store, update_id = services.inbound_store, str(update.update_id)
+        # Claimed first: of concurrent deliveries of one update only the claimer answers; a replay after
+        # the claimer died (its claim lapsed) answers unless the reply was queued already.
+        claim = await asyncio.to_thread(
+            store.claim, "telegram", update_id, chat_id, text or "[non-text]", services.clock.now()
         )
         key = f"reply:telegram:{update.update_id}"
-        if not stored and await asyncio.to_thread(services.outbox.has_key, key):
+        if claim == "taken_over" and await asyncio.to_thread(services.outbox.has_key, key):
+            claim = "handled"
+        if claim in ("handled", "in_flight"):
             services.metrics.inbound_duplicates.labels(channel="telegram").inc()
-            logger.info("telegram update %d: duplicate, already answered", update.update_id)
+            logger.info("telegram update %d: duplicate (%s)", update.update_id, claim.replace("_", " "))
             return False
         services.metrics.messages_in.labels(channel="telegram").inc()
         await asyncio.to_thread(services.blocks.unblock, "telegram", chat_id)  # they are writing to us
@@ -107,6 +112,7 @@ class TelegramChannel:
         queued = await asyncio.to_thread(
             services.outbox.enqueue_reply, key, "telegram", chat_id, answer, services.clock.now()
         )
+        await asyncio.to_thread(store.handled, "telegram", update_id, services.clock.now())
         logger.info("telegram chat %s: intent %s, reply queued", mask_address("telegram", chat_id), intent)
         return queued
 

@@ -91,8 +91,12 @@ class WeChatChannel:
         return await self._deliver(key, openid, task, max(left, 0.0), app)
 
     async def _record(self, message: InboundMessage, text: str) -> bool:
-        store = self.services.inbound_store
-        return await asyncio.to_thread(store.record, "wechat", message.dedup_key, message.from_user, text)
+        """True for the first delivery of a message (WeChat's retries come within 15 s, inside the claim)."""
+        store, now = self.services.inbound_store, self.services.clock.now()
+        claim = await asyncio.to_thread(
+            store.claim, "wechat", message.dedup_key, message.from_user, text, now
+        )
+        return claim == "new"
 
     def _start(self, key: str, openid: str, text: str, prefix: str) -> asyncio.Task[str]:
         async def compose() -> str:

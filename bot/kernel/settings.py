@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # SMS to one number, counting reminders, broadcasts and replies alike.
     sms_per_number_hour: int = Field(default=5, ge=1)
     sms_per_number_day: int = Field(default=10, ge=1)
+    # Inbound messages answered per sender in any hour; past it they are stored, not answered (no loops).
+    inbound_per_sender_hour: int = Field(default=20, ge=1)
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
     # Channels in mainland China (CONTRACTS.md): a channel is on when its first setting is set.

@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "reminders.models",
     "ledger.inbound_models",
     "ledger.channel_models",
+    "ledger.dialogue_models",
     "reminders.broadcast_models",
     "bot.console.models",
 )

@@ -41,7 +41,7 @@ class Service:
             settings=Settings(data_dir=data_dir, sms_secret=SECRET),
             responder=EchoResponder(),
             health=lambda: True,
-            inbound_store=SqlInboundStore(engine, clock),
+            inbound_store=SqlInboundStore(engine),
             outbox=outbox,
             dispatch_soon=self.dispatcher.dispatch_due,
             clock=clock,
@@ -128,8 +128,10 @@ async def test_a_retry_of_a_message_stored_but_never_answered_is_answered(
     gateway: MemoryGateway,
     clock: FixedClock,
 ) -> None:
-    # The first attempt stored the message and the process died before its reply was queued.
-    assert SqlInboundStore(engine, clock).record("sms", "p-9", PHONE, "你好")
+    # The first attempt claimed the message and the process died before its reply was queued; the
+    # provider retries after the claim has lapsed.
+    assert SqlInboundStore(engine).claim("sms", "p-9", PHONE, "你好", clock.now()) == "new"
+    clock.advance(dt.timedelta(minutes=2))
     _, client = await start()
     assert await post_sms(client, "p-9", "你好") == "accepted"
     assert [m.text for m in gateway.sent] == ["您好！我是继续教育助手。"]

@@ -46,7 +46,9 @@ def test_next_years_ledger_does_not_overwrite_this_years(engine, vault, clock, t
 def test_a_chat_bound_last_year_finds_the_trainees_record_of_this_year(engine, vault, clock, tmp_path):
     _import(engine, vault, clock, write_csv(tmp_path / "2023.csv", [HEADER, LIU]), "yueyang-2023")
     last = SQLAlchemyLedgerStore(engine, vault, clock, "yueyang-2023")
-    assert BindingService(last, clock).bind("telegram", "42", LIU[1], "刘洋").ok
+    binding = BindingService(last, clock)
+    code = binding.bind("telegram", "42", LIU[1], "刘洋").code  # a chat binds with the code sent by SMS
+    assert code is not None and binding.confirm("telegram", "42", code).ok
 
     current = SQLAlchemyLedgerStore(engine, vault, clock, "yueyang-2024")
     assert BindingService(current, clock).record_for("telegram", "42") is None  # not in 2024's ledger yet

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
-from bot.kernel.clock import FixedClock
 from bot.kernel.personal_data import normalize_phone
 from ledger.db import make_engine, migrate
-from ledger.inbound import INBOUND, InboundStore, MemoryInboundStore, SqlInboundStore
+from ledger.inbound import INBOUND, Claim, InboundStore, MemoryInboundStore, SqlInboundStore
 from tests.conftest import clean_database_url
 from tests.timezone import SHANGHAI
 
 NOW = dt.datetime(2023, 11, 24, 22, 0, tzinfo=SHANGHAI)
+PHONE = "13812345678"
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -27,45 +27,97 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InboundSto
         return
     engine = make_engine(clean_database_url(request.param, tmp_path))
     migrate(engine)
-    yield SqlInboundStore(engine, FixedClock(NOW))
+    yield SqlInboundStore(engine)
     engine.dispose()
 
 
-def test_a_provider_id_is_recorded_once_per_channel(store: InboundStore) -> None:
-    assert store.record("sms", "p-1", "13812345678", "你好") is True
-    assert store.record("sms", "p-1", "13812345678", "你好") is False
-    assert store.record("sms", "p-2", "13812345678", "你好") is True
-    assert store.record("telegram", "p-1", "77", "你好") is True
+def test_a_message_is_claimed_once_per_channel_and_then_handled(store: InboundStore) -> None:
+    assert store.claim("sms", "p-1", PHONE, "你好", NOW) == "new"
+    assert store.claim("sms", "p-1", PHONE, "你好", NOW) == "in_flight"
+    store.handled("sms", "p-1", NOW)
+    assert store.claim("sms", "p-1", PHONE, "你好", NOW) == "handled"
+    assert store.claim("sms", "p-2", PHONE, "你好", NOW) == "new"
+    assert store.claim("telegram", "p-1", "77", "你好", NOW) == "new"
 
 
-def test_concurrent_retries_are_recorded_once(store: InboundStore) -> None:
-    results: list[bool] = []
-    barrier = threading.Barrier(8)
+def race(times: int, attempt: Callable[[], Claim]) -> list[Claim]:
+    results: list[Claim] = []
+    barrier = threading.Barrier(times)
 
-    def retry() -> None:
+    def one() -> None:
         barrier.wait()
-        results.append(store.record("sms", "race", "13812345678", "你好"))
+        results.append(attempt())
 
-    threads = [threading.Thread(target=retry) for _ in range(8)]
+    threads = [threading.Thread(target=one) for _ in range(times)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == [False] * 7 + [True]
+    return sorted(results)
+
+
+def test_of_concurrent_deliveries_one_claims(store: InboundStore) -> None:
+    results = race(8, lambda: store.claim("sms", "race", PHONE, "你好", NOW))
+    assert results == ["in_flight"] * 7 + ["new"]
+
+
+def test_a_lapsed_claim_is_taken_over_by_one_retry(store: InboundStore) -> None:
+    """The claimer died between its claim and its answer: a retry a minute later answers instead."""
+    assert store.claim("sms", "p-1", PHONE, "你好", NOW) == "new"
+    assert store.claim("sms", "p-1", PHONE, "你好", NOW + dt.timedelta(seconds=59)) == "in_flight"
+    later = NOW + dt.timedelta(seconds=61)
+    assert race(4, lambda: store.claim("sms", "p-1", PHONE, "你好", later)) == ["in_flight"] * 3 + [
+        "taken_over"
+    ]
+    store.handled("sms", "p-1", later)
+    assert store.claim("sms", "p-1", PHONE, "你好", later + dt.timedelta(hours=1)) == "handled"
+
+
+def test_messages_are_counted_per_sender_and_hour(store: InboundStore) -> None:
+    for n in range(3):
+        store.claim("sms", f"a-{n}", PHONE, "你好", NOW + dt.timedelta(minutes=20 * n))
+    store.claim("sms", "b-1", "13900000000", "你好", NOW)
+    store.claim("telegram", "t-1", PHONE, "你好", NOW)
+    assert store.count_from("sms", PHONE, NOW) == 3
+    assert store.count_from("sms", PHONE, NOW + dt.timedelta(minutes=30)) == 1
+    assert store.count_from("sms", "13900000000", NOW) == 1
+    assert store.count_from("sms", "13700000000", NOW) == 0
 
 
 def test_the_sql_store_remembers_across_a_restart(engine: Engine) -> None:
-    assert SqlInboundStore(engine, FixedClock(NOW)).record("sms", "p-1", "13812345678", "你好")
-    later = FixedClock(NOW + dt.timedelta(hours=1))
-    assert SqlInboundStore(engine, later).record("sms", "p-1", "13812345678", "你好") is False
+    assert SqlInboundStore(engine).claim("sms", "p-1", PHONE, "你好", NOW) == "new"
+    SqlInboundStore(engine).handled("sms", "p-1", NOW)
+    assert SqlInboundStore(engine).claim("sms", "p-1", PHONE, "你好", NOW + dt.timedelta(days=1)) == "handled"
 
 
 def test_the_sql_store_keeps_the_address_and_masks_personal_data_in_the_text(engine: Engine) -> None:
     phone = normalize_phone("+86 138-1234-5678")
-    text = "绑定 430602199001011237 张三，新号码13998765432"
-    SqlInboundStore(engine, FixedClock(NOW)).record("sms", "p-9", phone, text)
+    message = "绑定 430602199001011237 张三，新号码13998765432"
+    SqlInboundStore(engine).claim("sms", "p-9", phone, message, NOW)
     with engine.connect() as conn:
         row = conn.execute(select(INBOUND)).one()
     assert (row.channel, row.provider_id, row.address) == ("sms", "p-9", "13812345678")
     assert row.text == "绑定 4306**********1237 张三，新号码139****5432"
     assert row.received_at == NOW and row.received_at.tzinfo is not None
+    assert row.claimed_at == NOW and row.handled_at is None
+
+
+def test_messages_stored_before_claims_existed_count_as_handled(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate(engine, "0004_outbox_replies")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO inbound_messages (channel, provider_id, address, text, received_at)"
+                    " VALUES ('sms', 'old-1', :phone, '你好', :t)"
+                ),
+                {"phone": PHONE, "t": NOW},
+            )
+        migrate(engine)
+        assert (
+            SqlInboundStore(engine).claim("sms", "old-1", PHONE, "你好", NOW + dt.timedelta(hours=1))
+            == "handled"
+        )
+    finally:
+        engine.dispose()

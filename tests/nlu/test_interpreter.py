@@ -52,6 +52,7 @@ def test_out_of_scope_is_nlu_fallback(interpreter, text):
     [
         ("TD", "unsubscribe"),
         ("ｔｄ", "unsubscribe"),
+        ("T", "unsubscribe"),
         ("退订", "unsubscribe"),
         ("订阅", "subscribe"),
         ("解绑", "unbind"),
@@ -68,7 +69,9 @@ def test_bind_with_id_and_name(interpreter):
     assert values == {"id_number": "43062119920828498X", "name": "刘洋"}
 
 
-@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "我不退订", "不要解绑"])
+@pytest.mark.parametrize(
+    "text", ["<script>alert(1)</script>", "我不退订", "不要解绑", "退订是什么意思", "我要退订吗", "n", "N"]
+)
 def test_actions_need_a_sure_reading(interpreter, text):
     assert interpreter.parse(text)["intent"]["name"] not in {"unsubscribe", "subscribe", "unbind"}
 

@@ -63,7 +63,7 @@ def services(
         data_dir=tmp_path, telegram_token=telegram_api.token, telegram_api_url=telegram_api.base_url
     )
     with outbox_services(settings, responder, sms, gateways={"telegram": gateway}) as services:
-        services.inbound_store = SqlInboundStore(services.outbox.engine, services.clock)
+        services.inbound_store = SqlInboundStore(services.outbox.engine)
         yield services
 
 

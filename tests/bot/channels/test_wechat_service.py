@@ -165,6 +165,9 @@ class SlowAnswers(AsyncResponder):
         await asyncio.sleep(self._delay)
         return await self._inner.answer(inbound)
 
+    def close(self) -> None:
+        self._inner.close()
+
 
 async def test_a_slow_answer_goes_by_customer_service_message_once_whatever_the_retries(
     start_service: StartService, wechat_api: FakeWeChatApi

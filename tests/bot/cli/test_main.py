@@ -99,7 +99,7 @@ def test_rasa_export_writes_the_project(jxjy, tmp_path):
 
 def test_nlu_train_reports_the_cached_model(jxjy):
     result = jxjy("nlu", "train")
-    assert result.returncode == 0 and "35 intents" in result.stdout
+    assert result.returncode == 0 and "37 intents" in result.stdout
 
 
 def test_chat_says_goodbye_and_that_the_campaign_is_over(jxjy):

@@ -1,6 +1,6 @@
 """The staff console: staff accounts, sessions, login attempts, the audit log, broadcasts, taught NLU data.
 
-Revision ID: 0007_console_tables
+Revision ID: 0008_console_tables
 Revises: 0006_channels_blocks_tokens
 Create Date: 2026-11-30
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 from ledger.db import UTCDateTime
 
-revision = "0007_console_tables"
-down_revision: str | None = "0006_channels_blocks_tokens"
+revision = "0008_console_tables"
+down_revision: str | None = "0007_reliability_a_dialogue"
 branch_labels: str | None = None
 depends_on: str | None = None
 

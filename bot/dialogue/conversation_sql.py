@@ -1,0 +1,85 @@
+"""Conversation state in the database: one small row per conversation, so any instance can answer the next."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+from sqlalchemy import Engine, Table, bindparam, delete, select
+
+from bot.dialogue.conversation import CONTEXT_TTL, ConversationState
+from ledger.crypto import IdVault, KeyMismatchError
+from ledger.db import dialect_insert
+from ledger.dialogue_models import ConversationStateRow
+
+log = logging.getLogger(__name__)
+
+STATES: Table = ConversationStateRow.__table__  # type: ignore[assignment]
+
+
+class SqlConversationStore:
+    """The ConversationStore in ``conversation_states``; an ID number held mid-binding is stored encrypted.
+
+    Lapsed rows are never read; each instance deletes them at most once per ``purge_every``.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        vault: IdVault,
+        ttl: dt.timedelta = CONTEXT_TTL,
+        purge_every: dt.timedelta = dt.timedelta(minutes=10),
+    ) -> None:
+        self.engine = engine
+        self.ttl = ttl
+        self._vault = vault
+        self._purge_every = purge_every
+        self._purged_at: dt.datetime | None = None
+        self._postgres = engine.dialect.name == "postgresql"
+        # Built once: on the hot path SQLAlchemy then reuses their cache keys and compiled forms.
+        self._select = select(STATES.c.state).where(
+            STATES.c.channel == bindparam("channel"),
+            STATES.c.address == bindparam("address"),
+            STATES.c.expires_at > bindparam("now"),
+        )
+        upsert = dialect_insert(engine, STATES)
+        self._upsert = upsert.on_conflict_do_update(
+            index_elements=[STATES.c.channel, STATES.c.address],
+            set_={"state": upsert.excluded.state, "expires_at": upsert.excluded.expires_at},
+        )
+
+    def load(self, channel: str, address: str, now: dt.datetime) -> ConversationState:
+        with self.engine.connect() as conn:
+            raw = conn.execute(self._select, {"channel": channel, "address": address, "now": now}).scalar()
+        if raw is None:
+            return ConversationState()
+        values = json.loads(raw)
+        sealed = values.get("pending_id")
+        if sealed:
+            try:
+                values["pending_id"] = self._vault.decrypt(sealed)
+            except KeyMismatchError:  # the key was rotated since: the trainee sends the number again
+                log.info("a pending ID number on %s could not be read with the current key", channel)
+                values.pop("pending_id")
+        return ConversationState.from_dict(values)
+
+    def save(self, channel: str, address: str, state: ConversationState, now: dt.datetime) -> None:
+        state.updated_at = now
+        values = state.as_dict()
+        if state.pending_id:
+            values["pending_id"] = self._vault.encrypt(state.pending_id)
+        row = {
+            "channel": channel,
+            "address": address,
+            "state": json.dumps(values, ensure_ascii=False, separators=(",", ":")),
+            "expires_at": now + self.ttl,
+        }
+        with self.engine.begin() as conn:
+            if self._postgres:
+                # A context lost in a database crash costs a question asked again, not a wait for the disk.
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            conn.execute(self._upsert, row)
+            if self._purged_at is None or now - self._purged_at >= self._purge_every:
+                self._purged_at = now
+                conn.execute(delete(STATES).where(STATES.c.expires_at <= now))
