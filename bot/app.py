@@ -211,6 +211,7 @@ class Runtime:
         """
         from bot.dialogue.brain import Brain
         from bot.dialogue.conversation import ConversationStore, MemoryConversationStore
+        from bot.dialogue.second_stage import default_reader
 
         on_exchange = self._message_logger() if log_messages else None
         conversations: ConversationStore = MemoryConversationStore()
@@ -218,7 +219,10 @@ class Runtime:
             from bot.dialogue.conversation_sql import SqlConversationStore
 
             conversations = SqlConversationStore(self.engine(), self.id_vault())
-        interpreter = self.live_interpreter = self._live(self.interpreter())
+        local = self.interpreter()
+        # The second stage folds text as the classifier does; its cues are the same every year: read once.
+        reader = default_reader(local)
+        interpreter = self.live_interpreter = self._live(local)
         if not self.campaigns:
             return Brain(
                 self.taught().campaign(self.campaign),
@@ -227,6 +231,7 @@ class Runtime:
                 personal=lambda: self.personal_desk(notifier=notifier),
                 on_exchange=on_exchange,
                 conversations=conversations,
+                aspects=reader,
             )
         from bot.dialogue.seasons import SeasonalBrain
 
@@ -237,6 +242,7 @@ class Runtime:
                 self.clock,
                 personal=lambda: self.personal_desk(campaign, notifier),
                 conversations=conversations,
+                aspects=reader,
             )
 
         return SeasonalBrain(self.campaigns, self.clock, brain_for, on_exchange=on_exchange)

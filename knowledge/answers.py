@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 from knowledge import calendar
@@ -77,10 +77,42 @@ def _period_state(campaign: Campaign, today: dt.date) -> tuple[str, dict[str, st
     return "running", values
 
 
+class _Rules(Mapping[str, str]):
+    """The ``rules`` lines, each formatted on first use; a line may name the facts and other lines."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        self._campaign = campaign
+        self._done: dict[str, str] = {}
+        self._busy: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._done:
+            if name in self._busy:
+                raise ValueError(f"rules.{name} names itself")
+            self._busy.add(name)
+            self._done[name] = FactFormatter(self._campaign, self).format(self._campaign.rules[name])
+            self._busy.discard(name)
+        return self._done[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._campaign.rules
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._campaign.rules)
+
+    def __len__(self) -> int:
+        return len(self._campaign.rules)
+
+
+def rule_values(campaign: Campaign) -> dict[str, str]:
+    """The hours rule's sentences (``{hours_rule}``, ``{route_mixed}``, ...), stated once for every reply."""
+    return dict(_Rules(campaign))
+
+
 def date_values(campaign: Campaign, now: dt.datetime) -> dict[str, str]:
-    """Compute every date-dependent value and sentence the answers may name."""
+    """Compute every date-dependent value and sentence the answers may name (and the hours rule's)."""
     today = local_date(campaign, now)
-    values: dict[str, str] = {"today": f"{today.month}月{today.day}日"}
+    values: dict[str, str] = {"today": f"{today.month}月{today.day}日", **rule_values(campaign)}
     for name, state_of in (("confirmation_outlook", _confirmation_state), ("period_outlook", _period_state)):
         state, computed = state_of(campaign, today)
         values.update(computed)

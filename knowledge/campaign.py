@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.kernel.yamlfile import load_yaml
 
 DEFAULT_CAMPAIGN = Path(__file__).parent / "campaigns" / "yueyang-2023.yaml"
 SHORT_LIMIT = 70
@@ -119,6 +122,13 @@ class Facts(_Strict):
     binding: Binding
     contact: Contact
 
+    @property
+    def audience_until_year(self) -> int:
+        """The latest year a certificate may be from to be in this year's audience: the year the audience
+        sentence names (2022年培训新取证及2022年以前…), else the year before the campaign starts."""
+        years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)年", self.audience)]
+        return max(years) if years else self.period.start.year - 1
+
     @field_validator("posts")
     @classmethod
     def _unique_posts(cls, posts: tuple[str, ...]) -> tuple[str, ...]:
@@ -137,6 +147,41 @@ class YearDays(_Strict):
 class Answer(_Strict):
     full: str = Field(min_length=1)
     short: str = Field(min_length=1)
+
+
+class Silence(_Strict):
+    """A question the notice leaves open: what it is about and, optionally, what the notice does say nearby."""
+
+    topic: str
+    known: str = ""
+    partial: bool = False  # the notice answers the question but for this point: report the topic asked
+
+
+class Detail(_Strict):
+    """The answer to one aspect of a topic: chosen when the intent and every aspect named are present.
+
+    ``answer`` is a reply of its own; ``silent`` says the notice does not cover it; ``compute`` names a reply
+    worked out from the message (the hours stated, a date, a year, a post); none of the three: the intent's
+    own answer. ``verdict`` is what a yes/no question about it is answered with.
+    """
+
+    id: str
+    intents: tuple[str, ...] = ()  # empty: any intent about the notice
+    aspects: tuple[str, ...] = Field(min_length=1)
+    unless: tuple[str, ...] = ()
+    answer: Answer | None = None
+    silent: Silence | None = None
+    compute: (
+        Literal["hours_check", "certificate_year", "confirmation_date", "period_date", "post_check"] | None
+    ) = None
+    verdict: Literal["yes", "no"] | None = None
+    report: str | None = None  # the intent reported for it (default: the one understood)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Detail:
+        if sum(x is not None for x in (self.answer, self.silent, self.compute)) > 1:
+            raise ValueError(f"detail {self.id}: give at most one of answer, silent, compute")
+        return self
 
 
 class ReminderTexts(_Strict):
@@ -169,6 +214,9 @@ class Campaign(_Strict):
     personal: dict[str, Answer]
     steps: dict[str, str]
     reminders: ReminderTexts
+    rules: dict[str, str]  # the hours rule, stated once for general and personal replies alike
+    composed: dict[str, Answer]  # the wording of replies worked out from a message (yes/no, dates, hours)
+    details: tuple[Detail, ...] = ()
     # The State Council's holidays and adjusted working days by year, used where chinesecalendar has no data.
     calendar: dict[int, YearDays] = Field(default_factory=dict)
     # Where each fact came from: a fact path (``fee.amount``) and the notice's sentence (written by `kb draft`).
@@ -208,7 +256,7 @@ def load_campaign(path: Path | str = DEFAULT_CAMPAIGN) -> Campaign:
     """Read and validate a campaign file; raise CampaignError naming the file and the problem."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CampaignError(f"{path}：无法读取：{exc.strerror}") from exc
     except yaml.YAMLError as exc:

@@ -11,6 +11,7 @@ from pathlib import Path
 from knowledge import calendar
 from knowledge.answers import FactFormatter, Form, render, suggestions
 from knowledge.campaign import SHORT_LIMIT, Campaign, CampaignError, load_campaign
+from knowledge.check_details import check_details
 from knowledge.personal import record_values
 from knowledge.status import HoursRules, Step, TraineeRecord, assess
 
@@ -19,6 +20,7 @@ REQUIRED_ANSWERS = (
     "greet",
     "goodbye",
     "thank",
+    "acknowledge",
     "bot_challenge",
     "ask_audience",
     "ask_posts",
@@ -98,6 +100,7 @@ def check_campaign(campaign: Campaign) -> list[str]:
             )
             problems += _template_problems(f"answers.{intent}.{form}", getattr(answer, form), renders)
     problems += _check_personal(campaign)
+    problems += check_details(campaign, moments)
     problems += _check_between(campaign)
     return problems
 

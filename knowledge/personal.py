@@ -6,6 +6,7 @@ import datetime as dt
 
 from knowledge.answers import FactFormatter, Form, date_values, hours_text, local_date
 from knowledge.campaign import Campaign
+from knowledge.hours_rule import HoursWording
 from knowledge.status import Assessment, HoursRules, TraineeRecord, assess
 
 
@@ -29,12 +30,13 @@ def record_values(
     values["confirmation_outlook_inline"] = values["confirmation_outlook_short"].rstrip("。")
     fmt = FactFormatter(campaign, values)
     dyn = campaign.dynamic
-    gap = "done" if assessment.hours_done else _gap_kind(short.online > 0, short.offline > 0)
-    values["hours_gap"] = fmt.format(dyn["hours_gap"][gap])
+    wording = HoursWording(campaign, values)
+    values["hours_gap"] = wording.status(record.online_hours, record.offline_hours, "full")
+    values["hours_gap_short"] = wording.status(record.online_hours, record.offline_hours, "short")
     steps = [fmt.format(campaign.steps[s.value]) for s in assessment.next_steps]
     values["todo_list"] = "\n".join(f"{n}. {text}" for n, text in enumerate(steps, 1))
     values["next_step"] = steps[0] if steps else ""
-    values["next_line"] = fmt.format(dyn["next_line"]["step" if steps else "done"])
+    values["remaining"] = fmt.format(dyn["remaining"]["steps" if steps else "done"])
     for flag_set, suffix in ((dyn["flag"], ""), (dyn["flag_short"], "_short")):
         for field, done in (
             ("registered", record.registered),
@@ -44,12 +46,6 @@ def record_values(
         ):
             values[field + suffix] = flag_set["yes" if done else "no"]
     return values
-
-
-def _gap_kind(online: bool, offline: bool) -> str:
-    if online and offline:
-        return "both"
-    return "online" if online else "offline"
 
 
 def personal_key(intent: str, record: TraineeRecord, assessment: Assessment) -> str:

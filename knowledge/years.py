@@ -17,7 +17,9 @@ BETWEEN = {
     "short": "{period.end:%Y}年度已于{period.end:%-m月%-d日}结束，新通知未发布。咨询{contact.phone}",
 }
 # Between campaigns these still answer from the last one: the hotline, courtesy, and one's own record.
-STILL_ANSWERED = frozenset({"ask_contact", "ask_not_in_notice", "greet", "goodbye", "thank", "bot_challenge"})
+STILL_ANSWERED = frozenset(
+    {"ask_contact", "ask_not_in_notice", "greet", "goodbye", "thank", "acknowledge", "bot_challenge"}
+)
 
 
 @dataclass(frozen=True)

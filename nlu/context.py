@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from bot.kernel.yamlfile import load_yaml
 
 DEFAULT_CONTEXT_FILE = Path(__file__).parent / "data" / "context.yml"
 _MARKER = re.compile(r"^(?:那|那么|那个|还有|然后|再|另外)|(?:呢|勒|嘞|咧)$")
@@ -29,7 +29,7 @@ class FollowupRules:
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_CONTEXT_FILE) -> FollowupRules:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["followup"]
+        raw = load_yaml(Path(path).read_text(encoding="utf-8"))["followup"]
         topics = {
             name: Topic(frozenset(t["intents"]), dict(t["aspects"])) for name, t in raw["topics"].items()
         }

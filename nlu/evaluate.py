@@ -12,10 +12,21 @@ from bot.kernel.messages import Inbound, Responder
 from nlu.interpreter import FALLBACK
 
 
+@dataclass(frozen=True)
+class Result:
+    """One labelled message: what it should be, what it was understood as, and its slices."""
+
+    text: str
+    expected: str
+    got: str
+    tags: tuple[str, ...] = ()
+
+
 @dataclass
 class Report:
     """Counts of hits and misses, split into in-domain intents and fallbacks."""
 
+    results: list[Result] = field(default_factory=list)
     total: int = 0
     correct: int = 0
     intent_total: int = 0
@@ -25,7 +36,8 @@ class Report:
     false_fallbacks: int = 0
     misses: list[tuple[str, str, str]] = field(default_factory=list)  # (text, expected, got)
 
-    def add(self, text: str, expected: str, got: str) -> None:
+    def add(self, text: str, expected: str, got: str, tags: tuple[str, ...] = ()) -> None:
+        self.results.append(Result(text, expected, got, tags))
         self.total += 1
         hit = expected == got
         self.correct += hit
@@ -57,14 +69,14 @@ class Report:
         return "\n".join(lines)
 
 
-def conversations(lines: Iterable[str]) -> Iterable[list[tuple[str, str]]]:
-    """Yield each labelled line as a conversation of (text, intent) turns."""
+def conversations(lines: Iterable[str]) -> Iterable[list[tuple[str, str, tuple[str, ...]]]]:
+    """Yield each labelled line as a conversation of (text, intent, tags) turns; tags are optional."""
     for line in lines:
         if not line.strip():
             continue
         item = json.loads(line)
         turns = item.get("conversation", [item])
-        yield [(t["text"], t["intent"]) for t in turns]
+        yield [(t["text"], t["intent"], tuple(t.get("tags") or item.get("tags") or ())) for t in turns]
 
 
 def evaluate(brain_factory: Callable[[], Responder], lines: Iterable[str]) -> Report:
@@ -72,9 +84,9 @@ def evaluate(brain_factory: Callable[[], Responder], lines: Iterable[str]) -> Re
     brain = brain_factory()
     report = Report()
     for n, turns in enumerate(conversations(lines)):
-        for text, expected in turns:
+        for text, expected, tags in turns:
             got = brain.handle(Inbound("eval", f"c{n}", text)).intent
-            report.add(text, expected, got)
+            report.add(text, expected, got, tags)
     return report
 
 

@@ -16,6 +16,7 @@ from nlu.entities import (
     RegexEntityExtractor,
 )
 from nlu.model import TrainedPipeline, load_or_train
+from nlu.normalize import Normalizer
 from nlu.training_data import TrainingData, load_training_data
 
 FALLBACK = "nlu_fallback"
@@ -71,6 +72,11 @@ class LocalInterpreter:
         """Load training data (default: the packaged files) and its cached model, training on first use."""
         data = load_training_data(*nlu_files)
         return cls(load_or_train(data, cache_dir, on_training=on_training), data, threshold)
+
+    @property
+    def normalizer(self) -> Normalizer:
+        """The normaliser the classifier was trained with (the second stage reads text the same way)."""
+        return self._normalize
 
     def _entities(self, basic: str) -> list[Entity]:
         """Extract entities; offsets refer to the width-folded, simplified text."""

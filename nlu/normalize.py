@@ -46,6 +46,9 @@ class Normalizer:
 
     def __init__(self, traditional: Mapping[int, str], synonyms: Mapping[str, str]) -> None:
         self._traditional = dict(traditional)
+        # The last text each step saw: the shaper, the classifier and the aspect reader fold the same message.
+        self._basic_memo = ("", "")
+        self._canonical_memo = ("", "")
         cleaned = {self.basic(k): self.basic(v) for k, v in synonyms.items() if k.strip()}
         self._synonyms = {k: v for k, v in cleaned.items() if k and k != v}
         if self._synonyms:
@@ -56,14 +59,31 @@ class Normalizer:
 
     def basic(self, text: str) -> str:
         """Fold width and case and convert traditional characters."""
-        return unicodedata.normalize("NFKC", text).lower().translate(self._traditional)
+        if text != self._basic_memo[0]:
+            self._basic_memo = (
+                text,
+                unicodedata.normalize("NFKC", text).lower().translate(self._traditional),
+            )
+        return self._basic_memo[1]
 
     def __call__(self, text: str) -> str:
         """Return the canonical form used by the classifier."""
         return self.canonical(self.basic(text))
 
+    def with_synonyms(self, text: str) -> str:
+        """``text`` in basic form with the synonyms applied (确任 → 确认, 交钱 → 缴费), nothing else changed."""
+        text = self.basic(text)
+        if self._synonym_re is None:
+            return text
+        return self._synonym_re.sub(lambda m: self._synonyms[m.group(0)], text)
+
     def canonical(self, text: str) -> str:
         """Finish what ``basic`` began: tokens for IDs and phones, synonyms, noise, particles, courtesy."""
+        if text != self._canonical_memo[0]:
+            self._canonical_memo = (text, self._canonical(text))
+        return self._canonical_memo[1]
+
+    def _canonical(self, text: str) -> str:
         text = _ID_NUMBER.sub(f" {ID_TOKEN} ", text)
         text = _PHONE.sub(f" {PHONE_TOKEN} ", text)
         if self._synonym_re is not None:

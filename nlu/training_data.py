@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.kernel.yamlfile import load_yaml
+
 DATA_DIR = Path(__file__).parent / "data"
 
 # Rasa marks entities inline: [430602199001011237](id_number) or [张三]{"entity": "name"}.
@@ -48,7 +50,7 @@ def strip_entity_markup(text: str) -> str:
 def parse_training_data(text: str, source: str = "<string>") -> TrainingData:
     """Parse the text of a Rasa NLU YAML file."""
     try:
-        raw = yaml.safe_load(text) or {}
+        raw = load_yaml(text) or {}
     except yaml.YAMLError as exc:
         raise TrainingDataError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("nlu"), list):

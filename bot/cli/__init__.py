@@ -6,11 +6,11 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from bot.cli.common import NowOption, runtime_or_exit
+from bot.cli.common import NowOption, fail, runtime_or_exit
 
 # Plain (click) help: rich's help tables cut long Chinese lines off with "…", click wraps them whole.
 app = typer.Typer(
@@ -28,6 +28,7 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(rasa_app, name="rasa")
 app.add_typer(nlu_app, name="nlu")
 
+INTENT_EVAL_NOW = "2023-11-24T10:00:00+08:00"
 UserOption = Annotated[str, typer.Option("--user", help="会话标识（上下文和绑定按它区分）。")]
 
 
@@ -102,9 +103,12 @@ def kb_check(
     from bot.cli.common import mainland_sms_checks
     from knowledge.campaign import DEFAULT_CAMPAIGN
     from knowledge.check import check_campaign_file
+    from nlu.campaign_check import check_detail_cues
     from reminders.templates import check_wording
 
-    problems = check_campaign_file(file or DEFAULT_CAMPAIGN, [check_wording, *mainland_sms_checks()])
+    problems = check_campaign_file(
+        file or DEFAULT_CAMPAIGN, [check_wording, check_detail_cues, *mainland_sms_checks()]
+    )
     for problem in problems:
         typer.echo(problem, err=True)
     if problems:
@@ -163,21 +167,33 @@ def nlu_train() -> None:
 @nlu_app.command("evaluate")
 def nlu_evaluate(
     files: Annotated[list[Path], typer.Argument(help="带标注的 JSONL 文件。")],
-    now: NowOption = "2023-11-24T10:00:00+08:00",
+    now: NowOption = None,
     errors: Annotated[bool, typer.Option("--errors", help="列出每个判错的句子。")] = False,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report", help="给出 95% 置信区间、各类句子（错别字、繁体、方言……）的准确率和最常混淆的意图。"
+        ),
+    ] = False,
+    answers: Annotated[
+        bool,
+        typer.Option(
+            "--answers", help="按回答评分（问答集：开头、必含、不得含、通知未说明），而不是按意图。"
+        ),
+    ] = False,
 ) -> None:
-    """在带标注的 JSON 行上测意图准确率（单句和多轮对话）。"""
-    from nlu.evaluate import evaluate_files
+    """在带标注的 JSON 行上测意图准确率（单句和多轮对话）；加 --answers 则给回答评分。"""
+    from bot.cli.evaluation import answer_report, intent_report
+    from nlu.answer_eval import DEFAULT_NOW, AnswerSetError
 
-    runtime = runtime_or_exit(now)
-
-    def brain() -> Any:
-        from bot.dialogue.brain import Brain
-
-        return Brain(runtime.campaign, runtime.interpreter(), runtime.clock)
-
-    report = evaluate_files(brain, files)
-    typer.echo(report.summary(errors=errors))
+    if answers:
+        try:
+            scored = answer_report(runtime_or_exit(None), files, now or DEFAULT_NOW)
+        except (AnswerSetError, OSError) as exc:
+            raise fail(str(exc)) from exc
+        typer.echo(scored.summary(errors=errors))
+        return
+    typer.echo(intent_report(runtime_or_exit(now or INTENT_EVAL_NOW), files, errors=errors, slices=report))
 
 
 def main() -> None:

@@ -235,8 +235,9 @@ async def audit_page(request: web.Request) -> web.Response:
     """The audit log, 50 entries a page."""
     page = max(1, int(request.query.get("page", "1") or 1)) if request.query.get("page", "1").isdigit() else 1
     entries, total = await in_thread(services(request).audit.entries, 50, (page - 1) * 50)
+    pages = max(1, -(-total // 50))
     return render(
-        request, "audit.html", entries=entries, total=total, page=page, pages=max(1, -(-total // 50))
+        request, "audit.html", entries=entries, total=total, page=page, pages=pages, actions=ACTION_LABELS
     )
 
 

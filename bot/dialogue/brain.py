@@ -11,11 +11,13 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.dialogue.conversation import ConversationState, ConversationStore, MemoryConversationStore
+from bot.dialogue.second_stage import SecondStage, default_reader
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply
 from knowledge.answers import Form, date_values, local_date, render, suggested_intents, suggestions
 from knowledge.campaign import Campaign
 from nlu import actions
+from nlu.aspects import AspectReader
 from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules
 from nlu.entities import NAME_ONLY
 from nlu.interpreter import FALLBACK, PERSONAL_INTENTS, Interpreter, ParseResult
@@ -37,6 +39,10 @@ class PersonalDesk(Protocol):
         self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
     ) -> str: ...
 
+    def is_bound(self, inbound: Inbound) -> bool:
+        """Tell whether this chat is linked to a ledger record."""
+        ...
+
 
 class Brain:
     """The one brain behind every channel: terminal, ``ask --jsonl``, Telegram and SMS."""
@@ -51,6 +57,7 @@ class Brain:
         personal: Callable[[], PersonalDesk] | None = None,
         on_exchange: Callable[[Inbound, Reply], None] | None = None,
         conversations: ConversationStore | None = None,
+        aspects: AspectReader | None = None,
     ) -> None:
         self.campaign = campaign
         self.interpreter = interpreter
@@ -63,22 +70,33 @@ class Brain:
         # Loaded and saved at each message: consecutive messages may reach different instances.
         self.conversations = MemoryConversationStore() if conversations is None else conversations
         self._dates: tuple[dt.date, dict[str, str]] | None = None  # today's date-dependent values
+        self._rendered: dict[tuple[str, Form], str] = {}  # today's plain answers, rendered once
+        self._stage = SecondStage(campaign, aspects or default_reader(interpreter))
 
     def handle(self, inbound: Inbound) -> Reply:
         """Answer one message and remember what it was about."""
         now = self.clock.now()
         state = self.conversations.load(inbound.channel, inbound.address, now)
         form: Form = "short" if inbound.channel in SHORT_CHANNELS else "full"
-        parse = self._understand(inbound.text, state)
+        shape = self._stage.shape(inbound.text)
+        if shape.kind != "question":  # 好的 / 👍 / a message in English
+            text, intent = self._stage.shaped_reply(shape, form, now, self._date_values(now))
+            return self._replied(inbound, state, now, Reply(text, intent, 1.0))
+        parse = self._understand(shape.text, state)
         intent = parse["intent"]["name"]
         confidence = float(parse["intent"]["confidence"])
         name_only = NAME_ONLY.fullmatch(inbound.text.strip()) is not None and confidence < NAME_CONFIDENCE
         if state.awaiting == "bind" and (intent == FALLBACK or name_only):
             intent = "bind"  # the answer to a guided question, e.g. the name after the ID number
-        text = self._answer(inbound, intent, parse, state, form, now)
+        text, reported = self._answer(inbound, intent, parse, state, form, now, shape.text)
         state.previous_intent = intent if intent != FALLBACK else state.previous_intent
+        reply = Reply(
+            text, reported, round(float(parse["intent"]["confidence"]), 4), tuple(parse["entities"])
+        )
+        return self._replied(inbound, state, now, reply)
+
+    def _replied(self, inbound: Inbound, state: ConversationState, now: dt.datetime, reply: Reply) -> Reply:
         self.conversations.save(inbound.channel, inbound.address, state, now)
-        reply = Reply(text, intent, round(float(parse["intent"]["confidence"]), 4), tuple(parse["entities"]))
         if self._on_exchange is not None:
             self._on_exchange(inbound, reply)
         return reply
@@ -108,11 +126,22 @@ class Brain:
         state: ConversationState,
         form: Form,
         now: dt.datetime,
-    ) -> str:
+        question: str,
+    ) -> tuple[str, str]:
+        values = self._date_values(now)
+        composed = self._stage.compose(intent, question, parse["entities"], now, form, values)
         if intent in PERSONAL_INTENTS:
-            return self._desk().answer(inbound, intent, parse, state, form)
+            desk = self._desk()
+            if composed is not None and composed.silent:
+                return composed.text, composed.intent
+            if composed is None or desk.is_bound(inbound):
+                return desk.answer(inbound, intent, parse, state, form), intent
+            # A personal question with a general answer ("我线上学了20学时够吗"): answer it, then offer binding.
+            return f"{composed.text}\n{self._stage.offer_binding(now, form)}", composed.intent
         if state.awaiting == "bind":  # a question instead of the name; a code sent stays awaited
             state.awaiting = None
+        if composed is not None:
+            return composed.text, composed.intent
         if intent not in self.campaign.answers:
             log.warning("no answer for intent %s; falling back", intent)
             intent = FALLBACK
@@ -123,13 +152,18 @@ class Brain:
             extra["suggestions"] = suggestions(self.campaign, list(offered))
             if form == "full":  # the short (SMS) form names topics without numbers
                 state.offered = offered
-        return render(self.campaign, intent, now, form=form, extra=extra, dates=self._date_values(now))
+        if extra:
+            return render(self.campaign, intent, now, form=form, extra=extra, dates=values), intent
+        if (intent, form) not in self._rendered:
+            self._rendered[intent, form] = render(self.campaign, intent, now, form=form, dates=values)
+        return self._rendered[intent, form], intent
 
     def _date_values(self, now: dt.datetime) -> dict[str, str]:
         """The date-dependent values of the answers, computed once per local day."""
         today = local_date(self.campaign, now)
         if self._dates is None or self._dates[0] != today:
             self._dates = (today, date_values(self.campaign, now))
+            self._rendered = {}
         return self._dates[1]
 
     def _desk(self) -> PersonalDesk:
@@ -156,3 +190,6 @@ class _NoLedger:
         self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
     ) -> str:
         return render(self._brain.campaign, "ask_not_in_notice", self._brain.clock.now(), form=form)
+
+    def is_bound(self, inbound: Inbound) -> bool:
+        return False

@@ -72,6 +72,10 @@ class LedgerDesk:
             return self._say("need_bind", form)
         return render_personal(self._campaign, intent, record, self._clock.now(), form=form)
 
+    def is_bound(self, inbound: Inbound) -> bool:
+        """Tell whether this chat is linked to a ledger record."""
+        return self._binding.record_for(inbound.channel, inbound.address) is not None
+
     def _bind(self, inbound: Inbound, parse: ParseResult, state: ConversationState, form: Form) -> str:
         text = inbound.text.strip()
         code = _NOISE.sub("", unicodedata.normalize("NFKC", text))

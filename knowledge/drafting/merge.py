@@ -183,8 +183,23 @@ def _texts(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         elif isinstance(node, Mapping):
             for key, value in node.items():
                 yield from walk(f"{prefix}.{key}", value)
+        elif isinstance(node, list):  # details: named by their id
+            for n, item in enumerate(node):
+                name = item.get("id", n) if isinstance(item, Mapping) else n
+                yield from walk(f"{prefix}.{name}", item)
 
-    for section in ("answers", "personal", "steps", "reminders", "dynamic", "labels"):
+    sections = (
+        "answers",
+        "personal",
+        "steps",
+        "reminders",
+        "dynamic",
+        "labels",
+        "rules",
+        "composed",
+        "details",
+    )
+    for section in sections:
         yield from walk(section, document.get(section, {}))
 
 

@@ -4,6 +4,7 @@ import yaml
 
 from knowledge.campaign import DEFAULT_CAMPAIGN
 from knowledge.check import check_campaign_file
+from nlu.campaign_check import check_detail_cues
 
 
 def _variant(tmp_path: Path, change) -> Path:
@@ -58,6 +59,32 @@ def test_personal_template_reference_is_checked(tmp_path):
     assert any(p.startswith("personal.hours.full：引用了不存在的事实") for p in problems)
 
 
-def test_every_hours_gap_case_is_checked(tmp_path):
-    problems = check_campaign_file(_variant(tmp_path, lambda raw: raw["dynamic"]["hours_gap"].pop("both")))
-    assert any("引用了不存在的事实 'both'" in p for p in problems)
+def test_an_unknown_aspect_in_a_detail_is_reported(tmp_path):
+    def change(raw):
+        raw["details"][0]["aspects"] = ["fase", "fail"]
+
+    problems = check_campaign_file(_variant(tmp_path, change), [check_detail_cues])
+    assert problems == ["details.face_fail：没有这个方面 fase（方面写在 nlu/data/aspects.yml）"]
+
+
+def test_a_broken_reference_in_composed_wording_is_reported(tmp_path):
+    def change(raw):
+        raw["composed"]["confirmation_day_yes"]["full"] = "{lead}{day}是确认日，地点：{confirmation.plase}。"
+
+    problems = check_campaign_file(_variant(tmp_path, change))
+    assert any(p.startswith("details.confirmation_on_date.full：引用了不存在的事实") for p in problems)
+
+
+def test_a_composed_sms_reply_over_two_segments_is_reported(tmp_path):
+    def change(raw):
+        raw["composed"]["silent"]["short"] = "{topic}" + "通知未说明。" * 25
+
+    problems = check_campaign_file(_variant(tmp_path, change))
+    assert any("超过两条短信的上限 134" in p for p in problems)
+
+
+def test_rules_may_name_each_other_in_any_order(tmp_path):
+    def change(raw):
+        raw["rules"] = dict(reversed(list(raw["rules"].items())))
+
+    assert check_campaign_file(_variant(tmp_path, change)) == []

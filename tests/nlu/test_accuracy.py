@@ -1,5 +1,9 @@
 """Accuracy on the labelled sets in tests/nlu/heldout: written from the notice alone by someone who never
-saw the engine or its training data. The thresholds guard against regressions; the README reports figures."""
+saw the engine or its training data. The thresholds guard against regressions; the README reports figures.
+
+The test sets share no message with the training data (tests/nlu/test_heldout_leakage.py), so their figures
+are lower than when about 30 % of each was also a training example; about 1 % of each set is a problem the
+notice does not cover (face recognition failing), which the bot now reports as ask_not_in_notice."""
 
 from pathlib import Path
 
@@ -17,9 +21,9 @@ HELDOUT = Path(__file__).parent / "heldout"
     [
         ("dev.jsonl", 0.97),
         ("dev2.jsonl", 0.97),
-        ("test.jsonl", 0.96),
-        ("test2.jsonl", 0.96),
-        ("test3.jsonl", 0.96),
+        ("test.jsonl", 0.95),
+        ("test2.jsonl", 0.95),
+        ("test3.jsonl", 0.95),
     ],
 )
 def test_accuracy_does_not_regress(interpreter, campaign, name, minimum):

@@ -99,7 +99,60 @@ def test_rasa_export_writes_the_project(jxjy, tmp_path):
 
 def test_nlu_train_reports_the_cached_model(jxjy):
     result = jxjy("nlu", "train")
-    assert result.returncode == 0 and "37 intents" in result.stdout
+    assert result.returncode == 0 and "38 intents" in result.stdout
+
+
+def test_nlu_evaluate_answers_scores_replies_per_kind(jxjy, tmp_path):
+    answers = tmp_path / "answers.jsonl"
+    cases = [
+        {
+            "id": "1",
+            "kind": "yesno",
+            "text": "可以32学时全部在线上学吗",
+            "expect_start": ["可以"],
+            "must_include": [["32"]],
+        },
+        {"id": "2", "kind": "silent", "text": "人脸识别一直失败怎么办", "must_include": [], "silent": True},
+        {
+            "id": "3",
+            "kind": "date",
+            "text": "明天能去确认吗",
+            "now": "2023-11-26T10:00:00+08:00",
+            "expect_start": ["可以"],
+        },
+        {"id": "4", "kind": "fact", "text": "交多少钱", "must_include": [["200元"]]},
+    ]
+    answers.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8")
+    result = jxjy("nlu", "evaluate", str(answers), "--answers", "--errors")
+    assert result.returncode == 0, result.stderr
+    assert "answers passing:  75.0 % [" in result.stdout and "(3/4)" in result.stdout
+    assert (
+        "silent   100.0 %" in result.stdout
+        and "[4 fact] 交多少钱" in result.stdout
+        and "lacks 200元" in result.stdout
+    )
+    answers.write_text('{"text": "a", "must_include": 5}\n', encoding="utf-8")
+    bad = jxjy("nlu", "evaluate", str(answers), "--answers")
+    assert bad.returncode == 2 and "line 1" in bad.stderr
+
+
+def test_nlu_evaluate_report_gives_intervals_slices_and_confusions(jxjy, tmp_path):
+    labelled = tmp_path / "labelled.jsonl"
+    lines = [
+        {"text": "資格確認在哪裡", "intent": "ask_confirmation_place"},
+        {"text": "要交好多钱咯", "intent": "ask_fee"},
+        {"text": "明天能去确认吗", "intent": "ask_confirmation_time"},
+        {"text": "费用", "intent": "ask_fee", "tags": ["one or two words"]},
+        {"text": "今天天气怎么样", "intent": "ask_fee"},
+    ]
+    labelled.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    result = jxjy("nlu", "evaluate", str(labelled), "--report")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "accuracy:                 80.0 % [" in out and "unseen in training" in out
+    for slice_name in ("traditional", "dialect", "relative dates", "yes/no", "one or two words"):
+        assert f"  {slice_name} " in out, slice_name
+    assert "ask_fee → nlu_fallback  ×1" in out
 
 
 def test_chat_says_goodbye_and_that_the_campaign_is_over(jxjy):

@@ -121,7 +121,7 @@ def test_guided_binding_then_own_numbers(brain, notifier):
 
 def test_id_first_then_the_name(brain, notifier):
     assert "还需要姓名" in say(brain, LIU_ID).text
-    assert say(brain, "费用").intent == "ask_fee"  # a real question is still answered
+    assert say(brain, "收费").intent == "ask_fee"  # a real question is still answered
     assert "还需要姓名" in say(brain, LIU_ID).text
     reply = with_code(brain, notifier, say(brain, "刘洋"))
     assert reply.intent == "bind" and "绑定成功" in reply.text
@@ -183,3 +183,60 @@ def test_date_answers_follow_the_clock_across_midnight(campaign, interpreter):
     assert "今天（11月26日）不办理" in say(brain, "资格确认什么时候").text
     clock.advance(dt.timedelta(minutes=2))
     assert "今天（11月27日）就是确认日" in say(brain, "资格确认什么时候").text
+
+
+@pytest.mark.parametrize("text", ["好的", "嗯", "👍", "收到", "明白了"])
+def test_acknowledgements_get_a_short_close(brain, text):
+    reply = say(brain, text)
+    assert reply.intent == "acknowledge" and "没听懂" not in reply.text and len(reply.text) <= 20
+
+
+def test_english_gets_a_short_chinese_answer_or_a_note_and_the_hotline(brain):
+    fee = say(brain, "How much is the fee?")
+    assert fee.intent == "ask_fee" and "100元" in fee.text and "0730-8981006" in fee.text
+    other = say(brain, "What is this service about?")
+    assert other.intent == "nlu_fallback" and "中文" in other.text and "13762061108" in other.text
+
+
+def test_a_pasted_paragraph_is_answered_by_its_question(brain):
+    pasted = (
+        "五、继续教育收费标准 网上继续教育培训费 100 元/人（按人缴纳，一人多岗只用缴纳一次），"
+        "在现场资格确认后合格后缴纳。我有两个岗位要交几次钱"
+    )
+    reply = say(brain, pasted)
+    assert reply.intent in {"ask_fee", "ask_posts"} and "一人多岗只用缴纳一次" in reply.text
+
+
+def test_a_greeting_before_a_question_is_not_the_answer(brain):
+    assert "岳阳大道36号" in say(brain, "老师好！请问资格确认在哪里").text
+
+
+def test_a_personal_question_with_a_general_answer_is_answered_then_binding_offered(brain, notifier):
+    reply = say(brain, "我线上学了20学时够吗")
+    assert reply.text.startswith("不够。") and "线上学满32学时" in reply.text
+    assert "绑定 身份证号 姓名" in reply.text
+    with_code(brain, notifier, say(brain, f"绑定 {LIU_ID} 刘洋"))
+    own = say(brain, "我线上学了20学时够吗")  # bound: the ledger's own numbers
+    assert own.text.startswith("刘洋") and "线上24学时" in own.text
+
+
+def test_progress_lists_every_step_left(brain, notifier):
+    with_code(brain, notifier, say(brain, f"绑定 {LIU_ID} 刘洋"))
+    text = say(brain, "我的学习进度").text
+    assert "1. 缴培训费100元" in text and "2. 上传线下学时证明（附件4），还差6学时" in text
+    assert "另一种办法：线上8学时（线上学满32学时）" in text
+
+
+def test_the_binding_example_id_passes_the_check_digit(brain):
+    from ledger.validate import check_id_number
+
+    prompt = say(brain, "绑定").text
+    example = next(word for word in re.findall(r"\d{17}[\dX]", prompt))
+    assert check_id_number(example, NOW.date()) == example
+
+
+def test_relative_dates_follow_the_clock(campaign, interpreter):
+    clock = FixedClock(dt.datetime(2023, 11, 24, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))))  # a Friday
+    brain = Brain(campaign, interpreter, clock)
+    assert say(brain, "今天能去资格确认吗").text.startswith("不可以。今天（11月24日，周五）")
+    assert say(brain, "下周一能去确认吗").text.startswith("可以。下周一（11月27日，周一）是资格确认日")

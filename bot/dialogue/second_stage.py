@@ -1,0 +1,86 @@
+"""The brain's second stage: the message's shape before the classifier, the aspect asked after it.
+
+Before the intent classifier: an acknowledgement (好的, 👍) gets a short close, English gets a short Chinese
+answer or a one-line note, and a greeting or a pasted paragraph is cut down to its question. After it: the
+aspect reader and the campaign's details compose the reply for the specific fact asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from knowledge.answers import FactFormatter, Form, local_date, render
+from knowledge.campaign import Campaign
+from knowledge.details import Composed, Composer
+from knowledge.personal import render_message
+from nlu.actions import ACTION_INTENTS
+from nlu.aspects import AspectReader
+from nlu.interpreter import PERSONAL_INTENTS, Interpreter, LocalInterpreter
+from nlu.normalize import Normalizer
+from nlu.shape import Shape
+from nlu.training_data import load_training_data
+
+ACKNOWLEDGE = "acknowledge"
+# Small talk and commands: a detail applies to them only when it names them.
+CLOSED_INTENTS = (
+    frozenset({"greet", "goodbye", "thank", "bot_challenge", ACKNOWLEDGE, "bind"}) | ACTION_INTENTS
+)
+
+
+def default_reader(interpreter: Interpreter) -> AspectReader:
+    """Read aspects with the classifier's own normaliser, or (for a remote NLU) width, case and synonyms."""
+    if isinstance(interpreter, LocalInterpreter):
+        return AspectReader.load(interpreter.normalizer)
+    return AspectReader.load(Normalizer({}, load_training_data().synonyms))
+
+
+class SecondStage:
+    """Shape messages and compose aspect replies for one campaign."""
+
+    def __init__(self, campaign: Campaign, reader: AspectReader) -> None:
+        self.campaign = campaign
+        self.reader = reader
+        self.composer = Composer(campaign, PERSONAL_INTENTS, CLOSED_INTENTS)
+
+    def shape(self, text: str) -> Shape:
+        """Acknowledgement, English or question; for a question, the part that asks."""
+        return self.reader.shape(text)
+
+    def shaped_reply(
+        self, shape: Shape, form: Form, now: dt.datetime, values: Mapping[str, str]
+    ) -> tuple[str, str]:
+        """The reply and the intent for an acknowledgement, a fixed phrase or an English message."""
+        if shape.kind == "acknowledge" or shape.topic == ACKNOWLEDGE:
+            return render(self.campaign, ACKNOWLEDGE, now, form=form, dates=values), ACKNOWLEDGE
+        if shape.kind == "exact" and shape.topic in self.campaign.answers:
+            return render(self.campaign, shape.topic, now, form=form, dates=values), shape.topic
+        composed = self.campaign.composed
+        formatter = FactFormatter(self.campaign, values)
+        if shape.topic is None or shape.topic not in self.campaign.answers:
+            note = composed["english_note"]
+            return formatter.format(note.full if form == "full" else note.short), "nlu_fallback"
+        answer = render(self.campaign, shape.topic, now, form="short", dates=values)
+        wrapper = composed["english_answer"]
+        text = FactFormatter(self.campaign, {**values, "answer": answer}).format(
+            wrapper.full if form == "full" else wrapper.short
+        )
+        return text, shape.topic
+
+    def compose(
+        self,
+        intent: str,
+        text: str,
+        entities: list[Mapping[str, Any]],
+        now: dt.datetime,
+        form: Form,
+        values: Mapping[str, str],
+    ) -> Composed | None:
+        """The reply for the aspect ``text`` asks about ``intent``, or None for the intent's own answer."""
+        reading = self.reader.read(text, local_date(self.campaign, now))
+        return self.composer.compose(intent, reading, now, form=form, values=values, entities=entities)
+
+    def offer_binding(self, now: dt.datetime, form: Form) -> str:
+        """The line that follows a general answer to a personal question asked before binding."""
+        return render_message(self.campaign, "offer_bind", now, form=form)

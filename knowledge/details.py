@@ -1,0 +1,244 @@
+"""Answer the aspect asked, not the topic's whole text: choose a campaign ``detail`` and compose its reply.
+
+The intent says what a message is about; the reading (``nlu.aspects.Reading``) says which aspect of it is
+asked and whether as a yes/no question. The campaign file's ``details`` map the two to a reply: a text of its
+own, the notice's silence (with the hotline), a reply worked out from the message (the hours it states, the
+day it names, a certificate year, a post), or the intent's own answer — led by the yes/no word the question
+asked for when the detail has a verdict. Pure: every fact comes from the campaign file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from knowledge import when
+from knowledge.answers import FactFormatter, Form, hours_text, local_date, render
+from knowledge.campaign import Answer, Campaign, Detail
+from knowledge.hours_rule import HoursWording
+from knowledge.reading import HoursMention, Polarity, Reading
+from knowledge.status import hours_done
+
+NOT_IN_NOTICE = "ask_not_in_notice"
+FALLBACK = "nlu_fallback"
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A reply composed for the aspect asked, and the intent to report for it."""
+
+    text: str
+    intent: str
+    detail: str
+    silent: bool = False
+
+
+class Composer:
+    """Pick the campaign's most specific detail for (intent, aspects) and render it."""
+
+    def __init__(
+        self, campaign: Campaign, personal_intents: Iterable[str] = (), closed_intents: Iterable[str] = ()
+    ) -> None:
+        self.campaign = campaign
+        self._personal = frozenset(personal_intents)
+        self._closed = frozenset(closed_intents)  # small talk and commands: only details that name them
+        # The most specific first; what the notice leaves open outranks a general answer of equal weight.
+        self._rank = {
+            d.id: (-len(d.aspects) - (d.silent is not None), n) for n, d in enumerate(campaign.details)
+        }
+        self._by_intent: dict[str, dict[str, list[Detail]]] = {}
+        # Replies that depend only on the detail, the intent, the form and the lead, for one day's values.
+        self._cache_for: Mapping[str, str] | None = None
+        self._cache: dict[tuple[str, str, str, Polarity | None], str | None] = {}
+
+    def _candidates(self, intent: str) -> dict[str, list[Detail]]:
+        """The details that may answer ``intent``, keyed by their first aspect (which must be present)."""
+        found = self._by_intent.get(intent)
+        if found is None:
+            found = {}
+            # A personal question gets only the details that name it, and what the notice does not cover.
+            for d in self.campaign.details:
+                if intent in d.intents or (
+                    not d.intents
+                    and intent not in self._closed
+                    and (intent not in self._personal or d.silent is not None)
+                ):
+                    found.setdefault(d.aspects[0], []).append(d)
+            self._by_intent[intent] = found
+        return found
+
+    def matching(self, intent: str, aspects: frozenset[str]) -> list[Detail]:
+        """The details that apply, the most specific first."""
+        candidates = self._candidates(intent)
+        found = [
+            d
+            for aspect in aspects
+            for d in candidates.get(aspect, ())
+            if all(a in aspects for a in d.aspects) and not any(u in aspects for u in d.unless)
+        ]
+        return sorted(found, key=lambda d: self._rank[d.id])
+
+    def compose(
+        self,
+        intent: str,
+        reading: Reading,
+        now: dt.datetime,
+        *,
+        form: Form,
+        values: Mapping[str, str],
+        entities: Iterable[Mapping[str, Any]] = (),
+    ) -> Composed | None:
+        """The reply for the aspect asked, or None when the intent's own answer is the best one."""
+        for detail in self.matching(intent, reading.aspects):
+            text = self.render_detail(detail, intent, reading, now, form, values, entities)
+            if text is not None:
+                return Composed(
+                    text.strip(), self._reported(intent, detail), detail.id, detail.silent is not None
+                )
+        return None
+
+    def render_detail(
+        self,
+        detail: Detail,
+        intent: str,
+        reading: Reading,
+        now: dt.datetime,
+        form: Form,
+        values: Mapping[str, str],
+        entities: Iterable[Mapping[str, Any]] = (),
+    ) -> str | None:
+        """Render one detail for a reading; None when it has nothing to say for it (no date, no post)."""
+        reply = _Reply(self.campaign, detail, reading.polarity, form, values)
+        if detail.compute is not None:
+            return reply.render(intent, reading, now, list(entities))
+        if values is not self._cache_for:
+            self._cache_for, self._cache = values, {}
+        key = (detail.id, intent, form, reading.polarity if detail.verdict else None)
+        if key not in self._cache:
+            self._cache[key] = reply.render(intent, reading, now, list(entities))
+        return self._cache[key]
+
+    def _reported(self, intent: str, detail: Detail) -> str:
+        """The intent to report: the notice's silence, else the topic understood (or the detail's own).
+
+        A silence marked ``partial`` (the notice answers the question but for one point) keeps the topic.
+        """
+        topic = intent in self.campaign.answers and intent not in (NOT_IN_NOTICE, FALLBACK)
+        if detail.silent is not None:
+            return intent if detail.silent.partial and topic else NOT_IN_NOTICE
+        if topic or intent in self._personal:
+            return intent
+        return detail.report or (detail.intents[0] if detail.intents else intent)
+
+
+class _Reply:
+    """Render one detail for one message."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        detail: Detail,
+        polarity: Polarity | None,
+        form: Form,
+        values: Mapping[str, str],
+    ) -> None:
+        self.campaign = campaign
+        self.detail = detail
+        self.polarity = polarity
+        self.form = form
+        self.values = values
+
+    def _format(self, template: str, **extra: Any) -> str:
+        return FactFormatter(self.campaign, {**self.values, **extra}).format(template)
+
+    def _pick(self, answer: Answer, form: Form | None = None) -> str:
+        return answer.full if (form or self.form) == "full" else answer.short
+
+    def lead(self, verdict: bool | None) -> str:
+        """ "可以。" / "不够。" when a yes/no question gets a verdict, otherwise nothing."""
+        if verdict is None or self.polarity is None:
+            return ""
+        word = self.polarity.yes if verdict else self.polarity.no
+        return self._format(self._pick(self.campaign.composed["lead"]), word=word)
+
+    def say(self, key: str, *, verdict: bool | None = None, form: Form | None = None, **extra: Any) -> str:
+        """Render a ``composed`` entry with the lead for ``verdict``."""
+        template = self._pick(self.campaign.composed[key], form)
+        return self._format(template, lead=self.lead(verdict), **extra)
+
+    def render(
+        self, intent: str, reading: Reading, now: dt.datetime, entities: list[Mapping[str, Any]]
+    ) -> str | None:
+        detail = self.detail
+        if detail.silent is not None:
+            known = self._format(detail.silent.known) if detail.silent.known else ""
+            known_text = self.say("silent_known", known=known) if known else ""
+            return self.say("silent", topic=self._format(detail.silent.topic), known=known_text)
+        if detail.compute is not None:
+            return self._computed(detail.compute, reading, local_date(self.campaign, now), entities)
+        verdict = None if detail.verdict is None else detail.verdict == "yes"
+        if detail.answer is not None:
+            body = self._format(self._pick(detail.answer))
+        else:
+            own = intent if intent in self.campaign.answers else detail.report
+            if own is None or own not in self.campaign.answers:
+                return None
+            body = render(self.campaign, own, now, form=self.form, dates=self.values)
+        return self.lead(verdict) + body
+
+    def _computed(
+        self, compute: str, reading: Reading, today: dt.date, entities: list[Mapping[str, Any]]
+    ) -> str | None:
+        if compute == "confirmation_date" and reading.dates:
+            return when.confirmation_on(self.campaign, reading.dates[0], today, self.say)[0]
+        if compute == "period_date" and reading.dates:
+            claim = "closed" if "closed" in reading.aspects else "open"
+            if "last_day" in reading.aspects:
+                claim = "last_day"
+            return when.period_on(self.campaign, reading.dates[0], today, claim, self.say)[0]
+        if compute == "hours_check" and reading.hours is not None:
+            return self._hours_check(reading.hours)
+        if compute == "certificate_year" and reading.years:
+            year = max(reading.years)
+            inside = year <= self.campaign.facts.audience_until_year
+            key = "certificate_year_in" if inside else "certificate_year_out"
+            return self.say(key, verdict=inside, year=str(year))
+        if compute == "post_check":
+            return self._post_check(entities)
+        return None
+
+    def _hours_check(self, stated: HoursMention) -> str:
+        wording = HoursWording(self.campaign, self.values)
+        rules = wording.rules
+        if stated.online is None and stated.offline is None:
+            total = stated.unspecified or 0.0
+            if total < rules.yearly:
+                return self.say("hours_check_total_short", verdict=False, total=hours_text(total))
+            return self.say("hours_check_depends")
+        online, offline = stated.online or 0.0, stated.offline or 0.0
+        parts = [
+            self._format(self._pick(self.campaign.composed[key]), n=hours_text(value))
+            for key, value in (("gap_online", stated.online), ("gap_offline", stated.offline))
+            if value is not None
+        ]
+        said = "、".join(parts)
+        enough = hours_done(online, offline, rules)
+        # "还要上传证明吗" asks whether more is needed: enough hours answer it with 不用.
+        asks_need = self.polarity is not None and self.polarity.asks == "need"
+        verdict = enough != asks_need
+        status = wording.status(online, offline, self.form)
+        if enough:
+            return self.say("hours_check_enough", verdict=verdict, stated=said, enough=status)
+        return self.say("hours_check_short_of", verdict=verdict, stated=said, two_ways=status)
+
+    def _post_check(self, entities: list[Mapping[str, Any]]) -> str | None:
+        posts = self.campaign.facts.posts
+        for entity in entities:
+            if entity.get("entity") != "post":
+                continue
+            named = str(entity["value"])
+            if any(named in post or post in named for post in posts):
+                return self.say("post_in", verdict=True, post=named, posts_count=str(len(posts)))
+        return None

@@ -1,0 +1,53 @@
+"""What a message asks beyond its topic, as plain values: the NLU's second stage fills them in, the
+answer composer (``knowledge.details``) reads them. They live here, below both, so the pure answer side
+depends on no language code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import NamedTuple
+
+
+@dataclass(frozen=True)
+class Polarity:
+    """The words a yes/no reply starts with, chosen by how the question was asked (能…吗 → 可以/不可以)."""
+
+    yes: str
+    no: str
+    asks: str = "is"  # "need": the question asks whether more is needed ("还要上传吗")
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """The days from ``first`` to ``last`` (inclusive) that a message names, with the words it used."""
+
+    first: dt.date
+    last: dt.date
+    words: str
+
+    @property
+    def single(self) -> bool:
+        return self.first == self.last
+
+
+@dataclass(frozen=True)
+class HoursMention:
+    """Hours a message states: online, offline (proven) and hours of no stated kind."""
+
+    online: float | None = None
+    offline: float | None = None
+    unspecified: float | None = None
+
+
+class Reading(NamedTuple):
+    """What a message asks beyond its intent: aspects, yes/no form, dates, hours, certificate years.
+
+    A named tuple: one is built for every message, and a tuple is the cheapest immutable value to build.
+    """
+
+    aspects: frozenset[str]
+    polarity: Polarity | None
+    dates: tuple[DateSpan, ...]
+    hours: HoursMention | None
+    years: tuple[int, ...]

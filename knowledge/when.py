@@ -1,0 +1,106 @@
+"""Answer "can I go on that day?" from the official calendar: confirmation days and the campaign period.
+
+Pure: the campaign, the span of days asked about (``nlu.dates.DateSpan``), today, and the wording's values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from knowledge import calendar
+from knowledge.campaign import Campaign
+from knowledge.reading import DateSpan
+
+WEEKDAYS = "一二三四五六日"
+
+# Render a ``composed`` entry: ``say(key, verdict=..., form=..., **values)``. The caller knows the form and turns
+# the verdict into the yes/no lead the question asked for; ``form`` overrides the reply's form for a part.
+Say = Callable[..., str]
+
+
+def day_label(day: dt.date, today: dt.date, words: str = "") -> str:
+    """Name a day the way people do: 今天（11月20日，周一） or 11月24日（周五）."""
+    plain = f"{day.month}月{day.day}日"
+    weekday = f"周{WEEKDAYS[day.weekday()]}"
+    if words and not any(ch.isdigit() for ch in words):
+        return f"{words}（{plain}，{weekday}）"
+    return f"{plain}（{weekday}）"
+
+
+def _upcoming(campaign: Campaign, today: dt.date) -> list[calendar.ConfirmationWindow]:
+    """The confirmation windows that still have a day on or after today, with only those days."""
+    windows = []
+    for window in calendar.confirmation_windows(campaign):
+        ahead = tuple(d for d in window.days if d >= today)
+        if ahead:
+            windows.append(calendar.ConfirmationWindow(window.year, window.month, ahead))
+    return windows
+
+
+def _nearest(campaign: Campaign, after: dt.date, today: dt.date, say: Say) -> tuple[str, str]:
+    """The confirmation days nearest to what was asked: the first window reaching ``after``, else the last."""
+    upcoming = _upcoming(campaign, today)
+    if not upcoming:
+        return say("confirmation_over", form="full"), say("confirmation_over", form="short")
+    window = next((w for w in upcoming if w.days[-1] >= after), upcoming[-1])
+    days = tuple(d for d in window.days if d >= after) or window.days
+    full = say("confirmation_nearest", form="full", days=calendar.format_days(days))
+    short = say("confirmation_nearest", form="short", days_short=calendar.format_days(days, short=True))
+    return full, short
+
+
+def confirmation_on(campaign: Campaign, span: DateSpan, today: dt.date, say: Say) -> tuple[str, bool]:
+    """The reply about confirming within ``span``, and whether it can be done then."""
+    days = [
+        d
+        for window in calendar.confirmation_windows(campaign)
+        for d in window.days
+        if span.first <= d <= span.last and d >= today
+    ]
+    nearest, nearest_short = _nearest(campaign, max(span.first, today), today, say)
+    label = day_label(span.first, today, span.words)
+    short_label = f"{span.first.month}月{span.first.day}日"
+    ok = bool(days)
+    if span.single:
+        key = "confirmation_day_yes" if ok else "confirmation_day_no"
+        return say(
+            key, verdict=ok, day=label, day_short=short_label, nearest=nearest, nearest_short=nearest_short
+        ), ok
+    if ok:
+        by_month: dict[tuple[int, int], list[dt.date]] = {}
+        for d in days:
+            by_month.setdefault((d.year, d.month), []).append(d)
+        listed = "；".join(calendar.format_days(tuple(ds)) for ds in by_month.values())
+        listed_short = "；".join(calendar.format_days(tuple(ds), short=True) for ds in by_month.values())
+        return say(
+            "confirmation_range_yes", verdict=ok, words=span.words, days=listed, days_short=listed_short
+        ), ok
+    return say(
+        "confirmation_range_no", verdict=ok, words=span.words, nearest=nearest, nearest_short=nearest_short
+    ), ok
+
+
+def period_on(campaign: Campaign, span: DateSpan, today: dt.date, claim: str, say: Say) -> tuple[str, bool]:
+    """The reply about the campaign period on ``span``'s first day; the verdict answers ``claim``.
+
+    ``claim`` is what a yes/no question asserts: ``open`` (还能学吗), ``closed`` (截止了吗), ``last_day``.
+    """
+    period = campaign.facts.period
+    day = span.first
+    label = day_label(day, today, span.words)
+    short_label = f"{day.month}月{day.day}日"
+    if day < period.start:
+        state = "period_before"
+    elif day > period.end:
+        state = "period_over"
+    elif day == period.end:
+        state = "period_last_day"
+    else:
+        state = "period_open"
+    truth = {
+        "open": period.start <= day <= period.end,
+        "closed": day > period.end,
+        "last_day": day == period.end,
+    }[claim]
+    return say(state, verdict=truth, day=label, day_short=short_label), truth

@@ -1,0 +1,186 @@
+"""The second stage after the intent classifier: which aspect of a topic a message asks, and how.
+
+A ``Reading`` holds what the cues in ``data/aspects.yml`` find in one message: the aspects named (``amount``,
+``where``, ``stamp``, ``two_posts``, ...), whether it is a yes/no question (and the words a reply starts with),
+the dates it names, the hours it states and certificate years. It is pure: the text and today's date in, a
+value out; the campaign file decides what to answer for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.kernel.yamlfile import load_yaml
+from knowledge.reading import Polarity, Reading
+from nlu.dates import DateReader
+from nlu.hours import read_hours, read_years
+from nlu.normalize import Normalizer
+from nlu.shape import MessageShaper, Shape
+
+DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
+YESNO = "yesno"  # present when the message is a yes/no question
+HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
+DATES = "dates"  # present when the message names a date ("明天", "这周五", "11月28号")
+YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
+
+
+class AspectDataError(Exception):
+    """An aspects file that cannot be used; the message names the file and the problem."""
+
+
+class CueScanner:
+    """Find every aspect whose substring cues occur in a text: a walk down a trie of the cues from each position."""
+
+    def __init__(self, cues: Mapping[str, Iterable[str]], fold: Callable[[str], str]) -> None:
+        self._trie: dict[str, Any] = {}
+        for aspect, words in cues.items():
+            for word in map(str, words):
+                for form in {word.lower(), fold(word)} - {""}:
+                    node = self._trie
+                    for ch in form:
+                        node = node.setdefault(ch, {})
+                    node.setdefault("", set()).add(aspect)  # "" marks the end of a cue and holds its aspects
+
+    def aspects(self, text: str) -> set[str]:
+        found: set[str] = set()
+        trie = self._trie
+        for start in range(len(text)):
+            node = trie.get(text[start])
+            n = start + 1
+            while node is not None:
+                owners = node.get("")
+                if owners:
+                    found |= owners
+                node = node.get(text[n]) if n < len(text) else None
+                n += 1
+        return found
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _han_in(expression: str) -> frozenset[str] | None:
+    """The Chinese characters an expression names: each of our cues needs one of them to match, so a text
+    with none of them is skipped without running the expression. None (never skipped) when it names none."""
+    return frozenset(_HAN.findall(expression)) or None
+
+
+def _by_character(
+    charsets: list[frozenset[str] | None],
+) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Index expressions by the characters they name; those naming none are always tried."""
+    index: dict[str, list[int]] = {}
+    always = []
+    for n, chars in enumerate(charsets):
+        if chars is None:
+            always.append(n)
+        for ch in chars or ():
+            index.setdefault(ch, []).append(n)
+    return {ch: tuple(ns) for ch, ns in index.items()}, tuple(always)
+
+
+def _candidates(index: tuple[dict[str, tuple[int, ...]], tuple[int, ...]], text: str) -> list[int]:
+    """The expressions that may match ``text``, in their order in the file."""
+    by_char, always = index
+    found = set(always)
+    for ch in set(text):
+        found.update(by_char.get(ch, ()))
+    return sorted(found)
+
+
+def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
+    """Every aspect a reading can hold: the named cues, the patterns and the computed ones."""
+    raw = load_yaml(Path(path).read_text(encoding="utf-8"))
+    return frozenset(raw["aspects"]) | frozenset(raw.get("patterns", {})) | {YESNO, HOURS, DATES, YEARS}
+
+
+class AspectReader:
+    """Read a message's aspects, yes/no form, dates, hours and years with the cues of one aspects file."""
+
+    def __init__(self, raw: Mapping[str, Any], normalizer: Normalizer) -> None:
+        self._normalizer = normalizer
+        try:
+            self._scanner = CueScanner(raw["aspects"], normalizer.with_synonyms)
+            # One expression per aspect; skipped when the aspect's substring cues already found it, or when
+            # the text has none of the Chinese characters the expression names (it cannot match then).
+            self._patterns = [
+                (aspect, _han_in("".join(ps)), re.compile("|".join(f"(?:{p})" for p in ps)))
+                for aspect, ps in raw.get("patterns", {}).items()
+            ]
+            self._polarity = [
+                (
+                    _han_in(item["cue"]),
+                    re.compile(item["cue"]),
+                    Polarity(str(item["yes"]), str(item["no"]), str(item.get("asks", "is"))),
+                )
+                for item in raw["polarity"]
+            ]
+            self._dates = DateReader(raw["dates"])
+            self._shaper = MessageShaper(raw["shapes"], self.fold)
+        except (KeyError, TypeError, ValueError, re.error) as exc:
+            raise AspectDataError(f"aspects data: {exc!r}") from exc
+        self.names = (
+            frozenset(raw["aspects"]) | {a for a, _, _ in self._patterns} | {YESNO, HOURS, DATES, YEARS}
+        )
+        self._pattern_index = _by_character([chars for _, chars, _ in self._patterns])
+        self._polarity_index = _by_character([chars for chars, _, _ in self._polarity])
+
+    @classmethod
+    def load(cls, normalizer: Normalizer, path: Path | str = DEFAULT_ASPECTS_FILE) -> AspectReader:
+        """Read the cues from an aspects YAML file; ``normalizer`` is the classifier's."""
+        try:
+            raw = load_yaml(Path(path).read_text(encoding="utf-8"), plain=True)
+        except (OSError, yaml.YAMLError) as exc:
+            raise AspectDataError(f"{path}: {exc}") from exc
+        return cls(raw, normalizer)
+
+    def forms(self, text: str) -> tuple[str, str]:
+        """The basic and the canonical form of ``text``."""
+        basic = self._normalizer.basic(text)
+        return basic, self._normalizer.canonical(basic)
+
+    def fold(self, text: str) -> str:
+        """The classifier's canonical form of ``text``."""
+        return self.forms(text)[1]
+
+    def shape(self, text: str) -> Shape:
+        """Tell an acknowledgement, English or a question apart, and find the question in the message."""
+        return self._shaper.shape(text)
+
+    def polarity(self, folded: str) -> Polarity | None:
+        """The yes/no form of a folded question, or None when it is not a yes/no question."""
+        for n in _candidates(self._polarity_index, folded):
+            _, cue, polarity = self._polarity[n]
+            found = cue.search(folded)
+            if found:
+                if "{0}" not in polarity.yes:
+                    return polarity
+                verb = found.group(1)  # "办不办": the word asked is the word answered
+                return Polarity(polarity.yes.format(verb), polarity.no.format(verb), polarity.asks)
+        return None
+
+    def read(self, text: str, today: dt.date) -> Reading:
+        """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``."""
+        basic, folded = self.forms(text)
+        aspects = self._scanner.aspects(folded)
+        for n in _candidates(self._pattern_index, basic):
+            aspect, _, pattern = self._patterns[n]
+            if aspect not in aspects and pattern.search(basic):
+                aspects.add(aspect)
+        polarity = self.polarity(folded)
+        if polarity is not None:
+            aspects.add(YESNO)
+        dates = self._dates.read(basic, today)
+        if dates:
+            aspects.add(DATES)
+        hours = read_hours(basic)
+        if hours is not None:
+            aspects.add(HOURS)
+        years = read_years(basic, today) if YEARS in aspects else ()
+        return Reading(frozenset(aspects), polarity, dates, hours, years)

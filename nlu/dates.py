@@ -1,0 +1,176 @@
+"""Dates a message names — 今天, 后天, 这周五, 下周, 这个月, 月底, 元旦后, 11月28号 — as spans of days.
+
+The words come from ``data/aspects.yml``; resolving them needs only today's date, so this stays pure. Whether a
+day is a working day is the official calendar's business, decided later, in the knowledge layer.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from knowledge.reading import DateSpan
+
+# An open span ("元旦后") reaches this far: beyond any campaign period it is compared with.
+OPEN_END = dt.timedelta(days=400)
+_EXPLICIT = re.compile(
+    r"(?:(20\d\d)\s*[年/.-]\s*)?(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?|(20\d\d)-(\d{1,2})-(\d{1,2})"
+)
+_MONTH_ONLY = re.compile(r"(?<![\d年])(\d{1,2})\s*月份?([底末尾])?(?![\d初])")
+_RANGE = frozenset("到至-—~～、")
+_DAY_ONLY = re.compile(r"(?<![\d月./-])(\d{1,2})\s*[号日](?![楼室])")
+
+
+def _alternation(words: Any) -> str:
+    return "|".join(re.escape(str(w)) for w in sorted(words, key=lambda w: len(str(w)), reverse=True))
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+class DateReader:
+    """Resolve the date words of one aspects file against a given today."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self._days = {str(k): int(v) for k, v in raw["days"].items()}
+        self._week_prefixes = {str(k): int(v) for k, v in raw["week_prefixes"].items()}
+        self._weekdays = {str(k): int(v) for k, v in raw["weekdays"].items()}
+        self._month_prefixes = {str(k): int(v) for k, v in raw["month_prefixes"].items()}
+        self._holidays = {str(k): str(v) for k, v in raw["holidays"].items()}
+        weekday_keys = [*self._weekdays, *raw["weekend"]]
+        self._weekend = {str(w) for w in raw["weekend"]}
+        self._patterns = [
+            ("day", re.compile(f"({_alternation(self._days)})")),
+            (
+                "week",
+                re.compile(
+                    f"({_alternation(self._week_prefixes)})?(?:{_alternation(raw['weekday_words'])})"
+                    f"({_alternation(weekday_keys)})?"
+                ),
+            ),
+            (
+                "month",
+                re.compile(f"({_alternation(self._month_prefixes)})?月({_alternation(raw['month_end'])})?"),
+            ),
+            ("holiday", re.compile(f"({_alternation(self._holidays)})")),
+        ]
+        self._after = re.compile(f"^(?:{_alternation(raw['after'])})")
+        # A text with none of these characters names no date: most messages skip the patterns.
+        words = [*self._days, *self._holidays, *raw["weekday_words"], "月", "号", "日"]
+        self._triggers = frozenset("0123456789").union(str(w)[0] for w in words)
+
+    def read(self, text: str, today: dt.date) -> tuple[DateSpan, ...]:
+        """Every span of days the text names, in the order it names them."""
+        if self._triggers.isdisjoint(text):
+            return ()
+        found: list[tuple[int, int, DateSpan]] = []
+
+        def add(start: int, end: int, span: DateSpan | None) -> None:
+            if span is None or any(start < e and s < end for s, e, _ in found):
+                return
+            if self._after.match(text[end:]):
+                span = DateSpan(span.last + dt.timedelta(days=1), span.last + OPEN_END, span.words + "以后")
+            found.append((start, end, span))
+
+        for m in _EXPLICIT.finditer(text):
+            add(m.start(), m.end(), _explicit(m, today))
+        for m in _MONTH_ONLY.finditer(text):
+            add(m.start(), m.end(), _whole_month(int(m.group(1)), m.group(2) is not None, today, m.group(0)))
+        for m in _DAY_ONLY.finditer(text):
+            if (
+                text[max(0, m.start() - 1) : m.start()] in _RANGE
+                or text[max(0, m.start() - 2) : m.start()] == "每月"
+            ):
+                continue  # "每月26到30日" is the rule, not a day
+            add(m.start(), m.end(), _day_of_month(int(m.group(1)), today, m.group(0)))
+        for kind, pattern in self._patterns:
+            for m in pattern.finditer(text):
+                add(m.start(), m.end(), self._span(kind, m, today))
+        return tuple(span for _, _, span in sorted(found, key=lambda f: f[0]))
+
+    def _span(self, kind: str, m: re.Match[str], today: dt.date) -> DateSpan | None:
+        words = m.group(0)
+        if kind == "day":
+            day = today + dt.timedelta(days=self._days[m.group(1)])
+            return DateSpan(day, day, words)
+        if kind == "holiday":
+            month, day_of_month = (int(x) for x in self._holidays[m.group(1)].split("-"))
+            day = dt.date(today.year, month, day_of_month)
+            day = day if day >= today else dt.date(today.year + 1, month, day_of_month)
+            return DateSpan(day, day, words)
+        if kind == "week":
+            return self._week(m.group(1), m.group(2), today, words)
+        return self._month(m.group(1), m.group(2), today, words)
+
+    def _week(self, prefix: str | None, weekday: str | None, today: dt.date, words: str) -> DateSpan | None:
+        if prefix is None and weekday is None:
+            return None  # "一周" alone names no particular week
+        monday = today - dt.timedelta(days=today.weekday())
+        if prefix is not None:
+            monday += dt.timedelta(weeks=self._week_prefixes[prefix])
+        if weekday is None:
+            return _clamped(monday, monday + dt.timedelta(days=6), today, words)
+        if weekday in self._weekend:
+            saturday = monday + dt.timedelta(days=5)
+            if prefix is None and saturday + dt.timedelta(days=1) < today:
+                saturday += dt.timedelta(weeks=1)
+            return _clamped(saturday, saturday + dt.timedelta(days=1), today, words)
+        day = monday + dt.timedelta(days=self._weekdays[weekday])
+        if prefix is None and day < today:  # "周五" on a Saturday means the coming one
+            day += dt.timedelta(weeks=1)
+        return DateSpan(day, day, words)
+
+    def _month(self, prefix: str | None, end: str | None, today: dt.date, words: str) -> DateSpan | None:
+        if prefix is None and end is None:
+            return None
+        first = _add_months(today, self._month_prefixes[prefix] if prefix is not None else 0)
+        last = _month_end(first.year, first.month)
+        if end is not None:
+            first = last - dt.timedelta(days=6)  # the last week of the month
+        return _clamped(first, last, today, words)
+
+
+def _clamped(first: dt.date, last: dt.date, today: dt.date, words: str) -> DateSpan:
+    """A span that has begun starts today: "这个月" asked on the 20th means the 20th to the end."""
+    return DateSpan(max(first, today), last, words) if last >= today else DateSpan(first, last, words)
+
+
+def _explicit(m: re.Match[str], today: dt.date) -> DateSpan | None:
+    year_text, month, day = (m.group(1), m.group(2), m.group(3)) if m.group(2) else m.group(4, 5, 6)
+    year = int(year_text) if year_text else today.year
+    try:
+        date = dt.date(year, int(month), int(day))
+    except ValueError:
+        return None
+    if not year_text and date < today - dt.timedelta(days=180):  # "1月5日" asked in December: next year
+        date = date.replace(year=year + 1)
+    return DateSpan(date, date, m.group(0))
+
+
+def _whole_month(month: int, end: bool, today: dt.date, words: str) -> DateSpan | None:
+    if not 1 <= month <= 12:
+        return None
+    year = today.year if month >= today.month else today.year + 1
+    first, last = dt.date(year, month, 1), _month_end(year, month)
+    if end:
+        first = last - dt.timedelta(days=6)
+    return _clamped(first, last, today, words)
+
+
+def _day_of_month(day: int, today: dt.date, words: str) -> DateSpan | None:
+    try:
+        date = dt.date(today.year, today.month, day)
+    except ValueError:
+        return None
+    if date < today:
+        date = _add_months(today, 1).replace(day=day) if day <= 28 else date
+    return DateSpan(date, date, words)

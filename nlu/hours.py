@@ -1,0 +1,98 @@
+"""Hours a message states ("线上学了20学时，线下证明12个") and the year a certificate was obtained."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from knowledge.reading import HoursMention
+
+_NUMERALS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十]{1,4}(?:个半)?"
+_UNIT = r"(?:个)?(?:学时|课时|学识|学分|小时|钟头|h\b)"
+# A number with an hours unit, or right after an online/offline word ("线上20", "线下学了12").
+_STATED = re.compile(
+    rf"(?P<n>{_NUMBER})\s*(?P<unit>{_UNIT})"
+    rf"|(?P<kind>线上|在线|网上|网课|线下|证明|自主|面授)[^\d，,。；;]{{0,4}}?(?P<m>{_NUMBER})(?![\d年月日号元块天岗证次遍份个人期])"
+)
+_ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机")
+_OFFLINE = re.compile(r"线下|证明|自主|面授|上传|附件4|培训班|单位组织")
+_CLAUSE = re.compile(r"[，,。；;！!？?\s]|还|和|加|另|又|跟|再")
+_DIGITS = frozenset("0123456789零一二两三四五六七八九十")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*年")
+
+
+def chinese_number(text: str) -> float | None:
+    """Read 20, 7.5, 二十, 三十二, 十二, 两 or 十个半; None when it is not a number."""
+    half = 0.5 if text.endswith("个半") else 0.0
+    text = text.removesuffix("个半")
+    try:
+        return float(text) + half
+    except ValueError:
+        pass
+    if not text or any(ch not in _NUMERALS and ch != "十" for ch in text):
+        return None
+    if "十" not in text:
+        return float(_NUMERALS[text]) + half if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1:
+        return None
+    value = (_NUMERALS[tens] if tens else 1) * 10 + (_NUMERALS[ones] if ones else 0)
+    return float(value) + half
+
+
+def _kind(text: str, start: int, end: int) -> str | None:
+    """The kind of hours a number stands for: the nearest online/offline word in its clause."""
+    before = text[max(0, start - 10) : start]
+    cut = max((m.end() for m in _CLAUSE.finditer(before)), default=0)
+    clause = before[cut:] if cut < len(before) else ""
+    for source in (clause, text[end : end + 6]):
+        online = [m.end() for m in _ONLINE.finditer(source)]
+        offline = [m.end() for m in _OFFLINE.finditer(source)]
+        if online or offline:
+            return "online" if max(online, default=-1) > max(offline, default=-1) else "offline"
+    return None
+
+
+def read_hours(text: str) -> HoursMention | None:
+    """The hours ``text`` states, or None when it states none."""
+    if _DIGITS.isdisjoint(text):
+        return None
+    found: dict[str, float] = {}
+    for m in _STATED.finditer(text):
+        number = m.group("n") or m.group("m")
+        value = chinese_number(number)
+        if value is None or value > 200:
+            continue
+        if m.group("kind"):
+            kind = "offline" if _OFFLINE.match(m.group("kind")) else "online"
+        else:
+            kind = _kind(text, m.start(), m.end()) or "unspecified"
+        found[kind] = found.get(kind, 0.0) + value
+    if not found:
+        return None
+    return HoursMention(found.get("online"), found.get("offline"), found.get("unspecified"))
+
+
+def read_years(text: str, today: dt.date) -> tuple[int, ...]:
+    """Years named in ``text`` ("2022年", "22年"), two-digit years read in today's century."""
+    years = []
+    for m in _YEAR.finditer(text):
+        value = int(m.group(1))
+        if value < 100:
+            value += today.year // 100 * 100
+        if 1980 <= value <= today.year + 1:
+            years.append(value)
+    return tuple(years)

@@ -1,0 +1,121 @@
+"""Messages as people send them: find the question in a greeting, a thank-you or a pasted paragraph.
+
+A ``Shape`` says what a message is before any intent is guessed: a bare acknowledgement (好的, 嗯, 👍), a
+message in English, or a question — and which part of the message is the question.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, NamedTuple
+
+ShapeKind = Literal["question", "acknowledge", "english", "exact"]
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)\s+")
+_SEGMENT = re.compile(r"[\s,，。.!！?？~～、:：;；…]+")
+_PUNCTUATION = re.compile(r"[\W_]+")
+_LETTERS = re.compile(r"[a-z]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
+
+
+class Shape(NamedTuple):
+    """What kind of message this is, the part to understand, and (in English) the topic named."""
+
+    kind: ShapeKind
+    text: str
+    topic: str | None = None
+
+
+class MessageShaper:
+    """Apply the ``shapes`` section of the aspects file to one message."""
+
+    def __init__(self, raw: Mapping[str, Any], fold: Callable[[str], str]) -> None:
+        self._fold = fold
+        self._acks = {self._bare(str(a)) for a in raw["acknowledgements"]} - {""}
+        # Emoji that acknowledge (👍, 👌, 🙏); others (🤔, 😂) and bare punctuation are not understood.
+        self._ack_symbols = {ch for a in raw["acknowledgements"] if not self._bare(a) for ch in str(a)} - {
+            "\ufe0f"
+        }
+        self._openers = {self._bare(str(o)) for o in raw["openers"]} - {""}
+        self._long = int(raw["long_paste"])
+        self._question = re.compile(raw["question_cues"])
+        self._english = [(topic, re.compile(cue)) for topic, cue in raw["english"].items()]
+        self._exact = {self._bare(str(t)): intent for intent, texts in raw["exact"].items() for t in texts}
+
+    def _bare(self, text: str) -> str:
+        return _PUNCTUATION.sub("", self._fold(text))
+
+    def shape(self, text: str) -> Shape:
+        """Classify the message and pick the part that carries the question."""
+        stripped = text.strip()
+        bare = self._bare(stripped)
+        if bare in self._exact:
+            return Shape("exact", stripped, self._exact[bare])
+        if bare in self._acks or (not bare and self._only_ack_symbols(stripped)):
+            return Shape("acknowledge", stripped)
+        english = self._english_topic(stripped)
+        if english is not None:
+            return english
+        focus = self._drop_openers(stripped)
+        if len(focus) > self._long:
+            focus = self._last_question(focus)
+        return Shape("question", focus)
+
+    def _only_ack_symbols(self, text: str) -> bool:
+        symbols = {ch for ch in text if not ch.isspace() and ch != "\ufe0f"}
+        return bool(symbols) and symbols <= self._ack_symbols
+
+    def _english_topic(self, text: str) -> Shape | None:
+        if _HAN.search(text):
+            return None  # any Chinese character: not an English message
+        lowered = unicodedata.normalize("NFKC", text).lower()
+        letters = len(_LETTERS.findall(lowered))
+        if letters < 2 or _HAN.search(lowered) or letters < 0.6 * len(lowered.replace(" ", "")):
+            return None
+        for topic, cue in self._english:
+            if cue.search(lowered):
+                return Shape("english", text, topic)
+        if re.fullmatch(r"[a-z]{1,5}", _PUNCTUATION.sub("", lowered)):
+            return None  # short Latin words the classifier knows: td, nihao, wx
+        return Shape("english", text, None)
+
+    def _drop_openers(self, text: str) -> str:
+        """Drop greetings and thanks that come before a question ("老师好！想问下…" → "想问下…")."""
+        if not _SEGMENT.search(text):
+            return text  # one segment: nothing comes before the question
+        segments = [s for s in _SEGMENT.split(text) if s]
+        kept = 0
+        while kept < len(segments) - 1 and self._bare(segments[kept]) in self._openers | self._acks:
+            kept += 1
+        if kept == 0 or not self._question.search(" ".join(segments[kept:])):
+            return text  # "谢谢啊 帮大忙了" is thanks throughout, not thanks before a question
+        rest = text
+        for segment in segments[:kept]:
+            rest = rest[rest.index(segment) + len(segment) :]
+        rest = (
+            _SEGMENT.sub(" ", rest).strip()
+            if not _HAN.search(rest)
+            else rest.lstrip(" ,，。.!！?？~～、:：;；…")
+        )
+        return rest or text
+
+    def _last_question(self, text: str) -> str:
+        """The question at the end of a pasted paragraph: its last sentence that asks something."""
+        sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+        question = self._last_asking(sentences) or text
+        if len(question) > self._long:  # one long sentence: its last asking clause
+            question = self._last_asking(re.split(r"(?<=[，,])", question)) or question
+        return question
+
+    def _last_asking(self, parts: list[str]) -> str | None:
+        parts = [p for p in parts if p.strip()]
+        for n in range(len(parts) - 1, -1, -1):
+            if self._question.search(parts[n]):
+                question = parts[n].strip()
+                if len(_HAN.findall(question)) < _SHORT_QUESTION and n > 0:
+                    question = parts[n - 1].strip() + question
+                return question
+        return parts[-1].strip() if parts else None

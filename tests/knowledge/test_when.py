@@ -1,0 +1,61 @@
+import datetime as dt
+
+from knowledge import when
+from nlu.dates import DateSpan
+
+MONDAY = dt.date(2023, 11, 20)
+
+
+def say(key, *, verdict=None, form=None, **values):
+    """Record what would be rendered: the key, the verdict and the computed values."""
+    return {"key": key, "verdict": verdict, **values}
+
+
+def span(first, last=None, words=""):
+    return DateSpan(first, last or first, words)
+
+
+def test_a_confirmation_day_says_yes(campaign):
+    reply, ok = when.confirmation_on(campaign, span(dt.date(2023, 11, 27), words="下周一"), MONDAY, say)
+    assert ok and reply["key"] == "confirmation_day_yes" and reply["day"] == "下周一（11月27日，周一）"
+
+
+def test_a_weekday_outside_the_window_names_the_nearest_days(campaign):
+    reply, ok = when.confirmation_on(campaign, span(dt.date(2023, 11, 24), words="这周五"), MONDAY, say)
+    assert not ok and reply["key"] == "confirmation_day_no"
+    assert reply["nearest"]["days"] == "11月27、28、29、30日（周一、周二、周三、周四）"
+
+
+def test_a_holiday_inside_the_window_is_not_a_confirmation_day(campaign):
+    # 2023-09-29 is the Mid-Autumn holiday: the next confirmation days are in October.
+    reply, ok = when.confirmation_on(campaign, span(dt.date(2023, 9, 29)), dt.date(2023, 9, 27), say)
+    assert not ok and reply["nearest"]["days"].startswith("10月26、27、30日")
+
+
+def test_a_working_day_after_a_weekend_in_the_window_counts(campaign):
+    # October 2023: the 28th and 29th are a weekend, the 30th (a Monday) is still a confirmation day.
+    reply, ok = when.confirmation_on(campaign, span(dt.date(2023, 10, 30)), dt.date(2023, 10, 27), say)
+    assert ok and reply["key"] == "confirmation_day_yes"
+
+
+def test_a_range_lists_its_days(campaign):
+    reply, ok = when.confirmation_on(campaign, span(MONDAY, dt.date(2023, 11, 30), "这个月"), MONDAY, say)
+    assert ok and reply["days"] == "11月27、28、29、30日（周一、周二、周三、周四）"
+
+
+def test_after_the_last_window_the_nearest_are_the_last_days(campaign):
+    reply, ok = when.confirmation_on(campaign, span(dt.date(2023, 12, 30)), MONDAY, say)
+    assert not ok and reply["nearest"]["days"].startswith("12月26、27、28、29日")
+    reply, ok = when.confirmation_on(campaign, span(dt.date(2024, 1, 2)), dt.date(2023, 12, 30), say)
+    assert not ok and reply["nearest"]["key"] == "confirmation_over"
+
+
+def test_period_claims(campaign):
+    open_reply, truth = when.period_on(campaign, span(MONDAY, words="今天"), MONDAY, "closed", say)
+    assert open_reply["key"] == "period_open" and truth is False
+    last, truth = when.period_on(
+        campaign, span(dt.date(2023, 12, 31)), dt.date(2023, 12, 31), "last_day", say
+    )
+    assert last["key"] == "period_last_day" and truth is True
+    over, truth = when.period_on(campaign, span(dt.date(2024, 1, 1)), dt.date(2023, 12, 31), "open", say)
+    assert over["key"] == "period_over" and truth is False

@@ -1,0 +1,57 @@
+import datetime as dt
+
+import pytest
+
+from bot.kernel.yamlfile import load_yaml
+from nlu.aspects import DEFAULT_ASPECTS_FILE
+from nlu.dates import DateReader
+
+MONDAY = dt.date(2023, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return DateReader(load_yaml(DEFAULT_ASPECTS_FILE.read_text(encoding="utf-8"), plain=True)["dates"])
+
+
+def d(month, day, year=2023):
+    return dt.date(year, month, day)
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("今天能去确认吗", d(11, 20), d(11, 20)),
+        ("明天可以去吗", d(11, 21), d(11, 21)),
+        ("后天呢", d(11, 22), d(11, 22)),
+        ("这周五能确认吗", d(11, 24), d(11, 24)),
+        ("下周一去行不行", d(11, 27), d(11, 27)),
+        ("下个星期三", d(11, 29), d(11, 29)),
+        ("星期天", d(11, 26), d(11, 26)),
+        ("这个周末", d(11, 25), d(11, 26)),
+        ("下周能去吗", d(11, 27), d(12, 3)),
+        ("这个月还能确认吗", d(11, 20), d(11, 30)),  # the part of the month still ahead
+        ("月底", d(11, 24), d(11, 30)),
+        ("下个月", d(12, 1), d(12, 31)),
+        ("12月还能报名吗", d(12, 1), d(12, 31)),
+        ("12月底", d(12, 25), d(12, 31)),
+        ("11月28号", d(11, 28), d(11, 28)),
+        ("2023年12月30日", d(12, 30), d(12, 30)),
+        ("26号能去吗", d(11, 26), d(11, 26)),
+        ("元旦后还能确认吗", d(1, 2, 2024), d(1, 2, 2024) + dt.timedelta(days=399)),
+    ],
+)
+def test_relative_dates_resolve_against_today(reader, text, first, last):
+    (span,) = reader.read(text, MONDAY)
+    assert (span.first, span.last) == (first, last)
+
+
+def test_a_weekday_already_past_means_the_coming_one(reader):
+    saturday = dt.date(2023, 11, 25)
+    (span,) = reader.read("周五能去吗", saturday)
+    assert span.first == d(12, 1)
+
+
+def test_messages_without_dates_name_none(reader):
+    for text in ("资格确认在哪里", "一周学几个学时", "每月26到30日", "岳阳大道36号", "费用多少"):
+        assert reader.read(text, MONDAY) == (), text

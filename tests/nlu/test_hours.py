@@ -1,0 +1,48 @@
+import datetime as dt
+
+import pytest
+
+from nlu.hours import HoursMention, chinese_number, read_hours, read_years
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("20", 20.0),
+        ("7.5", 7.5),
+        ("二十", 20.0),
+        ("三十二", 32.0),
+        ("十二", 12.0),
+        ("两", 2.0),
+        ("十个半", 10.5),
+    ],
+)
+def test_numbers_as_people_write_them(text, value):
+    assert chinese_number(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "mention"),
+    [
+        ("线上学了20学时，线下证明12学时，够了吗", HoursMention(online=20, offline=12)),
+        ("线上22学时线下10学时够吗", HoursMention(online=22, offline=10)),
+        ("32个学时都在网上学行不行", HoursMention(online=32)),
+        ("我学了30个学时，够了没有", HoursMention(unspecified=30)),
+        ("线上二十学时够不够", HoursMention(online=20)),
+        ("上传了12个学时的证明", HoursMention(offline=12)),
+    ],
+)
+def test_hours_stated_and_their_kind(text, mention):
+    assert read_hours(text) == mention
+
+
+@pytest.mark.parametrize(
+    "text", ["一年要学多少学时", "100元", "2022年的证", "11月28号", "岳阳大道36号305室", "附件4"]
+)
+def test_other_numbers_are_not_hours(text):
+    assert read_hours(text) is None
+
+
+def test_years_two_digits_read_in_this_century():
+    assert read_years("我是22年拿的证", dt.date(2023, 11, 20)) == (2022,)
+    assert read_years("2019年考的证", dt.date(2023, 11, 20)) == (2019,)

@@ -1,0 +1,68 @@
+import pytest
+
+
+@pytest.fixture(scope="module")
+def reader(interpreter):
+    from nlu.aspects import AspectReader
+
+    return AspectReader.load(interpreter.normalizer)
+
+
+@pytest.mark.parametrize(
+    "text", ["好的", "嗯", "嗯嗯 好", "收到", "👍", "👍👍", "🙏", "OK", "好的，知道了", "晓得了"]
+)
+def test_acknowledgements(reader, text):
+    assert reader.shape(text).kind == "acknowledge"
+
+
+@pytest.mark.parametrize("text", ["🤔", "。。。", "😂😂", "好的 谢谢老师"])
+def test_other_symbols_and_thanks_are_not_acknowledgements(reader, text):
+    assert reader.shape(text).kind != "acknowledge"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "topic"),
+    [
+        ("你好", "exact", "greet"),
+        ("886", "exact", "goodbye"),
+        ("谢谢", "exact", "thank"),
+        ("How much is the fee?", "english", "ask_fee"),
+        ("Where is the confirmation office?", "english", "ask_confirmation_place"),
+        ("Can I study on my phone?", "english", "ask_mobile_learning"),
+        ("Thank you", "exact", "thank"),
+        ("Thanks a lot", "english", "thank"),
+        ("What is this about?", "english", None),
+        ("td", "question", None),
+        ("我的wx绑错了", "question", None),
+    ],
+)
+def test_fixed_phrases_and_english(reader, text, kind, topic):
+    shape = reader.shape(text)
+    assert (shape.kind, shape.topic) == (kind, topic)
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("你好，请问资格确认在哪里", "请问资格确认在哪里"),
+        ("老师好！想问下培训费多少钱", "想问下培训费多少钱"),
+        ("谢谢老师，另外想问下截止时间是哪天", "另外想问下截止时间是哪天"),
+        ("好的。那资格确认要带什么", "那资格确认要带什么"),
+        ("谢谢啊 帮大忙了", "谢谢啊 帮大忙了"),  # thanks throughout: nothing to cut
+        (
+            "三、继续教育资格确认 1、需提供资料:身份证复印件、网上生成报名登记表(见附件2)、岗位汇总表(见附件3)。"
+            "3、资格确认地点:岳阳大道36号岳阳日报社305室。请问这个岗位汇总表在哪里拿？",
+            "请问这个岗位汇总表在哪里拿？",
+        ),
+        (
+            "您好！我是建工公司的资料员，我们单位有几个人要参加今年的继续教育，想问一下资格确认要带哪些材料？",
+            "想问一下资格确认要带哪些材料？",
+        ),
+        (
+            "五、收费标准 网上继续教育培训费100元/人，一人多岗只用缴纳一次。人脸识别一直不成功。怎么办？",
+            "人脸识别一直不成功。怎么办？",
+        ),
+    ],
+)
+def test_the_question_in_a_message(reader, text, question):
+    assert reader.shape(text).text == question
