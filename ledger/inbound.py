@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
-from sqlalchemy import Engine, Table, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, func, or_, select, update
 
 from bot.kernel.personal_data import mask_personal_data
 from ledger.db import dialect_insert
@@ -40,6 +41,35 @@ class InboundStore(Protocol):
     def count_from(self, channel: str, address: str, since: dt.datetime) -> int:
         """How many messages ``address`` sent on ``channel`` since ``since`` (received time)."""
         ...
+
+
+class ClaimRequest(NamedTuple):
+    """A message to claim: its channel, the provider's id, the sender, the text, when it came."""
+
+    channel: str
+    provider_id: str
+    address: str
+    text: str
+    now: dt.datetime
+
+
+def claim_all(store: InboundStore, requests: Sequence[ClaimRequest]) -> list[Claim]:
+    """Claim several messages, in one transaction when the store can (group commit under load)."""
+    many = getattr(store, "claim_many", None)
+    if many is not None:
+        return list(many(requests))
+    return [store.claim(*request) for request in requests]
+
+
+def handled_all(store: InboundStore, messages: Sequence[tuple[str, str, dt.datetime]]) -> list[None]:
+    """Mark several messages handled, in one transaction when the store can."""
+    many = getattr(store, "handled_many", None)
+    if many is not None:
+        many(messages)
+    else:
+        for message in messages:
+            store.handled(*message)
+    return [None] * len(messages)
 
 
 @dataclass
@@ -133,6 +163,16 @@ class SqlInboundStore:
         )
 
     def claim(self, channel: str, provider_id: str, address: str, text: str, now: dt.datetime) -> Claim:
+        return self.claim_many([ClaimRequest(channel, provider_id, address, text, now)])[0]
+
+    def claim_many(self, requests: Sequence[ClaimRequest]) -> list[Claim]:
+        """Claim several messages in one transaction (see ``claim``): one commit for all."""
+        with self.engine.begin() as conn:
+            return [self._claim_on(conn, *request) for request in requests]
+
+    def _claim_on(
+        self, conn: Connection, channel: str, provider_id: str, address: str, text: str, now: dt.datetime
+    ) -> Claim:
         # The address stays as given (the reply goes there); the text needs no personal data to serve
         # as a record, so ID and mobile numbers in it are masked.
         row = {
@@ -144,17 +184,21 @@ class SqlInboundStore:
             "claimed_at": now,
         }
         key = {"b_channel": channel, "b_provider_id": provider_id}
-        with self.engine.begin() as conn:
-            if conn.execute(self._insert, row).first() is not None:
-                return "new"
-            if conn.execute(self._take_over, {**key, "b_now": now, "lapsed": now - self.lease}).first():
-                return "taken_over"
-            handled_at = conn.execute(self._handled_at, key).scalar()
+        if conn.execute(self._insert, row).first() is not None:
+            return "new"
+        if conn.execute(self._take_over, {**key, "b_now": now, "lapsed": now - self.lease}).first():
+            return "taken_over"
+        handled_at = conn.execute(self._handled_at, key).scalar()
         return "handled" if handled_at is not None else "in_flight"
 
     def handled(self, channel: str, provider_id: str, now: dt.datetime) -> None:
+        self.handled_many([(channel, provider_id, now)])
+
+    def handled_many(self, messages: Sequence[tuple[str, str, dt.datetime]]) -> None:
+        """Mark several messages handled in one transaction: (channel, provider id, when)."""
+        params = [{"b_channel": c, "b_provider_id": p, "b_now": now} for c, p, now in messages]
         with self.engine.begin() as conn:
-            conn.execute(self._handle, {"b_channel": channel, "b_provider_id": provider_id, "b_now": now})
+            conn.execute(self._handle, params)
 
     def count_from(self, channel: str, address: str, since: dt.datetime) -> int:
         with self.engine.connect() as conn:

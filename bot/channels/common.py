@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -18,7 +19,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply, Responder
 from bot.kernel.settings import Settings
 from ledger.channel_blocks import ChannelBlocks, MemoryChannelBlocks
-from ledger.inbound import InboundStore, MemoryInboundStore
+from ledger.inbound import Claim, ClaimRequest, InboundStore, MemoryInboundStore, claim_all, handled_all
 from reminders.outbox import ReplyRow, SqlOutbox
 
 logger = logging.getLogger(__name__)
@@ -118,13 +119,18 @@ class ServerServices:
     blocks: ChannelBlocks = field(default_factory=MemoryChannelBlocks)
     extra_routes: tuple[RouteInstaller, ...] = ()
     answerer: AsyncResponder = field(init=False)
-    # Group commit: replies to messages answered together are queued in one transaction.
+    # Group commit: messages arriving together are claimed, their replies queued and they are marked
+    # handled in one transaction each, not one per message.
+    claim_inbound: Batcher[ClaimRequest, Claim] = field(init=False)
     queue_reply: Batcher[ReplyRow, bool] = field(init=False)
+    mark_handled: Batcher[tuple[str, str, dt.datetime], None] = field(init=False)
 
     def __post_init__(self) -> None:
         # One AsyncResponder for every channel: one message at a time per conversation, on any channel.
         self.answerer = AsyncResponder(self.responder)
+        self.claim_inbound = Batcher(lambda requests: claim_all(self.inbound_store, requests))
         self.queue_reply = Batcher(self.outbox.enqueue_replies)
+        self.mark_handled = Batcher(lambda messages: handled_all(self.inbound_store, messages))
 
 
 async def dispatch_soon(services: ServerServices, what: str) -> None:

@@ -20,7 +20,7 @@ from bot.channels.common import (
 )
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_phone, normalize_phone
-from ledger.inbound import Claim
+from ledger.inbound import Claim, ClaimRequest
 from ledger.inbound_models import PROVIDER_ID_LENGTH
 from reminders.outbox import ReplyRow
 
@@ -56,24 +56,24 @@ async def answer_sms(request: web.Request, provider_id: str, phone: str, text: s
     not answered: an auto-responder talking to the bot cannot make an endless, paid loop.
     """
     services = request.app[SERVICES]
-    store, outbox = services.inbound_store, services.outbox
+    outbox = services.outbox
     claim = await _claim(services, provider_id, phone, text)
     key = f"reply:sms:{provider_id}"
     if claim == "taken_over" and await asyncio.to_thread(outbox.has_key, key):
         claim = "handled"  # the claimer queued the reply and died before saying so
-        await asyncio.to_thread(store.handled, "sms", provider_id, services.clock.now())
+        await services.mark_handled.submit(("sms", provider_id, services.clock.now()))
     if claim == "handled":
         services.metrics.inbound_duplicates.labels(channel="sms").inc()
         logger.info("sms %s from %s: duplicate, already answered", provider_id, mask_phone(phone))
         return False
     services.metrics.messages_in.labels(channel="sms").inc()
     if await _capped(services, provider_id, phone):
-        await asyncio.to_thread(store.handled, "sms", provider_id, services.clock.now())
+        await services.mark_handled.submit(("sms", provider_id, services.clock.now()))
         return True
     reply = await services.answerer.answer(Inbound("sms", phone, text))  # a failure is a 500: retried
     services.metrics.replies.labels(channel="sms", intent=reply.intent).inc()
     queued = await services.queue_reply.submit(ReplyRow(key, "sms", phone, reply.text, services.clock.now()))
-    await asyncio.to_thread(store.handled, "sms", provider_id, services.clock.now())
+    await services.mark_handled.submit(("sms", provider_id, services.clock.now()))
     if queued:
         services.metrics.sms_sent.labels(result="queued").inc()
         logger.info("sms %s from %s: reply queued, intent %s", provider_id, mask_phone(phone), reply.intent)
@@ -83,13 +83,16 @@ async def answer_sms(request: web.Request, provider_id: str, phone: str, text: s
 
 async def _claim(services: ServerServices, provider_id: str, phone: str, text: str) -> Claim:
     """Claim the message; while another request answers it, wait for that one (503 if it takes too long)."""
-    store = services.inbound_store
-    claim = await asyncio.to_thread(store.claim, "sms", provider_id, phone, text, services.clock.now())
+    claim = await services.claim_inbound.submit(
+        ClaimRequest("sms", provider_id, phone, text, services.clock.now())
+    )
     loop = asyncio.get_running_loop()
     deadline = loop.time() + services.in_flight_wait
     while claim == "in_flight" and loop.time() < deadline:
         await asyncio.sleep(IN_FLIGHT_POLL)
-        claim = await asyncio.to_thread(store.claim, "sms", provider_id, phone, text, services.clock.now())
+        claim = await services.claim_inbound.submit(
+            ClaimRequest("sms", provider_id, phone, text, services.clock.now())
+        )
     if claim == "in_flight":
         logger.info(
             "sms %s from %s: still being answered; the provider retries", provider_id, mask_phone(phone)

@@ -121,3 +121,23 @@ def test_messages_stored_before_claims_existed_count_as_handled(database_url: st
         )
     finally:
         engine.dispose()
+
+
+def test_claims_and_handled_marks_go_together_in_one_transaction(database_url: str) -> None:
+    from ledger.db import make_engine, migrate
+    from ledger.inbound import ClaimRequest, SqlInboundStore, claim_all, handled_all
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    store = SqlInboundStore(engine)
+    now = dt.datetime(2023, 11, 24, 2, 0, tzinfo=dt.UTC)
+    # Two deliveries of one message in the same batch: the first claims it, the second waits for it.
+    batch = [
+        ClaimRequest("sms", "m1", "13800000001", "你好", now),
+        ClaimRequest("sms", "m2", "13800000002", "在吗", now),
+    ]
+    batch.append(ClaimRequest("sms", "m1", "13800000001", "你好", now))
+    assert claim_all(store, batch) == ["new", "new", "in_flight"]
+    handled_all(store, [("sms", "m1", now), ("sms", "m2", now)])
+    assert claim_all(store, batch[:2]) == ["handled", "handled"]
+    engine.dispose()
