@@ -61,6 +61,14 @@ def claim_all(store: InboundStore, requests: Sequence[ClaimRequest]) -> list[Cla
     return [store.claim(*request) for request in requests]
 
 
+def count_all(store: InboundStore, queries: Sequence[tuple[str, str, dt.datetime]]) -> list[int]:
+    """``count_from`` for several (channel, address, since), on one connection when the store can."""
+    many = getattr(store, "count_many", None)
+    if many is not None:
+        return list(many(queries))
+    return [store.count_from(*query) for query in queries]
+
+
 def handled_all(store: InboundStore, messages: Sequence[tuple[str, str, dt.datetime]]) -> list[None]:
     """Mark several messages handled, in one transaction when the store can."""
     many = getattr(store, "handled_many", None)
@@ -201,6 +209,12 @@ class SqlInboundStore:
             conn.execute(self._handle, params)
 
     def count_from(self, channel: str, address: str, since: dt.datetime) -> int:
+        return self.count_many([(channel, address, since)])[0]
+
+    def count_many(self, queries: Sequence[tuple[str, str, dt.datetime]]) -> list[int]:
+        """``count_from`` for several (channel, address, since) on one connection."""
         with self.engine.connect() as conn:
-            params = {"channel": channel, "address": address, "since": since}
-            return int(conn.execute(self._count, params).scalar_one())
+            return [
+                int(conn.execute(self._count, {"channel": c, "address": a, "since": since}).scalar_one())
+                for c, a, since in queries
+            ]

@@ -19,7 +19,15 @@ from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply, Responder
 from bot.kernel.settings import Settings
 from ledger.channel_blocks import ChannelBlocks, MemoryChannelBlocks
-from ledger.inbound import Claim, ClaimRequest, InboundStore, MemoryInboundStore, claim_all, handled_all
+from ledger.inbound import (
+    Claim,
+    ClaimRequest,
+    InboundStore,
+    MemoryInboundStore,
+    claim_all,
+    count_all,
+    handled_all,
+)
 from reminders.outbox import ReplyRow, SqlOutbox
 
 logger = logging.getLogger(__name__)
@@ -122,6 +130,7 @@ class ServerServices:
     # Group commit: messages arriving together are claimed, their replies queued and they are marked
     # handled in one transaction each, not one per message.
     claim_inbound: Batcher[ClaimRequest, Claim] = field(init=False)
+    count_inbound: Batcher[tuple[str, str, dt.datetime], int] = field(init=False)
     queue_reply: Batcher[ReplyRow, bool] = field(init=False)
     mark_handled: Batcher[tuple[str, str, dt.datetime], None] = field(init=False)
 
@@ -129,6 +138,7 @@ class ServerServices:
         # One AsyncResponder for every channel: one message at a time per conversation, on any channel.
         self.answerer = AsyncResponder(self.responder)
         self.claim_inbound = Batcher(lambda requests: claim_all(self.inbound_store, requests))
+        self.count_inbound = Batcher(lambda queries: count_all(self.inbound_store, queries))
         self.queue_reply = Batcher(self.outbox.enqueue_replies)
         self.mark_handled = Batcher(lambda messages: handled_all(self.inbound_store, messages))
 

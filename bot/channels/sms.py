@@ -109,7 +109,7 @@ async def _capped(services: ServerServices, provider_id: str, phone: str) -> boo
     """True when the sender passed the per-sender cap this hour: count it and log it (masked)."""
     cap = services.settings.inbound_per_sender_hour
     since = services.clock.now() - dt.timedelta(hours=1)
-    count = await asyncio.to_thread(services.inbound_store.count_from, "sms", phone, since)
+    count = await services.count_inbound.submit(("sms", phone, since))
     if count <= cap:
         return False
     services.metrics.inbound_capped.labels(channel="sms").inc()
