@@ -31,7 +31,9 @@ from bot.channels.common import (
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_address
 from bot.kernel.settings import Settings
+from ledger.inbound import ClaimRequest
 from reminders.gateways import OutboundMessage, SendResult
+from reminders.outbox import ReplyRow
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +90,12 @@ class TelegramChannel:
             return False
         chat_id = str(message.chat.id)
         text = message.text
-        store, update_id = services.inbound_store, str(update.update_id)
+        update_id = str(update.update_id)
         # Claimed first: of concurrent deliveries of one update only the claimer answers; a replay after
-        # the claimer died (its claim lapsed) answers unless the reply was queued already.
-        claim = await asyncio.to_thread(
-            store.claim, "telegram", update_id, chat_id, text or "[non-text]", services.clock.now()
+        # the claimer died (its claim lapsed) answers unless the reply was queued already. Claims, replies
+        # and handled marks of updates arriving together share a transaction (ServerServices' batchers).
+        claim = await services.claim_inbound.submit(
+            ClaimRequest("telegram", update_id, chat_id, text or "[non-text]", services.clock.now())
         )
         key = f"reply:telegram:{update.update_id}"
         if claim == "taken_over" and await asyncio.to_thread(services.outbox.has_key, key):
@@ -109,10 +112,10 @@ class TelegramChannel:
         else:
             answer, intent = PLEASE_SEND_TEXT, "non_text"
         services.metrics.replies.labels(channel="telegram", intent=intent).inc()
-        queued = await asyncio.to_thread(
-            services.outbox.enqueue_reply, key, "telegram", chat_id, answer, services.clock.now()
+        queued = await services.queue_reply.submit(
+            ReplyRow(key, "telegram", chat_id, answer, services.clock.now())
         )
-        await asyncio.to_thread(store.handled, "telegram", update_id, services.clock.now())
+        await services.mark_handled.submit(("telegram", update_id, services.clock.now()))
         logger.info("telegram chat %s: intent %s, reply queued", mask_address("telegram", chat_id), intent)
         return queued
 
