@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import secrets
@@ -30,8 +31,16 @@ MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 MIN_PASSWORD = 8
 NAME_LIMIT = 64
-# Verified against when the name is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = PasswordHasher().hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name takes as long as a wrong password.
+
+    Made at the first login, not at import: an argon2 hash takes 64 MiB for a moment, which every
+    `jxjy serve` instance would otherwise add to its start-up peak.
+    """
+    return PasswordHasher().hash("not a password of anyone")
 
 
 class AccountError(Exception):
@@ -119,7 +128,7 @@ class StaffAccounts:
             row = conn.execute(
                 select(STAFF.c.id, STAFF.c.password_hash, STAFF.c.active).where(STAFF.c.name == name)
             ).first()
-        ok = self._verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+        ok = self._verify(row.password_hash if row is not None else _dummy_hash(), password)
         ok = ok and row is not None and bool(row.active)
         self._attempt(name, address, ok=ok, now=now)
         if not ok or row is None:
