@@ -64,7 +64,8 @@ def service_env(data_dir: Path, url: str | None, **extra: str) -> dict[str, str]
 
 
 def train_model(env: dict[str, str]) -> None:
-    """Train (or find cached) the NLU model in the data dir, as a deployment step would."""
+    """The deployment steps before `jxjy serve` (deploy/README.md): the schema, the NLU model cache."""
+    subprocess.run([jxjy(), "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([jxjy(), "nlu", "train"], env=env, check=True, capture_output=True)
 
 

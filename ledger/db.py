@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -143,8 +145,11 @@ def migrate(engine: Engine, revision: str = "head", *, wait: float = MIGRATION_W
     """Upgrade the database behind ``engine`` to ``revision`` (head by default), one process at a time.
 
     Instances started together on a fresh database queue on the ``migrations`` lock: the first upgrades,
-    the others find the schema at head and go on. Raise LockBusyError after ``wait`` seconds.
+    the others find the schema at head and go on. Raise LockBusyError after ``wait`` seconds. A database
+    already at head is left alone without loading Alembic (every command opens the database).
     """
+    if revision == "head" and _at_head(engine):
+        return
     from alembic import command
 
     from ledger.locks import holding, named_lock
@@ -155,6 +160,36 @@ def migrate(engine: Engine, revision: str = "head", *, wait: float = MIGRATION_W
     with holding(lock, busy, timeout=wait), _migration_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+_REVISION = re.compile(r'^revision = "([^"]+)"', re.MULTILINE)
+_DOWN_REVISION = re.compile(r'^down_revision: [^=]*= "([^"]+)"', re.MULTILINE)
+
+
+def head_revision() -> str | None:
+    """The newest migration's id, read from the files; None unless there is exactly one head."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found = _REVISION.search(text)
+        if found is None:
+            return None
+        revisions.add(found.group(1))
+        parents.update(_DOWN_REVISION.findall(text))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as conn:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except SQLAlchemyError:  # a fresh database: no version table yet
+        return False
+    return current == [head]
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -64,3 +64,15 @@ def test_rebuilding_the_outbox_keeps_the_rows_that_refer_to_it(database_url: str
                 assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics(engine: Engine) -> None:
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from ledger.db import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head_revision()
+    migrate(engine)  # at head: nothing to do, and nothing done
