@@ -16,6 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bot.channels.sms_http import HttpSmsGateway, sign
 from bot.kernel.clock import FixedClock
@@ -87,6 +88,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--url", default=None)
     args = parser.parse_args()
+    if args.url:
+        from serving import reset_postgres
+
+        reset_postgres(args.url)  # its public schema is wiped
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(run(args.url or f"sqlite:///{tmp}/bench.sqlite3", args.messages, args.concurrency))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 import tempfile
 import time
@@ -83,6 +84,8 @@ async def run(url: str, trainees: int, dispatch: int, log_file: Path) -> None:
     engine = make_engine(url)
     migrate(engine)
     seed(engine, trainees)
+    gc.collect()
+    gc.freeze()  # as `jxjy serve` does before serving (bot.server.run)
     clock = FixedClock(shanghai("2023-11-24T08:30"))
     quiet = QuietHours.parse("21:00", "08:00", SHANGHAI)
     gateways: dict[Channel, Gateway] = {"sms": LogSmsGateway(log_file), "telegram": MemoryGateway()}
