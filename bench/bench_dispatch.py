@@ -17,10 +17,10 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.channels.sms_http import HttpSmsGateway, sign
 from bot.kernel.clock import FixedClock
 from ledger.db import make_engine, migrate
 from reminders.dispatcher import Dispatcher, DispatchLimits
-from reminders.gateways import HttpSmsGateway, sign
 from reminders.outbox import SqlOutbox
 from reminders.policy import QuietHours, Reminder
 from tests.reminders.support import insert_trainees, record, shanghai

@@ -14,12 +14,33 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import Engine
+
 from knowledge.campaign import load_campaign
 from ledger.db import make_engine, migrate
 from reminders.policy import QuietHours, candidate_keys, plan_reminders
 from reminders.service import load_plan_inputs
 from tests.reminders.support import insert_trainees, record, shanghai
 from tests.timezone import SHANGHAI
+
+
+def seed(engine: Engine, trainees: int) -> None:
+    """Write ``trainees`` varied trainees (every fifth on Telegram) straight into the ledger tables."""
+    rng = random.Random(7)
+    records = [
+        record(
+            i,
+            registered=(reg := rng.random() < 0.85),
+            confirmed=(conf := reg and rng.random() < 0.7),
+            paid=conf and rng.random() < 0.8,
+            online_hours=rng.choice([0.0, 8.0, 20.0, 23.5, 32.0]),
+            offline_hours=rng.choice([0.0, 4.0, 12.0]),
+            audited=rng.random() < 0.3,
+            opted_out=rng.random() < 0.02,
+        )
+        for i in range(1, trainees + 1)
+    ]
+    insert_trainees(engine, records, telegram={i: str(9_000_000 + i) for i in range(1, trainees, 5)})
 
 
 def main() -> None:
@@ -31,21 +52,7 @@ def main() -> None:
         url = args.url or f"sqlite:///{tmp}/bench.sqlite3"
         engine = make_engine(url)
         migrate(engine)
-        rng = random.Random(7)
-        records = [
-            record(
-                i,
-                registered=(reg := rng.random() < 0.85),
-                confirmed=(conf := reg and rng.random() < 0.7),
-                paid=conf and rng.random() < 0.8,
-                online_hours=rng.choice([0.0, 8.0, 20.0, 23.5, 32.0]),
-                offline_hours=rng.choice([0.0, 4.0, 12.0]),
-                audited=rng.random() < 0.3,
-                opted_out=rng.random() < 0.02,
-            )
-            for i in range(1, args.trainees + 1)
-        ]
-        insert_trainees(engine, records, telegram={i: str(9_000_000 + i) for i in range(1, args.trainees, 5)})
+        seed(engine, args.trainees)
         campaign = load_campaign()
         quiet = QuietHours.parse("21:00", "08:00", SHANGHAI)
         for when in ("2023-11-24T08:30", "2023-12-01T08:30"):

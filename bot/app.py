@@ -9,12 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.dialogue.brain import Brain, PersonalDesk
 from bot.kernel.clock import Clock, parse_now
 from bot.kernel.settings import Settings
 from knowledge.campaign import Campaign
 from knowledge.years import load_campaigns, season_at
-from nlu.interpreter import Interpreter, LocalInterpreter
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -26,9 +24,11 @@ if TYPE_CHECKING:
     from bot.channels.common import DispatchSoon, ServerServices
     from bot.console.teaching import LiveInterpreter, Taught
     from bot.console.web import ConsoleServices
+    from bot.dialogue.brain import Brain, PersonalDesk
     from bot.dialogue.notices import Notifier
     from bot.kernel.messages import Inbound, Reply, Responder
     from bot.server import CleanupContext
+    from nlu.interpreter import Interpreter, LocalInterpreter
     from reminders.dispatcher import DispatchLimits
     from reminders.gateways import Channel, Gateway
     from reminders.policy import QuietHours
@@ -70,6 +70,8 @@ class Runtime:
 
     def interpreter(self) -> Interpreter:
         """The NLU: a Rasa server when JXJY_RASA_URL is set, otherwise the in-process engine."""
+        # Imported here: commands that never answer a message (reminders, ledger) skip numpy and the NLU.
+        from nlu.interpreter import LocalInterpreter
 
         def local() -> Interpreter:
             from nlu.model import load_or_train
@@ -124,10 +126,11 @@ class Runtime:
             from sqlalchemy.exc import SQLAlchemyError
 
             from ledger.db import open_database
+            from ledger.locks import LockBusyError
 
             try:
                 self._engine = open_database(self.settings)
-            except (SQLAlchemyError, ValueError, ImportError, OSError) as exc:
+            except (SQLAlchemyError, ValueError, ImportError, OSError, LockBusyError) as exc:
                 cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
                 reason = cause[0] if cause else type(exc).__name__
                 raise DatabaseUnavailable(f"无法打开数据库（JXJY_DATABASE_URL）：{reason}") from exc
@@ -206,6 +209,7 @@ class Runtime:
         With JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock; the years
         share the conversations.
         """
+        from bot.dialogue.brain import Brain
         from bot.dialogue.conversation import ConversationStore, MemoryConversationStore
         from bot.dialogue.second_stage import default_reader
 
@@ -250,12 +254,15 @@ class Runtime:
         return LiveInterpreter(interpreter)
 
     def _message_logger(self) -> Any:
-        store = self.ledger_store()
+        from ledger.message_log import SqlMessageLog
+
+        messages = SqlMessageLog(self.engine())
 
         def log_exchange(inbound: Inbound, reply: Reply) -> None:
             now = self.clock.now()
-            store.log_message(inbound.channel, inbound.address, "in", inbound.text, reply.intent, now)
-            store.log_message(inbound.channel, inbound.address, "out", reply.text, reply.intent, now)
+            messages.log_exchange(
+                inbound.channel, inbound.address, inbound.text, reply.text, reply.intent, now
+            )
 
         return log_exchange
 
@@ -281,18 +288,22 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     """Wire `jxjy serve`: the HTTP services on the database, and the reminder scheduler as background work.
 
     Replies (SMS, Telegram, WeChat's slow answers) are queued in the outbox under ``reply:<channel>:<id>``
-    and sent at once by the scheduler's dispatcher; delivery receipts update the outbox.
+    and sent at once by the scheduler's dispatcher; delivery receipts update the outbox. The service holds
+    the ``keys`` lock shared for as long as it runs, so `jxjy ledger rotate-key` refuses meanwhile
+    (LockBusyError here while a rotation runs).
     """
     from bot.channels.common import ServerServices
     from bot.dialogue.notices import OutboxNotifier
     from bot.http import engine_health
     from ledger.channel_blocks import SqlChannelBlocks
     from ledger.inbound import SqlInboundStore
+    from ledger.rotation import key_user_lock
     from reminders.gateways import close_gateways
     from reminders.outbox import SqlOutbox
     from reminders.scheduler import ReminderScheduler
 
     engine = runtime.engine()
+    key_lock = key_user_lock(engine, wait=60.0)
     outbox = SqlOutbox(engine)
     gateways = runtime.gateways()
     campaigns = runtime.campaigns
@@ -340,6 +351,7 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         notifier.wake = None
         scheduler.shutdown()
         await close_gateways(gateways)
+        key_lock.release()
 
     return services, [reminders_ctx]
 

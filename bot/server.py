@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -11,7 +12,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from bot.channels.common import ServerServices
-from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, build_application, running, uses_webhook
+from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, build_application, supervise, uses_webhook
 from bot.http import build_app
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ def build_server_app(
     its work before the first request and stops it, in reverse order, when the server shuts down.
     In webhook mode the webhook is registered with Telegram at start-up at ``telegram_webhook_url``, by
     default ``JXJY_PUBLIC_URL`` + ``/telegram/webhook`` (without either, it is assumed registered already);
-    in polling mode it is removed.
+    in polling mode it is removed. Telegram starts in the background: when its Bot API does not answer,
+    the rest serves and Telegram is retried.
     """
     settings = services.settings
     telegram = None
@@ -61,8 +63,24 @@ def build_server_app(
         url = telegram_webhook_url if secret else None
 
         async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
-            async with running(telegram, webhook_url=url, secret_token=secret, poll_timeout=poll_timeout):
-                yield
+            # In the background: a Bot API that does not answer is retried while everything else serves.
+            stop, tried = asyncio.Event(), asyncio.Event()
+            task = asyncio.create_task(
+                supervise(
+                    telegram,
+                    stop,
+                    webhook_url=url,
+                    secret_token=secret,
+                    poll_timeout=poll_timeout,
+                    tried=tried,
+                )
+            )
+            await (
+                tried.wait()
+            )  # the first attempt, whatever its outcome: usually Telegram is up before serving
+            yield
+            stop.set()
+            await task
 
         app.cleanup_ctx.append(telegram_ctx)
     else:
@@ -110,6 +128,10 @@ def run(
     telegram_webhook_url: str | None = None,
 ) -> None:
     """Run ``serve`` in a fresh event loop: the entry point for ``jxjy serve``."""
+    # What start-up built (the NLU model, the campaign, the tables) lives as long as the process: keep it
+    # out of the collector's full passes, which stop every thread, the event loop's too, while they run.
+    gc.collect()
+    gc.freeze()
     asyncio.run(
         serve(
             services, host=host, port=port, background=background, telegram_webhook_url=telegram_webhook_url

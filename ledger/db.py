@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_WAIT = 600.0
 
 # Named constraints let Alembic alter SQLite tables in batch mode and keep names equal on PostgreSQL.
 NAMING_CONVENTION = {
@@ -67,18 +69,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(_SQLITE_BUSY_TIMEOUT * 1000)}")
     finally:
         cursor.close()
 
 
+_SQLITE_BUSY_TIMEOUT = 5.0
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty database file readable by its owner only (SQLite gives its WAL files the same mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str) -> Engine:
-    """Create a sync engine for ``url``; for SQLite create the file's directory and set the pragmas."""
+    """Create a sync engine for ``url``; for SQLite create the file (mode 0600) and set the pragmas."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            _create_private(Path(parsed.database))
+        from ledger.sqlite_writer import queued_writer_factory
+
+        # This process's writers queue on one lock per engine (see ledger.sqlite_writer).
+        factory = queued_writer_factory(_SQLITE_BUSY_TIMEOUT)
+        engine = create_engine(url, connect_args={"factory": factory})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -123,12 +139,20 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
                 connection.commit()
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database behind ``engine`` to ``revision`` (head by default)."""
+def migrate(engine: Engine, revision: str = "head", *, wait: float = MIGRATION_WAIT) -> None:
+    """Upgrade the database behind ``engine`` to ``revision`` (head by default), one process at a time.
+
+    Instances started together on a fresh database queue on the ``migrations`` lock: the first upgrades,
+    the others find the schema at head and go on. Raise LockBusyError after ``wait`` seconds.
+    """
     from alembic import command
 
+    from ledger.locks import holding, named_lock
+
     config = alembic_config(engine)
-    with _migration_connection(engine) as connection:
+    busy = f"another process has been migrating this database for {wait:.0f} s; try again when it is done"
+    lock = named_lock(engine, "migrations")
+    with holding(lock, busy, timeout=wait), _migration_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

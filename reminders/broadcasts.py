@@ -23,7 +23,7 @@ from reminders.audience import Audience, render_text, sms_segments
 from reminders.broadcast_models import BroadcastRecord
 from reminders.models import OutboxMessage
 from reminders.outbox import SqlOutbox
-from reminders.policy import BROADCAST, PlanError, QuietHours, Reminder
+from reminders.policy import BROADCAST, PlanError, QuietHours, Reminder, end_of_day
 from reminders.segments import POSTS, TRAINEES, Contact, audience_filter
 from reminders.templates import SMS_LIMIT
 
@@ -128,10 +128,12 @@ def send_broadcast(
     text: str,
     created_by: str,
     send_at: dt.datetime | None = None,
+    valid_for: dt.timedelta | None = None,
 ) -> tuple[int, int]:
     """Queue one staff message for every trainee of ``audience``; return (recipients, newly queued).
 
     It goes at ``send_at`` (default now), moved past quiet hours; the same ``broadcast_id`` never sends twice.
+    It expires ``valid_for`` after that (default: at the end of its day).
     Raise PlanError when the text is empty, a recipient's text exceeds two SMS segments, or the time is past.
     """
     if now.tzinfo is None or (send_at is not None and send_at.tzinfo is None):
@@ -142,6 +144,7 @@ def send_broadcast(
         raise PlanError(f"发送时间 {send_at:%Y-%m-%d %H:%M} 已过，请选择以后的时间")
     rules = HoursRules.from_campaign(campaign)
     at = quiet.next_allowed(max(now, send_at or now))
+    expires_at = at + valid_for if valid_for is not None else end_of_day(at, quiet.tz)
     planned = []
     for record, channel, address in _recipients(engine, audience, rules, campaign.campaign.id):
         body = render_text(text, record, rules)
@@ -151,7 +154,9 @@ def send_broadcast(
             )
         key = f"broadcast:{broadcast_id}:{record.trainee_id}"
         planned.append(
-            Reminder(record.trainee_id, record.name, channel, address, at, BROADCAST, (), body, key)
+            Reminder(
+                record.trainee_id, record.name, channel, address, at, BROADCAST, (), body, key, expires_at
+            )
         )
     row = {
         "id": broadcast_id,

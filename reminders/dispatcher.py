@@ -2,7 +2,12 @@
 
 Crash safety: a row is marked ``sending`` and committed before its gateway is called, and recorded right
 after. A crash between the two leaves it in ``sending``; recovery puts it back in the queue, so the only
-possible duplicate is a message that was in flight at the crash, at most once per crash.
+possible duplicate is a message that was in flight at the crash, at most once per crash. Without a crash
+there is none: when the database is busy (SQLite's write lock held by an import) the record is retried
+with backoff, never abandoned.
+
+Every statement runs in a worker thread, so the event loop keeps serving HTTP while the database works.
+Expiry and quiet hours are checked for each message just before it is sent.
 """
 
 from __future__ import annotations
@@ -11,23 +16,28 @@ import asyncio
 import datetime as dt
 import logging
 import random
-from collections import OrderedDict
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from aiolimiter import AsyncLimiter
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.kernel.batching import Batcher
 from bot.kernel.clock import Clock
 from bot.kernel.personal_data import mask_address
 from ledger.channel_blocks import ChannelBlocks, SqlChannelBlocks
 from reminders.fallback import reroute_to_sms
 from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult
-from reminders.outbox import Claimed, SqlOutbox, new_owner
+from reminders.outbox import Claimed, SqlOutbox
+from reminders.ownership import DispatchRight
+from reminders.pacing import Pacer, RateLimiter, SharedRateLimiter, SqlRateSlots
 from reminders.policy import QuietHours
 
 if TYPE_CHECKING:
     from bot.kernel.settings import Settings
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +51,8 @@ class DispatchLimits:
     max_attempts: int = 8
     backoff_base: dt.timedelta = dt.timedelta(minutes=1)
     backoff_cap: dt.timedelta = dt.timedelta(hours=1)
-    lease_ttl: dt.timedelta = dt.timedelta(minutes=5)
-    stale_after: dt.timedelta = dt.timedelta(minutes=5)
+    # How long a send already made is retried into the database before the record is given up.
+    record_patience: dt.timedelta = dt.timedelta(hours=1)
     sms_per_number_hour: int = 5
     sms_per_number_day: int = 10
     telegram_per_second: float = 30.0
@@ -67,6 +77,7 @@ class DispatchSummary:
     deferred: int = 0
     cancelled: int = 0
     recovered: int = 0
+    expired: int = 0
     rerouted: int = 0  # refused by WeChat or Telegram, queued by SMS instead
 
     def add(self, other: DispatchSummary) -> None:
@@ -80,26 +91,15 @@ def backoff(attempts: int, limits: DispatchLimits, rng: Callable[[], float] = ra
     return step * (0.5 + 0.5 * rng())
 
 
-class RateLimiter:
-    """Telegram's pacing with aiolimiter: ``per_second`` sends overall, one per ``per_key_interval`` per chat.
+def is_transient(exc: BaseException) -> bool:
+    """A database error worth retrying: SQLite busy or locked, a lost or refused PostgreSQL connection."""
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
-    Per-chat limiters are kept for the ``max_keys`` most recent chats, so a long run stays small.
-    """
 
-    def __init__(self, per_second: float, per_key_interval: float, max_keys: int = 10_000) -> None:
-        self._overall = AsyncLimiter(per_second, 1.0)
-        self._per_key_interval = per_key_interval
-        self._per_key: OrderedDict[str, AsyncLimiter] = OrderedDict()
-        self._max_keys = max_keys
-
-    async def wait(self, key: str) -> None:
-        """Return when one more send to ``key`` keeps within both limits."""
-        limiter = self._per_key.pop(key, None) or AsyncLimiter(1, self._per_key_interval)
-        self._per_key[key] = limiter
-        while len(self._per_key) > self._max_keys:
-            self._per_key.popitem(last=False)
-        await limiter.acquire()
-        await self._overall.acquire()
+HOUSEKEEPING_EVERY = 10.0  # seconds between marking expired and opted-out rows
+_HOUSEKEEPING_SPAN = dt.timedelta(seconds=HOUSEKEEPING_EVERY)
 
 
 class Dispatcher:
@@ -112,7 +112,6 @@ class Dispatcher:
         clock: Clock,
         quiet: QuietHours,
         limits: DispatchLimits | None = None,
-        owner: str | None = None,
         blocks: ChannelBlocks | None = None,
     ) -> None:
         self.outbox = outbox
@@ -121,28 +120,57 @@ class Dispatcher:
         self.clock = clock
         self.quiet = quiet
         self.limits = limits or DispatchLimits()
-        self.owner = owner or new_owner()
-        self._single = outbox.dialect == "sqlite"
+        self.right = DispatchRight(outbox.engine)
         per_chat = 1.0 / self.limits.telegram_per_chat_per_second
-        self._telegram = RateLimiter(self.limits.telegram_per_second, per_chat)
+        self._telegram: Pacer = (
+            RateLimiter(self.limits.telegram_per_second, per_chat)
+            if self.right.single
+            else SharedRateLimiter(
+                SqlRateSlots(outbox.engine), "telegram", self.limits.telegram_per_second, per_chat
+            )
+        )
         self._started = False
+        self._housekept: tuple[float, dt.datetime] | None = None
+        # Sends recorded together: one transaction for all that finish while the previous record runs.
+        self._sent = Batcher(
+            self._record_sent,
+            transient=is_transient,
+            patience=self.limits.record_patience.total_seconds(),
+        )
+
+    @property
+    def started(self) -> bool:
+        """Whether ``start`` has taken the right to dispatch (and ``stop`` not yet given it up)."""
+        return self._started
+
+    @property
+    def owner(self) -> str:
+        """This dispatcher's name in ``claimed_by``."""
+        return self.right.owner
 
     def start(self) -> int:
-        """Take the SQLite lease (DispatcherBusyError if held) and requeue rows a crash left in sending."""
-        if self._single:
-            self.outbox.acquire_lease(self.owner, self.limits.lease_ttl)
-            # Holding the only lease, every row in sending belongs to a dispatcher that died.
-            recovered = self.outbox.requeue_sending()
-        else:
-            recovered = self.outbox.requeue_sending(older_than=self.limits.stale_after)
+        """Take the right to dispatch (DispatcherBusyError on a busy SQLite) and requeue orphaned rows."""
+        self.right.take()
         self._started = True
-        return recovered
+        return self._recover()
 
     def stop(self) -> None:
-        """Release the lease."""
-        if self._single and self._started:
-            self.outbox.release_lease(self.owner)
+        """Give the right to dispatch up."""
+        self.right.release()
         self._started = False
+
+    def _recover(self) -> int:
+        # SQLite: holding the only right, every row in sending belongs to a dispatcher that died.
+        return self.outbox.requeue_sending() if self.right.single else self.outbox.requeue_orphans()
+
+    def _keep_right(self) -> int:
+        """Take the right afresh (a new owner) if its database session was lost; return rows recovered."""
+        if self.right.alive():
+            return 0 if self.right.single else self.outbox.requeue_orphans()
+        log.warning("dispatcher %s lost its lock; taking a new one", self.owner)
+        self.right.release()
+        self.right.take()
+        return self._recover()
 
     async def dispatch_due(self, max_messages: int | None = None) -> DispatchSummary:
         """Send every due message (up to ``max_messages``), batch by batch; only replies in the quiet hours."""
@@ -150,19 +178,21 @@ class Dispatcher:
             raise RuntimeError("Dispatcher.start() must be called before dispatch_due()")
         summary = DispatchSummary()
         now = self.clock.now()
-        # A reply answers a question just asked, so it is not held for the morning like a reminder.
-        replies_only = self.quiet.contains(now)
-        if replies_only:
+        # SQLite's file lock cannot be lost while the process lives; a PostgreSQL session can.
+        summary.recovered = 0 if self.right.single else await asyncio.to_thread(self._keep_right)
+        if self._housekeeping_due(now):
+            # Claims skip expired rows and opted-out trainees anyway; this marks them, now and then.
+            summary.expired = await self._write(self.outbox.expire_due, now)
+            summary.cancelled = await self._write(self.outbox.cancel_opted_out, now)
+        if self.quiet.contains(now):
+            # A reply answers a question just asked, so it is not held for the morning like a reminder.
             log.info("quiet hours: only replies are sent until %s", self.quiet.next_allowed(now).isoformat())
-        summary.cancelled = self.outbox.cancel_opted_out(now)
-        if not self._single:
-            summary.recovered = self.outbox.requeue_sending(older_than=self.limits.stale_after)
         left = max_messages
         while left is None or left > 0:
-            if self._single:
-                self.outbox.acquire_lease(self.owner, self.limits.lease_ttl)
+            now = self.clock.now()
             size = self.limits.batch_size if left is None else min(left, self.limits.batch_size)
-            batch = self.outbox.claim(self.owner, self.clock.now(), size, replies_only=replies_only)
+            replies_only = self.quiet.contains(now)
+            batch = await self._write(self.outbox.claim, self.owner, now, size, replies_only=replies_only)
             if not batch:
                 break
             summary.add(await self._send_batch(batch))
@@ -170,11 +200,26 @@ class Dispatcher:
                 left -= len(batch)
         return summary
 
+    def _housekeeping_due(self, now: dt.datetime) -> bool:
+        """Once every ``HOUSEKEEPING_EVERY`` seconds, of the wall clock or of the business clock."""
+        wall = time.monotonic()
+        last = self._housekept
+        if (
+            last is not None
+            and wall - last[0] < HOUSEKEEPING_EVERY
+            and abs(now - last[1]) < _HOUSEKEEPING_SPAN
+        ):
+            return False
+        self._housekept = (wall, now)
+        return True
+
     async def _send_batch(self, batch: list[Claimed]) -> DispatchSummary:
         summary = DispatchSummary()
         now = self.clock.now()
-        sms = [c.address for c in batch if c.channel == "sms"]
-        counts = dict(self.outbox.sms_counts(set(sms), now)) if sms else {}
+        # Replies are never held by the caps: counts are needed only when something else goes by SMS.
+        capped = any(c.channel == "sms" and not c.is_reply for c in batch)
+        sms = {c.address for c in batch if c.channel == "sms"} if capped else set()
+        counts = dict(await asyncio.to_thread(self.outbox.sms_counts, sms, now)) if sms else {}
         to_send = []
         for claimed in batch:
             if claimed.channel == "sms":
@@ -185,24 +230,45 @@ class Dispatcher:
                 if over_cap and not claimed.is_reply:
                     over_day = day >= self.limits.sms_per_number_day
                     wait = dt.timedelta(days=1) if over_day else dt.timedelta(hours=1)
-                    self.outbox.retry_at(self.owner, claimed.id, now + wait, "rate limited", count=False)
+                    await self._write(
+                        self.outbox.retry_at, self.owner, claimed.id, now + wait, "rate limited", count=False
+                    )
                     summary.deferred += 1
                     continue
                 counts[claimed.address] = (hour + 1, day + 1)
             to_send.append(claimed)
         gate = asyncio.Semaphore(self.limits.concurrency)
-        refused = self._blocked(to_send)
+        chats = any(c.channel != "sms" for c in to_send)
+        refused = await asyncio.to_thread(self._blocked, to_send) if chats else {}
 
         async def one(claimed: Claimed) -> None:
             if claimed.id in refused:
                 result = SendResult.unreachable(f"{claimed.channel} address blocked: {refused[claimed.id]}")
             else:
                 async with gate:
+                    if await self._held_back(claimed, summary):
+                        return
                     result = await self._send(claimed)
-            self._record(claimed, result, summary)
+            await self._record(claimed, result, summary)
 
         await asyncio.gather(*(one(c) for c in to_send))
         return summary
+
+    async def _held_back(self, claimed: Claimed, summary: DispatchSummary) -> bool:
+        """Expire a message whose time has passed; put one back that the quiet hours now hold."""
+        now = self.clock.now()
+        if claimed.expires_at is not None and claimed.expires_at <= now:
+            await self._write(
+                self.outbox.mark_failed, self.owner, claimed.id, "expired", "expired before sending"
+            )
+            summary.expired += 1
+            return True
+        if not claimed.is_reply and self.quiet.contains(now):
+            at = self.quiet.next_allowed(now)
+            await self._write(self.outbox.retry_at, self.owner, claimed.id, at, "quiet hours", count=False)
+            summary.deferred += 1
+            return True
+        return False
 
     def _blocked(self, batch: list[Claimed]) -> dict[int, str]:
         """Rows whose chat address their channel must not send to (unfollowed, blocked the bot)."""
@@ -219,47 +285,71 @@ class Dispatcher:
             return SendResult.unreachable(f"channel {claimed.channel!r} is not configured here")
         if gateway is None:
             return SendResult.failed(f"no gateway configured for channel {claimed.channel!r}", retryable=True)
-        if claimed.channel == "telegram":
-            await self._telegram.wait(claimed.address)
         kinds = tuple(k for k in claimed.kinds.split(",") if k)
         channel: Channel = claimed.channel  # type: ignore[assignment]
         msg = OutboundMessage(
             str(claimed.id), channel, claimed.address, claimed.text, kinds, claimed.trainee_id
         )
         try:
+            if claimed.channel == "telegram":
+                await self._telegram.wait(claimed.address)
             result: SendResult = await gateway.send(msg)
             return result
         except Exception as exc:  # a gateway bug must not lose the row: count it as a retryable failure
             log.exception("gateway %s raised on message %d", claimed.channel, claimed.id)
             return SendResult.failed(f"gateway error: {type(exc).__name__}", retryable=True)
 
-    def _record(self, claimed: Claimed, result: SendResult, summary: DispatchSummary) -> None:
+    async def _record(self, claimed: Claimed, result: SendResult, summary: DispatchSummary) -> None:
         now = self.clock.now()
         who = mask_address(claimed.channel, claimed.address)
         if result.ok:
-            self.outbox.mark_sent(self.owner, claimed.id, now, result.provider_id)
+            await self._sent.submit((claimed.id, now, result.provider_id))
             summary.sent += 1
             return
         error = result.error or "unknown error"
         if result.fallback and claimed.channel != "sms":
             if result.blocked:
-                self.blocks.block(claimed.channel, claimed.address, error, now)
-            reroute_to_sms(self.outbox, self.owner, claimed, error, now)
+                await self._write(self.blocks.block, claimed.channel, claimed.address, error, now)
+            await self._write(reroute_to_sms, self.outbox, self.owner, claimed, error, now)
             summary.rerouted += 1
         elif result.retryable and result.retry_after is not None:
             # The provider said when (Telegram's 429): wait that long; throttling is not a failed attempt.
             wait = dt.timedelta(seconds=max(result.retry_after, 1.0))
-            self.outbox.retry_at(self.owner, claimed.id, now + wait, error, count=False)
+            await self._write(self.outbox.retry_at, self.owner, claimed.id, now + wait, error, count=False)
             summary.retried += 1
         elif not result.retryable:
             log.warning("message %d to %s failed for good: %s", claimed.id, who, error)
-            self.outbox.mark_failed(self.owner, claimed.id, "failed", error)
+            await self._write(self.outbox.mark_failed, self.owner, claimed.id, "failed", error)
             summary.failed += 1
         elif claimed.attempts >= self.limits.max_attempts:
             tries = claimed.attempts
             log.warning("message %d to %s parked after %d attempts: %s", claimed.id, who, tries, error)
-            self.outbox.mark_failed(self.owner, claimed.id, "parked", error)
+            await self._write(self.outbox.mark_failed, self.owner, claimed.id, "parked", error)
             summary.parked += 1
         else:
-            self.outbox.retry_at(self.owner, claimed.id, now + backoff(claimed.attempts, self.limits), error)
+            at = now + backoff(claimed.attempts, self.limits)
+            await self._write(self.outbox.retry_at, self.owner, claimed.id, at, error)
             summary.retried += 1
+
+    def _record_sent(self, sends: list[tuple[int, dt.datetime, str | None]]) -> list[None]:
+        self.outbox.mark_sent_many(self.owner, sends)
+        return [None] * len(sends)
+
+    async def _write(self, statement: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run an outbox statement in a worker thread; while the database is busy, retry with backoff.
+
+        A send that happened must be recorded: left in ``sending``, it would be sent again after a restart.
+        """
+        patience = self.limits.record_patience.total_seconds()
+        started = time.monotonic()
+        delay = 0.02
+        while True:
+            try:
+                return await asyncio.to_thread(statement, *args, **kwargs)
+            except DBAPIError as exc:
+                waited = time.monotonic() - started
+                if not is_transient(exc) or waited > patience:
+                    raise
+                log.warning("outbox busy (%s); retrying in %.2f s", type(exc.orig).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)

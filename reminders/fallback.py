@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Table, select, update
 from bot.kernel.personal_data import mask_address
 from ledger.db import dialect_insert
 from ledger.models import Binding, Trainee
-from reminders.outbox import OUTBOX, Claimed, SqlOutbox
+from reminders.outbox import OUTBOX, REPLY_TTL, Claimed, SqlOutbox
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ def reroute_to_sms(
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
+                # The copy is as good as the original, and no longer: a stale reminder is not worth an SMS.
+                "expires_at": claimed.expires_at or now + REPLY_TTL,
             }
             stmt = (
                 dialect_insert(outbox.dialect, OUTBOX)

@@ -110,26 +110,48 @@ class MemoryGateway:
 
 
 class LogSmsGateway:
-    """Append each message as a JSON line to ``sent.jsonl`` and fsync it: the embedded default."""
+    """Append each message as a JSON line to ``sent.jsonl`` and fsync it: the embedded default.
+
+    Writes happen in a worker thread, off the event loop. Lines that arrive while a write is under way are
+    written together by the next one, with one fsync: a message is reported sent only once it is on disk.
+    """
 
     def __init__(self, path: Path, *, clock: Clock | None = None) -> None:
         self.path = path
         self._clock = clock or SystemClock(dt.UTC)
-        self._lock = asyncio.Lock()
+        self._pending: list[tuple[str, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def send(self, msg: OutboundMessage) -> SendResult:
         line = json.dumps(
             {"id": msg.id, "to": msg.to, "text": msg.text, "at": self._clock.now().isoformat()},
             ensure_ascii=False,
         )
-        async with self._lock:
-            try:
-                self._append(line + "\n")
-            except OSError as exc:
-                log.warning("sms log %s: cannot write message %s: %s", self.path, msg.id, exc.strerror)
-                return SendResult.failed(f"cannot write {self.path}: {exc.strerror}", retryable=True)
-        log.info("sms to %s logged as %s", mask_phone(msg.to), msg.id)
+        written = asyncio.get_running_loop().create_future()
+        self._pending.append((line + "\n", written))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending())
+        try:
+            await written
+        except OSError as exc:
+            log.warning("sms log %s: cannot write message %s: %s", self.path, msg.id, exc.strerror)
+            return SendResult.failed(f"cannot write {self.path}: {exc.strerror}", retryable=True)
+        log.debug("sms to %s logged as %s", mask_phone(msg.to), msg.id)
         return SendResult.sent(provider_id=msg.id)
+
+    async def _write_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await asyncio.to_thread(self._append, "".join(line for line, _ in batch))
+            except OSError as exc:
+                for _, written in batch:
+                    if not written.done():
+                        written.set_exception(exc)
+            else:
+                for _, written in batch:
+                    if not written.done():
+                        written.set_result(None)
 
     def _append(self, text: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

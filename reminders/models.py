@@ -1,21 +1,22 @@
-"""The reminders' tables on the shared metadata: the outbox, the used reminder keys, the dispatcher lease."""
+"""The reminders' tables on the shared metadata: the outbox, the used reminder keys, shared rate limits."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db import Base, UTCDateTime
 
-STATUSES = ("queued", "sending", "sent", "failed", "parked", "cancelled")
+STATUSES = ("queued", "sending", "sent", "failed", "parked", "cancelled", "expired")
 
 
 class OutboxMessage(Base):
     """One message to send, unique by its idempotency key; the dispatcher moves it through ``STATUSES``.
 
     Reminders and broadcasts belong to a trainee; a reply (kind ``reply``) answers whoever wrote, trainee or not.
+    A row not sent by ``expires_at`` is marked ``expired`` and never sent: a stale message is worse than none.
     """
 
     __tablename__ = "outbox"
@@ -38,13 +39,16 @@ class OutboxMessage(Base):
     provider_id: Mapped[str | None] = mapped_column(String(128))
     receipt: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         CheckConstraint(
-            "status IN ('queued', 'sending', 'sent', 'failed', 'parked', 'cancelled')", name="status"
+            "status IN ('queued', 'sending', 'sent', 'failed', 'parked', 'cancelled', 'expired')",
+            name="status",
         ),
-        # The claim scans due queued rows; the SMS rate limit counts recent sends per number.
-        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        # The claim takes due queued rows in (next_attempt_at, id) order straight from this index, never
+        # sorting the whole queue; the SMS rate limit counts recent sends per number.
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at", "id"),
         Index("ix_outbox_channel_address_sent_at", "channel", "address", "sent_at"),
     )
 
@@ -62,11 +66,10 @@ class ReminderKey(Base):
     __table_args__ = (Index("ix_reminder_keys_key", "key"),)
 
 
-class DispatcherLease(Base):
-    """Who may dispatch, until when: on SQLite one dispatcher at a time holds the single row."""
+class RateSlot(Base):
+    """A rate limit shared by every instance: the next free send slot (Unix seconds) of one limit."""
 
-    __tablename__ = "dispatcher_leases"
+    __tablename__ = "rate_slots"
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(128))
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    next_at: Mapped[float] = mapped_column(Float)

@@ -1,43 +1,49 @@
-"""The outbox in SQL: enqueue without duplicates, claim due rows safely, record outcomes, recover.
+"""The outbox in SQL: enqueue without duplicates, claim due rows safely, record outcomes, expire, recover.
 
-Two clocks on purpose: business time (``send_at``, ``sent_at``, quiet hours) comes from the injected Clock
-so ``--now`` runs behave as at that moment; liveness (``claimed_at``, lease expiry) uses the wall clock,
-because it is about this process being alive, not about the campaign's calendar.
+Two clocks on purpose: business time (``send_at``, ``sent_at``, ``expires_at``, quiet hours) comes from the
+injected Clock so ``--now`` runs behave as at that moment; ``claimed_at`` uses the wall clock, because it is
+about processes being alive.
+
+Every write is its own short transaction: a long one would hold SQLite's single write lock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Engine, Table, and_, delete, exists, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Engine, Table, and_, bindparam, func, or_, select, update
 
 from ledger.db import dialect_insert
+from ledger.locks import live_owner_keys
 from ledger.models import Trainee
-from reminders.models import DispatcherLease, OutboxMessage, ReminderKey
-from reminders.policy import Reminder
+from reminders.claiming import REPLY_KIND as REPLY_KIND
+from reminders.claiming import claim_statement
+from reminders.models import OutboxMessage, ReminderKey
+from reminders.ownership import owner_key
+from reminders.policy import Reminder, end_of_day
 
 log = logging.getLogger(__name__)
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 KEYS: Table = ReminderKey.__table__  # type: ignore[assignment]
-LEASES: Table = DispatcherLease.__table__  # type: ignore[assignment]
 TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
 
-LEASE_NAME = "dispatcher"
-# The kind of an answer to a message just received: sent at once, also in quiet hours and after an opt-out.
-REPLY_KIND = "reply"
-_CHUNK = 5000
-
-
-class DispatcherBusyError(Exception):
-    """Another dispatcher holds the SQLite outbox; only one may run there."""
+# An answer that could not go out within a few hours answers a question nobody is waiting on any more.
+REPLY_TTL = dt.timedelta(hours=4)
+_CHUNK = 2000
+_REPLY_COLUMNS = (
+    "idempotency_key", "trainee_id", "channel", "address", "text", "kinds", "send_at", "status", "attempts",
+    "next_attempt_at", "created_at", "expires_at",
+)  # fmt: skip
+# The owner guard: a row requeued as orphaned and claimed by someone else is no longer ours to record.
+_OWNED_ROW = and_(
+    OUTBOX.c.id == bindparam("row_id"),
+    OUTBOX.c.status == "sending",
+    OUTBOX.c.claimed_by == bindparam("owner"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +57,7 @@ class Claimed:
     text: str
     attempts: int
     kinds: str = ""
+    expires_at: dt.datetime | None = None
 
     @property
     def is_reply(self) -> bool:
@@ -58,28 +65,21 @@ class Claimed:
         return self.kinds == REPLY_KIND
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyRow:
+    """An answer to queue: its key (e.g. ``reply:sms:<provider id>``), where it goes, what it says."""
+
+    idempotency_key: str
+    channel: str
+    address: str
+    text: str
+    now: dt.datetime
+    ttl: dt.timedelta = REPLY_TTL
+
+
 def wall_now() -> dt.datetime:
-    """The real time, for liveness only (claims and leases)."""
+    """The real time, for liveness only (claims)."""
     return dt.datetime.now(dt.UTC)
-
-
-def new_owner() -> str:
-    """A dispatcher's identity: host, pid and a random suffix, so a dead local owner can be recognised."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _owner_is_dead(owner: str) -> bool:
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 class SqlOutbox:
@@ -88,15 +88,35 @@ class SqlOutbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        # The statements run for every message, built once: building costs more than running them.
+        self._add_reply = (
+            dialect_insert(self.dialect, OUTBOX)
+            .values({name: bindparam(name) for name in _REPLY_COLUMNS})
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(OUTBOX.c.id)
+        )
+        self._find_key = select(OUTBOX.c.id).where(OUTBOX.c.idempotency_key == bindparam("key"))
+        self._claim = {replies_only: claim_statement(replies_only) for replies_only in (False, True)}
+        self._mark_sent = (
+            update(OUTBOX)
+            .where(_OWNED_ROW)
+            .values(
+                status="sent", claimed_by=None, sent_at=bindparam("at"), provider_id=bindparam("provider")
+            )
+            .values(last_error=None)
+        )
 
     # Enqueueing
 
     def enqueue(self, reminders: Sequence[Reminder], now: dt.datetime) -> int:
-        """Insert reminders, ignoring any whose idempotency key is taken; mark their reminder keys used."""
+        """Insert reminders, ignoring any whose idempotency key is taken; mark their reminder keys used.
+
+        One short transaction per chunk: a row and its keys commit together, and no writer waits long.
+        """
         inserted = 0
-        with self.engine.begin() as conn:
-            for start in range(0, len(reminders), _CHUNK):
-                chunk = reminders[start : start + _CHUNK]
+        for start in range(0, len(reminders), _CHUNK):
+            chunk = reminders[start : start + _CHUNK]
+            with self.engine.begin() as conn:
                 stmt = (
                     dialect_insert(self.dialect, OUTBOX)
                     .on_conflict_do_nothing(index_elements=["idempotency_key"])
@@ -121,36 +141,43 @@ class SqlOutbox:
         return inserted
 
     def enqueue_reply(
-        self, idempotency_key: str, channel: str, address: str, text: str, now: dt.datetime
+        self,
+        idempotency_key: str,
+        channel: str,
+        address: str,
+        text: str,
+        now: dt.datetime,
+        ttl: dt.timedelta = REPLY_TTL,
     ) -> bool:
-        """Queue an answer due at once; False when ``idempotency_key`` is already in the outbox."""
-        row = {
-            "idempotency_key": idempotency_key,
-            "trainee_id": None,
-            "channel": channel,
-            "address": address,
-            "text": text,
-            "kinds": REPLY_KIND,
-            "send_at": now,
-            "status": "queued",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        stmt = (
-            dialect_insert(self.dialect, OUTBOX)
-            .values(row)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(OUTBOX.c.id)
-        )
+        """Queue an answer due at once, good for ``ttl``; False when ``idempotency_key`` is already queued."""
+        return self.enqueue_replies([ReplyRow(idempotency_key, channel, address, text, now, ttl)])[0]
+
+    def enqueue_replies(self, replies: Sequence[ReplyRow]) -> list[bool]:
+        """Queue several answers in one transaction; for each, False when its key was already queued."""
+        queued = []
         with self.engine.begin() as conn:
-            return conn.execute(stmt).first() is not None
+            for reply in replies:
+                row = {
+                    "idempotency_key": reply.idempotency_key,
+                    "trainee_id": None,
+                    "channel": reply.channel,
+                    "address": reply.address,
+                    "text": reply.text,
+                    "kinds": REPLY_KIND,
+                    "send_at": reply.now,
+                    "status": "queued",
+                    "attempts": 0,
+                    "next_attempt_at": reply.now,
+                    "created_at": reply.now,
+                    "expires_at": reply.now + reply.ttl,
+                }
+                queued.append(conn.execute(self._add_reply, row).first() is not None)
+        return queued
 
     def has_key(self, idempotency_key: str) -> bool:
         """Tell whether a message under ``idempotency_key`` is in the outbox, whatever its status."""
-        query = select(OUTBOX.c.id).where(OUTBOX.c.idempotency_key == idempotency_key)
         with self.engine.connect() as conn:
-            return conn.execute(query).first() is not None
+            return conn.execute(self._find_key, {"key": idempotency_key}).first() is not None
 
     def used_keys(self, keys: Iterable[str]) -> dict[int, set[str]]:
         """Map each trainee to the given keys already used for them (one set-based query)."""
@@ -178,48 +205,42 @@ class SqlOutbox:
         with self.engine.begin() as conn:
             return conn.execute(stmt).rowcount
 
+    def expire_due(self, now: dt.datetime) -> int:
+        """Mark queued rows whose time has passed ``expired``: they are never sent."""
+        stmt = (
+            update(OUTBOX)
+            .where(OUTBOX.c.status == "queued", OUTBOX.c.expires_at <= now)
+            .values(status="expired", last_error="expired before it could be sent")
+        )
+        with self.engine.begin() as conn:
+            count = conn.execute(stmt).rowcount
+        if count:
+            log.warning("%d message(s) expired before they could be sent", count)
+        return count
+
     def claim(self, owner: str, now: dt.datetime, limit: int, *, replies_only: bool = False) -> list[Claimed]:
         """Mark up to ``limit`` due rows ``sending`` for ``owner`` and commit; skip rows others hold.
 
         Rows of trainees who opted out are left alone, except replies: the person has just asked.
         """
-        opted_out = exists().where(TRAINEES.c.id == OUTBOX.c.trainee_id, TRAINEES.c.opted_out.is_(True))
-        is_reply = OUTBOX.c.kinds == REPLY_KIND
-        due = (
-            select(OUTBOX.c.id)
-            .where(
-                OUTBOX.c.status == "queued",
-                OUTBOX.c.next_attempt_at <= now,
-                is_reply if replies_only else or_(is_reply, ~opted_out),
-            )
-            .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one dispatcher (lease)
-        )
-        stmt = (
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_(due.scalar_subquery()))
-            .values(status="sending", claimed_by=owner, claimed_at=wall_now(), attempts=OUTBOX.c.attempts + 1)
-            .returning(
-                OUTBOX.c.id,
-                OUTBOX.c.trainee_id,
-                OUTBOX.c.channel,
-                OUTBOX.c.address,
-                OUTBOX.c.text,
-                OUTBOX.c.attempts,
-                OUTBOX.c.kinds,
-            )
-        )
+        params = {"now": now, "size": limit, "owner": owner, "claimed_at": wall_now()}
         with self.engine.begin() as conn:
-            rows = conn.execute(stmt).all()
+            rows = conn.execute(self._claim[replies_only], params).all()
         return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
     def mark_sent(self, owner: str, row_id: int, at: dt.datetime, provider_id: str | None) -> None:
         """Record a send the gateway accepted."""
-        self._finish(owner, row_id, status="sent", sent_at=at, provider_id=provider_id, last_error=None)
+        self.mark_sent_many(owner, [(row_id, at, provider_id)])
+
+    def mark_sent_many(self, owner: str, sends: Sequence[tuple[int, dt.datetime, str | None]]) -> None:
+        """Record several accepted sends (row id, when, provider id) in one transaction."""
+        params = [{"row_id": i, "owner": owner, "at": at, "provider": provider} for i, at, provider in sends]
+        with self.engine.begin() as conn:
+            conn.execute(self._mark_sent, params)
 
     def mark_failed(self, owner: str, row_id: int, status: str, error: str) -> None:
-        """Record a final failure: ``failed`` (refused) or ``parked`` (retries exhausted)."""
+        """Record a final outcome other than sent: ``failed`` (refused), ``parked`` (retries exhausted)
+        or ``expired`` (too late to send)."""
         self._finish(owner, row_id, status=status, last_error=error)
 
     def retry_at(
@@ -232,7 +253,6 @@ class SqlOutbox:
         self._finish(owner, row_id, status="queued", **values)
 
     def _finish(self, owner: str, row_id: int, **values: object) -> None:
-        # The owner guard: a row requeued as stale and claimed by someone else is no longer ours to record.
         stmt = (
             update(OUTBOX)
             .where(OUTBOX.c.id == row_id, OUTBOX.c.status == "sending", OUTBOX.c.claimed_by == owner)
@@ -261,45 +281,36 @@ class SqlOutbox:
         with self.engine.connect() as conn:
             return {address: (hour, day) for address, hour, day in conn.execute(query)}
 
-    # Recovery and leases
+    # Recovery
 
-    def requeue_sending(self, *, older_than: dt.timedelta | None = None) -> int:
-        """Put rows left in ``sending`` by a dead dispatcher back in the queue; return how many."""
-        condition = OUTBOX.c.status == "sending"
-        if older_than is not None:
-            condition = and_(condition, OUTBOX.c.claimed_at < wall_now() - older_than)
-        stmt = update(OUTBOX).where(condition).values(status="queued", claimed_by=None)
+    def requeue_sending(self) -> int:
+        """Put every row in ``sending`` back in the queue: for SQLite's single dispatcher, holding its lock."""
+        return self._requeue(OUTBOX.c.status == "sending")
+
+    def requeue_orphans(self) -> int:
+        """Put rows in ``sending`` back in the queue whose dispatcher's owner lock is gone (PostgreSQL).
+
+        The owners are read before the live locks: a dispatcher takes its lock before it claims anything,
+        so an owner with rows in ``sending`` whose lock is not held has died (or lost its session).
+        """
+        with self.engine.connect() as conn:
+            sending = select(OUTBOX.c.claimed_by).where(OUTBOX.c.status == "sending").distinct()
+            owners = {owner for (owner,) in conn.execute(sending) if owner is not None}
+            if not owners:
+                return 0
+            live = live_owner_keys(conn)
+        dead = [owner for owner in owners if owner_key(owner) not in live]
+        if not dead:
+            return 0
+        return self._requeue(OUTBOX.c.status == "sending", OUTBOX.c.claimed_by.in_(dead))
+
+    def _requeue(self, *conditions: object) -> int:
+        stmt = update(OUTBOX).where(*conditions).values(status="queued", claimed_by=None)  # type: ignore[arg-type]
         with self.engine.begin() as conn:
             count = conn.execute(stmt).rowcount
         if count:
             log.warning("requeued %d message(s) left in sending by a dispatcher that stopped", count)
         return count
-
-    def acquire_lease(self, owner: str, ttl: dt.timedelta) -> None:
-        """Take or renew the single-dispatcher lease; raise DispatcherBusyError while another holds it."""
-        now = wall_now()
-        with self.engine.begin() as conn:
-            row = conn.execute(select(LEASES).where(LEASES.c.name == LEASE_NAME)).first()
-            if row is None:
-                try:
-                    conn.execute(insert(LEASES).values(name=LEASE_NAME, owner=owner, expires_at=now + ttl))
-                    return
-                except IntegrityError as exc:
-                    raise DispatcherBusyError(_busy_message("another dispatcher", now)) from exc
-            if row.owner != owner and row.expires_at > now and not _owner_is_dead(row.owner):
-                raise DispatcherBusyError(_busy_message(row.owner, row.expires_at))
-            taken = conn.execute(
-                update(LEASES)
-                .where(LEASES.c.name == LEASE_NAME, LEASES.c.owner == row.owner)
-                .values(owner=owner, expires_at=now + ttl)
-            ).rowcount
-        if not taken:
-            raise DispatcherBusyError(_busy_message("another dispatcher", now))
-
-    def release_lease(self, owner: str) -> None:
-        """Give the lease up (a clean stop)."""
-        with self.engine.begin() as conn:
-            conn.execute(delete(LEASES).where(LEASES.c.name == LEASE_NAME, LEASES.c.owner == owner))
 
     # Reporting and receipts
 
@@ -340,13 +351,6 @@ class SqlOutbox:
         return True
 
 
-def _busy_message(owner: str, until: dt.datetime) -> str:
-    return (
-        f"{owner} is dispatching from this SQLite database (lease until {until.isoformat()}); "
-        "SQLite allows one dispatcher: stop the other `jxjy serve`/`jxjy reminders run`, or use PostgreSQL"
-    )
-
-
 def _outbox_row(reminder: Reminder, now: dt.datetime) -> dict[str, object]:
     return {
         "idempotency_key": reminder.idempotency_key,
@@ -360,4 +364,5 @@ def _outbox_row(reminder: Reminder, now: dt.datetime) -> dict[str, object]:
         "attempts": 0,
         "next_attempt_at": reminder.send_at,
         "created_at": now,
+        "expires_at": reminder.expires_at or end_of_day(reminder.send_at),
     }

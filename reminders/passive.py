@@ -44,6 +44,7 @@ def record_passive_reply(
         "sent_at": now,
         "provider_id": PASSIVE,
         "created_at": now,
+        "expires_at": now,  # delivered already: nothing left to send
     }
     stmt = (
         dialect_insert(outbox.dialect, OUTBOX)

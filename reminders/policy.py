@@ -87,6 +87,8 @@ class Reminder:
     keys: tuple[str, ...]
     text: str
     idempotency_key: str
+    # None: the end of the send day (see ``end_of_day``); the outbox marks the row expired after it.
+    expires_at: dt.datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``jxjy reminders plan --json`` shape (CONTRACTS.md)."""
@@ -98,6 +100,18 @@ class Reminder:
             "kinds": list(self.kinds),
             "text": self.text,
         }
+
+
+def end_of_day(at: dt.datetime, tz: dt.tzinfo | None = None) -> dt.datetime:
+    """The first moment of the next local day (in ``tz``, else ``at``'s own zone): a day's message expires then."""
+    local = at.astimezone(tz) if tz is not None else at
+    return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=local.tzinfo)
+
+
+def reminder_expiry(send_at: dt.datetime, campaign: Campaign, tz: dt.tzinfo) -> dt.datetime:
+    """A reminder is good for its own day and never after the campaign's last day."""
+    campaign_end = dt.datetime.combine(campaign.facts.period.end + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    return min(end_of_day(send_at, tz), campaign_end)
 
 
 def day_key(day: dt.date) -> str:
@@ -191,7 +205,10 @@ def plan_reminders(
     rules = HoursRules.from_campaign(campaign)
     wording = Wording(campaign)
     today_key = day_key(today.day)
+    expires_at = reminder_expiry(send_at, campaign, quiet.tz)
     empty: frozenset[str] = frozenset()
+    # Trainees at the same stage with the same history are due the same digest: work it out once.
+    due: dict[tuple[object, ...], tuple[tuple[Gap, ...], tuple[str, ...]]] = {}
     planned = []
     for record in records:
         if record.opted_out:
@@ -199,13 +216,18 @@ def plan_reminders(
         done = sent.get(record.trainee_id, empty)
         if today_key in done:
             continue
-        gaps, keys = _due(record, rules, today, done)
+        stage = (record.registered, record.confirmed, record.paid, record.online_hours, record.offline_hours,
+                 record.audited, frozenset(done) if done else empty)  # fmt: skip
+        found = due.get(stage)
+        if found is None:
+            gap_list, key_list = _due(record, rules, today, done)
+            found = due[stage] = (tuple(gap_list), (*key_list, today_key))
+        gaps, keys = found
         if not gaps:
             continue
         contact = _contact(record, telegram, wechat)
         if contact is None:
             continue
-        keys.append(today_key)
         planned.append(
             Reminder(
                 trainee_id=record.trainee_id,
@@ -214,9 +236,10 @@ def plan_reminders(
                 address=contact[1],
                 send_at=send_at,
                 kinds=tuple(g.kind for g in gaps),
-                keys=tuple(keys),
-                text=wording.render(record.name, tuple(gaps)),
+                keys=keys,
+                text=wording.render(record.name, gaps),
                 idempotency_key=f"reminder:{record.trainee_id}:{today.day.isoformat()}",
+                expires_at=expires_at,
             )
         )
     return planned
@@ -328,8 +351,12 @@ def plan_broadcast(
     telegram: Mapping[int, str],
     quiet: QuietHours,
     wechat: Mapping[int, str] | None = None,
+    valid_for: dt.timedelta | None = None,
 ) -> list[Reminder]:
-    """Plan one staff message to every trainee of a segment who has not opted out."""
+    """Plan one staff message to every trainee of a segment who has not opted out.
+
+    It expires ``valid_for`` after its send time, or by default at the end of its send day.
+    """
     if now.tzinfo is None:
         raise PlanError("plan_broadcast needs a timezone-aware now")
     if len(text) > SMS_LIMIT:
@@ -338,6 +365,7 @@ def plan_broadcast(
         )
     rules = HoursRules.from_campaign(campaign)
     send_at = quiet.next_allowed(now)
+    expires_at = send_at + valid_for if valid_for is not None else end_of_day(send_at, quiet.tz)
     planned = []
     for record in records:
         if record.opted_out or not segment.matches(record, rules):
@@ -348,7 +376,16 @@ def plan_broadcast(
         key = f"broadcast:{broadcast_id}:{record.trainee_id}"
         planned.append(
             Reminder(
-                record.trainee_id, record.name, contact[0], contact[1], send_at, BROADCAST, (), text, key
+                record.trainee_id,
+                record.name,
+                contact[0],
+                contact[1],
+                send_at,
+                BROADCAST,
+                (),
+                text,
+                key,
+                expires_at,
             )
         )
     return planned

@@ -85,10 +85,20 @@ class Wording:
         self._step_phrase = {Step(step): fill(text) for step, text in texts.next_step.items()}
         # Trainees share gaps (the same window, the same countdown): each phrase is formatted once.
         self._phrase_cache: dict[tuple[Gap, bool], str] = {}
+        # What follows the greeting depends on the gaps and, through the length limit, the name's length.
+        self._body_cache: dict[tuple[int, tuple[Gap, ...]], str] = {}
 
     def render(self, name: str, gaps: tuple[Gap, ...]) -> str:
         """Join the gaps' phrases under the trainee's name, shortening phrases until the text fits."""
         name = name[:NAME_LIMIT]
+        greeting = self._greeting.format(name=name)
+        key = (len(name), gaps)
+        body = self._body_cache.get(key)
+        if body is None:
+            body = self._body_cache[key] = self._fit(name, gaps)[len(greeting) :]
+        return greeting + body
+
+    def _fit(self, name: str, gaps: tuple[Gap, ...]) -> str:
         short: set[Kind] = set()
         text = self._compose(name, gaps, short, tail=True)
         for kind in _SHORTEN_ORDER:

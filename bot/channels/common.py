@@ -13,12 +13,13 @@ from typing import Any, Literal
 from aiohttp import web
 
 from bot.channels.metrics import ServiceMetrics
+from bot.kernel.batching import Batcher
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply, Responder
 from bot.kernel.settings import Settings
 from ledger.channel_blocks import ChannelBlocks, MemoryChannelBlocks
 from ledger.inbound import InboundStore, MemoryInboundStore
-from reminders.outbox import SqlOutbox
+from reminders.outbox import ReplyRow, SqlOutbox
 
 logger = logging.getLogger(__name__)
 
@@ -117,10 +118,13 @@ class ServerServices:
     blocks: ChannelBlocks = field(default_factory=MemoryChannelBlocks)
     extra_routes: tuple[RouteInstaller, ...] = ()
     answerer: AsyncResponder = field(init=False)
+    # Group commit: replies to messages answered together are queued in one transaction.
+    queue_reply: Batcher[ReplyRow, bool] = field(init=False)
 
     def __post_init__(self) -> None:
         # One AsyncResponder for every channel: one message at a time per conversation, on any channel.
         self.answerer = AsyncResponder(self.responder)
+        self.queue_reply = Batcher(self.outbox.enqueue_replies)
 
 
 async def dispatch_soon(services: ServerServices, what: str) -> None:

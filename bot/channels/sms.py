@@ -22,6 +22,7 @@ from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_phone, normalize_phone
 from ledger.inbound import Claim
 from ledger.inbound_models import PROVIDER_ID_LENGTH
+from reminders.outbox import ReplyRow
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +72,7 @@ async def answer_sms(request: web.Request, provider_id: str, phone: str, text: s
         return True
     reply = await services.answerer.answer(Inbound("sms", phone, text))  # a failure is a 500: retried
     services.metrics.replies.labels(channel="sms", intent=reply.intent).inc()
-    queued = await asyncio.to_thread(
-        outbox.enqueue_reply, key, "sms", phone, reply.text, services.clock.now()
-    )
+    queued = await services.queue_reply.submit(ReplyRow(key, "sms", phone, reply.text, services.clock.now()))
     await asyncio.to_thread(store.handled, "sms", provider_id, services.clock.now())
     if queued:
         services.metrics.sms_sent.labels(result="queued").inc()

@@ -212,6 +212,44 @@ async def running(
         await application.shutdown()
 
 
+async def supervise(
+    application: TelegramApp,
+    stop: asyncio.Event,
+    *,
+    webhook_url: str | None = None,
+    secret_token: str | None = None,
+    poll_timeout: float = 10.0,
+    retry_cap: float = 60.0,
+    tried: asyncio.Event | None = None,
+) -> None:
+    """Keep ``application`` running until ``stop`` is set; a Bot API that does not answer is retried.
+
+    One unreachable channel must not take the service down: the HTTP app and the other channels keep
+    serving while this retries with backoff (1 s, 2 s, ... up to ``retry_cap``). A refused token stops it.
+    ``tried`` is set once the first attempt has succeeded or failed.
+    """
+    tried = tried or asyncio.Event()
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            async with running(
+                application, webhook_url=webhook_url, secret_token=secret_token, poll_timeout=poll_timeout
+            ):
+                tried.set()
+                await stop.wait()
+                return
+        except error.InvalidToken:
+            logger.error("telegram: the Bot API refuses JXJY_TELEGRAM_TOKEN; Telegram stays off")
+            return
+        except (error.TelegramError, OSError) as exc:
+            logger.warning("telegram: Bot API unreachable at start (%s); retrying in %.0f s", exc, delay)
+        finally:
+            tried.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        delay = min(delay * 2, retry_cap)
+
+
 def read_update(application: TelegramApp, data: dict[str, Any]) -> Update:
     """Read one webhook Update (decoded JSON); raise ValueError if malformed."""
     if not isinstance(data.get("update_id"), int):

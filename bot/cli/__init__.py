@@ -209,6 +209,7 @@ def main() -> None:
 
 
 def _register_subcommands() -> None:
+    from bot.cli.db import app as db_app
     from bot.cli.ledger import app as ledger_app
     from bot.cli.reminders import app as reminders_app
     from bot.cli.serve import serve
@@ -216,6 +217,7 @@ def _register_subcommands() -> None:
 
     app.add_typer(ledger_app, name="ledger", help="学员台账：导入、导出附件3、统计、谁还没完成。")
     app.add_typer(reminders_app, name="reminders", help="提醒：预览、发送、群发。")
+    app.add_typer(db_app, name="db", help="数据库：升级表结构（部署时单独执行）。")
     app.add_typer(staff_app, name="staff", help="网页控制台的工作人员账号：新建、列出、停用。")
 
     app.command()(serve)

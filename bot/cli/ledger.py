@@ -103,7 +103,9 @@ def import_(
 ) -> None:
     """导入台账：按身份证号新增或更新；空白单元格不会清掉已存的数据；拒绝的行列出行号、列、内容和改法。"""
     from ledger.importer import import_ledger
+    from ledger.locks import LockBusyError
     from ledger.reading import LedgerFileError
+    from ledger.rotation import key_use
 
     settings, engine, vault = _open()
     campaign = _campaign(settings)  # the campaign of today: next year's import keeps this year's records
@@ -111,21 +113,25 @@ def import_(
     try:
         if bar is not None:
             bar.start()
-        report = import_ledger(
-            engine,
-            vault,
-            file,
-            campaign.facts.posts,
-            _runtime().clock.now(),
-            dry_run=dry_run,
-            accept_decreases=accept_decreases,
-            allow_duplicates=allow_duplicates,
-            progress=progress,
-            campaign=campaign.campaign.id,
-        )
+        with key_use(engine):
+            report = import_ledger(
+                engine,
+                vault,
+                file,
+                campaign.facts.posts,
+                _runtime().clock.now(),
+                dry_run=dry_run,
+                accept_decreases=accept_decreases,
+                allow_duplicates=allow_duplicates,
+                progress=progress,
+                campaign=campaign.campaign.id,
+            )
     except LedgerFileError as exc:
         _say(f"错误：{exc}", err=True)
         raise typer.Exit(EXIT_UNREADABLE) from exc
+    except LockBusyError as exc:
+        _say(f"错误：{exc}", err=True)
+        raise typer.Exit(1) from exc
     finally:
         if bar is not None:
             bar.stop()
@@ -274,15 +280,15 @@ def rotate_key(
 ) -> None:
     """换密钥：用新密钥重新加密所有身份证号（一个事务内完成，失败则不改动）。"""
     from ledger.crypto import IdVault, KeyMismatchError
+    from ledger.locks import LockBusyError
     from ledger.rotation import replace_key_file
     from ledger.rotation import rotate_key as rotate
 
     settings, engine, vault = _open()
     try:
         with replace_key_file(settings, new_key) as commit_key_file:
-            count = rotate(engine, vault, IdVault(new_key))
-            commit_key_file()
-    except (KeyMismatchError, ValueError) as exc:
+            count = rotate(engine, vault, IdVault(new_key), then=commit_key_file)
+    except (KeyMismatchError, ValueError, LockBusyError) as exc:
         _say(f"错误：{exc}（未做任何修改）", err=True)
         raise typer.Exit(1) from exc
     finally:

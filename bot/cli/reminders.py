@@ -6,7 +6,9 @@ import getpass
 import hashlib
 import json
 import logging
-from typing import TYPE_CHECKING, Annotated, Any
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -39,7 +41,7 @@ def _dispatch(runtime: Runtime) -> Any:
     import asyncio
 
     from reminders.gateways import GatewayError, close_gateways
-    from reminders.outbox import DispatcherBusyError
+    from reminders.ownership import DispatcherBusyError
     from reminders.service import dispatch
 
     try:
@@ -89,6 +91,7 @@ def summary_text(planned: int, enqueued: int, summary: Any) -> str:
         ("deferred", "推迟 {} 条（静默时段或每个号码的条数上限）"),
         ("cancelled", "取消 {} 条（已退订或已不需要）"),
         ("recovered", "接续上次中断的 {} 条"),
+        ("expired", "过期作废 {} 条（没能在有效期内发出）"),
         ("rerouted", "微信或 Telegram 送不到、改发短信 {} 条"),
     )
     for name, text in extras:
@@ -96,6 +99,16 @@ def summary_text(planned: int, enqueued: int, summary: Any) -> str:
         if count:
             line += "，" + text.format(count)
     return line
+
+
+def write_json_array(items: Iterable[Any], out: TextIO) -> None:
+    """Write a JSON array, one item per line: readable, and encoded by the C encoder (``indent`` is not)."""
+    out.write("[")
+    separator = "\n"
+    for item in items:
+        out.write(separator + json.dumps(item, ensure_ascii=False))
+        separator = ",\n"
+    out.write("\n]\n")
 
 
 @app.command()
@@ -111,7 +124,7 @@ def plan(
     rt = _runtime(now)
     planned = plan_at(rt.engine(), rt.campaign, rt.clock.now(), rt.quiet_hours())
     if as_json:
-        typer.echo(json.dumps([r.to_json() for r in planned], ensure_ascii=False, indent=2))
+        write_json_array((r.to_json() for r in planned), sys.stdout)
         return
     for r in planned:
         typer.echo(f"{r.send_at:%Y-%m-%d %H:%M} {r.channel:8} #{r.trainee_id} {','.join(r.kinds)}: {r.text}")
@@ -149,6 +162,8 @@ def broadcast_command(
     now: NowOption = None,
 ) -> None:
     """群发：给一类学员各发一条（经发送队列，尊重退订和夜间静默时段）。"""
+    import datetime as dt
+
     from reminders.policy import PlanError, Segment
     from reminders.service import broadcast
 
@@ -163,6 +178,7 @@ def broadcast_command(
         raise typer.Exit(2)
     ident = broadcast_id or hashlib.sha256(f"{segment}\n{text}".encode()).hexdigest()[:12]
     rt = _runtime(now)
+    hours = rt.settings.broadcast_valid_hours
     try:
         recipients, enqueued = broadcast(
             rt.engine(),
@@ -172,6 +188,7 @@ def broadcast_command(
             broadcast_id=ident,
             segment=parsed,
             text=text,
+            valid_for=dt.timedelta(hours=hours) if hours else None,
             created_by=f"cli:{getpass.getuser()}",
         )
     except PlanError as exc:

@@ -48,22 +48,22 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8080) -> None:
         typer.echo(f"错误：{problem}", err=True)
         raise typer.Exit(EXIT_CANNOT_START)
     from bot.app import build_service
-    from bot.cli.common import engine_or_exit, runtime_or_exit
+    from bot.cli.common import engine_or_exit, fail, runtime_or_exit
     from bot.server import run
-    from reminders.outbox import DispatcherBusyError
+    from ledger.locks import LockBusyError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs each Bot API URL, which contains the bot token; telegram's debug lines carry message text.
-    for noisy in ("httpx", "telegram", "alembic"):
+    # aiohttp's access log is a line per request; the reverse proxy in front keeps one (deploy/nginx).
+    for noisy in ("httpx", "telegram", "alembic", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     runtime = runtime_or_exit(None)
     engine_or_exit(runtime)
     try:
         services, background = build_service(runtime)
         run(services, host=host, port=port, background=background)
-    except DispatcherBusyError as exc:
-        typer.echo(f"错误：另一个 jxjy serve 或 jxjy reminders run 正在用这个数据库发送提醒：{exc}", err=True)
-        raise typer.Exit(EXIT_CANNOT_START) from None
+    except LockBusyError as exc:
+        raise fail(str(exc), EXIT_CANNOT_START) from None
     except OSError as exc:
         # Taken between the check and the bind.
         typer.echo(f"错误：{_bind_problem(host, port, exc)}", err=True)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+KEY_FILE = "secret.key"
 
 
 def _default_data_dir() -> Path:
@@ -43,6 +46,8 @@ class Settings(BaseSettings):
     inbound_per_sender_hour: int = Field(default=20, ge=1)
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
+    # A broadcast not sent within this many hours of its send time expires; unset: at the end of that day.
+    broadcast_valid_hours: float | None = Field(default=None, gt=0)
     # Channels in mainland China (CONTRACTS.md): a channel is on when its first setting is set.
     # public_url also makes the console's cookies Secure when it is https.
     public_url: str | None = None
@@ -124,16 +129,38 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.ensure_data_dir() / 'jxjy.sqlite3'}"
 
     def effective_secret_key(self) -> str:
-        """The configured key, or one generated once into the data dir with mode 0600."""
+        """The configured key, or one generated once into the data dir with mode 0600.
+
+        Two first starts at once may both generate one: each writes its key to a file of its own and links
+        it into place, which only one link can do; the other start reads the winner's. The key file is never
+        seen half written.
+        """
         if self.secret_key:
             return self.secret_key
-        path = self.ensure_data_dir() / "secret.key"
-        try:
-            return path.read_text(encoding="ascii").strip()
-        except FileNotFoundError:
-            pass
-        key = secrets.token_urlsafe(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(key + "\n")
+        path = self.ensure_data_dir() / KEY_FILE
+        key = _read_key(path)
+        if key is None:
+            staged = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(fd, "w", encoding="ascii") as fh:
+                    fh.write(secrets.token_urlsafe(32) + "\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                with contextlib.suppress(FileExistsError):
+                    os.link(staged, path)
+            finally:
+                staged.unlink(missing_ok=True)
+            key = _read_key(path)
+        if not key:
+            raise ValueError(
+                f"the key file {path} is empty; restore it from the backup (see deploy/README.md)"
+            )
         return key
+
+
+def _read_key(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None

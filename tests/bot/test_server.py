@@ -95,6 +95,50 @@ async def test_serve_polls_telegram_and_stops_gracefully_on_sigterm(
     assert telegram_api.pending_updates == 0
 
 
+async def test_an_unreachable_bot_api_at_start_is_retried_while_http_serves(
+    unused_tcp_port_factory: Callable[[], int], tmp_path: Path, responder: EchoResponder
+) -> None:
+    from aiohttp.test_utils import TestServer
+
+    from tests.bot.test_http import signed
+
+    api_port, port = unused_tcp_port_factory(), unused_tcp_port_factory()
+    telegram_api = FakeTelegramApi(base_url=f"http://127.0.0.1:{api_port}/bot")  # nothing listens there yet
+    stop = asyncio.Event()
+    async with services_for(
+        tmp_path,
+        responder,
+        telegram_token=telegram_api.token,
+        telegram_api_url=telegram_api.base_url,
+        sms_secret="s3cret",
+    ) as services:
+        server = asyncio.create_task(serve(services, host="127.0.0.1", port=port, stop=stop))
+        async with aiohttp.ClientSession() as session:
+            for _ in range(100):
+                with contextlib.suppress(aiohttp.ClientConnectionError):
+                    async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                        assert resp.status == 200
+                        break
+                await asyncio.sleep(0.05)
+            body, headers = signed({"id": "m1", "from": "13800000001", "text": "你好"}, "s3cret")
+            async with session.post(
+                f"http://127.0.0.1:{port}/sms/inbound", data=body, headers=headers
+            ) as resp:
+                assert resp.status == 200
+        assert not server.done(), "serve must not exit when Telegram does not answer"
+        api = TestServer(telegram_api.build_app(), port=api_port)
+        await api.start_server()
+        try:
+            telegram_api.queue_update(text_update(3, "你好"))
+            sent = await telegram_api.wait_for_sent(1, timeout=10)
+            assert sent[0].chat_id == 3
+            stop.set()
+            await asyncio.wait_for(server, timeout=10)
+        finally:
+            await api.close()
+    assert telegram_api.errors == []
+
+
 async def test_the_access_log_leaves_out_query_strings(caplog: pytest.LogCaptureFixture) -> None:
     from aiohttp.test_utils import make_mocked_request
 

@@ -83,7 +83,7 @@ def test_kill_the_dispatcher_twenty_times(tmp_path: Path) -> None:
         deadline = time.monotonic() + 10
         while len(_sent_ids(log_file)) == before and time.monotonic() < deadline:
             time.sleep(0.005)
-        time.sleep(rng.uniform(0.0, 0.25))
+        time.sleep(rng.uniform(0.0, 0.1))
         finished = proc.poll() is not None
         if not finished:
             proc.send_signal(signal.SIGKILL)

@@ -15,7 +15,8 @@ from knowledge.campaign import Campaign
 from ledger.db import make_engine
 from reminders.dispatcher import Dispatcher, DispatchLimits, RateLimiter, backoff, limits_from_settings
 from reminders.gateways import Channel, Gateway, MemoryGateway
-from reminders.outbox import LEASES, OUTBOX, DispatcherBusyError, SqlOutbox
+from reminders.outbox import OUTBOX, SqlOutbox
+from reminders.ownership import DispatcherBusyError
 from reminders.policy import QuietHours, Segment
 from reminders.service import broadcast, dispatch, enqueue_due, plan
 from tests.reminders.support import TRAINEES, insert_trainees, record, shanghai
@@ -225,19 +226,6 @@ def test_sqlite_allows_one_dispatcher(
     first.stop()
     second.start()
     second.stop()
-    # A lease left by a process that died on this host is taken over at once.
-    with engine.begin() as conn:
-        import socket
-
-        conn.execute(
-            LEASES.insert().values(
-                name="dispatcher",
-                owner=f"{socket.gethostname()}:999999999:dead",
-                expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
-            )
-        )
-    second.start()
-    second.stop()
     engine.dispose()
 
 
@@ -293,6 +281,7 @@ def test_two_dispatchers_on_postgres_claim_each_message_once(
         dispatcher = make_dispatcher(own, gateway, clock, quiet, batch_size=25)
         dispatcher.start()
         asyncio.run(dispatcher.dispatch_due())
+        dispatcher.stop()
         own.dispose()
 
     threads = [threading.Thread(target=run, args=(g,)) for g in gateways]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -43,7 +44,7 @@ async def test_memory_gateway_fails_as_told() -> None:
 
 
 async def test_log_gateway_appends_json_lines(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG)  # a line per message is debug detail: sent.jsonl is the record
     clock = FixedClock(dt.datetime(2023, 11, 24, 9, 0, tzinfo=SHANGHAI))
     gw = LogSmsGateway(tmp_path / "sent.jsonl", clock=clock)
     assert (await gw.send(MSG)).ok
@@ -52,6 +53,24 @@ async def test_log_gateway_appends_json_lines(tmp_path: Path, caplog: pytest.Log
     assert lines[0] == {"id": "m-1", "to": "13812345678", "text": MSG.text, "at": "2023-11-24T09:00:00+08:00"}
     assert len(lines) == 2
     assert "13812345678" not in caplog.text and "138****5678" in caplog.text
+
+
+async def test_log_gateway_writes_messages_sent_together_in_one_go(tmp_path: Path) -> None:
+    gw = LogSmsGateway(tmp_path / "sent.jsonl")
+    writes: list[str] = []
+    append = gw._append
+
+    def counting(text: str) -> None:
+        writes.append(text)
+        append(text)
+
+    gw._append = counting  # type: ignore[method-assign]
+    messages = [OutboundMessage(f"m-{n}", "sms", "13812345678", f"第{n}条") for n in range(20)]
+    results = await asyncio.gather(*(gw.send(m) for m in messages))
+    assert all(r.ok for r in results)
+    ids = [json.loads(line)["id"] for line in (tmp_path / "sent.jsonl").read_text("utf-8").splitlines()]
+    assert ids == [m.id for m in messages]
+    assert len(writes) < len(messages)  # the first alone, the rest together behind it
 
 
 def _sms_app(secret: str, status: int) -> web.Application:

@@ -117,3 +117,24 @@ def test_the_command_module_loads_no_heavy_library() -> None:
     code = "import sys, bot.cli.ledger; print(sorted({'sqlalchemy', 'openpyxl', 'rich'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_rotate_key_refuses_while_a_service_uses_the_key(env: Path, database_url: str) -> None:
+    from ledger.db import make_engine
+    from ledger.rotation import key_user_lock
+
+    runner.invoke(app, ["import", str(SAMPLE)])
+    key_file = env / "data" / "secret.key"
+    before = key_file.read_text(encoding="ascii")
+    engine = make_engine(database_url)
+    service = key_user_lock(engine)  # what a running `jxjy serve` holds
+    try:
+        result = runner.invoke(app, ["rotate-key", "--new-key", "the-new-key"])
+        assert result.exit_code == 1
+        assert "请先停止所有服务实例" in result.stderr and "未做任何修改" in result.stderr
+        assert key_file.read_text(encoding="ascii") == before
+        assert "未变 12 人" in runner.invoke(app, ["import", str(SAMPLE)]).stdout  # imports still run
+    finally:
+        service.release()
+        engine.dispose()
+    assert runner.invoke(app, ["rotate-key", "--new-key", "the-new-key"]).exit_code == 0

@@ -33,6 +33,33 @@ def test_environment_is_read(monkeypatch, tmp_path):
     assert settings.data_dir == tmp_path and settings.effective_database_url == "postgresql+psycopg:///jxjy"
 
 
+def test_first_starts_at_once_agree_on_one_complete_key(tmp_path):
+    import threading
+
+    for round_ in range(30):
+        data = tmp_path / f"round{round_}"
+        start = threading.Barrier(12)
+        keys = []
+
+        def first_start(data=data, start=start, keys=keys):
+            start.wait()
+            keys.append(Settings(data_dir=data).effective_secret_key())
+
+        threads = [threading.Thread(target=first_start) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(keys) == 12 and len(set(keys)) == 1 and keys[0]
+        assert [p.name for p in data.iterdir()] == ["secret.key"]  # no staged file left behind
+
+
+def test_an_empty_key_file_is_an_error_not_a_key(tmp_path):
+    (tmp_path / "secret.key").write_text("")
+    with pytest.raises(ValueError, match="empty"):
+        Settings(data_dir=tmp_path).effective_secret_key()
+
+
 def test_mainland_channel_settings_are_read(monkeypatch, tmp_path):
     monkeypatch.setenv("JXJY_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("JXJY_PUBLIC_URL", "https://bot.example.org/")

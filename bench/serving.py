@@ -1,0 +1,185 @@
+"""Bench support: run `jxjy serve` as a user would (its own process), measure load and memory from outside."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "bench-secret"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def jxjy() -> str:
+    """The installed `jxjy` command beside this interpreter."""
+    found = Path(sys.executable).with_name("jxjy")
+    return str(found) if found.exists() else (shutil.which("jxjy") or "jxjy")
+
+
+def sign(body: bytes) -> str:
+    return hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+def reset_postgres(url: str) -> None:
+    """Drop and recreate the public schema of the PostgreSQL database at ``url``."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def service_env(data_dir: Path, url: str | None, **extra: str) -> dict[str, str]:
+    """The environment of a `jxjy serve` under bench: its data dir, the log SMS gateway, the SMS secret."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JXJY_")}
+    env.update({"JXJY_DATA_DIR": str(data_dir), "JXJY_SMS_SECRET": SECRET, "JXJY_SMS_GATEWAY": "log"})
+    if url:
+        env["JXJY_DATABASE_URL"] = url
+    env.update(extra)
+    return env
+
+
+def train_model(env: dict[str, str]) -> None:
+    """Train (or find cached) the NLU model in the data dir, as a deployment step would."""
+    subprocess.run([jxjy(), "nlu", "train"], env=env, check=True, capture_output=True)
+
+
+@contextlib.contextmanager
+def running_service(env: dict[str, str], port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `jxjy serve --port port`, wait for /healthz, stop it with SIGTERM on exit."""
+    with log_path.open("ab") as log_file:
+        proc = subprocess.Popen(
+            [jxjy(), "serve", "--port", str(port)], env=env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_healthy(port, proc)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Poll /healthz until it answers 200; raise if the process ends or the time runs out."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"jxjy serve exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+    raise RuntimeError("jxjy serve did not become healthy")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def memory_kib(pid: int) -> tuple[int, int]:
+    """(current RSS, peak RSS) of a process in KiB, from /proc."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0])
+    return values["VmRSS"], values["VmHWM"]
+
+
+@dataclass
+class LoadResult:
+    """Latencies (seconds) of every request and the wall time of the whole run."""
+
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+    def summary(self, label: str) -> str:
+        ordered = sorted(self.latencies)
+        p50 = statistics.median(ordered) * 1000
+        p99 = ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000
+        rate = len(ordered) / self.elapsed
+        return (
+            f"{label}: {len(ordered)} requests in {self.elapsed:.2f} s = {rate:,.0f} req/s; "
+            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {ordered[-1] * 1000:.1f} ms; statuses {self.statuses}"
+        )
+
+
+Request = Callable[[aiohttp.ClientSession, int], Awaitable[int]]
+
+
+async def load(total: int, concurrency: int, request: Request) -> LoadResult:
+    """Run ``request(session, n)`` for n in 0..total-1 with ``concurrency`` workers; time each."""
+    result = LoadResult()
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(total):
+        queue.put_nowait(n)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            while not queue.empty():
+                n = queue.get_nowait()
+                t0 = time.perf_counter()
+                status = await request(session, n)
+                result.latencies.append(time.perf_counter() - t0)
+                result.statuses[status] = result.statuses.get(status, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        result.elapsed = time.perf_counter() - started
+    return result
+
+
+def sms_request(port: int, offset: int = 0) -> Request:
+    """A signed inbound SMS to /sms/inbound: a new provider id and a new sender for each n."""
+    texts = ("报名时间是什么时候", "在哪里确认", "学费多少钱", "线上要学多少学时", "怎么缴费")
+
+    async def send(session: aiohttp.ClientSession, n: int) -> int:
+        k = n + offset
+        body = json.dumps(
+            {"id": f"bench-{k}", "from": f"139{k:08d}", "text": texts[k % len(texts)]}, ensure_ascii=False
+        ).encode()
+        headers = {"X-Jxjy-Signature": sign(body), "Content-Type": "application/json"}
+        async with session.post(f"http://127.0.0.1:{port}/sms/inbound", data=body, headers=headers) as resp:
+            await resp.read()
+            return resp.status
+
+    return send

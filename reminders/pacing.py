@@ -1,0 +1,109 @@
+"""Pacing sends: Telegram's limits in one process, and limits shared by every instance on one database.
+
+A shared limit is the next free send slot, one row per limit.
+
+Each send reserves a slot with one short UPDATE; instances on other hosts see the same row, so together
+they keep to a limit such as Telegram's 30 messages a second per bot. Slots are in Unix seconds of the
+wall clock: hosts should keep their clocks in sync (NTP), as they do anyway for TLS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from typing import Protocol
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy import Engine, Table, case, update
+
+from ledger.db import dialect_insert
+from reminders.models import RateSlot
+
+SLOTS: Table = RateSlot.__table__  # type: ignore[assignment]
+
+
+class SqlRateSlots:
+    """The ``rate_slots`` table."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._created: set[str] = set()
+
+    def reserve_slot(self, name: str, interval: float, now: float) -> float:
+        """Reserve the next free slot of the shared limit ``name`` (one send per ``interval`` seconds).
+
+        Return when (Unix seconds) the reserved send may go; every instance on the database shares the row.
+        """
+        created = name in self._created
+        with self._engine.begin() as conn:
+            if self._engine.dialect.name == "postgresql":
+                # A reservation lost in a database crash costs nothing: don't wait for the disk.
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            if not created:
+                conn.execute(
+                    dialect_insert(self._engine.dialect.name, SLOTS)
+                    .values(name=name, next_at=0.0)
+                    .on_conflict_do_nothing(index_elements=["name"])
+                )
+            start = case((SLOTS.c.next_at > now, SLOTS.c.next_at), else_=now)
+            stmt = (
+                update(SLOTS)
+                .where(SLOTS.c.name == name)
+                .values(next_at=start + interval)
+                .returning(SLOTS.c.next_at)
+            )
+            next_at: float = conn.execute(stmt).scalar_one()
+        self._created.add(name)  # only once committed: another thread may skip the insert from now on
+        return next_at - interval
+
+
+class Pacer(Protocol):
+    """Wait until one more message to ``key`` may go."""
+
+    async def wait(self, key: str) -> None: ...
+
+
+class RateLimiter:
+    """Telegram's pacing with aiolimiter: ``per_second`` sends overall, one per ``per_key_interval`` per chat.
+
+    Per-chat limiters are kept for the ``max_keys`` most recent chats, so a long run stays small.
+    """
+
+    def __init__(self, per_second: float, per_key_interval: float, max_keys: int = 10_000) -> None:
+        self._overall = AsyncLimiter(per_second, 1.0)
+        self._per_key_interval = per_key_interval
+        self._per_key: OrderedDict[str, AsyncLimiter] = OrderedDict()
+        self._max_keys = max_keys
+
+    async def wait(self, key: str) -> None:
+        """Return when one more send to ``key`` keeps within both limits."""
+        limiter = self._per_key.pop(key, None) or AsyncLimiter(1, self._per_key_interval)
+        self._per_key[key] = limiter
+        while len(self._per_key) > self._max_keys:
+            self._per_key.popitem(last=False)
+        await limiter.acquire()
+        await self._overall.acquire()
+
+
+_UNLIMITED = 1e9  # sends a second: no overall limit in this process, the shared one applies
+
+
+class SharedRateLimiter:
+    """A global rate shared by every dispatcher on one database (Telegram's 30 messages a second per bot).
+
+    Each send reserves the next slot in the ``rate_slots`` row; per-chat spacing stays local.
+    """
+
+    def __init__(self, slots: SqlRateSlots, name: str, per_second: float, per_key_interval: float) -> None:
+        self._slots = slots
+        self._name = name
+        self._interval = 1.0 / per_second
+        self._per_key = RateLimiter(_UNLIMITED, per_key_interval)
+
+    async def wait(self, key: str) -> None:
+        await self._per_key.wait(key)
+        at = await asyncio.to_thread(self._slots.reserve_slot, self._name, self._interval, time.time())
+        delay = at - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
