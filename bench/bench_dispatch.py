@@ -18,6 +18,8 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from zoneinfo import ZoneInfo
+
 from bot.channels.sms_http import HttpSmsGateway, sign
 from bot.kernel.clock import FixedClock
 from ledger.db import make_engine, migrate
@@ -25,7 +27,8 @@ from reminders.dispatcher import Dispatcher, DispatchLimits
 from reminders.outbox import SqlOutbox
 from reminders.policy import QuietHours, Reminder
 from tests.reminders.support import insert_trainees, record, shanghai
-from tests.timezone import SHANGHAI
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the packaged campaign's time zone
 
 SECRET = "bench-secret"
 ACCEPTED = web.AppKey("accepted", list)

@@ -22,6 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from zoneinfo import ZoneInfo
+
 from bench_plan import seed
 from serving import reset_postgres
 
@@ -33,7 +35,8 @@ from reminders.gateways import Channel, Gateway, LogSmsGateway, MemoryGateway
 from reminders.policy import QuietHours
 from reminders.scheduler import ReminderScheduler
 from tests.reminders.support import shanghai
-from tests.timezone import SHANGHAI
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the packaged campaign's time zone
 
 PROBE_INTERVAL = 0.005
 

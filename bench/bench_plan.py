@@ -14,6 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import Engine
 
 from knowledge.campaign import load_campaign
@@ -21,7 +23,8 @@ from ledger.db import make_engine, migrate
 from reminders.policy import QuietHours, candidate_keys, plan_reminders
 from reminders.service import load_plan_inputs
 from tests.reminders.support import insert_trainees, record, shanghai
-from tests.timezone import SHANGHAI
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the packaged campaign's time zone
 
 
 def seed(engine: Engine, trainees: int) -> None:

@@ -141,6 +141,6 @@ OUTCOME_LABELS = {
     "sent": "已发出（待回执）",
     "delivered": "已送达",
     "failed": "失败",
-    "expired": "超时无回执",
+    "expired": "过期（未及时发出或无回执）",
     "cancelled": "已取消",
 }

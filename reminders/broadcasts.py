@@ -204,10 +204,11 @@ def outcome_filters(now: dt.datetime) -> dict[str, ColumnElement[bool]]:
     failed = or_(o.status.in_(("failed", "parked")), and_(sent, o.receipt == "failed"))
     delivered = and_(sent, o.receipt == "delivered")
     waiting = and_(sent, o.receipt.is_(None))
-    expired = and_(waiting, o.channel == "sms", o.sent_at < now - RECEIPT_WAIT)
+    no_receipt = and_(waiting, o.channel == "sms", o.sent_at < now - RECEIPT_WAIT)
+    expired = or_(o.status == "expired", no_receipt)  # not sent in time, or never confirmed
     return {
         "pending": pending,
-        "sent": and_(waiting, ~expired),
+        "sent": and_(waiting, ~no_receipt),
         "delivered": delivered,
         "failed": failed,
         "expired": expired,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-import aiohttp
 from aiohttp import web
 
 from bot.channels import aliyun_sms
@@ -19,27 +18,21 @@ from bot.channels.sms import (
     record_receipt,
 )
 from bot.channels.sms_outcome import PushError, SmsOutcome
-from bot.channels.sms_templates import SmsTemplates, template_variables
-from bot.kernel.personal_data import mask_phone
-from reminders.gateways import OutboundMessage, SendResult
+from bot.channels.sms_provider import ProviderRequest, TemplateSmsGateway
+from bot.channels.sms_templates import SmsTemplate, SmsTemplates
+from reminders.gateways import OutboundMessage
 
 log = logging.getLogger(__name__)
 
 
-def send_result(outcome: SmsOutcome) -> SendResult:
-    """The outbox's view of a mainland provider's answer: sent, retry later, or failed for good (reported)."""
-    if outcome.sent:
-        return SendResult.sent(provider_id=outcome.provider_id)
-    reason = f"{outcome.code}: {outcome.message}" if outcome.message else outcome.code
-    return SendResult.failed(reason[:500], retryable=outcome.retryable)
-
-
-class AliyunSmsGateway:
+class AliyunSmsGateway(TemplateSmsGateway):
     """POST a signed ``SendSms`` (RPC, HMAC-SHA1) per message, with the kind's approved template.
 
     Our outbox id travels as ``OutId`` and comes back in delivery reports. The signature's timestamp is the
     real UTC time (the provider refuses one more than 15 minutes off), never the business clock.
     """
+
+    provider = "Aliyun"
 
     def __init__(
         self,
@@ -51,26 +44,13 @@ class AliyunSmsGateway:
         endpoint: str = aliyun_sms.ENDPOINT,
         timeout: float = 10.0,
     ) -> None:
+        super().__init__(templates=templates, fields=fields, endpoint=endpoint, timeout=timeout)
         self._credentials = credentials
         self._sign_name = sign_name
-        self._templates = templates
-        self._fields = fields
-        self.endpoint = endpoint
-        self._timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
 
-    async def aclose(self) -> None:
-        """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def send(self, msg: OutboundMessage) -> SendResult:
-        picked = template_variables(self._templates, self._fields, msg)
-        if isinstance(picked, SendResult):
-            log.warning("sms to %s (%s): %s", mask_phone(msg.to), msg.id, picked.error)
-            return picked
-        template, variables = picked
+    def request(
+        self, msg: OutboundMessage, template: SmsTemplate, variables: dict[str, str]
+    ) -> ProviderRequest:
         params = aliyun_sms.send_sms_params(
             self._credentials,
             phone=msg.to,
@@ -80,21 +60,11 @@ class AliyunSmsGateway:
             now=dt.datetime.now(dt.UTC),
             out_id=msg.id,
         )
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
         headers = {"Content-Type": aliyun_sms.FORM_CONTENT_TYPE}
-        try:
-            body = aliyun_sms.form_body(params)
-            async with self._session.post(self.endpoint, data=body, headers=headers) as resp:
-                status, payload = resp.status, await resp.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning(
-                "sms to %s (%s): Aliyun unreachable: %s", mask_phone(msg.to), msg.id, type(exc).__name__
-            )
-            return SendResult.failed(f"Aliyun unreachable: {type(exc).__name__}", retryable=True)
-        outcome = aliyun_sms.parse_send_sms_response(status, payload)
-        log.info("sms to %s (%s) via Aliyun: %s %s", mask_phone(msg.to), msg.id, outcome.status, outcome.code)
-        return send_result(outcome)
+        return ProviderRequest(self.endpoint, aliyun_sms.form_body(params), headers)
+
+    def parse(self, status: int, payload: bytes) -> SmsOutcome:
+        return aliyun_sms.parse_send_sms_response(status, payload)
 
 
 async def aliyun_up(request: web.Request) -> web.Response:

@@ -6,7 +6,6 @@ import hashlib
 import logging
 import time
 
-import aiohttp
 from aiohttp import web
 
 from bot.channels import tencent_sms
@@ -19,21 +18,22 @@ from bot.channels.sms import (
     checked_provider_id,
     record_receipt,
 )
-from bot.channels.sms_aliyun import send_result
-from bot.channels.sms_outcome import PushError
-from bot.channels.sms_templates import SmsTemplates, template_variables
-from bot.kernel.personal_data import mask_phone
-from reminders.gateways import OutboundMessage, SendResult
+from bot.channels.sms_outcome import PushError, SmsOutcome
+from bot.channels.sms_provider import ProviderRequest, TemplateSmsGateway
+from bot.channels.sms_templates import SmsTemplate, SmsTemplates
+from reminders.gateways import OutboundMessage
 
 log = logging.getLogger(__name__)
 
 
-class TencentSmsGateway:
+class TencentSmsGateway(TemplateSmsGateway):
     """POST a TC3-HMAC-SHA256 signed ``SendSms`` (API 3.0) per message, with the kind's approved template.
 
     Our outbox id travels as ``SessionContext``; status pushes name Tencent's SerialNo, stored as the row's
     provider id. The signature's timestamp is the real time (Tencent refuses one more than 5 minutes off).
     """
+
+    provider = "Tencent"
 
     def __init__(
         self,
@@ -47,28 +47,15 @@ class TencentSmsGateway:
         endpoint: str = tencent_sms.ENDPOINT,
         timeout: float = 10.0,
     ) -> None:
+        super().__init__(templates=templates, fields=fields, endpoint=endpoint, timeout=timeout)
         self._credentials = credentials
         self._sdk_app_id = sdk_app_id
         self._sign_name = sign_name
-        self._templates = templates
-        self._fields = fields
         self._region = region
-        self.endpoint = endpoint
-        self._timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
 
-    async def aclose(self) -> None:
-        """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def send(self, msg: OutboundMessage) -> SendResult:
-        picked = template_variables(self._templates, self._fields, msg)
-        if isinstance(picked, SendResult):
-            log.warning("sms to %s (%s): %s", mask_phone(msg.to), msg.id, picked.error)
-            return picked
-        template, variables = picked
+    def request(
+        self, msg: OutboundMessage, template: SmsTemplate, variables: dict[str, str]
+    ) -> ProviderRequest:
         body = tencent_sms.send_sms_body(
             sdk_app_id=self._sdk_app_id,
             phone=msg.to,
@@ -84,24 +71,12 @@ class TencentSmsGateway:
             region=self._region,
             endpoint=self.endpoint,
         )
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
-        try:
-            # skip_auto_headers: the Host and Content-Type sent must be exactly the ones signed.
-            async with self._session.post(
-                signed.url, data=signed.body, headers=signed.headers, skip_auto_headers=("Content-Type",)
-            ) as resp:
-                status, payload = resp.status, await resp.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning(
-                "sms to %s (%s): Tencent unreachable: %s", mask_phone(msg.to), msg.id, type(exc).__name__
-            )
-            return SendResult.failed(f"Tencent unreachable: {type(exc).__name__}", retryable=True)
-        outcome = tencent_sms.parse_send_sms_response(status, payload)
-        log.info(
-            "sms to %s (%s) via Tencent: %s %s", mask_phone(msg.to), msg.id, outcome.status, outcome.code
-        )
-        return send_result(outcome)
+        # skip_auto_headers: the Host and Content-Type sent must be exactly the ones signed.
+        options = {"skip_auto_headers": ("Content-Type",)}
+        return ProviderRequest(signed.url, signed.body, dict(signed.headers), options)
+
+    def parse(self, status: int, payload: bytes) -> SmsOutcome:
+        return tencent_sms.parse_send_sms_response(status, payload)
 
 
 def reply_id(reply: tencent_sms.InboundSms) -> str:

@@ -154,10 +154,15 @@ def dashboard(engine: Engine, campaign: Campaign, now: dt.datetime) -> Dashboard
                 func.count().filter(or_(o.status == "failed", o.receipt == "failed")),
                 func.count().filter(o.status == "parked"),
                 func.count().filter(
-                    o.status == "sent",
-                    o.channel == "sms",
-                    o.receipt.is_(None),
-                    o.sent_at < now - RECEIPT_WAIT,
+                    or_(
+                        o.status == "expired",
+                        and_(
+                            o.status == "sent",
+                            o.channel == "sms",
+                            o.receipt.is_(None),
+                            o.sent_at < now - RECEIPT_WAIT,
+                        ),
+                    )
                 ),
             )
         ).one()

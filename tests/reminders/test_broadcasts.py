@@ -161,12 +161,12 @@ def test_bad_audience_values_are_refused_in_chinese() -> None:
 
 
 def test_send_later_cancel_and_report(engine: Engine, campaign: Campaign, quiet: QuietHours) -> None:
-    insert_trainees(engine, [record(n) for n in range(1, 5)], telegram={4: "chat4"})
+    insert_trainees(engine, [record(n) for n in range(1, 6)], telegram={4: "chat4"})
     later = NOW + dt.timedelta(days=1)
     assert send_broadcast(
         engine, campaign, NOW, quiet, broadcast_id="b1", audience=Audience(), text="明天开会", created_by="王芳",
         send_at=later,
-    ) == (4, 4)  # fmt: skip
+    ) == (5, 5)  # fmt: skip
     with engine.connect() as conn:
         assert set(conn.execute(select(OUTBOX.c.send_at)).scalars()) == {later}
     # Delivery: one delivered, one failed with a reason, one cancelled while pending, one long without receipt.
@@ -180,9 +180,10 @@ def test_send_later_cancel_and_report(engine: Engine, campaign: Campaign, quiet:
         conn.execute(update(OUTBOX).where(key == "broadcast:b1:2").values(status="failed", last_error="空号"))
         old = NOW - dt.timedelta(days=4)
         conn.execute(update(OUTBOX).where(key == "broadcast:b1:4").values(status="sent", sent_at=old))
+        conn.execute(update(OUTBOX).where(key == "broadcast:b1:5").values(status="expired"))
     assert cancel_broadcast(engine, "b1", "王芳", NOW) == 1
     report = delivery_report(engine, "b1", NOW)
-    assert dict(report.by_channel["sms"]) == {"delivered": 1, "failed": 1, "cancelled": 1}
+    assert dict(report.by_channel["sms"]) == {"delivered": 1, "failed": 1, "cancelled": 1, "expired": 1}
     assert dict(report.by_channel["telegram"]) == {"sent": 1}  # no receipts on Telegram: never "expired"
     assert report.reasons == {"空号": 1}
     assert [row["outcome"] for row in delivery_rows(engine, "b1", NOW)] == [
@@ -190,9 +191,10 @@ def test_send_later_cancel_and_report(engine: Engine, campaign: Campaign, quiet:
         "failed",
         "cancelled",
         "sent",
+        "expired",
     ]
     [listed] = list_broadcasts(engine)
-    assert (listed["recipients"], listed["cancelled_by"], listed["description"]) == (4, "王芳", "全部学员")
+    assert (listed["recipients"], listed["cancelled_by"], listed["description"]) == (5, "王芳", "全部学员")
 
 
 def test_send_refuses_past_times_and_long_texts(
