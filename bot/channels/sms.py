@@ -6,6 +6,8 @@ import asyncio
 import datetime as dt
 import hmac
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -18,6 +20,7 @@ from bot.channels.common import (
     dispatch_soon,
     dumps,
 )
+from bot.channels.sms_outcome import PushError
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_phone, normalize_phone
 from ledger.inbound import Claim, ClaimRequest
@@ -25,6 +28,8 @@ from ledger.inbound_models import PROVIDER_ID_LENGTH
 from reminders.outbox import ReplyRow
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 IN_FLIGHT_POLL = 0.05  # seconds between looks at a message another request is answering
 RETRY_AFTER_SECONDS = 10
@@ -142,6 +147,15 @@ def check_callback_token(request: web.Request) -> None:
     if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
         logger.warning("%s refused: wrong or missing token", request.path)
         raise Refused(403, "wrong or missing ?token=")
+
+
+async def read_push(request: web.Request, parse: Callable[[bytes], T]) -> T:
+    """A provider push, token checked first, parsed by ``parse``; a malformed body is a 400 saying why."""
+    check_callback_token(request)
+    try:
+        return parse(await request.read())
+    except PushError as exc:
+        raise BadRequest(str(exc)) from exc
 
 
 async def record_receipt(

@@ -8,16 +8,15 @@ import logging
 from aiohttp import web
 
 from bot.channels import aliyun_sms
-from bot.channels.common import BadRequest
 from bot.channels.message_fields import MessageFields
 from bot.channels.sms import (
     answer_sms,
-    check_callback_token,
     checked_phone,
     checked_provider_id,
+    read_push,
     record_receipt,
 )
-from bot.channels.sms_outcome import PushError, SmsOutcome
+from bot.channels.sms_outcome import SmsOutcome
 from bot.channels.sms_provider import ProviderRequest, TemplateSmsGateway
 from bot.channels.sms_templates import SmsTemplate, SmsTemplates
 from reminders.gateways import OutboundMessage
@@ -69,11 +68,7 @@ class AliyunSmsGateway(TemplateSmsGateway):
 
 async def aliyun_up(request: web.Request) -> web.Response:
     """SmsUp: answer each inbound reply once (stored per sequence id), then acknowledge as Aliyun expects."""
-    check_callback_token(request)
-    try:
-        replies = aliyun_sms.parse_up_push(await request.read())
-    except PushError as exc:
-        raise BadRequest(str(exc)) from exc
+    replies = await read_push(request, aliyun_sms.parse_up_push)
     for reply in replies:
         provider_id = checked_provider_id(f"aliyun:{reply.sequence_id}")
         await answer_sms(request, provider_id, checked_phone(reply.phone), reply.content)
@@ -82,11 +77,7 @@ async def aliyun_up(request: web.Request) -> web.Response:
 
 async def aliyun_report(request: web.Request) -> web.Response:
     """SmsReport: record each receipt against our outbox id (OutId) or Aliyun's BizId."""
-    check_callback_token(request)
-    try:
-        reports = aliyun_sms.parse_report_push(await request.read())
-    except PushError as exc:
-        raise BadRequest(str(exc)) from exc
+    reports = await read_push(request, aliyun_sms.parse_report_push)
     for report in reports:
         status = "delivered" if report.success else "failed"
         error = None if report.success else f"{report.err_code} {report.err_msg}".strip()

@@ -9,16 +9,15 @@ import time
 from aiohttp import web
 
 from bot.channels import tencent_sms
-from bot.channels.common import BadRequest
 from bot.channels.message_fields import MessageFields
 from bot.channels.sms import (
     answer_sms,
-    check_callback_token,
     checked_phone,
     checked_provider_id,
+    read_push,
     record_receipt,
 )
-from bot.channels.sms_outcome import PushError, SmsOutcome
+from bot.channels.sms_outcome import SmsOutcome
 from bot.channels.sms_provider import ProviderRequest, TemplateSmsGateway
 from bot.channels.sms_templates import SmsTemplate, SmsTemplates
 from reminders.gateways import OutboundMessage
@@ -88,22 +87,14 @@ def reply_id(reply: tencent_sms.InboundSms) -> str:
 
 async def tencent_reply(request: web.Request) -> web.Response:
     """短信回复: answer the reply once (a resent push is recognised), then acknowledge as Tencent expects."""
-    check_callback_token(request)
-    try:
-        reply = tencent_sms.parse_reply_push(await request.read())
-    except PushError as exc:
-        raise BadRequest(str(exc)) from exc
+    reply = await read_push(request, tencent_sms.parse_reply_push)
     await answer_sms(request, checked_provider_id(reply_id(reply)), checked_phone(reply.mobile), reply.text)
     return web.json_response(tencent_sms.PUSH_ACK)
 
 
 async def tencent_status(request: web.Request) -> web.Response:
     """短信下发状态通知: record each receipt against the SerialNo (``sid``) stored with the sent row."""
-    check_callback_token(request)
-    try:
-        reports = tencent_sms.parse_status_push(await request.read())
-    except PushError as exc:
-        raise BadRequest(str(exc)) from exc
+    reports = await read_push(request, tencent_sms.parse_status_push)
     for report in reports:
         status = "delivered" if report.success else "failed"
         error = None if report.success else f"{report.errmsg} {report.description}".strip()
