@@ -113,6 +113,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """User plus system CPU time of every PostgreSQL server process on this machine so far.
+
+    The database's share of the work: its backends answer this service (and whatever else uses the
+    server meanwhile, so on a shared machine it is an upper bound). Backends that ended are counted in
+    their parent's children times.
+    """
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, rest = stat.read_text().rpartition(")")
+        except OSError:  # the process ended meanwhile
+            continue
+        if head.split("(", 1)[-1] == "postgres":
+            fields = rest.split()
+            total += sum(int(value) for value in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def memory_kib(pid: int) -> tuple[int, int]:
     """(current RSS, peak RSS) of a process in KiB, from /proc."""
     values = {}

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.console.teaching import LiveInterpreter, Taught
     from bot.console.web import ConsoleServices
     from bot.dialogue.brain import Brain, PersonalDesk
+    from bot.dialogue.held_writes import Journal
     from bot.dialogue.notices import Notifier
     from bot.kernel.messages import Inbound, Reply, Responder
     from bot.server import CleanupContext
@@ -200,25 +201,35 @@ class Runtime:
         return LedgerDesk(store, binding, self.clock, campaign, notifier)
 
     def brain(
-        self, *, log_messages: bool = False, shared_state: bool = False, notifier: Notifier | None = None
+        self,
+        *,
+        log_messages: bool = False,
+        shared_state: bool = False,
+        notifier: Notifier | None = None,
+        held: Journal | None = None,
     ) -> Responder:
         """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review.
 
         With ``shared_state`` the conversations live in the database (every instance of `jxjy serve`
-        continues any conversation); otherwise in this process. ``notifier`` sends binding codes by SMS.
-        With JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock; the years
-        share the conversations.
+        continues any conversation); otherwise in this process. With ``held`` (`jxjy serve`), both wait in
+        memory for the service's next group commit instead of committing at each message; ``held`` collects
+        them. ``notifier`` sends binding codes by SMS. With JXJY_CAMPAIGN_DIR, one brain per year behind a
+        SeasonalBrain that follows the clock; the years share the conversations.
         """
         from bot.dialogue.brain import Brain
         from bot.dialogue.conversation import ConversationStore, MemoryConversationStore
         from bot.dialogue.second_stage import default_reader
 
-        on_exchange = self._message_logger() if log_messages else None
+        on_exchange = self._message_logger(held) if log_messages else None
         conversations: ConversationStore = MemoryConversationStore()
         if shared_state:
             from bot.dialogue.conversation_sql import SqlConversationStore
 
             conversations = SqlConversationStore(self.engine(), self.id_vault())
+            if held is not None:
+                from bot.dialogue.held_writes import HeldConversations
+
+                conversations = held.conversations = HeldConversations(conversations)
         local = self.interpreter()
         # The second stage folds text as the classifier does; its cues are the same every year: read once.
         reader = default_reader(local)
@@ -253,10 +264,15 @@ class Runtime:
 
         return LiveInterpreter(interpreter)
 
-    def _message_logger(self) -> Any:
+    def _message_logger(self, held: Journal | None = None) -> Any:
         from ledger.message_log import SqlMessageLog
 
         messages = SqlMessageLog(self.engine())
+        if held is not None:
+            from bot.dialogue.held_writes import HeldExchanges
+
+            held.exchanges = HeldExchanges(messages, self.clock.now)
+            return held.exchanges
 
         def log_exchange(inbound: Inbound, reply: Reply) -> None:
             now = self.clock.now()
@@ -293,6 +309,7 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     (LockBusyError here while a rotation runs).
     """
     from bot.channels.common import ServerServices
+    from bot.dialogue.held_writes import Journal
     from bot.dialogue.notices import OutboxNotifier
     from bot.http import engine_health
     from ledger.channel_blocks import SqlChannelBlocks
@@ -325,7 +342,9 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
             log.info("receipt for unknown message %s: %s", message_id, status)
 
     notifier = OutboxNotifier(outbox)  # binding codes; woken below once the event loop runs
-    brain = runtime.brain(log_messages=True, shared_state=True, notifier=notifier)
+    # The conversation states and the exchange log wait for the group commit of each request's reply.
+    journal = Journal()
+    brain = runtime.brain(log_messages=True, shared_state=True, notifier=notifier, held=journal)
     services = ServerServices(
         settings=runtime.settings,
         responder=brain,
@@ -336,12 +355,13 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         clock=runtime.clock,
         on_delivery_status=on_delivery_status,
         blocks=SqlChannelBlocks(engine),
+        journal=journal,
     )
 
     from bot.console.web import install
 
     console = build_console(runtime, brain, scheduler.dispatch_now)
-    console.ask = services.answerer.answer
+    console.ask = services.answer
     services.extra_routes = (install(console),)
 
     async def reminders_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -77,6 +77,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 _SQLITE_BUSY_TIMEOUT = 5.0
+# Connections kept open for reuse. `jxjy serve` answers on up to 16 threads besides the event loop's
+# workers; past the pool, a connection is opened for one use and closed after it, which costs PostgreSQL
+# a new server process each time (and SQLite its pragmas). Connections open lazily: a command that needs
+# one opens one.
+_POOL: dict[str, Any] = {"pool_size": 24, "max_overflow": 16}
 
 
 def _create_private(path: Path) -> None:
@@ -96,10 +101,10 @@ def make_engine(url: str) -> Engine:
 
         # This process's writers queue on one lock per engine (see ledger.sqlite_writer).
         factory = queued_writer_factory(_SQLITE_BUSY_TIMEOUT)
-        engine = create_engine(url, connect_args={"factory": factory})
+        engine = create_engine(url, connect_args={"factory": factory}, **_POOL)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **_POOL)
 
 
 def alembic_config(engine: Engine | None = None) -> Any:

@@ -10,12 +10,25 @@ wait on an fsync. What must survive (the message itself, the queued reply) is co
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import NamedTuple
 
-from sqlalchemy import Engine, bindparam, insert, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select, tuple_
 
 from bot.kernel.personal_data import mask_ids_in_text
 from ledger.db import dialect_insert
 from ledger.store import CONVERSATIONS, MESSAGES
+
+
+class Exchange(NamedTuple):
+    """A message received and the answer to it, as logged: where, both texts, the intent, when."""
+
+    channel: str
+    address: str
+    received: str
+    answered: str
+    intent: str | None
+    at: dt.datetime
 
 
 class SqlMessageLog:
@@ -30,6 +43,11 @@ class SqlMessageLog:
         )
         self._conversation_id = select(CONVERSATIONS.c.id).where(
             CONVERSATIONS.c.channel == bindparam("channel"), CONVERSATIONS.c.address == bindparam("address")
+        )
+        self._conversation_ids = select(
+            CONVERSATIONS.c.channel, CONVERSATIONS.c.address, CONVERSATIONS.c.id
+        ).where(
+            tuple_(CONVERSATIONS.c.channel, CONVERSATIONS.c.address).in_(bindparam("chats", expanding=True))
         )
         self._add_message = insert(MESSAGES)
         self._relaxed = engine.dialect.name == "postgresql"
@@ -52,3 +70,25 @@ class SqlMessageLog:
                     for direction, text in (("in", received), ("out", answered))
                 ],
             )  # fmt: skip
+
+    def log_many_on(self, conn: Connection, exchanges: Sequence[Exchange]) -> None:
+        """Store several exchanges in the caller's transaction: three statements however many there are."""
+        if not exchanges:
+            return
+        chats = sorted({(e.channel, e.address) for e in exchanges})
+        earliest: dict[tuple[str, str], dt.datetime] = {}
+        for e in exchanges:
+            earliest[e.channel, e.address] = min(e.at, earliest.get((e.channel, e.address), e.at))
+        conn.execute(
+            self._add_conversation, [{"channel": c, "address": a, "at": earliest[c, a]} for c, a in chats]
+        )
+        ids = {(c, a): i for c, a, i in conn.execute(self._conversation_ids, {"chats": chats})}
+        conn.execute(
+            self._add_message,
+            [
+                {"conversation_id": ids[e.channel, e.address], "direction": direction, "text": mask_ids_in_text(text),
+                 "intent": e.intent, "at": e.at}
+                for e in exchanges
+                for direction, text in (("in", e.received), ("out", e.answered))
+            ],
+        )  # fmt: skip

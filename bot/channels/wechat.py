@@ -23,6 +23,7 @@ from bot.channels.wechat_crypto import SignatureMismatch, WeChatCrypto, check_si
 from bot.channels.wechat_xml import InboundMessage, WeChatProtocolError, parse_inbound, text_reply_xml
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_address
+from ledger.inbound import ClaimRequest
 from reminders.passive import record_passive_reply, reply_for
 
 logger = logging.getLogger(__name__)
@@ -92,17 +93,15 @@ class WeChatChannel:
 
     async def _record(self, message: InboundMessage, text: str) -> bool:
         """True for the first delivery of a message (WeChat's retries come within 15 s, inside the claim)."""
-        store, now = self.services.inbound_store, self.services.clock.now()
-        claim = await asyncio.to_thread(
-            store.claim, "wechat", message.dedup_key, message.from_user, text, now
-        )
-        return claim == "new"
+        services = self.services
+        request = ClaimRequest("wechat", message.dedup_key, message.from_user, text, services.clock.now())
+        return (await services.intake.submit(request)).claim == "new"
 
     def _start(self, key: str, openid: str, text: str, prefix: str) -> asyncio.Task[str]:
         async def compose() -> str:
             if not text:
                 return PLEASE_SEND_TEXT
-            reply = await self.services.answerer.answer(Inbound("wechat", openid, text))
+            reply = await self.services.answer(Inbound("wechat", openid, text))
             self.services.metrics.replies.labels(channel="wechat", intent=reply.intent).inc()
             return prefix + reply.text
 
