@@ -144,19 +144,21 @@ def memory_kib(pid: int) -> tuple[int, int]:
 
 @dataclass
 class LoadResult:
-    """Latencies (seconds) of every request and the wall time of the whole run."""
+    """Latencies (seconds) of every request, the wall time of the whole run, and how it was driven."""
 
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     elapsed: float = 0.0
+    rate: float | None = None  # requests offered per second (open loop), or None: as fast as answered
 
     def summary(self, label: str) -> str:
         ordered = sorted(self.latencies)
         p50 = statistics.median(ordered) * 1000
         p99 = ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000
         rate = len(ordered) / self.elapsed
+        offered = f" (offered {self.rate:,.0f}/s)" if self.rate else ""
         return (
-            f"{label}: {len(ordered)} requests in {self.elapsed:.2f} s = {rate:,.0f} req/s; "
+            f"{label}: {len(ordered)} requests in {self.elapsed:.2f} s = {rate:,.0f} req/s{offered}; "
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {ordered[-1] * 1000:.1f} ms; statuses {self.statuses}"
         )
 
@@ -164,28 +166,69 @@ class LoadResult:
 Request = Callable[[aiohttp.ClientSession, int], Awaitable[int]]
 
 
-async def load(total: int, concurrency: int, request: Request) -> LoadResult:
-    """Run ``request(session, n)`` for n in 0..total-1 with ``concurrency`` workers; time each."""
-    result = LoadResult()
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for n in range(total):
-        queue.put_nowait(n)
+async def load(total: int, concurrency: int, request: Request, rate: float | None = None) -> LoadResult:
+    """Run ``request(session, n)`` for n in 0..total-1 and time each.
+
+    Closed loop (no ``rate``): ``concurrency`` workers, each sending its next request when the last is
+    answered, so the service runs flat out and a request's latency includes its wait behind the others
+    (on average concurrency / throughput). Open loop (``rate``): request n is due at n / rate seconds,
+    whatever the answers, on up to ``concurrency`` connections; its latency counts from when it was due,
+    so a service that falls behind shows it.
+    """
+    result = LoadResult(rate=rate)
     connector = aiohttp.TCPConnector(limit=concurrency)
 
+    async def timed(session: aiohttp.ClientSession, n: int, since: float) -> None:
+        status = await request(session, n)
+        result.latencies.append(time.perf_counter() - since)
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+
     async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def worker() -> None:
-            while not queue.empty():
-                n = queue.get_nowait()
-                t0 = time.perf_counter()
-                status = await request(session, n)
-                result.latencies.append(time.perf_counter() - t0)
-                result.statuses[status] = result.statuses.get(status, 0) + 1
-
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        if rate is None:
+            queue: asyncio.Queue[int] = asyncio.Queue()
+            for n in range(total):
+                queue.put_nowait(n)
+
+            async def worker() -> None:
+                while not queue.empty():
+                    await timed(session, queue.get_nowait(), time.perf_counter())
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+        else:
+
+            async def due(n: int) -> None:
+                at = started + n / rate
+                await asyncio.sleep(max(0.0, at - time.perf_counter()))
+                await timed(session, n, at)
+
+            await asyncio.gather(*(due(n) for n in range(total)))
         result.elapsed = time.perf_counter() - started
     return result
+
+
+@dataclass
+class Meter:
+    """CPU used meanwhile by the service, the PostgreSQL server (``postgres``) and this client; the load."""
+
+    pid: int
+    postgres: bool = False
+    marks: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+
+    def start(self) -> None:
+        pg = postgres_cpu_seconds() if self.postgres else 0.0
+        self.marks = (cpu_seconds(self.pid), pg, time.process_time(), os.getloadavg()[0])
+
+    def report(self, requests: int, what: str = "request") -> str:
+        """CPU per request since ``start``, in ms, and the 1-minute load average then and now."""
+        service, pg, client, load_before = self.marks
+        used = [
+            ("service", cpu_seconds(self.pid) - service),
+            *([("PostgreSQL", postgres_cpu_seconds() - pg)] if self.postgres else []),
+            ("bench client", time.process_time() - client),
+        ]
+        cpu = ", ".join(f"{name} {seconds / requests * 1000:.2f} ms" for name, seconds in used)
+        return f"CPU per {what}: {cpu}; load average {load_before:.2f} -> {os.getloadavg()[0]:.2f} (2 cores)"
 
 
 def sms_request(port: int, offset: int = 0) -> Request:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from bot.dialogue.brain import Brain, PersonalDesk
     from bot.dialogue.held_writes import Journal
     from bot.dialogue.notices import Notifier
-    from bot.kernel.messages import Inbound, Reply, Responder
+    from bot.kernel.messages import Responder
     from bot.server import CleanupContext
     from nlu.interpreter import Interpreter, LocalInterpreter
     from reminders.dispatcher import DispatchLimits
@@ -211,10 +211,9 @@ class Runtime:
         """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review.
 
         With ``shared_state`` the conversations live in the database (every instance of `jxjy serve`
-        continues any conversation); otherwise in this process. With ``held`` (`jxjy serve`), both wait in
-        memory for the service's next group commit instead of committing at each message; ``held`` collects
-        them. ``notifier`` sends binding codes by SMS. With JXJY_CAMPAIGN_DIR, one brain per year behind a
-        SeasonalBrain that follows the clock; the years share the conversations.
+        continues any conversation); otherwise in this process. With ``held`` (`jxjy serve`), both wait for
+        the service's group commits (bot.dialogue.held_writes). ``notifier`` sends binding codes by SMS. With
+        JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock (shared state).
         """
         from bot.dialogue.brain import Brain
         from bot.dialogue.conversation import ConversationStore, MemoryConversationStore
@@ -265,39 +264,14 @@ class Runtime:
         return LiveInterpreter(interpreter)
 
     def _message_logger(self, held: Journal | None = None) -> Any:
+        """The exchange log; with ``held``, what the service answers waits for its group commit."""
+        from bot.dialogue.held_writes import HeldExchanges
         from ledger.message_log import SqlMessageLog
 
-        messages = SqlMessageLog(self.engine())
+        exchanges = HeldExchanges(SqlMessageLog(self.engine()), self.clock.now)
         if held is not None:
-            from bot.dialogue.held_writes import HeldExchanges
-
-            held.exchanges = HeldExchanges(messages, self.clock.now)
-            return held.exchanges
-
-        def log_exchange(inbound: Inbound, reply: Reply) -> None:
-            now = self.clock.now()
-            messages.log_exchange(
-                inbound.channel, inbound.address, inbound.text, reply.text, reply.intent, now
-            )
-
-        return log_exchange
-
-
-def wake_from_threads(
-    loop: asyncio.AbstractEventLoop, dispatch: Callable[[], Awaitable[object]]
-) -> Callable[[], None]:
-    """A callable for worker threads that runs ``dispatch`` on ``loop``, logging (not raising) its failure."""
-
-    async def dispatch_logged() -> None:
-        try:
-            await dispatch()
-        except Exception:
-            log.exception("dispatch failed; the message stays queued for the next sweep")
-
-    def wake() -> None:
-        asyncio.run_coroutine_threadsafe(dispatch_logged(), loop)
-
-    return wake
+            held.exchanges = exchanges
+        return exchanges
 
 
 def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext]]:
@@ -310,7 +284,7 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     """
     from bot.channels.common import ServerServices
     from bot.dialogue.held_writes import Journal
-    from bot.dialogue.notices import OutboxNotifier
+    from bot.dialogue.notices import OutboxNotifier, wake_from_threads
     from bot.http import engine_health
     from ledger.channel_blocks import SqlChannelBlocks
     from ledger.inbound import SqlInboundStore

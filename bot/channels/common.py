@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -61,8 +62,15 @@ class AsyncResponder:
     flight; at most ``max_parallel`` messages are answered at once, the rest wait their turn.
     """
 
-    def __init__(self, responder: Responder, *, max_parallel: int = 16) -> None:
+    def __init__(
+        self,
+        responder: Responder,
+        *,
+        max_parallel: int = 16,
+        holding: Callable[[], AbstractContextManager[None]] | None = None,
+    ) -> None:
         self._responder = responder
+        self._holding = holding
         self._turns: dict[tuple[str, str], _Turns] = {}
         self._max_parallel = max_parallel
         self._executor: ThreadPoolExecutor | None = None
@@ -77,11 +85,17 @@ class AsyncResponder:
         try:
             async with turns.lock:
                 loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(self._pool(), self._responder.handle, inbound)
+                return await loop.run_in_executor(self._pool(), self._handle, inbound)
         finally:
             turns.users -= 1
             if turns.users == 0:
                 del self._turns[key]
+
+    def _handle(self, inbound: Inbound) -> Reply:
+        if self._holding is None:
+            return self._responder.handle(inbound)
+        with self._holding():
+            return self._responder.handle(inbound)
 
     @property
     def conversations_in_flight(self) -> int:
@@ -134,7 +148,9 @@ class ServerServices:
 
     def __post_init__(self) -> None:
         # One AsyncResponder for every channel: one message at a time per conversation, on any channel.
-        self.answerer = AsyncResponder(self.responder)
+        # With a journal, what the brain writes while answering waits for the request's group commit.
+        holding = self.journal.holding if self.journal is not None else None
+        self.answerer = AsyncResponder(self.responder, holding=holding)
         # A busy SQLite (an import holding its lock) or a PostgreSQL deadlock is retried, not a 500 at once.
         intake = GroupIntake(self.inbound_store, self.journal)
         self.intake = Batcher(intake, transient=is_transient, patience=COMMIT_PATIENCE)

@@ -28,6 +28,7 @@ from ledger.inbound import (
     intake_all,
 )
 from reminders.outbox import ReplyRow, SqlOutbox
+from reminders.passive import record_passive_replies_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +49,21 @@ class Unblocked:
 
 
 @dataclass(frozen=True, slots=True)
+class Passive:
+    """Log an answer given in the push's own HTTP response (WeChat's passive reply) as sent."""
+
+    reply: ReplyRow
+
+
+@dataclass(frozen=True, slots=True)
 class Flush:
     """Nothing of its own: commit what the dialogue holds (after an answer given outside a channel)."""
 
 
 FLUSH = Flush()
-# A reply's result says whether it was queued (False: its key was queued already); the others are True.
-Write = Union[ReplyRow, Handled, Unblocked, Flush]  # noqa: UP007 (a runtime alias for isinstance-free typing)
+# A reply's result says whether it was queued (a passive one: logged); False when its key was taken already.
+# The others' are True.
+Write = Union[ReplyRow, Passive, Handled, Unblocked, Flush]  # noqa: UP007 (a runtime alias for isinstance-free typing)
 
 
 class GroupIntake:
@@ -109,6 +118,7 @@ class GroupCommit:
 
     def __call__(self, items: Sequence[Write]) -> list[bool]:
         replies = [item for item in items if isinstance(item, ReplyRow)]
+        passive = [item.reply for item in items if isinstance(item, Passive)]
         handled = [(h.channel, h.provider_id, h.now) for h in items if isinstance(h, Handled)]
         unblocked = sorted({(u.channel, u.address) for u in items if isinstance(u, Unblocked)})
         with self.outbox.engine.begin() as conn:
@@ -116,12 +126,20 @@ class GroupCommit:
             if unblocked and self._sql_blocks:
                 conn.execute(self._unblock, {"chats": unblocked})
             queued = iter(self.outbox.enqueue_replies_on(conn, replies))
+            logged = iter(record_passive_replies_on(conn, self.outbox, passive))
             if self._sql_inbound is not None:
                 self._sql_inbound.handled_on(conn, handled)
         if settle is not None:
             settle()
         self._in_memory(unblocked, handled)
-        return [next(queued) if isinstance(item, ReplyRow) else True for item in items]
+        return [
+            next(queued)
+            if isinstance(item, ReplyRow)
+            else next(logged)
+            if isinstance(item, Passive)
+            else True
+            for item in items
+        ]
 
     def _in_memory(
         self, unblocked: list[tuple[str, str]], handled: list[tuple[str, str, dt.datetime]]

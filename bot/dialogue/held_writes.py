@@ -5,14 +5,18 @@ transactions of their own, cost `serve` more than answering did; instead they wa
 writes them in the transaction that queues the reply and marks the message handled (``bot.channels``), so
 the provider's 200 still means all of it is stored. Until then this instance reads a held state back from
 memory: the next message of a conversation sees the previous one's state even before it is committed.
+
+Writes are held only inside ``Journal.holding()`` (the service answering for a request that commits after);
+anywhere else, a brain built on these stores writes at once, as it would without them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 from sqlalchemy import Connection
@@ -24,6 +28,12 @@ from ledger.message_log import Exchange, SqlMessageLog
 
 # Called after the transaction that wrote them commits: the held writes it carried are forgotten.
 Settle = Callable[[], None]
+
+_this_thread = threading.local()
+
+
+def _holding() -> bool:
+    return bool(getattr(_this_thread, "holding", False))
 
 
 class HeldWrites(Protocol):
@@ -71,10 +81,14 @@ class HeldConversations:
     def save(self, channel: str, address: str, state: ConversationState, now: dt.datetime) -> None:
         state.updated_at = now
         key = (channel, address)
+        held = _holding()
         with self._lock:
-            self._held[key] = state.copy()
+            if held:
+                self._held[key] = state.copy()
             self._preloaded.pop(key, None)
             self._reading.pop(key, None)
+        if not held:
+            self.store.save(channel, address, state, now)
 
     def preload_on(self, conn: Connection, chats: Sequence[tuple[str, str]], now: dt.datetime) -> None:
         """Read ahead the states of ``chats`` (those not held here) in the caller's transaction."""
@@ -131,6 +145,9 @@ class HeldExchanges:
         exchange = Exchange(
             inbound.channel, inbound.address, inbound.text, reply.text, reply.intent, self._now()
         )
+        if not _holding():
+            self.log.log_exchange(*exchange)
+            return
         with self._lock:
             self._held.append(exchange)
 
@@ -172,3 +189,14 @@ class Journal:
         """Read ahead the conversation states of messages about to be answered (see HeldConversations)."""
         if self.conversations is not None:
             self.conversations.preload_on(conn, chats, now)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def holding() -> Iterator[None]:
+        """Hold the writes of what this thread answers meanwhile, for the caller to commit after."""
+        before = _holding()
+        _this_thread.holding = True
+        try:
+            yield
+        finally:
+            _this_thread.holding = before
