@@ -23,6 +23,9 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret"
+SMS_TEXTS = ("报名时间是什么时候", "在哪里确认", "学费多少钱", "线上要学多少学时", "怎么缴费")
+CALLBACK_TOKEN = "bench-callback-token"  # JXJY_SMS_CALLBACK_TOKEN of the providers' push endpoints
+SMS_CHANNELS = ("generic", "aliyun", "tencent")
 
 
 def free_port() -> int:
@@ -56,7 +59,8 @@ def reset_postgres(url: str) -> None:
 def service_env(data_dir: Path, url: str | None, **extra: str) -> dict[str, str]:
     """The environment of a `jxjy serve` under bench: its data dir, the log SMS gateway, the SMS secret."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JXJY_")}
-    env.update({"JXJY_DATA_DIR": str(data_dir), "JXJY_SMS_SECRET": SECRET, "JXJY_SMS_GATEWAY": "log"})
+    env.update({"JXJY_DATA_DIR": str(data_dir), "JXJY_SMS_SECRET": SECRET, "JXJY_SMS_GATEWAY": "log",
+                "JXJY_SMS_CALLBACK_TOKEN": CALLBACK_TOKEN})  # fmt: skip
     if url:
         env["JXJY_DATABASE_URL"] = url
     env.update(extra)
@@ -113,22 +117,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu_seconds() -> float:
-    """User plus system CPU time of every PostgreSQL server process on this machine so far.
+def postgres_cpu_seconds(database: str) -> float:
+    """User plus system CPU time so far of the PostgreSQL processes working for ``database``.
 
-    The database's share of the work: its backends answer this service (and whatever else uses the
-    server meanwhile, so on a shared machine it is an upper bound). Backends that ended are counted in
-    their parent's children times.
+    Its backends (the service's pooled connections) and autovacuum workers, whose titles name the database,
+    and the WAL writer, which flushes every commit. Other databases' work on a shared server is left out;
+    so is a backend that ended meanwhile (a pooled connection lives as long as the service).
     """
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             head, _, rest = stat.read_text().rpartition(")")
+            title = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:  # the process ended meanwhile
             continue
-        if head.split("(", 1)[-1] == "postgres":
+        if head.split("(", 1)[-1] != "postgres":
+            continue
+        if f" {database} " in f" {title} " or "walwriter" in title:
             fields = rest.split()
-            total += sum(int(value) for value in fields[11:15])
+            total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
 
 
@@ -212,11 +219,11 @@ class Meter:
     """CPU used meanwhile by the service, the PostgreSQL server (``postgres``) and this client; the load."""
 
     pid: int
-    postgres: bool = False
+    postgres: str | None = None  # the database's URL
     marks: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
     def start(self) -> None:
-        pg = postgres_cpu_seconds() if self.postgres else 0.0
+        pg = self._postgres_cpu()
         self.marks = (cpu_seconds(self.pid), pg, time.process_time(), os.getloadavg()[0])
 
     def report(self, requests: int, what: str = "request") -> str:
@@ -224,24 +231,50 @@ class Meter:
         service, pg, client, load_before = self.marks
         used = [
             ("service", cpu_seconds(self.pid) - service),
-            *([("PostgreSQL", postgres_cpu_seconds() - pg)] if self.postgres else []),
+            *([("PostgreSQL", self._postgres_cpu() - pg)] if self.postgres else []),
             ("bench client", time.process_time() - client),
         ]
         cpu = ", ".join(f"{name} {seconds / requests * 1000:.2f} ms" for name, seconds in used)
         return f"CPU per {what}: {cpu}; load average {load_before:.2f} -> {os.getloadavg()[0]:.2f} (2 cores)"
 
+    def _postgres_cpu(self) -> float:
+        if not self.postgres:
+            return 0.0
+        from sqlalchemy.engine import make_url
 
-def sms_request(port: int, offset: int = 0) -> Request:
-    """A signed inbound SMS to /sms/inbound: a new provider id and a new sender for each n."""
-    texts = ("报名时间是什么时候", "在哪里确认", "学费多少钱", "线上要学多少学时", "怎么缴费")
+        return postgres_cpu_seconds(str(make_url(self.postgres).database))
+
+
+def sms_request(port: int, offset: int = 0, channel: str = "generic") -> Request:
+    """An inbound SMS: a new message from a new sender for each n, as ``channel`` delivers it.
+
+    ``generic``: signed JSON to /sms/inbound; ``aliyun``: an SmsUp push (one message) to /sms/aliyun/up;
+    ``tencent``: a 短信回复 push to /sms/tencent/reply. The providers' pushes carry ``?token=``.
+    """
+    base = f"http://127.0.0.1:{port}"
+
+    def generic(k: int, phone: str, text: str) -> tuple[str, bytes, dict[str, str]]:
+        body = json.dumps({"id": f"bench-{k}", "from": phone, "text": text}, ensure_ascii=False).encode()
+        return f"{base}/sms/inbound", body, {"X-Jxjy-Signature": sign(body)}
+
+    def aliyun(k: int, phone: str, text: str) -> tuple[str, bytes, dict[str, str]]:
+        item = {"phone_number": phone, "content": text, "send_time": "2023-11-24 10:00:00",
+                "dest_code": "1234", "sequence_id": 9_000_000 + k}  # fmt: skip
+        body = json.dumps([item], ensure_ascii=False).encode()
+        return f"{base}/sms/aliyun/up?token={CALLBACK_TOKEN}", body, {}
+
+    def tencent(k: int, phone: str, text: str) -> tuple[str, bytes, dict[str, str]]:
+        item = {"mobile": phone, "nationcode": "86", "text": text, "sign": "", "time": 1_700_000_000 + k}
+        body = json.dumps(item, ensure_ascii=False).encode()
+        return f"{base}/sms/tencent/reply?token={CALLBACK_TOKEN}", body, {}
+
+    build = {"generic": generic, "aliyun": aliyun, "tencent": tencent}[channel]
 
     async def send(session: aiohttp.ClientSession, n: int) -> int:
         k = n + offset
-        body = json.dumps(
-            {"id": f"bench-{k}", "from": f"139{k:08d}", "text": texts[k % len(texts)]}, ensure_ascii=False
-        ).encode()
-        headers = {"X-Jxjy-Signature": sign(body), "Content-Type": "application/json"}
-        async with session.post(f"http://127.0.0.1:{port}/sms/inbound", data=body, headers=headers) as resp:
+        url, body, headers = build(k, f"139{k:08d}", SMS_TEXTS[k % len(SMS_TEXTS)])
+        headers["Content-Type"] = "application/json"
+        async with session.post(url, data=body, headers=headers) as resp:
             await resp.read()
             return resp.status
 

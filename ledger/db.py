@@ -6,12 +6,26 @@ import datetime as dt
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, create_engine, event, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -224,3 +238,29 @@ def dialect_insert(engine_or_name: Engine | str, table: Table) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     raise RuntimeError(f"database {name!r} is not supported; use SQLite or PostgreSQL")
+
+
+def lookup_keys(dialect: str, table: Table, key: str, value: ColumnElement[Any], *where: Any) -> Any:
+    """SELECT (key, value) of one channel's rows whose ``key`` is among ``:keys``, each found by its index.
+
+    Parameters: ``channel``, ``keys`` and whatever ``where`` binds. Each key is looked up in the table's
+    (channel, key) unique index: SQLite does so for an IN list; PostgreSQL, while its statistics are young
+    (a new deployment), may scan the whole channel and filter the keys instead, so there each key is
+    looked up by a subquery of its own (a key without a row comes back with None).
+    """
+    column = table.c[key]
+    if dialect != "postgresql":
+        keys = column.in_(bindparam("keys", expanding=True))
+        return select(column, value).where(table.c.channel == bindparam("channel"), keys, *where)
+    asked = func.unnest(bindparam("keys", type_=postgresql.ARRAY(String)))
+    wanted = asked.table_valued("key").render_derived(name="asked")
+    found = select(value).where(table.c.channel == bindparam("channel"), column == wanted.c.key, *where)
+    return select(wanted.c.key, found.scalar_subquery())
+
+
+def by_channel(chats: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """(channel, address) pairs as each channel's sorted addresses: one indexed IN list per channel."""
+    grouped: dict[str, set[str]] = {}
+    for channel, address in chats:
+        grouped.setdefault(channel, set()).add(address)
+    return {channel: sorted(addresses) for channel, addresses in grouped.items()}

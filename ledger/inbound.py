@@ -12,9 +12,10 @@ import datetime as dt
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
-from sqlalchemy import Connection, Engine, Table, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, String, Table, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql
 
 from bot.kernel.personal_data import mask_personal_data
 from ledger.db import dialect_insert
@@ -192,28 +193,13 @@ class SqlInboundStore:
             .returning(INBOUND.c.id)
         )
         self._handled_at = select(INBOUND.c.handled_at).where(*this)
-        self._handle = (
-            update(INBOUND)
-            .where(
-                INBOUND.c.channel == bindparam("b_channel"),
-                INBOUND.c.provider_id.in_(bindparam("b_provider_ids", expanding=True)),
-            )
-            .values(handled_at=bindparam("b_now"))
-        )
+        self._handle = update(INBOUND).where(*this).values(handled_at=bindparam("b_now"))
         self._count = select(func.count()).where(
             INBOUND.c.channel == bindparam("channel"),
             INBOUND.c.address == bindparam("address"),
             INBOUND.c.received_at >= bindparam("since"),
         )
-        self._count_by_address = (
-            select(INBOUND.c.address, func.count())
-            .where(
-                INBOUND.c.channel == bindparam("channel"),
-                INBOUND.c.address.in_(bindparam("addresses", expanding=True)),
-                INBOUND.c.received_at >= bindparam("since"),
-            )
-            .group_by(INBOUND.c.address)
-        )
+        self._count_by_address = _count_by_address(engine.dialect.name)
 
     def claim(self, channel: str, provider_id: str, address: str, text: str, now: dt.datetime) -> Claim:
         return self.claim_many([ClaimRequest(channel, provider_id, address, text, now)])[0]
@@ -303,16 +289,9 @@ class SqlInboundStore:
             self.handled_on(conn, messages)
 
     def handled_on(self, conn: Connection, messages: Sequence[tuple[str, str, dt.datetime]]) -> None:
-        """``handled_many`` in the caller's transaction: one UPDATE per channel, the batch's latest time for all."""
-        by_channel: dict[str, list[tuple[str, dt.datetime]]] = {}
-        for channel, provider_id, now in messages:
-            by_channel.setdefault(channel, []).append((provider_id, now))
-        for channel, marks in sorted(by_channel.items()):
-            params = {
-                "b_channel": channel,
-                "b_provider_ids": sorted({provider_id for provider_id, _ in marks}),
-                "b_now": max(now for _, now in marks),
-            }
+        """``handled_many`` in the caller's transaction: one UPDATE by key per message, in key order."""
+        if messages:
+            params = [{"b_channel": c, "b_provider_id": p, "b_now": now} for c, p, now in sorted(messages)]
             conn.execute(self._handle, params)
 
     def count_from(self, channel: str, address: str, since: dt.datetime) -> int:
@@ -325,3 +304,26 @@ class SqlInboundStore:
                 int(conn.execute(self._count, {"channel": c, "address": a, "since": since}).scalar_one())
                 for c, a, since in queries
             ]
+
+
+def _count_by_address(dialect: str) -> Any:
+    """Count each address's messages on a channel since a time, each in the (channel, address, time) index.
+
+    SQLite walks the index once per address of an IN list. PostgreSQL, while its statistics are young (a
+    new deployment), may read every message of the hour and filter the addresses instead; a count per
+    address of an array leaves it no such choice.
+    """
+    recent = (
+        INBOUND.c.channel == bindparam("channel"),
+        INBOUND.c.received_at >= bindparam("since"),
+    )
+    if dialect != "postgresql":
+        return (
+            select(INBOUND.c.address, func.count())
+            .where(*recent, INBOUND.c.address.in_(bindparam("addresses", expanding=True)))
+            .group_by(INBOUND.c.address)
+        )
+    addresses = bindparam("addresses", type_=postgresql.ARRAY(String))
+    asked = func.unnest(addresses).table_valued("address").render_derived(name="asked")
+    count = select(func.count()).where(*recent, INBOUND.c.address == asked.c.address).scalar_subquery()
+    return select(asked.c.address, count)

@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, tuple_
+from sqlalchemy import Connection, Engine, bindparam, insert, select
 
 from bot.kernel.personal_data import mask_ids_in_text
-from ledger.db import dialect_insert
+from ledger.db import by_channel, dialect_insert, lookup_keys
 from ledger.store import CONVERSATIONS, MESSAGES
 
 
@@ -44,10 +44,8 @@ class SqlMessageLog:
         self._conversation_id = select(CONVERSATIONS.c.id).where(
             CONVERSATIONS.c.channel == bindparam("channel"), CONVERSATIONS.c.address == bindparam("address")
         )
-        self._conversation_ids = select(
-            CONVERSATIONS.c.channel, CONVERSATIONS.c.address, CONVERSATIONS.c.id
-        ).where(
-            tuple_(CONVERSATIONS.c.channel, CONVERSATIONS.c.address).in_(bindparam("chats", expanding=True))
+        self._conversation_ids = lookup_keys(
+            engine.dialect.name, CONVERSATIONS, "address", CONVERSATIONS.c.id
         )
         self._add_message = insert(MESSAGES)
         self._relaxed = engine.dialect.name == "postgresql"
@@ -82,7 +80,13 @@ class SqlMessageLog:
         conn.execute(
             self._add_conversation, [{"channel": c, "address": a, "at": earliest[c, a]} for c, a in chats]
         )
-        ids = {(c, a): i for c, a, i in conn.execute(self._conversation_ids, {"chats": chats})}
+        ids = {
+            (channel, address): conversation_id
+            for channel, addresses in by_channel(chats).items()
+            for address, conversation_id in conn.execute(
+                self._conversation_ids, {"channel": channel, "keys": addresses}
+            )
+        }
         conn.execute(
             self._add_message,
             [

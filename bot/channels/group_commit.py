@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Union
 
-from sqlalchemy import bindparam, delete, tuple_
+from sqlalchemy import bindparam, delete
 
 from bot.dialogue.held_writes import Journal
 from ledger.channel_blocks import BLOCKS, ChannelBlocks, SqlChannelBlocks
+from ledger.db import by_channel
 from ledger.inbound import (
     ANSWERING,
     ClaimRequest,
@@ -113,7 +114,8 @@ class GroupCommit:
         )
         self._sql_blocks = isinstance(blocks, SqlChannelBlocks) and blocks.engine is engine
         self._unblock = delete(BLOCKS).where(
-            tuple_(BLOCKS.c.channel, BLOCKS.c.address).in_(bindparam("chats", expanding=True))
+            BLOCKS.c.channel == bindparam("channel"),
+            BLOCKS.c.address.in_(bindparam("addresses", expanding=True)),
         )
 
     def __call__(self, items: Sequence[Write]) -> list[bool]:
@@ -123,8 +125,9 @@ class GroupCommit:
         unblocked = sorted({(u.channel, u.address) for u in items if isinstance(u, Unblocked)})
         with self.outbox.engine.begin() as conn:
             settle = self.journal.write(conn) if self.journal is not None else None
-            if unblocked and self._sql_blocks:
-                conn.execute(self._unblock, {"chats": unblocked})
+            if self._sql_blocks:
+                for channel, addresses in by_channel(unblocked).items():
+                    conn.execute(self._unblock, {"channel": channel, "addresses": addresses})
             queued = iter(self.outbox.enqueue_replies_on(conn, replies))
             logged = iter(record_passive_replies_on(conn, self.outbox, passive))
             if self._sql_inbound is not None:

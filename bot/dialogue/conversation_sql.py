@@ -7,11 +7,11 @@ import json
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, select, tuple_
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, select
 
 from bot.dialogue.conversation import CONTEXT_TTL, ConversationState
 from ledger.crypto import IdVault, KeyMismatchError
-from ledger.db import dialect_insert
+from ledger.db import by_channel, dialect_insert, lookup_keys
 from ledger.dialogue_models import ConversationStateRow
 
 log = logging.getLogger(__name__)
@@ -44,10 +44,8 @@ class SqlConversationStore:
             STATES.c.address == bindparam("address"),
             STATES.c.expires_at > bindparam("now"),
         )
-        self._select_many = select(STATES.c.channel, STATES.c.address, STATES.c.state).where(
-            tuple_(STATES.c.channel, STATES.c.address).in_(bindparam("chats", expanding=True)),
-            STATES.c.expires_at > bindparam("now"),
-        )
+        live = STATES.c.expires_at > bindparam("now")
+        self._select_many = lookup_keys(engine.dialect.name, STATES, "address", STATES.c.state, live)
         upsert = dialect_insert(engine, STATES)
         self._upsert = upsert.on_conflict_do_update(
             index_elements=[STATES.c.channel, STATES.c.address],
@@ -66,10 +64,13 @@ class SqlConversationStore:
 
         Conversations without a state (or whose state lapsed) are left out.
         """
-        if not chats:
-            return {}
-        rows = conn.execute(self._select_many, {"chats": sorted(set(chats)), "now": now})
-        return {(channel, address): self._state(channel, raw) for channel, address, raw in rows}
+        found: dict[tuple[str, str], ConversationState] = {}
+        for channel, addresses in sorted(by_channel(chats).items()):
+            params = {"channel": channel, "keys": addresses, "now": now}
+            for address, raw in conn.execute(self._select_many, params):
+                if raw is not None:
+                    found[channel, address] = self._state(channel, raw)
+        return found
 
     def _state(self, channel: str, raw: str) -> ConversationState:
         values = json.loads(raw)
