@@ -175,6 +175,8 @@ class Detail(_Strict):
         Literal["hours_check", "certificate_year", "confirmation_date", "period_date", "post_check"] | None
     ) = None
     verdict: Literal["yes", "no"] | None = None
+    # The words a reply starts with when the message asks it without a yes/no form ("明天确认?"): [yes, no].
+    lead: tuple[str, str] | None = None
     report: str | None = None  # the intent reported for it (default: the one understood)
 
     @model_validator(mode="after")

@@ -33,6 +33,7 @@ class Composed:
     intent: str
     detail: str
     silent: bool = False
+    led: bool = False  # the detail decides the yes/no lead itself (a verdict or a computed reply)
 
 
 class Composer:
@@ -95,7 +96,11 @@ class Composer:
             text = self.render_detail(detail, intent, reading, now, form, values, entities)
             if text is not None:
                 return Composed(
-                    text.strip(), self._reported(intent, detail), detail.id, detail.silent is not None
+                    text.strip(),
+                    self._reported(intent, detail),
+                    detail.id,
+                    detail.silent is not None,
+                    detail.verdict is not None or detail.compute is not None,
                 )
         return None
 
@@ -110,12 +115,15 @@ class Composer:
         entities: Iterable[Mapping[str, Any]] = (),
     ) -> str | None:
         """Render one detail for a reading; None when it has nothing to say for it (no date, no post)."""
-        reply = _Reply(self.campaign, detail, reading.polarity, form, values)
+        polarity = reading.polarity
+        if detail.lead is not None and (polarity is None or polarity.asks in ("need", "plain")):
+            polarity = Polarity(detail.lead[0], detail.lead[1])  # asked as a plain question: its own words
+        reply = _Reply(self.campaign, detail, polarity, form, values)
         if detail.compute is not None:
             return reply.render(intent, reading, now, list(entities))
         if values is not self._cache_for:
             self._cache_for, self._cache = values, {}
-        key = (detail.id, intent, form, reading.polarity if detail.verdict else None)
+        key = (detail.id, intent, form, polarity if detail.verdict else None)
         if key not in self._cache:
             self._cache[key] = reply.render(intent, reading, now, list(entities))
         return self._cache[key]

@@ -141,7 +141,9 @@ class Brain:
         if state.awaiting == "bind":  # a question instead of the name; a code sent stays awaited
             state.awaiting = None
         if composed is not None:
-            return composed.text, composed.intent
+            if composed.silent or composed.led:
+                return composed.text, composed.intent
+            return self._stage.confirmed(question, composed.text, form), composed.intent
         if intent not in self.campaign.answers:
             log.warning("no answer for intent %s; falling back", intent)
             intent = FALLBACK
@@ -156,7 +158,7 @@ class Brain:
             return render(self.campaign, intent, now, form=form, extra=extra, dates=values), intent
         if (intent, form) not in self._rendered:
             self._rendered[intent, form] = render(self.campaign, intent, now, form=form, dates=values)
-        return self._rendered[intent, form], intent
+        return self._stage.confirmed(question, self._rendered[intent, form], form), intent
 
     def _date_values(self, now: dt.datetime) -> dict[str, str]:
         """The date-dependent values of the answers, computed once per local day."""

@@ -81,6 +81,15 @@ class SecondStage:
         reading = self.reader.read(text, local_date(self.campaign, now))
         return self.composer.compose(intent, reading, now, form=form, values=values, entities=entities)
 
+    def confirmed(self, question: str, reply: str, form: Form) -> str:
+        """``reply`` led by 是的 when ``question`` asks to confirm a fact ("公众号是湖南建设人才吧") that the
+        reply states in full; unchanged otherwise (a reply that already leads with its verdict included)."""
+        word = self.reader.confirmation(question, reply)
+        if word is None:
+            return reply
+        lead = self.campaign.composed["lead"]
+        return (lead.full if form == "full" else lead.short).format(word=word) + reply
+
     def offer_binding(self, now: dt.datetime, form: Form) -> str:
         """The line that follows a general answer to a personal question asked before binding."""
         return render_message(self.campaign, "offer_bind", now, form=form)
