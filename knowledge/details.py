@@ -212,7 +212,9 @@ class _Reply:
             year = max(reading.years)
             inside = year <= self.campaign.facts.audience_until_year
             key = "certificate_year_in" if inside else "certificate_year_out"
-            return self.say(key, verdict=inside, year=str(year))
+            # "今年不学要得啵" asks about leaving it out: yes when the year is not yet due.
+            verdict = inside != ("skip" in reading.aspects)
+            return self.say(key, verdict=verdict, year=str(year))
         if compute == "post_check":
             return self._post_check(entities)
         return None
