@@ -34,6 +34,7 @@ class Composed:
     detail: str
     silent: bool = False
     led: bool = False  # the detail decides the yes/no lead itself (a verdict or a computed reply)
+    says_yes: bool = False  # a detail that says yes to any yes/no question about its topic
 
 
 class Composer:
@@ -101,6 +102,7 @@ class Composer:
                     detail.id,
                     detail.silent is not None,
                     detail.verdict is not None or detail.compute is not None,
+                    detail.broad,
                 )
         return None
 

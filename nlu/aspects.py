@@ -126,6 +126,7 @@ class AspectReader:
             endings = {str(k): str(v) for k, v in raw.get("question_endings", {}).items()}
             self._endings = sorted(endings.items(), key=lambda kv: -len(kv[0]))
             claims = raw.get("claims", {})
+            self._function_chars = str(claims.get("function_chars", ""))
             self._claims = ClaimChecker(
                 claims.get("stop_words", ()), claims.get("asking", ()), str(claims.get("negations", ""))
             )
@@ -192,6 +193,14 @@ class AspectReader:
         if polarity is None or polarity.yes != CONFIRMED:
             return None
         return polarity.yes if self._claims.confirmed(folded, reply) else None
+
+    def unanswered(self, text: str, reply: str, known: Iterable[str] = ()) -> list[str]:
+        """What a yes/no question asks that neither ``reply`` nor the ``known`` characters (the notice's)
+        mention ("报销" in "培训费能报销吗"); empty when it is not a yes/no question or all of it is."""
+        basic, folded = self.forms(text)
+        if self.polarity(self.question_form(basic, folded)) is None:
+            return []
+        return self._claims.uncovered(folded, reply, self._function_chars + "".join(known))
 
     def read(self, text: str, today: dt.date) -> Reading:
         """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``."""

@@ -28,6 +28,21 @@ class ClaimChecker:
         self._asking = re.compile("|".join(map(re.escape, asked))) if asked else None
         self._negation = re.compile(f"[{re.escape(negations)}]") if negations else None
 
+    def uncovered(self, folded_question: str, reply: str, function_chars: str) -> list[str]:
+        """The content of a yes/no question that ``reply`` does not mention, as runs of characters.
+
+        "培训费能报销吗" against the fee answer leaves "报销": the answer does not say, so a yes would be
+        invented. Characters are compared one by one (lenient: typos and word order don't matter), after
+        the asking words, stop words and ``function_chars`` (能, 要, 可以 …) are dropped.
+        """
+        if self._asking is not None:
+            folded_question = self._asking.sub(" ", folded_question)
+        content = _SPECIFIC.sub(lambda m: " " if m.group(0) in reply.lower() else m.group(0), folded_question)
+        if self._stop is not None:
+            content = self._stop.sub(" ", content)
+        missing = "".join(ch if (ch.isalnum() and ch not in reply and ch not in function_chars) else " " for ch in content)
+        return missing.split()
+
     def confirmed(self, folded_question: str, reply: str) -> bool:
         """True when the reply states every part of what the question asks to confirm."""
         if self._asking is not None:
