@@ -18,7 +18,7 @@ import yaml
 
 from bot.kernel.yamlfile import load_yaml
 from knowledge.reading import Polarity, Reading
-from nlu.claims import ClaimChecker
+from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader
 from nlu.hours import read_hours, read_years
 from nlu.normalize import Normalizer
@@ -194,13 +194,17 @@ class AspectReader:
             return None
         return polarity.yes if self._claims.confirmed(folded, reply) else None
 
-    def unanswered(self, text: str, reply: str, known: Iterable[str] = ()) -> list[str]:
-        """What a yes/no question asks that neither ``reply`` nor the ``known`` characters (the notice's)
-        mention ("报销" in "培训费能报销吗"); empty when it is not a yes/no question or all of it is."""
+    def known(self, said: str) -> Known:
+        """What the notice says (``said``: its answers and facts), to check questions against."""
+        return Known(said, self._function_chars)
+
+    def unanswered(self, text: str, reply: str, known: Known) -> list[str]:
+        """What a yes/no question asks that neither ``reply`` nor the notice (``known``) mentions ("销" in
+        "培训费能报销吗"); empty when it is not a yes/no question or all of it is mentioned."""
         basic, folded = self.forms(text)
         if self.polarity(self.question_form(basic, folded)) is None:
             return []
-        return self._claims.uncovered(folded, reply, self._function_chars + "".join(known))
+        return self._claims.uncovered(folded, reply, known)
 
     def read(self, text: str, today: dt.date) -> Reading:
         """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``."""
