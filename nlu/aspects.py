@@ -194,9 +194,10 @@ class AspectReader:
             return None
         return polarity.yes if self._claims.confirmed(folded, reply) else None
 
-    def known(self, said: str) -> Known:
-        """What the notice says (``said``: its answers and facts), to check questions against."""
-        return Known(said, self._function_chars)
+    def known(self, said: str, sound: Callable[[str], str] | None = None) -> Known:
+        """What the notice says (``said``: its answers and facts), to check questions against; ``sound``
+        reads a character's pinyin (default: pypinyin's)."""
+        return Known(said, self._function_chars, sound)
 
     def unanswered(self, text: str, reply: str, known: Known) -> list[str]:
         """What a yes/no question asks that neither ``reply`` nor the notice (``known``) mentions ("销" in

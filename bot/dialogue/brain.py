@@ -76,7 +76,7 @@ class Brain:
         self.conversations = MemoryConversationStore() if conversations is None else conversations
         self._dates: tuple[dt.date, dict[str, str]] | None = None  # today's date-dependent values
         self._rendered: dict[tuple[str, Form], str] = {}  # today's plain answers, rendered once
-        self._stage = SecondStage(campaign, aspects or default_reader(interpreter))
+        self._stage = SecondStage(campaign, aspects or default_reader(interpreter), interpreter)
 
     def handle(self, inbound: Inbound) -> Reply:
         """Answer one message and remember what it was about."""

@@ -55,9 +55,12 @@ def default_reader(interpreter: Interpreter) -> AspectReader:
 class SecondStage:
     """Shape messages and compose aspect replies for one campaign."""
 
-    def __init__(self, campaign: Campaign, reader: AspectReader) -> None:
+    def __init__(
+        self, campaign: Campaign, reader: AspectReader, interpreter: Interpreter | None = None
+    ) -> None:
         self.campaign = campaign
         self.reader = reader
+        self._interpreter = interpreter
         self.composer = Composer(campaign, PERSONAL_INTENTS, CLOSED_INTENTS)
         self._known: Known | None = None  # built at the first yes/no question that needs it
         self._known_lock = threading.Lock()
@@ -135,8 +138,11 @@ class SecondStage:
                     include={"campaign", "facts", "answers", "rules", "steps"}
                 )
                 said += "".join(d.answer.full for d in self.campaign.details if d.answer is not None)
-                said += "\n".join(t for t, intent in load_training_data().examples if _about_notice(intent))
-                self._known = self.reader.known(self.reader.fold(said) + said)
+                local = self._interpreter if isinstance(self._interpreter, LocalInterpreter) else None
+                examples = local.examples if local is not None else load_training_data().examples
+                said += "\n".join(t for t, intent in examples if _about_notice(intent))
+                sound = (lambda ch: local.pinyin.get(ch, "")) if local is not None else None
+                self._known = self.reader.known(self.reader.fold(said) + said, sound)
             return self._known
 
     def offer_binding(self, now: dt.datetime, form: Form) -> str:
