@@ -134,6 +134,7 @@ class AspectReader:
             self._shaper = MessageShaper(raw["shapes"], self.fold)
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise AspectDataError(f"aspects data: {exc!r}") from exc
+        self._asked: tuple[str, str, Polarity | None] | None = None
         self.names = (
             frozenset(raw["aspects"]) | {a for a, _, _ in self._patterns} | {YESNO, HOURS, DATES, YEARS}
         )
@@ -185,11 +186,20 @@ class AspectReader:
                 return Polarity(polarity.yes.format(verb), polarity.no.format(verb), polarity.asks)
         return None
 
+    def asked(self, text: str) -> tuple[str, Polarity | None]:
+        """The folded ``text`` and its yes/no form (the last text's, remembered: a reply asks it again)."""
+        memo = self._asked
+        if memo is not None and memo[0] == text:
+            return memo[1], memo[2]
+        basic, folded = self.forms(text)
+        polarity = self.polarity(self.question_form(basic, folded))
+        self._asked = (text, folded, polarity)
+        return folded, polarity
+
     def confirmation(self, text: str, reply: str) -> str | None:
         """The word a reply starts with when ``text`` asks to confirm a fact ("…是吧") that ``reply`` states
         in full (see ``nlu.claims``); None otherwise."""
-        basic, folded = self.forms(text)
-        polarity = self.polarity(self.question_form(basic, folded))
+        folded, polarity = self.asked(text)
         if polarity is None or polarity.yes != CONFIRMED:
             return None
         return polarity.yes if self._claims.confirmed(folded, reply) else None
@@ -202,8 +212,8 @@ class AspectReader:
     def unanswered(self, text: str, reply: str, known: Known) -> list[str]:
         """What a yes/no question asks that neither ``reply`` nor the notice (``known``) mentions ("销" in
         "培训费能报销吗"); empty when it is not a yes/no question or all of it is mentioned."""
-        basic, folded = self.forms(text)
-        if self.polarity(self.question_form(basic, folded)) is None:
+        folded, polarity = self.asked(text)
+        if polarity is None:
             return []
         return self._claims.uncovered(folded, reply, known)
 
@@ -215,7 +225,7 @@ class AspectReader:
             aspect, _, pattern = self._patterns[n]
             if aspect not in aspects and pattern.search(basic):
                 aspects.add(aspect)
-        polarity = self.polarity(self.question_form(basic, folded))
+        folded, polarity = self.asked(text)
         if polarity is not None:
             aspects.add(YESNO)
         dates = self._dates.read(basic, today)

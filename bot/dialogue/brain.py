@@ -85,7 +85,7 @@ class Brain:
         form: Form = "short" if inbound.channel in SHORT_CHANNELS else "full"
         shape = self._stage.shape(inbound.text)
         if shape.kind != "question":  # 好的 / 👍 / a message in English
-            text, intent = self._stage.shaped_reply(shape, form, now, self._date_values(now))
+            text, intent = self._stage.shaped_reply(shape, form, now, self.date_values(now))
             return self._replied(inbound, state, now, Reply(text, intent, 1.0))
         parse = self._understand(shape.text, state)
         intent = parse["intent"]["name"]
@@ -133,7 +133,7 @@ class Brain:
         now: dt.datetime,
         question: str,
     ) -> tuple[str, str]:
-        values = self._date_values(now)
+        values = self.date_values(now)
         composed = self._stage.compose(intent, question, parse["entities"], now, form, values)
         if intent in PERSONAL_INTENTS:
             desk = self._desk()
@@ -175,7 +175,7 @@ class Brain:
                 return unanswered, NOT_IN_NOTICE
         return self._stage.confirmed(question, rendered, form), intent
 
-    def _date_values(self, now: dt.datetime) -> dict[str, str]:
+    def date_values(self, now: dt.datetime) -> dict[str, str]:
         """The date-dependent values of the answers, computed once per local day."""
         today = local_date(self.campaign, now)
         if self._dates is None or self._dates[0] != today:
@@ -206,7 +206,9 @@ class _NoLedger:
     def answer(
         self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
     ) -> str:
-        return render(self._brain.campaign, "ask_not_in_notice", self._brain.clock.now(), form=form)
+        now = self._brain.clock.now()
+        dates = self._brain.date_values(now)
+        return render(self._brain.campaign, "ask_not_in_notice", now, form=form, dates=dates)
 
     def is_bound(self, inbound: Inbound) -> bool:
         return False
