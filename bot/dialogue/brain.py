@@ -87,18 +87,42 @@ class Brain:
         if shape.kind != "question":  # 好的 / 👍 / a message in English
             text, intent = self._stage.shaped_reply(shape, form, now, self.date_values(now))
             return self._replied(inbound, state, now, Reply(text, intent, 1.0))
-        parse = self._understand(shape.text, state)
+        if shape.parts and form == "full":  # "1.培训费好多 2.在哪里确认": each question in turn
+            return self._replied(inbound, state, now, self._each(inbound, shape.parts, state, form, now))
+        question = shape.parts[0] if shape.parts else shape.text  # SMS: the first, in two segments at most
+        parse = self._understand(question, state)
+        if parse["intent"]["name"] == FALLBACK and question != inbound.text.strip():
+            # The question cut from a greeting or a paste ("…上交培训机构。 盖好章交到哪里去") may need
+            # what came before it to be understood.
+            whole = self._understand(inbound.text, state)
+            if whole["intent"]["name"] != FALLBACK:
+                parse = whole
         intent = parse["intent"]["name"]
         confidence = float(parse["intent"]["confidence"])
         name_only = NAME_ONLY.fullmatch(inbound.text.strip()) is not None and confidence < NAME_CONFIDENCE
         if state.awaiting == "bind" and (intent == FALLBACK or name_only):
             intent = "bind"  # the answer to a guided question, e.g. the name after the ID number
-        text, reported = self._answer(inbound, intent, parse, state, form, now, shape.text)
+        text, reported = self._answer(inbound, intent, parse, state, form, now, question)
         state.previous_intent = intent if intent != FALLBACK else state.previous_intent
         reply = Reply(
             text, reported, round(float(parse["intent"]["confidence"]), 4), tuple(parse["entities"])
         )
         return self._replied(inbound, state, now, reply)
+
+    def _each(
+        self, inbound: Inbound, parts: tuple[str, ...], state: ConversationState, form: Form, now: dt.datetime
+    ) -> Reply:
+        """Answer a numbered list of questions one by one, numbered the same way."""
+        lines, intents = [], []
+        for n, part in enumerate(parts, 1):
+            parse = self._understand(part, state)
+            intent = parse["intent"]["name"]
+            text, reported = self._answer(inbound, intent, parse, state, form, now, part)
+            state.offered = ()  # choices offered for one part would be ambiguous
+            state.previous_intent = intent if intent != FALLBACK else state.previous_intent
+            lines.append(f"{n}. {text}")
+            intents.append(reported)
+        return Reply("\n".join(lines), intents[0], 1.0)
 
     def _replied(self, inbound: Inbound, state: ConversationState, now: dt.datetime, reply: Reply) -> Reply:
         self.conversations.save(inbound.channel, inbound.address, state, now)

@@ -109,3 +109,15 @@ def test_the_fallback_is_honest_and_gives_both_numbers(ask):
     assert reply.intent == "nlu_fallback"
     assert "没有说明" in reply.text and "没看懂" in reply.text
     assert all(h in reply.text for h in HOTLINES)
+
+
+def test_each_question_of_a_numbered_list_is_answered(ask):
+    reply = ask("1.培训费好多 2.在哪里确认 3.要带什么").text
+    lines = [line for line in reply.splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert len(lines) == 3, reply
+    assert "100元" in lines[0] and "305室" in lines[1] and "身份证复印件" in lines[2]
+
+
+def test_sms_answers_the_first_question_of_a_list(ask):
+    reply = ask("1.培训费好多 2.在哪里确认", channel="sms").text
+    assert "100" in reply and "305" not in reply
