@@ -28,7 +28,8 @@ DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
 YESNO = "yesno"  # present when the message is a yes/no question
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
 DATES = "dates"  # present when the message names a date ("明天", "这周五", "11月28号")
-CONFIRMED = "是的"  # the answer to "…是吧" when the reply states the claim
+# The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it.
+CONFIRMED = frozenset({"是的", "可以", "要", "有", "会"})
 YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
 
 
@@ -200,7 +201,7 @@ class AspectReader:
         """The word a reply starts with when ``text`` asks to confirm a fact ("…是吧") that ``reply`` states
         in full (see ``nlu.claims``); None otherwise."""
         folded, polarity = self.asked(text)
-        if polarity is None or polarity.yes != CONFIRMED:
+        if polarity is None or polarity.yes not in CONFIRMED:
             return None
         return polarity.yes if self._claims.confirmed(folded, reply) else None
 
