@@ -64,5 +64,5 @@ def test_a_day_named_inside_a_range_refines_it():
     from nlu.normalize import Normalizer
 
     reader = AspectReader.load(Normalizer({}, {}))
-    spans = reader.read("这个月28号能去确认吗", dt.date(2023, 11, 20)).dates
+    spans = reader.read("月底28号能去确认吗", dt.date(2023, 11, 20)).dates
     assert [(s.first, s.last) for s in spans] == [(dt.date(2023, 11, 28), dt.date(2023, 11, 28))]
