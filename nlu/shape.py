@@ -31,6 +31,7 @@ class Shape(NamedTuple):
     text: str
     topic: str | None = None
     parts: tuple[str, ...] = ()
+    chinese: str = ""  # an English question the cues can restate in Chinese ("Can I do all 32 hours online?")
 
 
 class MessageShaper:
@@ -47,6 +48,10 @@ class MessageShaper:
         self._long = int(raw["long_paste"])
         self._question = re.compile(raw["question_cues"])
         self._english = [(topic, re.compile(cue)) for topic, cue in raw["english"].items()]
+        # English questions restated in Chinese, answered like any Chinese one ({0}, {1}: the numbers captured).
+        self._restated = [
+            (re.compile(str(r["cue"])), str(r["ask"])) for r in raw.get("english_questions", ())
+        ]
         self._exact = {self._bare(str(t)): intent for intent, texts in raw["exact"].items() for t in texts}
         # "钟老师你好": a short segment ending in a greeting is an opener too.
         self._opener_ends = tuple(str(e) for e in raw.get("opener_endings", ()))
@@ -108,6 +113,10 @@ class MessageShaper:
         letters = len(_LETTERS.findall(lowered))
         if letters < 2 or _HAN.search(lowered) or letters < 0.6 * len(lowered.replace(" ", "")):
             return None
+        for cue, ask in self._restated:
+            found = cue.search(lowered)
+            if found:
+                return Shape("english", text, None, chinese=ask.format(*found.groups()))
         for topic, cue in self._english:
             if cue.search(lowered):
                 return Shape("english", text, topic)

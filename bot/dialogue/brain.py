@@ -84,6 +84,10 @@ class Brain:
         state = self.conversations.load(inbound.channel, inbound.address, now)
         form: Form = "short" if inbound.channel in SHORT_CHANNELS else "full"
         shape = self._stage.shape(inbound.text)
+        if shape.chinese:  # an English question restated: answered in Chinese, with the note
+            return self._replied(
+                inbound, state, now, self._restated(inbound, shape.chinese, state, form, now)
+            )
         if shape.kind != "question":  # 好的 / 👍 / a message in English
             text, intent = self._stage.shaped_reply(shape, form, now, self.date_values(now))
             return self._replied(inbound, state, now, Reply(text, intent, 1.0))
@@ -108,6 +112,14 @@ class Brain:
             text, reported, round(float(parse["intent"]["confidence"]), 4), tuple(parse["entities"])
         )
         return self._replied(inbound, state, now, reply)
+
+    def _restated(
+        self, inbound: Inbound, question: str, state: ConversationState, form: Form, now: dt.datetime
+    ) -> Reply:
+        parse = self._understand(question, state)
+        intent = parse["intent"]["name"]
+        text, reported = self._answer(inbound, intent, parse, state, form, now, question)
+        return Reply(self._stage.in_english(text, form, self.date_values(now)), reported, 1.0)
 
     def _each(
         self, inbound: Inbound, parts: tuple[str, ...], state: ConversationState, form: Form, now: dt.datetime

@@ -129,6 +129,11 @@ class SecondStage:
             self.campaign, {**values, "known": known_text, "topic": _pick(composed["silent_point"], form)}
         ).format(_pick(composed["silent"], form))
 
+    def in_english(self, answer: str, form: Form, values: Mapping[str, str]) -> str:
+        """A Chinese answer to an English question, with the note that the bot answers in Chinese."""
+        wrapper = self.campaign.composed["english_answer"]
+        return FactFormatter(self.campaign, {**values, "answer": answer}).format(_pick(wrapper, form))
+
     def known(self) -> Known:
         """What the notice says, and what the questions it was trained on speak of (not what it leaves open):
         the characters a yes/no question may use and still be about the notice."""

@@ -121,3 +121,17 @@ def test_each_question_of_a_numbered_list_is_answered(ask):
 def test_sms_answers_the_first_question_of_a_list(ask):
     reply = ask("1.培训费好多 2.在哪里确认", channel="sms").text
     assert "100" in reply and "305" not in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        ("Can I do all 32 hours online?", "可以。", "32"),
+        ("Is 20 hours of online study enough?", "不够。", "12学时"),
+        ("Is there a refund if I quit?", "", "没有说明"),
+    ],
+)
+def test_an_english_question_gets_a_chinese_answer_to_it(ask, text, start, includes):
+    reply = ask(text).text
+    assert reply.startswith(start) and includes in reply, reply
+    assert "中文" in reply and all(h in reply for h in HOTLINES)
