@@ -25,6 +25,9 @@ from nlu.shape import Shape
 from nlu.training_data import load_training_data
 
 ACKNOWLEDGE = "acknowledge"
+# Topics staff wrote in the console: their own answer is what staff want said, before any of the notice's
+# details (a generic silence about parking must not hide the parking answer staff just approved).
+TAUGHT_PREFIX = "taught_"
 # Training intents whose examples are about what the notice does not cover: not part of its vocabulary.
 UNCOVERED = frozenset({"ask_not_in_notice", "out_of_scope"})
 
@@ -99,6 +102,8 @@ class SecondStage:
         values: Mapping[str, str],
     ) -> Composed | None:
         """The reply for the aspect ``text`` asks about ``intent``, or None for the intent's own answer."""
+        if intent.startswith(TAUGHT_PREFIX):
+            return None
         reading = self.reader.read(text, local_date(self.campaign, now))
         return self.composer.compose(intent, reading, now, form=form, values=values, entities=entities)
 
