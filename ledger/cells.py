@@ -67,6 +67,11 @@ def fold(text: str) -> str:
     return folded
 
 
+def fold_text(text: str) -> str:
+    """``fold`` without the trimming, for a whole text at once (the cells of a CSV file)."""
+    return unicodedata.normalize("NFKC", text).translate(_fold_table())
+
+
 def cell_text(value: object) -> str:
     """The text of one spreadsheet value: dates as ISO dates, numbers as ExcelNumber, the rest folded."""
     if value is None:

@@ -243,6 +243,37 @@ def check_confirmed(value: str, words: Vocabulary | None = None) -> tuple[bool |
     return check_flag(value, words), None
 
 
+class _Refused:
+    """A cell whose check failed, kept in its column in place of a value."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: FieldError) -> None:
+        self.error = error
+
+
+def _checked(check: Callable[[str], Any], cell: str) -> Any:
+    try:
+        return check(cell)
+    except FieldError as exc:
+        return _Refused(exc)
+
+
+def _column_values(check: Callable[[str], Any], column: Sequence[str]) -> tuple[list[Any], bool]:
+    """``check`` applied to every cell, and whether any was refused; each distinct cell is checked once."""
+    if set(map(type, column)) <= {str}:
+        by_cell = {cell: _checked(check, cell) for cell in set(column)}
+        return list(map(by_cell.__getitem__, column)), any(type(r) is _Refused for r in by_cell.values())
+    # An ExcelNumber equals the text it shows but is checked differently: keyed by its type as well.
+    keys = list(zip(map(type, column), column, strict=True))
+    by_key = {key: _checked(check, key[1]) for key in set(keys)}
+    return list(map(by_key.__getitem__, keys)), any(type(r) is _Refused for r in by_key.values())
+
+
+# Fields whose check gives a pair: what stands in for a refused cell.
+_PAIRS = ("id_number", "confirmed")
+
+
 class RowValidator:
     """Validate the rows of one file against its header mapping and the notice's posts."""
 
@@ -257,23 +288,22 @@ class RowValidator:
         self._headers = headers
         allowed = frozenset(posts)
         words = vocabulary()
-        # A ledger repeats a handful of values in most columns; those are read once per file.
-        memo = functools.lru_cache(maxsize=4096)
-        flag, hours = memo(lambda cell: check_flag(cell, words)), memo(check_hours)
+        flag = functools.partial(check_flag, words=words)
         checks: dict[str, Callable[[str], Any]] = {
             "name": check_name,
             "id_number": functools.partial(check_id_cell, today=today),
             "phone": check_phone,
-            "posts": memo(lambda cell: check_posts(cell, allowed)),
-            "employer": memo(check_employer),
+            "posts": functools.partial(check_posts, allowed=allowed),
+            "employer": check_employer,
             "registered": flag,
-            "confirmed": memo(lambda cell: check_confirmed(cell, words)),
+            "confirmed": functools.partial(check_confirmed, words=words),
             "paid": flag,
-            "online_hours": hours,
-            "offline_hours": hours,
+            "online_hours": check_hours,
+            "offline_hours": check_hours,
             "audited": flag,
         }
         self._plan = [(field, position, checks[field]) for field, position in self._positions.items()]
+        self._width = max(self._positions.values(), default=-1) + 1
 
     def header(self, field: str) -> str:
         """The header of ``field`` as written in the file."""
@@ -281,18 +311,56 @@ class RowValidator:
 
     def __call__(self, row: int, cells: Sequence[str]) -> LedgerRow | list[RowError]:
         """Return the row's values, or every error in it (a row with any error is refused whole)."""
-        errors: list[RowError] = []
-        values: dict[str, Any] = {}
-        width = len(cells)
+        return self.rows([(row, cells)])[0]
+
+    def rows(self, rows: Sequence[tuple[int, Sequence[str]]]) -> list[LedgerRow | list[RowError]]:
+        """Validate ``rows`` (numbered as in the file), column by column; one result per row, in order."""
+        if not rows:
+            return []
+        width = self._width
+        cells = [c if len(c) >= width else [*c, *[""] * (width - len(c))] for _, c in rows]
+        columns = list(zip(*cells, strict=False))
+        values: dict[str, list[Any]] = {}
+        refused: dict[int, list[RowError]] = {}
         for field, position, check in self._plan:
-            cell = cells[position] if position < width else ""
-            try:
-                values[field] = check(cell)
-            except FieldError as exc:
+            column = columns[position]
+            found, any_refused = _column_values(check, column)
+            if any_refused:
                 header = self._headers[position]
-                errors.append(RowError(row, header, exc.reason, shown(field, cell), exc.fix))
-        if errors:
-            return errors
-        values["id_number"], values["id_is_masked"] = values["id_number"]
-        values["confirmed"], values["confirmed_on"] = values.get("confirmed", (None, None))
-        return LedgerRow(**values)
+                stand_in = (None, None) if field in _PAIRS else None
+                for index, value in enumerate(found):
+                    if type(value) is _Refused:
+                        error, cell = value.error, column[index]
+                        refusal = RowError(
+                            rows[index][0], header, error.reason, shown(field, cell), error.fix
+                        )
+                        refused.setdefault(index, []).append(refusal)
+                        found[index] = stand_in
+            values[field] = found
+        return _assemble(values, len(rows), refused)
+
+
+def _assemble(
+    values: dict[str, list[Any]], count: int, refused: dict[int, list[RowError]]
+) -> list[LedgerRow | list[RowError]]:
+    """One LedgerRow per row from the checked columns; a refused row's errors in its place."""
+    blank: list[Any] = [None] * count
+    ids, masked = zip(*values["id_number"], strict=True)
+    confirmed, confirmed_on = (
+        zip(*values["confirmed"], strict=True) if "confirmed" in values else (blank, blank)
+    )
+    result: list[LedgerRow | list[RowError]] = list(
+        map(
+            LedgerRow,
+            values["name"],
+            ids,
+            masked,
+            *(values.get(field, blank) for field in ("phone", "posts", "employer", "registered")),
+            confirmed,
+            confirmed_on,
+            *(values.get(field, blank) for field in ("paid", "online_hours", "offline_hours", "audited")),
+        )
+    )
+    for index, errors in refused.items():
+        result[index] = errors
+    return result
