@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import unicodedata
+from collections.abc import Iterable, Sequence
 
 # Characters that show as nothing but break an exact match (zero-width space, joiners, BOM, soft hyphen).
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
@@ -67,11 +68,6 @@ def fold(text: str) -> str:
     return folded
 
 
-def fold_text(text: str) -> str:
-    """``fold`` without the trimming, for a whole text at once (the cells of a CSV file)."""
-    return unicodedata.normalize("NFKC", text).translate(_fold_table())
-
-
 def cell_text(value: object) -> str:
     """The text of one spreadsheet value: dates as ISO dates, numbers as ExcelNumber, the rest folded."""
     if value is None:
@@ -87,3 +83,22 @@ def cell_text(value: object) -> str:
     if isinstance(value, int | float):
         return ExcelNumber(value)
     return fold(str(value))
+
+
+class _Texts(dict[object, str]):
+    """cell_text of each value seen, computed on first sight."""
+
+    def __missing__(self, value: object) -> str:
+        text = self[value] = cell_text(value)
+        return text
+
+
+def cell_texts(rows: Iterable[Sequence[object]]) -> list[list[str]]:
+    """``cell_text`` of every value of a sheet, each distinct value converted once (a ledger repeats a few
+    values in most columns). True and 1 are equal keys, so rows holding a boolean are converted one by one."""
+    texts = _Texts()
+    convert = texts.__getitem__
+    return [
+        [cell_text(v) for v in row] if bool in set(map(type, row)) else list(map(convert, row))
+        for row in rows
+    ]

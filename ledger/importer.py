@@ -22,7 +22,7 @@ from bot.kernel.personal_data import mask_id, mask_phone
 from ledger.bulk import bulk_insert_tuples, bulk_update
 from ledger.crypto import IdVault
 from ledger.import_report import HoursDecrease, ImportReport, SuspectedDuplicate
-from ledger.merge import STORED, Merged, changed, merge
+from ledger.merge import STORED, Merged, changed, merge, unchanged
 from ledger.models import FIRST_CAMPAIGN
 from ledger.reading import LedgerTable, read_ledger
 from ledger.store import POSTS, TRAINEES
@@ -52,6 +52,54 @@ def _chunks(items: Sequence[Any], size: int | None = None) -> Iterator[Sequence[
         yield items[start : start + size]
 
 
+def _accept_all(
+    results: list[LedgerRow | list[RowError]],
+    numbers: list[int],
+    vault: IdVault,
+    first_row: dict[str, int],
+    accepted: list[_Accepted],
+) -> bool:
+    """Accept a chunk whose rows are all valid, with full ID numbers seen nowhere else (the usual chunk)."""
+    rows = [r for r in results if type(r) is LedgerRow and not r.id_is_masked]
+    if len(rows) < len(results):
+        return False
+    keys = vault.lookup_hashes([r.id_number for r in rows])
+    if not first_row.keys().isdisjoint(keys) or len(set(keys)) < len(keys):
+        return False
+    first_row.update(zip(keys, numbers, strict=True))
+    accepted.extend(map(_Accepted, numbers, keys, rows))
+    return True
+
+
+def _check_each(
+    results: list[LedgerRow | list[RowError]],
+    numbers: list[int],
+    vault: IdVault,
+    id_header: str,
+    first_row: dict[str, int],
+    accepted: list[_Accepted],
+    report: ImportReport,
+) -> None:
+    """Accept the valid rows of a chunk that holds refused rows, masked ID numbers or repeated ID numbers."""
+    valid = [r for r in results if isinstance(r, LedgerRow)]
+    hashes = iter(vault.lookup_hashes([r.id_number for r in valid if not r.id_is_masked]))
+    for number, result in zip(numbers, results, strict=True):
+        if not isinstance(result, LedgerRow):
+            report.rejected += 1
+            report.errors.extend(result)
+            continue
+        key = f"masked:{result.id_number}:{result.name}" if result.id_is_masked else next(hashes)
+        if key in first_row:
+            report.rejected += 1
+            shown = mask_id(result.id_number)
+            report.errors.append(
+                RowError(number, id_header, f"身份证号与第{first_row[key]}行重复", shown, "删除重复的一行")
+            )
+            continue
+        first_row[key] = number
+        accepted.append(_Accepted(number, key, result))
+
+
 def _validate(
     table: LedgerTable,
     posts: Iterable[str],
@@ -66,25 +114,9 @@ def _validate(
     accepted: list[_Accepted] = []
     for done, chunk in enumerate(_chunks(table.rows, VALIDATE_CHUNK), start=1):
         results = validate.rows(chunk)
-        rows = [r for r in results if type(r) is LedgerRow]
-        hashes = iter(vault.lookup_hashes([r.id_number for r in rows if not r.id_is_masked]))
-        for (number, _), result in zip(chunk, results, strict=True):
-            if not isinstance(result, LedgerRow):
-                report.rejected += 1
-                report.errors.extend(result)
-                continue
-            key = f"masked:{result.id_number}:{result.name}" if result.id_is_masked else next(hashes)
-            if key in first_row:
-                report.rejected += 1
-                shown = mask_id(result.id_number)
-                report.errors.append(
-                    RowError(
-                        number, id_header, f"身份证号与第{first_row[key]}行重复", shown, "删除重复的一行"
-                    )
-                )
-                continue
-            first_row[key] = number
-            accepted.append(_Accepted(number, key, result))
+        numbers = [number for number, _ in chunk]
+        if not _accept_all(results, numbers, vault, first_row, accepted):
+            _check_each(results, numbers, vault, id_header, first_row, accepted, report)
         if progress is not None:
             progress(min(done * VALIDATE_CHUNK, len(table.rows)), len(table.rows))
     return accepted
@@ -98,13 +130,15 @@ def _stored(conn: Connection, campaign: str, where: Any = None) -> list[dict[str
     query = select(*(TRAINEES.c[name] for name in _COLUMNS)).where(TRAINEES.c.campaign == campaign)
     if where is not None:
         query = query.where(where)
-    by_id = {row[0]: {**dict(zip(_COLUMNS, row, strict=True)), "posts": []} for row in conn.execute(query)}
+    by_id = {
+        row[0]: {**dict(zip(_COLUMNS, row, strict=True)), "posts": []} for row in conn.execute(query).all()
+    }
     if not by_id:
         return []
     posts = select(POSTS.c.trainee_id, POSTS.c.post).order_by(POSTS.c.trainee_id, POSTS.c.position)
     if where is not None or len(by_id) < 5000:
         posts = posts.where(POSTS.c.trainee_id.in_(list(by_id)))
-    for trainee_id, post in conn.execute(posts):
+    for trainee_id, post in conn.execute(posts).all():
         if trainee_id in by_id:
             by_id[trainee_id]["posts"].append(post)
     for record in by_id.values():
@@ -136,8 +170,9 @@ def _load(
         phones = sorted({a.values.phone for a in new_phones if a.values.phone})
         for chunk in _chunks(phones):
             everyone.extend(_stored(conn, campaign, TRAINEES.c.phone.in_(chunk)))
-    for record in everyone:
-        by_key.setdefault(f"masked:{record['id_masked']}:{record['name']}", record)
+    if masked:
+        for record in everyone:
+            by_key.setdefault(f"masked:{record['id_masked']}:{record['name']}", record)
     return by_key, everyone
 
 
@@ -159,10 +194,13 @@ def _plan(
 ) -> _Plan:
     """Split rows into inserts and updates; count unchanged; flag decreases, duplicates and unknown masked IDs."""
     headers = {name: table.header(name) for name in ("online_hours", "offline_hours", "posts", "id_number")}
-    by_person = {(r["name"], r["phone"]): f"已有学员（{r['id_masked']}）" for r in everyone if r["phone"]}
+    by_person: dict[tuple[str, str | None], str] | None = None
     plan = _Plan([], [])
     for item in accepted:
         row, before = item.values, by_key.get(item.key)
+        if before is not None and unchanged(row, before):
+            report.unchanged += 1
+            continue
         if before is None and row.id_is_masked:
             report.rejected += 1
             report.errors.append(_masked_unknown(item, headers["id_number"]))
@@ -184,6 +222,10 @@ def _plan(
                 )
             )
             continue
+        if by_person is None:
+            by_person = {
+                (r["name"], r["phone"]): f"已有学员（{r['id_masked']}）" for r in everyone if r["phone"]
+            }
         person = (row.name, row.phone)
         if row.phone and person in by_person:
             duplicate = SuspectedDuplicate(

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger.cells import cell_text, fold, fold_text
+from ledger.cells import cell_texts, fold
 
 
 class LedgerFileError(Exception):
@@ -49,37 +47,6 @@ def _decode(raw: bytes, name: str) -> str:
     raise LedgerFileError(f"{name}: 无法识别文件编码（支持 UTF-8 和 GBK）：请在Excel中另存为 .xlsx 后再导入")
 
 
-# Characters that folding changes in text already in NFKC: other scripts' digits and invisible characters.
-_UNFOLDED = re.compile(r"(?![0-9])\d|[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-# A blank at the edge of a cell (next to a delimiter, a line break or an end of the text).
-_EDGE_BLANK = re.compile(r"(?:^|[,\t\r\n])[^\S\r\n]|[^\S\r\n](?:[,\t\r\n]|$)")
-
-
-def _folded_whole(text: str, delimiter: str) -> str | None:
-    """The text folded at once (the same cells as folding each), or None when folding could move a cell's
-    boundary (a full-width comma or quote becomes a delimiter or a quote)."""
-    if unicodedata.is_normalized("NFKC", text) and not _UNFOLDED.search(text):
-        return text
-    folded = fold_text(text)
-    if all(folded.count(mark) == text.count(mark) for mark in {delimiter, '"', "\n", "\r"}):
-        return folded
-    return None
-
-
-def _csv_records(text: str, delimiter: str) -> Iterator[list[str]]:
-    """The records of a CSV text, each cell folded (NFKC, digits of any script, trimmed)."""
-    folded = _folded_whole(text, delimiter)
-    records = csv.reader(io.StringIO(folded if folded is not None else text, newline=""), delimiter=delimiter)
-    if folded is None:
-        for record in records:
-            yield [cell.strip() if cell.isascii() else fold(cell) for cell in record]
-    elif '"' in folded or _EDGE_BLANK.search(folded):
-        for record in records:
-            yield [cell.strip() for cell in record]
-    else:  # no cell to trim: the common case, and the fast one
-        yield from records
-
-
 @contextmanager
 def csv_sheets(path: Path) -> Iterator[list[Sheet]]:
     """A CSV file as one sheet; the delimiter is a tab when the first line has tabs and no commas."""
@@ -89,7 +56,8 @@ def csv_sheets(path: Path) -> Iterator[list[Sheet]]:
 
     def rows() -> Iterator[list[str]]:
         try:
-            yield from _csv_records(text, delimiter)
+            for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+                yield [cell.strip() if cell.isascii() else fold(cell) for cell in record]
         except csv.Error as exc:
             raise LedgerFileError(f"{path.name}: CSV 格式错误：{exc}") from exc
 
@@ -108,7 +76,7 @@ def _grid(sheet: Any) -> Callable[[], Iterator[list[str]]]:
                 grid = sheet.to_python(skip_empty_area=False)
             except CalamineError as exc:
                 raise LedgerFileError(f"工作表“{sheet.name}”无法读取（{type(exc).__name__}）") from exc
-            cached.extend([cell_text(v) for v in row] for row in grid)
+            cached.extend(cell_texts(grid))
         return iter(cached)
 
     return rows
