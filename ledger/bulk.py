@@ -1,4 +1,5 @@
-"""Bulk INSERT and UPDATE through the driver's executemany: types converted once per column, not per call."""
+"""Bulk INSERT and UPDATE: types converted once per column, not per call; the rows go through the driver's
+executemany, or on PostgreSQL with psycopg through COPY (one stream instead of a statement per row)."""
 
 from __future__ import annotations
 
@@ -71,13 +72,29 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         )
 
 
+def _copy(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """Stream ``rows`` through ``COPY ... FROM STDIN``, in the connection's transaction."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
+
+
 def bulk_insert_tuples(
     conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
-    """Insert ``rows`` (tuples of the ``columns``, in order) into ``table``, one executemany per batch."""
+    """Insert ``rows`` (tuples of the ``columns``, in order) into ``table``: COPY on PostgreSQL (psycopg),
+    otherwise one executemany per batch."""
     if not rows:
         return
     quote = conn.dialect.identifier_preparer.quote
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        names = ", ".join(quote(c) for c in columns)
+        _copy(conn, f"COPY {quote(table.name)} ({names}) FROM STDIN", _convert(conn, table, columns, rows))
+        return
     mark = _placeholder(conn)
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
