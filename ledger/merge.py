@@ -111,7 +111,7 @@ def unchanged(row: LedgerRow, before: dict[str, Any]) -> bool:
         and (row.online_hours is None or row.online_hours == before["online_hours"])
         and (row.offline_hours is None or row.offline_hours == before["offline_hours"])
         and (row.posts is None or row.posts == before["posts"])
-        and _confirmed_on(row, before) == before["confirmed_on"]
+        and bool(_confirmed_on(row, before) == before["confirmed_on"])
     )
 
 
