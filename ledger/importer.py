@@ -11,14 +11,15 @@ import datetime as dt
 import gc
 import logging
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
-from bot.kernel.personal_data import mask_id, mask_phone
+from bot.kernel.personal_data import mask_phone
+from ledger.accepting import Accepted, Progress, accept_rows
 from ledger.bulk import bulk_insert_tuples, bulk_update
 from ledger.crypto import IdVault
 from ledger.import_report import HoursDecrease, ImportReport, SuspectedDuplicate
@@ -26,7 +27,7 @@ from ledger.merge import STORED, Merged, changed, merge, unchanged
 from ledger.models import FIRST_CAMPAIGN
 from ledger.reading import LedgerTable, read_ledger
 from ledger.store import POSTS, TRAINEES
-from ledger.validate import LedgerRow, RowError, RowValidator
+from ledger.validate import RowError
 
 __all__ = ["BATCH", "HoursDecrease", "ImportReport", "import_ledger"]
 
@@ -34,92 +35,12 @@ log = logging.getLogger(__name__)
 
 # Trainees written per transaction: about a tenth of a second of writing on SQLite.
 BATCH = 5000
-# Rows validated at a time (column by column), between two progress reports.
-VALIDATE_CHUNK = 10_000
-Progress = Callable[[int, int], None]
-
-
-@dataclass(slots=True)
-class _Accepted:
-    row: int
-    key: str  # the ID number's lookup hash, or "masked:<masked ID>:<name>"
-    values: LedgerRow
 
 
 def _chunks(items: Sequence[Any], size: int | None = None) -> Iterator[Sequence[Any]]:
     size = size or BATCH
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _accept_all(
-    results: list[LedgerRow | list[RowError]],
-    numbers: list[int],
-    vault: IdVault,
-    first_row: dict[str, int],
-    accepted: list[_Accepted],
-) -> bool:
-    """Accept a chunk whose rows are all valid, with full ID numbers seen nowhere else (the usual chunk)."""
-    rows = [r for r in results if type(r) is LedgerRow and not r.id_is_masked]
-    if len(rows) < len(results):
-        return False
-    keys = vault.lookup_hashes([r.id_number for r in rows])
-    if not first_row.keys().isdisjoint(keys) or len(set(keys)) < len(keys):
-        return False
-    first_row.update(zip(keys, numbers, strict=True))
-    accepted.extend(map(_Accepted, numbers, keys, rows))
-    return True
-
-
-def _check_each(
-    results: list[LedgerRow | list[RowError]],
-    numbers: list[int],
-    vault: IdVault,
-    id_header: str,
-    first_row: dict[str, int],
-    accepted: list[_Accepted],
-    report: ImportReport,
-) -> None:
-    """Accept the valid rows of a chunk that holds refused rows, masked ID numbers or repeated ID numbers."""
-    valid = [r for r in results if isinstance(r, LedgerRow)]
-    hashes = iter(vault.lookup_hashes([r.id_number for r in valid if not r.id_is_masked]))
-    for number, result in zip(numbers, results, strict=True):
-        if not isinstance(result, LedgerRow):
-            report.rejected += 1
-            report.errors.extend(result)
-            continue
-        key = f"masked:{result.id_number}:{result.name}" if result.id_is_masked else next(hashes)
-        if key in first_row:
-            report.rejected += 1
-            shown = mask_id(result.id_number)
-            report.errors.append(
-                RowError(number, id_header, f"身份证号与第{first_row[key]}行重复", shown, "删除重复的一行")
-            )
-            continue
-        first_row[key] = number
-        accepted.append(_Accepted(number, key, result))
-
-
-def _validate(
-    table: LedgerTable,
-    posts: Iterable[str],
-    vault: IdVault,
-    report: ImportReport,
-    today: dt.date,
-    progress: Progress | None,
-) -> list[_Accepted]:
-    validate = RowValidator(table.positions, table.headers, posts, today)
-    id_header = validate.header("id_number")
-    first_row: dict[str, int] = {}
-    accepted: list[_Accepted] = []
-    for done, chunk in enumerate(_chunks(table.rows, VALIDATE_CHUNK), start=1):
-        results = validate.rows(chunk)
-        numbers = [number for number, _ in chunk]
-        if not _accept_all(results, numbers, vault, first_row, accepted):
-            _check_each(results, numbers, vault, id_header, first_row, accepted, report)
-        if progress is not None:
-            progress(min(done * VALIDATE_CHUNK, len(table.rows)), len(table.rows))
-    return accepted
 
 
 _COLUMNS = ("id", "id_hash", "id_masked", *STORED)
@@ -147,7 +68,7 @@ def _stored(conn: Connection, campaign: str, where: Any = None) -> list[dict[str
 
 
 def _load(
-    conn: Connection, accepted: list[_Accepted], campaign: str
+    conn: Connection, accepted: list[Accepted], campaign: str
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """The campaign's stored trainees the file refers to, by key; and all of them when new rows need them."""
     mine = TRAINEES.c.campaign == campaign
@@ -178,12 +99,12 @@ def _load(
 
 @dataclass
 class _Plan:
-    inserts: list[tuple[_Accepted, Merged]]
+    inserts: list[tuple[Accepted, Merged]]
     updates: list[tuple[int, Merged, bool]]
 
 
 def _plan(
-    accepted: list[_Accepted],
+    accepted: list[Accepted],
     by_key: dict[str, dict[str, Any]],
     everyone: list[dict[str, Any]],
     table: LedgerTable,
@@ -241,7 +162,7 @@ def _plan(
     return plan
 
 
-def _masked_unknown(item: _Accepted, header: str) -> RowError:
+def _masked_unknown(item: Accepted, header: str) -> RowError:
     return RowError(
         item.row,
         header,
@@ -271,7 +192,7 @@ _INSERTED = (
 def _insert(
     conn: Connection,
     vault: IdVault,
-    batch: Sequence[tuple[_Accepted, Merged]],
+    batch: Sequence[tuple[Accepted, Merged]],
     now: dt.datetime,
     campaign: str,
 ) -> None:
@@ -380,7 +301,7 @@ def _import(
     table = read_ledger(path)
     report = ImportReport(dry_run=dry_run, file_notes=_file_notes(table), blank_rows=table.blank_rows)
     # ``now`` is in the campaign's time zone (the runtime's clock): its date is today there.
-    accepted = _validate(table, posts, vault, report, now.date(), progress)
+    accepted = accept_rows(table, posts, vault, report, now.date(), progress)
     with engine.connect() as conn:
         by_key, everyone = _load(conn, accepted, campaign)
     plan = _plan(
