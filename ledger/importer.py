@@ -205,14 +205,36 @@ def _insert(
         for (item, merged), cipher, n in zip(batch, vault.encrypt_many(numbers), numbers, strict=True)
     ]
     bulk_insert_tuples(conn, TRAINEES, _INSERTED, rows)
-    wanted = {item.key for item, _ in batch}
+    keys = [item.key for item, _ in batch]
+    ids = _sqlite_ids(conn, keys) or _inserted_ids(conn, keys, last_id, campaign)
+    _write_posts(conn, [(ids[item.key], merged.posts) for item, merged in batch])
+
+
+def _inserted_ids(conn: Connection, keys: list[str], last_id: int, campaign: str) -> dict[str, int]:
+    """The ids of the rows just inserted, by their lookup hash."""
+    wanted = set(keys)
     found = conn.execute(
         select(TRAINEES.c.id_hash, TRAINEES.c.id).where(
             TRAINEES.c.id > last_id, TRAINEES.c.campaign == campaign
         )
     ).all()
-    ids = {id_hash: trainee_id for id_hash, trainee_id in found if id_hash in wanted}
-    _write_posts(conn, [(ids[item.key], merged.posts) for item, merged in batch])
+    return {id_hash: trainee_id for id_hash, trainee_id in found if id_hash in wanted}
+
+
+def _sqlite_ids(conn: Connection, keys: list[str]) -> dict[str, int] | None:
+    """On SQLite, the ids of the rows just inserted without reading them back: SQLite numbers a new row one
+    past the largest id, and nobody else inserts inside this write transaction. None when that does not hold
+    (the first and last rows are checked), or on another database."""
+    if conn.dialect.name != "sqlite":
+        return None
+    last = conn.execute(select(func.max(TRAINEES.c.id))).scalar_one()
+    first = last - len(keys) + 1
+    ends = dict(
+        conn.execute(select(TRAINEES.c.id, TRAINEES.c.id_hash).where(TRAINEES.c.id.in_((first, last)))).all()
+    )
+    if ends.get(first) != keys[0] or ends.get(last) != keys[-1]:
+        return None
+    return dict(zip(keys, range(first, last + 1), strict=True))
 
 
 def _update(conn: Connection, batch: Sequence[tuple[int, Merged, bool]], now: dt.datetime) -> None:
