@@ -6,6 +6,7 @@ with nothing in the ledger's columns (only a 序号, say) and totals rows are sk
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -152,6 +153,7 @@ def _data_rows(
     rows: Iterator[list[str]], table: LedgerTable, words: Vocabulary, merges: list[Merge], filled: set[Merge]
 ) -> Iterator[tuple[int, list[str]]]:
     used = sorted(table.positions.values())
+    ledger_cells = operator.itemgetter(*used, used[-1])  # a tuple, even for one column
     id_at = table.positions["id_number"]
     totals = words.totals
     starting = _vertical_merges(merges, table)
@@ -162,13 +164,13 @@ def _data_rows(
             active.extend(
                 (m, cells[m.first_column] if m.first_column < width else "") for m in starting[number]
             )
-        first = next((c for c in cells if c), "")
+        first = cells[0] if cells and cells[0] else next((c for c in cells if c), "")
         if not first:
             skip = True
         elif first.startswith(totals) and (id_at >= width or not cells[id_at]):
             table.totals_rows.append(number)
             skip = True
-        elif not any(cells[i] for i in used if i < width):
+        elif not any(ledger_cells(cells) if width > used[-1] else [cells[i] for i in used if i < width]):
             table.blank_rows += 1
             skip = True
         else:
