@@ -33,6 +33,8 @@ class Composed:
     intent: str
     detail: str
     silent: bool = False
+    led: bool = False  # the detail decides the yes/no lead itself (a verdict or a computed reply)
+    says_yes: bool = False  # a detail that says yes to any yes/no question about its topic
 
 
 class Composer:
@@ -95,7 +97,12 @@ class Composer:
             text = self.render_detail(detail, intent, reading, now, form, values, entities)
             if text is not None:
                 return Composed(
-                    text.strip(), self._reported(intent, detail), detail.id, detail.silent is not None
+                    text.strip(),
+                    self._reported(intent, detail),
+                    detail.id,
+                    detail.silent is not None,
+                    detail.verdict is not None or detail.compute is not None,
+                    detail.broad,
                 )
         return None
 
@@ -110,12 +117,15 @@ class Composer:
         entities: Iterable[Mapping[str, Any]] = (),
     ) -> str | None:
         """Render one detail for a reading; None when it has nothing to say for it (no date, no post)."""
-        reply = _Reply(self.campaign, detail, reading.polarity, form, values)
+        polarity = reading.polarity
+        if detail.lead is not None and (polarity is None or polarity.asks in ("need", "plain")):
+            polarity = Polarity(detail.lead[0], detail.lead[1])  # asked as a plain question: its own words
+        reply = _Reply(self.campaign, detail, polarity, form, values)
         if detail.compute is not None:
             return reply.render(intent, reading, now, list(entities))
         if values is not self._cache_for:
             self._cache_for, self._cache = values, {}
-        key = (detail.id, intent, form, reading.polarity if detail.verdict else None)
+        key = (detail.id, intent, form, polarity if detail.verdict else None)
         if key not in self._cache:
             self._cache[key] = reply.render(intent, reading, now, list(entities))
         return self._cache[key]
@@ -204,7 +214,9 @@ class _Reply:
             year = max(reading.years)
             inside = year <= self.campaign.facts.audience_until_year
             key = "certificate_year_in" if inside else "certificate_year_out"
-            return self.say(key, verdict=inside, year=str(year))
+            # "今年不学要得啵" asks about leaving it out: yes when the year is not yet due.
+            verdict = inside != ("skip" in reading.aspects)
+            return self.say(key, verdict=verdict, year=str(year))
         if compute == "post_check":
             return self._post_check(entities)
         return None

@@ -18,6 +18,7 @@ import yaml
 
 from bot.kernel.yamlfile import load_yaml
 from knowledge.reading import Polarity, Reading
+from nlu.claims import ClaimChecker
 from nlu.dates import DateReader
 from nlu.hours import read_hours, read_years
 from nlu.normalize import Normalizer
@@ -27,6 +28,7 @@ DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
 YESNO = "yesno"  # present when the message is a yes/no question
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
 DATES = "dates"  # present when the message names a date ("明天", "这周五", "11月28号")
+CONFIRMED = "是的"  # the answer to "…是吧" when the reply states the claim
 YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
 
 
@@ -121,6 +123,13 @@ class AspectReader:
                 )
                 for item in raw["polarity"]
             ]
+            endings = {str(k): str(v) for k, v in raw.get("question_endings", {}).items()}
+            self._endings = sorted(endings.items(), key=lambda kv: -len(kv[0]))
+            claims = raw.get("claims", {})
+            self._function_chars = str(claims.get("function_chars", ""))
+            self._claims = ClaimChecker(
+                claims.get("stop_words", ()), claims.get("asking", ()), str(claims.get("negations", ""))
+            )
             self._dates = DateReader(raw["dates"])
             self._shaper = MessageShaper(raw["shapes"], self.fold)
         except (KeyError, TypeError, ValueError, re.error) as exc:
@@ -153,8 +162,19 @@ class AspectReader:
         """Tell an acknowledgement, English or a question apart, and find the question in the message."""
         return self._shaper.shape(text)
 
+    def question_form(self, basic: str, folded: str) -> str:
+        """``folded`` ending in the question mark its particle or punctuation means: the Hunan "能去啵",
+        the typed "可以马", "周末确认?" all end in 吗; "是…吧" keeps its 吧 (folding drops particles)."""
+        tail = basic.rstrip().rstrip("?？!！。.~～ ")
+        asked = len(tail) < len(basic.rstrip())  # a question mark or like punctuation was there
+        for ending, mark in self._endings:
+            if tail.endswith(ending) and len(tail) > len(ending):
+                stem = folded[: -len(ending)] if folded.endswith(ending) else folded
+                return stem + mark
+        return folded + "吗" if asked and basic.rstrip()[-1:] in "?？" else folded
+
     def polarity(self, folded: str) -> Polarity | None:
-        """The yes/no form of a folded question, or None when it is not a yes/no question."""
+        """The yes/no form of a folded question (see ``question_form``), or None when it is not one."""
         for n in _candidates(self._polarity_index, folded):
             _, cue, polarity = self._polarity[n]
             found = cue.search(folded)
@@ -165,6 +185,23 @@ class AspectReader:
                 return Polarity(polarity.yes.format(verb), polarity.no.format(verb), polarity.asks)
         return None
 
+    def confirmation(self, text: str, reply: str) -> str | None:
+        """The word a reply starts with when ``text`` asks to confirm a fact ("…是吧") that ``reply`` states
+        in full (see ``nlu.claims``); None otherwise."""
+        basic, folded = self.forms(text)
+        polarity = self.polarity(self.question_form(basic, folded))
+        if polarity is None or polarity.yes != CONFIRMED:
+            return None
+        return polarity.yes if self._claims.confirmed(folded, reply) else None
+
+    def unanswered(self, text: str, reply: str, known: Iterable[str] = ()) -> list[str]:
+        """What a yes/no question asks that neither ``reply`` nor the ``known`` characters (the notice's)
+        mention ("报销" in "培训费能报销吗"); empty when it is not a yes/no question or all of it is."""
+        basic, folded = self.forms(text)
+        if self.polarity(self.question_form(basic, folded)) is None:
+            return []
+        return self._claims.uncovered(folded, reply, self._function_chars + "".join(known))
+
     def read(self, text: str, today: dt.date) -> Reading:
         """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``."""
         basic, folded = self.forms(text)
@@ -173,7 +210,7 @@ class AspectReader:
             aspect, _, pattern = self._patterns[n]
             if aspect not in aspects and pattern.search(basic):
                 aspects.add(aspect)
-        polarity = self.polarity(folded)
+        polarity = self.polarity(self.question_form(basic, folded))
         if polarity is not None:
             aspects.add(YESNO)
         dates = self._dates.read(basic, today)

@@ -30,6 +30,9 @@ NAME_CONFIDENCE = 0.8
 SHORT_CHANNELS = frozenset({"sms"})
 BIND_CODE_LENGTH = 6
 _PLAIN = re.compile(r"[\W_]+")
+NOT_IN_NOTICE = "ask_not_in_notice"
+# Replies that answer no question of the notice: never checked against what was asked.
+NOT_ANSWERS = frozenset({NOT_IN_NOTICE, FALLBACK, "greet", "goodbye", "thank", "acknowledge", "bot_challenge"})
 
 
 class PersonalDesk(Protocol):
@@ -141,7 +144,14 @@ class Brain:
         if state.awaiting == "bind":  # a question instead of the name; a code sent stays awaited
             state.awaiting = None
         if composed is not None:
-            return composed.text, composed.intent
+            if composed.silent or (composed.led and not composed.says_yes):
+                return composed.text, composed.intent
+            unanswered = self._stage.checked(question, composed.text, form, values)
+            if unanswered is not None:  # a yes would be invented: what the notice says, and its silence
+                return unanswered, NOT_IN_NOTICE
+            if composed.led:
+                return composed.text, composed.intent
+            return self._stage.confirmed(question, composed.text, form), composed.intent
         if intent not in self.campaign.answers:
             log.warning("no answer for intent %s; falling back", intent)
             intent = FALLBACK
@@ -156,7 +166,12 @@ class Brain:
             return render(self.campaign, intent, now, form=form, extra=extra, dates=values), intent
         if (intent, form) not in self._rendered:
             self._rendered[intent, form] = render(self.campaign, intent, now, form=form, dates=values)
-        return self._rendered[intent, form], intent
+        rendered = self._rendered[intent, form]
+        if intent not in NOT_ANSWERS:
+            unanswered = self._stage.checked(question, rendered, form, values)
+            if unanswered is not None:
+                return unanswered, NOT_IN_NOTICE
+        return self._stage.confirmed(question, rendered, form), intent
 
     def _date_values(self, now: dt.datetime) -> dict[str, str]:
         """The date-dependent values of the answers, computed once per local day."""
