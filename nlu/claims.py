@@ -40,7 +40,9 @@ class ClaimChecker:
         content = _SPECIFIC.sub(lambda m: " " if m.group(0) in reply.lower() else m.group(0), folded_question)
         if self._stop is not None:
             content = self._stop.sub(" ", content)
-        missing = "".join(ch if (ch.isalnum() and ch not in reply and ch not in function_chars) else " " for ch in content)
+        missing = "".join(
+            ch if (ch.isalnum() and ch not in reply and ch not in function_chars) else " " for ch in content
+        )
         return missing.split()
 
     def confirmed(self, folded_question: str, reply: str) -> bool:

@@ -32,7 +32,9 @@ BIND_CODE_LENGTH = 6
 _PLAIN = re.compile(r"[\W_]+")
 NOT_IN_NOTICE = "ask_not_in_notice"
 # Replies that answer no question of the notice: never checked against what was asked.
-NOT_ANSWERS = frozenset({NOT_IN_NOTICE, FALLBACK, "greet", "goodbye", "thank", "acknowledge", "bot_challenge"})
+NOT_ANSWERS = frozenset(
+    {NOT_IN_NOTICE, FALLBACK, "greet", "goodbye", "thank", "acknowledge", "bot_challenge"}
+)
 
 
 class PersonalDesk(Protocol):
