@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, delete, func, select
 
 from bot.kernel.personal_data import mask_phone
 from ledger.accepting import Accepted, Progress, accept_rows
-from ledger.bulk import bulk_insert_tuples, bulk_update
+from ledger.bulk import bulk_insert_tuples, bulk_update, roomy_cache
 from ledger.crypto import IdVault
 from ledger.import_report import HoursDecrease, ImportReport, SuspectedDuplicate
 from ledger.merge import STORED, Merged, changed, merge, unchanged
@@ -248,12 +248,13 @@ def _update(conn: Connection, batch: Sequence[tuple[int, Merged, bool]], now: dt
 
 def _write(engine: Engine, vault: IdVault, plan: _Plan, now: dt.datetime, campaign: str) -> None:
     """Write the plan, one short transaction per batch."""
-    for inserts in _chunks(plan.inserts):
-        with engine.begin() as conn:
-            _insert(conn, vault, inserts, now, campaign)
-    for updates in _chunks(plan.updates):
-        with engine.begin() as conn:
-            _update(conn, updates, now)
+    with engine.connect() as conn, roomy_cache(conn):
+        for inserts in _chunks(plan.inserts):
+            with conn.begin():
+                _insert(conn, vault, inserts, now, campaign)
+        for updates in _chunks(plan.updates):
+            with conn.begin():
+                _update(conn, updates, now)
 
 
 def _file_notes(table: LedgerTable) -> list[str]:
