@@ -1,12 +1,17 @@
 """Bulk writes: the roomy SQLite page cache is the import's only, and given back."""
 
+from typing import Any
+
 from sqlalchemy import Connection, Engine
 
 from ledger.bulk import roomy_cache
 
 
 def cache_size(conn: Connection) -> int:
-    return int(conn.connection.dbapi_connection.execute("PRAGMA cache_size").fetchone()[0])
+    raw: Any = (
+        conn.connection.dbapi_connection
+    )  # read beside SQLAlchemy's transaction, as roomy_cache sets it
+    return int(raw.execute("PRAGMA cache_size").fetchone()[0])
 
 
 def test_the_page_cache_grows_for_a_bulk_write_and_shrinks_back(engine: Engine) -> None:
