@@ -11,18 +11,21 @@ from collections.abc import Iterable, Sequence
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
 
-# The last decimal digit in Unicode 15 is U+1FBF9 (segmented digit nine).
-_LAST_DIGIT = 0x1FBFF
+class _DigitFold(dict[int, int | None]):
+    """A ``str.translate`` table: every decimal digit of every script (Arabic-Indic, Devanagari, full width,
+    ...) to its ASCII digit, invisible characters to nothing; each character looked up on first sight (the
+    whole table would take every process a tenth of a second to build)."""
+
+    def __missing__(self, code: int) -> int | None:
+        ch = chr(code)
+        folded = self[code] = ord("0") + unicodedata.decimal(ch) if unicodedata.category(ch) == "Nd" else code
+        return folded
 
 
 @functools.cache
-def _fold_table() -> dict[int, int | None]:
-    """Every decimal digit of every script (Arabic-Indic, Devanagari, full width, ...) to its ASCII digit."""
-    table: dict[int, int | None] = {ord(ch): None for ch in _INVISIBLE}
-    for code in range(0x80, _LAST_DIGIT + 1):
-        ch = chr(code)
-        if unicodedata.category(ch) == "Nd":
-            table[code] = ord("0") + unicodedata.decimal(ch)
+def _fold_table() -> _DigitFold:
+    table = _DigitFold({ord(ch): None for ch in _INVISIBLE})
+    table.update((code, code) for code in range(0x80))  # ASCII stays as it is
     return table
 
 
