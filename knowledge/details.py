@@ -118,7 +118,7 @@ class Composer:
     ) -> str | None:
         """Render one detail for a reading; None when it has nothing to say for it (no date, no post)."""
         polarity = reading.polarity
-        if detail.lead is not None and (polarity is None or polarity.asks in ("need", "plain")):
+        if detail.lead is not None and (polarity is None or _plain(polarity)):
             polarity = Polarity(detail.lead[0], detail.lead[1])  # asked as a plain question: its own words
         reply = _Reply(self.campaign, detail, polarity, form, values)
         if detail.compute is not None:
@@ -141,6 +141,11 @@ class Composer:
         if topic or intent in self._personal:
             return intent
         return detail.report or (detail.intents[0] if detail.intents else intent)
+
+
+def _plain(polarity: Polarity) -> bool:
+    """A yes/no form with no words of its own: "要…吗", a bare "…吗", or the generic 是的/不是 of "…吧"."""
+    return polarity.asks in ("need", "plain") or (polarity.yes, polarity.no) == ("是的", "不是")
 
 
 class _Reply:
@@ -209,7 +214,7 @@ class _Reply:
                 claim = "last_day"
             return when.period_on(self.campaign, reading.dates[0], today, claim, self.say)[0]
         if compute == "hours_check" and reading.hours is not None:
-            return self._hours_check(reading.hours)
+            return self._hours_check(reading.hours, "still" in reading.aspects)
         if compute == "certificate_year" and reading.years:
             year = max(reading.years)
             inside = year <= self.campaign.facts.audience_until_year
@@ -221,7 +226,7 @@ class _Reply:
             return self._post_check(entities)
         return None
 
-    def _hours_check(self, stated: HoursMention) -> str:
+    def _hours_check(self, stated: HoursMention, still: bool) -> str:
         wording = HoursWording(self.campaign, self.values)
         rules = wording.rules
         if stated.online is None and stated.offline is None:
@@ -238,7 +243,7 @@ class _Reply:
         said = "、".join(parts)
         enough = hours_done(online, offline, rules)
         # "还要上传证明吗" asks whether more is needed: enough hours answer it with 不用.
-        asks_need = self.polarity is not None and self.polarity.asks == "need"
+        asks_need = self.polarity is not None and self.polarity.asks == "need" and still
         verdict = enough != asks_need
         status = wording.status(online, offline, self.form)
         if enough:

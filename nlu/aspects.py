@@ -18,7 +18,7 @@ import yaml
 
 from bot.kernel.yamlfile import load_yaml
 from knowledge.reading import Polarity, Reading
-from nlu.claims import ClaimChecker
+from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader
 from nlu.hours import read_hours, read_years
 from nlu.normalize import Normalizer
@@ -28,7 +28,8 @@ DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
 YESNO = "yesno"  # present when the message is a yes/no question
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
 DATES = "dates"  # present when the message names a date ("明天", "这周五", "11月28号")
-CONFIRMED = "是的"  # the answer to "…是吧" when the reply states the claim
+# The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it.
+CONFIRMED = frozenset({"是的", "可以", "要", "有", "会"})
 YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
 
 
@@ -134,6 +135,7 @@ class AspectReader:
             self._shaper = MessageShaper(raw["shapes"], self.fold)
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise AspectDataError(f"aspects data: {exc!r}") from exc
+        self._asked: tuple[str, str, Polarity | None] | None = None
         self.names = (
             frozenset(raw["aspects"]) | {a for a, _, _ in self._patterns} | {YESNO, HOURS, DATES, YEARS}
         )
@@ -185,22 +187,36 @@ class AspectReader:
                 return Polarity(polarity.yes.format(verb), polarity.no.format(verb), polarity.asks)
         return None
 
+    def asked(self, text: str) -> tuple[str, Polarity | None]:
+        """The folded ``text`` and its yes/no form (the last text's, remembered: a reply asks it again)."""
+        memo = self._asked
+        if memo is not None and memo[0] == text:
+            return memo[1], memo[2]
+        basic, folded = self.forms(text)
+        polarity = self.polarity(self.question_form(basic, folded))
+        self._asked = (text, folded, polarity)
+        return folded, polarity
+
     def confirmation(self, text: str, reply: str) -> str | None:
         """The word a reply starts with when ``text`` asks to confirm a fact ("…是吧") that ``reply`` states
         in full (see ``nlu.claims``); None otherwise."""
-        basic, folded = self.forms(text)
-        polarity = self.polarity(self.question_form(basic, folded))
-        if polarity is None or polarity.yes != CONFIRMED:
+        folded, polarity = self.asked(text)
+        if polarity is None or polarity.yes not in CONFIRMED:
             return None
         return polarity.yes if self._claims.confirmed(folded, reply) else None
 
-    def unanswered(self, text: str, reply: str, known: Iterable[str] = ()) -> list[str]:
-        """What a yes/no question asks that neither ``reply`` nor the ``known`` characters (the notice's)
-        mention ("报销" in "培训费能报销吗"); empty when it is not a yes/no question or all of it is."""
-        basic, folded = self.forms(text)
-        if self.polarity(self.question_form(basic, folded)) is None:
+    def known(self, said: str, sound: Callable[[str], str] | None = None) -> Known:
+        """What the notice says (``said``: its answers and facts), to check questions against; ``sound``
+        reads a character's pinyin (default: pypinyin's)."""
+        return Known(said, self._function_chars, sound)
+
+    def unanswered(self, text: str, reply: str, known: Known) -> list[str]:
+        """What a yes/no question asks that neither ``reply`` nor the notice (``known``) mentions ("销" in
+        "培训费能报销吗"); empty when it is not a yes/no question or all of it is mentioned."""
+        folded, polarity = self.asked(text)
+        if polarity is None:
             return []
-        return self._claims.uncovered(folded, reply, self._function_chars + "".join(known))
+        return self._claims.uncovered(folded, reply, known)
 
     def read(self, text: str, today: dt.date) -> Reading:
         """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``."""
@@ -210,7 +226,7 @@ class AspectReader:
             aspect, _, pattern = self._patterns[n]
             if aspect not in aspects and pattern.search(basic):
                 aspects.add(aspect)
-        polarity = self.polarity(self.question_form(basic, folded))
+        folded, polarity = self.asked(text)
         if polarity is not None:
             aspects.add(YESNO)
         dates = self._dates.read(basic, today)

@@ -10,12 +10,67 @@ the 26th-30th; "306室是吧" is not confirmed by one that says 305室; a negate
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _SPECIFIC = re.compile(r"\d+|[a-z][a-z.]+")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _MIN_SPECIFIC_HAN = 3
+
+
+def _blank(match: re.Match[str]) -> str:
+    """Blank a match out, keeping every other character where it was."""
+    return " " * len(match.group(0))
+
+
+class Known:
+    """What the notice says, as characters and neighbouring pairs, and how characters sound.
+
+    ``sound`` gives a character's toneless reading (pypinyin's, imported on first use: it takes about
+    0.4 s to load, and most messages never need it).
+    """
+
+    def __init__(self, said: str, function_chars: str, sound: Callable[[str], str] | None = None) -> None:
+        self.chars = frozenset(said)
+        self.function_chars = function_chars
+        self._pairs: dict[str, set[str]] = {}  # a character -> the sounds that stand beside it in the notice
+        for a, b in itertools.pairwise(said):
+            if _HAN_RUN.fullmatch(a + b):
+                self._pairs.setdefault("<" + a, set()).add(b)
+                self._pairs.setdefault(">" + b, set()).add(a)
+        self._sound = sound
+        self._sounds: dict[str, frozenset[str]] = {}
+
+    def typo(self, text: str, n: int) -> bool:
+        """Whether ``text[n]`` sounds like a character the notice puts beside the same neighbour."""
+        sound = self.sound(text[n])
+        if not sound:
+            return False
+        for key in (("<" + text[n - 1]) if n > 0 else "", (">" + text[n + 1]) if n + 1 < len(text) else ""):
+            if key and sound in self._neighbour_sounds(key):
+                return True
+        return False
+
+    def _neighbour_sounds(self, key: str) -> frozenset[str]:
+        found = self._sounds.get(key)
+        if found is None:
+            found = self._sounds[key] = frozenset(self.sound(ch) for ch in self._pairs.get(key, ()))
+        return found
+
+    def sound(self, ch: str) -> str:
+        if self._sound is None:
+            self._sound = _pinyin()
+        return self._sound(ch)
+
+
+def _pinyin() -> Callable[[str], str]:
+    from pypinyin import Style, lazy_pinyin
+
+    def sound(ch: str) -> str:
+        return lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")[0] if _HAN_RUN.match(ch) else ""
+
+    return sound
 
 
 class ClaimChecker:
@@ -28,22 +83,34 @@ class ClaimChecker:
         self._asking = re.compile("|".join(map(re.escape, asked))) if asked else None
         self._negation = re.compile(f"[{re.escape(negations)}]") if negations else None
 
-    def uncovered(self, folded_question: str, reply: str, function_chars: str) -> list[str]:
-        """The content of a yes/no question that ``reply`` does not mention, as runs of characters.
+    def uncovered(
+        self,
+        folded_question: str,
+        reply: str,
+        known: Known,
+    ) -> list[str]:
+        """The characters of a yes/no question that neither ``reply`` nor the notice mentions.
 
-        "培训费能报销吗" against the fee answer leaves "报销": the answer does not say, so a yes would be
-        invented. Characters are compared one by one (lenient: typos and word order don't matter), after
-        the asking words, stop words and ``function_chars`` (能, 要, 可以 …) are dropped.
+        "培训费能报销吗" against the fee answer leaves "销": the notice never speaks of reimbursement, so a yes
+        would be invented. Characters are compared one by one (lenient about word order), after the asking
+        words, stop words and ``known.function_chars`` (能, 要, 可以 …) are dropped. A character that sounds
+        like one the notice uses next to the same neighbour is a typo, not a new subject: 收废 (收费),
+        陪训 (培训), 标准原 (标准员).
         """
+        text = folded_question
         if self._asking is not None:
-            folded_question = self._asking.sub(" ", folded_question)
-        content = _SPECIFIC.sub(lambda m: " " if m.group(0) in reply.lower() else m.group(0), folded_question)
+            text = self._asking.sub(_blank, text)
+        lowered = reply.lower()
+        text = _SPECIFIC.sub(lambda m: _blank(m) if m.group(0) in lowered else m.group(0), text)
         if self._stop is not None:
-            content = self._stop.sub(" ", content)
-        missing = "".join(
-            ch if (ch.isalnum() and ch not in reply and ch not in function_chars) else " " for ch in content
-        )
-        return missing.split()
+            text = self._stop.sub(_blank, text)
+        missing = []
+        for n, ch in enumerate(text):
+            if not ch.isalnum() or ch in reply or ch in known.chars or ch in known.function_chars:
+                continue
+            if not known.typo(folded_question, n):
+                missing.append(ch)
+        return missing
 
     def confirmed(self, folded_question: str, reply: str) -> bool:
         """True when the reply states every part of what the question asks to confirm."""

@@ -21,13 +21,16 @@ _NUMERALS = {
     "九": 9,
 }
 _NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十]{1,4}(?:个半)?"
+_HAN_NUMBER = r"[零一二两三四五六七八九十]{1,4}(?:个半)?"
+# A Chinese numeral right after 线上/线下 counts only before an hours word: "线上二十个", not "线上线下加在一起".
+_UNIT_AHEAD = r"个|学时|小时|课时|$|[\s，,。；;？?！!]"
 _UNIT = r"(?:个)?(?:学时|课时|学识|学分|小时|钟头|h\b)"
 # A number with an hours unit, or right after an online/offline word ("线上20", "线下学了12").
 # "N个" counts hours only when no noun follows it ("2个岗位") and an online/offline word says which kind.
 _NOT_HOURS = r"(?![\d年月日号元块天岗证次遍份人期]|个(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
 _STATED = re.compile(
     rf"(?P<n>{_NUMBER})\s*(?P<unit>{_UNIT})"
-    rf"|(?P<kind>线上|在线|网上|网课|线下|证明|自主|面授)[^\d，,。；;]{{0,4}}?(?P<m>{_NUMBER}){_NOT_HOURS}"
+    rf"|(?P<kind>线上|在线|网上|网课|线下|证明|自主|面授)[^\d，,。；;]{{0,4}}?(?P<m>\d+(?:\.\d+)?|{_HAN_NUMBER}(?={_UNIT_AHEAD})){_NOT_HOURS}"
     rf"|(?P<c>{_NUMBER})个(?!(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
 )
 _ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机")

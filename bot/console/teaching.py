@@ -21,6 +21,7 @@ from sqlalchemy import Engine, Table, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.console.models import TaughtExample, TaughtTopic
+from bot.dialogue.second_stage import TAUGHT_PREFIX
 from knowledge.campaign import SHORT_LIMIT, Answer, Campaign
 from nlu.interpreter import Interpreter, LocalInterpreter, ParseResult
 from nlu.training_data import TrainingData
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 EXAMPLES: Table = TaughtExample.__table__  # type: ignore[assignment]
 TOPICS: Table = TaughtTopic.__table__  # type: ignore[assignment]
-TOPIC_PREFIX = "taught_"
+TOPIC_PREFIX = TAUGHT_PREFIX
 STATUS_LABELS = {"draft": "待审核", "approved": "已上线", "rejected": "已退回"}
 
 

@@ -76,7 +76,7 @@ class Brain:
         self.conversations = MemoryConversationStore() if conversations is None else conversations
         self._dates: tuple[dt.date, dict[str, str]] | None = None  # today's date-dependent values
         self._rendered: dict[tuple[str, Form], str] = {}  # today's plain answers, rendered once
-        self._stage = SecondStage(campaign, aspects or default_reader(interpreter))
+        self._stage = SecondStage(campaign, aspects or default_reader(interpreter), interpreter)
 
     def handle(self, inbound: Inbound) -> Reply:
         """Answer one message and remember what it was about."""
@@ -84,21 +84,57 @@ class Brain:
         state = self.conversations.load(inbound.channel, inbound.address, now)
         form: Form = "short" if inbound.channel in SHORT_CHANNELS else "full"
         shape = self._stage.shape(inbound.text)
+        if shape.chinese:  # an English question restated: answered in Chinese, with the note
+            return self._replied(
+                inbound, state, now, self._restated(inbound, shape.chinese, state, form, now)
+            )
         if shape.kind != "question":  # 好的 / 👍 / a message in English
-            text, intent = self._stage.shaped_reply(shape, form, now, self._date_values(now))
+            text, intent = self._stage.shaped_reply(shape, form, now, self.date_values(now))
             return self._replied(inbound, state, now, Reply(text, intent, 1.0))
-        parse = self._understand(shape.text, state)
+        if shape.parts and form == "full":  # "1.培训费好多 2.在哪里确认": each question in turn
+            return self._replied(inbound, state, now, self._each(inbound, shape.parts, state, form, now))
+        question = shape.parts[0] if shape.parts else shape.text  # SMS: the first, in two segments at most
+        parse = self._understand(question, state)
+        if parse["intent"]["name"] == FALLBACK and question != inbound.text.strip():
+            # The question cut from a greeting or a paste ("…上交培训机构。 盖好章交到哪里去") may need
+            # what came before it to be understood.
+            whole = self._understand(inbound.text, state)
+            if whole["intent"]["name"] != FALLBACK:
+                parse = whole
         intent = parse["intent"]["name"]
         confidence = float(parse["intent"]["confidence"])
         name_only = NAME_ONLY.fullmatch(inbound.text.strip()) is not None and confidence < NAME_CONFIDENCE
         if state.awaiting == "bind" and (intent == FALLBACK or name_only):
             intent = "bind"  # the answer to a guided question, e.g. the name after the ID number
-        text, reported = self._answer(inbound, intent, parse, state, form, now, shape.text)
+        text, reported = self._answer(inbound, intent, parse, state, form, now, question)
         state.previous_intent = intent if intent != FALLBACK else state.previous_intent
         reply = Reply(
             text, reported, round(float(parse["intent"]["confidence"]), 4), tuple(parse["entities"])
         )
         return self._replied(inbound, state, now, reply)
+
+    def _restated(
+        self, inbound: Inbound, question: str, state: ConversationState, form: Form, now: dt.datetime
+    ) -> Reply:
+        parse = self._understand(question, state)
+        intent = parse["intent"]["name"]
+        text, reported = self._answer(inbound, intent, parse, state, form, now, question)
+        return Reply(self._stage.in_english(text, form, self.date_values(now)), reported, 1.0)
+
+    def _each(
+        self, inbound: Inbound, parts: tuple[str, ...], state: ConversationState, form: Form, now: dt.datetime
+    ) -> Reply:
+        """Answer a numbered list of questions one by one, numbered the same way."""
+        lines, intents = [], []
+        for n, part in enumerate(parts, 1):
+            parse = self._understand(part, state)
+            intent = parse["intent"]["name"]
+            text, reported = self._answer(inbound, intent, parse, state, form, now, part)
+            state.offered = ()  # choices offered for one part would be ambiguous
+            state.previous_intent = intent if intent != FALLBACK else state.previous_intent
+            lines.append(f"{n}. {text}")
+            intents.append(reported)
+        return Reply("\n".join(lines), intents[0], 1.0)
 
     def _replied(self, inbound: Inbound, state: ConversationState, now: dt.datetime, reply: Reply) -> Reply:
         self.conversations.save(inbound.channel, inbound.address, state, now)
@@ -133,7 +169,7 @@ class Brain:
         now: dt.datetime,
         question: str,
     ) -> tuple[str, str]:
-        values = self._date_values(now)
+        values = self.date_values(now)
         composed = self._stage.compose(intent, question, parse["entities"], now, form, values)
         if intent in PERSONAL_INTENTS:
             desk = self._desk()
@@ -175,7 +211,7 @@ class Brain:
                 return unanswered, NOT_IN_NOTICE
         return self._stage.confirmed(question, rendered, form), intent
 
-    def _date_values(self, now: dt.datetime) -> dict[str, str]:
+    def date_values(self, now: dt.datetime) -> dict[str, str]:
         """The date-dependent values of the answers, computed once per local day."""
         today = local_date(self.campaign, now)
         if self._dates is None or self._dates[0] != today:
@@ -206,7 +242,9 @@ class _NoLedger:
     def answer(
         self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
     ) -> str:
-        return render(self._brain.campaign, "ask_not_in_notice", self._brain.clock.now(), form=form)
+        now = self._brain.clock.now()
+        dates = self._brain.date_values(now)
+        return render(self._brain.campaign, "ask_not_in_notice", now, form=form, dates=dates)
 
     def is_bound(self, inbound: Inbound) -> bool:
         return False

@@ -100,7 +100,10 @@ def test_a_swap_reaches_every_brain_behind_a_seasonal_brain(
     clock = FixedClock(AT)
     live = LiveInterpreter(interpreter)
     seasonal = SeasonalBrain([campaign], clock, lambda c: Brain(c, live, clock))
-    assert seasonal.handle(Inbound("sms", "1", "附近哪里可以停车")).intent == "nlu_fallback"
+    assert seasonal.handle(Inbound("sms", "1", "附近哪里可以停车")).intent in (
+        "nlu_fallback",
+        "ask_not_in_notice",
+    )
     taught = Taught(topics={"taught_park": TopicAnswer("停车", "楼下可以停车。", "楼下可停车。")})
     swap_into(seasonal, live)(_Knows("taught_park"), taught)
     reply = seasonal.handle(Inbound("terminal", "2", "附近哪里可以停车"))
