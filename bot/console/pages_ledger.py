@@ -163,7 +163,7 @@ async def _run(
         return render(request, "import.html", title="导入导出", stage="upload", error=f"无法读取文件：{exc}")
     view = report_view(report)
     if not dry_run:
-        console.employers_cache = None
+        console.caches.ledger_changed()
         summary = "，".join(f"{label} {value}" for label, value in view["counts"])
         await in_thread(console.audit.record, staff(request).name, "import", f"导入台账 {name}：{summary}")
     return render(

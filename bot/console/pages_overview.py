@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.console import queries
 from bot.console.queries import TraineeFilter
+from bot.console.summary import LedgerSummary, current_summary
 from bot.console.web import ConsoleServices, in_thread, render, services, staff
 from bot.kernel.personal_data import mask_address, mask_phone
 from knowledge.campaign import Campaign
@@ -21,7 +22,6 @@ from reminders.audience import STAGES
 from reminders.policy import QuietHours, Reminder, plan_reminders
 
 PLAN_DAYS = 14
-EMPLOYERS_TTL = 300.0  # seconds
 KIND_LABELS = {
     "registration": "报名",
     "confirmation_window": "资格确认",
@@ -48,16 +48,40 @@ def page_number(request: web.Request) -> int:
 
 async def dashboard(request: web.Request) -> web.Response:
     console = services(request)
-    board = await in_thread(queries.dashboard, console.engine, console.current(), console.clock.now())
+    campaign, now = console.current(), console.clock.now()
+    summary = await in_thread(ledger_summary, console)
+    outbox = await in_thread(
+        console.caches.outbox.get,
+        campaign.campaign.id,
+        partial(queries.outbox_glance, console.engine, campaign, now),
+    )
+    board = await in_thread(queries.dashboard, console.engine, campaign, now, summary, outbox)
     peak = max([count for _, count in board.hours] + [1])
-    return render(request, "dashboard.html", board=board, stages=STAGES, peak=peak, title="仪表盘")
+    return render(
+        request,
+        "dashboard.html",
+        board=board,
+        stages=STAGES,
+        peak=peak,
+        title="仪表盘",
+        outbox_ttl=console.caches.outbox.ttl,
+    )
+
+
+def ledger_summary(console: ConsoleServices) -> LedgerSummary:
+    """The campaign's ledger by stage and hours, counted again only when it changed (or after a minute)."""
+    return current_summary(console.caches.summaries, console.engine, console.current())
 
 
 async def trainees(request: web.Request) -> web.Response:
     console = services(request)
     flt = TraineeFilter.from_query(request.query, console.vault.lookup_hash)
     page = page_number(request)
-    rows, total = await in_thread(queries.search, console.engine, console.current(), flt, page)
+    known = None
+    if flt.by_stage_only:
+        summary = await in_thread(ledger_summary, console)
+        known = flt.total_in(summary)
+    rows, total = await in_thread(queries.search, console.engine, console.current(), flt, page, known)
     employers = await _employers(console)
     return render(
         request,
@@ -78,11 +102,9 @@ async def trainees(request: web.Request) -> web.Response:
 
 async def _employers(console: ConsoleServices) -> list[str]:
     """The employers to suggest, read at most every few minutes (grouping 100,000 rows takes a while)."""
-    cached = console.employers_cache
-    if cached is None or time.monotonic() - cached[0] > EMPLOYERS_TTL:
-        cached = (time.monotonic(), await in_thread(queries.employers, console.engine, console.current()))
-        console.employers_cache = cached
-    return cached[1]
+    campaign = console.current()
+    read = partial(queries.employers, console.engine, campaign)
+    return await in_thread(console.caches.employers.get, campaign.campaign.id, read)  # type: ignore[no-any-return]
 
 
 async def export_list(request: web.Request) -> web.StreamResponse:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,11 +18,14 @@ from aiohttp import web
 from sqlalchemy import Engine
 
 from bot.console.accounts import AccountError, AuditLog, SessionInfo, StaffAccounts
+from bot.console.cache import ConsoleCaches
 from bot.console.teaching import Retrainer, TaughtStore
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply
 from knowledge.campaign import Campaign
 from reminders.policy import QuietHours
+
+log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 PREFIX = "/console"
@@ -71,8 +75,8 @@ class ConsoleServices:
     ask: Callable[[Inbound], Awaitable[Reply]] | None = None
     # Every year's campaign (JXJY_CAMPAIGN_DIR): the console shows the one of the moment.
     campaigns: tuple[Campaign, ...] = ()
-    # The employers offered as filter suggestions: (monotonic time read, names); an import clears it.
-    employers_cache: tuple[float, list[str]] | None = None
+    # Aggregates over the ledger and the outbox, kept for seconds to minutes (``bot.console.cache``).
+    caches: ConsoleCaches = field(default_factory=ConsoleCaches)
 
     def current(self) -> Campaign:
         """The campaign of the moment: its records, posts and rules are what the pages show."""
@@ -241,6 +245,20 @@ async def audit_page(request: web.Request) -> web.Response:
     )
 
 
+async def _compile_templates(app: web.Application) -> None:
+    """Compile every page template in a worker thread once the server runs, so no visitor waits for it."""
+    env = app[TEMPLATES]
+
+    def compile_all() -> None:
+        try:
+            for name in env.list_templates(extensions=["html"]):
+                env.get_template(name)
+        except jinja2.TemplateError:
+            log.exception("a console template does not compile")
+
+    asyncio.get_running_loop().run_in_executor(None, compile_all)
+
+
 def build_console_app(console: ConsoleServices) -> web.Application:
     """The console as an aiohttp sub-application, to be mounted at ``/console``."""
     from bot.console import pages_broadcasts, pages_ledger, pages_overview, pages_unanswered
@@ -248,6 +266,7 @@ def build_console_app(console: ConsoleServices) -> web.Application:
     app = web.Application(middlewares=[guard], client_max_size=50 * 1024 * 1024)
     app[CONSOLE] = console
     app[TEMPLATES] = templates(console.clock.tz)
+    app.on_startup.append(_compile_templates)
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)

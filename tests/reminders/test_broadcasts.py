@@ -108,12 +108,10 @@ def test_audience_in_sql_is_the_pure_audience(engine: Engine, campaign: Campaign
             [{"channel": c, "address": a, "reason": "blocked", "since": NOW} for c, a in blocked],
         )
     rules = HoursRules.from_campaign(campaign)
+    contact = Contact.build()
+    query = select(TRAINEES.c.id).select_from(contact.from_)
     with engine.connect() as conn:
-        got = set(
-            conn.execute(
-                select(TRAINEES.c.id).where(audience_filter(audience, rules, Contact.build().channel))
-            ).scalars()
-        )
+        got = set(conn.execute(query.where(audience_filter(audience, rules, contact.channel))).scalars())
 
     def channel(r):  # type: ignore[no-untyped-def]
         # reminders.policy._contact over the chats that are not blocked
