@@ -36,6 +36,7 @@ ARGS = [
     "--disable-sync",
 ]
 VIEWPORTS = {"desktop": (1280, 800), "phone": (375, 667)}
+OTHER_PASSWORD = "another-horse-2"
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is not installed (dev extra)"
@@ -85,6 +86,7 @@ def served(tmp_path: Path, nlu_cache: Path, interpreter: object) -> Iterator[tup
     services, background = build_service(runtime)
     app = build_server_app(services, background=background)
     StaffAccounts(runtime.engine(), runtime.clock).add("王芳", PASSWORD)
+    StaffAccounts(runtime.engine(), runtime.clock).add("李娜", OTHER_PASSWORD)
     with ServerThread(app) as server:
         yield f"http://127.0.0.1:{server.port}", runtime, app
     runtime.engine().dispose()
@@ -178,6 +180,13 @@ def test_a_staff_members_day_in_the_browser(served: tuple[str, Runtime, Any], sh
         group.locator("textarea[name=full]").fill("培训点楼下有停车场，免费停车。")
         group.locator("text=提交审核").click()
         expect(page.locator(".flash")).to_contain_text("审核通过后上线")
+        expect(page.locator("text=须由另一位工作人员批准")).to_be_visible()  # not by its author
+        # A second staff member reviews it.
+        page.click("text=退出")
+        page.fill("input[name=name]", "李娜")
+        page.fill("input[name=password]", OTHER_PASSWORD)
+        page.click("button[type=submit]")
+        page.click("nav >> text=未答问题")
         page.click("text=批准上线")
         expect(page.locator(".flash")).to_contain_text("已批准")
         retrainer = console_services(app).retrainer

@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from bot.channels.common import SERVICES
+from bot.console.accounts import StaffAccounts
 from bot.kernel.messages import Inbound
 from ledger.store import TRAINEES
 from tests.bot.console.conftest import SAMPLE, Console, csrf_of, sign_in
@@ -193,6 +194,15 @@ async def test_teaching_changes_the_running_bots_answers(client: TestClient, con
         brain.handle(Inbound("sms", "13800000002", "哪里可以停车")).intent == "nlu_fallback"
     )  # not live yet
     intent = re.search(r"/console/topics/(taught_\w+)/review", page).group(1)  # type: ignore[union-attr]
+    assert "须由另一位工作人员批准" in page and "批准上线" not in page
+    own = await client.post(f"/console/topics/{intent}/review", data={"csrf": csrf, "decision": "approve"})
+    assert "不能自己批准" in await own.text()  # the author asked anyway: refused, still a draft
+    # Review means a second person: another staff member signs in and approves.
+    StaffAccounts(console.runtime.engine(), console.runtime.clock).add("李娜", "another-horse-2")
+    await client.post("/console/logout", data={"csrf": csrf})
+    csrf = await sign_in(client, "李娜", "another-horse-2")
+    page = await (await client.get("/console/unanswered")).text()
+    assert "批准上线" in page
     await client.post(f"/console/topics/{intent}/review", data={"csrf": csrf, "decision": "approve"})
     assert console.services.retrainer.wait(120) and console.services.retrainer.error is None
     tried = await (
