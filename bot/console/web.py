@@ -151,7 +151,8 @@ async def in_thread(function: Callable[..., Any], *args: Any, **kwargs: Any) -> 
     return await asyncio.to_thread(function, *args, **kwargs)
 
 
-def _client(request: web.Request) -> str:
+def client_address(request: web.Request) -> str:
+    """The visitor's address, as the sign-in rate limit counts it."""
     return request.remote or "unknown"
 
 
@@ -206,11 +207,11 @@ async def login(request: web.Request) -> web.Response:
     name, password = str(form.get("name", "")), str(form.get("password", ""))
     console = services(request)
     try:
-        staff_id = await in_thread(console.accounts.authenticate, name, password, _client(request))
+        staff_id = await in_thread(console.accounts.authenticate, name, password, client_address(request))
     except AccountError as exc:
         return _login_form(request, str(exc), status=401)
     token = await in_thread(console.accounts.open_session, staff_id)
-    await in_thread(console.audit.record, name.strip(), "login", f"登录（来自 {_client(request)}）")
+    await in_thread(console.audit.record, name.strip(), "login", f"登录（来自 {client_address(request)}）")
     response = web.HTTPFound(f"{PREFIX}/")
     response.set_cookie(
         SESSION_COOKIE, token, path=PREFIX, httponly=True, samesite="Lax", secure=console.secure_cookies

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
@@ -13,35 +12,11 @@ from bot.channels.common import SERVICES
 from bot.console.accounts import StaffAccounts
 from bot.kernel.messages import Inbound
 from ledger.store import TRAINEES
-from tests.bot.console.conftest import SAMPLE, Console, csrf_of, sign_in
+from tests.bot.console.conftest import SAMPLE, Console, csrf_of, import_sample, sign_in
 
 PAGES = ["/console/", "/console/trainees", "/console/trainees/1", "/console/import", "/console/broadcasts",
          "/console/unanswered", "/console/audit", "/console/export/summary", "/console/trainees/export"]  # fmt: skip
 FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-
-
-@pytest.fixture
-async def client(console: Console) -> TestClient:
-    client = TestClient(console.server)
-    await client.start_server()
-    yield client  # type: ignore[misc]
-    await client.close()
-
-
-async def import_sample(client: TestClient, csrf: str) -> str:
-    form = FormData()
-    form.add_field("csrf", csrf)
-    form.add_field("file", SAMPLE.read_bytes(), filename="台账.csv", content_type="text/csv")
-    preview = await client.post("/console/import", data=form)
-    page = await preview.text()
-    assert preview.status == 200, page
-    token = re.search(r'name="token" value="([^"]+)"', page)
-    assert token is not None
-    done = await client.post(
-        "/console/import/confirm",
-        data={"csrf": csrf, "token": token.group(1), "suffix": ".csv", "filename": "台账.csv"},
-    )
-    return await done.text()
 
 
 async def test_a_visitor_without_a_session_sees_only_the_login_page(client: TestClient) -> None:
