@@ -360,7 +360,11 @@ def build_console(
     runtime: Runtime, brain: Responder, dispatch_soon: DispatchSoon | None = None
 ) -> ConsoleServices:
     """The staff console's services on the runtime's database; taught data retrains ``brain`` in place."""
+    import os
+    import socket
+
     from bot.console.accounts import AuditLog, StaffAccounts
+    from bot.console.shared_models import ModelFollower, SharedModels
     from bot.console.teaching import Retrainer, TaughtStore, swap_into
     from bot.console.web import ConsoleServices
 
@@ -374,7 +378,17 @@ def build_console(
         runtime.use_taught(taught)  # brains built from now on (a new campaign year) start with it
         into_brains(interpreter, taught)
 
-    retrainer = Retrainer(store, runtime.cache_dir, runtime.settings.nlu_threshold, swap)
+    follower = ModelFollower(
+        SharedModels(engine, runtime.clock),
+        store,
+        runtime.cache_dir,
+        runtime.settings.nlu_threshold,
+        swap,
+        instance=f"{socket.gethostname()}:{os.getpid()}",
+    )
+    retrainer = Retrainer(
+        store, runtime.cache_dir, runtime.settings.nlu_threshold, swap, on_trained=follower.publish
+    )
     return ConsoleServices(
         engine=engine,
         campaign=runtime.campaign,
@@ -387,6 +401,7 @@ def build_console(
         work_dir=work_dir,
         secure_cookies=(runtime.settings.public_url or "").lower().startswith("https://"),
         retrainer=retrainer,
+        follower=follower,
         dispatch_soon=dispatch_soon,
         campaigns=runtime.campaigns,
     )

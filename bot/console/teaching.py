@@ -187,12 +187,14 @@ class Retrainer:
         threshold: float,
         swap: Swap,
         training_files: tuple[Path, ...] = (),
+        on_trained: Callable[[TrainingData], None] | None = None,
     ) -> None:
         self._store = store
         self._cache_dir = cache_dir
         self._threshold = threshold
         self._swap = swap
         self._files = training_files
+        self._on_trained = on_trained  # e.g. publish the model to the other instances
         self._lock = threading.Lock()
         self._wanted = 0  # runs asked for
         self._thread: threading.Thread | None = None
@@ -246,6 +248,8 @@ class Retrainer:
         log.info(
             "NLU retrained: %d examples (%d taught), swapped in", len(data.examples), len(taught.examples)
         )
+        if self._on_trained is not None:
+            self._on_trained(data)
 
 
 def swap_into(responder: Any, live: LiveInterpreter | None) -> Swap:

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from bot.console.accounts import AccountError, AuditLog, SessionInfo, StaffAccounts
 from bot.console.cache import ConsoleCaches
+from bot.console.shared_models import FOLLOW_INTERVAL, ModelFollower
 from bot.console.teaching import Retrainer, TaughtStore
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply
@@ -71,6 +72,8 @@ class ConsoleServices:
     work_dir: Path
     secure_cookies: bool = False
     retrainer: Retrainer | None = None
+    follower: ModelFollower | None = None  # follows the models other instances train
+    follow_interval: float = FOLLOW_INTERVAL
     dispatch_soon: Callable[[], Awaitable[object]] | None = None
     ask: Callable[[Inbound], Awaitable[Reply]] | None = None
     # Every year's campaign (JXJY_CAMPAIGN_DIR): the console shows the one of the moment.
@@ -268,6 +271,8 @@ def build_console_app(console: ConsoleServices) -> web.Application:
     app[CONSOLE] = console
     app[TEMPLATES] = templates(console.clock.tz)
     app.on_startup.append(_compile_templates)
+    if console.follower is not None:
+        app.cleanup_ctx.append(console.follower.following(console.follow_interval))
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
