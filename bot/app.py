@@ -360,9 +360,6 @@ def build_console(
     runtime: Runtime, brain: Responder, dispatch_soon: DispatchSoon | None = None
 ) -> ConsoleServices:
     """The staff console's services on the runtime's database; taught data retrains ``brain`` in place."""
-    import os
-    import socket
-
     from bot.console.accounts import AuditLog, StaffAccounts
     from bot.console.shared_models import ModelFollower, SharedModels
     from bot.console.teaching import Retrainer, TaughtStore, swap_into
@@ -378,17 +375,10 @@ def build_console(
         runtime.use_taught(taught)  # brains built from now on (a new campaign year) start with it
         into_brains(interpreter, taught)
 
-    follower = ModelFollower(
-        SharedModels(engine, runtime.clock),
-        store,
-        runtime.cache_dir,
-        runtime.settings.nlu_threshold,
-        swap,
-        instance=f"{socket.gethostname()}:{os.getpid()}",
-    )
-    retrainer = Retrainer(
-        store, runtime.cache_dir, runtime.settings.nlu_threshold, swap, on_trained=follower.publish
-    )
+    # The retrained model goes to every instance on the database: published here, followed there.
+    threshold, cache = runtime.settings.nlu_threshold, runtime.cache_dir
+    follower = ModelFollower(SharedModels(engine, runtime.clock), store, cache, threshold, swap)
+    retrainer = Retrainer(store, cache, threshold, swap, on_trained=follower.publish)
     return ConsoleServices(
         engine=engine,
         campaign=runtime.campaign,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -88,7 +89,7 @@ class ModelFollower:
         cache_dir: Path,
         threshold: float,
         swap: Swap,
-        instance: str,
+        instance: str = "",
         training_files: tuple[Path, ...] = (),
     ) -> None:
         self._models = models
@@ -96,7 +97,7 @@ class ModelFollower:
         self._cache_dir = cache_dir
         self._threshold = threshold
         self._swap = swap
-        self._instance = instance
+        self._instance = instance or f"{socket.gethostname()}:{os.getpid()}"  # who trained, for staff
         self._files = training_files
         self._lock = threading.Lock()  # one reload (or publication) at a time
         self._thread: threading.Thread | None = None
