@@ -1,8 +1,8 @@
 """The console at 100,000 trainees: indexes for paging, searching, previews and the dashboard's cache; the
 trained models instances share.
 
-On PostgreSQL the trainee search uses a pg_trgm index; when the extension cannot be created (a role
-without the right), the migration goes on without it and the search scans the table.
+On PostgreSQL the trainee search uses a pg_trgm index on names and employers; when the extension cannot be
+created (a role without the right), the migration goes on without it and the search scans the table.
 
 Revision ID: 0010_perf_console_search
 Revises: 0009_reliability_b_expiry
@@ -49,9 +49,9 @@ def _trigram_index() -> None:
     op.create_index(
         "ix_trainees_search_trgm",
         "trainees",
-        SEARCHED,
+        ["name", "employer"],
         postgresql_using="gin",
-        postgresql_ops=dict.fromkeys(SEARCHED, "gin_trgm_ops"),
+        postgresql_ops={"name": "gin_trgm_ops", "employer": "gin_trgm_ops"},
     )
 
 
