@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import tempfile
 from functools import partial
@@ -49,11 +50,11 @@ def page_number(request: web.Request) -> int:
 async def dashboard(request: web.Request) -> web.Response:
     console = services(request)
     campaign, now = console.current(), console.clock.now()
-    summary = await in_thread(ledger_summary, console)
-    outbox = await in_thread(
-        console.caches.outbox.get,
-        campaign.campaign.id,
-        partial(queries.outbox_glance, console.engine, campaign, now),
+    # The two scans run side by side (each on its own pooled connection) when neither is cached.
+    glance = partial(queries.outbox_glance, console.engine, campaign, now)
+    summary, outbox = await asyncio.gather(
+        in_thread(ledger_summary, console),
+        in_thread(console.caches.outbox.get, campaign.campaign.id, glance),
     )
     board = await in_thread(queries.dashboard, console.engine, campaign, now, summary, outbox)
     peak = max([count for _, count in board.hours] + [1])
@@ -79,10 +80,11 @@ async def trainees(request: web.Request) -> web.Response:
     page = page_number(request)
     known = None
     if flt.by_stage_only:
-        summary = await in_thread(ledger_summary, console)
+        summary, employers = await asyncio.gather(in_thread(ledger_summary, console), _employers(console))
         known = flt.total_in(summary)
+    else:
+        employers = await _employers(console)
     rows, total = await in_thread(queries.search, console.engine, console.current(), flt, page, known)
-    employers = await _employers(console)
     return render(
         request,
         "trainees.html",
