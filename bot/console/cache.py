@@ -14,7 +14,9 @@ from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
 
-SUMMARY_TTL = 60.0  # seconds: the ledger by stage and hours (also re-counted when the ledger's stamp moves)
+# Seconds. The ledger by stage and hours is counted again as soon as its stamp moves (any write to a trainee);
+# the TTL only bounds what a write the stamp misses (clocks apart between hosts) can leave stale.
+SUMMARY_TTL = 600.0
 EMPLOYERS_TTL = 300.0  # the employers offered as filter suggestions
 OUTBOX_TTL = 15.0  # the outbox at a glance on the dashboard
 REPORT_TTL = 15.0  # a broadcast's delivery report

@@ -70,7 +70,7 @@ async def dashboard(request: web.Request) -> web.Response:
 
 
 def ledger_summary(console: ConsoleServices) -> LedgerSummary:
-    """The campaign's ledger by stage and hours, counted again only when it changed (or after a minute)."""
+    """The campaign's ledger by stage and hours, counted again only when it changed (``current_summary``)."""
     return current_summary(console.caches.summaries, console.engine, console.current())
 
 
@@ -100,6 +100,13 @@ async def trainees(request: web.Request) -> web.Response:
         stages=STAGES,
         mask_phone=mask_phone,
     )
+
+
+def warm_caches(console: ConsoleServices) -> None:
+    """Count the ledger and read the employers into the caches (at start-up, before anyone asks)."""
+    campaign = console.current()
+    ledger_summary(console)
+    console.caches.employers.get(campaign.campaign.id, partial(queries.employers, console.engine, campaign))
 
 
 async def _employers(console: ConsoleServices) -> list[str]:

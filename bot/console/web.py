@@ -16,6 +16,7 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.console.accounts import AccountError, AuditLog, SessionInfo, StaffAccounts
 from bot.console.cache import ConsoleCaches
@@ -249,18 +250,22 @@ async def audit_page(request: web.Request) -> web.Response:
     )
 
 
-async def _compile_templates(app: web.Application) -> None:
-    """Compile every page template in a worker thread once the server runs, so no visitor waits for it."""
-    env = app[TEMPLATES]
+async def _warm_up(app: web.Application) -> None:
+    """Once the server runs, in a worker thread: compile the page templates and count the ledger, so the
+    first visitors wait for neither."""
+    from bot.console.pages_overview import warm_caches
 
-    def compile_all() -> None:
+    env, console = app[TEMPLATES], app[CONSOLE]
+
+    def warm() -> None:
         try:
             for name in env.list_templates(extensions=["html"]):
                 env.get_template(name)
-        except jinja2.TemplateError:
-            log.exception("a console template does not compile")
+            warm_caches(console)
+        except (jinja2.TemplateError, SQLAlchemyError):
+            log.exception("the console's warm-up failed; pages will do it on their first request")
 
-    asyncio.get_running_loop().run_in_executor(None, compile_all)
+    asyncio.get_running_loop().run_in_executor(None, warm)
 
 
 def build_console_app(console: ConsoleServices) -> web.Application:
@@ -270,7 +275,7 @@ def build_console_app(console: ConsoleServices) -> web.Application:
     app = web.Application(middlewares=[guard], client_max_size=50 * 1024 * 1024)
     app[CONSOLE] = console
     app[TEMPLATES] = templates(console.clock.tz)
-    app.on_startup.append(_compile_templates)
+    app.on_startup.append(_warm_up)
     if console.follower is not None:
         app.cleanup_ctx.append(console.follower.following(console.follow_interval))
     app.router.add_get("/login", login_page)

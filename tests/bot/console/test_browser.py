@@ -142,6 +142,20 @@ def test_a_staff_members_day_in_the_browser(served: tuple[str, Runtime, Any], sh
         shot("import-preview")
         page.click("text=确认导入")
         expect(page.locator("h2").first).to_contain_text("已导入")
+
+        # 附件3 with full ID numbers: the password again; a wrong one exports nothing.
+        page.click("nav >> text=导入导出")
+        page.click("text=完整身份证号版（交培训点）")
+        page.fill(".full-ids input[name=password]", "wrong-password")
+        shot("import-export")
+        page.click("text=导出完整版")
+        expect(page.locator(".error")).to_contain_text("完整身份证号版未导出")
+        shot("export-refused")
+        page.click("text=完整身份证号版（交培训点）")
+        page.fill(".full-ids input[name=password]", PASSWORD)
+        with page.expect_download() as download:
+            page.click("text=导出完整版")
+        assert "完整身份证号" in download.value.suggested_filename
         page.click("nav >> text=仪表盘")
         expect(page.locator("h1")).to_contain_text("台账共 12 人")
         shot("dashboard")
@@ -181,6 +195,7 @@ def test_a_staff_members_day_in_the_browser(served: tuple[str, Runtime, Any], sh
         group.locator("text=提交审核").click()
         expect(page.locator(".flash")).to_contain_text("审核通过后上线")
         expect(page.locator("text=须由另一位工作人员批准")).to_be_visible()  # not by its author
+        shot("unanswered-review")
         # A second staff member reviews it.
         page.click("text=退出")
         page.fill("input[name=name]", "李娜")
