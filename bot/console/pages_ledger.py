@@ -207,7 +207,8 @@ async def export_full_ids(request: web.Request) -> web.Response:
     try:
         await in_thread(console.accounts.authenticate, who, password, client_address(request))
     except AccountError as exc:
-        return _refused(request, f"{exc}：请再输入您本人的登录密码")
+        reason = str(exc).replace("用户名或密码不正确", "密码不正确")
+        return _refused(request, f"{reason}：请再输入您本人的登录密码")
     try:
         path, count = await in_thread(_write_summary, console, suffix, True)
     except KeyMismatchError:
@@ -220,7 +221,9 @@ async def export_full_ids(request: web.Request) -> web.Response:
 
 def _refused(request: web.Request, reason: str) -> web.Response:
     error = f"完整身份证号版未导出：{reason}。"
-    return render(request, "import.html", status=403, title="导入导出", stage="upload", error=error)
+    return render(
+        request, "import.html", status=403, title="导入导出", stage="upload", error=error, full_ids_open=True
+    )
 
 
 def _write_summary(console: ConsoleServices, suffix: str, full_ids: bool = False) -> tuple[Path, int]:
