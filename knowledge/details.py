@@ -33,6 +33,8 @@ class Composed:
     intent: str
     detail: str
     silent: bool = False
+    led: bool = False  # the detail decides the yes/no lead itself (a verdict or a computed reply)
+    says_yes: bool = False  # a detail that says yes to any yes/no question about its topic
 
 
 class Composer:
@@ -95,7 +97,12 @@ class Composer:
             text = self.render_detail(detail, intent, reading, now, form, values, entities)
             if text is not None:
                 return Composed(
-                    text.strip(), self._reported(intent, detail), detail.id, detail.silent is not None
+                    text.strip(),
+                    self._reported(intent, detail),
+                    detail.id,
+                    detail.silent is not None,
+                    detail.verdict is not None or detail.compute is not None,
+                    detail.broad,
                 )
         return None
 
@@ -110,12 +117,15 @@ class Composer:
         entities: Iterable[Mapping[str, Any]] = (),
     ) -> str | None:
         """Render one detail for a reading; None when it has nothing to say for it (no date, no post)."""
-        reply = _Reply(self.campaign, detail, reading.polarity, form, values)
+        polarity = reading.polarity
+        if detail.lead is not None and (polarity is None or _plain(polarity)):
+            polarity = Polarity(detail.lead[0], detail.lead[1])  # asked as a plain question: its own words
+        reply = _Reply(self.campaign, detail, polarity, form, values)
         if detail.compute is not None:
             return reply.render(intent, reading, now, list(entities))
         if values is not self._cache_for:
             self._cache_for, self._cache = values, {}
-        key = (detail.id, intent, form, reading.polarity if detail.verdict else None)
+        key = (detail.id, intent, form, polarity if detail.verdict else None)
         if key not in self._cache:
             self._cache[key] = reply.render(intent, reading, now, list(entities))
         return self._cache[key]
@@ -131,6 +141,11 @@ class Composer:
         if topic or intent in self._personal:
             return intent
         return detail.report or (detail.intents[0] if detail.intents else intent)
+
+
+def _plain(polarity: Polarity) -> bool:
+    """A yes/no form with no words of its own: "要…吗", a bare "…吗", or the generic 是的/不是 of "…吧"."""
+    return polarity.asks in ("need", "plain") or (polarity.yes, polarity.no) == ("是的", "不是")
 
 
 class _Reply:
@@ -199,17 +214,19 @@ class _Reply:
                 claim = "last_day"
             return when.period_on(self.campaign, reading.dates[0], today, claim, self.say)[0]
         if compute == "hours_check" and reading.hours is not None:
-            return self._hours_check(reading.hours)
+            return self._hours_check(reading.hours, "still" in reading.aspects)
         if compute == "certificate_year" and reading.years:
             year = max(reading.years)
             inside = year <= self.campaign.facts.audience_until_year
             key = "certificate_year_in" if inside else "certificate_year_out"
-            return self.say(key, verdict=inside, year=str(year))
+            # "今年不学要得啵" asks about leaving it out: yes when the year is not yet due.
+            verdict = inside != ("skip" in reading.aspects)
+            return self.say(key, verdict=verdict, year=str(year))
         if compute == "post_check":
             return self._post_check(entities)
         return None
 
-    def _hours_check(self, stated: HoursMention) -> str:
+    def _hours_check(self, stated: HoursMention, still: bool) -> str:
         wording = HoursWording(self.campaign, self.values)
         rules = wording.rules
         if stated.online is None and stated.offline is None:
@@ -226,7 +243,7 @@ class _Reply:
         said = "、".join(parts)
         enough = hours_done(online, offline, rules)
         # "还要上传证明吗" asks whether more is needed: enough hours answer it with 不用.
-        asks_need = self.polarity is not None and self.polarity.asks == "need"
+        asks_need = self.polarity is not None and self.polarity.asks == "need" and still
         verdict = enough != asks_need
         status = wording.status(online, offline, self.form)
         if enough:

@@ -50,6 +50,16 @@ def _nearest(campaign: Campaign, after: dt.date, today: dt.date, say: Say) -> tu
     return full, short
 
 
+def _why_closed(campaign: Campaign, day: dt.date) -> str:
+    """Why a day has no confirmation when it is a day off: 周末 or 法定节假日 (from the official calendar)."""
+    try:
+        if calendar.is_workday(day, calendar.own_calendar(campaign)):
+            return ""
+    except calendar.CalendarError:
+        return ""
+    return "是周末休息日，" if day.weekday() >= 5 else "是法定节假日，"
+
+
 def confirmation_on(campaign: Campaign, span: DateSpan, today: dt.date, say: Say) -> tuple[str, bool]:
     """The reply about confirming within ``span``, and whether it can be done then."""
     days = [
@@ -64,8 +74,15 @@ def confirmation_on(campaign: Campaign, span: DateSpan, today: dt.date, say: Say
     ok = bool(days)
     if span.single:
         key = "confirmation_day_yes" if ok else "confirmation_day_no"
+        why = "" if ok else _why_closed(campaign, span.first)
         return say(
-            key, verdict=ok, day=label, day_short=short_label, nearest=nearest, nearest_short=nearest_short
+            key,
+            verdict=ok,
+            day=label,
+            day_short=short_label,
+            why=why,
+            nearest=nearest,
+            nearest_short=nearest_short,
         ), ok
     if ok:
         by_month: dict[tuple[int, int], list[dt.date]] = {}

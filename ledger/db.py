@@ -165,6 +165,7 @@ def migrate(engine: Engine, revision: str = "head", *, wait: float = MIGRATION_W
     if revision == "head" and _at_head(engine):
         return
     from alembic import command
+    from alembic.util import CommandError
 
     from ledger.locks import holding, named_lock
 
@@ -173,7 +174,13 @@ def migrate(engine: Engine, revision: str = "head", *, wait: float = MIGRATION_W
     lock = named_lock(engine, "migrations")
     with holding(lock, busy, timeout=wait), _migration_connection(engine) as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        try:
+            command.upgrade(config, revision)
+        except CommandError as exc:  # a revision this release does not know: a newer or foreign database
+            raise ValueError(
+                f"数据库的结构版本不是本程序认识的（{exc}）：它来自别的 jxjy 版本。请用对应的版本打开，"
+                "或备份后指定一个新的数据库"
+            ) from exc
 
 
 _REVISION = re.compile(r'^revision = "([^"]+)"', re.MULTILINE)

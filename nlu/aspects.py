@@ -18,6 +18,7 @@ import yaml
 
 from bot.kernel.yamlfile import load_yaml
 from knowledge.reading import Polarity, Reading
+from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader
 from nlu.hours import read_hours, read_years
 from nlu.normalize import Normalizer
@@ -27,6 +28,8 @@ DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
 YESNO = "yesno"  # present when the message is a yes/no question
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
 DATES = "dates"  # present when the message names a date ("明天", "这周五", "11月28号")
+# The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it.
+CONFIRMED = frozenset({"是的", "可以", "要", "有", "会"})
 YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
 
 
@@ -121,10 +124,18 @@ class AspectReader:
                 )
                 for item in raw["polarity"]
             ]
+            endings = {str(k): str(v) for k, v in raw.get("question_endings", {}).items()}
+            self._endings = sorted(endings.items(), key=lambda kv: -len(kv[0]))
+            claims = raw.get("claims", {})
+            self._function_chars = str(claims.get("function_chars", ""))
+            self._claims = ClaimChecker(
+                claims.get("stop_words", ()), claims.get("asking", ()), str(claims.get("negations", ""))
+            )
             self._dates = DateReader(raw["dates"])
             self._shaper = MessageShaper(raw["shapes"], self.fold)
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise AspectDataError(f"aspects data: {exc!r}") from exc
+        self._asked: tuple[str, str, Polarity | None] | None = None
         self.names = (
             frozenset(raw["aspects"]) | {a for a, _, _ in self._patterns} | {YESNO, HOURS, DATES, YEARS}
         )
@@ -153,8 +164,19 @@ class AspectReader:
         """Tell an acknowledgement, English or a question apart, and find the question in the message."""
         return self._shaper.shape(text)
 
+    def question_form(self, basic: str, folded: str) -> str:
+        """``folded`` ending in the question mark its particle or punctuation means: the Hunan "能去啵",
+        the typed "可以马", "周末确认?" all end in 吗; "是…吧" keeps its 吧 (folding drops particles)."""
+        tail = basic.rstrip().rstrip("?？!！。.~～ ")
+        asked = len(tail) < len(basic.rstrip())  # a question mark or like punctuation was there
+        for ending, mark in self._endings:
+            if tail.endswith(ending) and len(tail) > len(ending):
+                stem = folded[: -len(ending)] if folded.endswith(ending) else folded
+                return stem + mark
+        return folded + "吗" if asked and basic.rstrip()[-1:] in "?？" else folded
+
     def polarity(self, folded: str) -> Polarity | None:
-        """The yes/no form of a folded question, or None when it is not a yes/no question."""
+        """The yes/no form of a folded question (see ``question_form``), or None when it is not one."""
         for n in _candidates(self._polarity_index, folded):
             _, cue, polarity = self._polarity[n]
             found = cue.search(folded)
@@ -165,6 +187,37 @@ class AspectReader:
                 return Polarity(polarity.yes.format(verb), polarity.no.format(verb), polarity.asks)
         return None
 
+    def asked(self, text: str) -> tuple[str, Polarity | None]:
+        """The folded ``text`` and its yes/no form (the last text's, remembered: a reply asks it again)."""
+        memo = self._asked
+        if memo is not None and memo[0] == text:
+            return memo[1], memo[2]
+        basic, folded = self.forms(text)
+        polarity = self.polarity(self.question_form(basic, folded))
+        self._asked = (text, folded, polarity)
+        return folded, polarity
+
+    def confirmation(self, text: str, reply: str) -> str | None:
+        """The word a reply starts with when ``text`` asks to confirm a fact ("…是吧") that ``reply`` states
+        in full (see ``nlu.claims``); None otherwise."""
+        folded, polarity = self.asked(text)
+        if polarity is None or polarity.yes not in CONFIRMED:
+            return None
+        return polarity.yes if self._claims.confirmed(folded, reply) else None
+
+    def known(self, said: str, sound: Callable[[str], str] | None = None) -> Known:
+        """What the notice says (``said``: its answers and facts), to check questions against; ``sound``
+        reads a character's pinyin (default: pypinyin's)."""
+        return Known(said, self._function_chars, sound)
+
+    def unanswered(self, text: str, reply: str, known: Known) -> list[str]:
+        """What a yes/no question asks that neither ``reply`` nor the notice (``known``) mentions ("销" in
+        "培训费能报销吗"); empty when it is not a yes/no question or all of it is mentioned."""
+        folded, polarity = self.asked(text)
+        if polarity is None:
+            return []
+        return self._claims.uncovered(folded, reply, known)
+
     def read(self, text: str, today: dt.date) -> Reading:
         """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``."""
         basic, folded = self.forms(text)
@@ -173,7 +226,7 @@ class AspectReader:
             aspect, _, pattern = self._patterns[n]
             if aspect not in aspects and pattern.search(basic):
                 aspects.add(aspect)
-        polarity = self.polarity(folded)
+        folded, polarity = self.asked(text)
         if polarity is not None:
             aspects.add(YESNO)
         dates = self._dates.read(basic, today)

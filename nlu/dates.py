@@ -95,7 +95,11 @@ class DateReader:
         for kind, pattern in self._patterns:
             for m in pattern.finditer(text):
                 add(m.start(), m.end(), self._span(kind, m, today))
-        return tuple(span for _, _, span in sorted(found, key=lambda f: f[0]))
+        spans = [span for _, _, span in sorted(found, key=lambda f: f[0])]
+        days = [s for s in spans if s.single]
+        if days and len(days) < len(spans):  # "月底31号", "这周五28号": the day named refines the range
+            return tuple(days)
+        return tuple(spans)
 
     def _span(self, kind: str, m: re.Match[str], today: dt.date) -> DateSpan | None:
         words = m.group(0)

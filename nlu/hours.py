@@ -21,14 +21,22 @@ _NUMERALS = {
     "九": 9,
 }
 _NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十]{1,4}(?:个半)?"
+_HAN_NUMBER = r"[零一二两三四五六七八九十]{1,4}(?:个半)?"
+# A Chinese numeral right after 线上/线下 counts only before an hours word: "线上二十个", not "线上线下加在一起".
+_UNIT_AHEAD = r"个|学时|小时|课时|$|[\s，,。；;？?！!]"
 _UNIT = r"(?:个)?(?:学时|课时|学识|学分|小时|钟头|h\b)"
 # A number with an hours unit, or right after an online/offline word ("线上20", "线下学了12").
+# "N个" counts hours only when no noun follows it ("2个岗位") and an online/offline word says which kind.
+_NOT_HOURS = r"(?![\d年月日号元块天岗证次遍份人期]|个(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
 _STATED = re.compile(
     rf"(?P<n>{_NUMBER})\s*(?P<unit>{_UNIT})"
-    rf"|(?P<kind>线上|在线|网上|网课|线下|证明|自主|面授)[^\d，,。；;]{{0,4}}?(?P<m>{_NUMBER})(?![\d年月日号元块天岗证次遍份个人期])"
+    rf"|(?P<kind>线上|在线|网上|网课|线下|证明|自主|面授)[^\d，,。；;]{{0,4}}?(?P<m>\d+(?:\.\d+)?|{_HAN_NUMBER}(?={_UNIT_AHEAD})){_NOT_HOURS}"
+    rf"|(?P<c>{_NUMBER})个(?!(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
 )
 _ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机")
-_OFFLINE = re.compile(r"线下|证明|自主|面授|上传|附件4|培训班|单位组织")
+_OFFLINE = re.compile(
+    r"线下|证明|自主|面授|上传|附件4|培训班|单位组织|公司培训|单位培训|企业培训|公司组织|企业组织|技术培训|学术"
+)
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]|还|和|加|另|又|跟|再")
 _DIGITS = frozenset("0123456789零一二两三四五六七八九十")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*年")
@@ -72,12 +80,17 @@ def read_hours(text: str) -> HoursMention | None:
         return None
     found: dict[str, float] = {}
     for m in _STATED.finditer(text):
-        number = m.group("n") or m.group("m")
+        number = m.group("n") or m.group("m") or m.group("c")
         value = chinese_number(number)
         if value is None or value > 200:
             continue
         if m.group("kind"):
             kind = "offline" if _OFFLINE.match(m.group("kind")) else "online"
+        elif m.group("c"):
+            found_kind = _kind(text, m.start(), m.end())
+            if found_kind is None:
+                continue  # "差2个": no word says these are hours of one kind
+            kind = found_kind
         else:
             kind = _kind(text, m.start(), m.end()) or "unspecified"
         found[kind] = found.get(kind, 0.0) + value

@@ -60,6 +60,8 @@ class LocalInterpreter:
         self._posts = LookupEntityExtractor("post", data.lookups.get("post", []))
         self._dates = DateEntityExtractor()
         self._names = NameExtractor()
+        self.examples = data.examples  # the training questions, and the readings the model was built with
+        self.pinyin = pipeline.pinyin
 
     @classmethod
     def from_files(

@@ -22,11 +22,16 @@ _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentenc
 
 
 class Shape(NamedTuple):
-    """What kind of message this is, the part to understand, and (in English) the topic named."""
+    """What kind of message this is, the part to understand, and (in English) the topic named.
+
+    ``parts`` holds the questions of a numbered list ("1.培训费好多 2.在哪里确认"), each answered in turn.
+    """
 
     kind: ShapeKind
     text: str
     topic: str | None = None
+    parts: tuple[str, ...] = ()
+    chinese: str = ""  # an English question the cues can restate in Chinese ("Can I do all 32 hours online?")
 
 
 class MessageShaper:
@@ -43,7 +48,16 @@ class MessageShaper:
         self._long = int(raw["long_paste"])
         self._question = re.compile(raw["question_cues"])
         self._english = [(topic, re.compile(cue)) for topic, cue in raw["english"].items()]
+        # English questions restated in Chinese, answered like any Chinese one ({0}, {1}: the numbers captured).
+        self._restated = [
+            (re.compile(str(r["cue"])), str(r["ask"])) for r in raw.get("english_questions", ())
+        ]
         self._exact = {self._bare(str(t)): intent for intent, texts in raw["exact"].items() for t in texts}
+        # "钟老师你好": a short segment ending in a greeting is an opener too.
+        self._opener_ends = tuple(str(e) for e in raw.get("opener_endings", ()))
+        self._opener_max = int(raw.get("opener_max", 6))
+        self._numbered = re.compile(raw["numbered"]) if raw.get("numbered") else None
+        self._max_parts = int(raw.get("max_parts", 3))
 
     def _bare(self, text: str) -> str:
         return _PUNCTUATION.sub("", self._fold(text))
@@ -60,9 +74,33 @@ class MessageShaper:
         if english is not None:
             return english
         focus = self._drop_openers(stripped)
+        parts = self._numbered_parts(focus)
+        if parts:
+            return Shape("question", focus, parts=parts)
         if len(focus) > self._long:
             focus = self._last_question(focus)
         return Shape("question", focus)
+
+    def _numbered_parts(self, text: str) -> tuple[str, ...]:
+        """The questions of a numbered list ("1.培训费好多 2.在哪里确认", "一是…；二是…"), or none."""
+        if self._numbered is None:
+            return ()
+        marks = list(self._numbered.finditer(text))
+        if not 2 <= len(marks) <= self._max_parts:
+            return ()
+        parts = [
+            text[m.end() : marks[n + 1].start() if n + 1 < len(marks) else len(text)].strip(" ,，;；。.")
+            for n, m in enumerate(marks)
+        ]
+        if not all(parts) or sum(1 for p in parts if self._question.search(p)) < 2:
+            return ()  # a pasted list of rules, not of questions
+        return tuple(parts)
+
+    def _is_opener(self, segment: str) -> bool:
+        bare = self._bare(segment)
+        if bare in self._openers or bare in self._acks:
+            return True
+        return len(bare) <= self._opener_max and bare.endswith(self._opener_ends)
 
     def _only_ack_symbols(self, text: str) -> bool:
         symbols = {ch for ch in text if not ch.isspace() and ch != "\ufe0f"}
@@ -75,6 +113,10 @@ class MessageShaper:
         letters = len(_LETTERS.findall(lowered))
         if letters < 2 or _HAN.search(lowered) or letters < 0.6 * len(lowered.replace(" ", "")):
             return None
+        for cue, ask in self._restated:
+            found = cue.search(lowered)
+            if found:
+                return Shape("english", text, None, chinese=ask.format(*found.groups()))
         for topic, cue in self._english:
             if cue.search(lowered):
                 return Shape("english", text, topic)
@@ -88,7 +130,7 @@ class MessageShaper:
             return text  # one segment: nothing comes before the question
         segments = [s for s in _SEGMENT.split(text) if s]
         kept = 0
-        while kept < len(segments) - 1 and self._bare(segments[kept]) in self._openers | self._acks:
+        while kept < len(segments) - 1 and self._is_opener(segments[kept]):
             kept += 1
         if kept == 0 or not self._question.search(" ".join(segments[kept:])):
             return text  # "谢谢啊 帮大忙了" is thanks throughout, not thanks before a question

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.kernel.yamlfile import load_yaml
 from nlu.aspects import AspectReader
-from nlu.evaluate import Report, Result
+from nlu.evaluate import Report, Result, correct
 from nlu.interpreter import FALLBACK
 from nlu.leakage import TrainingIndex, normalise
 from nlu.normalize import Normalizer
@@ -98,19 +98,21 @@ class SliceGuesser:
 def slice_report(report: Report, guesser: SliceGuesser, *, limit: int = 10) -> str:
     """Overall and unseen-only accuracy with intervals, accuracy per slice, and the top confusion pairs."""
     tagged = [(r, guesser.tags(r)) for r in report.results]
-    hits = sum(r.expected == r.got for r in report.results)
+    hits = sum(correct(r.expected, r.got) for r in report.results)
     unseen = [(r, t) for r, t in tagged if SEEN not in t]
     lines = [
         f"accuracy:                 {rate(hits, len(tagged))}",
-        f"  unseen in training:     {rate(sum(r.expected == r.got for r, _ in unseen), len(unseen))}",
+        f"  unseen in training:     {rate(sum(correct(r.expected, r.got) for r, _ in unseen), len(unseen))}",
         f"  seen in training:       {len(tagged) - len(unseen)} messages (exact or 3-gram Jaccard ≥ 0.8)",
         "per slice:",
     ]
-    groups = per_group((tags, r.expected == r.got) for r, tags in tagged)
+    groups = per_group((tags, correct(r.expected, r.got)) for r, tags in tagged)
     lines += [f"  {name:<22} {rate(hit, total)}" for name, (hit, total) in groups.items()]
     lines.append("top confusions (expected → understood):")
     lines += [
         f"  {e} → {g}  ×{n}"
-        for e, g, n in top_confusions(((r.expected, r.got) for r in report.results), limit)
+        for e, g, n in top_confusions(
+            ((r.expected, r.got) for r in report.results if not correct(r.expected, r.got)), limit
+        )
     ]
     return "\n".join(lines)

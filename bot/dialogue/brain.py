@@ -30,6 +30,11 @@ NAME_CONFIDENCE = 0.8
 SHORT_CHANNELS = frozenset({"sms"})
 BIND_CODE_LENGTH = 6
 _PLAIN = re.compile(r"[\W_]+")
+NOT_IN_NOTICE = "ask_not_in_notice"
+# Replies that answer no question of the notice: never checked against what was asked.
+NOT_ANSWERS = frozenset(
+    {NOT_IN_NOTICE, FALLBACK, "greet", "goodbye", "thank", "acknowledge", "bot_challenge"}
+)
 
 
 class PersonalDesk(Protocol):
@@ -71,7 +76,7 @@ class Brain:
         self.conversations = MemoryConversationStore() if conversations is None else conversations
         self._dates: tuple[dt.date, dict[str, str]] | None = None  # today's date-dependent values
         self._rendered: dict[tuple[str, Form], str] = {}  # today's plain answers, rendered once
-        self._stage = SecondStage(campaign, aspects or default_reader(interpreter))
+        self._stage = SecondStage(campaign, aspects or default_reader(interpreter), interpreter)
 
     def handle(self, inbound: Inbound) -> Reply:
         """Answer one message and remember what it was about."""
@@ -79,21 +84,57 @@ class Brain:
         state = self.conversations.load(inbound.channel, inbound.address, now)
         form: Form = "short" if inbound.channel in SHORT_CHANNELS else "full"
         shape = self._stage.shape(inbound.text)
+        if shape.chinese:  # an English question restated: answered in Chinese, with the note
+            return self._replied(
+                inbound, state, now, self._restated(inbound, shape.chinese, state, form, now)
+            )
         if shape.kind != "question":  # 好的 / 👍 / a message in English
-            text, intent = self._stage.shaped_reply(shape, form, now, self._date_values(now))
+            text, intent = self._stage.shaped_reply(shape, form, now, self.date_values(now))
             return self._replied(inbound, state, now, Reply(text, intent, 1.0))
-        parse = self._understand(shape.text, state)
+        if shape.parts and form == "full":  # "1.培训费好多 2.在哪里确认": each question in turn
+            return self._replied(inbound, state, now, self._each(inbound, shape.parts, state, form, now))
+        question = shape.parts[0] if shape.parts else shape.text  # SMS: the first, in two segments at most
+        parse = self._understand(question, state)
+        if parse["intent"]["name"] == FALLBACK and question != inbound.text.strip():
+            # The question cut from a greeting or a paste ("…上交培训机构。 盖好章交到哪里去") may need
+            # what came before it to be understood.
+            whole = self._understand(inbound.text, state)
+            if whole["intent"]["name"] != FALLBACK:
+                parse = whole
         intent = parse["intent"]["name"]
         confidence = float(parse["intent"]["confidence"])
         name_only = NAME_ONLY.fullmatch(inbound.text.strip()) is not None and confidence < NAME_CONFIDENCE
         if state.awaiting == "bind" and (intent == FALLBACK or name_only):
             intent = "bind"  # the answer to a guided question, e.g. the name after the ID number
-        text, reported = self._answer(inbound, intent, parse, state, form, now, shape.text)
+        text, reported = self._answer(inbound, intent, parse, state, form, now, question)
         state.previous_intent = intent if intent != FALLBACK else state.previous_intent
         reply = Reply(
             text, reported, round(float(parse["intent"]["confidence"]), 4), tuple(parse["entities"])
         )
         return self._replied(inbound, state, now, reply)
+
+    def _restated(
+        self, inbound: Inbound, question: str, state: ConversationState, form: Form, now: dt.datetime
+    ) -> Reply:
+        parse = self._understand(question, state)
+        intent = parse["intent"]["name"]
+        text, reported = self._answer(inbound, intent, parse, state, form, now, question)
+        return Reply(self._stage.in_english(text, form, self.date_values(now)), reported, 1.0)
+
+    def _each(
+        self, inbound: Inbound, parts: tuple[str, ...], state: ConversationState, form: Form, now: dt.datetime
+    ) -> Reply:
+        """Answer a numbered list of questions one by one, numbered the same way."""
+        lines, intents = [], []
+        for n, part in enumerate(parts, 1):
+            parse = self._understand(part, state)
+            intent = parse["intent"]["name"]
+            text, reported = self._answer(inbound, intent, parse, state, form, now, part)
+            state.offered = ()  # choices offered for one part would be ambiguous
+            state.previous_intent = intent if intent != FALLBACK else state.previous_intent
+            lines.append(f"{n}. {text}")
+            intents.append(reported)
+        return Reply("\n".join(lines), intents[0], 1.0)
 
     def _replied(self, inbound: Inbound, state: ConversationState, now: dt.datetime, reply: Reply) -> Reply:
         self.conversations.save(inbound.channel, inbound.address, state, now)
@@ -128,7 +169,7 @@ class Brain:
         now: dt.datetime,
         question: str,
     ) -> tuple[str, str]:
-        values = self._date_values(now)
+        values = self.date_values(now)
         composed = self._stage.compose(intent, question, parse["entities"], now, form, values)
         if intent in PERSONAL_INTENTS:
             desk = self._desk()
@@ -141,7 +182,14 @@ class Brain:
         if state.awaiting == "bind":  # a question instead of the name; a code sent stays awaited
             state.awaiting = None
         if composed is not None:
-            return composed.text, composed.intent
+            if composed.silent or (composed.led and not composed.says_yes):
+                return composed.text, composed.intent
+            unanswered = self._stage.checked(question, composed.text, form, values)
+            if unanswered is not None:  # a yes would be invented: what the notice says, and its silence
+                return unanswered, NOT_IN_NOTICE
+            if composed.led:
+                return composed.text, composed.intent
+            return self._stage.confirmed(question, composed.text, form), composed.intent
         if intent not in self.campaign.answers:
             log.warning("no answer for intent %s; falling back", intent)
             intent = FALLBACK
@@ -156,9 +204,14 @@ class Brain:
             return render(self.campaign, intent, now, form=form, extra=extra, dates=values), intent
         if (intent, form) not in self._rendered:
             self._rendered[intent, form] = render(self.campaign, intent, now, form=form, dates=values)
-        return self._rendered[intent, form], intent
+        rendered = self._rendered[intent, form]
+        if intent not in NOT_ANSWERS:
+            unanswered = self._stage.checked(question, rendered, form, values)
+            if unanswered is not None:
+                return unanswered, NOT_IN_NOTICE
+        return self._stage.confirmed(question, rendered, form), intent
 
-    def _date_values(self, now: dt.datetime) -> dict[str, str]:
+    def date_values(self, now: dt.datetime) -> dict[str, str]:
         """The date-dependent values of the answers, computed once per local day."""
         today = local_date(self.campaign, now)
         if self._dates is None or self._dates[0] != today:
@@ -189,7 +242,9 @@ class _NoLedger:
     def answer(
         self, inbound: Inbound, intent: str, parse: ParseResult, state: ConversationState, form: Form
     ) -> str:
-        return render(self._brain.campaign, "ask_not_in_notice", self._brain.clock.now(), form=form)
+        now = self._brain.clock.now()
+        dates = self._brain.date_values(now)
+        return render(self._brain.campaign, "ask_not_in_notice", now, form=form, dates=dates)
 
     def is_bound(self, inbound: Inbound) -> bool:
         return False

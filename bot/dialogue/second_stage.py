@@ -8,21 +8,37 @@ aspect reader and the campaign's details compose the reply for the specific fact
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Mapping
 from typing import Any
 
 from knowledge.answers import FactFormatter, Form, local_date, render
-from knowledge.campaign import Campaign
+from knowledge.campaign import Answer, Campaign
 from knowledge.details import Composed, Composer
 from knowledge.personal import render_message
 from nlu.actions import ACTION_INTENTS
 from nlu.aspects import AspectReader
+from nlu.claims import Known
 from nlu.interpreter import PERSONAL_INTENTS, Interpreter, LocalInterpreter
 from nlu.normalize import Normalizer
 from nlu.shape import Shape
 from nlu.training_data import load_training_data
 
 ACKNOWLEDGE = "acknowledge"
+# Training intents whose examples are about what the notice does not cover: not part of its vocabulary.
+UNCOVERED = frozenset({"ask_not_in_notice", "out_of_scope"})
+
+
+def _pick(answer: Answer, form: Form) -> str:
+    return answer.full if form == "full" else answer.short
+
+
+def _about_notice(intent: str) -> bool:
+    """Questions about the notice or one's own record (not commands such as 注销绑定, not small talk)."""
+    return intent.startswith(("ask_", "my_")) and intent not in UNCOVERED
+
+
+MAX_LEAD = 3  # 可以 / 不可以 / 不用 …: the longest yes/no word a reply is led with
 # Small talk and commands: a detail applies to them only when it names them.
 CLOSED_INTENTS = (
     frozenset({"greet", "goodbye", "thank", "bot_challenge", ACKNOWLEDGE, "bind"}) | ACTION_INTENTS
@@ -39,10 +55,15 @@ def default_reader(interpreter: Interpreter) -> AspectReader:
 class SecondStage:
     """Shape messages and compose aspect replies for one campaign."""
 
-    def __init__(self, campaign: Campaign, reader: AspectReader) -> None:
+    def __init__(
+        self, campaign: Campaign, reader: AspectReader, interpreter: Interpreter | None = None
+    ) -> None:
         self.campaign = campaign
         self.reader = reader
+        self._interpreter = interpreter
         self.composer = Composer(campaign, PERSONAL_INTENTS, CLOSED_INTENTS)
+        self._known: Known | None = None  # built at the first yes/no question that needs it
+        self._known_lock = threading.Lock()
 
     def shape(self, text: str) -> Shape:
         """Acknowledgement, English or question; for a question, the part that asks."""
@@ -80,6 +101,54 @@ class SecondStage:
         """The reply for the aspect ``text`` asks about ``intent``, or None for the intent's own answer."""
         reading = self.reader.read(text, local_date(self.campaign, now))
         return self.composer.compose(intent, reading, now, form=form, values=values, entities=entities)
+
+    def confirmed(self, question: str, reply: str, form: Form) -> str:
+        """``reply`` led by 是的 when ``question`` asks to confirm a fact ("公众号是湖南建设人才吧") that the
+        reply states in full; unchanged otherwise (a reply that already leads with its verdict included)."""
+        word = self.reader.confirmation(question, reply)
+        if word is None:
+            return reply
+        lead = self.campaign.composed["lead"]
+        return (lead.full if form == "full" else lead.short).format(word=word) + reply
+
+    def checked(self, question: str, reply: str, form: Form, values: Mapping[str, str]) -> str | None:
+        """For a yes/no question whose content ``reply`` does not mention ("培训费能报销吗" against the fee
+        answer): what the notice does say, then that it says nothing on the point asked, with the hotline.
+        None when the reply answers what was asked."""
+        if not self.reader.unanswered(question, reply, self.known()):
+            return None
+        composed = self.campaign.composed
+        first, _, rest = reply.partition("。")
+        if rest and len(first) <= MAX_LEAD:
+            reply = rest  # the yes/no word the topic's answer was led with: not what the notice says
+        known = reply.split("。", 1)[0] if form == "short" else reply
+        known = known.strip().rstrip("。；;，,")
+        formatter = FactFormatter(self.campaign, {**values, "known": known})
+        known_text = formatter.format(_pick(composed["silent_known"], form))
+        return FactFormatter(
+            self.campaign, {**values, "known": known_text, "topic": _pick(composed["silent_point"], form)}
+        ).format(_pick(composed["silent"], form))
+
+    def in_english(self, answer: str, form: Form, values: Mapping[str, str]) -> str:
+        """A Chinese answer to an English question, with the note that the bot answers in Chinese."""
+        wrapper = self.campaign.composed["english_answer"]
+        return FactFormatter(self.campaign, {**values, "answer": answer}).format(_pick(wrapper, form))
+
+    def known(self) -> Known:
+        """What the notice says, and what the questions it was trained on speak of (not what it leaves open):
+        the characters a yes/no question may use and still be about the notice."""
+        with self._known_lock:
+            if self._known is None:
+                said = self.campaign.model_dump_json(
+                    include={"campaign", "facts", "answers", "rules", "steps"}
+                )
+                said += "".join(d.answer.full for d in self.campaign.details if d.answer is not None)
+                local = self._interpreter if isinstance(self._interpreter, LocalInterpreter) else None
+                examples = local.examples if local is not None else load_training_data().examples
+                said += "\n".join(t for t, intent in examples if _about_notice(intent))
+                sound = (lambda ch: local.pinyin.get(ch, "")) if local is not None else None
+                self._known = self.reader.known(self.reader.fold(said) + said, sound)
+            return self._known
 
     def offer_binding(self, now: dt.datetime, form: Form) -> str:
         """The line that follows a general answer to a personal question asked before binding."""

@@ -55,3 +55,14 @@ def test_a_weekday_already_past_means_the_coming_one(reader):
 def test_messages_without_dates_name_none(reader):
     for text in ("资格确认在哪里", "一周学几个学时", "每月26到30日", "岳阳大道36号", "费用多少"):
         assert reader.read(text, MONDAY) == (), text
+
+
+def test_a_day_named_inside_a_range_refines_it():
+    import datetime as dt
+
+    from nlu.aspects import AspectReader
+    from nlu.normalize import Normalizer
+
+    reader = AspectReader.load(Normalizer({}, {}))
+    spans = reader.read("月底28号能去确认吗", dt.date(2023, 11, 20)).dates
+    assert [(s.first, s.last) for s in spans] == [(dt.date(2023, 11, 28), dt.date(2023, 11, 28))]

@@ -46,3 +46,20 @@ def test_other_numbers_are_not_hours(text):
 def test_years_two_digits_read_in_this_century():
     assert read_years("我是22年拿的证", dt.date(2023, 11, 20)) == (2022,)
     assert read_years("2019年考的证", dt.date(2023, 11, 20)) == (2019,)
+
+
+def test_a_chinese_numeral_counts_only_before_an_hours_word():
+    from nlu.hours import read_hours
+
+    assert read_hours("32学时是线上线下加在一起算的吗").online is None  # 一起 is not one hour online
+    stated = read_hours("线上二十个线下十二个够不够")
+    assert (stated.online, stated.offline) == (20.0, 12.0)
+
+
+def test_hours_written_as_n_ge_with_the_kind_nearby():
+    from nlu.hours import read_hours
+
+    stated = read_hours("网上学了15个，公司培训有17个，够啵")
+    assert (stated.online, stated.offline) == (15.0, 17.0)
+    assert read_hours("我有2个岗位") is None
+    assert read_hours("线上学了30个了，差2个咋搞").online == 30.0

@@ -66,3 +66,20 @@ def test_fixed_phrases_and_english(reader, text, kind, topic):
 )
 def test_the_question_in_a_message(reader, text, question):
     assert reader.shape(text).text == question
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("1.培训费好多 2.在哪里确认 3.要带什么", ("培训费好多", "在哪里确认", "要带什么")),
+        ("有几个问题：一是钱什么时候交；二是可以刷卡吗", ("钱什么时候交", "可以刷卡吗")),
+        # a pasted list of rules followed by one question is one question
+        ("四、合格条件 1. 在线学习不少于20学时。 2. 在线学习32学时。 我线上学了26个能合格吗", ()),
+    ],
+)
+def test_a_numbered_list_of_questions_is_split(reader, text, parts):
+    assert reader.shape(text).parts == parts
+
+
+def test_a_short_greeting_to_someone_is_an_opener(reader):
+    assert reader.shape("钟老师你好 打扰了 请问手机上在哪里学习").text == "请问手机上在哪里学习"

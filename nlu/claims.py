@@ -1,0 +1,136 @@
+"""Is a "…是吧" question confirmed by the reply? "公众号是湖南建设人才吧" asks to confirm a fact: when the
+reply composed for it states every part of the claim, the reply starts with 是的.
+
+The check is literal and strict, so it never says 是的 to a claim the reply does not make: the claim must
+name something specific (a number, a Latin word such as a web address, or three or more Chinese characters in
+a row) that the reply contains, and every other content word of it (what is left after the stop words of
+``data/aspects.yml``) must occur in the reply too. "确认是在周末吧" is not confirmed by a reply that names
+the 26th-30th; "306室是吧" is not confirmed by one that says 305室; a negated claim ("不用带原件吧") never is.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable
+
+_SPECIFIC = re.compile(r"\d+|[a-z][a-z.]+")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_MIN_SPECIFIC_HAN = 3
+
+
+def _blank(match: re.Match[str]) -> str:
+    """Blank a match out, keeping every other character where it was."""
+    return " " * len(match.group(0))
+
+
+class Known:
+    """What the notice says, as characters and neighbouring pairs, and how characters sound.
+
+    ``sound`` gives a character's toneless reading (pypinyin's, imported on first use: it takes about
+    0.4 s to load, and most messages never need it).
+    """
+
+    def __init__(self, said: str, function_chars: str, sound: Callable[[str], str] | None = None) -> None:
+        self.chars = frozenset(said)
+        self.function_chars = function_chars
+        self._pairs: dict[str, set[str]] = {}  # a character -> the sounds that stand beside it in the notice
+        for a, b in itertools.pairwise(said):
+            if _HAN_RUN.fullmatch(a + b):
+                self._pairs.setdefault("<" + a, set()).add(b)
+                self._pairs.setdefault(">" + b, set()).add(a)
+        self._sound = sound
+        self._sounds: dict[str, frozenset[str]] = {}
+
+    def typo(self, text: str, n: int) -> bool:
+        """Whether ``text[n]`` sounds like a character the notice puts beside the same neighbour."""
+        sound = self.sound(text[n])
+        if not sound:
+            return False
+        for key in (("<" + text[n - 1]) if n > 0 else "", (">" + text[n + 1]) if n + 1 < len(text) else ""):
+            if key and sound in self._neighbour_sounds(key):
+                return True
+        return False
+
+    def _neighbour_sounds(self, key: str) -> frozenset[str]:
+        found = self._sounds.get(key)
+        if found is None:
+            found = self._sounds[key] = frozenset(self.sound(ch) for ch in self._pairs.get(key, ()))
+        return found
+
+    def sound(self, ch: str) -> str:
+        if self._sound is None:
+            self._sound = _pinyin()
+        return self._sound(ch)
+
+
+def _pinyin() -> Callable[[str], str]:
+    from pypinyin import Style, lazy_pinyin
+
+    def sound(ch: str) -> str:
+        return lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")[0] if _HAN_RUN.match(ch) else ""
+
+    return sound
+
+
+class ClaimChecker:
+    """Compare the content of a folded question with a reply."""
+
+    def __init__(self, stop_words: Iterable[str], asking: Iterable[str], negations: str) -> None:
+        words = sorted({str(w) for w in stop_words if w}, key=len, reverse=True)
+        self._stop = re.compile("|".join(map(re.escape, words))) if words else None
+        asked = sorted({str(w) for w in asking if w}, key=len, reverse=True)
+        self._asking = re.compile("|".join(map(re.escape, asked))) if asked else None
+        self._negation = re.compile(f"[{re.escape(negations)}]") if negations else None
+
+    def uncovered(
+        self,
+        folded_question: str,
+        reply: str,
+        known: Known,
+    ) -> list[str]:
+        """The characters of a yes/no question that neither ``reply`` nor the notice mentions.
+
+        "培训费能报销吗" against the fee answer leaves "销": the notice never speaks of reimbursement, so a yes
+        would be invented. Characters are compared one by one (lenient about word order), after the asking
+        words, stop words and ``known.function_chars`` (能, 要, 可以 …) are dropped. A character that sounds
+        like one the notice uses next to the same neighbour is a typo, not a new subject: 收废 (收费),
+        陪训 (培训), 标准原 (标准员).
+        """
+        text = folded_question
+        if self._asking is not None:
+            text = self._asking.sub(_blank, text)
+        lowered = reply.lower()
+        text = _SPECIFIC.sub(lambda m: _blank(m) if m.group(0) in lowered else m.group(0), text)
+        if self._stop is not None:
+            text = self._stop.sub(_blank, text)
+        missing = []
+        for n, ch in enumerate(text):
+            if not ch.isalnum() or ch in reply or ch in known.chars or ch in known.function_chars:
+                continue
+            if not known.typo(folded_question, n):
+                missing.append(ch)
+        return missing
+
+    def confirmed(self, folded_question: str, reply: str) -> bool:
+        """True when the reply states every part of what the question asks to confirm."""
+        if self._asking is not None:
+            folded_question = self._asking.sub(" ", folded_question)
+        if self._negation is not None and self._negation.search(folded_question):
+            return False  # "不用带原件吧": a negated claim is not confirmed by a reply that names the thing
+        reply = reply.lower()
+        specific = [t for t in _SPECIFIC.findall(folded_question) if t in reply]
+        if any(t not in reply for t in _SPECIFIC.findall(folded_question)):
+            return False  # a number or address the reply does not give: not confirmed
+        content = _SPECIFIC.sub(" ", folded_question)
+        if self._stop is not None:
+            content = self._stop.sub(" ", content)
+        runs = _HAN_RUN.findall(content)
+        for run in runs:
+            if run in reply:
+                if len(run) >= _MIN_SPECIFIC_HAN:
+                    specific.append(run)
+                continue
+            if len(run) == 1 or any(run[n : n + 2] not in reply for n in range(len(run) - 1)):
+                return False
+        return bool(specific)
