@@ -16,7 +16,6 @@ import socket
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Callable
-from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -188,18 +187,23 @@ class ModelFollower:
     def following(
         self, interval: float = FOLLOW_INTERVAL
     ) -> Callable[[web.Application], AsyncIterator[None]]:
-        """A cleanup context for the app: check every ``interval`` seconds while the service runs."""
+        """A cleanup context for the app: check every ``interval`` seconds, in a thread, while it runs.
 
-        async def run() -> None:
-            while True:
-                await asyncio.sleep(interval)
-                await asyncio.to_thread(self._check_logged)
+        At shutdown it waits for a check or reload in progress, so none outlives the database engine.
+        """
 
         async def context(app: web.Application) -> AsyncIterator[None]:
-            task = asyncio.create_task(run(), name="nlu-follow")
+            stop = threading.Event()
+
+            def run() -> None:
+                while not stop.wait(interval):
+                    self._check_logged()
+
+            thread = threading.Thread(target=run, name="nlu-follow-timer", daemon=True)
+            thread.start()
             yield
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            stop.set()
+            await asyncio.to_thread(thread.join, 120)
+            await asyncio.to_thread(self.wait, 120)
 
         return context

@@ -6,7 +6,8 @@ import asyncio
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,9 +251,9 @@ async def audit_page(request: web.Request) -> web.Response:
     )
 
 
-async def _warm_up(app: web.Application) -> None:
-    """Once the server runs, in a worker thread: compile the page templates and count the ledger, so the
-    first visitors wait for neither."""
+async def _warm_up(app: web.Application) -> AsyncIterator[None]:
+    """While the server starts, in a worker thread: compile the page templates and count the ledger, so the
+    first visitors wait for neither. At shutdown, wait for it (it must not outlive the database engine)."""
     from bot.console.pages_overview import warm_caches
 
     env, console = app[TEMPLATES], app[CONSOLE]
@@ -265,7 +266,10 @@ async def _warm_up(app: web.Application) -> None:
         except (jinja2.TemplateError, SQLAlchemyError):
             log.exception("the console's warm-up failed; pages will do it on their first request")
 
-    asyncio.get_running_loop().run_in_executor(None, warm)
+    thread = threading.Thread(target=warm, name="console-warm-up", daemon=True)
+    thread.start()
+    yield
+    await asyncio.to_thread(thread.join, 120)
 
 
 def build_console_app(console: ConsoleServices) -> web.Application:
@@ -275,7 +279,7 @@ def build_console_app(console: ConsoleServices) -> web.Application:
     app = web.Application(middlewares=[guard], client_max_size=50 * 1024 * 1024)
     app[CONSOLE] = console
     app[TEMPLATES] = templates(console.clock.tz)
-    app.on_startup.append(_warm_up)
+    app.cleanup_ctx.append(_warm_up)
     if console.follower is not None:
         app.cleanup_ctx.append(console.follower.following(console.follow_interval))
     app.router.add_get("/login", login_page)

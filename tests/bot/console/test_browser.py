@@ -104,7 +104,7 @@ def test_a_staff_members_day_in_the_browser(served: tuple[str, Runtime, Any], sh
     base, _runtime, app = served
     width, height = VIEWPORTS[size]
     brain = app[SERVICES].responder
-    for text in ("哪里可以停车", "附近哪里可以停车", "这个要几多米"):
+    for text in ("食堂几点开饭", "请问食堂几点开饭", "这个要几多米"):
         brain.handle(Inbound("sms", "13800000001", text))
 
     with sync_api.sync_playwright() as playwright:
@@ -186,12 +186,12 @@ def test_a_staff_members_day_in_the_browser(served: tuple[str, Runtime, Any], sh
 
         # An unanswered question gets a new answer; once approved, the running bot uses it.
         page.click("nav >> text=未答问题")
-        group = page.locator("section.group", has_text="哪里可以停车")
+        group = page.locator("section.group", has_text="食堂几点开饭")
         expect(group.locator("h2")).to_contain_text("2 次")
         shot("unanswered")
         group.locator("summary").click()
-        group.locator("input[name=label]").fill("停车")
-        group.locator("textarea[name=full]").fill("培训点楼下有停车场，免费停车。")
+        group.locator("input[name=label]").fill("食堂")
+        group.locator("textarea[name=full]").fill("培训点食堂中午11点半开饭。")
         group.locator("text=提交审核").click()
         expect(page.locator(".flash")).to_contain_text("审核通过后上线")
         expect(page.locator("text=须由另一位工作人员批准")).to_be_visible()  # not by its author
@@ -206,12 +206,14 @@ def test_a_staff_members_day_in_the_browser(served: tuple[str, Runtime, Any], sh
         expect(page.locator(".flash")).to_contain_text("已批准")
         retrainer = console_services(app).retrainer
         assert retrainer is not None and retrainer.wait(180) and retrainer.error is None
-        page.fill("input[name=text]", "哪里可以停车")
+        page.fill("input[name=text]", "食堂几点开饭")
         page.click("text=提问")
-        expect(page.locator(".answer")).to_have_text("培训点楼下有停车场，免费停车。")
+        expect(page.locator(".answer")).to_have_text("培训点食堂中午11点半开饭。")
         shot("unanswered-answered")
         page.click("nav >> text=操作日志")
         expect(page.locator("table")).to_contain_text("批准主题")
         shot("audit")
         browser.close()
-    assert brain.handle(Inbound("sms", "13800000009", "哪里可以停车")).text.startswith("培训点楼下有停车场")
+    assert brain.handle(Inbound("sms", "13800000009", "食堂几点开饭")).text.startswith(
+        "培训点食堂中午11点半开饭"
+    )

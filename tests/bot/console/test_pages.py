@@ -145,11 +145,11 @@ async def test_broadcast_preview_send_report_and_cancel(client: TestClient, cons
 
 async def test_teaching_changes_the_running_bots_answers(client: TestClient, console: Console) -> None:
     brain = console.server.app[SERVICES].responder
-    for text in ("哪里可以停车", "附近哪里可以停车", "这个要几多米"):
+    for text in ("食堂几点开饭", "请问食堂几点开饭", "这个要几多米"):
         assert brain.handle(Inbound("sms", "13800000001", text)).intent == "nlu_fallback"
     csrf = await sign_in(client)
     page = await (await client.get("/console/unanswered")).text()
-    assert "哪里可以停车 <small>2 次" in page and "这个要几多米 <small>1 次" in page
+    assert "食堂几点开饭 <small>2 次" in page and "这个要几多米 <small>1 次" in page
     await client.post(
         "/console/unanswered/teach", data={"csrf": csrf, "intent": "ask_fee", "text": "这个要几多米"}
     )
@@ -157,16 +157,16 @@ async def test_teaching_changes_the_running_bots_answers(client: TestClient, con
         "/console/unanswered/topic",
         data={
             "csrf": csrf,
-            "label": "停车",
-            "full": "培训点楼下有停车场，免费停车。",
-            "text": ["哪里可以停车", "附近哪里可以停车"],
+            "label": "食堂",
+            "full": "培训点食堂中午11点半开饭。",
+            "text": ["食堂几点开饭", "请问食堂几点开饭"],
         },
     )
     page = await (await client.get("/console/unanswered")).text()
-    assert "待审核" in page and "哪里可以停车 <small>" not in page
+    assert "待审核" in page and "食堂几点开饭 <small>" not in page
     assert console.services.retrainer is not None and console.services.retrainer.wait(120)
     assert (
-        brain.handle(Inbound("sms", "13800000002", "哪里可以停车")).intent == "nlu_fallback"
+        brain.handle(Inbound("sms", "13800000002", "食堂几点开饭")).intent == "nlu_fallback"
     )  # not live yet
     intent = re.search(r"/console/topics/(taught_\w+)/review", page).group(1)  # type: ignore[union-attr]
     assert "须由另一位工作人员批准" in page and "批准上线" not in page
@@ -181,12 +181,12 @@ async def test_teaching_changes_the_running_bots_answers(client: TestClient, con
     await client.post(f"/console/topics/{intent}/review", data={"csrf": csrf, "decision": "approve"})
     assert console.services.retrainer.wait(120) and console.services.retrainer.error is None
     tried = await (
-        await client.post("/console/unanswered/try", data={"csrf": csrf, "text": "哪里可以停车"})
+        await client.post("/console/unanswered/try", data={"csrf": csrf, "text": "食堂几点开饭"})
     ).text()
-    assert "培训点楼下有停车场，免费停车。" in tried
+    assert "培训点食堂中午11点半开饭。" in tried
     assert brain.handle(Inbound("sms", "13800000003", "这个要几多米")).intent == "ask_fee"
     audit = await (await client.get("/console/audit")).text()
-    assert "归入主题" in audit and "新建主题“停车”" in audit and "批准主题" in audit
+    assert "归入主题" in audit and "新建主题“食堂”" in audit and "批准主题" in audit
 
 
 async def test_a_full_id_number_finds_its_trainee_and_is_shown_masked(client: TestClient) -> None:

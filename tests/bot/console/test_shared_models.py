@@ -31,8 +31,8 @@ from nlu.training_data import load_training_data
 from tests.bot.console.conftest import NOW, PASSWORD, console_services, csrf_of, sign_in
 from tests.timezone import SHANGHAI
 
-QUESTION = "哪里可以停车"
-ANSWER = "培训点楼下有停车场，免费停车。"
+QUESTION = "食堂几点开饭"
+ANSWER = "培训点食堂中午11点半开饭。"
 
 
 @dataclass
@@ -95,7 +95,7 @@ async def test_a_model_retrained_by_one_instance_reaches_the_other(
     accounts.add("王芳", PASSWORD)
     store = TaughtStore(engine)
     intent = store.add_topic(
-        "停车", ANSWER, "", [QUESTION, "附近哪里可以停车"], "王芳", a.runtime.clock.now()
+        "食堂", ANSWER, "", [QUESTION, "请问食堂几点开饭"], "王芳", a.runtime.clock.now()
     )
     store.review_topic(intent, True, "李娜", a.runtime.clock.now())
     assert a.console.retrainer is not None and a.console.follower is not None

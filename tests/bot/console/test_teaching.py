@@ -113,12 +113,12 @@ def test_a_swap_reaches_every_brain_behind_a_seasonal_brain(
     clock = FixedClock(AT)
     live = LiveInterpreter(interpreter)
     seasonal = SeasonalBrain([campaign], clock, lambda c: Brain(c, live, clock))
-    assert seasonal.handle(Inbound("sms", "1", "附近哪里可以停车")).intent == "nlu_fallback"
-    taught = Taught(topics={"taught_park": TopicAnswer("停车", "楼下可以停车。", "楼下可停车。")})
-    swap_into(seasonal, live)(_Knows("taught_park"), taught)
-    reply = seasonal.handle(Inbound("terminal", "2", "附近哪里可以停车"))
-    assert (reply.intent, reply.text) == ("taught_park", "楼下可以停车。")
-    assert seasonal.handle(Inbound("sms", "3", "附近哪里可以停车")).text == "楼下可停车。"
+    assert seasonal.handle(Inbound("sms", "1", "请问食堂几点开饭")).intent == "nlu_fallback"
+    taught = Taught(topics={"taught_meal": TopicAnswer("食堂", "食堂中午11点半开饭。", "11点半开饭。")})
+    swap_into(seasonal, live)(_Knows("taught_meal"), taught)
+    reply = seasonal.handle(Inbound("terminal", "2", "请问食堂几点开饭"))
+    assert (reply.intent, reply.text) == ("taught_meal", "食堂中午11点半开饭。")
+    assert seasonal.handle(Inbound("sms", "3", "请问食堂几点开饭")).text == "11点半开饭。"
 
 
 def test_every_command_loads_what_was_taught(
