@@ -23,6 +23,9 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret"
+SMS_TEXTS = ("报名时间是什么时候", "在哪里确认", "学费多少钱", "线上要学多少学时", "怎么缴费")
+CALLBACK_TOKEN = "bench-callback-token"  # JXJY_SMS_CALLBACK_TOKEN of the providers' push endpoints
+SMS_CHANNELS = ("generic", "aliyun", "tencent")
 
 
 def free_port() -> int:
@@ -56,7 +59,8 @@ def reset_postgres(url: str) -> None:
 def service_env(data_dir: Path, url: str | None, **extra: str) -> dict[str, str]:
     """The environment of a `jxjy serve` under bench: its data dir, the log SMS gateway, the SMS secret."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JXJY_")}
-    env.update({"JXJY_DATA_DIR": str(data_dir), "JXJY_SMS_SECRET": SECRET, "JXJY_SMS_GATEWAY": "log"})
+    env.update({"JXJY_DATA_DIR": str(data_dir), "JXJY_SMS_SECRET": SECRET, "JXJY_SMS_GATEWAY": "log",
+                "JXJY_SMS_CALLBACK_TOKEN": CALLBACK_TOKEN})  # fmt: skip
     if url:
         env["JXJY_DATABASE_URL"] = url
     env.update(extra)
@@ -113,6 +117,28 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds(database: str) -> float:
+    """User plus system CPU time so far of the PostgreSQL processes working for ``database``.
+
+    Its backends (the service's pooled connections) and autovacuum workers, whose titles name the database,
+    and the WAL writer, which flushes every commit. Other databases' work on a shared server is left out;
+    so is a backend that ended meanwhile (a pooled connection lives as long as the service).
+    """
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, rest = stat.read_text().rpartition(")")
+            title = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # the process ended meanwhile
+            continue
+        if head.split("(", 1)[-1] != "postgres":
+            continue
+        if f" {database} " in f" {title} " or "walwriter" in title:
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def memory_kib(pid: int) -> tuple[int, int]:
     """(current RSS, peak RSS) of a process in KiB, from /proc."""
     values = {}
@@ -125,19 +151,21 @@ def memory_kib(pid: int) -> tuple[int, int]:
 
 @dataclass
 class LoadResult:
-    """Latencies (seconds) of every request and the wall time of the whole run."""
+    """Latencies (seconds) of every request, the wall time of the whole run, and how it was driven."""
 
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     elapsed: float = 0.0
+    rate: float | None = None  # requests offered per second (open loop), or None: as fast as answered
 
     def summary(self, label: str) -> str:
         ordered = sorted(self.latencies)
         p50 = statistics.median(ordered) * 1000
         p99 = ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000
         rate = len(ordered) / self.elapsed
+        offered = f" (offered {self.rate:,.0f}/s)" if self.rate else ""
         return (
-            f"{label}: {len(ordered)} requests in {self.elapsed:.2f} s = {rate:,.0f} req/s; "
+            f"{label}: {len(ordered)} requests in {self.elapsed:.2f} s = {rate:,.0f} req/s{offered}; "
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {ordered[-1] * 1000:.1f} ms; statuses {self.statuses}"
         )
 
@@ -145,41 +173,108 @@ class LoadResult:
 Request = Callable[[aiohttp.ClientSession, int], Awaitable[int]]
 
 
-async def load(total: int, concurrency: int, request: Request) -> LoadResult:
-    """Run ``request(session, n)`` for n in 0..total-1 with ``concurrency`` workers; time each."""
-    result = LoadResult()
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for n in range(total):
-        queue.put_nowait(n)
+async def load(total: int, concurrency: int, request: Request, rate: float | None = None) -> LoadResult:
+    """Run ``request(session, n)`` for n in 0..total-1 and time each.
+
+    Closed loop (no ``rate``): ``concurrency`` workers, each sending its next request when the last is
+    answered, so the service runs flat out and a request's latency includes its wait behind the others
+    (on average concurrency / throughput). Open loop (``rate``): request n is due at n / rate seconds,
+    whatever the answers, on up to ``concurrency`` connections; its latency counts from when it was due,
+    so a service that falls behind shows it.
+    """
+    result = LoadResult(rate=rate)
     connector = aiohttp.TCPConnector(limit=concurrency)
 
+    async def timed(session: aiohttp.ClientSession, n: int, since: float) -> None:
+        status = await request(session, n)
+        result.latencies.append(time.perf_counter() - since)
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+
     async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def worker() -> None:
-            while not queue.empty():
-                n = queue.get_nowait()
-                t0 = time.perf_counter()
-                status = await request(session, n)
-                result.latencies.append(time.perf_counter() - t0)
-                result.statuses[status] = result.statuses.get(status, 0) + 1
-
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        if rate is None:
+            queue: asyncio.Queue[int] = asyncio.Queue()
+            for n in range(total):
+                queue.put_nowait(n)
+
+            async def worker() -> None:
+                while not queue.empty():
+                    await timed(session, queue.get_nowait(), time.perf_counter())
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+        else:
+
+            async def due(n: int) -> None:
+                at = started + n / rate
+                await asyncio.sleep(max(0.0, at - time.perf_counter()))
+                await timed(session, n, at)
+
+            await asyncio.gather(*(due(n) for n in range(total)))
         result.elapsed = time.perf_counter() - started
     return result
 
 
-def sms_request(port: int, offset: int = 0) -> Request:
-    """A signed inbound SMS to /sms/inbound: a new provider id and a new sender for each n."""
-    texts = ("报名时间是什么时候", "在哪里确认", "学费多少钱", "线上要学多少学时", "怎么缴费")
+@dataclass
+class Meter:
+    """CPU used meanwhile by the service, the PostgreSQL server (``postgres``) and this client; the load."""
+
+    pid: int
+    postgres: str | None = None  # the database's URL
+    marks: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+
+    def start(self) -> None:
+        pg = self._postgres_cpu()
+        self.marks = (cpu_seconds(self.pid), pg, time.process_time(), os.getloadavg()[0])
+
+    def report(self, requests: int, what: str = "request") -> str:
+        """CPU per request since ``start``, in ms, and the 1-minute load average then and now."""
+        service, pg, client, load_before = self.marks
+        used = [
+            ("service", cpu_seconds(self.pid) - service),
+            *([("PostgreSQL", self._postgres_cpu() - pg)] if self.postgres else []),
+            ("bench client", time.process_time() - client),
+        ]
+        cpu = ", ".join(f"{name} {seconds / requests * 1000:.2f} ms" for name, seconds in used)
+        return f"CPU per {what}: {cpu}; load average {load_before:.2f} -> {os.getloadavg()[0]:.2f} (2 cores)"
+
+    def _postgres_cpu(self) -> float:
+        if not self.postgres:
+            return 0.0
+        from sqlalchemy.engine import make_url
+
+        return postgres_cpu_seconds(str(make_url(self.postgres).database))
+
+
+def sms_request(port: int, offset: int = 0, channel: str = "generic") -> Request:
+    """An inbound SMS: a new message from a new sender for each n, as ``channel`` delivers it.
+
+    ``generic``: signed JSON to /sms/inbound; ``aliyun``: an SmsUp push (one message) to /sms/aliyun/up;
+    ``tencent``: a 短信回复 push to /sms/tencent/reply. The providers' pushes carry ``?token=``.
+    """
+    base = f"http://127.0.0.1:{port}"
+
+    def generic(k: int, phone: str, text: str) -> tuple[str, bytes, dict[str, str]]:
+        body = json.dumps({"id": f"bench-{k}", "from": phone, "text": text}, ensure_ascii=False).encode()
+        return f"{base}/sms/inbound", body, {"X-Jxjy-Signature": sign(body)}
+
+    def aliyun(k: int, phone: str, text: str) -> tuple[str, bytes, dict[str, str]]:
+        item = {"phone_number": phone, "content": text, "send_time": "2023-11-24 10:00:00",
+                "dest_code": "1234", "sequence_id": 9_000_000 + k}  # fmt: skip
+        body = json.dumps([item], ensure_ascii=False).encode()
+        return f"{base}/sms/aliyun/up?token={CALLBACK_TOKEN}", body, {}
+
+    def tencent(k: int, phone: str, text: str) -> tuple[str, bytes, dict[str, str]]:
+        item = {"mobile": phone, "nationcode": "86", "text": text, "sign": "", "time": 1_700_000_000 + k}
+        body = json.dumps(item, ensure_ascii=False).encode()
+        return f"{base}/sms/tencent/reply?token={CALLBACK_TOKEN}", body, {}
+
+    build = {"generic": generic, "aliyun": aliyun, "tencent": tencent}[channel]
 
     async def send(session: aiohttp.ClientSession, n: int) -> int:
         k = n + offset
-        body = json.dumps(
-            {"id": f"bench-{k}", "from": f"139{k:08d}", "text": texts[k % len(texts)]}, ensure_ascii=False
-        ).encode()
-        headers = {"X-Jxjy-Signature": sign(body), "Content-Type": "application/json"}
-        async with session.post(f"http://127.0.0.1:{port}/sms/inbound", data=body, headers=headers) as resp:
+        url, body, headers = build(k, f"139{k:08d}", SMS_TEXTS[k % len(SMS_TEXTS)])
+        headers["Content-Type"] = "application/json"
+        async with session.post(url, data=body, headers=headers) as resp:
             await resp.read()
             return resp.status
 

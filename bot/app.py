@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from bot.console.teaching import LiveInterpreter, Taught
     from bot.console.web import ConsoleServices
     from bot.dialogue.brain import Brain, PersonalDesk
+    from bot.dialogue.held_writes import Journal
     from bot.dialogue.notices import Notifier
-    from bot.kernel.messages import Inbound, Reply, Responder
+    from bot.kernel.messages import Responder
     from bot.server import CleanupContext
     from nlu.interpreter import Interpreter, LocalInterpreter
     from reminders.dispatcher import DispatchLimits
@@ -200,25 +201,34 @@ class Runtime:
         return LedgerDesk(store, binding, self.clock, campaign, notifier)
 
     def brain(
-        self, *, log_messages: bool = False, shared_state: bool = False, notifier: Notifier | None = None
+        self,
+        *,
+        log_messages: bool = False,
+        shared_state: bool = False,
+        notifier: Notifier | None = None,
+        held: Journal | None = None,
     ) -> Responder:
         """The brain; with ``log_messages`` every exchange is stored (masked) for staff to review.
 
         With ``shared_state`` the conversations live in the database (every instance of `jxjy serve`
-        continues any conversation); otherwise in this process. ``notifier`` sends binding codes by SMS.
-        With JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock; the years
-        share the conversations.
+        continues any conversation); otherwise in this process. With ``held`` (`jxjy serve`), both wait for
+        the service's group commits (bot.dialogue.held_writes). ``notifier`` sends binding codes by SMS. With
+        JXJY_CAMPAIGN_DIR, one brain per year behind a SeasonalBrain that follows the clock (shared state).
         """
         from bot.dialogue.brain import Brain
         from bot.dialogue.conversation import ConversationStore, MemoryConversationStore
         from bot.dialogue.second_stage import default_reader
 
-        on_exchange = self._message_logger() if log_messages else None
+        on_exchange = self._message_logger(held) if log_messages else None
         conversations: ConversationStore = MemoryConversationStore()
         if shared_state:
             from bot.dialogue.conversation_sql import SqlConversationStore
 
             conversations = SqlConversationStore(self.engine(), self.id_vault())
+            if held is not None:
+                from bot.dialogue.held_writes import HeldConversations
+
+                conversations = held.conversations = HeldConversations(conversations)
         local = self.interpreter()
         # The second stage folds text as the classifier does; its cues are the same every year: read once.
         reader = default_reader(local)
@@ -253,35 +263,15 @@ class Runtime:
 
         return LiveInterpreter(interpreter)
 
-    def _message_logger(self) -> Any:
+    def _message_logger(self, held: Journal | None = None) -> Any:
+        """The exchange log; with ``held``, what the service answers waits for its group commit."""
+        from bot.dialogue.held_writes import HeldExchanges
         from ledger.message_log import SqlMessageLog
 
-        messages = SqlMessageLog(self.engine())
-
-        def log_exchange(inbound: Inbound, reply: Reply) -> None:
-            now = self.clock.now()
-            messages.log_exchange(
-                inbound.channel, inbound.address, inbound.text, reply.text, reply.intent, now
-            )
-
-        return log_exchange
-
-
-def wake_from_threads(
-    loop: asyncio.AbstractEventLoop, dispatch: Callable[[], Awaitable[object]]
-) -> Callable[[], None]:
-    """A callable for worker threads that runs ``dispatch`` on ``loop``, logging (not raising) its failure."""
-
-    async def dispatch_logged() -> None:
-        try:
-            await dispatch()
-        except Exception:
-            log.exception("dispatch failed; the message stays queued for the next sweep")
-
-    def wake() -> None:
-        asyncio.run_coroutine_threadsafe(dispatch_logged(), loop)
-
-    return wake
+        exchanges = HeldExchanges(SqlMessageLog(self.engine()), self.clock.now)
+        if held is not None:
+            held.exchanges = exchanges
+        return exchanges
 
 
 def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext]]:
@@ -293,7 +283,8 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     (LockBusyError here while a rotation runs).
     """
     from bot.channels.common import ServerServices
-    from bot.dialogue.notices import OutboxNotifier
+    from bot.dialogue.held_writes import Journal
+    from bot.dialogue.notices import OutboxNotifier, wake_from_threads
     from bot.http import engine_health
     from ledger.channel_blocks import SqlChannelBlocks
     from ledger.inbound import SqlInboundStore
@@ -325,7 +316,9 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
             log.info("receipt for unknown message %s: %s", message_id, status)
 
     notifier = OutboxNotifier(outbox)  # binding codes; woken below once the event loop runs
-    brain = runtime.brain(log_messages=True, shared_state=True, notifier=notifier)
+    # The conversation states and the exchange log wait for the group commit of each request's reply.
+    journal = Journal()
+    brain = runtime.brain(log_messages=True, shared_state=True, notifier=notifier, held=journal)
     services = ServerServices(
         settings=runtime.settings,
         responder=brain,
@@ -336,12 +329,13 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         clock=runtime.clock,
         on_delivery_status=on_delivery_status,
         blocks=SqlChannelBlocks(engine),
+        journal=journal,
     )
 
     from bot.console.web import install
 
     console = build_console(runtime, brain, scheduler.dispatch_now)
-    console.ask = services.answerer.answer
+    console.ask = services.answer
     services.extra_routes = (install(console),)
 
     async def reminders_ctx(app: web.Application) -> AsyncIterator[None]:

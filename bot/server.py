@@ -150,8 +150,17 @@ def run(
     gc.collect()
     gc.freeze()
     _compact_memory()
-    asyncio.run(
-        serve(
-            services, host=host, port=port, background=background, telegram_webhook_url=telegram_webhook_url
-        )
+    main = serve(
+        services, host=host, port=port, background=background, telegram_webhook_url=telegram_webhook_url
     )
+    with asyncio.Runner(loop_factory=_fast_loop_factory()) as runner:
+        runner.run(main)
+
+
+def _fast_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (not on Windows): the same asyncio, a fifth less CPU."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop

@@ -6,12 +6,26 @@ import datetime as dt
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, create_engine, event, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -77,6 +91,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 _SQLITE_BUSY_TIMEOUT = 5.0
+# Connections kept open for reuse. `jxjy serve` answers on up to 16 threads besides the event loop's
+# workers; past the pool, a connection is opened for one use and closed after it, which costs PostgreSQL
+# a new server process each time (and SQLite its pragmas). Connections open lazily: a command that needs
+# one opens one.
+_POOL: dict[str, Any] = {"pool_size": 24, "max_overflow": 16}
 
 
 def _create_private(path: Path) -> None:
@@ -96,10 +115,10 @@ def make_engine(url: str) -> Engine:
 
         # This process's writers queue on one lock per engine (see ledger.sqlite_writer).
         factory = queued_writer_factory(_SQLITE_BUSY_TIMEOUT)
-        engine = create_engine(url, connect_args={"factory": factory})
+        engine = create_engine(url, connect_args={"factory": factory}, **_POOL)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **_POOL)
 
 
 def dialect_filter(dialect: str) -> Callable[..., bool]:
@@ -240,3 +259,29 @@ def dialect_insert(engine_or_name: Engine | str, table: Table) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     raise RuntimeError(f"database {name!r} is not supported; use SQLite or PostgreSQL")
+
+
+def lookup_keys(dialect: str, table: Table, key: str, value: ColumnElement[Any], *where: Any) -> Any:
+    """SELECT (key, value) of one channel's rows whose ``key`` is among ``:keys``, each found by its index.
+
+    Parameters: ``channel``, ``keys`` and whatever ``where`` binds. Each key is looked up in the table's
+    (channel, key) unique index: SQLite does so for an IN list; PostgreSQL, while its statistics are young
+    (a new deployment), may scan the whole channel and filter the keys instead, so there each key is
+    looked up by a subquery of its own (a key without a row comes back with None).
+    """
+    column = table.c[key]
+    if dialect != "postgresql":
+        keys = column.in_(bindparam("keys", expanding=True))
+        return select(column, value).where(table.c.channel == bindparam("channel"), keys, *where)
+    asked = func.unnest(bindparam("keys", type_=postgresql.ARRAY(String)))
+    wanted = asked.table_valued("key").render_derived(name="asked")
+    found = select(value).where(table.c.channel == bindparam("channel"), column == wanted.c.key, *where)
+    return select(wanted.c.key, found.scalar_subquery())
+
+
+def by_channel(chats: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """(channel, address) pairs as each channel's sorted addresses: one indexed IN list per channel."""
+    grouped: dict[str, set[str]] = {}
+    for channel, address in chats:
+        grouped.setdefault(channel, set()).add(address)
+    return {channel: sorted(addresses) for channel, addresses in grouped.items()}

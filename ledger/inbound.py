@@ -12,9 +12,10 @@ import datetime as dt
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
-from sqlalchemy import Connection, Engine, Table, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, String, Table, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql
 
 from bot.kernel.personal_data import mask_personal_data
 from ledger.db import dialect_insert
@@ -25,6 +26,7 @@ INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]
 # "new" and "taken_over": this caller answers. "handled": a duplicate. "in_flight": another caller answers.
 Claim = Literal["new", "taken_over", "handled", "in_flight"]
 CLAIM_LEASE = dt.timedelta(seconds=60)
+ANSWERING: frozenset[Claim] = frozenset({"new", "taken_over"})
 
 
 class InboundStore(Protocol):
@@ -44,21 +46,48 @@ class InboundStore(Protocol):
 
 
 class ClaimRequest(NamedTuple):
-    """A message to claim: its channel, the provider's id, the sender, the text, when it came."""
+    """A message to claim: its channel, the provider's id, the sender, the text, when it came.
+
+    With ``window``, the sender's messages on the channel within that time are counted too (see ``Intake``).
+    """
 
     channel: str
     provider_id: str
     address: str
     text: str
     now: dt.datetime
+    window: dt.timedelta | None = None
+
+
+class Intake(NamedTuple):
+    """A claim, and for a claim this caller answers (asked with a window) the sender's recent messages.
+
+    ``recent`` counts the messages the sender sent on the channel within the window, this one included; it is
+    0 when not counted.
+    """
+
+    claim: Claim
+    recent: int = 0
 
 
 def claim_all(store: InboundStore, requests: Sequence[ClaimRequest]) -> list[Claim]:
     """Claim several messages, in one transaction when the store can (group commit under load)."""
-    many = getattr(store, "claim_many", None)
+    return [intake.claim for intake in intake_all(store, requests)]
+
+
+def intake_all(store: InboundStore, requests: Sequence[ClaimRequest]) -> list[Intake]:
+    """Claim several messages and count their senders' recent ones, in one transaction when the store can."""
+    many = getattr(store, "intake_many", None)
     if many is not None:
         return list(many(requests))
-    return [store.claim(*request) for request in requests]
+    intakes = []
+    for request in requests:
+        claim = store.claim(request.channel, request.provider_id, request.address, request.text, request.now)
+        recent = 0
+        if request.window is not None and claim in ANSWERING:
+            recent = store.count_from(request.channel, request.address, request.now - request.window)
+        intakes.append(Intake(claim, recent))
+    return intakes
 
 
 def count_all(store: InboundStore, queries: Sequence[tuple[str, str, dt.datetime]]) -> list[int]:
@@ -146,10 +175,11 @@ class SqlInboundStore:
             INBOUND.c.provider_id == bindparam("b_provider_id"),
         )
         # ON CONFLICT DO NOTHING: of two concurrent deliveries exactly one inserts, without an error for the other.
+        # Executed with many rows it is one INSERT for a whole batch; RETURNING names the rows it inserted.
         self._insert = (
             dialect_insert(engine, INBOUND)
             .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
-            .returning(INBOUND.c.id)
+            .returning(INBOUND.c.channel, INBOUND.c.provider_id)
         )
         # Taking over a lapsed claim is one conditional UPDATE: of two retries racing for it, one wins.
         self._take_over = (
@@ -169,43 +199,99 @@ class SqlInboundStore:
             INBOUND.c.address == bindparam("address"),
             INBOUND.c.received_at >= bindparam("since"),
         )
+        self._count_by_address = _count_by_address(engine.dialect.name)
 
     def claim(self, channel: str, provider_id: str, address: str, text: str, now: dt.datetime) -> Claim:
         return self.claim_many([ClaimRequest(channel, provider_id, address, text, now)])[0]
 
     def claim_many(self, requests: Sequence[ClaimRequest]) -> list[Claim]:
         """Claim several messages in one transaction (see ``claim``): one commit for all."""
-        with self.engine.begin() as conn:
-            return [self._claim_on(conn, *request) for request in requests]
+        return [intake.claim for intake in self.intake_many(requests)]
 
-    def _claim_on(
-        self, conn: Connection, channel: str, provider_id: str, address: str, text: str, now: dt.datetime
-    ) -> Claim:
+    def intake_many(self, requests: Sequence[ClaimRequest]) -> list[Intake]:
+        """Claim several messages and count their senders' recent ones, in one transaction."""
+        with self.engine.begin() as conn:
+            return self.intake_on(conn, requests)
+
+    def intake_on(self, conn: Connection, requests: Sequence[ClaimRequest]) -> list[Intake]:
+        """``intake_many`` in the caller's transaction: new messages in one INSERT, the others one by one.
+
+        A message delivered twice within the batch is claimed by its first delivery; the second waits for
+        it (or is a duplicate when it was handled already). Rows go in key order, so two instances inserting
+        the same messages take their index locks in the same order (no deadlock on PostgreSQL).
+        """
+        first: dict[tuple[str, str], int] = {}
+        for index, request in enumerate(requests):
+            first.setdefault((request.channel, request.provider_id), index)
+        rows = [self._row(requests[index]) for _, index in sorted(first.items())]
+        inserted = {(c, p) for c, p in conn.execute(self._insert, rows)} if rows else set()
+        claims: list[Claim] = []
+        for index, request in enumerate(requests):
+            key = (request.channel, request.provider_id)
+            if first[key] != index:
+                claims.append("handled" if claims[first[key]] == "handled" else "in_flight")
+            elif key in inserted:
+                claims.append("new")
+            else:
+                claims.append(self._claim_existing(conn, request))
+        return self._counted(conn, requests, claims)
+
+    @staticmethod
+    def _row(request: ClaimRequest) -> dict[str, object]:
         # The address stays as given (the reply goes there); the text needs no personal data to serve
         # as a record, so ID and mobile numbers in it are masked.
-        row = {
-            "channel": channel,
-            "provider_id": provider_id,
-            "address": address,
-            "text": mask_personal_data(text),
-            "received_at": now,
-            "claimed_at": now,
+        return {
+            "channel": request.channel,
+            "provider_id": request.provider_id,
+            "address": request.address,
+            "text": mask_personal_data(request.text),
+            "received_at": request.now,
+            "claimed_at": request.now,
         }
-        key = {"b_channel": channel, "b_provider_id": provider_id}
-        if conn.execute(self._insert, row).first() is not None:
-            return "new"
-        if conn.execute(self._take_over, {**key, "b_now": now, "lapsed": now - self.lease}).first():
+
+    def _claim_existing(self, conn: Connection, request: ClaimRequest) -> Claim:
+        key = {"b_channel": request.channel, "b_provider_id": request.provider_id}
+        lapsed = request.now - self.lease
+        if conn.execute(self._take_over, {**key, "b_now": request.now, "lapsed": lapsed}).first():
             return "taken_over"
         handled_at = conn.execute(self._handled_at, key).scalar()
         return "handled" if handled_at is not None else "in_flight"
+
+    def _counted(
+        self, conn: Connection, requests: Sequence[ClaimRequest], claims: list[Claim]
+    ) -> list[Intake]:
+        """Count the recent messages of the senders whose messages this batch answers: one query per channel.
+
+        The window ends at the batch's latest message (its requests arrived within milliseconds).
+        """
+        wanted: dict[tuple[str, dt.timedelta], list[int]] = {}
+        for index, (request, claim) in enumerate(zip(requests, claims, strict=True)):
+            if request.window is not None and claim in ANSWERING:
+                wanted.setdefault((request.channel, request.window), []).append(index)
+        recent = [0] * len(requests)
+        for (channel, window), indexes in wanted.items():
+            params = {
+                "channel": channel,
+                "addresses": sorted({requests[i].address for i in indexes}),
+                "since": max(requests[i].now for i in indexes) - window,
+            }
+            counts = {address: int(n) for address, n in conn.execute(self._count_by_address, params)}
+            for index in indexes:
+                recent[index] = counts.get(requests[index].address, 0)
+        return [Intake(claim, count) for claim, count in zip(claims, recent, strict=True)]
 
     def handled(self, channel: str, provider_id: str, now: dt.datetime) -> None:
         self.handled_many([(channel, provider_id, now)])
 
     def handled_many(self, messages: Sequence[tuple[str, str, dt.datetime]]) -> None:
         """Mark several messages handled in one transaction: (channel, provider id, when)."""
-        params = [{"b_channel": c, "b_provider_id": p, "b_now": now} for c, p, now in messages]
         with self.engine.begin() as conn:
+            self.handled_on(conn, messages)
+
+    def handled_on(self, conn: Connection, messages: Sequence[tuple[str, str, dt.datetime]]) -> None:
+        """``handled_many`` in the caller's transaction: one UPDATE by key per message, in key order."""
+        if messages:
+            params = [{"b_channel": c, "b_provider_id": p, "b_now": now} for c, p, now in sorted(messages)]
             conn.execute(self._handle, params)
 
     def count_from(self, channel: str, address: str, since: dt.datetime) -> int:
@@ -218,3 +304,26 @@ class SqlInboundStore:
                 int(conn.execute(self._count, {"channel": c, "address": a, "since": since}).scalar_one())
                 for c, a, since in queries
             ]
+
+
+def _count_by_address(dialect: str) -> Any:
+    """Count each address's messages on a channel since a time, each in the (channel, address, time) index.
+
+    SQLite walks the index once per address of an IN list. PostgreSQL, while its statistics are young (a
+    new deployment), may read every message of the hour and filter the addresses instead; a count per
+    address of an array leaves it no such choice.
+    """
+    recent = (
+        INBOUND.c.channel == bindparam("channel"),
+        INBOUND.c.received_at >= bindparam("since"),
+    )
+    if dialect != "postgresql":
+        return (
+            select(INBOUND.c.address, func.count())
+            .where(*recent, INBOUND.c.address.in_(bindparam("addresses", expanding=True)))
+            .group_by(INBOUND.c.address)
+        )
+    addresses = bindparam("addresses", type_=postgresql.ARRAY(String))
+    asked = func.unnest(addresses).table_valued("address").render_derived(name="asked")
+    count = select(func.count()).where(*recent, INBOUND.c.address == asked.c.address).scalar_subquery()
+    return select(asked.c.address, count)

@@ -10,12 +10,25 @@ wait on an fsync. What must survive (the message itself, the queued reply) is co
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import NamedTuple
 
-from sqlalchemy import Engine, bindparam, insert, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select
 
 from bot.kernel.personal_data import mask_ids_in_text
 from ledger.db import dialect_insert
 from ledger.store import CONVERSATIONS, MESSAGES
+
+
+class Exchange(NamedTuple):
+    """A message received and the answer to it, as logged: where, both texts, the intent, when."""
+
+    channel: str
+    address: str
+    received: str
+    answered: str
+    intent: str | None
+    at: dt.datetime
 
 
 class SqlMessageLog:
@@ -28,27 +41,45 @@ class SqlMessageLog:
             .values(channel=bindparam("channel"), address=bindparam("address"), created_at=bindparam("at"))
             .on_conflict_do_nothing(index_elements=[CONVERSATIONS.c.channel, CONVERSATIONS.c.address])
         )
-        self._conversation_id = select(CONVERSATIONS.c.id).where(
+        # Each message finds its conversation by the unique (channel, address) itself: no round trip for ids.
+        conversation_id = select(CONVERSATIONS.c.id).where(
             CONVERSATIONS.c.channel == bindparam("channel"), CONVERSATIONS.c.address == bindparam("address")
         )
-        self._add_message = insert(MESSAGES)
+        self._add_message = insert(MESSAGES).values(
+            conversation_id=conversation_id.scalar_subquery(),
+            direction=bindparam("direction"),
+            text=bindparam("text"),
+            intent=bindparam("intent"),
+            at=bindparam("at"),
+        )
         self._relaxed = engine.dialect.name == "postgresql"
 
     def log_exchange(
         self, channel: str, address: str, received: str, answered: str, intent: str | None, at: dt.datetime
     ) -> None:
         """Store a message received and the answer to it, ID numbers masked."""
-        key = {"channel": channel, "address": address, "at": at}
         with self._engine.begin() as conn:
             if self._relaxed:
                 conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-            conn.execute(self._add_conversation, key)
-            conversation_id = conn.execute(self._conversation_id, key).scalar_one()
-            conn.execute(
-                self._add_message,
-                [
-                    {"conversation_id": conversation_id, "direction": direction, "text": mask_ids_in_text(text),
-                     "intent": intent, "at": at}
-                    for direction, text in (("in", received), ("out", answered))
-                ],
-            )  # fmt: skip
+            self.log_many_on(conn, [Exchange(channel, address, received, answered, intent, at)])
+
+    def log_many_on(self, conn: Connection, exchanges: Sequence[Exchange]) -> None:
+        """Store several exchanges in the caller's transaction: two statements however many there are."""
+        if not exchanges:
+            return
+        earliest: dict[tuple[str, str], dt.datetime] = {}
+        for e in exchanges:
+            earliest[e.channel, e.address] = min(e.at, earliest.get((e.channel, e.address), e.at))
+        conn.execute(
+            self._add_conversation,
+            [{"channel": c, "address": a, "at": at} for (c, a), at in sorted(earliest.items())],
+        )
+        conn.execute(
+            self._add_message,
+            [
+                {"channel": e.channel, "address": e.address, "direction": direction, "text": mask_ids_in_text(text),
+                 "intent": e.intent, "at": e.at}
+                for e in exchanges
+                for direction, text in (("in", e.received), ("out", e.answered))
+            ],
+        )  # fmt: skip

@@ -193,9 +193,11 @@ class Dispatcher:
             size = self.limits.batch_size if left is None else min(left, self.limits.batch_size)
             replies_only = self.quiet.contains(now)
             batch = await self._write(self.outbox.claim, self.owner, now, size, replies_only=replies_only)
-            if not batch:
+            done = await self._send_batch(batch) if batch else DispatchSummary()
+            summary.add(done)
+            # Fewer than asked: nothing more was due, unless the batch queued SMS copies of refused messages.
+            if len(batch) < size and not done.rerouted:
                 break
-            summary.add(await self._send_batch(batch))
             if left is not None:
                 left -= len(batch)
         return summary

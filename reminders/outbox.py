@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Engine, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, bindparam, func, or_, select, update
 
 from ledger.db import dialect_insert
 from ledger.locks import live_owner_keys
@@ -93,7 +93,7 @@ class SqlOutbox:
             dialect_insert(self.dialect, OUTBOX)
             .values({name: bindparam(name) for name in _REPLY_COLUMNS})
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(OUTBOX.c.id)
+            .returning(OUTBOX.c.idempotency_key)
         )
         self._find_key = select(OUTBOX.c.id).where(OUTBOX.c.idempotency_key == bindparam("key"))
         self._claim = {replies_only: claim_statement(replies_only) for replies_only in (False, True)}
@@ -154,25 +154,23 @@ class SqlOutbox:
 
     def enqueue_replies(self, replies: Sequence[ReplyRow]) -> list[bool]:
         """Queue several answers in one transaction; for each, False when its key was already queued."""
-        queued = []
         with self.engine.begin() as conn:
-            for reply in replies:
-                row = {
-                    "idempotency_key": reply.idempotency_key,
-                    "trainee_id": None,
-                    "channel": reply.channel,
-                    "address": reply.address,
-                    "text": reply.text,
-                    "kinds": REPLY_KIND,
-                    "send_at": reply.now,
-                    "status": "queued",
-                    "attempts": 0,
-                    "next_attempt_at": reply.now,
-                    "created_at": reply.now,
-                    "expires_at": reply.now + reply.ttl,
-                }
-                queued.append(conn.execute(self._add_reply, row).first() is not None)
-        return queued
+            return self.enqueue_replies_on(conn, replies)
+
+    def enqueue_replies_on(self, conn: Connection, replies: Sequence[ReplyRow]) -> list[bool]:
+        """``enqueue_replies`` in the caller's transaction: one INSERT for all, in key order.
+
+        A key given twice is queued by its first row only.
+        """
+        first: dict[str, int] = {}
+        for index, reply in enumerate(replies):
+            first.setdefault(reply.idempotency_key, index)
+        rows = [_reply_row(replies[index]) for _, index in sorted(first.items())]
+        inserted = set(conn.execute(self._add_reply, rows).scalars()) if rows else set()
+        return [
+            first[reply.idempotency_key] == index and reply.idempotency_key in inserted
+            for index, reply in enumerate(replies)
+        ]
 
     def has_key(self, idempotency_key: str) -> bool:
         """Tell whether a message under ``idempotency_key`` is in the outbox, whatever its status."""
@@ -349,6 +347,23 @@ class SqlOutbox:
                 return False
             conn.execute(update(OUTBOX).where(which, not_delivered).values(**values))
         return True
+
+
+def _reply_row(reply: ReplyRow) -> dict[str, object]:
+    return {
+        "idempotency_key": reply.idempotency_key,
+        "trainee_id": None,
+        "channel": reply.channel,
+        "address": reply.address,
+        "text": reply.text,
+        "kinds": REPLY_KIND,
+        "send_at": reply.now,
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": reply.now,
+        "created_at": reply.now,
+        "expires_at": reply.now + reply.ttl,
+    }
 
 
 def _outbox_row(reminder: Reminder, now: dt.datetime) -> dict[str, object]:

@@ -7,12 +7,15 @@ the answer already given and gets the same one again (passive), or nothing more 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from ledger.db import dialect_insert
-from reminders.outbox import OUTBOX, REPLY_KIND, SqlOutbox
+from reminders.outbox import OUTBOX, REPLY_KIND, ReplyRow, SqlOutbox
 
 # The provider id that marks an answer given in the push's HTTP response.
 PASSIVE = "passive"
@@ -30,30 +33,52 @@ def record_passive_reply(
     outbox: SqlOutbox, idempotency_key: str, channel: str, address: str, text: str, now: dt.datetime
 ) -> bool:
     """Log an answer delivered passively as sent; False when ``idempotency_key`` is taken (see ``reply_for``)."""
-    row = {
-        "idempotency_key": idempotency_key,
+    with outbox.engine.begin() as conn:
+        return record_passive_replies_on(
+            conn, outbox, [ReplyRow(idempotency_key, channel, address, text, now)]
+        )[0]
+
+
+def record_passive_replies_on(conn: Connection, outbox: SqlOutbox, replies: Sequence[ReplyRow]) -> list[bool]:
+    """Log several passive answers in the caller's transaction (one INSERT); False for a key already taken."""
+    first: dict[str, int] = {}
+    for index, reply in enumerate(replies):
+        first.setdefault(reply.idempotency_key, index)
+    rows = [_passive_row(replies[index]) for _, index in sorted(first.items())]
+    inserted = set(conn.execute(_insert(outbox.dialect), rows).scalars()) if rows else set()
+    return [
+        first[reply.idempotency_key] == index and reply.idempotency_key in inserted
+        for index, reply in enumerate(replies)
+    ]
+
+
+@functools.cache
+def _insert(dialect: str) -> Any:
+    """The INSERT of passive answers, built once per dialect."""
+    return (
+        dialect_insert(dialect, OUTBOX)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OUTBOX.c.idempotency_key)
+    )
+
+
+def _passive_row(reply: ReplyRow) -> dict[str, object]:
+    return {
+        "idempotency_key": reply.idempotency_key,
         "trainee_id": None,
-        "channel": channel,
-        "address": address,
-        "text": text,
+        "channel": reply.channel,
+        "address": reply.address,
+        "text": reply.text,
         "kinds": REPLY_KIND,
-        "send_at": now,
+        "send_at": reply.now,
         "status": "sent",
         "attempts": 1,
-        "next_attempt_at": now,
-        "sent_at": now,
+        "next_attempt_at": reply.now,
+        "sent_at": reply.now,
         "provider_id": PASSIVE,
-        "created_at": now,
-        "expires_at": now,  # delivered already: nothing left to send
+        "created_at": reply.now,
+        "expires_at": reply.now,  # delivered already: nothing left to send
     }
-    stmt = (
-        dialect_insert(outbox.dialect, OUTBOX)
-        .values(row)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OUTBOX.c.id)
-    )
-    with outbox.engine.begin() as conn:
-        return conn.execute(stmt).first() is not None
 
 
 def reply_for(outbox: SqlOutbox, idempotency_key: str) -> StoredReply | None:

@@ -165,7 +165,8 @@ class ReminderScheduler:
             try:
                 if not self._running:
                     return await self._dispatch_if_started()
-                if not await asyncio.to_thread(self._try_start_dispatcher):
+                started = self.dispatcher.started or await asyncio.to_thread(self._try_start_dispatcher)
+                if not started:
                     return DispatchSummary()
                 return await self.dispatcher.dispatch_due()
             except Exception:

@@ -3,32 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aiohttp import web
 
+from bot.channels.group_commit import FLUSH, GroupCommit, GroupIntake, Write
 from bot.channels.metrics import ServiceMetrics
+from bot.dialogue.held_writes import Journal
 from bot.kernel.batching import Batcher
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply, Responder
 from bot.kernel.settings import Settings
 from ledger.channel_blocks import ChannelBlocks, MemoryChannelBlocks
-from ledger.inbound import (
-    Claim,
-    ClaimRequest,
-    InboundStore,
-    MemoryInboundStore,
-    claim_all,
-    count_all,
-    handled_all,
-)
-from reminders.outbox import ReplyRow, SqlOutbox
+from ledger.inbound import ClaimRequest, InboundStore, Intake, MemoryInboundStore
+from reminders.dispatcher import is_transient
+from reminders.outbox import SqlOutbox
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +33,8 @@ DeliveryStatusHook = Callable[[str, DeliveryStatus, str | None], None]
 DispatchSoon = Callable[[], Awaitable[object]]
 # Adds more routes to the HTTP app (the staff console), composed by the root.
 RouteInstaller = Callable[[web.Application], None]
+# How long a group commit or claim is retried while the database is busy before its requests fail (500).
+COMMIT_PATIENCE = 10.0
 
 
 def log_delivery_status(message_id: str, status: DeliveryStatus, error: str | None) -> None:
@@ -65,8 +62,15 @@ class AsyncResponder:
     flight; at most ``max_parallel`` messages are answered at once, the rest wait their turn.
     """
 
-    def __init__(self, responder: Responder, *, max_parallel: int = 16) -> None:
+    def __init__(
+        self,
+        responder: Responder,
+        *,
+        max_parallel: int = 16,
+        holding: Callable[[], AbstractContextManager[None]] | None = None,
+    ) -> None:
         self._responder = responder
+        self._holding = holding
         self._turns: dict[tuple[str, str], _Turns] = {}
         self._max_parallel = max_parallel
         self._executor: ThreadPoolExecutor | None = None
@@ -81,11 +85,17 @@ class AsyncResponder:
         try:
             async with turns.lock:
                 loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(self._pool(), self._responder.handle, inbound)
+                return await loop.run_in_executor(self._pool(), self._handle, inbound)
         finally:
             turns.users -= 1
             if turns.users == 0:
                 del self._turns[key]
+
+    def _handle(self, inbound: Inbound) -> Reply:
+        if self._holding is None:
+            return self._responder.handle(inbound)
+        with self._holding():
+            return self._responder.handle(inbound)
 
     @property
     def conversations_in_flight(self) -> int:
@@ -126,21 +136,48 @@ class ServerServices:
     # Chat addresses their channel will not deliver to (unfollowed, blocked the bot).
     blocks: ChannelBlocks = field(default_factory=MemoryChannelBlocks)
     extra_routes: tuple[RouteInstaller, ...] = ()
+    # The dialogue's writes held for the group commit (`jxjy serve`); None when the brain writes at once.
+    journal: Journal | None = None
     answerer: AsyncResponder = field(init=False)
-    # Group commit: messages arriving together are claimed, their replies queued and they are marked
-    # handled in one transaction each, not one per message.
-    claim_inbound: Batcher[ClaimRequest, Claim] = field(init=False)
-    count_inbound: Batcher[tuple[str, str, dt.datetime], int] = field(init=False)
-    queue_reply: Batcher[ReplyRow, bool] = field(init=False)
-    mark_handled: Batcher[tuple[str, str, dt.datetime], None] = field(init=False)
+    # Group commit: messages arriving together are claimed (and their senders counted) in one transaction,
+    # and what answering them wrote (replies, handled marks, the dialogue's held writes) in another.
+    intake: Batcher[ClaimRequest, Intake] = field(init=False)
+    commit: Batcher[Write, bool] = field(init=False)
+
+    _wake_pending: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # One AsyncResponder for every channel: one message at a time per conversation, on any channel.
-        self.answerer = AsyncResponder(self.responder)
-        self.claim_inbound = Batcher(lambda requests: claim_all(self.inbound_store, requests))
-        self.count_inbound = Batcher(lambda queries: count_all(self.inbound_store, queries))
-        self.queue_reply = Batcher(self.outbox.enqueue_replies)
-        self.mark_handled = Batcher(lambda messages: handled_all(self.inbound_store, messages))
+        # With a journal, what the brain writes while answering waits for the request's group commit.
+        holding = self.journal.holding if self.journal is not None else None
+        self.answerer = AsyncResponder(self.responder, holding=holding)
+        # A busy SQLite (an import holding its lock) or a PostgreSQL deadlock is retried, not a 500 at once.
+        intake = GroupIntake(self.inbound_store, self.journal)
+        self.intake = Batcher(intake, transient=is_transient, patience=COMMIT_PATIENCE)
+        group = GroupCommit(self.outbox, self.inbound_store, self.blocks, self.journal)
+        self.commit = Batcher(group, transient=is_transient, patience=COMMIT_PATIENCE)
+
+    def wake_dispatcher(self, background: BackgroundTasks) -> None:
+        """Ask for a dispatch pass that starts after this call; the calls of one loop turn share it.
+
+        Requests whose replies commit together resume together: one wake-up task for all, not one each.
+        """
+        if self._wake_pending:  # a wake-up not yet started: its pass starts after this call too
+            return
+        self._wake_pending = True
+
+        async def wake() -> None:
+            self._wake_pending = False
+            await dispatch_soon(self, "replies just queued")
+
+        background.spawn(wake())
+
+    async def answer(self, inbound: Inbound) -> Reply:
+        """The brain's reply, with what answering it wrote committed (for callers that queue no reply)."""
+        reply = await self.answerer.answer(inbound)
+        if self.journal is not None:
+            await self.commit.submit(FLUSH)
+        return reply
 
 
 async def dispatch_soon(services: ServerServices, what: str) -> None:

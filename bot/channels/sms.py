@@ -17,13 +17,13 @@ from bot.channels.common import (
     BadRequest,
     Refused,
     ServerServices,
-    dispatch_soon,
     dumps,
 )
+from bot.channels.group_commit import Handled
 from bot.channels.sms_outcome import PushError
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_phone, normalize_phone
-from ledger.inbound import Claim, ClaimRequest
+from ledger.inbound import ClaimRequest, Intake
 from ledger.inbound_models import PROVIDER_ID_LENGTH
 from reminders.outbox import ReplyRow
 
@@ -33,6 +33,8 @@ T = TypeVar("T")
 
 IN_FLIGHT_POLL = 0.05  # seconds between looks at a message another request is answering
 RETRY_AFTER_SECONDS = 10
+# The per-sender cap (JXJY_INBOUND_PER_SENDER_HOUR) counts a sender's messages in this window.
+SENDER_WINDOW = dt.timedelta(hours=1)
 
 
 def checked_provider_id(provider_id: str) -> str:
@@ -58,47 +60,52 @@ async def answer_sms(request: web.Request, provider_id: str, phone: str, text: s
     503). A retry after the claimer died between its claim and its reply takes the lapsed claim over and
     answers. The reply goes in the outbox under ``reply:sms:<provider id>``, so a crash after the 200
     loses nothing, and the key keeps any race to one reply. Past the per-sender cap a message is stored,
-    not answered: an auto-responder talking to the bot cannot make an endless, paid loop.
+    not answered: an auto-responder talking to the bot cannot make an endless, paid loop. The claim and
+    the count share one transaction with other requests' (group commit), as do the reply, the handled
+    mark and the dialogue's writes.
     """
     services = request.app[SERVICES]
     outbox = services.outbox
-    claim = await _claim(services, provider_id, phone, text)
+    intake = await _claim(services, provider_id, phone, text)
+    claim = intake.claim
     key = f"reply:sms:{provider_id}"
+    handled = Handled("sms", provider_id, services.clock.now())
     if claim == "taken_over" and await asyncio.to_thread(outbox.has_key, key):
         claim = "handled"  # the claimer queued the reply and died before saying so
-        await services.mark_handled.submit(("sms", provider_id, services.clock.now()))
+        await services.commit.submit(handled)
     if claim == "handled":
         services.metrics.inbound_duplicates.labels(channel="sms").inc()
         logger.info("sms %s from %s: duplicate, already answered", provider_id, mask_phone(phone))
         return False
     services.metrics.messages_in.labels(channel="sms").inc()
-    if await _capped(services, provider_id, phone):
-        await services.mark_handled.submit(("sms", provider_id, services.clock.now()))
+    if _capped(services, provider_id, phone, intake.recent):
+        await services.commit.submit(handled)
         return True
     reply = await services.answerer.answer(Inbound("sms", phone, text))  # a failure is a 500: retried
     services.metrics.replies.labels(channel="sms", intent=reply.intent).inc()
-    queued = await services.queue_reply.submit(ReplyRow(key, "sms", phone, reply.text, services.clock.now()))
-    await services.mark_handled.submit(("sms", provider_id, services.clock.now()))
+    row = ReplyRow(key, "sms", phone, reply.text, services.clock.now())
+    queued, _ = await services.commit.submit_all(row, handled)  # the reply commits no later than the mark
     if queued:
         services.metrics.sms_sent.labels(result="queued").inc()
         logger.info("sms %s from %s: reply queued, intent %s", provider_id, mask_phone(phone), reply.intent)
-        request.app[BACKGROUND].spawn(dispatch_soon(services, f"sms {provider_id}"))
+        services.wake_dispatcher(request.app[BACKGROUND])
     return True
 
 
-async def _claim(services: ServerServices, provider_id: str, phone: str, text: str) -> Claim:
+async def _claim(services: ServerServices, provider_id: str, phone: str, text: str) -> Intake:
     """Claim the message; while another request answers it, wait for that one (503 if it takes too long)."""
-    claim = await services.claim_inbound.submit(
-        ClaimRequest("sms", provider_id, phone, text, services.clock.now())
-    )
+    window = SENDER_WINDOW
+
+    def claiming() -> ClaimRequest:
+        return ClaimRequest("sms", provider_id, phone, text, services.clock.now(), window)
+
+    intake = await services.intake.submit(claiming())
     loop = asyncio.get_running_loop()
     deadline = loop.time() + services.in_flight_wait
-    while claim == "in_flight" and loop.time() < deadline:
+    while intake.claim == "in_flight" and loop.time() < deadline:
         await asyncio.sleep(IN_FLIGHT_POLL)
-        claim = await services.claim_inbound.submit(
-            ClaimRequest("sms", provider_id, phone, text, services.clock.now())
-        )
-    if claim == "in_flight":
+        intake = await services.intake.submit(claiming())
+    if intake.claim == "in_flight":
         logger.info(
             "sms %s from %s: still being answered; the provider retries", provider_id, mask_phone(phone)
         )
@@ -107,14 +114,12 @@ async def _claim(services: ServerServices, provider_id: str, phone: str, text: s
             content_type="application/json",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-    return claim
+    return intake
 
 
-async def _capped(services: ServerServices, provider_id: str, phone: str) -> bool:
+def _capped(services: ServerServices, provider_id: str, phone: str, count: int) -> bool:
     """True when the sender passed the per-sender cap this hour: count it and log it (masked)."""
     cap = services.settings.inbound_per_sender_hour
-    since = services.clock.now() - dt.timedelta(hours=1)
-    count = await services.count_inbound.submit(("sms", phone, since))
     if count <= cap:
         return False
     services.metrics.inbound_capped.labels(channel="sms").inc()

@@ -28,6 +28,7 @@ from bot.channels.common import (
     dispatch_soon,
     json_object,
 )
+from bot.channels.group_commit import Handled, Unblocked
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_address
 from bot.kernel.settings import Settings
@@ -94,9 +95,10 @@ class TelegramChannel:
         # Claimed first: of concurrent deliveries of one update only the claimer answers; a replay after
         # the claimer died (its claim lapsed) answers unless the reply was queued already. Claims, replies
         # and handled marks of updates arriving together share a transaction (ServerServices' batchers).
-        claim = await services.claim_inbound.submit(
+        intake = await services.intake.submit(
             ClaimRequest("telegram", update_id, chat_id, text or "[non-text]", services.clock.now())
         )
+        claim = intake.claim
         key = f"reply:telegram:{update.update_id}"
         if claim == "taken_over" and await asyncio.to_thread(services.outbox.has_key, key):
             claim = "handled"
@@ -105,17 +107,18 @@ class TelegramChannel:
             logger.info("telegram update %d: duplicate (%s)", update.update_id, claim.replace("_", " "))
             return False
         services.metrics.messages_in.labels(channel="telegram").inc()
-        await asyncio.to_thread(services.blocks.unblock, "telegram", chat_id)  # they are writing to us
         if text:
             reply = await services.answerer.answer(Inbound("telegram", chat_id, command_text(text)))
             answer, intent = reply.text, reply.intent
         else:
             answer, intent = PLEASE_SEND_TEXT, "non_text"
         services.metrics.replies.labels(channel="telegram", intent=intent).inc()
-        queued = await services.queue_reply.submit(
-            ReplyRow(key, "telegram", chat_id, answer, services.clock.now())
+        # They are writing to us: a block is lifted with the reply, in the same transaction.
+        _, queued, _ = await services.commit.submit_all(
+            Unblocked("telegram", chat_id),
+            ReplyRow(key, "telegram", chat_id, answer, services.clock.now()),
+            Handled("telegram", update_id, services.clock.now()),
         )
-        await services.mark_handled.submit(("telegram", update_id, services.clock.now()))
         logger.info("telegram chat %s: intent %s, reply queued", mask_address("telegram", chat_id), intent)
         return queued
 
@@ -281,7 +284,7 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
     if await TelegramChannel(services).process(update):
-        request.app[BACKGROUND].spawn(dispatch_soon(services, f"telegram update {update.update_id}"))
+        services.wake_dispatcher(request.app[BACKGROUND])
     return web.json_response({"ok": True})
 
 

@@ -19,11 +19,14 @@ import time
 from aiohttp import web
 
 from bot.channels.common import BACKGROUND, BadRequest, Refused, ServerServices, dispatch_soon
+from bot.channels.group_commit import Passive
 from bot.channels.wechat_crypto import SignatureMismatch, WeChatCrypto, check_signature
 from bot.channels.wechat_xml import InboundMessage, WeChatProtocolError, parse_inbound, text_reply_xml
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_address
-from reminders.passive import record_passive_reply, reply_for
+from ledger.inbound import ClaimRequest
+from reminders.outbox import ReplyRow
+from reminders.passive import reply_for
 
 logger = logging.getLogger(__name__)
 
@@ -92,16 +95,15 @@ class WeChatChannel:
 
     async def _record(self, message: InboundMessage, text: str) -> bool:
         """True for the first delivery of a message (WeChat's retries come within 15 s, inside the claim)."""
-        store, now = self.services.inbound_store, self.services.clock.now()
-        claim = await asyncio.to_thread(
-            store.claim, "wechat", message.dedup_key, message.from_user, text, now
-        )
-        return claim == "new"
+        services = self.services
+        request = ClaimRequest("wechat", message.dedup_key, message.from_user, text, services.clock.now())
+        return (await services.intake.submit(request)).claim == "new"
 
     def _start(self, key: str, openid: str, text: str, prefix: str) -> asyncio.Task[str]:
         async def compose() -> str:
             if not text:
                 return PLEASE_SEND_TEXT
+            # What answering writes is committed with the answer's own record (passive or queued).
             reply = await self.services.answerer.answer(Inbound("wechat", openid, text))
             self.services.metrics.replies.labels(channel="wechat", intent=reply.intent).inc()
             return prefix + reply.text
@@ -126,9 +128,7 @@ class WeChatChannel:
         except Exception:
             logger.exception("wechat %s: answering failed", mask_address("wechat", openid))
             return SORRY
-        if await asyncio.to_thread(
-            record_passive_reply, services.outbox, key, "wechat", openid, text, services.clock.now()
-        ):
+        if await services.commit.submit(Passive(ReplyRow(key, "wechat", openid, text, services.clock.now()))):
             return text
         stored = await asyncio.to_thread(reply_for, services.outbox, key)
         return stored.text if stored is not None and stored.passive else None
@@ -143,9 +143,7 @@ class WeChatChannel:
             return
         finally:
             self._followed.discard(key)
-        queued = await asyncio.to_thread(
-            services.outbox.enqueue_reply, key, "wechat", openid, text, services.clock.now()
-        )
+        queued = await services.commit.submit(ReplyRow(key, "wechat", openid, text, services.clock.now()))
         if queued:
             logger.info(
                 "wechat %s: slow answer queued as a customer-service message", mask_address("wechat", openid)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import errno
 import logging
+import queue
 import socket
+from logging.handlers import QueueHandler, QueueListener
 from typing import Annotated
 
 import typer
@@ -53,13 +55,14 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8080) -> None:
     from ledger.locks import LockBusyError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    listener = _log_from_a_thread()
     # httpx logs each Bot API URL, which contains the bot token; telegram's debug lines carry message text.
     # aiohttp's access log is a line per request; the reverse proxy in front keeps one (deploy/nginx).
     for noisy in ("httpx", "telegram", "alembic", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    runtime = runtime_or_exit(None)
-    engine_or_exit(runtime)
     try:
+        runtime = runtime_or_exit(None)
+        engine_or_exit(runtime)
         services, background = build_service(runtime)
         run(services, host=host, port=port, background=background)
     except LockBusyError as exc:
@@ -68,3 +71,22 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8080) -> None:
         # Taken between the check and the bind.
         typer.echo(f"错误：{_bind_problem(host, port, exc)}", err=True)
         raise typer.Exit(EXIT_CANNOT_START) from None
+    finally:
+        listener.stop()  # writes what is still queued first
+
+
+def _log_from_a_thread() -> QueueListener:
+    """Hand log records to a thread that writes them: the event loop never waits on a write to stderr.
+
+    `jxjy serve` logs a line per message it answers; written from the event loop, each write gives the
+    interpreter lock away and every request waits until the loop gets it back.
+    """
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    for handler in handlers:
+        root.removeHandler(handler)
+    root.addHandler(QueueHandler(records))
+    listener = QueueListener(records, *handlers, respect_handler_level=True)
+    listener.start()
+    return listener

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Sequence
 
-from sqlalchemy import Engine, Table, bindparam, delete, select
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, select
 
 from bot.dialogue.conversation import CONTEXT_TTL, ConversationState
 from ledger.crypto import IdVault, KeyMismatchError
-from ledger.db import dialect_insert
+from ledger.db import by_channel, dialect_insert, lookup_keys
 from ledger.dialogue_models import ConversationStateRow
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class SqlConversationStore:
             STATES.c.address == bindparam("address"),
             STATES.c.expires_at > bindparam("now"),
         )
+        live = STATES.c.expires_at > bindparam("now")
+        self._select_many = lookup_keys(engine.dialect.name, STATES, "address", STATES.c.state, live)
         upsert = dialect_insert(engine, STATES)
         self._upsert = upsert.on_conflict_do_update(
             index_elements=[STATES.c.channel, STATES.c.address],
@@ -52,8 +55,24 @@ class SqlConversationStore:
     def load(self, channel: str, address: str, now: dt.datetime) -> ConversationState:
         with self.engine.connect() as conn:
             raw = conn.execute(self._select, {"channel": channel, "address": address, "now": now}).scalar()
-        if raw is None:
-            return ConversationState()
+        return ConversationState() if raw is None else self._state(channel, raw)
+
+    def load_many_on(
+        self, conn: Connection, chats: Sequence[tuple[str, str]], now: dt.datetime
+    ) -> dict[tuple[str, str], ConversationState]:
+        """The states of several conversations (channel, address) in the caller's transaction, one query.
+
+        Conversations without a state (or whose state lapsed) are left out.
+        """
+        found: dict[tuple[str, str], ConversationState] = {}
+        for channel, addresses in sorted(by_channel(chats).items()):
+            params = {"channel": channel, "keys": addresses, "now": now}
+            for address, raw in conn.execute(self._select_many, params):
+                if raw is not None:
+                    found[channel, address] = self._state(channel, raw)
+        return found
+
+    def _state(self, channel: str, raw: str) -> ConversationState:
         values = json.loads(raw)
         sealed = values.get("pending_id")
         if sealed:
@@ -66,20 +85,34 @@ class SqlConversationStore:
 
     def save(self, channel: str, address: str, state: ConversationState, now: dt.datetime) -> None:
         state.updated_at = now
-        values = state.as_dict()
-        if state.pending_id:
-            values["pending_id"] = self._vault.encrypt(state.pending_id)
-        row = {
-            "channel": channel,
-            "address": address,
-            "state": json.dumps(values, ensure_ascii=False, separators=(",", ":")),
-            "expires_at": now + self.ttl,
-        }
         with self.engine.begin() as conn:
             if self._postgres:
                 # A context lost in a database crash costs a question asked again, not a wait for the disk.
                 conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-            conn.execute(self._upsert, row)
-            if self._purged_at is None or now - self._purged_at >= self._purge_every:
-                self._purged_at = now
-                conn.execute(delete(STATES).where(STATES.c.expires_at <= now))
+            self.save_many_on(conn, [(channel, address, state)])
+
+    def save_many_on(self, conn: Connection, states: Sequence[tuple[str, str, ConversationState]]) -> None:
+        """Keep several states as of their ``updated_at`` in the caller's transaction (one upsert for all).
+
+        Rows go in key order, so two instances saving the same conversations lock them in the same order.
+        """
+        if not states:
+            return
+        conn.execute(self._upsert, [self._row(*entry) for entry in sorted(states, key=lambda e: e[:2])])
+        now = max(state.updated_at or dt.datetime.min.replace(tzinfo=dt.UTC) for _, _, state in states)
+        if self._purged_at is None or now - self._purged_at >= self._purge_every:
+            self._purged_at = now
+            conn.execute(delete(STATES).where(STATES.c.expires_at <= now))
+
+    def _row(self, channel: str, address: str, state: ConversationState) -> dict[str, object]:
+        if state.updated_at is None:
+            raise ValueError("a conversation state is saved as of its updated_at; it has none")
+        values = state.as_dict()
+        if state.pending_id:
+            values["pending_id"] = self._vault.encrypt(state.pending_id)
+        return {
+            "channel": channel,
+            "address": address,
+            "state": json.dumps(values, ensure_ascii=False, separators=(",", ":")),
+            "expires_at": state.updated_at + self.ttl,
+        }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -57,3 +58,20 @@ class OutboxNotifier:
             log.info("notice %s to %s queued", key.split(":")[0], mask_phone(phone))
         if self.wake is not None:
             self.wake()
+
+
+def wake_from_threads(
+    loop: asyncio.AbstractEventLoop, dispatch: Callable[[], Awaitable[object]]
+) -> Callable[[], None]:
+    """A callable for worker threads that runs ``dispatch`` on ``loop``, logging (not raising) its failure."""
+
+    async def dispatch_logged() -> None:
+        try:
+            await dispatch()
+        except Exception:
+            log.exception("dispatch failed; the message stays queued for the next sweep")
+
+    def wake() -> None:
+        asyncio.run_coroutine_threadsafe(dispatch_logged(), loop)
+
+    return wake

@@ -46,9 +46,20 @@ class Batcher(Generic[T, R]):
         """The result for ``item``, once the batch it joined has run."""
         done: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((item, done))
+        self._wake()
+        return await done
+
+    async def submit_all(self, *items: T) -> list[R]:
+        """The results for ``items``, which join the same batch (or, past ``max_batch``, consecutive ones)."""
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[R]] = [loop.create_future() for _ in items]
+        self._pending.extend(zip(items, futures, strict=True))
+        self._wake()
+        return list(await asyncio.gather(*futures))
+
+    def _wake(self) -> None:
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._run_all())
-        return await done
 
     async def _run_all(self) -> None:
         while self._pending:

@@ -141,3 +141,32 @@ def test_claims_and_handled_marks_go_together_in_one_transaction(database_url: s
     handled_all(store, [("sms", "m1", now), ("sms", "m2", now)])
     assert claim_all(store, batch[:2]) == ["handled", "handled"]
     engine.dispose()
+
+
+def test_a_batch_counts_the_senders_of_the_messages_it_answers(store: InboundStore) -> None:
+    from ledger.inbound import ClaimRequest, intake_all
+
+    hour = dt.timedelta(hours=1)
+    for n in range(3):  # 10, 30 and 50 minutes ago; and one 70 minutes ago, not counted
+        store.claim("sms", f"old-{n}", PHONE, "你好", NOW - dt.timedelta(minutes=20 * n + 10))
+    store.claim("sms", "older", PHONE, "你好", NOW - dt.timedelta(minutes=70))
+    store.claim("sms", "done", PHONE, "你好", NOW)
+    store.handled("sms", "done", NOW)
+    batch = [
+        ClaimRequest("sms", "new-1", PHONE, "你好", NOW, hour),
+        ClaimRequest("sms", "new-1", PHONE, "你好", NOW, hour),  # delivered twice in one batch
+        ClaimRequest("sms", "done", PHONE, "你好", NOW, hour),
+        ClaimRequest("sms", "done", PHONE, "你好", NOW, hour),
+        ClaimRequest("sms", "other", "13900000000", "你好", NOW, hour),
+        ClaimRequest("sms", "uncounted", "13700000000", "你好", NOW),
+    ]
+    found = [(i.claim, i.recent) for i in intake_all(store, batch)]
+    # PHONE sent five this hour: old-0, old-1, old-2, done and new-1; the others are not counted.
+    assert found == [
+        ("new", 5),
+        ("in_flight", 0),
+        ("handled", 0),
+        ("handled", 0),
+        ("new", 1),
+        ("new", 0),
+    ]

@@ -1,0 +1,154 @@
+"""Group commit of what answering an inbound message writes: one transaction for every message finished together.
+
+A message is claimed when it comes (``ledger.inbound``); once answered, its reply is queued in the outbox,
+the message is marked handled, and the dialogue's held writes (its conversation state and the exchange log,
+``bot.dialogue.held_writes``) are stored. Requests that finish while a commit runs share the next one: under
+load, 32 requests cost one transaction and one disk flush, not 32 of each. A request awaits its commit before
+the provider hears 200, so a 200 still means everything is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Union
+
+from sqlalchemy import bindparam, delete
+
+from bot.dialogue.held_writes import Journal
+from ledger.channel_blocks import BLOCKS, ChannelBlocks, SqlChannelBlocks
+from ledger.db import by_channel
+from ledger.inbound import (
+    ANSWERING,
+    ClaimRequest,
+    InboundStore,
+    Intake,
+    SqlInboundStore,
+    handled_all,
+    intake_all,
+)
+from reminders.outbox import ReplyRow, SqlOutbox
+from reminders.passive import record_passive_replies_on
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """Mark a claimed message handled (answered, or stored only): a retry of it is a duplicate."""
+
+    channel: str
+    provider_id: str
+    now: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Unblocked:
+    """Lift a channel's block on an address: the person is writing to us again."""
+
+    channel: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class Passive:
+    """Log an answer given in the push's own HTTP response (WeChat's passive reply) as sent."""
+
+    reply: ReplyRow
+
+
+@dataclass(frozen=True, slots=True)
+class Flush:
+    """Nothing of its own: commit what the dialogue holds (after an answer given outside a channel)."""
+
+
+FLUSH = Flush()
+# A reply's result says whether it was queued (a passive one: logged); False when its key was taken already.
+# The others' are True.
+Write = Union[ReplyRow, Passive, Handled, Unblocked, Flush]  # noqa: UP007 (a runtime alias for isinstance-free typing)
+
+
+class GroupIntake:
+    """Claim a batch of messages (and count their senders) in one transaction (the Batcher's batch function).
+
+    In the same transaction it reads ahead the conversation states of the messages this instance will
+    answer, so their brains find them in memory (``Journal.preload_on``).
+    """
+
+    def __init__(self, inbound: InboundStore, journal: Journal | None = None) -> None:
+        self.inbound = inbound
+        self.journal = journal
+
+    def __call__(self, requests: Sequence[ClaimRequest]) -> list[Intake]:
+        store = self.inbound
+        if not isinstance(store, SqlInboundStore):
+            return intake_all(store, requests)
+        with store.engine.begin() as conn:
+            intakes = store.intake_on(conn, requests)
+            answering = [r for r, i in zip(requests, intakes, strict=True) if i.claim in ANSWERING]
+            if self.journal is not None and answering:
+                now = max(r.now for r in answering)
+                self.journal.preload_on(conn, [(r.channel, r.address) for r in answering], now)
+        return intakes
+
+
+class GroupCommit:
+    """Write a batch of ``Write``s in one transaction on the outbox's database (the Batcher's batch function).
+
+    Stores kept in memory (tests, embedded use) are written after the transaction, in the same order.
+    """
+
+    def __init__(
+        self,
+        outbox: SqlOutbox,
+        inbound: InboundStore,
+        blocks: ChannelBlocks,
+        journal: Journal | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.inbound = inbound
+        self.blocks = blocks
+        self.journal = journal
+        engine = outbox.engine
+        self._sql_inbound = (
+            inbound if isinstance(inbound, SqlInboundStore) and inbound.engine is engine else None
+        )
+        self._sql_blocks = isinstance(blocks, SqlChannelBlocks) and blocks.engine is engine
+        self._unblock = delete(BLOCKS).where(
+            BLOCKS.c.channel == bindparam("channel"),
+            BLOCKS.c.address.in_(bindparam("addresses", expanding=True)),
+        )
+
+    def __call__(self, items: Sequence[Write]) -> list[bool]:
+        replies = [item for item in items if isinstance(item, ReplyRow)]
+        passive = [item.reply for item in items if isinstance(item, Passive)]
+        handled = [(h.channel, h.provider_id, h.now) for h in items if isinstance(h, Handled)]
+        unblocked = sorted({(u.channel, u.address) for u in items if isinstance(u, Unblocked)})
+        with self.outbox.engine.begin() as conn:
+            settle = self.journal.write(conn) if self.journal is not None else None
+            if self._sql_blocks:
+                for channel, addresses in by_channel(unblocked).items():
+                    conn.execute(self._unblock, {"channel": channel, "addresses": addresses})
+            queued = iter(self.outbox.enqueue_replies_on(conn, replies))
+            logged = iter(record_passive_replies_on(conn, self.outbox, passive))
+            if self._sql_inbound is not None:
+                self._sql_inbound.handled_on(conn, handled)
+        if settle is not None:
+            settle()
+        self._in_memory(unblocked, handled)
+        return [
+            next(queued)
+            if isinstance(item, ReplyRow)
+            else next(logged)
+            if isinstance(item, Passive)
+            else True
+            for item in items
+        ]
+
+    def _in_memory(
+        self, unblocked: list[tuple[str, str]], handled: list[tuple[str, str, dt.datetime]]
+    ) -> None:
+        if not self._sql_blocks:
+            for channel, address in unblocked:
+                self.blocks.unblock(channel, address)
+        if self._sql_inbound is None and handled:
+            handled_all(self.inbound, handled)
