@@ -355,6 +355,7 @@ def build_console(
 ) -> ConsoleServices:
     """The staff console's services on the runtime's database; taught data retrains ``brain`` in place."""
     from bot.console.accounts import AuditLog, StaffAccounts
+    from bot.console.shared_models import ModelFollower, SharedModels
     from bot.console.teaching import Retrainer, TaughtStore, swap_into
     from bot.console.web import ConsoleServices
 
@@ -368,7 +369,10 @@ def build_console(
         runtime.use_taught(taught)  # brains built from now on (a new campaign year) start with it
         into_brains(interpreter, taught)
 
-    retrainer = Retrainer(store, runtime.cache_dir, runtime.settings.nlu_threshold, swap)
+    # The retrained model goes to every instance on the database: published here, followed there.
+    threshold, cache = runtime.settings.nlu_threshold, runtime.cache_dir
+    follower = ModelFollower(SharedModels(engine, runtime.clock), store, cache, threshold, swap)
+    retrainer = Retrainer(store, cache, threshold, swap, on_trained=follower.publish)
     return ConsoleServices(
         engine=engine,
         campaign=runtime.campaign,
@@ -381,6 +385,7 @@ def build_console(
         work_dir=work_dir,
         secure_cookies=(runtime.settings.public_url or "").lower().startswith("https://"),
         retrainer=retrainer,
+        follower=follower,
         dispatch_soon=dispatch_soon,
         campaigns=runtime.campaigns,
     )

@@ -1,9 +1,11 @@
-"""Bulk INSERT and UPDATE through the driver's executemany: types converted once per column, not per call."""
+"""Bulk INSERT and UPDATE: types converted once per column, not per call; the rows go through the driver's
+executemany, or on PostgreSQL with psycopg through COPY (one stream instead of a statement per row)."""
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -71,13 +73,29 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         )
 
 
+def _copy(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """Stream ``rows`` through ``COPY ... FROM STDIN``, in the connection's transaction."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
+
+
 def bulk_insert_tuples(
     conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
-    """Insert ``rows`` (tuples of the ``columns``, in order) into ``table``, one executemany per batch."""
+    """Insert ``rows`` (tuples of the ``columns``, in order) into ``table``: COPY on PostgreSQL (psycopg),
+    otherwise one executemany per batch."""
     if not rows:
         return
     quote = conn.dialect.identifier_preparer.quote
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        names = ", ".join(quote(c) for c in columns)
+        _copy(conn, f"COPY {quote(table.name)} ({names}) FROM STDIN", _convert(conn, table, columns, rows))
+        return
     mark = _placeholder(conn)
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
@@ -98,3 +116,20 @@ def bulk_update(conn: Connection, table: Table, key: str, rows: Sequence[Mapping
         f"WHERE {quote(key)} = {mark}"
     )
     _run(conn, sql, _tuples(conn, table, [*columns, key], rows))
+
+
+@contextmanager
+def roomy_cache(conn: Connection, kib: int = 65_536) -> Iterator[None]:
+    """On SQLite, give this connection a page cache of ``kib`` KiB meanwhile: a bulk write touches pages all
+    over the indexes (an ID number's hash goes anywhere), which SQLite's default 2 MiB would reread from the
+    file in every batch. Elsewhere nothing."""
+    raw = conn.connection.dbapi_connection  # a PRAGMA outside SQLAlchemy's transaction
+    if conn.dialect.name != "sqlite" or raw is None:
+        yield
+        return
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size=-{int(kib)}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size={int(before)}")

@@ -5,23 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import unicodedata
+from collections.abc import Iterable, Sequence
 
 # Characters that show as nothing but break an exact match (zero-width space, joiners, BOM, soft hyphen).
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
 
-# The last decimal digit in Unicode 15 is U+1FBF9 (segmented digit nine).
-_LAST_DIGIT = 0x1FBFF
+class _DigitFold(dict[int, int | None]):
+    """A ``str.translate`` table: every decimal digit of every script (Arabic-Indic, Devanagari, full width,
+    ...) to its ASCII digit, invisible characters to nothing; each character looked up on first sight (the
+    whole table would take every process a tenth of a second to build)."""
+
+    def __missing__(self, code: int) -> int | None:
+        ch = chr(code)
+        folded = self[code] = ord("0") + unicodedata.decimal(ch) if unicodedata.category(ch) == "Nd" else code
+        return folded
 
 
 @functools.cache
-def _fold_table() -> dict[int, int | None]:
-    """Every decimal digit of every script (Arabic-Indic, Devanagari, full width, ...) to its ASCII digit."""
-    table: dict[int, int | None] = {ord(ch): None for ch in _INVISIBLE}
-    for code in range(0x80, _LAST_DIGIT + 1):
-        ch = chr(code)
-        if unicodedata.category(ch) == "Nd":
-            table[code] = ord("0") + unicodedata.decimal(ch)
+def _fold_table() -> _DigitFold:
+    table = _DigitFold({ord(ch): None for ch in _INVISIBLE})
+    table.update((code, code) for code in range(0x80))  # ASCII stays as it is
     return table
 
 
@@ -82,3 +86,22 @@ def cell_text(value: object) -> str:
     if isinstance(value, int | float):
         return ExcelNumber(value)
     return fold(str(value))
+
+
+class _Texts(dict[object, str]):
+    """cell_text of each value seen, computed on first sight."""
+
+    def __missing__(self, value: object) -> str:
+        text = self[value] = cell_text(value)
+        return text
+
+
+def cell_texts(rows: Iterable[Sequence[object]]) -> list[list[str]]:
+    """``cell_text`` of every value of a sheet, each distinct value converted once (a ledger repeats a few
+    values in most columns). True and 1 are equal keys, so rows holding a boolean are converted one by one."""
+    texts = _Texts()
+    convert = texts.__getitem__
+    return [
+        [cell_text(v) for v in row] if bool in set(map(type, row)) else list(map(convert, row))
+        for row in rows
+    ]

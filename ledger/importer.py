@@ -11,22 +11,23 @@ import datetime as dt
 import gc
 import logging
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
-from bot.kernel.personal_data import mask_id, mask_phone
-from ledger.bulk import bulk_insert_tuples, bulk_update
+from bot.kernel.personal_data import mask_phone
+from ledger.accepting import Accepted, Progress, accept_rows
+from ledger.bulk import bulk_insert_tuples, bulk_update, roomy_cache
 from ledger.crypto import IdVault
 from ledger.import_report import HoursDecrease, ImportReport, SuspectedDuplicate
-from ledger.merge import STORED, Merged, changed, merge
+from ledger.merge import STORED, Merged, changed, merge, unchanged
 from ledger.models import FIRST_CAMPAIGN
 from ledger.reading import LedgerTable, read_ledger
 from ledger.store import POSTS, TRAINEES
-from ledger.validate import LedgerRow, RowError, RowValidator
+from ledger.validate import RowError
 
 __all__ = ["BATCH", "HoursDecrease", "ImportReport", "import_ledger"]
 
@@ -34,56 +35,12 @@ log = logging.getLogger(__name__)
 
 # Trainees written per transaction: about a tenth of a second of writing on SQLite.
 BATCH = 5000
-Progress = Callable[[int, int], None]
-
-
-@dataclass(slots=True)
-class _Accepted:
-    row: int
-    key: str  # the ID number's lookup hash, or "masked:<masked ID>:<name>"
-    values: LedgerRow
 
 
 def _chunks(items: Sequence[Any], size: int | None = None) -> Iterator[Sequence[Any]]:
     size = size or BATCH
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _validate(
-    table: LedgerTable,
-    posts: Iterable[str],
-    vault: IdVault,
-    report: ImportReport,
-    today: dt.date,
-    progress: Progress | None,
-) -> list[_Accepted]:
-    validate = RowValidator(table.positions, table.headers, posts, today)
-    id_header = validate.header("id_number")
-    first_row: dict[str, int] = {}
-    accepted: list[_Accepted] = []
-    for done, (number, cells) in enumerate(table.rows, start=1):
-        if progress is not None and done % 5000 == 0:
-            progress(done, len(table.rows))
-        result = validate(number, cells)
-        if isinstance(result, list):
-            report.rejected += 1
-            report.errors.extend(result)
-            continue
-        if result.id_is_masked:
-            key = f"masked:{result.id_number}:{result.name}"
-        else:
-            key = vault.lookup_hash(result.id_number)
-        if key in first_row:
-            report.rejected += 1
-            shown = mask_id(result.id_number)
-            report.errors.append(
-                RowError(number, id_header, f"身份证号与第{first_row[key]}行重复", shown, "删除重复的一行")
-            )
-            continue
-        first_row[key] = number
-        accepted.append(_Accepted(number, key, result))
-    return accepted
 
 
 _COLUMNS = ("id", "id_hash", "id_masked", *STORED)
@@ -94,13 +51,15 @@ def _stored(conn: Connection, campaign: str, where: Any = None) -> list[dict[str
     query = select(*(TRAINEES.c[name] for name in _COLUMNS)).where(TRAINEES.c.campaign == campaign)
     if where is not None:
         query = query.where(where)
-    by_id = {row[0]: {**dict(zip(_COLUMNS, row, strict=True)), "posts": []} for row in conn.execute(query)}
+    by_id = {
+        row[0]: {**dict(zip(_COLUMNS, row, strict=True)), "posts": []} for row in conn.execute(query).all()
+    }
     if not by_id:
         return []
     posts = select(POSTS.c.trainee_id, POSTS.c.post).order_by(POSTS.c.trainee_id, POSTS.c.position)
     if where is not None or len(by_id) < 5000:
         posts = posts.where(POSTS.c.trainee_id.in_(list(by_id)))
-    for trainee_id, post in conn.execute(posts):
+    for trainee_id, post in conn.execute(posts).all():
         if trainee_id in by_id:
             by_id[trainee_id]["posts"].append(post)
     for record in by_id.values():
@@ -109,7 +68,7 @@ def _stored(conn: Connection, campaign: str, where: Any = None) -> list[dict[str
 
 
 def _load(
-    conn: Connection, accepted: list[_Accepted], campaign: str
+    conn: Connection, accepted: list[Accepted], campaign: str
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """The campaign's stored trainees the file refers to, by key; and all of them when new rows need them."""
     mine = TRAINEES.c.campaign == campaign
@@ -132,19 +91,20 @@ def _load(
         phones = sorted({a.values.phone for a in new_phones if a.values.phone})
         for chunk in _chunks(phones):
             everyone.extend(_stored(conn, campaign, TRAINEES.c.phone.in_(chunk)))
-    for record in everyone:
-        by_key.setdefault(f"masked:{record['id_masked']}:{record['name']}", record)
+    if masked:
+        for record in everyone:
+            by_key.setdefault(f"masked:{record['id_masked']}:{record['name']}", record)
     return by_key, everyone
 
 
 @dataclass
 class _Plan:
-    inserts: list[tuple[_Accepted, Merged]]
+    inserts: list[tuple[Accepted, Merged]]
     updates: list[tuple[int, Merged, bool]]
 
 
 def _plan(
-    accepted: list[_Accepted],
+    accepted: list[Accepted],
     by_key: dict[str, dict[str, Any]],
     everyone: list[dict[str, Any]],
     table: LedgerTable,
@@ -155,10 +115,13 @@ def _plan(
 ) -> _Plan:
     """Split rows into inserts and updates; count unchanged; flag decreases, duplicates and unknown masked IDs."""
     headers = {name: table.header(name) for name in ("online_hours", "offline_hours", "posts", "id_number")}
-    by_person = {(r["name"], r["phone"]): f"已有学员（{r['id_masked']}）" for r in everyone if r["phone"]}
+    by_person: dict[tuple[str, str | None], str] | None = None
     plan = _Plan([], [])
     for item in accepted:
         row, before = item.values, by_key.get(item.key)
+        if before is not None and unchanged(row, before):
+            report.unchanged += 1
+            continue
         if before is None and row.id_is_masked:
             report.rejected += 1
             report.errors.append(_masked_unknown(item, headers["id_number"]))
@@ -180,6 +143,10 @@ def _plan(
                 )
             )
             continue
+        if by_person is None:
+            by_person = {
+                (r["name"], r["phone"]): f"已有学员（{r['id_masked']}）" for r in everyone if r["phone"]
+            }
         person = (row.name, row.phone)
         if row.phone and person in by_person:
             duplicate = SuspectedDuplicate(
@@ -195,7 +162,7 @@ def _plan(
     return plan
 
 
-def _masked_unknown(item: _Accepted, header: str) -> RowError:
+def _masked_unknown(item: Accepted, header: str) -> RowError:
     return RowError(
         item.row,
         header,
@@ -225,34 +192,49 @@ _INSERTED = (
 def _insert(
     conn: Connection,
     vault: IdVault,
-    batch: Sequence[tuple[_Accepted, Merged]],
+    batch: Sequence[tuple[Accepted, Merged]],
     now: dt.datetime,
     campaign: str,
 ) -> None:
     last_id = conn.execute(select(func.coalesce(func.max(TRAINEES.c.id), 0))).scalar_one()
     stored = operator.itemgetter(*STORED)
+    numbers = [item.values.id_number for item, _ in batch]
+    # The ID number is validated (18 characters, upper case): its masked form needs no more checks.
     rows = [
-        (
-            *stored(merged.values),
-            False,
-            now,
-            now,
-            campaign,
-            item.key,
-            vault.encrypt(item.values.id_number),
-            mask_id(item.values.id_number),
-        )
-        for item, merged in batch
+        (*stored(merged.values), False, now, now, campaign, item.key, cipher, f"{n[:4]}**********{n[14:]}")
+        for (item, merged), cipher, n in zip(batch, vault.encrypt_many(numbers), numbers, strict=True)
     ]
     bulk_insert_tuples(conn, TRAINEES, _INSERTED, rows)
-    wanted = {item.key for item, _ in batch}
+    keys = [item.key for item, _ in batch]
+    ids = _sqlite_ids(conn, keys) or _inserted_ids(conn, keys, last_id, campaign)
+    _write_posts(conn, [(ids[item.key], merged.posts) for item, merged in batch])
+
+
+def _inserted_ids(conn: Connection, keys: list[str], last_id: int, campaign: str) -> dict[str, int]:
+    """The ids of the rows just inserted, by their lookup hash."""
+    wanted = set(keys)
     found = conn.execute(
         select(TRAINEES.c.id_hash, TRAINEES.c.id).where(
             TRAINEES.c.id > last_id, TRAINEES.c.campaign == campaign
         )
     ).all()
-    ids = {id_hash: trainee_id for id_hash, trainee_id in found if id_hash in wanted}
-    _write_posts(conn, [(ids[item.key], merged.posts) for item, merged in batch])
+    return {id_hash: trainee_id for id_hash, trainee_id in found if id_hash in wanted}
+
+
+def _sqlite_ids(conn: Connection, keys: list[str]) -> dict[str, int] | None:
+    """On SQLite, the ids of the rows just inserted without reading them back: SQLite numbers a new row one
+    past the largest id, and nobody else inserts inside this write transaction. None when that does not hold
+    (the first and last rows are checked), or on another database."""
+    if conn.dialect.name != "sqlite":
+        return None
+    last = conn.execute(select(func.max(TRAINEES.c.id))).scalar_one()
+    first = last - len(keys) + 1
+    ends = dict(
+        conn.execute(select(TRAINEES.c.id, TRAINEES.c.id_hash).where(TRAINEES.c.id.in_((first, last)))).all()
+    )
+    if ends.get(first) != keys[0] or ends.get(last) != keys[-1]:
+        return None
+    return dict(zip(keys, range(first, last + 1), strict=True))
 
 
 def _update(conn: Connection, batch: Sequence[tuple[int, Merged, bool]], now: dt.datetime) -> None:
@@ -266,12 +248,13 @@ def _update(conn: Connection, batch: Sequence[tuple[int, Merged, bool]], now: dt
 
 def _write(engine: Engine, vault: IdVault, plan: _Plan, now: dt.datetime, campaign: str) -> None:
     """Write the plan, one short transaction per batch."""
-    for inserts in _chunks(plan.inserts):
-        with engine.begin() as conn:
-            _insert(conn, vault, inserts, now, campaign)
-    for updates in _chunks(plan.updates):
-        with engine.begin() as conn:
-            _update(conn, updates, now)
+    with engine.connect() as conn, roomy_cache(conn):
+        for inserts in _chunks(plan.inserts):
+            with conn.begin():
+                _insert(conn, vault, inserts, now, campaign)
+        for updates in _chunks(plan.updates):
+            with conn.begin():
+                _update(conn, updates, now)
 
 
 def _file_notes(table: LedgerTable) -> list[str]:
@@ -341,7 +324,7 @@ def _import(
     table = read_ledger(path)
     report = ImportReport(dry_run=dry_run, file_notes=_file_notes(table), blank_rows=table.blank_rows)
     # ``now`` is in the campaign's time zone (the runtime's clock): its date is today there.
-    accepted = _validate(table, posts, vault, report, now.date(), progress)
+    accepted = accept_rows(table, posts, vault, report, now.date(), progress)
     with engine.connect() as conn:
         by_key, everyone = _load(conn, accepted, campaign)
     plan = _plan(

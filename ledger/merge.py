@@ -98,6 +98,23 @@ def merge(
     return merged
 
 
+def unchanged(row: LedgerRow, before: dict[str, Any]) -> bool:
+    """Whether ``row`` leaves ``before`` as it is (a re-imported row: the hot path, hence spelled out)."""
+    return (
+        row.name == before["name"]
+        and (row.phone is None or row.phone == before["phone"])
+        and (row.employer is None or row.employer == before["employer"])
+        and (row.registered is None or row.registered == before["registered"])
+        and (row.confirmed is None or row.confirmed == before["confirmed"])
+        and (row.paid is None or row.paid == before["paid"])
+        and (row.audited is None or row.audited == before["audited"])
+        and (row.online_hours is None or row.online_hours == before["online_hours"])
+        and (row.offline_hours is None or row.offline_hours == before["offline_hours"])
+        and (row.posts is None or row.posts == before["posts"])
+        and bool(_confirmed_on(row, before) == before["confirmed_on"])
+    )
+
+
 def changed(merged: Merged, before: dict[str, Any]) -> bool:
     """Whether storing ``merged`` changes anything of ``before`` (posts included)."""
     values = merged.values

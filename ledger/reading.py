@@ -6,13 +6,14 @@ with nothing in the ledger's columns (only a 序号, say) and totals rows are sk
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.columns import COLUMNS, Vocabulary, vocabulary
-from ledger.sheets import LedgerFileError, Sheet, csv_sheets, xls_sheets, xlsx_sheets
+from ledger.sheets import LedgerFileError, Merge, Sheet, csv_sheets, excel_sheets
 from ledger.sniff import Kind, misnamed, sniff
 
 __all__ = ["HEADER_SEARCH_ROWS", "LedgerFileError", "LedgerTable", "read_ledger"]
@@ -59,10 +60,8 @@ def _refusal(path: Path, kind: Kind) -> str:
 
 
 def _open(path: Path, kind: Kind) -> AbstractContextManager[list[Sheet]]:
-    if kind is Kind.XLSX:
-        return xlsx_sheets(path)
-    if kind is Kind.XLS:
-        return xls_sheets(path)
+    if kind in (Kind.XLSX, Kind.XLS):
+        return excel_sheets(path, kind.value)
     if kind is Kind.CSV:
         return csv_sheets(path)
     raise LedgerFileError(_refusal(path, kind))
@@ -123,24 +122,76 @@ def _sheet_notes(sheets: list[Sheet], chosen: Sheet, words: Vocabulary) -> list[
     return notes
 
 
+def _vertical_merges(merges: list[Merge], table: LedgerTable) -> dict[int, list[Merge]]:
+    """Merged ranges inside the data spanning rows in a column that is read, by their first row."""
+    used = set(table.positions.values())
+    starting: dict[int, list[Merge]] = {}
+    for merge in merges:
+        if (
+            merge.first_row > table.header_row
+            and merge.last_row > merge.first_row
+            and merge.first_column in used
+        ):
+            starting.setdefault(merge.first_row, []).append(merge)
+    return starting
+
+
+def _fill(cells: list[str], number: int, active: list[tuple[Merge, str]], filled: set[Merge]) -> list[str]:
+    """The row with the cells under a merged range's top-left cell given its value (a copy when changed)."""
+    copied = False
+    for merge, value in active:
+        if merge.first_row < number <= merge.last_row and value:
+            if not copied:
+                width = max(len(cells), merge.first_column + 1)
+                cells, copied = [*cells, *[""] * (width - len(cells))], True
+            cells[merge.first_column] = value
+            filled.add(merge)
+    return cells
+
+
 def _data_rows(
-    rows: Iterator[list[str]], table: LedgerTable, words: Vocabulary
+    rows: Iterator[list[str]], table: LedgerTable, words: Vocabulary, merges: list[Merge], filled: set[Merge]
 ) -> Iterator[tuple[int, list[str]]]:
     used = sorted(table.positions.values())
+    ledger_cells = operator.itemgetter(*used, used[-1])  # a tuple, even for one column
     id_at = table.positions["id_number"]
     totals = words.totals
+    starting = _vertical_merges(merges, table)
+    active: list[tuple[Merge, str]] = []
     for number, cells in enumerate(rows, start=table.header_row + 1):
         width = len(cells)
-        first = next((c for c in cells if c), "")
+        if starting and number in starting:
+            active.extend(
+                (m, cells[m.first_column] if m.first_column < width else "") for m in starting[number]
+            )
+        first = cells[0] if cells and cells[0] else next((c for c in cells if c), "")
         if not first:
-            continue
-        if first.startswith(totals) and (id_at >= width or not cells[id_at]):
+            skip = True
+        elif first.startswith(totals) and (id_at >= width or not cells[id_at]):
             table.totals_rows.append(number)
-            continue
-        if not any(cells[i] for i in used if i < width):
+            skip = True
+        elif not any(ledger_cells(cells) if width > used[-1] else [cells[i] for i in used if i < width]):
             table.blank_rows += 1
-            continue
-        yield number, cells
+            skip = True
+        else:
+            skip = False
+        if active:
+            if not skip:
+                cells = _fill(cells, number, active, filled)
+            active = [(m, value) for m, value in active if m.last_row > number]
+        if not skip:
+            yield number, cells
+
+
+def _merge_note(filled: set[Merge], headers: list[str]) -> list[str]:
+    """One line per column whose merged ranges were filled: 第5–7行 工作单位列是合并单元格，已按合并区域填充."""
+    notes = []
+    for column in sorted({m.first_column for m in filled}):
+        spans = sorted((m.first_row, m.last_row) for m in filled if m.first_column == column)
+        shown = "、".join(f"{first}–{last}" for first, last in spans[:5])
+        more = f"等{len(spans)}处" if len(spans) > 5 else ""
+        notes.append(f"第{shown}行{more} {headers[column]}列是合并单元格，已按合并区域填充")
+    return notes
 
 
 def read_ledger(path: Path | str) -> LedgerTable:
@@ -168,5 +219,7 @@ def read_ledger(path: Path | str) -> LedgerTable:
         rows = sheet.rows()
         for _ in range(header_row):
             next(rows)
-        table.rows = list(_data_rows(rows, table, words))
+        filled: set[Merge] = set()
+        table.rows = list(_data_rows(rows, table, words, sheet.merges, filled))
+        table.notes.extend(_merge_note(filled, headers))
     return table

@@ -1,16 +1,16 @@
-"""The sheets of a ledger file as rows of folded text cells: CSV (UTF-8 or GBK), XLSX (openpyxl), XLS (xlrd)."""
+"""The sheets of a ledger file as rows of folded text cells: CSV (UTF-8 or GBK), XLSX and XLS (python-calamine)."""
 
 from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from ledger.cells import cell_text, fold
+from ledger.cells import cell_texts, fold
 
 
 class LedgerFileError(Exception):
@@ -18,11 +18,24 @@ class LedgerFileError(Exception):
 
 
 @dataclass(frozen=True)
+class Merge:
+    """A merged range of cells, numbered as staff see them: rows from 1 (the first row of the sheet) and
+    columns from 0 (the first column); the value is in the top-left cell, the others are empty."""
+
+    first_row: int
+    last_row: int
+    first_column: int
+    last_column: int
+
+
+@dataclass(frozen=True)
 class Sheet:
-    """One sheet: its name (None for CSV) and a way to iterate its rows from the top, as often as needed."""
+    """One sheet: its name (None for CSV), a way to iterate its rows from the top as often as needed, and its
+    merged ranges."""
 
     name: str | None
     rows: Callable[[], Iterator[list[str]]]
+    merges: list[Merge] = field(default_factory=list)
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -51,69 +64,51 @@ def csv_sheets(path: Path) -> Iterator[list[Sheet]]:
     yield [Sheet(None, rows)]
 
 
+def _grid(sheet: Any) -> Callable[[], Iterator[list[str]]]:
+    """The sheet's rows from A1, read once (on first use) and folded."""
+    cached: list[list[str]] = []
+
+    def rows() -> Iterator[list[str]]:
+        if not cached:
+            from python_calamine import CalamineError
+
+            try:
+                grid = sheet.to_python(skip_empty_area=False)
+            except CalamineError as exc:
+                raise LedgerFileError(f"工作表“{sheet.name}”无法读取（{type(exc).__name__}）") from exc
+            cached.extend(cell_texts(grid))
+        return iter(cached)
+
+    return rows
+
+
+def _merges(sheet: Any) -> list[Merge]:
+    ranges = sheet.merged_cell_ranges or []
+    return [Merge(top + 1, bottom + 1, left, right) for (top, left), (bottom, right) in ranges]
+
+
 @contextmanager
-def xlsx_sheets(path: Path) -> Iterator[list[Sheet]]:
-    """Every worksheet of an XLSX workbook, in the workbook's order (values, not formulas)."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+def excel_sheets(path: Path, what: str) -> Iterator[list[Sheet]]:
+    """Every worksheet of an XLSX or XLS workbook, in the workbook's order: cached values of formulas, numbers
+    as numbers (see ledger.cells.ExcelNumber), dates as dates. ``what`` names the format in a refusal."""
+    from python_calamine import CalamineError, CalamineWorkbook
 
-    # A file object, not the path: openpyxl refuses a path whose suffix is not .xlsx (a misnamed workbook).
-    handle = path.open("rb")
+    # The content decides the format, not the name: a misnamed workbook is read as what it is.
     try:
-        workbook = load_workbook(handle, read_only=True, data_only=True)
-    except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        handle.close()
-        raise LedgerFileError(f"{path.name}: 无法作为 Excel 文件打开（{type(exc).__name__}）") from exc
+        with path.open("rb") as handle:
+            workbook = CalamineWorkbook.from_filelike(handle)
+    except (CalamineError, OSError, ValueError) as exc:
+        raise LedgerFileError(
+            f"{path.name}: 无法作为{what}打开（{type(exc).__name__}）：请在Excel中另存为 .xlsx 后再导入"
+        ) from exc
     try:
-
-        def reader(sheet: object) -> Callable[[], Iterator[list[str]]]:
-            def rows() -> Iterator[list[str]]:
-                for values in sheet.iter_rows(values_only=True):  # type: ignore[attr-defined]
-                    yield [cell_text(v) for v in values]
-
-            return rows
-
-        yield [Sheet(ws.title, reader(ws)) for ws in workbook.worksheets]
+        sheets = []
+        for index, name in enumerate(workbook.sheet_names):
+            try:
+                sheet = workbook.get_sheet_by_index(index)
+            except CalamineError:  # a chart sheet or a dialog sheet: no cells to read
+                continue
+            sheets.append(Sheet(name, _grid(sheet), _merges(sheet)))
+        yield sheets
     finally:
         workbook.close()
-        handle.close()
-
-
-@contextmanager
-def xls_sheets(path: Path) -> Iterator[list[Sheet]]:
-    """Every worksheet of an Excel 97-2003 workbook (xlrd): numbers stay numbers, dates become dates."""
-    import xlrd
-
-    try:
-        book = xlrd.open_workbook(str(path), on_demand=True)
-    except (xlrd.XLRDError, OSError, ValueError, AssertionError, IndexError, KeyError) as exc:
-        raise LedgerFileError(
-            f"{path.name}: 无法读取这个 .xls 文件（{type(exc).__name__}）：请在Excel中另存为 .xlsx 后再导入"
-        ) from exc
-
-    def value(sheet: xlrd.sheet.Sheet, row: int, col: int) -> object:
-        kind = sheet.cell_type(row, col)
-        raw = sheet.cell_value(row, col)
-        if kind == xlrd.XL_CELL_DATE:
-            try:
-                return xlrd.xldate.xldate_as_datetime(raw, book.datemode)
-            except (xlrd.xldate.XLDateError, ValueError, OverflowError):
-                return raw
-        if kind == xlrd.XL_CELL_BOOLEAN:
-            return bool(raw)
-        if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
-            return None
-        return raw
-
-    def reader(index: int) -> Callable[[], Iterator[list[str]]]:
-        def rows() -> Iterator[list[str]]:
-            sheet = book.sheet_by_index(index)
-            for row in range(sheet.nrows):
-                yield [cell_text(value(sheet, row, col)) for col in range(sheet.row_len(row))]
-
-        return rows
-
-    try:
-        yield [Sheet(name, reader(i)) for i, name in enumerate(book.sheet_names())]
-    finally:
-        book.release_resources()

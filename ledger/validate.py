@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,9 +17,7 @@ from ledger.columns import COLUMNS, REQUIRED, Vocabulary, header_key, missing_co
 
 __all__ = ["COLUMNS", "REQUIRED", "FieldError", "LedgerRow", "RowError", "RowValidator", "missing_columns"]
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ZERO_OFFSET = ord("0") * sum(_ID_WEIGHTS)
 _ID_SHAPE = re.compile(r"\d{17}[\dX]", re.ASCII)
 _MASKED_ID = re.compile(r"\d{4}\*{10}\d{3}[\dX]", re.ASCII)
 _SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d*)?E[+-]?\d+", re.ASCII | re.IGNORECASE)
@@ -104,17 +101,23 @@ def check_name(value: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _birth_date(digits: str) -> dt.date | None:
+    """The date written YYYYMMDD, or None when there is no such day (people share birthdays: cached)."""
+    try:
+        return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+
+
 def _verified(text: str, today: dt.date | None) -> str:
     """``text`` (18 characters, the shape checked) if its birth date and check digit hold."""
-    try:
-        born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
-        raise FieldError("身份证号中的出生日期无效", "核对第7-14位（出生年月日）") from None
-    if born.year < 1900 or (today is not None and born > today):
+    born = _birth_date(text[6:14])
+    if born is None or born.year < 1900 or (today is not None and born > today):
         raise FieldError("身份证号中的出生日期无效", "核对第7-14位（出生年月日）")
-    # Bytes of ASCII digits are their codes; subtracting the weighted '0's leaves the weighted digits.
-    weighted = sum(map(operator.mul, text[:17].encode("ascii"), _ID_WEIGHTS)) - _ZERO_OFFSET
-    if _ID_CHECK[weighted % 11] != text[17]:
+    # GB 11643 weighs the i-th of the 17 digits by 2**(17-i) mod 11 (the 7, 9, 10, 5, ... of the standard).
+    # Read in base 13 (≡ 2 mod 11) the digits carry 13**(16-i) ≡ 2**(16-i): twice that is the weighted sum.
+    if _ID_CHECK[2 * int(text[:17], 13) % 11] != text[17]:
         raise FieldError("身份证号校验位不对，可能有一位填错", "对照身份证逐位核对")
     return text
 
@@ -141,6 +144,8 @@ def check_id_cell(value: str, today: dt.date | None = None) -> tuple[str, bool]:
 
     A number that Excel stored as a number (or shows in scientific notation) has lost digits: refused.
     """
+    if type(value) is str and _ID_SHAPE.fullmatch(value):  # typed as text, as it should be: the usual cell
+        return _verified(value, today), False
     if isinstance(value, ExcelNumber) or _SCIENTIFIC.fullmatch(value):
         raise FieldError("身份证号被Excel存成了数字，后几位已丢失", _TEXT_FIX)
     if "*" not in value:
@@ -243,6 +248,37 @@ def check_confirmed(value: str, words: Vocabulary | None = None) -> tuple[bool |
     return check_flag(value, words), None
 
 
+class _Refused:
+    """A cell whose check failed, kept in its column in place of a value."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: FieldError) -> None:
+        self.error = error
+
+
+def _checked(check: Callable[[str], Any], cell: str) -> Any:
+    try:
+        return check(cell)
+    except FieldError as exc:
+        return _Refused(exc)
+
+
+def _column_values(check: Callable[[str], Any], column: Sequence[str]) -> tuple[list[Any], bool]:
+    """``check`` applied to every cell, and whether any was refused; each distinct cell is checked once."""
+    if set(map(type, column)) <= {str}:
+        by_cell = {cell: _checked(check, cell) for cell in set(column)}
+        return list(map(by_cell.__getitem__, column)), any(type(r) is _Refused for r in by_cell.values())
+    # An ExcelNumber equals the text it shows but is checked differently: keyed by its type as well.
+    keys = list(zip(map(type, column), column, strict=True))
+    by_key = {key: _checked(check, key[1]) for key in set(keys)}
+    return list(map(by_key.__getitem__, keys)), any(type(r) is _Refused for r in by_key.values())
+
+
+# Fields whose check gives a pair: what stands in for a refused cell.
+_PAIRS = ("id_number", "confirmed")
+
+
 class RowValidator:
     """Validate the rows of one file against its header mapping and the notice's posts."""
 
@@ -257,23 +293,22 @@ class RowValidator:
         self._headers = headers
         allowed = frozenset(posts)
         words = vocabulary()
-        # A ledger repeats a handful of values in most columns; those are read once per file.
-        memo = functools.lru_cache(maxsize=4096)
-        flag, hours = memo(lambda cell: check_flag(cell, words)), memo(check_hours)
+        flag = functools.partial(check_flag, words=words)
         checks: dict[str, Callable[[str], Any]] = {
             "name": check_name,
             "id_number": functools.partial(check_id_cell, today=today),
             "phone": check_phone,
-            "posts": memo(lambda cell: check_posts(cell, allowed)),
-            "employer": memo(check_employer),
+            "posts": functools.partial(check_posts, allowed=allowed),
+            "employer": check_employer,
             "registered": flag,
-            "confirmed": memo(lambda cell: check_confirmed(cell, words)),
+            "confirmed": functools.partial(check_confirmed, words=words),
             "paid": flag,
-            "online_hours": hours,
-            "offline_hours": hours,
+            "online_hours": check_hours,
+            "offline_hours": check_hours,
             "audited": flag,
         }
         self._plan = [(field, position, checks[field]) for field, position in self._positions.items()]
+        self._width = max(self._positions.values(), default=-1) + 1
 
     def header(self, field: str) -> str:
         """The header of ``field`` as written in the file."""
@@ -281,18 +316,56 @@ class RowValidator:
 
     def __call__(self, row: int, cells: Sequence[str]) -> LedgerRow | list[RowError]:
         """Return the row's values, or every error in it (a row with any error is refused whole)."""
-        errors: list[RowError] = []
-        values: dict[str, Any] = {}
-        width = len(cells)
+        return self.rows([(row, cells)])[0]
+
+    def rows(self, rows: Sequence[tuple[int, Sequence[str]]]) -> list[LedgerRow | list[RowError]]:
+        """Validate ``rows`` (numbered as in the file), column by column; one result per row, in order."""
+        if not rows:
+            return []
+        width = self._width
+        cells = [c if len(c) >= width else [*c, *[""] * (width - len(c))] for _, c in rows]
+        columns = list(zip(*cells, strict=False))
+        values: dict[str, list[Any]] = {}
+        refused: dict[int, list[RowError]] = {}
         for field, position, check in self._plan:
-            cell = cells[position] if position < width else ""
-            try:
-                values[field] = check(cell)
-            except FieldError as exc:
+            column = columns[position]
+            found, any_refused = _column_values(check, column)
+            if any_refused:
                 header = self._headers[position]
-                errors.append(RowError(row, header, exc.reason, shown(field, cell), exc.fix))
-        if errors:
-            return errors
-        values["id_number"], values["id_is_masked"] = values["id_number"]
-        values["confirmed"], values["confirmed_on"] = values.get("confirmed", (None, None))
-        return LedgerRow(**values)
+                stand_in = (None, None) if field in _PAIRS else None
+                for index, value in enumerate(found):
+                    if type(value) is _Refused:
+                        error, cell = value.error, column[index]
+                        refusal = RowError(
+                            rows[index][0], header, error.reason, shown(field, cell), error.fix
+                        )
+                        refused.setdefault(index, []).append(refusal)
+                        found[index] = stand_in
+            values[field] = found
+        return _assemble(values, len(rows), refused)
+
+
+def _assemble(
+    values: dict[str, list[Any]], count: int, refused: dict[int, list[RowError]]
+) -> list[LedgerRow | list[RowError]]:
+    """One LedgerRow per row from the checked columns; a refused row's errors in its place."""
+    blank: list[Any] = [None] * count
+    ids, masked = zip(*values["id_number"], strict=True)
+    confirmed, confirmed_on = (
+        zip(*values["confirmed"], strict=True) if "confirmed" in values else (blank, blank)
+    )
+    result: list[LedgerRow | list[RowError]] = list(
+        map(
+            LedgerRow,
+            values["name"],
+            ids,
+            masked,
+            *(values.get(field, blank) for field in ("phone", "posts", "employer", "registered")),
+            confirmed,
+            confirmed_on,
+            *(values.get(field, blank) for field in ("paid", "online_hours", "offline_hours", "audited")),
+        )
+    )
+    for index, errors in refused.items():
+        result[index] = errors
+    return result

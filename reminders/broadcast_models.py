@@ -41,6 +41,7 @@ Index(
     Trainee.opted_out,
     Trainee.online_hours,
     Trainee.offline_hours,
+    Trainee.phone,  # a broadcast's preview tells SMS from unreachable without the rows
 )
 Index(
     "ix_outbox_status_sent_at",

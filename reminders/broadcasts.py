@@ -13,13 +13,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Table, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, Table, and_, case, false, func, or_, select, true, update
 
 from knowledge.campaign import Campaign
 from knowledge.status import HoursRules, TraineeRecord
 from ledger.db import dialect_insert
 from ledger.store import RECORD_COLUMNS, record_from_row
-from reminders.audience import Audience, render_text, sms_segments
+from reminders.audience import CHANNELS, Audience, render_text, sms_segments
 from reminders.broadcast_models import BroadcastRecord
 from reminders.models import OutboxMessage
 from reminders.outbox import SqlOutbox
@@ -56,24 +56,30 @@ class Preview:
 def preview(engine: Engine, campaign: Campaign, audience: Audience, text: str) -> Preview:
     """Count the recipients per channel and render the text for the first of them."""
     rules = HoursRules.from_campaign(campaign)
-    channel = Contact.build().channel
+    contact = Contact.build()
+    channel = contact.channel
     mine = TRAINEES.c.campaign == campaign.campaign.id
+    reached, by = TRAINEES.c.opted_out == false(), contact.reached_by()
+    # Counted with FILTER in one pass, not grouped by the channel: no sort of 100,000 rows.
     query = (
-        select(channel.label("channel"), TRAINEES.c.opted_out, func.count())
+        select(
+            func.count().filter(TRAINEES.c.opted_out == true()),
+            func.count().filter(reached, by[None]),
+            *(func.count().filter(reached, by[name]) for name in CHANNELS),
+        )
+        .select_from(contact.from_)
         .where(mine, audience_filter(audience, rules, channel))
-        .group_by(channel, TRAINEES.c.opted_out)
     )
-    result = Preview(by_channel={}, unreachable=0, opted_out=0)
     with engine.connect() as conn:
-        for name, opted_out, count in conn.execute(query):
-            if opted_out:
-                result.opted_out += count
-            elif name is None:
-                result.unreachable += count
-            else:
-                result.by_channel[name] = count
+        opted_out, unreachable, *counts = conn.execute(query).one()
+        result = Preview(
+            by_channel={name: n for name, n in zip(CHANNELS, counts, strict=True) if n},
+            unreachable=unreachable,
+            opted_out=opted_out,
+        )
         first = conn.execute(
             select(*RECORD_COLUMNS)
+            .select_from(contact.from_)
             .where(
                 mine,
                 audience_filter(audience, rules, channel),
@@ -102,6 +108,7 @@ def _recipients(
     channel = contact.channel
     query = (
         select(*RECORD_COLUMNS, channel.label("channel"), contact.address.label("address"))
+        .select_from(contact.from_)
         .where(
             TRAINEES.c.campaign == campaign_id,
             audience_filter(audience, rules, channel),

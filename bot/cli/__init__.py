@@ -197,12 +197,16 @@ def nlu_evaluate(
 
 
 def main() -> None:
-    """Entry point of the `jxjy` command: a database that cannot be opened is one line and exit 2."""
+    """Entry point of the `jxjy` command: a database that cannot be opened is one line and exit 2; click's
+    usage errors and help headings in Chinese."""
     from bot.app import DatabaseUnavailable
+    from bot.cli.chinese import run, use_chinese
 
     _register_subcommands()
+    command = typer.main.get_command(app)
+    use_chinese(command)
     try:
-        app()
+        run(command)
     except DatabaseUnavailable as exc:
         typer.echo(f"错误：{exc}", err=True)
         sys.exit(2)

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 import secrets
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -153,7 +154,8 @@ async def report(request: web.Request) -> web.Response:
     record = await in_thread(get_broadcast, console.engine, ident)
     if record is None:
         return render(request, "error.html", status=404, message="没有这次群发。", title="群发")
-    result = await in_thread(delivery_report, console.engine, ident, console.clock.now())
+    read = partial(delivery_report, console.engine, ident, console.clock.now())
+    result = await in_thread(console.caches.reports.get, ident, read)
     return render(
         request,
         "broadcast.html",
@@ -163,6 +165,7 @@ async def report(request: web.Request) -> web.Response:
         outcomes=OUTCOMES,
         outcome_labels=OUTCOME_LABELS,
         channels=CHANNELS,
+        report_ttl=console.caches.reports.ttl,
     )
 
 
@@ -171,6 +174,7 @@ async def cancel(request: web.Request) -> web.Response:
     ident = _ident(request)
     who = staff(request).name
     count = await in_thread(cancel_broadcast, console.engine, ident, who, console.clock.now())
+    console.caches.reports.forget(ident)
     await in_thread(console.audit.record, who, "cancel", f"取消群发 {ident}：{count} 条未发出的已取消")
     raise back(f"/broadcasts/{ident}", f"已取消 {count} 条未发出的消息")
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.console.accounts import AccountError
 from bot.console.pages_overview import download
-from bot.console.web import ConsoleServices, in_thread, render, services, staff
+from bot.console.web import ConsoleServices, client_address, in_thread, render, services, staff
 from bot.kernel.personal_data import mask_personal_data
 from knowledge.status import HoursRules
 
@@ -34,6 +35,7 @@ REPORT_LABELS = {
 }
 OPTIONS = ("accept_decreases", "allow_duplicates")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+NO_KEY = "本服务的密钥（JXJY_SECRET_KEY 或数据目录中的 secret.key）与数据库中加密身份证号所用的不一致，解不开身份证号"
 
 
 def report_view(report: Any) -> dict[str, list[Any]]:
@@ -163,7 +165,7 @@ async def _run(
         return render(request, "import.html", title="导入导出", stage="upload", error=f"无法读取文件：{exc}")
     view = report_view(report)
     if not dry_run:
-        console.employers_cache = None
+        console.caches.ledger_changed()
         summary = "，".join(f"{label} {value}" for label, value in view["counts"])
         await in_thread(console.audit.record, staff(request).name, "import", f"导入台账 {name}：{summary}")
     return render(
@@ -191,17 +193,56 @@ async def export_summary_file(request: web.Request) -> web.Response:
     return download(path, f"附件3汇总表{suffix}")
 
 
-def _write_summary(console: ConsoleServices, suffix: str) -> tuple[Path, int]:
-    from ledger.exporter import export_summary
+async def export_full_ids(request: web.Request) -> web.Response:
+    """附件3 with the full ID and phone numbers (the copy the training point needs), as
+    `jxjy ledger export --full-ids`: refused unless the service's key opens the stored ID numbers, and
+    every export is in the audit log. The staff member types their password again first."""
+    from ledger.crypto import KeyMismatchError
+
+    console = services(request)
+    form = await request.post()
+    who = staff(request).name
+    suffix = ".csv" if form.get("fmt") == "csv" else ".xlsx"
+    password = str(form.get("password", ""))
+    try:
+        await in_thread(console.accounts.authenticate, who, password, client_address(request))
+    except AccountError as exc:
+        reason = str(exc).replace("用户名或密码不正确", "密码不正确")
+        return _refused(request, f"{reason}：请再输入您本人的登录密码")
+    try:
+        path, count = await in_thread(_write_summary, console, suffix, True)
+    except KeyMismatchError:
+        await in_thread(console.audit.record, who, "export", "导出附件3完整身份证号版：密钥不符，未导出")
+        return _refused(request, NO_KEY)
+    detail = f"导出附件3汇总表（完整身份证号和手机号，{count} 人，{suffix}）"
+    await in_thread(console.audit.record, who, "export", detail)
+    return download(path, f"附件3汇总表（完整身份证号）{suffix}")
+
+
+def _refused(request: web.Request, reason: str) -> web.Response:
+    error = f"完整身份证号版未导出：{reason}。"
+    return render(
+        request, "import.html", status=403, title="导入导出", stage="upload", error=error, full_ids_open=True
+    )
+
+
+def _write_summary(console: ConsoleServices, suffix: str, full_ids: bool = False) -> tuple[Path, int]:
+    from ledger.exporter import export_summary, full_id_numbers
     from ledger.store import SQLAlchemyLedgerStore
 
     campaign = console.current()
     rules = HoursRules.from_campaign(campaign)
+    # Decrypted before any file exists: with the wrong key, nothing is written.
+    ids = full_id_numbers(console.engine, console.vault, campaign.campaign.id) if full_ids else None
     target = Path(tempfile.mkstemp(dir=console.work_dir, suffix=suffix)[1])
     records = SQLAlchemyLedgerStore(
         console.engine, console.vault, console.clock, campaign.campaign.id
     ).records()
-    return target, export_summary(records, rules, target)
+    try:
+        return target, export_summary(records, rules, target, id_numbers=ids)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
 
 
 def add_routes(app: web.Application) -> None:
@@ -209,3 +250,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/import", upload)
     app.router.add_post("/import/confirm", confirm)
     app.router.add_get("/export/summary", export_summary_file)
+    app.router.add_post("/export/summary-full", export_full_ids)

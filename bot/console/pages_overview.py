@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -12,6 +13,7 @@ from aiohttp import web
 
 from bot.console import queries
 from bot.console.queries import TraineeFilter
+from bot.console.summary import LedgerSummary, current_summary
 from bot.console.web import ConsoleServices, in_thread, render, services, staff
 from bot.kernel.personal_data import mask_address, mask_phone
 from knowledge.campaign import Campaign
@@ -21,7 +23,6 @@ from reminders.audience import STAGES
 from reminders.policy import QuietHours, Reminder, plan_reminders
 
 PLAN_DAYS = 14
-EMPLOYERS_TTL = 300.0  # seconds
 KIND_LABELS = {
     "registration": "报名",
     "confirmation_window": "资格确认",
@@ -48,17 +49,42 @@ def page_number(request: web.Request) -> int:
 
 async def dashboard(request: web.Request) -> web.Response:
     console = services(request)
-    board = await in_thread(queries.dashboard, console.engine, console.current(), console.clock.now())
+    campaign, now = console.current(), console.clock.now()
+    # The two scans run side by side (each on its own pooled connection) when neither is cached.
+    glance = partial(queries.outbox_glance, console.engine, campaign, now)
+    summary, outbox = await asyncio.gather(
+        in_thread(ledger_summary, console),
+        in_thread(console.caches.outbox.get, campaign.campaign.id, glance),
+    )
+    board = await in_thread(queries.dashboard, console.engine, campaign, now, summary, outbox)
     peak = max([count for _, count in board.hours] + [1])
-    return render(request, "dashboard.html", board=board, stages=STAGES, peak=peak, title="仪表盘")
+    return render(
+        request,
+        "dashboard.html",
+        board=board,
+        stages=STAGES,
+        peak=peak,
+        title="仪表盘",
+        outbox_ttl=console.caches.outbox.ttl,
+    )
+
+
+def ledger_summary(console: ConsoleServices) -> LedgerSummary:
+    """The campaign's ledger by stage and hours, counted again only when it changed (``current_summary``)."""
+    return current_summary(console.caches.summaries, console.engine, console.current())
 
 
 async def trainees(request: web.Request) -> web.Response:
     console = services(request)
     flt = TraineeFilter.from_query(request.query, console.vault.lookup_hash)
     page = page_number(request)
-    rows, total = await in_thread(queries.search, console.engine, console.current(), flt, page)
-    employers = await _employers(console)
+    known = None
+    if flt.by_stage_only:
+        summary, employers = await asyncio.gather(in_thread(ledger_summary, console), _employers(console))
+        known = flt.total_in(summary)
+    else:
+        employers = await _employers(console)
+    rows, total = await in_thread(queries.search, console.engine, console.current(), flt, page, known)
     return render(
         request,
         "trainees.html",
@@ -76,13 +102,18 @@ async def trainees(request: web.Request) -> web.Response:
     )
 
 
+def warm_caches(console: ConsoleServices) -> None:
+    """Count the ledger and read the employers into the caches (at start-up, before anyone asks)."""
+    campaign = console.current()
+    ledger_summary(console)
+    console.caches.employers.get(campaign.campaign.id, partial(queries.employers, console.engine, campaign))
+
+
 async def _employers(console: ConsoleServices) -> list[str]:
     """The employers to suggest, read at most every few minutes (grouping 100,000 rows takes a while)."""
-    cached = console.employers_cache
-    if cached is None or time.monotonic() - cached[0] > EMPLOYERS_TTL:
-        cached = (time.monotonic(), await in_thread(queries.employers, console.engine, console.current()))
-        console.employers_cache = cached
-    return cached[1]
+    campaign = console.current()
+    read = partial(queries.employers, console.engine, campaign)
+    return await in_thread(console.caches.employers.get, campaign.campaign.id, read)  # type: ignore[no-any-return]
 
 
 async def export_list(request: web.Request) -> web.StreamResponse:

@@ -45,6 +45,9 @@ async def unanswered(request: web.Request) -> web.Response:
 
 async def _page(request: web.Request, tried: dict[str, Any] | None) -> web.Response:
     console = services(request)
+    follower = console.follower
+    # Another instance may have retrained: start loading its model now, not at the next periodic check.
+    following = follower is not None and await in_thread(follower.check_soon)
     groups, scanned = await in_thread(_groups, console)
     topics = await in_thread(console.taught.topics)
     retrainer = console.retrainer
@@ -60,7 +63,10 @@ async def _page(request: web.Request, tried: dict[str, Any] | None) -> web.Respo
         topic_status=STATUS_LABELS,
         training=retrainer is not None and retrainer.busy,
         generation=retrainer.generation if retrainer is not None else 0,
-        train_error=retrainer.error if retrainer is not None else None,
+        train_error=(retrainer.error if retrainer is not None else None)
+        or (follower.error if follower is not None else None),
+        following=following,
+        model_version=follower.version if follower is not None else 0,
         tried=tried,
     )
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, insert, select, update
+from sqlalchemy import Engine, Table, and_, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.console.models import TaughtExample, TaughtTopic
@@ -32,6 +32,7 @@ EXAMPLES: Table = TaughtExample.__table__  # type: ignore[assignment]
 TOPICS: Table = TaughtTopic.__table__  # type: ignore[assignment]
 TOPIC_PREFIX = TAUGHT_PREFIX
 STATUS_LABELS = {"draft": "待审核", "approved": "已上线", "rejected": "已退回"}
+OWN_TOPIC = "这个主题是您本人写的，不能自己批准：审核要由另一位工作人员登录后完成。您可以退回它。"
 
 
 class TeachingError(Exception):
@@ -110,13 +111,20 @@ class TaughtStore:
         return intent
 
     def review_topic(self, intent: str, approve: bool, by: str, at: dt.datetime) -> None:
-        """Approve (it goes live at the next training) or send back a draft topic."""
+        """Approve (it goes live at the next training) or send back a draft topic.
+
+        Review means a second person: the staff member who wrote the topic may send it back, not approve it.
+        """
         status = "approved" if approve else "rejected"
+        draft = and_(TOPICS.c.intent == intent, TOPICS.c.status == "draft")
         with self._engine.begin() as conn:
+            author = conn.execute(select(TOPICS.c.created_by).where(draft)).scalar()
+            if author is None:
+                raise TeachingError("该主题不存在，或已审核过")
+            if approve and author == by:
+                raise TeachingError(OWN_TOPIC)
             changed = conn.execute(
-                update(TOPICS)
-                .where(TOPICS.c.intent == intent, TOPICS.c.status == "draft")
-                .values(status=status, reviewed_by=by, reviewed_at=at)
+                update(TOPICS).where(draft).values(status=status, reviewed_by=by, reviewed_at=at)
             ).rowcount
         if not changed:
             raise TeachingError("该主题不存在，或已审核过")
@@ -180,12 +188,14 @@ class Retrainer:
         threshold: float,
         swap: Swap,
         training_files: tuple[Path, ...] = (),
+        on_trained: Callable[[TrainingData], None] | None = None,
     ) -> None:
         self._store = store
         self._cache_dir = cache_dir
         self._threshold = threshold
         self._swap = swap
         self._files = training_files
+        self._on_trained = on_trained  # e.g. publish the model to the other instances
         self._lock = threading.Lock()
         self._wanted = 0  # runs asked for
         self._thread: threading.Thread | None = None
@@ -239,6 +249,8 @@ class Retrainer:
         log.info(
             "NLU retrained: %d examples (%d taught), swapped in", len(data.examples), len(taught.examples)
         )
+        if self._on_trained is not None:
+            self._on_trained(data)
 
 
 def swap_into(responder: Any, live: LiveInterpreter | None) -> Swap:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import secrets
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,13 +17,18 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.console.accounts import AccountError, AuditLog, SessionInfo, StaffAccounts
+from bot.console.cache import ConsoleCaches
+from bot.console.shared_models import FOLLOW_INTERVAL, ModelFollower
 from bot.console.teaching import Retrainer, TaughtStore
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply
 from knowledge.campaign import Campaign
 from reminders.policy import QuietHours
+
+log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 PREFIX = "/console"
@@ -67,12 +74,14 @@ class ConsoleServices:
     work_dir: Path
     secure_cookies: bool = False
     retrainer: Retrainer | None = None
+    follower: ModelFollower | None = None  # follows the models other instances train
+    follow_interval: float = FOLLOW_INTERVAL
     dispatch_soon: Callable[[], Awaitable[object]] | None = None
     ask: Callable[[Inbound], Awaitable[Reply]] | None = None
     # Every year's campaign (JXJY_CAMPAIGN_DIR): the console shows the one of the moment.
     campaigns: tuple[Campaign, ...] = ()
-    # The employers offered as filter suggestions: (monotonic time read, names); an import clears it.
-    employers_cache: tuple[float, list[str]] | None = None
+    # Aggregates over the ledger and the outbox, kept for seconds to minutes (``bot.console.cache``).
+    caches: ConsoleCaches = field(default_factory=ConsoleCaches)
 
     def current(self) -> Campaign:
         """The campaign of the moment: its records, posts and rules are what the pages show."""
@@ -147,7 +156,8 @@ async def in_thread(function: Callable[..., Any], *args: Any, **kwargs: Any) -> 
     return await asyncio.to_thread(function, *args, **kwargs)
 
 
-def _client(request: web.Request) -> str:
+def client_address(request: web.Request) -> str:
+    """The visitor's address, as the sign-in rate limit counts it."""
     return request.remote or "unknown"
 
 
@@ -202,11 +212,11 @@ async def login(request: web.Request) -> web.Response:
     name, password = str(form.get("name", "")), str(form.get("password", ""))
     console = services(request)
     try:
-        staff_id = await in_thread(console.accounts.authenticate, name, password, _client(request))
+        staff_id = await in_thread(console.accounts.authenticate, name, password, client_address(request))
     except AccountError as exc:
         return _login_form(request, str(exc), status=401)
     token = await in_thread(console.accounts.open_session, staff_id)
-    await in_thread(console.audit.record, name.strip(), "login", f"登录（来自 {_client(request)}）")
+    await in_thread(console.audit.record, name.strip(), "login", f"登录（来自 {client_address(request)}）")
     response = web.HTTPFound(f"{PREFIX}/")
     response.set_cookie(
         SESSION_COOKIE, token, path=PREFIX, httponly=True, samesite="Lax", secure=console.secure_cookies
@@ -241,6 +251,27 @@ async def audit_page(request: web.Request) -> web.Response:
     )
 
 
+async def _warm_up(app: web.Application) -> AsyncIterator[None]:
+    """While the server starts, in a worker thread: compile the page templates and count the ledger, so the
+    first visitors wait for neither. At shutdown, wait for it (it must not outlive the database engine)."""
+    from bot.console.pages_overview import warm_caches
+
+    env, console = app[TEMPLATES], app[CONSOLE]
+
+    def warm() -> None:
+        try:
+            for name in env.list_templates(extensions=["html"]):
+                env.get_template(name)
+            warm_caches(console)
+        except (jinja2.TemplateError, SQLAlchemyError):
+            log.exception("the console's warm-up failed; pages will do it on their first request")
+
+    thread = threading.Thread(target=warm, name="console-warm-up", daemon=True)
+    thread.start()
+    yield
+    await asyncio.to_thread(thread.join, 120)
+
+
 def build_console_app(console: ConsoleServices) -> web.Application:
     """The console as an aiohttp sub-application, to be mounted at ``/console``."""
     from bot.console import pages_broadcasts, pages_ledger, pages_overview, pages_unanswered
@@ -248,6 +279,9 @@ def build_console_app(console: ConsoleServices) -> web.Application:
     app = web.Application(middlewares=[guard], client_max_size=50 * 1024 * 1024)
     app[CONSOLE] = console
     app[TEMPLATES] = templates(console.clock.tz)
+    app.cleanup_ctx.append(_warm_up)
+    if console.follower is not None:
+        app.cleanup_ctx.append(console.follower.following(console.follow_interval))
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)

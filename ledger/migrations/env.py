@@ -8,7 +8,7 @@ import importlib.util
 from alembic import context
 from sqlalchemy import Connection
 
-from ledger.db import Base, make_engine
+from ledger.db import Base, dialect_filter, make_engine
 
 # Every package that declares tables on the shared metadata; autogenerate compares against all of them.
 MODEL_MODULES = (
@@ -31,6 +31,7 @@ def _run(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=dialect_filter(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -35,6 +35,18 @@ def test_lookup_hash_is_keyed() -> None:
     assert IdVault("k1").lookup_hash("430602199001011235") != IdVault("k2").lookup_hash("430602199001011235")
 
 
+def test_the_bulk_forms_match_the_single_ones() -> None:
+    vault = IdVault("k1")
+    numbers = ["430602199001011235", "43060319820821308x", " 430621199208284985 "]
+    assert vault.lookup_hashes(numbers) == [vault.lookup_hash(n) for n in numbers]
+    assert len(vault.lookup_hashes(numbers)[0]) == 64
+    sealed = vault.encrypt_many(numbers)
+    assert [vault.decrypt(token) for token in sealed] == [vault.decrypt(vault.encrypt(n)) for n in numbers]
+    assert len(set(sealed)) == 3 and all(token.startswith("v1:") for token in sealed)
+    assert vault.encrypt_many(numbers[:1]) != vault.encrypt_many(numbers[:1])  # fresh nonces each time
+    assert vault.encrypt_many([]) == [] and vault.lookup_hashes([]) == []
+
+
 def test_another_key_cannot_decrypt() -> None:
     with pytest.raises(KeyMismatchError):
         IdVault("k2").decrypt(IdVault("k1").encrypt("430602199001011235"))

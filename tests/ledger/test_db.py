@@ -6,12 +6,15 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
 from bot.kernel.settings import Settings
-from ledger.db import Base, downgrade, make_engine, migrate, open_database
+from ledger.db import Base, dialect_filter, downgrade, make_engine, migrate, open_database
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        include = dialect_filter(connection.dialect.name)
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include}
+        )
         assert compare_metadata(context, Base.metadata) == []
 
 

@@ -234,3 +234,22 @@ def test_progress_is_reported(engine: Engine, vault: IdVault, clock: FixedClock)
         engine, vault, SAMPLE, POSTS, clock.now(), progress=lambda done, total: seen.append((done, total))
     )
     assert seen[-1] == (13, 13)
+
+
+def test_validating_in_chunks_changes_nothing_in_the_report(
+    engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger import accepting
+
+    with SAMPLE.open(encoding="utf-8") as fh:
+        header, *rows = list(csv.reader(fh))
+    # A repeat of row 2 far below it (another chunk when chunks are small), a masked ID number, the bad row 14.
+    rows = [*rows, rows[0], [rows[1][0], "4306**********8351", *rows[1][2:]]]
+    path = write_csv(tmp_path / "台账.csv", [header, *rows])
+    whole = run(engine, vault, clock, path, dry_run=True)
+    monkeypatch.setattr(accepting, "VALIDATE_CHUNK", 3)
+    chunked = run(engine, vault, clock, path, dry_run=True)
+    assert [str(e) for e in chunked.errors] == [str(e) for e in whole.errors]
+    assert (chunked.inserted, chunked.rejected, chunked.unchanged) == (whole.inserted, whole.rejected, 0)
+    assert whole.rejected == 3  # row 14, the repeat of row 2, the masked ID number nobody has yet
+    assert any("与第2行重复" in str(e) for e in whole.errors)

@@ -108,12 +108,10 @@ def test_audience_in_sql_is_the_pure_audience(engine: Engine, campaign: Campaign
             [{"channel": c, "address": a, "reason": "blocked", "since": NOW} for c, a in blocked],
         )
     rules = HoursRules.from_campaign(campaign)
+    contact = Contact.build()
+    query = select(TRAINEES.c.id).select_from(contact.from_)
     with engine.connect() as conn:
-        got = set(
-            conn.execute(
-                select(TRAINEES.c.id).where(audience_filter(audience, rules, Contact.build().channel))
-            ).scalars()
-        )
+        got = set(conn.execute(query.where(audience_filter(audience, rules, contact.channel))).scalars())
 
     def channel(r):  # type: ignore[no-untyped-def]
         # reminders.policy._contact over the chats that are not blocked
@@ -124,6 +122,12 @@ def test_audience_in_sql_is_the_pure_audience(engine: Engine, campaign: Campaign
         return "sms" if r.phone else None
 
     assert got == {r.trainee_id for r in records if audience.matches(r, rules, channel(r))}
+    # The preview counts each channel with ``reached_by``: the same trainees as the CASE of ``channel``.
+    with engine.connect() as conn:
+        for name, condition in contact.reached_by().items():
+            case = contact.channel.is_(None) if name is None else contact.channel == name
+            by_case, by_condition = (set(conn.execute(query.where(c)).scalars()) for c in (case, condition))
+            assert by_condition == by_case == {r.trainee_id for r in records if channel(r) == name}
 
 
 def test_preview_counts_per_channel_and_renders_a_sample(engine: Engine, campaign: Campaign) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiohttp import web
+from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Runtime, build_service
@@ -93,3 +93,29 @@ async def sign_in(client: TestClient, name: str = "王芳", password: str = PASS
     response = await client.post("/console/login", data={"csrf": token, "name": name, "password": password})
     assert response.status == 200, await response.text()
     return csrf_of(await response.text())
+
+
+@pytest.fixture
+async def client(console: Console) -> TestClient:
+    """An HTTP client of the running console (sign in with ``sign_in``)."""
+    client = TestClient(console.server)
+    await client.start_server()
+    yield client  # type: ignore[misc]
+    await client.close()
+
+
+async def import_sample(client: TestClient, csrf: str) -> str:
+    """Upload the sample ledger, preview it and confirm; return the page that reports the import."""
+    form = FormData()
+    form.add_field("csrf", csrf)
+    form.add_field("file", SAMPLE.read_bytes(), filename="台账.csv", content_type="text/csv")
+    preview = await client.post("/console/import", data=form)
+    page = await preview.text()
+    assert preview.status == 200, page
+    token = re.search(r'name="token" value="([^"]+)"', page)
+    assert token is not None
+    done = await client.post(
+        "/console/import/confirm",
+        data={"csrf": csrf, "token": token.group(1), "suffix": ".csv", "filename": "台账.csv"},
+    )
+    return await done.text()

@@ -36,6 +36,7 @@ ARGS = [
     "--disable-sync",
 ]
 VIEWPORTS = {"desktop": (1280, 800), "phone": (375, 667)}
+OTHER_PASSWORD = "another-horse-2"
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is not installed (dev extra)"
@@ -85,6 +86,7 @@ def served(tmp_path: Path, nlu_cache: Path, interpreter: object) -> Iterator[tup
     services, background = build_service(runtime)
     app = build_server_app(services, background=background)
     StaffAccounts(runtime.engine(), runtime.clock).add("王芳", PASSWORD)
+    StaffAccounts(runtime.engine(), runtime.clock).add("李娜", OTHER_PASSWORD)
     with ServerThread(app) as server:
         yield f"http://127.0.0.1:{server.port}", runtime, app
     runtime.engine().dispose()
@@ -102,7 +104,7 @@ def test_a_staff_members_day_in_the_browser(served: tuple[str, Runtime, Any], sh
     base, _runtime, app = served
     width, height = VIEWPORTS[size]
     brain = app[SERVICES].responder
-    for text in ("哪里可以停车", "附近哪里可以停车", "这个要几多米"):
+    for text in ("食堂几点开饭", "请问食堂几点开饭", "这个要几多米"):
         brain.handle(Inbound("sms", "13800000001", text))
 
     with sync_api.sync_playwright() as playwright:
@@ -140,6 +142,20 @@ def test_a_staff_members_day_in_the_browser(served: tuple[str, Runtime, Any], sh
         shot("import-preview")
         page.click("text=确认导入")
         expect(page.locator("h2").first).to_contain_text("已导入")
+
+        # 附件3 with full ID numbers: the password again; a wrong one exports nothing.
+        page.click("nav >> text=导入导出")
+        page.click("text=完整身份证号版（交培训点）")
+        page.fill(".full-ids input[name=password]", "wrong-password")
+        shot("import-export")
+        page.click("text=导出完整版")
+        expect(page.locator(".error")).to_contain_text("完整身份证号版未导出")
+        expect(page.locator(".error")).to_contain_text("密码不正确")
+        shot("export-refused")  # the form stays open for another try
+        page.fill(".full-ids input[name=password]", PASSWORD)
+        with page.expect_download() as download:
+            page.click("text=导出完整版")
+        assert "完整身份证号" in download.value.suggested_filename
         page.click("nav >> text=仪表盘")
         expect(page.locator("h1")).to_contain_text("台账共 12 人")
         shot("dashboard")
@@ -170,24 +186,34 @@ def test_a_staff_members_day_in_the_browser(served: tuple[str, Runtime, Any], sh
 
         # An unanswered question gets a new answer; once approved, the running bot uses it.
         page.click("nav >> text=未答问题")
-        group = page.locator("section.group", has_text="哪里可以停车")
+        group = page.locator("section.group", has_text="食堂几点开饭")
         expect(group.locator("h2")).to_contain_text("2 次")
         shot("unanswered")
         group.locator("summary").click()
-        group.locator("input[name=label]").fill("停车")
-        group.locator("textarea[name=full]").fill("培训点楼下有停车场，免费停车。")
+        group.locator("input[name=label]").fill("食堂")
+        group.locator("textarea[name=full]").fill("培训点食堂中午11点半开饭。")
         group.locator("text=提交审核").click()
         expect(page.locator(".flash")).to_contain_text("审核通过后上线")
+        expect(page.locator("text=须由另一位工作人员批准")).to_be_visible()  # not by its author
+        shot("unanswered-review")
+        # A second staff member reviews it.
+        page.click("text=退出")
+        page.fill("input[name=name]", "李娜")
+        page.fill("input[name=password]", OTHER_PASSWORD)
+        page.click("button[type=submit]")
+        page.click("nav >> text=未答问题")
         page.click("text=批准上线")
         expect(page.locator(".flash")).to_contain_text("已批准")
         retrainer = console_services(app).retrainer
         assert retrainer is not None and retrainer.wait(180) and retrainer.error is None
-        page.fill("input[name=text]", "哪里可以停车")
+        page.fill("input[name=text]", "食堂几点开饭")
         page.click("text=提问")
-        expect(page.locator(".answer")).to_have_text("培训点楼下有停车场，免费停车。")
+        expect(page.locator(".answer")).to_have_text("培训点食堂中午11点半开饭。")
         shot("unanswered-answered")
         page.click("nav >> text=操作日志")
         expect(page.locator("table")).to_contain_text("批准主题")
         shot("audit")
         browser.close()
-    assert brain.handle(Inbound("sms", "13800000009", "哪里可以停车")).text.startswith("培训点楼下有停车场")
+    assert brain.handle(Inbound("sms", "13800000009", "食堂几点开饭")).text.startswith(
+        "培训点食堂中午11点半开饭"
+    )

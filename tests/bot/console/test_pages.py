@@ -4,43 +4,19 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from bot.channels.common import SERVICES
+from bot.console.accounts import StaffAccounts
 from bot.kernel.messages import Inbound
 from ledger.store import TRAINEES
-from tests.bot.console.conftest import SAMPLE, Console, csrf_of, sign_in
+from tests.bot.console.conftest import SAMPLE, Console, csrf_of, import_sample, sign_in
 
 PAGES = ["/console/", "/console/trainees", "/console/trainees/1", "/console/import", "/console/broadcasts",
          "/console/unanswered", "/console/audit", "/console/export/summary", "/console/trainees/export"]  # fmt: skip
 FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-
-
-@pytest.fixture
-async def client(console: Console) -> TestClient:
-    client = TestClient(console.server)
-    await client.start_server()
-    yield client  # type: ignore[misc]
-    await client.close()
-
-
-async def import_sample(client: TestClient, csrf: str) -> str:
-    form = FormData()
-    form.add_field("csrf", csrf)
-    form.add_field("file", SAMPLE.read_bytes(), filename="台账.csv", content_type="text/csv")
-    preview = await client.post("/console/import", data=form)
-    page = await preview.text()
-    assert preview.status == 200, page
-    token = re.search(r'name="token" value="([^"]+)"', page)
-    assert token is not None
-    done = await client.post(
-        "/console/import/confirm",
-        data={"csrf": csrf, "token": token.group(1), "suffix": ".csv", "filename": "台账.csv"},
-    )
-    return await done.text()
 
 
 async def test_a_visitor_without_a_session_sees_only_the_login_page(client: TestClient) -> None:
@@ -170,11 +146,11 @@ async def test_broadcast_preview_send_report_and_cancel(client: TestClient, cons
 async def test_teaching_changes_the_running_bots_answers(client: TestClient, console: Console) -> None:
     brain = console.server.app[SERVICES].responder
     unanswered = ("nlu_fallback", "ask_not_in_notice")  # not understood, or not covered by the notice
-    for text in ("哪里可以停车", "附近哪里可以停车", "这个要几多米"):
+    for text in ("食堂几点开饭", "请问食堂几点开饭", "这个要几多米"):
         assert brain.handle(Inbound("sms", "13800000001", text)).intent in unanswered
     csrf = await sign_in(client)
     page = await (await client.get("/console/unanswered")).text()
-    assert "哪里可以停车 <small>2 次" in page and "这个要几多米 <small>1 次" in page
+    assert "食堂几点开饭 <small>2 次" in page and "这个要几多米 <small>1 次" in page
     await client.post(
         "/console/unanswered/teach", data={"csrf": csrf, "intent": "ask_fee", "text": "这个要几多米"}
     )
@@ -182,25 +158,34 @@ async def test_teaching_changes_the_running_bots_answers(client: TestClient, con
         "/console/unanswered/topic",
         data={
             "csrf": csrf,
-            "label": "停车",
-            "full": "培训点楼下有停车场，免费停车。",
-            "text": ["哪里可以停车", "附近哪里可以停车"],
+            "label": "食堂",
+            "full": "培训点食堂中午11点半开饭。",
+            "text": ["食堂几点开饭", "请问食堂几点开饭"],
         },
     )
     page = await (await client.get("/console/unanswered")).text()
-    assert "待审核" in page and "哪里可以停车 <small>" not in page
+    assert "待审核" in page and "食堂几点开饭 <small>" not in page
     assert console.services.retrainer is not None and console.services.retrainer.wait(120)
-    assert brain.handle(Inbound("sms", "13800000002", "哪里可以停车")).intent in unanswered  # not live yet
+    assert brain.handle(Inbound("sms", "13800000002", "食堂几点开饭")).intent in unanswered  # not live yet
     intent = re.search(r"/console/topics/(taught_\w+)/review", page).group(1)  # type: ignore[union-attr]
+    assert "须由另一位工作人员批准" in page and "批准上线" not in page
+    own = await client.post(f"/console/topics/{intent}/review", data={"csrf": csrf, "decision": "approve"})
+    assert "不能自己批准" in await own.text()  # the author asked anyway: refused, still a draft
+    # Review means a second person: another staff member signs in and approves.
+    StaffAccounts(console.runtime.engine(), console.runtime.clock).add("李娜", "another-horse-2")
+    await client.post("/console/logout", data={"csrf": csrf})
+    csrf = await sign_in(client, "李娜", "another-horse-2")
+    page = await (await client.get("/console/unanswered")).text()
+    assert "批准上线" in page
     await client.post(f"/console/topics/{intent}/review", data={"csrf": csrf, "decision": "approve"})
     assert console.services.retrainer.wait(120) and console.services.retrainer.error is None
     tried = await (
-        await client.post("/console/unanswered/try", data={"csrf": csrf, "text": "哪里可以停车"})
+        await client.post("/console/unanswered/try", data={"csrf": csrf, "text": "食堂几点开饭"})
     ).text()
-    assert "培训点楼下有停车场，免费停车。" in tried
+    assert "培训点食堂中午11点半开饭。" in tried
     assert brain.handle(Inbound("sms", "13800000003", "这个要几多米")).intent == "ask_fee"
     audit = await (await client.get("/console/audit")).text()
-    assert "归入主题" in audit and "新建主题“停车”" in audit and "批准主题" in audit
+    assert "归入主题" in audit and "新建主题“食堂”" in audit and "批准主题" in audit
 
 
 async def test_a_full_id_number_finds_its_trainee_and_is_shown_masked(client: TestClient) -> None:

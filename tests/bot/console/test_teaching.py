@@ -75,6 +75,19 @@ def test_only_approved_topics_and_known_intents_go_live(engine: Engine, campaign
     assert store.taught_texts() == {"这个要几多米", "哪里可以停车", "随便写的"}
 
 
+def test_the_author_of_a_topic_cannot_approve_it_but_may_withdraw_it(engine: Engine) -> None:
+    store = TaughtStore(engine)
+    first = store.add_topic("停车", "楼下可以停车。", "", ["哪里可以停车"], "王芳", AT)
+    with pytest.raises(TeachingError, match="本人写的，不能自己批准"):
+        store.review_topic(first, True, "王芳", AT)
+    assert [t["status"] for t in store.topics()] == ["draft"]  # nothing changed
+    store.review_topic(first, True, "李四", AT)
+    second = store.add_topic("发票", "可以开发票。", "", ["能开发票吗"], "王芳", AT + dt.timedelta(1))
+    store.review_topic(second, False, "王芳", AT)
+    reviewed = {t["intent"]: (t["status"], t["reviewed_by"]) for t in store.topics()}
+    assert reviewed == {first: ("approved", "李四"), second: ("rejected", "王芳")}
+
+
 def test_a_topic_needs_a_label_an_answer_and_a_short_sms_form(engine: Engine) -> None:
     store = TaughtStore(engine)
     with pytest.raises(TeachingError, match="主题名称和回答"):
