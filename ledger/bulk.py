@@ -4,8 +4,10 @@ executemany, or on PostgreSQL with psycopg through COPY (one stream instead of a
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -116,6 +118,58 @@ def bulk_update(conn: Connection, table: Table, key: str, rows: Sequence[Mapping
         f"WHERE {quote(key)} = {mark}"
     )
     _run(conn, sql, _tuples(conn, table, [*columns, key], rows))
+
+
+# A first import at least this large rebuilds a table's secondary indexes once, at the end, instead of keeping
+# them up to date row by row (SQLite): sorting 100,000 entries once costs a fraction of 100,000 inserts into them.
+DEFER_INDEXES_AT = 20_000
+
+
+def _secondary_indexes(raw: Any, table: str) -> list[tuple[str, str]]:
+    rows = raw.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table,),
+    ).fetchall()
+    return [(name, sql) for name, sql in rows if not sql.upper().startswith("CREATE UNIQUE")]
+
+
+def restore_indexes(raw: Any, keep: Path) -> None:
+    """Create again the indexes a bulk write dropped (their statements in ``keep``), e.g. after a crash."""
+    if not keep.exists():
+        return
+    for statement in filter(None, keep.read_text(encoding="utf-8").split(";\n")):
+        raw.execute(re.sub(r"^CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", statement, flags=re.IGNORECASE))
+    raw.commit()
+    keep.unlink()
+
+
+def index_keep(engine: Any) -> Path | None:
+    """Where a SQLite database file's dropped index statements are kept during a bulk write (beside it)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(f"{database}.deferred-indexes.sql")
+
+
+@contextmanager
+def deferred_indexes(conn: Connection, table: Table, rows: int, keep: Path | None) -> Iterator[None]:
+    """On SQLite, for a write of at least DEFER_INDEXES_AT new rows: drop ``table``'s secondary (non-unique)
+    indexes meanwhile and build them once at the end. Their statements are written to ``keep`` first, so an
+    import killed half way leaves them to ``restore_indexes`` (the next import or start). Elsewhere nothing."""
+    raw = conn.connection.dbapi_connection
+    if conn.dialect.name != "sqlite" or raw is None or keep is None or rows < DEFER_INDEXES_AT:
+        yield
+        return
+    restore_indexes(raw, keep)
+    indexes = _secondary_indexes(raw, table.name)
+    keep.write_text("".join(f"{sql};\n" for _, sql in indexes), encoding="utf-8")
+    for name, _ in indexes:
+        raw.execute(f'DROP INDEX IF EXISTS "{name}"')
+    raw.commit()
+    try:
+        yield
+    finally:
+        restore_indexes(raw, keep)
 
 
 @contextmanager

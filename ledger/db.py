@@ -247,6 +247,12 @@ def open_database(settings: Settings) -> Engine:
     settings.ensure_data_dir()
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
+    from ledger.bulk import index_keep, restore_indexes
+
+    keep = index_keep(engine)
+    if keep is not None and keep.exists():  # an import killed while its indexes were set aside
+        with engine.connect() as conn:
+            restore_indexes(conn.connection.dbapi_connection, keep)
     log.debug("database ready: %s", engine.url.render_as_string(hide_password=True))
     return engine
 

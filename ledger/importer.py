@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, delete, func, select
 
 from bot.kernel.personal_data import mask_phone
 from ledger.accepting import Accepted, Progress, accept_rows
-from ledger.bulk import bulk_insert_tuples, bulk_update, roomy_cache
+from ledger.bulk import bulk_insert_tuples, bulk_update, deferred_indexes, index_keep, roomy_cache
 from ledger.crypto import IdVault
 from ledger.import_report import HoursDecrease, ImportReport, SuspectedDuplicate
 from ledger.merge import STORED, Merged, changed, merge, unchanged
@@ -248,7 +248,11 @@ def _update(conn: Connection, batch: Sequence[tuple[int, Merged, bool]], now: dt
 
 def _write(engine: Engine, vault: IdVault, plan: _Plan, now: dt.datetime, campaign: str) -> None:
     """Write the plan, one short transaction per batch."""
-    with engine.connect() as conn, roomy_cache(conn):
+    with (
+        engine.connect() as conn,
+        roomy_cache(conn),
+        deferred_indexes(conn, TRAINEES, len(plan.inserts), index_keep(engine)),
+    ):
         for inserts in _chunks(plan.inserts):
             with conn.begin():
                 _insert(conn, vault, inserts, now, campaign)
