@@ -137,7 +137,7 @@ def render(
     ``dates`` is ``date_values(campaign, now)`` when the caller already has it for today.
     """
     answer = campaign.answers[intent]
-    template = answer.full if form == "full" else answer.short
+    template = answer.pick(form)
     values = {**(date_values(campaign, now) if dates is None else dates), **(extra or {})}
     return FactFormatter(campaign, values).format(template).strip()
 

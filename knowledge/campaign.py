@@ -148,6 +148,10 @@ class Answer(_Strict):
     full: str = Field(min_length=1)
     short: str = Field(min_length=1)
 
+    def pick(self, form: str) -> str:
+        """The wording for ``form``: "full" (chat), else "short" (SMS)."""
+        return self.full if form == "full" else self.short
+
 
 class Silence(_Strict):
     """A question the notice leaves open: what it is about and, optionally, what the notice does say nearby."""

@@ -169,7 +169,7 @@ class _Reply:
         return FactFormatter(self.campaign, {**self.values, **extra}).format(template)
 
     def _pick(self, answer: Answer, form: Form | None = None) -> str:
-        return answer.full if (form or self.form) == "full" else answer.short
+        return answer.pick(form or self.form)
 
     def lead(self, verdict: bool | None) -> str:
         """ "可以。" / "不够。" when a yes/no question gets a verdict, otherwise nothing."""

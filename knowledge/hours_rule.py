@@ -34,7 +34,7 @@ class HoursWording:
 
     def _say(self, key: str, form: Form, **extra: str) -> str:
         answer = self._campaign.composed[key]
-        template = answer.full if form == "full" else answer.short
+        template = answer.pick(form)
         return FactFormatter(self._campaign, {**self._values, **extra}).format(template)
 
     def route(self, way: str, form: Form) -> str:

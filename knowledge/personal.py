@@ -80,7 +80,7 @@ def render_personal(
     over = local_date(campaign, now) > campaign.facts.period.end
     key = "campaign_over" if over and not assessment.qualified else personal_key(intent, record, assessment)
     answer = campaign.personal[key]
-    return FactFormatter(campaign, values).format(answer.full if form == "full" else answer.short).strip()
+    return FactFormatter(campaign, values).format(answer.pick(form)).strip()
 
 
 def render_message(
@@ -89,4 +89,4 @@ def render_message(
     """Render a personal template that needs no record (binding prompts, opt-out confirmations)."""
     answer = campaign.personal[key]
     merged = {**date_values(campaign, now), **values}
-    return FactFormatter(campaign, merged).format(answer.full if form == "full" else answer.short).strip()
+    return FactFormatter(campaign, merged).format(answer.pick(form)).strip()

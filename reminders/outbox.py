@@ -165,7 +165,7 @@ class SqlOutbox:
         first: dict[str, int] = {}
         for index, reply in enumerate(replies):
             first.setdefault(reply.idempotency_key, index)
-        rows = [_reply_row(replies[index]) for _, index in sorted(first.items())]
+        rows = [reply_row(replies[index]) for _, index in sorted(first.items())]
         inserted = set(conn.execute(self._add_reply, rows).scalars()) if rows else set()
         return [
             first[reply.idempotency_key] == index and reply.idempotency_key in inserted
@@ -349,7 +349,7 @@ class SqlOutbox:
         return True
 
 
-def _reply_row(reply: ReplyRow) -> dict[str, object]:
+def reply_row(reply: ReplyRow) -> dict[str, object]:
     return {
         "idempotency_key": reply.idempotency_key,
         "trainee_id": None,

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ledger.db import dialect_insert
-from reminders.outbox import OUTBOX, REPLY_KIND, ReplyRow, SqlOutbox
+from reminders.outbox import OUTBOX, ReplyRow, SqlOutbox, reply_row
 
 # The provider id that marks an answer given in the push's HTTP response.
 PASSIVE = "passive"
@@ -64,19 +64,11 @@ def _insert(dialect: str) -> Any:
 
 def _passive_row(reply: ReplyRow) -> dict[str, object]:
     return {
-        "idempotency_key": reply.idempotency_key,
-        "trainee_id": None,
-        "channel": reply.channel,
-        "address": reply.address,
-        "text": reply.text,
-        "kinds": REPLY_KIND,
-        "send_at": reply.now,
+        **reply_row(reply),
         "status": "sent",
         "attempts": 1,
-        "next_attempt_at": reply.now,
         "sent_at": reply.now,
         "provider_id": PASSIVE,
-        "created_at": reply.now,
         "expires_at": reply.now,  # delivered already: nothing left to send
     }
 

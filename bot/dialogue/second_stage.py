@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from knowledge.answers import FactFormatter, Form, local_date, render
-from knowledge.campaign import Answer, Campaign
+from knowledge.campaign import Campaign
 from knowledge.details import Composed, Composer
 from knowledge.personal import render_message
 from nlu.actions import ACTION_INTENTS
@@ -30,10 +30,6 @@ ACKNOWLEDGE = "acknowledge"
 TAUGHT_PREFIX = "taught_"
 # Training intents whose examples are about what the notice does not cover: not part of its vocabulary.
 UNCOVERED = frozenset({"ask_not_in_notice", "out_of_scope"})
-
-
-def _pick(answer: Answer, form: Form) -> str:
-    return answer.full if form == "full" else answer.short
 
 
 def _about_notice(intent: str) -> bool:
@@ -80,17 +76,11 @@ class SecondStage:
             return render(self.campaign, ACKNOWLEDGE, now, form=form, dates=values), ACKNOWLEDGE
         if shape.kind == "exact" and shape.topic in self.campaign.answers:
             return render(self.campaign, shape.topic, now, form=form, dates=values), shape.topic
-        composed = self.campaign.composed
-        formatter = FactFormatter(self.campaign, values)
         if shape.topic is None or shape.topic not in self.campaign.answers:
-            note = composed["english_note"]
-            return formatter.format(note.full if form == "full" else note.short), "nlu_fallback"
+            note = self.campaign.composed["english_note"]
+            return FactFormatter(self.campaign, values).format(note.pick(form)), "nlu_fallback"
         answer = render(self.campaign, shape.topic, now, form="short", dates=values)
-        wrapper = composed["english_answer"]
-        text = FactFormatter(self.campaign, {**values, "answer": answer}).format(
-            wrapper.full if form == "full" else wrapper.short
-        )
-        return text, shape.topic
+        return self.in_english(answer, form, values), shape.topic
 
     def compose(
         self,
@@ -114,7 +104,7 @@ class SecondStage:
         if word is None:
             return reply
         lead = self.campaign.composed["lead"]
-        return (lead.full if form == "full" else lead.short).format(word=word) + reply
+        return lead.pick(form).format(word=word) + reply
 
     def checked(self, question: str, reply: str, form: Form, values: Mapping[str, str]) -> str | None:
         """For a yes/no question whose content ``reply`` does not mention ("培训费能报销吗" against the fee
@@ -129,15 +119,15 @@ class SecondStage:
         known = reply.split("。", 1)[0] if form == "short" else reply
         known = known.strip().rstrip("。；;，,")
         formatter = FactFormatter(self.campaign, {**values, "known": known})
-        known_text = formatter.format(_pick(composed["silent_known"], form))
+        known_text = formatter.format(composed["silent_known"].pick(form))
         return FactFormatter(
-            self.campaign, {**values, "known": known_text, "topic": _pick(composed["silent_point"], form)}
-        ).format(_pick(composed["silent"], form))
+            self.campaign, {**values, "known": known_text, "topic": composed["silent_point"].pick(form)}
+        ).format(composed["silent"].pick(form))
 
     def in_english(self, answer: str, form: Form, values: Mapping[str, str]) -> str:
         """A Chinese answer to an English question, with the note that the bot answers in Chinese."""
         wrapper = self.campaign.composed["english_answer"]
-        return FactFormatter(self.campaign, {**values, "answer": answer}).format(_pick(wrapper, form))
+        return FactFormatter(self.campaign, {**values, "answer": answer}).format(wrapper.pick(form))
 
     def known(self) -> Known:
         """What the notice says, and what the questions it was trained on speak of (not what it leaves open):
