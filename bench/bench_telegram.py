@@ -86,6 +86,7 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
                     break
                 await asyncio.sleep(0.05)
         await fake.wait_for_sent(1, timeout=30)
+        _, rss_start = memory_kib(proc.pid)
         meter = Meter(proc.pid, postgres=args.url)
         meter.start()
         result = await load(args.updates, args.concurrency, update_request(port), args.rate)
@@ -107,7 +108,7 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
         )
         print(
             f"  {len(fake.sent) - 1} answers to {len(chats) - 1} chats: {once}; "
-            f"RSS {rss / 1024:.0f} MB, peak {peak / 1024:.0f} MB"
+            f"RSS {rss / 1024:.0f} MB, peak {peak / 1024:.0f} MB (at start {rss_start / 1024:.0f} MB)"
         )
     await runner.cleanup()
 

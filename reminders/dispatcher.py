@@ -131,6 +131,7 @@ class Dispatcher:
         )
         self._started = False
         self._housekept: tuple[float, dt.datetime] | None = None
+        self._quiet_until: dt.datetime | None = None  # the end of the quiet hours last logged
         # Sends recorded together: one transaction for all that finish while the previous record runs.
         self._sent = Batcher(
             self._record_sent,
@@ -184,9 +185,11 @@ class Dispatcher:
             # Claims skip expired rows and opted-out trainees anyway; this marks them, now and then.
             summary.expired = await self._write(self.outbox.expire_due, now)
             summary.cancelled = await self._write(self.outbox.cancel_opted_out, now)
-        if self.quiet.contains(now):
+        if self.quiet.contains(now) and (self._quiet_until is None or now >= self._quiet_until):
             # A reply answers a question just asked, so it is not held for the morning like a reminder.
-            log.info("quiet hours: only replies are sent until %s", self.quiet.next_allowed(now).isoformat())
+            # Said once a night, not at every pass (a pass follows each batch of replies).
+            self._quiet_until = self.quiet.next_allowed(now)
+            log.info("quiet hours: only replies are sent until %s", self._quiet_until.isoformat())
         left = max_messages
         while left is None or left > 0:
             now = self.clock.now()

@@ -65,25 +65,34 @@ class Pacer(Protocol):
 
 
 class RateLimiter:
-    """Telegram's pacing with aiolimiter: ``per_second`` sends overall, one per ``per_key_interval`` per chat.
+    """Telegram's pacing: ``per_second`` sends overall (aiolimiter), one per ``per_key_interval`` per chat.
 
-    Per-chat limiters are kept for the ``max_keys`` most recent chats, so a long run stays small.
+    A chat is remembered only while its next send would still have to wait: the time it may send again,
+    dropped once that time has passed. A run answering thousands of chats keeps a few seconds' worth of
+    them, not a limiter object for each.
     """
 
-    def __init__(self, per_second: float, per_key_interval: float, max_keys: int = 10_000) -> None:
+    def __init__(self, per_second: float, per_key_interval: float) -> None:
         self._overall = AsyncLimiter(per_second, 1.0)
         self._per_key_interval = per_key_interval
-        self._per_key: OrderedDict[str, AsyncLimiter] = OrderedDict()
-        self._max_keys = max_keys
+        # Chat -> loop time it may send again, oldest first: the front is dropped once its time has passed.
+        self._next_at: OrderedDict[str, float] = OrderedDict()
 
     async def wait(self, key: str) -> None:
         """Return when one more send to ``key`` keeps within both limits."""
-        limiter = self._per_key.pop(key, None) or AsyncLimiter(1, self._per_key_interval)
-        self._per_key[key] = limiter
-        while len(self._per_key) > self._max_keys:
-            self._per_key.popitem(last=False)
-        await limiter.acquire()
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self._next_at and next(iter(self._next_at.values())) <= now:
+            self._next_at.popitem(last=False)
+        at = max(now, self._next_at.pop(key, now))
+        self._next_at[key] = at + self._per_key_interval
+        if at > now:
+            await asyncio.sleep(at - now)
         await self._overall.acquire()
+
+    def __len__(self) -> int:
+        """How many chats must still wait before their next send."""
+        return len(self._next_at)
 
 
 _UNLIMITED = 1e9  # sends a second: no overall limit in this process, the shared one applies

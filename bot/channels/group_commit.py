@@ -72,6 +72,11 @@ class GroupIntake:
 
     In the same transaction it reads ahead the conversation states of the messages this instance will
     answer, so their brains find them in memory (``Journal.preload_on``).
+
+    On PostgreSQL the claims commit without waiting for the disk: the request's 200 waits for the group
+    commit that follows, whose flush of the write-ahead log covers every earlier commit, the claim's
+    included. A claim lost in a crash before that was never answered 200 (the provider retries it), and
+    other sessions see it as soon as it commits, so instances still never answer one message twice.
     """
 
     def __init__(self, inbound: InboundStore, journal: Journal | None = None) -> None:
@@ -83,6 +88,8 @@ class GroupIntake:
         if not isinstance(store, SqlInboundStore):
             return intake_all(store, requests)
         with store.engine.begin() as conn:
+            if store.engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             intakes = store.intake_on(conn, requests)
             answering = [r for r, i in zip(requests, intakes, strict=True) if i.claim in ANSWERING]
             if self.journal is not None and answering:

@@ -15,7 +15,7 @@ from typing import Any
 import telegram
 from aiohttp import web
 from telegram import Update, error
-from telegram.constants import ChatType, MessageLimit
+from telegram.constants import MessageLimit
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
@@ -29,6 +29,7 @@ from bot.channels.common import (
     json_object,
 )
 from bot.channels.group_commit import Handled, Unblocked
+from bot.channels.telegram_update import PrivateMessage, private_message, read_private_message
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_address
 from bot.kernel.settings import Settings
@@ -83,15 +84,16 @@ class TelegramChannel:
     def __init__(self, services: ServerServices) -> None:
         self.services = services
 
-    async def process(self, update: Update) -> bool:
+    async def process(self, update: Update | PrivateMessage | None) -> bool:
         """Answer one update; True when a reply was queued (the dispatcher should run)."""
         services = self.services
-        message = update.message  # edited messages and channel posts are not answered again
-        if message is None or message.chat.type != ChatType.PRIVATE:
+        # Edited messages and channel posts are not answered again, nor groups.
+        message = private_message(update) if isinstance(update, Update) else update
+        if message is None:
             return False
-        chat_id = str(message.chat.id)
+        chat_id = str(message.chat_id)
         text = message.text
-        update_id = str(update.update_id)
+        update_id = str(message.update_id)
         # Claimed first: of concurrent deliveries of one update only the claimer answers; a replay after
         # the claimer died (its claim lapsed) answers unless the reply was queued already. Claims, replies
         # and handled marks of updates arriving together share a transaction (ServerServices' batchers).
@@ -99,12 +101,12 @@ class TelegramChannel:
             ClaimRequest("telegram", update_id, chat_id, text or "[non-text]", services.clock.now())
         )
         claim = intake.claim
-        key = f"reply:telegram:{update.update_id}"
+        key = f"reply:telegram:{update_id}"
         if claim == "taken_over" and await asyncio.to_thread(services.outbox.has_key, key):
             claim = "handled"
         if claim in ("handled", "in_flight"):
             services.metrics.inbound_duplicates.labels(channel="telegram").inc()
-            logger.info("telegram update %d: duplicate (%s)", update.update_id, claim.replace("_", " "))
+            logger.info("telegram update %s: duplicate (%s)", update_id, claim.replace("_", " "))
             return False
         services.metrics.messages_in.labels(channel="telegram").inc()
         if text:
@@ -280,10 +282,10 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         )
     data = json_object(await request.read())
     try:
-        update = read_update(application, data)
+        message = read_private_message(data)
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
-    if await TelegramChannel(services).process(update):
+    if await TelegramChannel(services).process(message):
         services.wake_dispatcher(request.app[BACKGROUND])
     return web.json_response({"ok": True})
 

@@ -261,6 +261,16 @@ async def test_rate_limiter_spaces_one_chat() -> None:
     assert loop.time() - start >= 0.15
 
 
+async def test_rate_limiter_forgets_chats_that_may_send_again() -> None:
+    limiter = RateLimiter(per_second=100_000, per_key_interval=0.05)
+    for chat in range(2000):
+        await limiter.wait(f"chat{chat}")
+    assert len(limiter) == 2000  # each of them would still wait
+    await asyncio.sleep(0.06)
+    await limiter.wait("one more")
+    assert len(limiter) == 1  # a thousand-chat run keeps only the chats still spaced
+
+
 @pytest.mark.postgres
 def test_two_dispatchers_on_postgres_claim_each_message_once(
     campaign: Campaign, quiet: QuietHours, clock: FixedClock, tmp_path: object
