@@ -94,7 +94,7 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
         print(result.summary(f"telegram webhook {label}, {driven}"))
         print(f"  until the last 200: {meter.report(args.updates, 'update')}")
         started = time.perf_counter()
-        await fake.wait_for_sent(args.updates + 1, timeout=300)
+        await fake.wait_for_sent(args.updates + 1, timeout=max(300.0, args.updates / 25 + 60))
         drained = time.perf_counter() - started
         chats = {m.chat_id for m in fake.sent}
         rss, peak = memory_kib(proc.pid)

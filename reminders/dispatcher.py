@@ -99,6 +99,7 @@ def is_transient(exc: BaseException) -> bool:
 
 
 HOUSEKEEPING_EVERY = 10.0  # seconds between marking expired and opted-out rows
+ORPHANS_EVERY = 1.0  # seconds between looks for rows a dead dispatcher left in sending (PostgreSQL)
 _HOUSEKEEPING_SPAN = dt.timedelta(seconds=HOUSEKEEPING_EVERY)
 
 
@@ -132,6 +133,7 @@ class Dispatcher:
         self._started = False
         self._housekept: tuple[float, dt.datetime] | None = None
         self._quiet_until: dt.datetime | None = None  # the end of the quiet hours last logged
+        self._orphans_at = -ORPHANS_EVERY  # monotonic time of the last look for orphans
         # Sends recorded together: one transaction for all that finish while the previous record runs.
         self._sent = Batcher(
             self._record_sent,
@@ -165,9 +167,16 @@ class Dispatcher:
         return self.outbox.requeue_sending() if self.right.single else self.outbox.requeue_orphans()
 
     def _keep_right(self) -> int:
-        """Take the right afresh (a new owner) if its database session was lost; return rows recovered."""
+        """Take the right afresh (a new owner) if its database session was lost; return rows recovered.
+
+        Other dispatchers' orphans are looked for at most once every ``ORPHANS_EVERY`` seconds: a pass
+        follows each batch of replies, and the look costs more statements than the pass's own.
+        """
         if self.right.alive():
-            return 0 if self.right.single else self.outbox.requeue_orphans()
+            if self.right.single or time.monotonic() - self._orphans_at < ORPHANS_EVERY:
+                return 0
+            self._orphans_at = time.monotonic()
+            return self.outbox.requeue_orphans()
         log.warning("dispatcher %s lost its lock; taking a new one", self.owner)
         self.right.release()
         self.right.take()
