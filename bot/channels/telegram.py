@@ -12,11 +12,13 @@ import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import telegram
 from aiohttp import web
 from telegram import Update, error
 from telegram.constants import MessageLimit
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.common import (
@@ -155,6 +157,19 @@ def file_url(api_url: str) -> str | None:
     return None
 
 
+def bot_requests() -> tuple[HTTPXRequest, HTTPXRequest]:
+    """PTB's default requests (256 connections for calls, 1 for getUpdates) sharing one TLS context.
+
+    Each httpx client otherwise loads the certificate bundle into a TLS context of its own: 1.4 MB each,
+    four of them in `jxjy serve` (the application's two and the gateway's two).
+    """
+    tls = {"verify": httpx.create_ssl_context()}
+    return (
+        HTTPXRequest(connection_pool_size=256, httpx_kwargs=tls),
+        HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls),
+    )
+
+
 def uses_webhook(settings: Settings) -> bool:
     """Telegram updates come by webhook exactly when a webhook secret is configured."""
     return bool(settings.telegram_webhook_secret)
@@ -167,9 +182,12 @@ def build_application(settings: Settings, channel: TelegramChannel) -> TelegramA
             "Telegram is not configured: set JXJY_TELEGRAM_TOKEN to the bot token from @BotFather"
         )
     # Reminders are scheduled by our own scheduler, not PTB's JobQueue.
+    request, get_updates = bot_requests()
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token)
+        .request(request)
+        .get_updates_request(get_updates)
         .base_url(settings.telegram_api_url)
         .job_queue(None)
     )
@@ -307,7 +325,10 @@ class TelegramGateway:
 
     async def _client(self) -> telegram.Bot:
         if self._bot is None:
-            bot = telegram.Bot(self._token, base_url=self._base_url)
+            request, get_updates = bot_requests()
+            bot = telegram.Bot(
+                self._token, base_url=self._base_url, request=request, get_updates_request=get_updates
+            )
             await bot.initialize()
             self._bot = bot
         return self._bot
