@@ -145,6 +145,7 @@ class ServerServices:
     commit: Batcher[Write, bool] = field(init=False)
 
     _wake_pending: bool = field(default=False, init=False, repr=False)
+    _waking: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # One AsyncResponder for every channel: one message at a time per conversation, on any channel.
@@ -158,17 +159,25 @@ class ServerServices:
         self.commit = Batcher(group, transient=is_transient, patience=COMMIT_PATIENCE)
 
     def wake_dispatcher(self, background: BackgroundTasks) -> None:
-        """Ask for a dispatch pass that starts after this call; the calls of one loop turn share it.
+        """Ask for a dispatch pass that starts after this call; calls meanwhile share one wake-up task.
 
-        Requests whose replies commit together resume together: one wake-up task for all, not one each.
+        Requests whose replies commit together resume together: one wake-up for all, not one each. The
+        task asks for a pass and waits for it; calls made while it waits are answered by one more pass
+        after that one. So a pass that lasts (Telegram's 30 a second sending a backlog) keeps one task
+        waiting, not one for every batch of replies committed meanwhile.
         """
-        if self._wake_pending:  # a wake-up not yet started: its pass starts after this call too
-            return
         self._wake_pending = True
+        if self._waking:
+            return
+        self._waking = True
 
         async def wake() -> None:
-            self._wake_pending = False
-            await dispatch_soon(self, "replies just queued")
+            try:
+                while self._wake_pending:
+                    self._wake_pending = False
+                    await dispatch_soon(self, "replies just queued")
+            finally:
+                self._waking = False
 
         background.spawn(wake())
 
@@ -201,6 +210,10 @@ class BackgroundTasks:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def __len__(self) -> int:
+        """How many tasks are still running."""
+        return len(self._tasks)
 
     async def join(self, timeout: float | None = None) -> None:
         """Wait for every task in flight; cancel what is still running after ``timeout``."""

@@ -218,3 +218,26 @@ async def test_requests_finishing_together_wake_the_dispatcher_once(services: Se
     services.wake_dispatcher(background)  # a later one gets a pass of its own
     await background.join(5)
     assert woken == [1, 1]
+
+
+async def test_a_long_pass_keeps_one_wake_up_waiting_and_one_pass_follows_it(
+    services: ServerServices,
+) -> None:
+    started: list[int] = []
+    release = asyncio.Event()
+
+    async def dispatch() -> None:  # a pass that lasts, as Telegram's pacing makes them
+        started.append(len(started))
+        await release.wait()
+
+    services.dispatch_soon = dispatch
+    background = BackgroundTasks()
+    services.wake_dispatcher(background)
+    await asyncio.sleep(0)
+    for _ in range(200):  # batches of replies committed while the pass runs
+        services.wake_dispatcher(background)
+        await asyncio.sleep(0)
+    assert started == [0] and len(background) == 1
+    release.set()
+    await background.join(5)
+    assert started == [0, 1]  # one more pass, after the rows committed meanwhile
