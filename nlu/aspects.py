@@ -135,6 +135,7 @@ class AspectReader:
                 claims.get("asking", ()),
                 str(claims.get("negations", "")),
                 claims.get("units", ()),
+                claims.get("not_negations", ()),
             )
             self._dates = DateReader(raw["dates"])
             self._shaper = MessageShaper(raw["shapes"], self.fold)
@@ -230,6 +231,11 @@ class AspectReader:
         """What the notice says (``said``: its answers and facts), to check questions against; ``sound``
         reads a character's pinyin (default: pypinyin's)."""
         return Known(said, self._function_chars, sound)
+
+    def negated(self, text: str) -> bool:
+        """Whether a yes/no question denies what it asks about ("是免费的吗", "可以不交钱吗")."""
+        folded, polarity = self.asked(text)
+        return polarity is not None and self._claims.negated(folded)
 
     def unanswered(self, text: str, reply: str, known: Known) -> list[str]:
         """What a yes/no question asks that neither ``reply`` nor the notice (``known``) mentions ("销" in

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 _SPECIFIC = re.compile(r"\d+|[a-z][a-z.]+")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _MIN_SPECIFIC_HAN = 3
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 _ASKING_TAIL = re.compile(r"(?:不|没有?|冇得?)$")
 
 
@@ -78,8 +79,16 @@ class ClaimChecker:
     """Compare the content of a folded question with a reply."""
 
     def __init__(
-        self, stop_words: Iterable[str], asking: Iterable[str], negations: str, units: Iterable[str] = ()
+        self,
+        stop_words: Iterable[str],
+        asking: Iterable[str],
+        negations: str,
+        units: Iterable[str] = (),
+        not_negations: Iterable[str] = (),
     ) -> None:
+        # Words holding a negation character that deny nothing: 识别, 无误, 不少于 …
+        plain = sorted({str(w) for w in not_negations if w}, key=len, reverse=True)
+        self._not_negations = re.compile("|".join(map(re.escape, plain))) if plain else None
         unit_words = sorted({str(u) for u in units if u}, key=len, reverse=True)
         self._amounts = (
             re.compile(r"(\d+(?:\.\d+)?)\s*(" + "|".join(map(re.escape, unit_words)) + ")")
@@ -134,6 +143,14 @@ class ClaimChecker:
             for number, unit in self._amounts.findall(folded_question)
         )
 
+    def negated(self, folded_question: str) -> bool:
+        """Whether the claim denies something ("不用带原件吧", "是免费的吗"): a yes to it is not a yes to
+        its topic. A final 不 or 没有 asks ("有人监督不") and 识别, 无误 … deny nothing."""
+        text = _A_NOT_A.sub(" ", _ASKING_TAIL.sub("", folded_question))  # 能不能, 有没有 ask both ways
+        if self._not_negations is not None:
+            text = self._not_negations.sub(" ", text)
+        return self._negation is not None and self._negation.search(text) is not None
+
     def confirmed(self, folded_question: str, reply: str, function_chars: str = "") -> bool:
         """True when the reply states every part of what the question asks to confirm.
 
@@ -146,7 +163,7 @@ class ClaimChecker:
         folded_question = _ASKING_TAIL.sub(
             "", folded_question
         )  # "有人监督不": a final 不 asks, it does not deny
-        if self._negation is not None and self._negation.search(folded_question):
+        if self.negated(folded_question):
             return False  # "不用带原件吧": a negated claim is not confirmed by a reply that names the thing
         reply = reply.lower()
         specific = [t for t in _SPECIFIC.findall(folded_question) if t in reply]
@@ -162,8 +179,9 @@ class ClaimChecker:
                 continue
             if len(run) == 1 or not any(run[n : n + 2] in reply for n in range(len(run) - 1)):
                 return False
-            if any(ch not in reply and ch not in function_chars for ch in run):
+            stated = [ch for ch in run if ch not in function_chars]
+            if any(ch not in reply for ch in stated):
                 return False
-            if len(run) >= _MIN_SPECIFIC_HAN + 1:
+            if len(stated) >= 2:  # "有人监督吗": 监督 is stated, 有人 only asks
                 specific.append(run)
         return bool(specific)

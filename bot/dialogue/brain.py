@@ -187,7 +187,7 @@ class Brain:
             contradicted = self._stage.contradicted(question, composed.text, form)
             if contradicted is not None:
                 return contradicted, composed.intent
-            unanswered = self._stage.checked(question, composed.text, form, values)
+            unanswered = self._stage.checked(question, composed.text, form, values, broad=composed.says_yes)
             if unanswered is not None:  # a yes would be invented: what the notice says, and its silence
                 return unanswered, NOT_IN_NOTICE
             if composed.led:

@@ -44,6 +44,11 @@ def ask(campaign, interpreter):
         ("节假日能去确认吗", "不可以。", "工作日"),
         ("明天行吗", "不可以。", "11月27"),  # a bare day and a yes/no ask about the confirmation
         ("下个月28号能去确认吗", "可以。", "12月28日"),
+        ("是免费的吗", "不是。", "100元"),  # a broad yes to the fee is no yes to "free"
+        ("能不能在電腦上學習", "可以。", "hnjsrcw"),  # 能不能 asks both ways, it denies nothing
+        ("學習前要人臉識別嗎", "要。", "人脸识别"),  # 识别 holds 别 and denies nothing
+        ("要盖章吗", "要。", "在岗单位盖章"),
+        ("线上18学时加线下14学时满足不", "不够。", "线上2学时"),
     ],
 )
 def test_the_reply_starts_with_what_the_notice_says(ask, text, start, includes):
@@ -104,3 +109,9 @@ def test_a_contradicted_amount_is_found_only_for_the_same_unit():
     assert checker.contradicted("培训费是200元吗", reply)
     assert not checker.contradicted("培训费是100元吗", reply)
     assert not checker.contradicted("线上20学时够吗", reply)  # no unit the reply gives
+
+
+def test_questions_one_after_another_are_each_answered(ask):
+    reply = ask("老师，这个培训费好多钱？在哪里确认咯").text
+    assert "100元" in reply and "305室" in reply, reply
+    assert "100元" in ask("是吗？培训费好多").text  # a part that only reacts is no question of its own
