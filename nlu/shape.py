@@ -16,6 +16,8 @@ ShapeKind = Literal["question", "acknowledge", "english", "exact"]
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)\s+")
 _SEGMENT = re.compile(r"[\s,，。.!！?？~～、:：;；…]+")
 _PUNCTUATION = re.compile(r"[\W_]+")
+_ASKED = re.compile(r"[?？]+")
+_MIN_PART = 4  # "是吗？那要带什么": a part this short only reacts, it asks nothing of its own
 _LETTERS = re.compile(r"[a-z]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
@@ -74,7 +76,7 @@ class MessageShaper:
         if english is not None:
             return english
         focus = self._drop_openers(stripped)
-        parts = self._numbered_parts(focus)
+        parts = self._numbered_parts(focus) or self._asked_parts(focus)
         if parts:
             return Shape("question", focus, parts=parts)
         if len(focus) > self._long:
@@ -94,6 +96,16 @@ class MessageShaper:
         ]
         if not all(parts) or sum(1 for p in parts if self._question.search(p)) < 2:
             return ()  # a pasted list of rules, not of questions
+        return tuple(parts)
+
+    def _asked_parts(self, text: str) -> tuple[str, ...]:
+        """Questions one after another, each closed by a question mark ("培训费好多钱？在哪里确认咯"), or none."""
+        parts = [p.strip(" ,，;；。.") for p in _ASKED.split(text)]
+        parts = [p for p in parts if p]
+        if not 2 <= len(parts) <= self._max_parts or len(text) > self._long:
+            return ()
+        if any(len(self._bare(p)) < _MIN_PART or not self._question.search(p + "？") for p in parts):
+            return ()
         return tuple(parts)
 
     def _is_opener(self, segment: str) -> bool:

@@ -106,11 +106,27 @@ class SecondStage:
         lead = self.campaign.composed["lead"]
         return lead.pick(form).format(word=word) + reply
 
-    def checked(self, question: str, reply: str, form: Form, values: Mapping[str, str]) -> str | None:
+    def contradicted(self, question: str, reply: str, form: Form) -> str | None:
+        """``reply`` led by the no-word when ``question`` asks to confirm an amount the reply gives otherwise
+        ("培训费是200元吗" → "不是。…100元/人…"); None otherwise."""
+        word = self.reader.contradiction(question, reply)
+        if word is None:
+            return None
+        first, _, rest = reply.partition("。")
+        if rest and len(first) <= MAX_LEAD:
+            reply = rest  # a yes the topic's answer was led with
+        return self.campaign.composed["lead"].pick(form).format(word=word) + reply
+
+    def checked(
+        self, question: str, reply: str, form: Form, values: Mapping[str, str], *, broad: bool = False
+    ) -> str | None:
         """For a yes/no question whose content ``reply`` does not mention ("培训费能报销吗" against the fee
         answer): what the notice does say, then that it says nothing on the point asked, with the hotline.
-        None when the reply answers what was asked."""
-        if not self.reader.unanswered(question, reply, self.known()):
+        A ``broad`` yes (any yes/no question about the topic) is withheld from a question that denies
+        something too ("是免费的吗" is no yes to the fee). None when the reply answers what was asked."""
+        if not (broad and self.reader.negated(question)) and not self.reader.unanswered(
+            question, reply, self.known()
+        ):
             return None
         composed = self.campaign.composed
         first, _, rest = reply.partition("。")
