@@ -319,6 +319,11 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     # The conversation states and the exchange log wait for the group commit of each request's reply.
     journal = Journal()
     brain = runtime.brain(log_messages=True, shared_state=True, notifier=notifier, held=journal)
+    from bot.dialogue.brain import Brain
+    from bot.dialogue.seasons import SeasonalBrain
+
+    if isinstance(brain, Brain | SeasonalBrain):
+        brain.warm_up()  # before the first request, not during it
     services = ServerServices(
         settings=runtime.settings,
         responder=brain,

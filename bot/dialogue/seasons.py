@@ -35,17 +35,24 @@ class SeasonalBrain:
         self._brains: dict[str, Brain] = {}
         self._on_exchange = on_exchange
 
+    def _brain_of(self, campaign: Campaign) -> Brain:
+        key = campaign.campaign.id
+        if key not in self._brains:
+            self._brains[key] = self._brain_for(campaign)
+        return self._brains[key]
+
     def brains(self) -> list[Brain]:
         """The brains built so far, one per campaign year met (the staff console updates their answers)."""
         return list(self._brains.values())
 
+    def warm_up(self) -> None:
+        """Build and warm the brain of the moment's campaign (``Brain.warm_up``) before the first message."""
+        self._brain_of(season_at(self._campaigns, self._clock.now()).campaign).warm_up()
+
     def handle(self, inbound: Inbound) -> Reply:
         """Answer one message from the campaign of the moment."""
         season = season_at(self._campaigns, self._clock.now())
-        key = season.campaign.campaign.id
-        if key not in self._brains:
-            self._brains[key] = self._brain_for(season.campaign)
-        reply = self._brains[key].handle(inbound)
+        reply = self._brain_of(season.campaign).handle(inbound)
         if season.between and reply.intent not in STILL_ANSWERED | PERSONAL_INTENTS:
             form: Form = "short" if inbound.channel in SHORT_CHANNELS else "full"
             reply = dataclasses.replace(reply, text=between_text(season.campaign, form))

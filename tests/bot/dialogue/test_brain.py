@@ -240,3 +240,21 @@ def test_relative_dates_follow_the_clock(campaign, interpreter):
     brain = Brain(campaign, interpreter, clock)
     assert say(brain, "今天能去资格确认吗").text.startswith("不可以。今天（11月24日，周五）")
     assert say(brain, "下周一能去确认吗").text.startswith("可以。下周一（11月27日，周一）是资格确认日")
+
+
+def test_a_seasonal_brain_warms_the_brain_of_the_moment_before_any_message(campaign, interpreter) -> None:  # type: ignore[no-untyped-def]
+    from bot.dialogue.seasons import SeasonalBrain
+
+    clock = FixedClock(NOW)
+    built: list[Brain] = []
+
+    def brain_for(c):  # type: ignore[no-untyped-def]
+        built.append(Brain(c, interpreter, clock))
+        return built[-1]
+
+    seasonal = SeasonalBrain([campaign], clock, brain_for)
+    assert seasonal.brains() == []
+    seasonal.warm_up()
+    assert seasonal.brains() == built and len(built) == 1
+    seasonal.handle(Inbound("sms", "1", "学费多少钱"))
+    assert len(built) == 1  # the first message is answered by the brain warmed before it
