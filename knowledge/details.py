@@ -41,11 +41,17 @@ class Composer:
     """Pick the campaign's most specific detail for (intent, aspects) and render it."""
 
     def __init__(
-        self, campaign: Campaign, personal_intents: Iterable[str] = (), closed_intents: Iterable[str] = ()
+        self,
+        campaign: Campaign,
+        personal_intents: Iterable[str] = (),
+        closed_intents: Iterable[str] = (),
+        commands: Iterable[str] = (),
     ) -> None:
         self.campaign = campaign
         self._personal = frozenset(personal_intents)
         self._closed = frozenset(closed_intents)  # small talk and commands: only details that name them
+        # Commands never get a silence instead; small talk does ("证丢了" is no goodbye).
+        self._commands = frozenset(commands)
         # The most specific first; what the notice leaves open outranks a general answer of equal weight.
         self._rank = {
             d.id: (-len(d.aspects) - (d.silent is not None), n) for n, d in enumerate(campaign.details)
@@ -64,7 +70,9 @@ class Composer:
             for d in self.campaign.details:
                 if intent in d.intents or (
                     not d.intents
-                    and intent not in self._closed
+                    and (
+                        intent not in self._closed or (d.silent is not None and intent not in self._commands)
+                    )
                     and (intent not in self._personal or d.silent is not None)
                 ):
                     found.setdefault(d.aspects[0], []).append(d)

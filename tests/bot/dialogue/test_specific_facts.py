@@ -49,6 +49,9 @@ def ask(campaign, interpreter):
         ("學習前要人臉識別嗎", "要。", "人脸识别"),  # 识别 holds 别 and denies nothing
         ("要盖章吗", "要。", "在岗单位盖章"),
         ("线上18学时加线下14学时满足不", "不够。", "线上2学时"),
+        ("造价圆要不要学", "要。", "32学时"),  # a post typed with a sound-alike last character
+        ("好的谢谢，那我26号过去", "不可以。", "11月27"),  # a plan for a day, after thanks
+        ("哪几天可以去现场却认", "资格确认时间", "26—30日"),  # 哪几天 asks which days, not how long
     ],
 )
 def test_the_reply_starts_with_what_the_notice_says(ask, text, start, includes):
@@ -95,6 +98,9 @@ def test_the_specific_fact_asked(ask, text, includes):
         "企业组织的培训要好多人以上才算",
         "能加钟女士微信吗",
         "株洲那边的继续教育什么时候搞",
+        "证丢了",  # read as a goodbye by the classifier, yet a silence applies
+        "学识清零",
+        "资格确认完了多久开通学习",
     ],
 )
 def test_what_the_notice_leaves_open_gets_the_hotline(ask, text):
