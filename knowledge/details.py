@@ -37,6 +37,10 @@ class Composed:
     says_yes: bool = False  # a detail that says yes to any yes/no question about its topic
 
 
+# Words ending like a post that are no post.
+_NOT_POSTS = ("人员", "学员", "会员", "成员", "八大员", "职员", "官员", "店员", "社员", "党员", "团员")
+
+
 class Composer:
     """Pick the campaign's most specific detail for (intent, aspects) and render it."""
 
@@ -231,7 +235,10 @@ class _Reply:
             verdict = inside != ("skip" in reading.aspects)
             return self.say(key, verdict=verdict, year=str(year))
         if compute == "post_check":
-            return self._post_check(entities)
+            return self._post_check(entities, reading.post_words)
+        if compute == "fee_total" and reading.people is not None:
+            total = reading.people * self.campaign.facts.fee.amount
+            return self.say("fee_total", people=str(reading.people), total=hours_text(total))
         return None
 
     def _hours_check(self, stated: HoursMention, still: bool) -> str:
@@ -258,7 +265,7 @@ class _Reply:
             return self.say("hours_check_enough", verdict=verdict, stated=said, enough=status)
         return self.say("hours_check_short_of", verdict=verdict, stated=said, two_ways=status)
 
-    def _post_check(self, entities: list[Mapping[str, Any]]) -> str | None:
+    def _post_check(self, entities: list[Mapping[str, Any]], words: tuple[str, ...] = ()) -> str | None:
         posts = self.campaign.facts.posts
         for entity in entities:
             if entity.get("entity") != "post":
@@ -266,4 +273,7 @@ class _Reply:
             named = str(entity["value"])
             if any(named in post or post in named for post in posts):
                 return self.say("post_in", verdict=True, post=named, posts_count=str(len(posts)))
+        for word in words:  # "监理员要搞这个啵": a post the notice does not list
+            if not word.endswith(_NOT_POSTS) and not any(word in post for post in posts):
+                return self.say("post_unlisted", post=word, posts_count=str(len(posts)))
         return None
