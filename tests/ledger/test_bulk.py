@@ -47,7 +47,7 @@ def test_a_large_first_import_sets_the_secondary_indexes_aside_and_builds_them_a
     from tests.ledger.conftest import SAMPLE, SECRET
 
     if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite keeps its indexes row by row; PostgreSQL is not touched")
+        pytest.skip("SQLite here; PostgreSQL in test_pg_indexes.py")
     with engine.connect() as conn:
         before = _indexes(conn)
     assert any(not sql.upper().startswith("CREATE UNIQUE") for _, sql in before)
