@@ -31,6 +31,7 @@ class Meta(_Strict):
     issuer: str
     document_no: str
     issued_on: dt.date
+    basis: tuple[str, ...] = ()  # the documents the notice is issued under, as it names them
     timezone: str
     source: str
 

@@ -29,7 +29,7 @@ YESNO = "yesno"  # present when the message is a yes/no question
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
 DATES = "dates"  # present when the message names a date ("明天", "这周五", "11月28号")
 # The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it.
-CONFIRMED = frozenset({"是的", "可以", "要", "有", "会"})
+CONFIRMED = frozenset({"是的", "是", "可以", "要", "有", "会", "在"})
 YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
 
 
@@ -126,10 +126,15 @@ class AspectReader:
             ]
             endings = {str(k): str(v) for k, v in raw.get("question_endings", {}).items()}
             self._endings = sorted(endings.items(), key=lambda kv: -len(kv[0]))
+            words = sorted(map(str, raw.get("question_words", ())), key=len, reverse=True)
+            self._asks_what = re.compile("|".join(map(re.escape, words))) if words else None
             claims = raw.get("claims", {})
             self._function_chars = str(claims.get("function_chars", ""))
             self._claims = ClaimChecker(
-                claims.get("stop_words", ()), claims.get("asking", ()), str(claims.get("negations", ""))
+                claims.get("stop_words", ()),
+                claims.get("asking", ()),
+                str(claims.get("negations", "")),
+                claims.get("units", ()),
             )
             self._dates = DateReader(raw["dates"])
             self._shaper = MessageShaper(raw["shapes"], self.fold)
@@ -166,14 +171,22 @@ class AspectReader:
 
     def question_form(self, basic: str, folded: str) -> str:
         """``folded`` ending in the question mark its particle or punctuation means: the Hunan "能去啵",
-        the typed "可以马", "周末确认?" all end in 吗; "是…吧" keeps its 吧 (folding drops particles)."""
+        the typed "可以马", "周末确认?", "也要带咯？" all end in 吗; "是…吧" keeps its 吧 (folding drops
+        particles). A question that asks what, where or how many ("在哪里确认?") gets no 吗 it did not type."""
         tail = basic.rstrip().rstrip("?？!！。.~～ ")
-        asked = len(tail) < len(basic.rstrip())  # a question mark or like punctuation was there
+        asked = len(tail) < len(basic.rstrip()) and basic.rstrip()[-1:] in "?？"
         for ending, mark in self._endings:
             if tail.endswith(ending) and len(tail) > len(ending):
                 stem = folded[: -len(ending)] if folded.endswith(ending) else folded
+                if mark == "吗" and ending != "吗" and self._asks_what_in(stem):
+                    return stem
+                if not mark and asked and not self._asks_what_in(stem):
+                    mark = "吗"
                 return stem + mark
-        return folded + "吗" if asked and basic.rstrip()[-1:] in "?？" else folded
+        return folded + "吗" if asked and not self._asks_what_in(folded) else folded
+
+    def _asks_what_in(self, text: str) -> bool:
+        return self._asks_what is not None and self._asks_what.search(text) is not None
 
     def polarity(self, folded: str) -> Polarity | None:
         """The yes/no form of a folded question (see ``question_form``), or None when it is not one."""
@@ -203,7 +216,15 @@ class AspectReader:
         folded, polarity = self.asked(text)
         if polarity is None or polarity.yes not in CONFIRMED:
             return None
-        return polarity.yes if self._claims.confirmed(folded, reply) else None
+        return polarity.yes if self._claims.confirmed(folded, reply, self._function_chars) else None
+
+    def contradiction(self, text: str, reply: str) -> str | None:
+        """The no-word a reply starts with when ``text`` asks to confirm an amount ("是200元吗") that
+        ``reply`` gives otherwise; None otherwise."""
+        folded, polarity = self.asked(text)
+        if polarity is None or polarity.yes not in CONFIRMED:
+            return None
+        return polarity.no if self._claims.contradicted(folded, reply) else None
 
     def known(self, said: str, sound: Callable[[str], str] | None = None) -> Known:
         """What the notice says (``said``: its answers and facts), to check questions against; ``sound``
@@ -215,7 +236,7 @@ class AspectReader:
         "培训费能报销吗"); empty when it is not a yes/no question or all of it is mentioned."""
         folded, polarity = self.asked(text)
         if polarity is None:
-            return []
+            return []  # a question that asks what or how is answered by its topic; a yes would be invented
         return self._claims.uncovered(folded, reply, known)
 
     def read(self, text: str, today: dt.date) -> Reading:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 _SPECIFIC = re.compile(r"\d+|[a-z][a-z.]+")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _MIN_SPECIFIC_HAN = 3
+_ASKING_TAIL = re.compile(r"(?:不|没有?|冇得?)$")
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -76,7 +77,15 @@ def _pinyin() -> Callable[[str], str]:
 class ClaimChecker:
     """Compare the content of a folded question with a reply."""
 
-    def __init__(self, stop_words: Iterable[str], asking: Iterable[str], negations: str) -> None:
+    def __init__(
+        self, stop_words: Iterable[str], asking: Iterable[str], negations: str, units: Iterable[str] = ()
+    ) -> None:
+        unit_words = sorted({str(u) for u in units if u}, key=len, reverse=True)
+        self._amounts = (
+            re.compile(r"(\d+(?:\.\d+)?)\s*(" + "|".join(map(re.escape, unit_words)) + ")")
+            if unit_words
+            else None
+        )
         words = sorted({str(w) for w in stop_words if w}, key=len, reverse=True)
         self._stop = re.compile("|".join(map(re.escape, words))) if words else None
         asked = sorted({str(w) for w in asking if w}, key=len, reverse=True)
@@ -112,10 +121,31 @@ class ClaimChecker:
                 missing.append(ch)
         return missing
 
-    def confirmed(self, folded_question: str, reply: str) -> bool:
-        """True when the reply states every part of what the question asks to confirm."""
+    def contradicted(self, folded_question: str, reply: str) -> bool:
+        """True when the question names an amount ("200元", "306室") that the reply gives otherwise: the reply
+        names the same unit only with other numbers. "培训费是200元吗" against "100元/人" is answered 不是."""
+        if self._amounts is None:
+            return False
+        given: dict[str, set[str]] = {}
+        for number, unit in self._amounts.findall(reply):
+            given.setdefault(unit, set()).add(number)
+        return any(
+            unit in given and number not in given[unit]
+            for number, unit in self._amounts.findall(folded_question)
+        )
+
+    def confirmed(self, folded_question: str, reply: str, function_chars: str = "") -> bool:
+        """True when the reply states every part of what the question asks to confirm.
+
+        Each run of content characters must share a pair of neighbouring characters with the reply, and each
+        of its characters must occur in the reply unless it is a function character (能, 人, 先 …): "现场有
+        人监督吗" is confirmed by "…现场监督", "手机学习是关注湖南建设人才公众号吗" by the mobile answer.
+        """
         if self._asking is not None:
             folded_question = self._asking.sub(" ", folded_question)
+        folded_question = _ASKING_TAIL.sub(
+            "", folded_question
+        )  # "有人监督不": a final 不 asks, it does not deny
         if self._negation is not None and self._negation.search(folded_question):
             return False  # "不用带原件吧": a negated claim is not confirmed by a reply that names the thing
         reply = reply.lower()
@@ -125,12 +155,15 @@ class ClaimChecker:
         content = _SPECIFIC.sub(" ", folded_question)
         if self._stop is not None:
             content = self._stop.sub(" ", content)
-        runs = _HAN_RUN.findall(content)
-        for run in runs:
+        for run in _HAN_RUN.findall(content):
             if run in reply:
                 if len(run) >= _MIN_SPECIFIC_HAN:
                     specific.append(run)
                 continue
-            if len(run) == 1 or any(run[n : n + 2] not in reply for n in range(len(run) - 1)):
+            if len(run) == 1 or not any(run[n : n + 2] in reply for n in range(len(run) - 1)):
                 return False
+            if any(ch not in reply and ch not in function_chars for ch in run):
+                return False
+            if len(run) >= _MIN_SPECIFIC_HAN + 1:
+                specific.append(run)
         return bool(specific)

@@ -63,6 +63,10 @@ class DateReader:
             ),
             ("holiday", re.compile(f"({_alternation(self._holidays)})")),
         ]
+        # "下个月28号", "这个月28号": a day of the month the prefix names.
+        self._prefixed_day = re.compile(
+            f"({_alternation(self._month_prefixes)})月份?\\s*(\\d{{1,2}})\\s*[号日](?![楼室])"
+        )
         self._after = re.compile(f"^(?:{_alternation(raw['after'])})")
         # A text with none of these characters names no date: most messages skip the patterns.
         words = [*self._days, *self._holidays, *raw["weekday_words"], "月", "号", "日"]
@@ -83,6 +87,13 @@ class DateReader:
 
         for m in _EXPLICIT.finditer(text):
             add(m.start(), m.end(), _explicit(m, today))
+        for m in self._prefixed_day.finditer(text):
+            first = _add_months(today, self._month_prefixes[m.group(1)])
+            try:
+                day = first.replace(day=int(m.group(2)))
+            except ValueError:
+                continue
+            add(m.start(), m.end(), DateSpan(day, day, m.group(0)))
         for m in _MONTH_ONLY.finditer(text):
             add(m.start(), m.end(), _whole_month(int(m.group(1)), m.group(2) is not None, today, m.group(0)))
         for m in _DAY_ONLY.finditer(text):
@@ -171,10 +182,14 @@ def _whole_month(month: int, end: bool, today: dt.date, words: str) -> DateSpan 
 
 
 def _day_of_month(day: int, today: dt.date, words: str) -> DateSpan | None:
-    try:
-        date = dt.date(today.year, today.month, day)
-    except ValueError:
+    """The coming day of that number: this month's, or the next month that has it ("31号" on 20 November is
+    31 December)."""
+    if not 1 <= day <= 31:
         return None
-    if date < today:
-        date = _add_months(today, 1).replace(day=day) if day <= 28 else date
-    return DateSpan(date, date, words)
+    for months in range(3):
+        first = _add_months(today, months)
+        if day <= calendar.monthrange(first.year, first.month)[1]:
+            date = first.replace(day=day)
+            if date >= today:
+                return DateSpan(date, date, words)
+    return None

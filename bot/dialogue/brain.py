@@ -184,6 +184,9 @@ class Brain:
         if composed is not None:
             if composed.silent or (composed.led and not composed.says_yes):
                 return composed.text, composed.intent
+            contradicted = self._stage.contradicted(question, composed.text, form)
+            if contradicted is not None:
+                return contradicted, composed.intent
             unanswered = self._stage.checked(question, composed.text, form, values)
             if unanswered is not None:  # a yes would be invented: what the notice says, and its silence
                 return unanswered, NOT_IN_NOTICE
@@ -206,6 +209,9 @@ class Brain:
             self._rendered[intent, form] = render(self.campaign, intent, now, form=form, dates=values)
         rendered = self._rendered[intent, form]
         if intent not in NOT_ANSWERS:
+            contradicted = self._stage.contradicted(question, rendered, form)
+            if contradicted is not None:
+                return contradicted, intent
             unanswered = self._stage.checked(question, rendered, form, values)
             if unanswered is not None:
                 return unanswered, NOT_IN_NOTICE

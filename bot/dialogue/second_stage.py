@@ -106,6 +106,17 @@ class SecondStage:
         lead = self.campaign.composed["lead"]
         return lead.pick(form).format(word=word) + reply
 
+    def contradicted(self, question: str, reply: str, form: Form) -> str | None:
+        """``reply`` led by the no-word when ``question`` asks to confirm an amount the reply gives otherwise
+        ("培训费是200元吗" → "不是。…100元/人…"); None otherwise."""
+        word = self.reader.contradiction(question, reply)
+        if word is None:
+            return None
+        first, _, rest = reply.partition("。")
+        if rest and len(first) <= MAX_LEAD:
+            reply = rest  # a yes the topic's answer was led with
+        return self.campaign.composed["lead"].pick(form).format(word=word) + reply
+
     def checked(self, question: str, reply: str, form: Form, values: Mapping[str, str]) -> str | None:
         """For a yes/no question whose content ``reply`` does not mention ("培训费能报销吗" against the fee
         answer): what the notice does say, then that it says nothing on the point asked, with the hotline.

@@ -75,6 +75,10 @@ def _meta(notice: Notice) -> Facts:
         facts["campaign.title"] = Found(hit[0].group(1), hit[1])
         if year := re.search(r"(\d{4})年度", hit[0].group(1)):
             facts["campaign.year"] = Found(int(year.group(1)), hit[1])
+    if hit := notice.find(r"^(?:根据|按照|依据).*(?:文件精神|工作安排|部署)"):
+        # The documents it names; none ("按照…有关文件精神") is an empty list, not last year's.
+        documents = re.findall(r"(?:^(?:根据|按照|依据)|、)([^、《。]*《[^》]+》[（(][^）)]+[）)])", hit[1])
+        facts["campaign.basis"] = Found(tuple(documents), hit[1])
     if hit := notice.find(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"):
         facts["campaign.issued_on"] = Found(dt.date(*map(int, hit[0].groups())), hit[1])
         if "campaign.issuer" not in facts:  # no "…文件" header: the signature above the date

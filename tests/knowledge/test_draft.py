@@ -19,6 +19,7 @@ POSTS_2023 = load_campaign().facts.posts
 
 CHANGES_2024 = {
     "campaign.id": "yueyang-2024",
+    "campaign.basis": (),  # names no documents
     "campaign.title": "岳阳市2024年度住房和城乡建设领域施工现场专业人员继续教育",
     "campaign.document_no": "岳房培函〔2024〕5号",
     "campaign.issued_on": dt.date(2024, 7, 8),
@@ -39,6 +40,7 @@ CHANGES_2024 = {
 }
 CHANGES_2025 = {
     "campaign.id": "yueyang-2025",
+    "campaign.basis": (),  # names no documents
     "campaign.title": "岳阳市2025年度住房和城乡建设领域施工现场专业人员继续教育",
     "campaign.document_no": "岳房培函〔2025〕2号",
     "campaign.issued_on": dt.date(2025, 7, 20),
@@ -61,6 +63,7 @@ CHANGES_2025 = {
 }
 CHANGES_2027 = {
     "campaign.id": "yueyang-2027",
+    "campaign.basis": (),  # names no documents
     "campaign.title": "岳阳市2027年度住房和城乡建设领域施工现场专业人员继续教育",
     "campaign.document_no": "岳房培函〔2027〕1号",
     "campaign.issued_on": dt.date(2027, 2, 10),

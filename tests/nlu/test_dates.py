@@ -66,3 +66,16 @@ def test_a_day_named_inside_a_range_refines_it():
     reader = AspectReader.load(Normalizer({}, {}))
     spans = reader.read("月底28号能去确认吗", dt.date(2023, 11, 20)).dates
     assert [(s.first, s.last) for s in spans] == [(dt.date(2023, 11, 28), dt.date(2023, 11, 28))]
+
+
+def test_a_day_of_a_named_month_is_that_day():
+    import yaml
+
+    from nlu.aspects import DEFAULT_ASPECTS_FILE
+    from nlu.dates import DateReader
+
+    reader = DateReader(yaml.safe_load(DEFAULT_ASPECTS_FILE.read_text(encoding="utf-8"))["dates"])
+    today = dt.date(2023, 11, 20)
+    assert [s.first for s in reader.read("下个月28号", today)] == [dt.date(2023, 12, 28)]
+    assert [s.first for s in reader.read("这个月28号", today)] == [dt.date(2023, 11, 28)]
+    assert [s.first for s in reader.read("月底31号", today)] == [dt.date(2023, 12, 31)]  # November has none

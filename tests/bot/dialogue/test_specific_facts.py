@@ -1,0 +1,106 @@
+"""The fact asked, not the topic's text; a yes only when the reply states it; no yes to a what-question.
+
+Through the whole brain (real classifier, aspect reader, campaign file) at a fixed moment.
+"""
+
+import datetime as dt
+
+import pytest
+
+from bot.dialogue.brain import Brain
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Inbound
+from nlu.claims import ClaimChecker
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+NOW = dt.datetime(2023, 11, 20, 10, tzinfo=TZ)  # a Monday; the next confirmation days are 27-30 Nov
+HOTLINES = ("0730-8981006", "13762061108")
+YES_WORDS = ("是的。", "是。", "可以。", "要。", "有。")
+
+
+@pytest.fixture(scope="module")
+def ask(campaign, interpreter):
+    def run(text, now=NOW):
+        return Brain(campaign, interpreter, FixedClock(now)).handle(Inbound("cli", "u1", text))
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        ("培训费是200元吗", "不是。", "100元"),  # an amount the reply gives otherwise
+        ("确认是在306室吧", "不是。", "305室"),
+        ("培训费是100元吗", "是的。", "100元"),
+        ("现场确认有人监督不", "有。", "监督"),  # every content word stated, 有人 a function word
+        ("手机学习是关注湖南建设人才公众号吗", "是的。", "湖南建设人才"),
+        ("资格确认时间是不是每个月26号到30号", "是。", "26—30日"),
+        ("要得，那确认是在岳阳日报社啵", "是的。", "305室"),  # 要得 opens, it does not ask
+        ("岗位汇总表也要带咯？", "要。", "附件3"),  # 咯 with a question mark asks
+        ("手机能学", "可以。", "湖南建设人才"),  # no particle at all
+        ("要先报名开通了才能学习吗", "要。", "网上报名"),  # a step needed first, not permission
+        ("每次登录都要扫码啵", "要。", "扫码"),
+        ("线上的课程要自己去选课注册吗", "不用。", "培训实施单位"),
+        ("节假日能去确认吗", "不可以。", "工作日"),
+        ("明天行吗", "不可以。", "11月27"),  # a bare day and a yes/no ask about the confirmation
+        ("下个月28号能去确认吗", "可以。", "12月28日"),
+    ],
+)
+def test_the_reply_starts_with_what_the_notice_says(ask, text, start, includes):
+    reply = ask(text).text
+    assert reply.startswith(start), reply
+    assert includes in reply, reply
+
+
+@pytest.mark.parametrize("text", ["在哪里确认?", "培训费好多?", "要带么子啵", "几号截止啵"])
+def test_a_question_asking_what_gets_no_yes(ask, text):
+    reply = ask(text).text
+    assert not reply.startswith(YES_WORDS), reply
+
+
+@pytest.mark.parametrize(
+    ("text", "includes"),
+    [
+        ("文号", "岳房培函【2023】3号"),
+        ("通知是那天发的", "2023年7月13日"),
+        ("發文單位", "岳阳市房地产业协会"),
+        ("这次继续教育依据的是哪个文件", "建人〔2019〕9号"),
+        ("平台全称", "职业培训平台"),
+        ("网上课程是谁给我注册开通的", "培训实施单位"),
+        ("学之前要搞么子", "微信绑定"),
+        ("登记表上要哪个签字", "本人"),
+    ],
+)
+def test_the_specific_fact_asked(ask, text, includes):
+    reply = ask(text)
+    assert includes in reply.text, reply.text
+    assert "没有说明" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电脑上用么子浏览器好些",
+        "资格确认没通过怎么办",
+        "一個學時是多少分鐘",
+        "学时证明能手写吗",
+        "登记表上的序号填什么",
+        "有冇得纸质的合格证书发",
+        "冇得打印机，登记表能到现场打印吗",
+        "企业组织的培训要好多人以上才算",
+        "能加钟女士微信吗",
+        "株洲那边的继续教育什么时候搞",
+    ],
+)
+def test_what_the_notice_leaves_open_gets_the_hotline(ask, text):
+    reply = ask(text).text
+    assert "没有说明" in reply and all(h in reply for h in HOTLINES), reply
+    assert not reply.startswith(YES_WORDS), reply
+
+
+def test_a_contradicted_amount_is_found_only_for_the_same_unit():
+    checker = ClaimChecker(["是", "吗"], ["是吗"], "不没", units=["元", "室"])
+    reply = "培训费100元/人；地点305室。"
+    assert checker.contradicted("培训费是200元吗", reply)
+    assert not checker.contradicted("培训费是100元吗", reply)
+    assert not checker.contradicted("线上20学时够吗", reply)  # no unit the reply gives
