@@ -6,12 +6,9 @@ with nothing in the ledger's columns (only a 序号, say) and totals rows are sk
 
 from __future__ import annotations
 
-import gc
 import operator
-import threading
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,14 +16,7 @@ from ledger.columns import COLUMNS, Vocabulary, vocabulary
 from ledger.sheets import LedgerFileError, Merge, Sheet, csv_sheets, excel_sheets
 from ledger.sniff import Kind, misnamed, sniff
 
-__all__ = [
-    "HEADER_SEARCH_ROWS",
-    "LedgerFileError",
-    "LedgerTable",
-    "collector_paused",
-    "read_ledger",
-    "start_reading",
-]
+__all__ = ["HEADER_SEARCH_ROWS", "LedgerFileError", "LedgerTable", "read_ledger"]
 
 HEADER_SEARCH_ROWS = 20
 _SAVE_AS = "请在Excel中打开它，另存为 .xlsx（Excel 工作簿）后再导入"
@@ -233,43 +223,3 @@ def read_ledger(path: Path | str) -> LedgerTable:
         table.rows = list(_data_rows(rows, table, words, sheet.merges, filled))
         table.notes.extend(_merge_note(filled, headers))
     return table
-
-
-_PAUSES = {"count": 0, "was_enabled": False}
-_PAUSE_GUARD = threading.Lock()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a block (nested and from several threads alike).
-
-    A ledger is hundreds of thousands of small objects and none of them in a cycle: the collector would
-    only walk them again and again (a quarter of an import's time at 100,000 rows)."""
-    with _PAUSE_GUARD:
-        if _PAUSES["count"] == 0:
-            _PAUSES["was_enabled"] = gc.isenabled()
-            gc.disable()
-        _PAUSES["count"] += 1
-    try:
-        yield
-    finally:
-        with _PAUSE_GUARD:
-            _PAUSES["count"] -= 1
-            if _PAUSES["count"] == 0 and _PAUSES["was_enabled"]:
-                gc.enable()
-
-
-def _read_paused(path: Path) -> LedgerTable:
-    with collector_paused():
-        return read_ledger(path)
-
-
-def start_reading(path: Path | str) -> Future[LedgerTable]:
-    """Read a ledger file in a thread of its own while the caller goes on (opening the database, say):
-    python-calamine parses a workbook without holding the GIL. ``result()`` gives the table or raises
-    LedgerFileError."""
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-read")
-    try:
-        return executor.submit(_read_paused, Path(path))
-    finally:
-        executor.shutdown(wait=False)

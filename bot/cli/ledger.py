@@ -102,11 +102,9 @@ def import_(
     ] = None,
 ) -> None:
     """导入台账：按身份证号新增或更新；空白单元格不会清掉已存的数据；拒绝的行列出行号、列、内容和改法。"""
-    from ledger.reading import LedgerFileError, start_reading
-
-    reading = start_reading(file)  # a workbook is parsed meanwhile (without the GIL)
     from ledger.importer import import_ledger
     from ledger.locks import LockBusyError
+    from ledger.reading import LedgerFileError
     from ledger.rotation import key_use
 
     settings, engine, vault = _open()
@@ -127,7 +125,6 @@ def import_(
                 allow_duplicates=allow_duplicates,
                 progress=progress,
                 campaign=campaign.campaign.id,
-                reading=reading,
             )
     except LedgerFileError as exc:
         _say(f"错误：{exc}", err=True)
