@@ -41,6 +41,14 @@ class Composed:
 _NOT_POSTS = ("人员", "学员", "会员", "成员", "八大员", "职员", "官员", "店员", "社员", "党员", "团员")
 
 
+def _shortened(word: str, post: str) -> bool:
+    """Whether ``word`` is ``post`` with characters left out ("市政质量员" of 市政工程质量员), same ending."""
+    if word[-2:] != post[-2:]:
+        return False
+    rest = iter(post)
+    return all(ch in rest for ch in word)
+
+
 class Composer:
     """Pick the campaign's most specific detail for (intent, aspects) and render it."""
 
@@ -274,6 +282,10 @@ class _Reply:
             if any(named in post or post in named for post in posts):
                 return self.say("post_in", verdict=True, post=named, posts_count=str(len(posts)))
         for word in words:  # "监理员要搞这个啵": a post the notice does not list
-            if not word.endswith(_NOT_POSTS) and not any(word in post for post in posts):
-                return self.say("post_unlisted", post=word, posts_count=str(len(posts)))
+            if word.endswith(_NOT_POSTS):
+                continue
+            listed = next((post for post in posts if _shortened(word, post)), None)
+            if listed is not None:  # "市政质量员" for 市政工程质量员
+                return self.say("post_in", verdict=True, post=listed, posts_count=str(len(posts)))
+            return self.say("post_unlisted", post=word, posts_count=str(len(posts)))
         return None

@@ -52,6 +52,13 @@ def ask(campaign, interpreter):
         ("造价圆要不要学", "要。", "32学时"),  # a post typed with a sound-alike last character
         ("好的谢谢，那我26号过去", "不可以。", "11月27"),  # a plan for a day, after thanks
         ("哪几天可以去现场却认", "资格确认时间", "26—30日"),  # 哪几天 asks which days, not how long
+        ("我们公司40个工人，培训费总共要准备好多", "按人缴纳", "4000元"),  # the fee for the people counted
+        ("市政质量员在不在继续教育范围", "在。", "市政工程质量员"),  # a post written short
+        ("确认之前可以先把培训费交了吗", "不可以。", "合格后再缴"),
+        ("用我的微信帮他绑定可以啵", "不可以。", "本人微信"),
+        ("一定要有线下的吗", "不用。", "线上学满32学时"),
+        ("确认是每个月哪几天 周末搞不搞", "不搞。", "26—30日"),  # 搞不搞 is no 不搞 (skipping)
+        ("线上20个学时加上传12个学时的证明，算不算合格", "算。", "够了"),
     ],
 )
 def test_the_reply_starts_with_what_the_notice_says(ask, text, start, includes):
@@ -101,6 +108,10 @@ def test_the_specific_fact_asked(ask, text, includes):
         "证丢了",  # read as a goodbye by the classifier, yet a silence applies
         "学识清零",
         "资格确认完了多久开通学习",
+        "监理员要搞这个啵",  # a post the notice does not list
+        "能不能延期到明年再学",
+        "扫二维码没反映",
+        "汇总表是一个人填一份还是一个公司填一份",
     ],
 )
 def test_what_the_notice_leaves_open_gets_the_hotline(ask, text):
