@@ -179,6 +179,10 @@ class AspectReader:
         """Tell an acknowledgement, English or a question apart, and find the question in the message."""
         return self._shaper.shape(text)
 
+    def asking_clause(self, text: str) -> str | None:
+        """The last clause of ``text`` that asks something, when it has several (see ``MessageShaper``)."""
+        return self._shaper.asking_clause(text)
+
     def question_form(self, basic: str, folded: str) -> str:
         """``folded`` ending in the question mark its particle or punctuation means: the Hunan "能去啵",
         the typed "可以马", "周末确认?", "也要带咯？" all end in 吗; "是…吧" keeps its 吧 (folding drops

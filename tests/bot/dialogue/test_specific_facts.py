@@ -84,6 +84,10 @@ def test_a_question_asking_what_gets_no_yes(ask, text):
         ("网上课程是谁给我注册开通的", "培训实施单位"),
         ("学之前要搞么子", "微信绑定"),
         ("登记表上要哪个签字", "本人"),
+        # a message of several clauses understood by the one that asks
+        ("我是华容一家建筑公司的资料员，想咨询一下继续教育费用是多少", "100元"),
+        ("早上好 我老公的证要搞继续教育 你们电话多少", "0730-8981006"),
+        ("我是资料员，也要学32个学时啵", "资料员是继续教育的岗位之一"),  # a yes/no clause keeps the post
     ],
 )
 def test_the_specific_fact_asked(ask, text, includes):
