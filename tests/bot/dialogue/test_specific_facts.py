@@ -59,6 +59,11 @@ def ask(campaign, interpreter):
         ("一定要有线下的吗", "不用。", "线上学满32学时"),
         ("确认是每个月哪几天 周末搞不搞", "不搞。", "26—30日"),  # 搞不搞 is no 不搞 (skipping)
         ("线上20个学时加上传12个学时的证明，算不算合格", "算。", "够了"),
+        ("湖南省建设人力资源网就是报名的那个网站吧", "是的。", "hnjsrcw"),  # 网站: its 网 is in the reply
+        ("登记表自己在网上打得出来啵", "可以。", "打印"),  # a potential complement asks whether one can
+        ("资格确认是在长沙搞吗", "不是。", "岳阳大道36号"),
+        ("上传的学时证明最少要几个学时", "上传的线下培训证明", "12学时"),
+        ("人立资源网首页点哪个进去", "登录湖南省建设人力资源网", "继续教育入口"),
     ],
 )
 def test_the_reply_starts_with_what_the_notice_says(ask, text, start, includes):
@@ -116,6 +121,7 @@ def test_the_specific_fact_asked(ask, text, includes):
         "能不能延期到明年再学",
         "扫二维码没反映",
         "汇总表是一个人填一份还是一个公司填一份",
+        "培训费可以网上交吧",  # paying online is not in the notice: no 是的
     ],
 )
 def test_what_the_notice_leaves_open_gets_the_hotline(ask, text):
