@@ -177,7 +177,10 @@ class Detail(_Strict):
     answer: Answer | None = None
     silent: Silence | None = None
     compute: (
-        Literal["hours_check", "certificate_year", "confirmation_date", "period_date", "post_check"] | None
+        Literal[
+            "hours_check", "certificate_year", "confirmation_date", "period_date", "post_check", "fee_total"
+        ]
+        | None
     ) = None
     verdict: Literal["yes", "no"] | None = None
     # The words a reply starts with when the message asks it without a yes/no form ("明天确认?"): [yes, no].

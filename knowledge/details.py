@@ -37,15 +37,33 @@ class Composed:
     says_yes: bool = False  # a detail that says yes to any yes/no question about its topic
 
 
+# Words ending like a post that are no post.
+_NOT_POSTS = ("人员", "学员", "会员", "成员", "八大员", "职员", "官员", "店员", "社员", "党员", "团员")
+
+
+def _shortened(word: str, post: str) -> bool:
+    """Whether ``word`` is ``post`` with characters left out ("市政质量员" of 市政工程质量员), same ending."""
+    if word[-2:] != post[-2:]:
+        return False
+    rest = iter(post)
+    return all(ch in rest for ch in word)
+
+
 class Composer:
     """Pick the campaign's most specific detail for (intent, aspects) and render it."""
 
     def __init__(
-        self, campaign: Campaign, personal_intents: Iterable[str] = (), closed_intents: Iterable[str] = ()
+        self,
+        campaign: Campaign,
+        personal_intents: Iterable[str] = (),
+        closed_intents: Iterable[str] = (),
+        commands: Iterable[str] = (),
     ) -> None:
         self.campaign = campaign
         self._personal = frozenset(personal_intents)
         self._closed = frozenset(closed_intents)  # small talk and commands: only details that name them
+        # Commands never get a silence instead; small talk does ("证丢了" is no goodbye).
+        self._commands = frozenset(commands)
         # The most specific first; what the notice leaves open outranks a general answer of equal weight.
         self._rank = {
             d.id: (-len(d.aspects) - (d.silent is not None), n) for n, d in enumerate(campaign.details)
@@ -64,7 +82,9 @@ class Composer:
             for d in self.campaign.details:
                 if intent in d.intents or (
                     not d.intents
-                    and intent not in self._closed
+                    and (
+                        intent not in self._closed or (d.silent is not None and intent not in self._commands)
+                    )
                     and (intent not in self._personal or d.silent is not None)
                 ):
                     found.setdefault(d.aspects[0], []).append(d)
@@ -223,7 +243,10 @@ class _Reply:
             verdict = inside != ("skip" in reading.aspects)
             return self.say(key, verdict=verdict, year=str(year))
         if compute == "post_check":
-            return self._post_check(entities)
+            return self._post_check(entities, reading.post_words)
+        if compute == "fee_total" and reading.people is not None:
+            total = reading.people * self.campaign.facts.fee.amount
+            return self.say("fee_total", people=str(reading.people), total=hours_text(total))
         return None
 
     def _hours_check(self, stated: HoursMention, still: bool) -> str:
@@ -250,7 +273,7 @@ class _Reply:
             return self.say("hours_check_enough", verdict=verdict, stated=said, enough=status)
         return self.say("hours_check_short_of", verdict=verdict, stated=said, two_ways=status)
 
-    def _post_check(self, entities: list[Mapping[str, Any]]) -> str | None:
+    def _post_check(self, entities: list[Mapping[str, Any]], words: tuple[str, ...] = ()) -> str | None:
         posts = self.campaign.facts.posts
         for entity in entities:
             if entity.get("entity") != "post":
@@ -258,4 +281,11 @@ class _Reply:
             named = str(entity["value"])
             if any(named in post or post in named for post in posts):
                 return self.say("post_in", verdict=True, post=named, posts_count=str(len(posts)))
+        for word in words:  # "监理员要搞这个啵": a post the notice does not list
+            if word.endswith(_NOT_POSTS):
+                continue
+            listed = next((post for post in posts if _shortened(word, post)), None)
+            if listed is not None:  # "市政质量员" for 市政工程质量员
+                return self.say("post_in", verdict=True, post=listed, posts_count=str(len(posts)))
+            return self.say("post_unlisted", post=word, posts_count=str(len(posts)))
         return None

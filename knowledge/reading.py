@@ -51,3 +51,5 @@ class Reading(NamedTuple):
     dates: tuple[DateSpan, ...]
     hours: HoursMention | None
     years: tuple[int, ...]
+    people: int | None = None  # how many people the message counts ("我们公司40个工人")
+    post_words: tuple[str, ...] = ()  # words that name a post, listed or not ("监理员")

@@ -253,6 +253,10 @@ def open_database(settings: Settings) -> Engine:
     if keep is not None and keep.exists():  # an import killed while its indexes were set aside
         with engine.connect() as conn:
             restore_indexes(conn.connection.dbapi_connection, keep)
+    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+        from ledger.pg_indexes import restore_deferred
+
+        restore_deferred(engine)
     log.debug("database ready: %s", engine.url.render_as_string(hide_password=True))
     return engine
 

@@ -251,7 +251,7 @@ def _write(engine: Engine, vault: IdVault, plan: _Plan, now: dt.datetime, campai
     with (
         engine.connect() as conn,
         roomy_cache(conn),
-        deferred_indexes(conn, TRAINEES, len(plan.inserts), index_keep(engine)),
+        deferred_indexes(conn, TRAINEES, len(plan.inserts), index_keep(engine), [POSTS]),
     ):
         for inserts in _chunks(plan.inserts):
             with conn.begin():

@@ -6,8 +6,8 @@ the kernel when the process exits, so a restarted service takes over at once.
 
 Named locks (one key each): ``migrations`` (upgrades one at a time), ``dispatch`` (SQLite's single
 dispatcher), ``plan`` (one reminder plan sweep per cluster), ``keys`` (held shared by every service and
-import, exclusively by key rotation). PostgreSQL dispatchers each hold an *owner* lock in their own
-namespace instead: a row left ``sending`` by an owner whose lock nobody holds belongs to a dead dispatcher.
+import, exclusively by key rotation), ``indexes`` (a bulk write's indexes set aside: ledger.pg_indexes).
+PostgreSQL dispatchers each hold an *owner* lock in their own namespace instead: a row left ``sending`` by an owner whose lock nobody holds belongs to a dead dispatcher.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # pg_advisory_lock(int4, int4): the first half names this application ("jxjy"), the second the lock.
 NAMESPACE = 0x6A786A79
 OWNER_NAMESPACE = NAMESPACE + 1
-KEYS = {"migrations": 1, "dispatch": 2, "plan": 3, "keys": 4}
+KEYS = {"migrations": 1, "dispatch": 2, "plan": 3, "keys": 4, "indexes": 5}
 
 
 class LockBusyError(Exception):

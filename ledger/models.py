@@ -69,6 +69,19 @@ class TraineePost(Base):
     __table_args__ = (Index("ix_trainee_posts_post", "post"),)
 
 
+class DeferredIndex(Base):
+    """An index a bulk write set aside on PostgreSQL, to build once at its end (dropped and recorded in one
+    transaction, built and forgotten in one: a killed import leaves the record, and the next import or start
+    builds the index)."""
+
+    __tablename__ = "deferred_indexes"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(128))
+    definition: Mapped[str] = mapped_column(Text)
+    set_aside_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class Binding(Base):
     """A chat address (Telegram chat, phone number, terminal user) linked to a trainee."""
 

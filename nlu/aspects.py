@@ -20,7 +20,7 @@ from bot.kernel.yamlfile import load_yaml
 from knowledge.reading import Polarity, Reading
 from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader
-from nlu.hours import read_hours, read_years
+from nlu.hours import read_hours, read_people, read_years
 from nlu.normalize import Normalizer
 from nlu.shape import MessageShaper, Shape
 
@@ -31,6 +31,7 @@ DATES = "dates"  # present when the message names a date ("明天", "这周五",
 # The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it.
 CONFIRMED = frozenset({"是的", "是", "可以", "要", "有", "会", "在"})
 YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
+PEOPLE = "people_stated"  # present when the message counts people ("我们公司40个工人")
 
 
 class AspectDataError(Exception):
@@ -54,6 +55,8 @@ class CueScanner:
         found: set[str] = set()
         trie = self._trie
         for start in range(len(text)):
+            if text[start] in "不没" and 0 < start < len(text) - 1 and text[start - 1] == text[start + 1]:
+                continue  # "搞不搞", "有没有继续教育" ask both ways: no 不搞 or 没有继续教育 in them
             node = trie.get(text[start])
             n = start + 1
             while node is not None:
@@ -66,6 +69,8 @@ class CueScanner:
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_POST_WORD = re.compile(r"[\u4e00-\u9fff]{2,4}员")  # "监理员"
+_BEFORE_POST = "我你他她是个的当做和跟与及也又还"  # "我是监理员": the post is 监理员
 
 
 def _han_in(expression: str) -> frozenset[str] | None:
@@ -100,7 +105,9 @@ def _candidates(index: tuple[dict[str, tuple[int, ...]], tuple[int, ...]], text:
 def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
     """Every aspect a reading can hold: the named cues, the patterns and the computed ones."""
     raw = load_yaml(Path(path).read_text(encoding="utf-8"))
-    return frozenset(raw["aspects"]) | frozenset(raw.get("patterns", {})) | {YESNO, HOURS, DATES, YEARS}
+    return (
+        frozenset(raw["aspects"]) | frozenset(raw.get("patterns", {})) | {YESNO, HOURS, DATES, YEARS, PEOPLE}
+    )
 
 
 class AspectReader:
@@ -143,7 +150,9 @@ class AspectReader:
             raise AspectDataError(f"aspects data: {exc!r}") from exc
         self._asked: tuple[str, str, Polarity | None] | None = None
         self.names = (
-            frozenset(raw["aspects"]) | {a for a, _, _ in self._patterns} | {YESNO, HOURS, DATES, YEARS}
+            frozenset(raw["aspects"])
+            | {a for a, _, _ in self._patterns}
+            | {YESNO, HOURS, DATES, YEARS, PEOPLE}
         )
         self._pattern_index = _by_character([chars for _, chars, _ in self._patterns])
         self._polarity_index = _by_character([chars for chars, _, _ in self._polarity])
@@ -169,6 +178,10 @@ class AspectReader:
     def shape(self, text: str) -> Shape:
         """Tell an acknowledgement, English or a question apart, and find the question in the message."""
         return self._shaper.shape(text)
+
+    def asking_clause(self, text: str) -> str | None:
+        """The last clause of ``text`` that asks something, when it has several (see ``MessageShaper``)."""
+        return self._shaper.asking_clause(text)
 
     def question_form(self, basic: str, folded: str) -> str:
         """``folded`` ending in the question mark its particle or punctuation means: the Hunan "能去啵",
@@ -263,4 +276,10 @@ class AspectReader:
         if hours is not None:
             aspects.add(HOURS)
         years = read_years(basic, today) if YEARS in aspects else ()
-        return Reading(frozenset(aspects), polarity, dates, hours, years)
+        people = read_people(basic)
+        if people is not None:
+            aspects.add(PEOPLE)
+        post_words = tuple(
+            w for w in (m.group(0).lstrip(_BEFORE_POST) for m in _POST_WORD.finditer(basic)) if len(w) >= 3
+        )
+        return Reading(frozenset(aspects), polarity, dates, hours, years, people, post_words)

@@ -177,8 +177,10 @@ class ClaimChecker:
                 if len(run) >= _MIN_SPECIFIC_HAN:
                     specific.append(run)
                 continue
-            if len(run) == 1 or not any(run[n : n + 2] in reply for n in range(len(run) - 1)):
-                return False
+            if len(run) == 1 or (
+                len(run) > 2 and not any(run[n : n + 2] in reply for n in range(len(run) - 1))
+            ):
+                return False  # a longer run shares a pair with the reply; 网站 need only its 网
             stated = [ch for ch in run if ch not in function_chars]
             if any(ch not in reply for ch in stated):
                 return False

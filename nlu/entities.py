@@ -40,19 +40,41 @@ class RegexEntityExtractor:
         return found
 
 
+# How pinyin input misspells the last character of a post: 资料元, 造价圆, 安全原 are 资料员 …
+_SOUNDS_LIKE = {"员": "员元圆原园源缘援"}
+
+
+def _sound_alike(value: str) -> str:
+    return "".join(f"[{_SOUNDS_LIKE[ch]}]" if ch in _SOUNDS_LIKE else re.escape(ch) for ch in value)
+
+
+def _plain(text: str) -> str:
+    for ch, alikes in _SOUNDS_LIKE.items():
+        text = re.sub(f"[{alikes}]", ch, text)
+    return text
+
+
 class LookupEntityExtractor:
-    """Posts from the lookup table, longest match first, never overlapping."""
+    """Posts from the lookup table, longest match first, never overlapping; a post typed with a character
+    that sounds like its last one (资料元) is that post."""
 
     def __init__(self, entity: str, values: Iterable[str]) -> None:
         self._entity = entity
         ordered = sorted({v for v in values if v}, key=len, reverse=True)
-        self._re = re.compile("|".join(re.escape(v) for v in ordered)) if ordered else None
+        self._canonical = {_plain(v): v for v in ordered}
+        self._re = re.compile("|".join(_sound_alike(v) for v in ordered)) if ordered else None
 
     def extract(self, text: str) -> list[Entity]:
         if self._re is None:
             return []
         return [
-            _entity(self._entity, m.start(), m.end(), m.group(0), "LookupEntityExtractor")
+            _entity(
+                self._entity,
+                m.start(),
+                m.end(),
+                self._canonical.get(_plain(m.group(0)), m.group(0)),
+                "LookupEntityExtractor",
+            )
             for m in self._re.finditer(text)
         ]
 

@@ -109,3 +109,30 @@ def read_years(text: str, today: dt.date) -> tuple[int, ...]:
         if 1980 <= value <= today.year + 1:
             years.append(value)
     return tuple(years)
+
+
+_NUMERALS = {
+    "两": 2,
+    "俩": 2,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+_PEOPLE = re.compile(
+    r"(\d{1,4}|[两俩二三四五六七八九十])\s*(?:个|名|位)?\s*(?:人|工人|员工|同事|学员|师傅|兄弟)(?![员])"
+)
+
+
+def read_people(text: str) -> int | None:
+    """How many people ``text`` counts ("40个工人", "两个人"), or None; one person is no count."""
+    m = _PEOPLE.search(text)
+    if m is None:
+        return None
+    count = int(m.group(1)) if m.group(1).isdigit() else _NUMERALS[m.group(1)]
+    return count if count > 1 else None

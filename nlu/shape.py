@@ -98,6 +98,17 @@ class MessageShaper:
             return ()  # a pasted list of rules, not of questions
         return tuple(parts)
 
+    def asking_clause(self, text: str) -> str | None:
+        """The last clause of a several-clause message that asks something ("我是…的资料员，想咨询一下费用
+        是多少" → the second), or None for a message of one clause."""
+        clauses = [c for c in _SEGMENT.split(text) if c]
+        if len(clauses) < 2:
+            return None
+        for clause in reversed(clauses):
+            if len(self._bare(clause)) >= _MIN_PART - 1 and self._question.search(clause):
+                return clause
+        return None
+
     def _asked_parts(self, text: str) -> tuple[str, ...]:
         """Questions one after another, each closed by a question mark ("培训费好多钱？在哪里确认咯"), or none."""
         parts = [p.strip(" ,，;；。.") for p in _ASKED.split(text)]

@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 # While a guided step waits for a name, a short Han-only message below this confidence is taken as the name;
 # a confident reading ("费用") still answers the question asked.
 NAME_CONFIDENCE = 0.8
+# A poorly understood message of several clauses is read by its last asking clause when that is this much
+# more certain ("我是…的资料员，想咨询一下费用是多少").
+FOCUS_BELOW = 0.7
+FOCUS_MARGIN = 0.15
 SHORT_CHANNELS = frozenset({"sms"})
 BIND_CODE_LENGTH = 6
 _PLAIN = re.compile(r"[\W_]+")
@@ -106,6 +110,7 @@ class Brain:
             whole = self._understand(inbound.text, state)
             if whole["intent"]["name"] != FALLBACK:
                 parse = whole
+        parse = self._focused(question, parse, state)
         intent = parse["intent"]["name"]
         confidence = float(parse["intent"]["confidence"])
         name_only = NAME_ONLY.fullmatch(inbound.text.strip()) is not None and confidence < NAME_CONFIDENCE
@@ -117,6 +122,22 @@ class Brain:
             text, reported, round(float(parse["intent"]["confidence"]), 4), tuple(parse["entities"])
         )
         return self._replied(inbound, state, now, reply)
+
+    def _focused(self, question: str, parse: ParseResult, state: ConversationState) -> ParseResult:
+        """When the whole message is understood poorly ("我是华容一家建筑公司的资料员，想咨询一下费用是多少"),
+        the topic of its last asking clause, if that is clearly better; what the whole message says (hours,
+        dates, posts) is still read by the second stage."""
+        confidence = float(parse["intent"]["confidence"])
+        if confidence >= FOCUS_BELOW:
+            return parse
+        clause = self._stage.reader.asking_clause(question)
+        if clause is None or self._stage.reader.asked(clause)[1] is not None:
+            return parse  # a yes/no clause ("…，也要学32个学时啵") leans on what came before it
+        focused = self._understand(clause, state)
+        top = focused["intent"]
+        if str(top["name"]).startswith("ask_") and float(top["confidence"]) >= confidence + FOCUS_MARGIN:
+            return {**focused, "entities": parse["entities"]}
+        return parse
 
     def _restated(
         self, inbound: Inbound, question: str, state: ConversationState, form: Form, now: dt.datetime

@@ -60,7 +60,7 @@ class SecondStage:
         self.campaign = campaign
         self.reader = reader
         self._interpreter = interpreter
-        self.composer = Composer(campaign, PERSONAL_INTENTS, CLOSED_INTENTS)
+        self.composer = Composer(campaign, PERSONAL_INTENTS, CLOSED_INTENTS, ACTION_INTENTS | {"bind"})
         self._known: Known | None = None  # built at the first yes/no question that needs it
         self._known_lock = threading.Lock()
 

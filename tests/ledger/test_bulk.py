@@ -8,24 +8,25 @@ from sqlalchemy import Connection, Engine
 from ledger.bulk import roomy_cache
 
 
-def cache_size(conn: Connection) -> int:
+def pragma(conn: Connection, name: str) -> int:
     raw: Any = (
         conn.connection.dbapi_connection
     )  # read beside SQLAlchemy's transaction, as roomy_cache sets it
-    return int(raw.execute("PRAGMA cache_size").fetchone()[0])
+    return int(raw.execute(f"PRAGMA {name}").fetchone()[0])
 
 
-def test_the_page_cache_grows_for_a_bulk_write_and_shrinks_back(engine: Engine) -> None:
+def test_the_page_cache_and_the_log_grow_for_a_bulk_write_and_shrink_back(engine: Engine) -> None:
     with engine.connect() as conn:
         if conn.dialect.name != "sqlite":
             with roomy_cache(conn):  # nothing to do elsewhere
                 return
-        before = cache_size(conn)
-        with roomy_cache(conn, kib=32_768):
-            assert cache_size(conn) == -32_768
+        before = pragma(conn, "cache_size"), pragma(conn, "wal_autocheckpoint")
+        with roomy_cache(conn, kib=32_768, wal_pages=9_999):
+            assert (pragma(conn, "cache_size"), pragma(conn, "wal_autocheckpoint")) == (-32_768, 9_999)
             with conn.begin():  # transactions go on as usual inside
                 conn.exec_driver_sql("SELECT 1")
-        assert cache_size(conn) == before != -32_768
+        assert (pragma(conn, "cache_size"), pragma(conn, "wal_autocheckpoint")) == before
+        assert before[0] != -32_768 and before[1] != 9_999
 
 
 def _indexes(conn: Connection) -> set[tuple[str, str]]:
@@ -46,7 +47,7 @@ def test_a_large_first_import_sets_the_secondary_indexes_aside_and_builds_them_a
     from tests.ledger.conftest import SAMPLE, SECRET
 
     if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite keeps its indexes row by row; PostgreSQL is not touched")
+        pytest.skip("SQLite here; PostgreSQL in test_pg_indexes.py")
     with engine.connect() as conn:
         before = _indexes(conn)
     assert any(not sql.upper().startswith("CREATE UNIQUE") for _, sql in before)

@@ -67,3 +67,19 @@ def test_other_questions_are_not_yes_no(reader, text):
 
 def test_every_aspect_is_named_in_the_file(reader):
     assert reader.names == aspect_names()
+
+
+def test_no_cue_is_swallowed_by_a_synonym(reader):
+    """A cue is scanned as typed and as the classifier folds it: a cue that folds to a much shorter word
+    ("app" → 手机, "客服微信" → 微信) would fire on every message naming that word."""
+    from bot.kernel.yamlfile import load_yaml
+    from nlu.aspects import DEFAULT_ASPECTS_FILE
+
+    raw = load_yaml(DEFAULT_ASPECTS_FILE.read_text(encoding="utf-8"), plain=True)
+    swallowed = [
+        (aspect, cue, reader.fold(cue))
+        for aspect, cues in raw["aspects"].items()
+        for cue in map(str, cues)
+        if reader.fold(cue) and reader.fold(cue) != cue.lower() and len(reader.fold(cue)) < len(cue)
+    ]
+    assert swallowed == []

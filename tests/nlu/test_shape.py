@@ -28,7 +28,7 @@ def test_other_symbols_and_thanks_are_not_acknowledgements(reader, text):
         ("谢谢", "exact", "thank"),
         ("How much is the fee?", "english", "ask_fee"),
         ("Where is the confirmation office?", "english", "ask_confirmation_place"),
-        ("Can I study on my phone?", "english", "ask_mobile_learning"),
+        ("Which WeChat account?", "english", "ask_mobile_learning"),
         ("Thank you", "exact", "thank"),
         ("Thanks a lot", "english", "thank"),
         ("What is this about?", "english", None),

@@ -49,6 +49,21 @@ def ask(campaign, interpreter):
         ("學習前要人臉識別嗎", "要。", "人脸识别"),  # 识别 holds 别 and denies nothing
         ("要盖章吗", "要。", "在岗单位盖章"),
         ("线上18学时加线下14学时满足不", "不够。", "线上2学时"),
+        ("造价圆要不要学", "要。", "32学时"),  # a post typed with a sound-alike last character
+        ("好的谢谢，那我26号过去", "不可以。", "11月27"),  # a plan for a day, after thanks
+        ("哪几天可以去现场却认", "资格确认时间", "26—30日"),  # 哪几天 asks which days, not how long
+        ("我们公司40个工人，培训费总共要准备好多", "按人缴纳", "4000元"),  # the fee for the people counted
+        ("市政质量员在不在继续教育范围", "在。", "市政工程质量员"),  # a post written short
+        ("确认之前可以先把培训费交了吗", "不可以。", "合格后再缴"),
+        ("用我的微信帮他绑定可以啵", "不可以。", "本人微信"),
+        ("一定要有线下的吗", "不用。", "线上学满32学时"),
+        ("确认是每个月哪几天 周末搞不搞", "不搞。", "26—30日"),  # 搞不搞 is no 不搞 (skipping)
+        ("线上20个学时加上传12个学时的证明，算不算合格", "算。", "够了"),
+        ("湖南省建设人力资源网就是报名的那个网站吧", "是的。", "hnjsrcw"),  # 网站: its 网 is in the reply
+        ("登记表自己在网上打得出来啵", "可以。", "打印"),  # a potential complement asks whether one can
+        ("资格确认是在长沙搞吗", "不是。", "岳阳大道36号"),
+        ("上传的学时证明最少要几个学时", "上传的线下培训证明", "12学时"),
+        ("人立资源网首页点哪个进去", "登录湖南省建设人力资源网", "继续教育入口"),
     ],
 )
 def test_the_reply_starts_with_what_the_notice_says(ask, text, start, includes):
@@ -74,6 +89,10 @@ def test_a_question_asking_what_gets_no_yes(ask, text):
         ("网上课程是谁给我注册开通的", "培训实施单位"),
         ("学之前要搞么子", "微信绑定"),
         ("登记表上要哪个签字", "本人"),
+        # a message of several clauses understood by the one that asks
+        ("我是华容一家建筑公司的资料员，想咨询一下继续教育费用是多少", "100元"),
+        ("早上好 我老公的证要搞继续教育 你们电话多少", "0730-8981006"),
+        ("我是资料员，也要学32个学时啵", "资料员是继续教育的岗位之一"),  # a yes/no clause keeps the post
     ],
 )
 def test_the_specific_fact_asked(ask, text, includes):
@@ -95,6 +114,14 @@ def test_the_specific_fact_asked(ask, text, includes):
         "企业组织的培训要好多人以上才算",
         "能加钟女士微信吗",
         "株洲那边的继续教育什么时候搞",
+        "证丢了",  # read as a goodbye by the classifier, yet a silence applies
+        "学识清零",
+        "资格确认完了多久开通学习",
+        "监理员要搞这个啵",  # a post the notice does not list
+        "能不能延期到明年再学",
+        "扫二维码没反映",
+        "汇总表是一个人填一份还是一个公司填一份",
+        "培训费可以网上交吧",  # paying online is not in the notice: no 是的
     ],
 )
 def test_what_the_notice_leaves_open_gets_the_hotline(ask, text):

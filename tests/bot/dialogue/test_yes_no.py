@@ -129,6 +129,7 @@ def test_sms_answers_the_first_question_of_a_list(ask):
         ("Can I do all 32 hours online?", "可以。", "32"),
         ("Is 20 hours of online study enough?", "不够。", "12学时"),
         ("Is there a refund if I quit?", "", "没有说明"),
+        ("Can I study on my phone?", "可以。", "湖南建设人才"),
     ],
 )
 def test_an_english_question_gets_a_chinese_answer_to_it(ask, text, start, includes):
