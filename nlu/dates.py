@@ -106,11 +106,18 @@ class DateReader:
         for kind, pattern in self._patterns:
             for m in pattern.finditer(text):
                 add(m.start(), m.end(), self._span(kind, m, today))
-        spans = [span for _, _, span in sorted(found, key=lambda f: f[0])]
-        days = [s for s in spans if s.single]
-        if days and len(days) < len(spans):  # "月底31号", "这周五28号": the day named refines the range
-            return tuple(days)
-        return tuple(spans)
+        found.sort(key=lambda f: f[0])
+        spans = [span for _, _, span in found]
+        ranges = [(end, span) for _, end, span in found if not span.single]
+        # "这周五28号", "月底31号": a day refines the range it lies in or directly follows; "国庆" later in the
+        # message does not refine "这个月底".
+        days = [
+            span
+            for start, _, span in found
+            if span.single
+            and any(r.first <= span.first <= r.last or not text[end:start].strip() for end, r in ranges)
+        ]
+        return tuple(days) if days else tuple(spans)
 
     def _span(self, kind: str, m: re.Match[str], today: dt.date) -> DateSpan | None:
         words = m.group(0)

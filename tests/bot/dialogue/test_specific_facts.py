@@ -64,6 +64,12 @@ def ask(campaign, interpreter):
         ("资格确认是在长沙搞吗", "不是。", "岳阳大道36号"),
         ("上传的学时证明最少要几个学时", "上传的线下培训证明", "12学时"),
         ("人立资源网首页点哪个进去", "登录湖南省建设人力资源网", "继续教育入口"),
+        # never a yes the notice does not give
+        ("只参加公司的线下陪训，网课一点都不学可以吗", "不可以。", "线上学习是必须的"),
+        ("只带身份证复印件去够不够", "不够。", "带齐"),
+        ("线下证明是交纸质的给你们吗", "不是。", "上传"),
+        ("资格确认是在市城乡建设事务中心办吗", "不是。", "岳阳日报社305室"),
+        ("这个月底能去确认吗，国庆那几天耽误了", "可以。", "11月27"),  # 国庆 is not the day asked
     ],
 )
 def test_the_reply_starts_with_what_the_notice_says(ask, text, start, includes):
@@ -122,6 +128,10 @@ def test_the_specific_fact_asked(ask, text, includes):
         "扫二维码没反映",
         "汇总表是一个人填一份还是一个公司填一份",
         "培训费可以网上交吧",  # paying online is not in the notice: no 是的
+        "12月31号还没学完，明年还能接着学吗",
+        "我是湖北人，证是湖北发的，现在在岳阳上班，能在这里报名吗",
+        "線下證明可以用去年參加的培訓嗎",
+        "外省搞的线下培训证明能用不",
     ],
 )
 def test_what_the_notice_leaves_open_gets_the_hotline(ask, text):
