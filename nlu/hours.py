@@ -111,21 +111,8 @@ def read_years(text: str, today: dt.date) -> tuple[int, ...]:
     return tuple(years)
 
 
-_NUMERALS = {
-    "两": 2,
-    "俩": 2,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 _PEOPLE = re.compile(
-    r"(\d{1,4}|[两俩二三四五六七八九十])\s*(?:个|名|位)?\s*(?:人|工人|员工|同事|学员|师傅|兄弟)(?![员])"
+    r"(\d{1,4}|[两俩二三四五六七八九十]{1,3})\s*(?:个|名|位)?\s*(?:人|工人|员工|同事|学员|师傅|兄弟)(?![员])"
 )
 
 
@@ -134,5 +121,8 @@ def read_people(text: str) -> int | None:
     m = _PEOPLE.search(text)
     if m is None:
         return None
-    count = int(m.group(1)) if m.group(1).isdigit() else _NUMERALS[m.group(1)]
+    value = chinese_number(m.group(1).replace("俩", "两"))
+    if value is None:
+        return None
+    count = int(value)
     return count if count > 1 else None

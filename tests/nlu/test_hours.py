@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from nlu.hours import HoursMention, chinese_number, read_hours, read_years
+from nlu.hours import HoursMention, chinese_number, read_hours, read_people, read_years
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,15 @@ def test_hours_written_as_n_ge_with_the_kind_nearby():
     assert (stated.online, stated.offline) == (15.0, 17.0)
     assert read_hours("我有2个岗位") is None
     assert read_hours("线上学了30个了，差2个咋搞").online == 30.0
+
+
+def test_hours_in_chinese_numerals_with_one():
+    assert read_hours("线上学了二十一个学时").online == 21  # 一 is a numeral of the hours, as 二 is
+
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [("我们公司40个工人", 40), ("两个人交多少钱", 2), ("俩人", 2), ("十二名员工", 12), ("我一个人", None)],
+)
+def test_people_counted(text, people):
+    assert read_people(text) == people
