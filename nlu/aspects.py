@@ -227,18 +227,26 @@ class AspectReader:
     def confirmation(self, text: str, reply: str) -> str | None:
         """The word a reply starts with when ``text`` asks to confirm a fact ("…是吧") that ``reply`` states
         in full (see ``nlu.claims``); None otherwise."""
-        folded, polarity = self.asked(text)
-        if polarity is None or polarity.yes not in CONFIRMED:
+        claim = self._claim(text)
+        if claim is None:
             return None
+        folded, polarity = claim
         return polarity.yes if self._claims.confirmed(folded, reply, self._function_chars) else None
 
     def contradiction(self, text: str, reply: str) -> str | None:
         """The no-word a reply starts with when ``text`` asks to confirm an amount ("是200元吗") that
         ``reply`` gives otherwise; None otherwise."""
-        folded, polarity = self.asked(text)
-        if polarity is None or polarity.yes not in CONFIRMED:
+        claim = self._claim(text)
+        if claim is None:
             return None
+        folded, polarity = claim
         return polarity.no if self._claims.contradicted(folded, reply) else None
+
+    def _claim(self, text: str) -> tuple[str, Polarity] | None:
+        """The folded ``text`` and its yes/no form when it asks to confirm something (its yes word is one a
+        claim is confirmed with); None otherwise."""
+        folded, polarity = self.asked(text)
+        return None if polarity is None or polarity.yes not in CONFIRMED else (folded, polarity)
 
     def known(self, said: str, sound: Callable[[str], str] | None = None) -> Known:
         """What the notice says (``said``: its answers and facts), to check questions against; ``sound``

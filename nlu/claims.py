@@ -160,9 +160,8 @@ class ClaimChecker:
         """
         if self._asking is not None:
             folded_question = self._asking.sub(" ", folded_question)
-        folded_question = _ASKING_TAIL.sub(
-            "", folded_question
-        )  # "有人监督不": a final 不 asks, it does not deny
+        # "有人监督不": a final 不 asks, it does not deny (nor is it a content word of the claim)
+        folded_question = _ASKING_TAIL.sub("", folded_question)
         if self.negated(folded_question):
             return False  # "不用带原件吧": a negated claim is not confirmed by a reply that names the thing
         reply = reply.lower()

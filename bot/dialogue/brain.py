@@ -210,12 +210,10 @@ class Brain:
         if composed is not None:
             if composed.silent or (composed.led and not composed.says_yes):
                 return composed.text, composed.intent
-            contradicted = self._stage.contradicted(question, composed.text, form)
-            if contradicted is not None:
-                return contradicted, composed.intent
-            unanswered = self._stage.checked(question, composed.text, form, values, broad=composed.says_yes)
-            if unanswered is not None:  # a yes would be invented: what the notice says, and its silence
-                return unanswered, NOT_IN_NOTICE
+            # A yes would be invented: the no-word instead, or what the notice says and its silence.
+            vetted = self._stage.vetted(question, composed.text, form, values, broad=composed.says_yes)
+            if vetted is not None:
+                return vetted[0], NOT_IN_NOTICE if vetted[1] else composed.intent
             if composed.led:
                 return composed.text, composed.intent
             return self._stage.confirmed(question, composed.text, form), composed.intent
@@ -235,12 +233,9 @@ class Brain:
             self._rendered[intent, form] = render(self.campaign, intent, now, form=form, dates=values)
         rendered = self._rendered[intent, form]
         if intent not in NOT_ANSWERS:
-            contradicted = self._stage.contradicted(question, rendered, form)
-            if contradicted is not None:
-                return contradicted, intent
-            unanswered = self._stage.checked(question, rendered, form, values)
-            if unanswered is not None:
-                return unanswered, NOT_IN_NOTICE
+            vetted = self._stage.vetted(question, rendered, form, values)
+            if vetted is not None:
+                return vetted[0], NOT_IN_NOTICE if vetted[1] else intent
         return self._stage.confirmed(question, rendered, form), intent
 
     def date_values(self, now: dt.datetime) -> dict[str, str]:

@@ -32,6 +32,12 @@ TAUGHT_PREFIX = "taught_"
 UNCOVERED = frozenset({"ask_not_in_notice", "out_of_scope"})
 
 
+def _unled(reply: str) -> str:
+    """``reply`` without the yes/no word it was led with ("可以。…" → "…")."""
+    first, _, rest = reply.partition("。")
+    return rest if rest and len(first) <= MAX_LEAD else reply
+
+
 def _about_notice(intent: str) -> bool:
     """Questions about the notice or one's own record (not commands such as 注销绑定, not small talk)."""
     return intent.startswith(("ask_", "my_")) and intent not in UNCOVERED
@@ -101,20 +107,27 @@ class SecondStage:
         """``reply`` led by 是的 when ``question`` asks to confirm a fact ("公众号是湖南建设人才吧") that the
         reply states in full; unchanged otherwise (a reply that already leads with its verdict included)."""
         word = self.reader.confirmation(question, reply)
-        if word is None:
-            return reply
-        lead = self.campaign.composed["lead"]
-        return lead.pick(form).format(word=word) + reply
+        return reply if word is None else self._led(word, reply, form)
 
     def contradicted(self, question: str, reply: str, form: Form) -> str | None:
         """``reply`` led by the no-word when ``question`` asks to confirm an amount the reply gives otherwise
         ("培训费是200元吗" → "不是。…100元/人…"); None otherwise."""
         word = self.reader.contradiction(question, reply)
-        if word is None:
-            return None
-        first, _, rest = reply.partition("。")
-        if rest and len(first) <= MAX_LEAD:
-            reply = rest  # a yes the topic's answer was led with
+        return None if word is None else self._led(word, _unled(reply), form)
+
+    def vetted(
+        self, question: str, reply: str, form: Form, values: Mapping[str, str], *, broad: bool = False
+    ) -> tuple[str, bool] | None:
+        """What a reply to a yes/no question becomes once checked against what it asks: led by the no-word
+        when it gives an amount otherwise (``contradicted``), or the notice's silence when it does not answer
+        the point (``checked``; then True: the reply is no longer the topic's). None: the reply stands."""
+        contradicted = self.contradicted(question, reply, form)
+        if contradicted is not None:
+            return contradicted, False
+        unanswered = self.checked(question, reply, form, values, broad=broad)
+        return None if unanswered is None else (unanswered, True)
+
+    def _led(self, word: str, reply: str, form: Form) -> str:
         return self.campaign.composed["lead"].pick(form).format(word=word) + reply
 
     def checked(
@@ -129,9 +142,7 @@ class SecondStage:
         ):
             return None
         composed = self.campaign.composed
-        first, _, rest = reply.partition("。")
-        if rest and len(first) <= MAX_LEAD:
-            reply = rest  # the yes/no word the topic's answer was led with: not what the notice says
+        reply = _unled(reply)  # the yes/no word the topic's answer was led with is not what the notice says
         known = reply.split("。", 1)[0] if form == "short" else reply
         known = known.strip().rstrip("。；;，,")
         formatter = FactFormatter(self.campaign, {**values, "known": known})
