@@ -178,7 +178,13 @@ class Detail(_Strict):
     silent: Silence | None = None
     compute: (
         Literal[
-            "hours_check", "certificate_year", "confirmation_date", "period_date", "post_check", "fee_total"
+            "hours_check",
+            "hours_rule_claim",
+            "certificate_year",
+            "confirmation_date",
+            "period_date",
+            "post_check",
+            "fee_total",
         ]
         | None
     ) = None
