@@ -32,6 +32,7 @@ class Meta(_Strict):
     document_no: str
     issued_on: dt.date
     basis: tuple[str, ...] = ()  # the documents the notice is issued under, as it names them
+    attachments: tuple[str, ...] = ()  # its attachments in order, as "附件1《title》"
     timezone: str
     source: str
 

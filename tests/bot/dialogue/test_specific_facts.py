@@ -88,7 +88,7 @@ def ask(campaign, interpreter):
         ("线上最少12学时吧", "不是。", "线上不少于20学时"),
         ("我线上学了20个，够不够", "不够。", "还差线上12学时"),  # hours done: the check, not the rule
         # slips of the pinyin input in the words a silence is read from
-        ("帐号被所定哒么办", "通知只说", HOTLINES[1]),
+        ("帐号被所定哒么办", "通知只说：登录", "账号被锁"),
         ("网课每天最多能学几个学实", "每天最多能学多少学时", HOTLINES[0]),
         ("报名的时候显示身份证以被注册", "通知只说", HOTLINES[0]),
         ("学时证明搞丢哒么办", "证书或材料遗失", HOTLINES[0]),
