@@ -217,8 +217,9 @@ class _Reply:
         if detail.answer is not None:
             body = self._format(self._pick(detail.answer))
         else:
-            own = intent if intent in self.campaign.answers else detail.report
-            if own is None or own not in self.campaign.answers:
+            # the fallback is no answer of its own (it needs the suggestions offered): the detail's topic is
+            own = intent if intent in self.campaign.answers and intent != FALLBACK else detail.report
+            if own is None or own == FALLBACK or own not in self.campaign.answers:
                 return None
             body = render(self.campaign, own, now, form=self.form, dates=self.values)
         return self.lead(verdict) + body

@@ -80,7 +80,7 @@ def _meta(notice: Notice) -> Facts:
         documents = re.findall(r"(?:^(?:根据|按照|依据)|、)([^、《。]*《[^》]+》[（(][^）)]+[）)])", hit[1])
         facts["campaign.basis"] = Found(tuple(documents), hit[1])
     # The list of attachments after the signature ("附件 1：…线上培训流程。"), each once, in order.
-    attachments = {}
+    attachments: dict[int, tuple[str, str]] = {}
     for sentence in notice.sentences:
         if m := re.match(r"^附件\s*(\d+)\s*[：:]\s*(\S[^。]*?)。?$", sentence.text):
             attachments.setdefault(int(m.group(1)), (m.group(2), sentence.text))
