@@ -151,6 +151,7 @@ class AspectReader:
                 claims.get("units", ()),
                 claims.get("not_negations", ()),
                 claims.get("opposites", ()),
+                claims.get("paying", ()),
             )
             denials = sorted(map(str, claims.get("denials", ())), key=len, reverse=True)
             self._denials = re.compile("|".join(map(re.escape, denials))) if denials else None
