@@ -306,7 +306,7 @@ class AspectReader:
         folded, polarity = self.asked(text)
         if polarity is not None:
             aspects.add(YESNO)
-            if self._denials is not None and self._denials.search(folded):
+            if self._denials is not None and self._denials.search(self._claims.both_ways(folded)):
                 aspects.add(DENIED)
         dates = self._asked_first(basic, self._dates.read(basic, today))
         if dates:

@@ -209,6 +209,11 @@ class ClaimChecker:
                 return True
         return False
 
+    @staticmethod
+    def both_ways(text: str) -> str:
+        """``text`` without the A-not-A forms that ask both ways (能不能, 有没有)."""
+        return _A_NOT_A.sub(" ", text)
+
     def negated(self, folded_question: str) -> bool:
         """Whether the claim denies something ("不用带原件吧", "是免费的吗"): a yes to it is not a yes to
         its topic. A final 不 or 没有 asks ("有人监督不") and 识别, 无误 … deny nothing."""
