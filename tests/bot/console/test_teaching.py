@@ -101,6 +101,8 @@ class _Knows(LocalInterpreter):
 
     def __init__(self, intent: str) -> None:
         self._intent = intent
+        self.examples = []  # what it was trained on and how characters sound: nothing, for this test
+        self.pinyin = {}
 
     def parse(self, text: str) -> ParseResult:
         top = {"name": self._intent, "confidence": 0.99}
