@@ -27,7 +27,7 @@ from ledger.import_report import HoursDecrease, ImportReport
 from ledger.merge import STORED, Merged
 from ledger.models import FIRST_CAMPAIGN
 from ledger.planning import Plan, Planner
-from ledger.reading import LedgerTable, read_ledger
+from ledger.reading import LedgerTable, ReadAhead, read_ledger
 from ledger.store import POSTS, TRAINEES
 from ledger.write_behind import WriteBehind
 
@@ -241,7 +241,7 @@ def _file_notes(table: LedgerTable) -> list[str]:
 def import_ledger(
     engine: Engine,
     vault: IdVault,
-    path: Path | str,
+    path: Path | str | ReadAhead,
     posts: Iterable[str],
     now: dt.datetime,
     *,
@@ -252,7 +252,8 @@ def import_ledger(
     campaign: str = FIRST_CAMPAIGN,
 ) -> ImportReport:
     """Import a CSV/XLSX/XLS ledger into ``campaign``'s records (other years' records are left as they are);
-    raise LedgerFileError (and change nothing) when the file is unusable."""
+    raise LedgerFileError (and change nothing) when the file is unusable. ``path`` may be a file already being
+    read (ReadAhead)."""
     # A ledger is hundreds of thousands of small objects and none of them in a cycle: the cyclic collector
     # would only walk them again and again (a quarter of the import's time at 100,000 rows).
     collecting = gc.isenabled()
@@ -261,7 +262,7 @@ def import_ledger(
         return _import(
             engine,
             vault,
-            Path(path),
+            path if isinstance(path, ReadAhead) else Path(path),
             posts,
             now,
             dry_run=dry_run,
@@ -278,7 +279,7 @@ def import_ledger(
 def _import(
     engine: Engine,
     vault: IdVault,
-    path: Path,
+    path: Path | ReadAhead,
     posts: Iterable[str],
     now: dt.datetime,
     *,
@@ -288,7 +289,7 @@ def _import(
     progress: Progress | None,
     campaign: str,
 ) -> ImportReport:
-    table = read_ledger(path)
+    table = path.table() if isinstance(path, ReadAhead) else read_ledger(path)
     report = ImportReport(dry_run=dry_run, file_notes=_file_notes(table), blank_rows=table.blank_rows)
     # ``now`` is in the campaign's time zone (the runtime's clock): its date is today there.
     chunks = accept_chunks(table, posts, vault, report, now.date(), progress)
