@@ -34,6 +34,7 @@ def _styles() -> dict[str, Any]:
             Alignment(horizontal="center", vertical="center", wrap_text=True),
         ),
         "text": (Font(name=FONT, size=10), Alignment(horizontal="left", vertical="center", wrap_text=True)),
+        "total": (Font(name=FONT, size=10, bold=True), Alignment(horizontal="center", vertical="center")),
         "border": Border(left=thin, right=thin, top=thin, bottom=thin),
         "fill": PatternFill("solid", start_color="EDEDED"),
     }
@@ -120,7 +121,8 @@ def write_xlsx(path: Path, rows: list[list[object]], head: SummaryHead) -> None:
         sheet.row_dimensions[number].height = 6 + 13 * lines
         sheet.append([_cell(sheet, value, kind, border) for value, kind in zip(row, kinds, strict=True)])
     total_row = HEADER_ROW + len(rows) + 1
-    sheet.append([_cell(sheet, v, style["centre"], border) for v in total])
+    sheet.row_dimensions[total_row].height = 6 + 13 * 1
+    sheet.append([_cell(sheet, v, style["total"], border) for v in total])
     sheet.append(
         [_cell(sheet, "填表人：              联系电话：                  单位（盖章）：", style["left"])]
     )

@@ -60,7 +60,10 @@ def test_xlsx_is_annex_3_ready_to_print(tmp_path: Path) -> None:
     assert [c.value for c in sheet[6]][:2] == ["合计", "2人"]
     assert [sheet[f"{col}6"].value for col in "HIJMN"] == [1, 1, 1, 1, 1]
     assert (sheet["K6"].value, sheet["L6"].value) == (26, 12.5)  # the hours summed
-    assert all(sheet.cell(6, col).border.left.style == "thin" for col in range(1, 16))
+    assert all(
+        sheet.cell(6, col).border.left.style == "thin" and sheet.cell(6, col).font.bold
+        for col in range(1, 16)
+    )
     assert str(sheet["A7"].value).startswith("填表人：")
     assert {"A1:O1", "A7:O7"} <= {str(r) for r in sheet.merged_cells.ranges}
     assert all(sheet.cell(4, col).border.left.style == "thin" for col in range(1, 16))
