@@ -217,8 +217,9 @@ class _Reply:
         if detail.answer is not None:
             body = self._format(self._pick(detail.answer))
         else:
-            own = intent if intent in self.campaign.answers else detail.report
-            if own is None or own not in self.campaign.answers:
+            # the fallback is no answer of its own (it needs the suggestions offered): the detail's topic is
+            own = intent if intent in self.campaign.answers and intent != FALLBACK else detail.report
+            if own is None or own == FALLBACK or own not in self.campaign.answers:
                 return None
             body = render(self.campaign, own, now, form=self.form, dates=self.values)
         return self.lead(verdict) + body
@@ -235,6 +236,8 @@ class _Reply:
             return when.period_on(self.campaign, reading.dates[0], today, claim, self.say)[0]
         if compute == "hours_check" and reading.hours is not None:
             return self._hours_check(reading.hours, "still" in reading.aspects)
+        if compute == "hours_rule_claim" and reading.hours is not None:
+            return self._rule_claim(reading.hours, "whole" in reading.aspects)
         if compute == "certificate_year" and reading.years:
             year = max(reading.years)
             inside = year <= self.campaign.facts.audience_until_year
@@ -272,6 +275,21 @@ class _Reply:
         if enough:
             return self.say("hours_check_enough", verdict=verdict, stated=said, enough=status)
         return self.say("hours_check_short_of", verdict=verdict, stated=said, two_ways=status)
+
+    def _rule_claim(self, stated: HoursMention, whole: bool) -> str:
+        """ "线上最低20个学时对吧", "32学时是线上线下加在一起算的吗": the numbers the rule sets, not the hours of
+        the person asking. Yes when each number is a minimum the rule sets for its kind (the yearly total for
+        any kind when the message speaks of the whole), then the rule."""
+        rules = HoursWording(self.campaign, self.values).rules
+        minimums = {
+            "online": {rules.online_min, rules.yearly},
+            "offline": {rules.offline_proof_min},
+            "unspecified": {rules.yearly, rules.online_min, rules.offline_proof_min},
+        }
+        if whole:
+            minimums = {kind: {*values, rules.yearly} for kind, values in minimums.items()}
+        verdict = all(value in minimums[kind] for kind, value in stated.parts)
+        return self.say("hours_rule_claim", verdict=verdict)
 
     def _post_check(self, entities: list[Mapping[str, Any]], words: tuple[str, ...] = ()) -> str | None:
         posts = self.campaign.facts.posts
