@@ -227,15 +227,19 @@ def read_ledger(path: Path | str) -> LedgerTable:
 
 
 class ReadAhead:
-    """A ledger file read on a thread of its own from now on, so a command's start (loading the database
+    """A workbook read on a thread of its own from now on, so a command's start (loading the database
     libraries, opening the database) goes on meanwhile: the workbook's parser (python-calamine) works
-    without the interpreter's lock. ``table`` waits for it and raises what ``read_ledger`` raised."""
+    without the interpreter's lock. Any other file is read when ``table`` is first called (a CSV is parsed
+    holding that lock: a thread would only take turns with the start). ``table`` raises what
+    ``read_ledger`` raised."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._result: LedgerTable | BaseException | None = None
-        self._thread = threading.Thread(target=self._read, name="ledger-read", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        if _workbook(self.path):
+            self._thread = threading.Thread(target=self._read, name="ledger-read", daemon=True)
+            self._thread.start()
 
     def _read(self) -> None:
         try:
@@ -245,9 +249,18 @@ class ReadAhead:
 
     def table(self) -> LedgerTable:
         """The file's table, once read."""
+        if self._thread is None:
+            return read_ledger(self.path)
         self._thread.join()
         if isinstance(self._result, BaseException):
             raise self._result
         if self._result is None:
             raise RuntimeError(f"{self.path.name}: reading ended without a table")
         return self._result
+
+
+def _workbook(path: Path) -> bool:
+    try:
+        return path.is_file() and sniff(path) in (Kind.XLSX, Kind.XLS)
+    except OSError:  # read_ledger says what is wrong
+        return False
