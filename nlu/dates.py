@@ -21,6 +21,7 @@ _EXPLICIT = re.compile(
 )
 _MONTH_ONLY = re.compile(r"(?<![\d年])(\d{1,2})\s*月份?([底末尾])?(?![\d初])")
 _RANGE = frozenset("到至-—~～、")
+_RANGE_START = re.compile(r"[\d日号]$")  # what stands before the range mark of "26到30日"
 _DAY_ONLY = re.compile(r"(?<![\d月./-])(\d{1,2})\s*[号日](?![楼室])")
 
 
@@ -68,6 +69,9 @@ class DateReader:
             f"({_alternation(self._month_prefixes)})月份?\\s*(\\d{{1,2}})\\s*[号日](?![楼室])"
         )
         self._after = re.compile(f"^(?:{_alternation(raw['after'])})")
+        self._before = (
+            re.compile(f"^(?:{_alternation(raw.get('before', ()))})") if raw.get("before") else None
+        )
         # A text with none of these characters names no date: most messages skip the patterns.
         words = [*self._days, *self._holidays, *raw["weekday_words"], "月", "号", "日"]
         self._triggers = frozenset("0123456789").union(str(w)[0] for w in words)
@@ -83,6 +87,9 @@ class DateReader:
                 return
             if self._after.match(text[end:]):
                 span = DateSpan(span.last + dt.timedelta(days=1), span.last + OPEN_END, span.words + "以后")
+            elif self._before is not None and self._before.match(text[end:]) and span.first > today:
+                # "国庆放假前还能去确认吗": the days from today until the day before
+                span = DateSpan(today, span.first - dt.timedelta(days=1), span.words + "前")
             found.append((start, end, span))
 
         for m in _EXPLICIT.finditer(text):
@@ -97,11 +104,11 @@ class DateReader:
         for m in _MONTH_ONLY.finditer(text):
             add(m.start(), m.end(), _whole_month(int(m.group(1)), m.group(2) is not None, today, m.group(0)))
         for m in _DAY_ONLY.finditer(text):
-            if (
-                text[max(0, m.start() - 1) : m.start()] in _RANGE
-                or text[max(0, m.start() - 2) : m.start()] == "每月"
-            ):
-                continue  # "每月26到30日" is the rule, not a day
+            ranged = text[max(0, m.start() - 1) : m.start()] in _RANGE and _RANGE_START.search(
+                text, 0, max(0, m.start() - 1)
+            )
+            if ranged or text[max(0, m.start() - 2) : m.start()] == "每月":
+                continue  # "每月26到30日" is the rule, not a day; "提前到25号" is a day
             add(m.start(), m.end(), _day_of_month(int(m.group(1)), today, m.group(0)))
         for kind, pattern in self._patterns:
             for m in pattern.finditer(text):
