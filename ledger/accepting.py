@@ -7,7 +7,7 @@ of valid rows with full ID numbers (the usual one) is accepted in bulk.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.kernel.personal_data import mask_id
@@ -78,6 +78,31 @@ def _check_each(
         accepted.append(Accepted(number, key, result))
 
 
+def accept_chunks(
+    table: LedgerTable,
+    posts: Iterable[str],
+    vault: IdVault,
+    report: ImportReport,
+    today: dt.date,
+    progress: Progress | None,
+) -> Iterator[list[Accepted]]:
+    """The valid rows of ``table``, keyed, a chunk at a time; the refused ones counted and explained in
+    ``report`` (a row repeating an earlier row's ID number is refused, so a chunk's rows stay accepted)."""
+    validate = RowValidator(table.positions, table.headers, posts, today)
+    id_header = validate.header("id_number")
+    first_row: dict[str, int] = {}
+    for done, start in enumerate(range(0, len(table.rows), VALIDATE_CHUNK), start=1):
+        chunk = table.rows[start : start + VALIDATE_CHUNK]
+        results = validate.rows(chunk)
+        numbers = [number for number, _ in chunk]
+        accepted: list[Accepted] = []
+        if not _accept_all(results, numbers, vault, first_row, accepted):
+            _check_each(results, numbers, vault, id_header, first_row, accepted, report)
+        yield accepted
+        if progress is not None:
+            progress(min(done * VALIDATE_CHUNK, len(table.rows)), len(table.rows))
+
+
 def accept_rows(
     table: LedgerTable,
     posts: Iterable[str],
@@ -87,16 +112,4 @@ def accept_rows(
     progress: Progress | None,
 ) -> list[Accepted]:
     """The valid rows of ``table``, keyed; the refused ones counted and explained in ``report``."""
-    validate = RowValidator(table.positions, table.headers, posts, today)
-    id_header = validate.header("id_number")
-    first_row: dict[str, int] = {}
-    accepted: list[Accepted] = []
-    for done, start in enumerate(range(0, len(table.rows), VALIDATE_CHUNK), start=1):
-        chunk = table.rows[start : start + VALIDATE_CHUNK]
-        results = validate.rows(chunk)
-        numbers = [number for number, _ in chunk]
-        if not _accept_all(results, numbers, vault, first_row, accepted):
-            _check_each(results, numbers, vault, id_header, first_row, accepted, report)
-        if progress is not None:
-            progress(min(done * VALIDATE_CHUNK, len(table.rows)), len(table.rows))
-    return accepted
+    return [item for chunk in accept_chunks(table, posts, vault, report, today, progress) for item in chunk]

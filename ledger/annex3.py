@@ -34,6 +34,7 @@ def _styles() -> dict[str, Any]:
             Alignment(horizontal="center", vertical="center", wrap_text=True),
         ),
         "text": (Font(name=FONT, size=10), Alignment(horizontal="left", vertical="center", wrap_text=True)),
+        "total": (Font(name=FONT, size=10, bold=True), Alignment(horizontal="center", vertical="center")),
         "border": Border(left=thin, right=thin, top=thin, bottom=thin),
         "fill": PatternFill("solid", start_color="EDEDED"),
     }
@@ -57,6 +58,12 @@ def _lines(value: object, width: int) -> int:
     chars = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
     # Body text is 10 pt against the 11 pt the column width is measured in, so a line holds a little more.
     return max(1, -(-chars // max(1, int(width * 1.2))))
+
+
+def _fitting(chars: int, total: object) -> int:
+    """A column's width, widened for its total when that is a number: a number does not wrap, and one wider
+    than its column prints as ###."""
+    return max(chars, len(str(total)) + 1) if isinstance(total, int | float) else chars
 
 
 def _date_text(head: SummaryHead) -> str:
@@ -94,7 +101,9 @@ def write_xlsx(path: Path, rows: list[list[object]], head: SummaryHead) -> None:
     last = get_column_letter(width)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("汇总表")
-    for index, (_, chars) in enumerate(SUMMARY_COLUMNS, start=1):
+    total = totals(rows)
+    widths = [_fitting(chars, value) for (_, chars), value in zip(SUMMARY_COLUMNS, total, strict=True)]
+    for index, chars in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = chars + 1.5
     sheet.row_dimensions[1].height = 32
     sheet.row_dimensions[HEADER_ROW].height = 30
@@ -106,14 +115,14 @@ def write_xlsx(path: Path, rows: list[list[object]], head: SummaryHead) -> None:
     sheet.append([*unit, _cell(sheet, _date_text(head), style["right"])])
     sheet.append([_cell(sheet, h, style["header"], border, style["fill"]) for h, _ in SUMMARY_COLUMNS])
     kinds = [style["centre"] if h in _CENTRED else style["text"] for h, _ in SUMMARY_COLUMNS]
-    widths = [chars for _, chars in SUMMARY_COLUMNS]
     for number, row in enumerate(rows, start=HEADER_ROW + 1):
         # Printing does not grow a row to fit wrapped text by itself: give each row the lines it needs.
         lines = max(_lines(value, chars) for value, chars in zip(row, widths, strict=True))
         sheet.row_dimensions[number].height = 6 + 13 * lines
         sheet.append([_cell(sheet, value, kind, border) for value, kind in zip(row, kinds, strict=True)])
     total_row = HEADER_ROW + len(rows) + 1
-    sheet.append([_cell(sheet, v, style["centre"], border) for v in totals(rows)])
+    sheet.row_dimensions[total_row].height = 6 + 13 * 1
+    sheet.append([_cell(sheet, v, style["total"], border) for v in total])
     sheet.append(
         [_cell(sheet, "填表人：              联系电话：                  单位（盖章）：", style["left"])]
     )

@@ -39,6 +39,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, int], ...] = (
     ("备注", 10),
 )
 FLAG_COLUMNS = ("报名", "资格确认", "缴费", "审核", "是否合格")
+HOURS_COLUMNS = ("线上学时", "线下学时")
 
 
 class ExportError(Exception):
@@ -59,6 +60,10 @@ def _yes(value: bool) -> str:
 
 def _hours(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def gender(id_masked: str) -> str:
@@ -98,12 +103,17 @@ def summary_rows(
 
 
 def totals(rows: list[list[object]]) -> list[object]:
-    """The 合计 row: the number of trainees, and how many say 是 in each yes/no column."""
+    """The 合计 row: the number of trainees, how many say 是 in each yes/no column, and the sum of each
+    hours column. It has no ID number, so an import of the file skips it (a totals row) and counts it."""
     headers = [header for header, _ in SUMMARY_COLUMNS]
     line: list[object] = ["合计", f"{len(rows)}人", *[None] * (len(headers) - 2)]
     for header in FLAG_COLUMNS:
         index = headers.index(header)
         line[index] = sum(1 for row in rows if row[index] not in ("否", ""))
+    for header in HOURS_COLUMNS:
+        index = headers.index(header)
+        # Hours have a decimal or two at most: the rounded sum prints as 0.3, not 0.30000000000000004.
+        line[index] = _hours(round(sum(_number(row[index]) for row in rows), 2))
     return line
 
 

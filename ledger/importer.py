@@ -1,7 +1,9 @@
 """Load a ledger file into the database: validate every row, plan against what is stored, write in batches.
 
-Reading and planning change nothing; the writes go in short transactions of ``BATCH`` trainees, so the bot
-and the scheduler keep writing meanwhile. Rows are matched by ID number (its keyed hash), or, when the file
+The file is read whole first (a file that cannot be used changes nothing); the writes go in short
+transactions of ``BATCH`` trainees, so the bot and the scheduler keep writing meanwhile. A first import (the
+campaign holds nobody yet) on PostgreSQL writes on a thread of its own while the next rows are validated;
+any other import is validated and planned whole, then written. Rows are matched by ID number (its keyed hash), or, when the file
 shows it masked (an export without --full-ids), by the masked form and the name.
 """
 
@@ -11,23 +13,23 @@ import datetime as dt
 import gc
 import logging
 import operator
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
-from bot.kernel.personal_data import mask_phone
-from ledger.accepting import Accepted, Progress, accept_rows
+from ledger.accepting import Accepted, Progress, accept_chunks
 from ledger.bulk import bulk_insert_tuples, bulk_update, deferred_indexes, index_keep, roomy_cache
 from ledger.crypto import IdVault
-from ledger.import_report import HoursDecrease, ImportReport, SuspectedDuplicate
-from ledger.merge import STORED, Merged, changed, merge, unchanged
+from ledger.import_report import HoursDecrease, ImportReport
+from ledger.merge import STORED, Merged
 from ledger.models import FIRST_CAMPAIGN
-from ledger.reading import LedgerTable, read_ledger
+from ledger.planning import Plan, Planner
+from ledger.reading import LedgerTable, ReadAhead, read_ledger
 from ledger.store import POSTS, TRAINEES
-from ledger.validate import RowError
+from ledger.write_behind import WriteBehind
 
 __all__ = ["BATCH", "HoursDecrease", "ImportReport", "import_ledger"]
 
@@ -67,14 +69,17 @@ def _stored(conn: Connection, campaign: str, where: Any = None) -> list[dict[str
     return list(by_id.values())
 
 
-def _load(
-    conn: Connection, accepted: list[Accepted], campaign: str
-) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    """The campaign's stored trainees the file refers to, by key; and all of them when new rows need them."""
+def _count(conn: Connection, campaign: str) -> int:
+    """How many trainees the campaign holds."""
     mine = TRAINEES.c.campaign == campaign
-    total = conn.execute(select(func.count()).select_from(TRAINEES).where(mine)).scalar_one()
-    if total == 0:
-        return {}, []
+    return int(conn.execute(select(func.count()).select_from(TRAINEES).where(mine)).scalar_one())
+
+
+def _load(
+    conn: Connection, accepted: list[Accepted], campaign: str, total: int
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The campaign's stored trainees (``total`` of them) the file refers to, by key; and all of them when
+    new rows need them."""
     hashes = [a.key for a in accepted if not a.values.id_is_masked]
     masked = any(a.values.id_is_masked for a in accepted)
     # A file covering much of the table is cheaper to match in one scan than in many IN lists.
@@ -95,81 +100,6 @@ def _load(
         for record in everyone:
             by_key.setdefault(f"masked:{record['id_masked']}:{record['name']}", record)
     return by_key, everyone
-
-
-@dataclass
-class _Plan:
-    inserts: list[tuple[Accepted, Merged]]
-    updates: list[tuple[int, Merged, bool]]
-
-
-def _plan(
-    accepted: list[Accepted],
-    by_key: dict[str, dict[str, Any]],
-    everyone: list[dict[str, Any]],
-    table: LedgerTable,
-    report: ImportReport,
-    *,
-    accept_decreases: bool,
-    allow_duplicates: bool,
-) -> _Plan:
-    """Split rows into inserts and updates; count unchanged; flag decreases, duplicates and unknown masked IDs."""
-    headers = {name: table.header(name) for name in ("online_hours", "offline_hours", "posts", "id_number")}
-    by_person: dict[tuple[str, str | None], str] | None = None
-    plan = _Plan([], [])
-    for item in accepted:
-        row, before = item.values, by_key.get(item.key)
-        if before is not None and unchanged(row, before):
-            report.unchanged += 1
-            continue
-        if before is None and row.id_is_masked:
-            report.rejected += 1
-            report.errors.append(_masked_unknown(item, headers["id_number"]))
-            continue
-        merged = merge(item.row, row, before, headers, accept_decreases=accept_decreases)
-        report.warnings.extend(merged.decreases)
-        report.notices.extend(merged.notices)
-        if before is not None:
-            if changed(merged, before):
-                plan.updates.append((before["id"], merged, merged.posts != before["posts"]))
-            else:
-                report.unchanged += 1
-            continue
-        if not merged.posts:
-            report.rejected += 1
-            report.errors.append(
-                RowError(
-                    item.row, headers["posts"], "新学员没有填岗位", "", "填写通知所列的岗位，多个用“、”隔开"
-                )
-            )
-            continue
-        if by_person is None:
-            by_person = {
-                (r["name"], r["phone"]): f"已有学员（{r['id_masked']}）" for r in everyone if r["phone"]
-            }
-        person = (row.name, row.phone)
-        if row.phone and person in by_person:
-            duplicate = SuspectedDuplicate(
-                item.row, row.name, mask_phone(row.phone), by_person[person], allow_duplicates
-            )
-            report.duplicates.append(duplicate)
-            if not allow_duplicates:
-                continue
-        if row.phone:
-            by_person.setdefault(person, f"本文件第{item.row}行")
-        plan.inserts.append((item, merged))
-    report.inserted, report.updated = len(plan.inserts), len(plan.updates)
-    return plan
-
-
-def _masked_unknown(item: Accepted, header: str) -> RowError:
-    return RowError(
-        item.row,
-        header,
-        "身份证号是打码的，台账里没有同姓名、同打码号的学员",
-        item.values.id_number,
-        "打码的身份证号只能更新已有学员；新学员请填完整的18位身份证号",
-    )
 
 
 def _write_posts(conn: Connection, posts: list[tuple[int, tuple[str, ...]]]) -> None:
@@ -246,19 +176,60 @@ def _update(conn: Connection, batch: Sequence[tuple[int, Merged, bool]], now: dt
         _write_posts(conn, moved)
 
 
-def _write(engine: Engine, vault: IdVault, plan: _Plan, now: dt.datetime, campaign: str) -> None:
-    """Write the plan, one short transaction per batch."""
+@contextmanager
+def _writing(
+    engine: Engine, vault: IdVault, now: dt.datetime, campaign: str, inserts: int
+) -> Iterator[Callable[[Plan], None]]:
+    """A connection that writes plans, one short transaction per BATCH trainees; ``inserts`` (about how many
+    rows are inserted in all) decides whether the indexes are set aside meanwhile."""
     with (
         engine.connect() as conn,
         roomy_cache(conn),
-        deferred_indexes(conn, TRAINEES, len(plan.inserts), index_keep(engine), [POSTS]),
+        deferred_indexes(conn, TRAINEES, inserts, index_keep(engine), [POSTS]),
     ):
-        for inserts in _chunks(plan.inserts):
-            with conn.begin():
-                _insert(conn, vault, inserts, now, campaign)
-        for updates in _chunks(plan.updates):
-            with conn.begin():
-                _update(conn, updates, now)
+
+        def write(plan: Plan) -> None:
+            for batch in _chunks(plan.inserts):
+                with conn.begin():
+                    _insert(conn, vault, batch, now, campaign)
+            for updates in _chunks(plan.updates):
+                with conn.begin():
+                    _update(conn, updates, now)
+
+        yield write
+
+
+def _writes_behind(engine: Engine) -> bool:
+    """Whether a first import writes while it validates: on PostgreSQL, whose server works in a process of
+    its own while the driver waits without the interpreter's lock. SQLite writes in this process, taking
+    and giving back that lock row by row: beside the validation it would only wait for it (measured: a
+    first import of 100,000 rows twice as slow)."""
+    return engine.dialect.name == "postgresql"
+
+
+def _write_as_validated(
+    engine: Engine,
+    vault: IdVault,
+    chunks: Iterator[list[Accepted]],
+    planner: Planner,
+    now: dt.datetime,
+    campaign: str,
+    rows: int,
+) -> None:
+    """A first import (nothing stored to match): plan each validated chunk, and write its inserts in BATCHes
+    on a thread of their own while the next chunk is validated. The file has been read whole before."""
+    writer: WriteBehind[Plan] = WriteBehind(lambda: _writing(engine, vault, now, campaign, rows))
+    try:
+        pending: list[tuple[Accepted, Merged]] = []
+        for accepted in chunks:
+            pending.extend(planner.plan(accepted).inserts)
+            while len(pending) >= BATCH:
+                writer.put(Plan(pending[:BATCH]))
+                del pending[:BATCH]
+        if pending:
+            writer.put(Plan(pending))
+    finally:
+        writer.close()
 
 
 def _file_notes(table: LedgerTable) -> list[str]:
@@ -278,7 +249,7 @@ def _file_notes(table: LedgerTable) -> list[str]:
 def import_ledger(
     engine: Engine,
     vault: IdVault,
-    path: Path | str,
+    path: Path | str | ReadAhead,
     posts: Iterable[str],
     now: dt.datetime,
     *,
@@ -289,7 +260,8 @@ def import_ledger(
     campaign: str = FIRST_CAMPAIGN,
 ) -> ImportReport:
     """Import a CSV/XLSX/XLS ledger into ``campaign``'s records (other years' records are left as they are);
-    raise LedgerFileError (and change nothing) when the file is unusable."""
+    raise LedgerFileError (and change nothing) when the file is unusable. ``path`` may be a file already being
+    read (ReadAhead)."""
     # A ledger is hundreds of thousands of small objects and none of them in a cycle: the cyclic collector
     # would only walk them again and again (a quarter of the import's time at 100,000 rows).
     collecting = gc.isenabled()
@@ -298,7 +270,7 @@ def import_ledger(
         return _import(
             engine,
             vault,
-            Path(path),
+            path if isinstance(path, ReadAhead) else Path(path),
             posts,
             now,
             dry_run=dry_run,
@@ -315,7 +287,7 @@ def import_ledger(
 def _import(
     engine: Engine,
     vault: IdVault,
-    path: Path,
+    path: Path | ReadAhead,
     posts: Iterable[str],
     now: dt.datetime,
     *,
@@ -325,23 +297,27 @@ def _import(
     progress: Progress | None,
     campaign: str,
 ) -> ImportReport:
-    table = read_ledger(path)
+    table = path.table() if isinstance(path, ReadAhead) else read_ledger(path)
     report = ImportReport(dry_run=dry_run, file_notes=_file_notes(table), blank_rows=table.blank_rows)
     # ``now`` is in the campaign's time zone (the runtime's clock): its date is today there.
-    accepted = accept_rows(table, posts, vault, report, now.date(), progress)
+    chunks = accept_chunks(table, posts, vault, report, now.date(), progress)
     with engine.connect() as conn:
-        by_key, everyone = _load(conn, accepted, campaign)
-    plan = _plan(
-        accepted,
-        by_key,
-        everyone,
-        table,
-        report,
-        accept_decreases=accept_decreases,
-        allow_duplicates=allow_duplicates,
-    )
-    if not dry_run:
-        _write(engine, vault, plan, now, campaign)
+        total = _count(conn, campaign)
+    options = {"accept_decreases": accept_decreases, "allow_duplicates": allow_duplicates}
+    if total == 0 and not dry_run and _writes_behind(engine):
+        planner = Planner({}, [], table, report, **options)
+        _write_as_validated(engine, vault, chunks, planner, now, campaign, len(table.rows))
+    else:
+        accepted = [item for chunk in chunks for item in chunk]
+        by_key: dict[str, dict[str, Any]] = {}
+        everyone: list[dict[str, Any]] = []
+        if total:
+            with engine.connect() as conn:
+                by_key, everyone = _load(conn, accepted, campaign, total)
+        plan = Planner(by_key, everyone, table, report, **options).plan(accepted)
+        if not dry_run:
+            with _writing(engine, vault, now, campaign, len(plan.inserts)) as write:
+                write(plan)
     if progress is not None:
         progress(len(table.rows), len(table.rows))
     log.info(

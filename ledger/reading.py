@@ -7,6 +7,7 @@ with nothing in the ledger's columns (only a 序号, say) and totals rows are sk
 from __future__ import annotations
 
 import operator
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from ledger.columns import COLUMNS, Vocabulary, vocabulary
 from ledger.sheets import LedgerFileError, Merge, Sheet, csv_sheets, excel_sheets
 from ledger.sniff import Kind, misnamed, sniff
 
-__all__ = ["HEADER_SEARCH_ROWS", "LedgerFileError", "LedgerTable", "read_ledger"]
+__all__ = ["HEADER_SEARCH_ROWS", "LedgerFileError", "LedgerTable", "ReadAhead", "read_ledger"]
 
 HEADER_SEARCH_ROWS = 20
 _SAVE_AS = "请在Excel中打开它，另存为 .xlsx（Excel 工作簿）后再导入"
@@ -223,3 +224,43 @@ def read_ledger(path: Path | str) -> LedgerTable:
         table.rows = list(_data_rows(rows, table, words, sheet.merges, filled))
         table.notes.extend(_merge_note(filled, headers))
     return table
+
+
+class ReadAhead:
+    """A workbook read on a thread of its own from now on, so a command's start (loading the database
+    libraries, opening the database) goes on meanwhile: the workbook's parser (python-calamine) works
+    without the interpreter's lock. Any other file is read when ``table`` is first called (a CSV is parsed
+    holding that lock: a thread would only take turns with the start). ``table`` raises what
+    ``read_ledger`` raised."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._result: LedgerTable | BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if _workbook(self.path):
+            self._thread = threading.Thread(target=self._read, name="ledger-read", daemon=True)
+            self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            self._result = read_ledger(self.path)
+        except BaseException as exc:  # handed to the caller's thread by table()
+            self._result = exc
+
+    def table(self) -> LedgerTable:
+        """The file's table, once read."""
+        if self._thread is None:
+            return read_ledger(self.path)
+        self._thread.join()
+        if isinstance(self._result, BaseException):
+            raise self._result
+        if self._result is None:
+            raise RuntimeError(f"{self.path.name}: reading ended without a table")
+        return self._result
+
+
+def _workbook(path: Path) -> bool:
+    try:
+        return path.is_file() and sniff(path) in (Kind.XLSX, Kind.XLS)
+    except OSError:  # read_ledger says what is wrong
+        return False

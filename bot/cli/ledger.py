@@ -5,6 +5,7 @@ Only typer and the standard library are imported here; the database, Excel and r
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from bot.app import Runtime
     from bot.kernel.settings import Settings
     from ledger.crypto import IdVault
+    from ledger.import_report import ImportReport
 
 app = typer.Typer(
     rich_markup_mode=None, no_args_is_help=True, help="学员台账：导入、导出附件3、统计、谁还没完成。"
@@ -83,6 +85,47 @@ def _progress_bar() -> tuple[Any, Callable[[int, int], None] | None]:
     return bar, update
 
 
+def _import_file(file: Path, dry_run: bool, accept_decreases: bool, allow_duplicates: bool) -> ImportReport:
+    """Import ``file`` as `jxjy ledger import` does; its report."""
+    from ledger.reading import ReadAhead
+
+    reading = ReadAhead(file)  # the workbook is parsed while what follows loads and opens the database
+    from ledger.importer import import_ledger
+    from ledger.locks import LockBusyError
+    from ledger.reading import LedgerFileError
+    from ledger.rotation import key_use
+
+    settings, engine, vault = _open()
+    campaign = _campaign(settings)  # the campaign of today: next year's import keeps this year's records
+    bar, progress = _progress_bar()
+    try:
+        if bar is not None:
+            bar.start()
+        with key_use(engine):
+            return import_ledger(
+                engine,
+                vault,
+                reading,
+                campaign.facts.posts,
+                _runtime().clock.now(),
+                dry_run=dry_run,
+                accept_decreases=accept_decreases,
+                allow_duplicates=allow_duplicates,
+                progress=progress,
+                campaign=campaign.campaign.id,
+            )
+    except LedgerFileError as exc:
+        _say(f"错误：{exc}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    except LockBusyError as exc:
+        _say(f"错误：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        if bar is not None:
+            bar.stop()
+        engine.dispose()
+
+
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="台账文件：.xlsx、.xls 或 .csv（UTF-8 或 GBK）。")],
@@ -102,40 +145,15 @@ def import_(
     ] = None,
 ) -> None:
     """导入台账：按身份证号新增或更新；空白单元格不会清掉已存的数据；拒绝的行列出行号、列、内容和改法。"""
-    from ledger.importer import import_ledger
-    from ledger.locks import LockBusyError
-    from ledger.reading import LedgerFileError
-    from ledger.rotation import key_use
-
-    settings, engine, vault = _open()
-    campaign = _campaign(settings)  # the campaign of today: next year's import keeps this year's records
-    bar, progress = _progress_bar()
+    # The cyclic collector stays off, as import_ledger keeps it (a ledger is many small objects, no cycles),
+    # from the start: the file is read while the database libraries load.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        if bar is not None:
-            bar.start()
-        with key_use(engine):
-            report = import_ledger(
-                engine,
-                vault,
-                file,
-                campaign.facts.posts,
-                _runtime().clock.now(),
-                dry_run=dry_run,
-                accept_decreases=accept_decreases,
-                allow_duplicates=allow_duplicates,
-                progress=progress,
-                campaign=campaign.campaign.id,
-            )
-    except LedgerFileError as exc:
-        _say(f"错误：{exc}", err=True)
-        raise typer.Exit(EXIT_UNREADABLE) from exc
-    except LockBusyError as exc:
-        _say(f"错误：{exc}", err=True)
-        raise typer.Exit(1) from exc
+        report = _import_file(file, dry_run, accept_decreases, allow_duplicates)
     finally:
-        if bar is not None:
-            bar.stop()
-        engine.dispose()
+        if collecting:
+            gc.enable()
     from bot.kernel.personal_data import mask_personal_data
 
     lines = [mask_personal_data(line) for line in report.lines()]

@@ -59,6 +59,11 @@ def test_xlsx_is_annex_3_ready_to_print(tmp_path: Path) -> None:
     assert sheet["K4"].value == 20 and sheet["L4"].value == 12.5
     assert [c.value for c in sheet[6]][:2] == ["合计", "2人"]
     assert [sheet[f"{col}6"].value for col in "HIJMN"] == [1, 1, 1, 1, 1]
+    assert (sheet["K6"].value, sheet["L6"].value) == (26, 12.5)  # the hours summed
+    assert all(
+        sheet.cell(6, col).border.left.style == "thin" and sheet.cell(6, col).font.bold
+        for col in range(1, 16)
+    )
     assert str(sheet["A7"].value).startswith("填表人：")
     assert {"A1:O1", "A7:O7"} <= {str(r) for r in sheet.merged_cells.ranges}
     assert all(sheet.cell(4, col).border.left.style == "thin" for col in range(1, 16))
@@ -100,8 +105,26 @@ def test_the_exported_file_imports_back_unchanged(
     assert (report.unchanged, report.inserted, report.updated, report.rejected) == (12, 0, 0, 0), (
         report.errors
     )
-    assert any("合计或签名行" in note for note in report.file_notes)
+    # The 合计 row (with the hours summed) and the signature line are skipped, not read as trainees.
+    assert "第16、17行是合计或签名行，已跳过" in report.file_notes
+    assert report.rows == 12
     assert _dump(engine) == before
+
+
+def test_the_totals_row_sums_the_hours_and_a_wide_total_fits_its_column(tmp_path: Path) -> None:
+    many = [
+        TraineeRecord(n, "王芳", "4306**********4985", None, ("材料员",), "", True, True, None, True, 99.5, 0.1, True)
+        for n in range(1, 3_001)
+    ]  # fmt: skip
+    path = tmp_path / "附件3.xlsx"
+    export_summary(many, RULES, path, head=HEAD)
+    sheet = load_workbook(path, read_only=False).active
+    assert sheet is not None
+    total = 3 + len(many) + 1
+    assert [sheet.cell(total, col).value for col in (1, 2, 11, 12)] == ["合计", "3000人", 298500, 300]
+    # 298500 has 6 digits: its column is widened from 6 characters (and a margin) to 7, or it would print
+    # as ###; 300 fits its column as it is.
+    assert (sheet.column_dimensions["K"].width, sheet.column_dimensions["L"].width) == (7 + 1.5, 6 + 1.5)
 
 
 def test_a_full_export_rebuilds_the_ledger_elsewhere(

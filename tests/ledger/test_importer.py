@@ -253,3 +253,32 @@ def test_validating_in_chunks_changes_nothing_in_the_report(
     assert (chunked.inserted, chunked.rejected, chunked.unchanged) == (whole.inserted, whole.rejected, 0)
     assert whole.rejected == 3  # row 14, the repeat of row 2, the masked ID number nobody has yet
     assert any("与第2行重复" in str(e) for e in whole.errors)
+
+
+def _with_check_digit(body: str) -> str:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+
+
+def test_a_first_import_written_while_it_is_validated_reports_what_a_dry_run_does(
+    engine: Engine, vault: IdVault, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of 4 rows, batches of 3: an ID repeated three chunks later is refused, a new ID with the name
+    and phone of a row two chunks before is held back, and what is stored is what the file says."""
+    from ledger import accepting, importer
+
+    monkeypatch.setattr(accepting, "VALIDATE_CHUNK", 4)
+    monkeypatch.setattr(importer, "BATCH", 3)
+    monkeypatch.setattr(importer, "_writes_behind", lambda engine: True)  # SQLite too (slower, as correct)
+    with SAMPLE.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    twin = [rows[3][0], _with_check_digit("43060219900101123"), *rows[3][2:]]  # 黄敏's name and phone
+    path = write_csv(tmp_path / "ledger.csv", [*rows, rows[2], twin])
+    planned = run(engine, vault, clock, path, dry_run=True)
+    report = run(engine, vault, clock, path)
+    assert (report.inserted, report.rejected, report.held_back) == (12, 2, 1)
+    assert list(report.lines())[1:] == list(planned.lines())[1:]  # the same refusals and holds, in order
+    assert [(e.row, e.column) for e in report.errors][-1] == (15, "身份证号")  # 张伟's ID again
+    assert report.duplicates[0].row == 16
+    stored = {(r.name, r.online_hours, r.posts) for r in records(engine, vault)}
+    assert len(stored) == 12 and ("张伟", 6, ("设备安装质量员", "市政工程施工员")) in stored
