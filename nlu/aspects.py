@@ -27,6 +27,7 @@ from nlu.typos import SoundSlips
 
 DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
 YESNO = "yesno"  # present when the message is a yes/no question
+DENIED = "denied"  # a yes/no question that states a denial ("线下培训不算学时，是真的吗")
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
 DATES = "dates"  # present when the message names a date ("明天", "这周五", "11月28号")
 # The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it.
@@ -151,6 +152,8 @@ class AspectReader:
                 claims.get("not_negations", ()),
                 claims.get("opposites", ()),
             )
+            denials = sorted(map(str, claims.get("denials", ())), key=len, reverse=True)
+            self._denials = re.compile("|".join(map(re.escape, denials))) if denials else None
             self._dates = DateReader(raw["dates"])
             self._shaper = MessageShaper(raw["shapes"], self.fold)
         except (KeyError, TypeError, ValueError, re.error) as exc:
@@ -289,6 +292,8 @@ class AspectReader:
         folded, polarity = self.asked(text)
         if polarity is not None:
             aspects.add(YESNO)
+            if self._denials is not None and self._denials.search(folded):
+                aspects.add(DENIED)
         dates = self._dates.read(basic, today)
         if dates:
             aspects.add(DATES)

@@ -55,8 +55,10 @@ class SoundSlips:
                 if (p[0] == pair[0] and p[1] != pair[1] and not keep_second)
                 or (p[1] == pair[1] and p[0] != pair[0] and not keep_first)
             ]
-            if len(options) == 1 and self._completes(chars, n, options[0]):
-                chars[n], chars[n + 1] = options[0][0], options[0][1]
+            # 登路 sounds like 登录 and 登陆: the first that makes a whole cue stand is read
+            chosen = next((p for p in options if self._completes(chars, n, p)), None)
+            if chosen is not None:
+                chars[n], chars[n + 1] = chosen[0], chosen[1]
                 healed = True
         return "".join(chars) if healed else text
 

@@ -97,6 +97,22 @@ def ask(campaign, interpreter):
         # a detail without its own answer, for a message the classifier does not place: its topic's answer
         # (this raised KeyError 'suggestions' through `jxjy ask` before)
         ("听说今年免费的，是真的啵", "不是。", "100元"),
+        # "is it true that not …": a fixed verdict the other way round
+        ("听同事讲线下培训不算学时，是真的吗", "不是。", "可以计入学时"),
+        ("线下培训算学时是真的吗", "是的。", "可以计入学时"),
+        # no invented yes: a certificate of this year, one WeChat for a couple, one form per person
+        ("我的证是今年5月份才考到的，今年也要参加继续教育吗", "不用。", "次年"),
+        ("我和我老公能用同一个微信绑定吗", "不可以。", "本人微信"),
+        ("我一个人两个证，登记表要填两张吗", "通知只说", HOTLINES[0]),
+        ("月底去确认要排好久的队", "通知只说", HOTLINES[0]),
+        ("报名的时候是选岳阳市房地产业协会吗", "是的。", "岳阳市房地产业协会"),  # 协会吗 asks no 会
+        ("资格确认能不能提前到25号去", "不可以。", "11月27"),  # 提前到25号 is a day, not a range's end
+        ("今天是不是还可以去确认", "不可以。", "11月27"),
+        ("确认的地点和时间发我一下", "资格确认时间", "305室"),
+        ("第二次登路的时候怎么登", "再次登录", "扫码"),  # 登路 sounds like 登录 and 登陆
+        ("0730那个座机打不通", "通知只说", "13762061108"),
+        ("报名登记表是手写还是打印", "报名登记表", "自助打印"),
+        ("师傅你好\n我是公司的资料员\n帮公司十几个人报名\n去确认要带哪些东西", "资格确认要带", "身份证复印件"),
     ],
 )
 def test_the_reply_starts_with_what_the_notice_says(ask, text, start, includes):
