@@ -32,6 +32,7 @@ class Meta(_Strict):
     document_no: str
     issued_on: dt.date
     basis: tuple[str, ...] = ()  # the documents the notice is issued under, as it names them
+    attachments: tuple[str, ...] = ()  # its attachments in order, as "附件1《title》"
     timezone: str
     source: str
 
@@ -178,7 +179,13 @@ class Detail(_Strict):
     silent: Silence | None = None
     compute: (
         Literal[
-            "hours_check", "certificate_year", "confirmation_date", "period_date", "post_check", "fee_total"
+            "hours_check",
+            "hours_rule_claim",
+            "certificate_year",
+            "confirmation_date",
+            "period_date",
+            "post_check",
+            "fee_total",
         ]
         | None
     ) = None

@@ -8,11 +8,12 @@ moment — so a broken reference or an SMS reply longer than two segments shows 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 
 from knowledge.answers import Form, date_values, rule_values
 from knowledge.campaign import Campaign
-from knowledge.details import Composer
+from knowledge.details import FALLBACK, NOT_IN_NOTICE, Composer
 from knowledge.reading import DateSpan, HoursMention, Polarity, Reading
 
 # A composed SMS reply (a yes/no lead, a gap, a date) may take two UCS-2 segments.
@@ -82,16 +83,17 @@ def _render_problems(
     campaign: Campaign, composer: Composer, detail_id: str, moments: list[dt.datetime]
 ) -> list[str]:
     detail = next(d for d in campaign.details if d.id == detail_id)
-    intent = detail.intents[0] if detail.intents else (detail.report or "ask_process")
+    # every intent it may answer: a message the classifier does not place (nlu_fallback) included
+    intents = detail.intents or (detail.report or "ask_process", FALLBACK, NOT_IN_NOTICE)
     forms: tuple[Form, ...] = ("full", "short")
     for moment in moments:
         values = date_values(campaign, moment)
         for reading, entities in _readings(detail.aspects, moment, campaign.facts.posts[0]):
-            for form in forms:
+            for form, intent in itertools.product(forms, intents):
                 try:
                     reply = composer.render_detail(detail, intent, reading, moment, form, values, entities)
                 except (KeyError, AttributeError, ValueError, IndexError) as exc:
-                    return [f"details.{detail.id}.{form}：引用了不存在的事实 {exc}"]
+                    return [f"details.{detail.id}.{form}（{intent}）：引用了不存在的事实 {exc}"]
                 if reply is not None and form == "short" and len(reply) > SMS_TWO_SEGMENTS:
                     return [
                         f"details.{detail.id}.short：{moment.date()} 时有 {len(reply)} 个字，"

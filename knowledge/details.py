@@ -37,6 +37,21 @@ class Composed:
     says_yes: bool = False  # a detail that says yes to any yes/no question about its topic
 
 
+# Present when a yes/no question states the contrary of a claim to check ("线下培训不算学时，是真的吗").
+DENIED = "denied"
+
+
+def _denies(reading: Reading) -> bool:
+    """Whether the question asks "is it true that not …": a fixed verdict is then answered the other way."""
+    polarity = reading.polarity
+    return (
+        DENIED in reading.aspects
+        and polarity is not None
+        and polarity.asks == "is"
+        and polarity.yes in ("是的", "是")
+    )
+
+
 # Words ending like a post that are no post.
 _NOT_POSTS = ("人员", "学员", "会员", "成员", "八大员", "职员", "官员", "店员", "社员", "党员", "团员")
 
@@ -71,7 +86,7 @@ class Composer:
         self._by_intent: dict[str, dict[str, list[Detail]]] = {}
         # Replies that depend only on the detail, the intent, the form and the lead, for one day's values.
         self._cache_for: Mapping[str, str] | None = None
-        self._cache: dict[tuple[str, str, str, Polarity | None], str | None] = {}
+        self._cache: dict[tuple[str, str, str, Polarity | None, bool], str | None] = {}
 
     def _candidates(self, intent: str) -> dict[str, list[Detail]]:
         """The details that may answer ``intent``, keyed by their first aspect (which must be present)."""
@@ -122,7 +137,7 @@ class Composer:
                     detail.id,
                     detail.silent is not None,
                     detail.verdict is not None or detail.compute is not None,
-                    detail.broad,
+                    detail.broad and not (detail.verdict is not None and _denies(reading)),
                 )
         return None
 
@@ -145,7 +160,7 @@ class Composer:
             return reply.render(intent, reading, now, list(entities))
         if values is not self._cache_for:
             self._cache_for, self._cache = values, {}
-        key = (detail.id, intent, form, polarity if detail.verdict else None)
+        key = (detail.id, intent, form, polarity if detail.verdict else None, _denies(reading))
         if key not in self._cache:
             self._cache[key] = reply.render(intent, reading, now, list(entities))
         return self._cache[key]
@@ -214,11 +229,14 @@ class _Reply:
         if detail.compute is not None:
             return self._computed(detail.compute, reading, local_date(self.campaign, now), entities)
         verdict = None if detail.verdict is None else detail.verdict == "yes"
+        if verdict is not None and _denies(reading):
+            verdict = not verdict  # "线下培训不算学时，是真的吗": 不是, the notice says they count
         if detail.answer is not None:
             body = self._format(self._pick(detail.answer))
         else:
-            own = intent if intent in self.campaign.answers else detail.report
-            if own is None or own not in self.campaign.answers:
+            # the fallback is no answer of its own (it needs the suggestions offered): the detail's topic is
+            own = intent if intent in self.campaign.answers and intent != FALLBACK else detail.report
+            if own is None or own == FALLBACK or own not in self.campaign.answers:
                 return None
             body = render(self.campaign, own, now, form=self.form, dates=self.values)
         return self.lead(verdict) + body
@@ -235,6 +253,8 @@ class _Reply:
             return when.period_on(self.campaign, reading.dates[0], today, claim, self.say)[0]
         if compute == "hours_check" and reading.hours is not None:
             return self._hours_check(reading.hours, "still" in reading.aspects)
+        if compute == "hours_rule_claim" and reading.hours is not None:
+            return self._rule_claim(reading.hours, "whole" in reading.aspects)
         if compute == "certificate_year" and reading.years:
             year = max(reading.years)
             inside = year <= self.campaign.facts.audience_until_year
@@ -272,6 +292,21 @@ class _Reply:
         if enough:
             return self.say("hours_check_enough", verdict=verdict, stated=said, enough=status)
         return self.say("hours_check_short_of", verdict=verdict, stated=said, two_ways=status)
+
+    def _rule_claim(self, stated: HoursMention, whole: bool) -> str:
+        """ "线上最低20个学时对吧", "32学时是线上线下加在一起算的吗": the numbers the rule sets, not the hours of
+        the person asking. Yes when each number is a minimum the rule sets for its kind (the yearly total for
+        any kind when the message speaks of the whole), then the rule."""
+        rules = HoursWording(self.campaign, self.values).rules
+        minimums = {
+            "online": {rules.online_min, rules.yearly},
+            "offline": {rules.offline_proof_min},
+            "unspecified": {rules.yearly, rules.online_min, rules.offline_proof_min},
+        }
+        if whole:
+            minimums = {kind: {*values, rules.yearly} for kind, values in minimums.items()}
+        verdict = all(value in minimums[kind] for kind, value in stated.parts)
+        return self.say("hours_rule_claim", verdict=verdict)
 
     def _post_check(self, entities: list[Mapping[str, Any]], words: tuple[str, ...] = ()) -> str | None:
         posts = self.campaign.facts.posts

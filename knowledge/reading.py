@@ -5,7 +5,7 @@ depends on no language code."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 
@@ -38,6 +38,8 @@ class HoursMention:
     online: float | None = None
     offline: float | None = None
     unspecified: float | None = None
+    # each number as stated, with its kind ("online", "offline", "unspecified"), before they are summed
+    parts: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
 
 class Reading(NamedTuple):

@@ -23,9 +23,11 @@ from nlu.dates import DateReader
 from nlu.hours import read_hours, read_people, read_years
 from nlu.normalize import Normalizer
 from nlu.shape import MessageShaper, Shape
+from nlu.typos import SoundSlips
 
 DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
 YESNO = "yesno"  # present when the message is a yes/no question
+DENIED = "denied"  # a yes/no question that states a denial ("线下培训不算学时，是真的吗")
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
 DATES = "dates"  # present when the message names a date ("明天", "这周五", "11月28号")
 # The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it.
@@ -117,6 +119,7 @@ class AspectReader:
         self._normalizer = normalizer
         try:
             self._scanner = CueScanner(raw["aspects"], normalizer.with_synonyms)
+            self.cue_words = tuple(str(c) for cues in raw["aspects"].values() for c in cues)
             # One expression per aspect; skipped when the aspect's substring cues already found it, or when
             # the text has none of the Chinese characters the expression names (it cannot match then).
             self._patterns = [
@@ -137,13 +140,20 @@ class AspectReader:
             self._asks_what = re.compile("|".join(map(re.escape, words))) if words else None
             claims = raw.get("claims", {})
             self._function_chars = str(claims.get("function_chars", ""))
+            # Characters that only ask or join (的, 那, 是 …): never read as a slip of another
+            self.plain_chars = str(claims.get("never_slips", "")) + "".join(
+                str(w) for w in claims.get("stop_words", ()) if len(str(w)) == 1
+            )
             self._claims = ClaimChecker(
                 claims.get("stop_words", ()),
                 claims.get("asking", ()),
                 str(claims.get("negations", "")),
                 claims.get("units", ()),
                 claims.get("not_negations", ()),
+                claims.get("opposites", ()),
             )
+            denials = sorted(map(str, claims.get("denials", ())), key=len, reverse=True)
+            self._denials = re.compile("|".join(map(re.escape, denials))) if denials else None
             self._dates = DateReader(raw["dates"])
             self._shaper = MessageShaper(raw["shapes"], self.fold)
         except (KeyError, TypeError, ValueError, re.error) as exc:
@@ -224,14 +234,16 @@ class AspectReader:
         self._asked = (text, folded, polarity)
         return folded, polarity
 
-    def confirmation(self, text: str, reply: str) -> str | None:
+    def confirmation(self, text: str, reply: str, known: Callable[[], Known] | None = None) -> str | None:
         """The word a reply starts with when ``text`` asks to confirm a fact ("…是吧") that ``reply`` states
         in full (see ``nlu.claims``); None otherwise."""
         claim = self._claim(text)
         if claim is None:
             return None
         folded, polarity = claim
-        return polarity.yes if self._claims.confirmed(folded, reply, self._function_chars) else None
+        notice = None if known is None else known()  # built only for a claim to check
+        confirmed = self._claims.confirmed(folded, reply, self._function_chars, notice)
+        return polarity.yes if confirmed else None
 
     def contradiction(self, text: str, reply: str) -> str | None:
         """The no-word a reply starts with when ``text`` asks to confirm an amount ("是200元吗") that
@@ -266,9 +278,12 @@ class AspectReader:
             return []  # a question that asks what or how is answered by its topic; a yes would be invented
         return self._claims.uncovered(folded, reply, known)
 
-    def read(self, text: str, today: dt.date) -> Reading:
-        """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``."""
+    def read(self, text: str, today: dt.date, slips: SoundSlips | None = None) -> Reading:
+        """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``. With
+        ``slips``, cues typed with a slip of the pinyin input are read too ("帐号被所定" as 锁定)."""
         basic, folded = self.forms(text)
+        if slips is not None:
+            basic, folded = slips.heal(basic), slips.heal(folded)
         aspects = self._scanner.aspects(folded)
         for n in _candidates(self._pattern_index, basic):
             aspect, _, pattern = self._patterns[n]
@@ -277,6 +292,8 @@ class AspectReader:
         folded, polarity = self.asked(text)
         if polarity is not None:
             aspects.add(YESNO)
+            if self._denials is not None and self._denials.search(folded):
+                aspects.add(DENIED)
         dates = self._dates.read(basic, today)
         if dates:
             aspects.add(DATES)

@@ -19,6 +19,8 @@ _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _MIN_SPECIFIC_HAN = 3
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 _ASKING_TAIL = re.compile(r"(?:不|没有?|冇得?)$")
+# Where a claim's subject ends and what it says of it begins: "监督单位|是|城乡建设事务中心", "报名登录|要|用身份证号".
+_COPULA = re.compile(r"(?<=[\u4e00-\u9fff]{2})[是要](?=[\u4e00-\u9fff]{2})")
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -54,6 +56,29 @@ class Known:
                 return True
         return False
 
+    def heal(self, text: str, reply: str, keep: str = "") -> str:
+        """``text`` with each character the reply lacks replaced by one of the reply's that sounds the same
+        and stands beside the same neighbour there: "身份证复印见" against "…身份证复印件…" reads 复印件,
+        "岳阳日保社" reads 岳阳日报社 (a slip of the pinyin input, not a different claim). Function
+        characters and those in ``keep`` (是, 要 …) are never replaced."""
+        healed = list(text)
+        for n, ch in enumerate(text):
+            if ch in reply or ch in keep or ch in self.function_chars or not _HAN_RUN.match(ch):
+                continue
+            sound = self.sound(ch)
+            if not sound:
+                continue
+            before = text[n - 1] if n > 0 else ""
+            after = text[n + 1] if n + 1 < len(text) else ""
+            for i, other in enumerate(reply):
+                beside = (before and i > 0 and reply[i - 1] == before) or (
+                    after and i + 1 < len(reply) and reply[i + 1] == after
+                )
+                if beside and _HAN_RUN.match(other) and self.sound(other) == sound:
+                    healed[n] = other
+                    break
+        return "".join(healed)
+
     def _neighbour_sounds(self, key: str) -> frozenset[str]:
         found = self._sounds.get(key)
         if found is None:
@@ -62,11 +87,12 @@ class Known:
 
     def sound(self, ch: str) -> str:
         if self._sound is None:
-            self._sound = _pinyin()
+            self._sound = pinyin_sound()
         return self._sound(ch)
 
 
-def _pinyin() -> Callable[[str], str]:
+def pinyin_sound() -> Callable[[str], str]:
+    """A character's toneless pinyin by pypinyin (about 0.4 s to import), or "" for a non-Chinese one."""
     from pypinyin import Style, lazy_pinyin
 
     def sound(ch: str) -> str:
@@ -85,6 +111,7 @@ class ClaimChecker:
         negations: str,
         units: Iterable[str] = (),
         not_negations: Iterable[str] = (),
+        opposites: Iterable[Iterable[str]] = (),
     ) -> None:
         # Words holding a negation character that deny nothing: 识别, 无误, 不少于 …
         plain = sorted({str(w) for w in not_negations if w}, key=len, reverse=True)
@@ -95,7 +122,13 @@ class ClaimChecker:
             if unit_words
             else None
         )
+        pairs = [tuple(str(w) for w in pair) for pair in opposites]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError(f"claims.opposites: each entry is a pair of words, got {pairs!r}")
+        # longest first, so that 确认之前 is read as 确认 + 之前, not 认之 + 前
+        self._opposites = sorted(pairs + [(b, a) for a, b in pairs], key=lambda p: -len(p[0]))
         words = sorted({str(w) for w in stop_words if w}, key=len, reverse=True)
+        self._stop_chars = "".join(w for w in words if len(w) == 1)
         self._stop = re.compile("|".join(map(re.escape, words))) if words else None
         asked = sorted({str(w) for w in asking if w}, key=len, reverse=True)
         self._asking = re.compile("|".join(map(re.escape, asked))) if asked else None
@@ -132,7 +165,10 @@ class ClaimChecker:
 
     def contradicted(self, folded_question: str, reply: str) -> bool:
         """True when the question names an amount ("200元", "306室") that the reply gives otherwise: the reply
-        names the same unit only with other numbers. "培训费是200元吗" against "100元/人" is answered 不是."""
+        names the same unit only with other numbers. "培训费是200元吗" against "100元/人" is answered 不是.
+        Likewise an order: "缴费是在确认前吗" against "…资格确认合格后缴纳" (``opposites``)."""
+        if self._reversed(folded_question, reply):
+            return True
         if self._amounts is None:
             return False
         given: dict[str, set[str]] = {}
@@ -143,6 +179,20 @@ class ClaimChecker:
             for number, unit in self._amounts.findall(folded_question)
         )
 
+    def _reversed(self, question: str, reply: str) -> bool:
+        """Whether the question puts a word before one of a pair ("确认前") and the reply, naming the same word,
+        only the other ("确认合格后"): two characters before the pair's word are what it is said of."""
+        for word, other in self._opposites:
+            at = question.find(word)
+            if at < 2 or not _HAN_RUN.fullmatch(question[at - 2 : at]):
+                continue
+            anchor = re.escape(question[at - 2 : at])
+            if re.search(f"{anchor}.{{0,4}}{re.escape(other)}", reply) and not re.search(
+                f"{anchor}.{{0,4}}{re.escape(word)}", reply
+            ):
+                return True
+        return False
+
     def negated(self, folded_question: str) -> bool:
         """Whether the claim denies something ("不用带原件吧", "是免费的吗"): a yes to it is not a yes to
         its topic. A final 不 or 没有 asks ("有人监督不") and 识别, 无误 … deny nothing."""
@@ -151,12 +201,18 @@ class ClaimChecker:
             text = self._not_negations.sub(" ", text)
         return self._negation is not None and self._negation.search(text) is not None
 
-    def confirmed(self, folded_question: str, reply: str, function_chars: str = "") -> bool:
+    def confirmed(
+        self, folded_question: str, reply: str, function_chars: str = "", known: Known | None = None
+    ) -> bool:
         """True when the reply states every part of what the question asks to confirm.
 
         Each run of content characters must share a pair of neighbouring characters with the reply, and each
         of its characters must occur in the reply unless it is a function character (能, 人, 先 …): "现场有
         人监督吗" is confirmed by "…现场监督", "手机学习是关注湖南建设人才公众号吗" by the mobile answer.
+
+        With ``known`` (what the notice says), a slip of the pinyin input is read as the reply's word
+        (``Known.heal``), and a claim "X是Y" / "X要Y" is confirmed when the reply states Y in full and X is
+        on its topic (``_on_topic``): "监督单位是城乡建设事务中心吧" by "…城乡建设事务中心现场监督".
         """
         if self._asking is not None:
             folded_question = self._asking.sub(" ", folded_question)
@@ -165,13 +221,31 @@ class ClaimChecker:
         if self.negated(folded_question):
             return False  # "不用带原件吧": a negated claim is not confirmed by a reply that names the thing
         reply = reply.lower()
-        specific = [t for t in _SPECIFIC.findall(folded_question) if t in reply]
+        if known is not None:
+            folded_question = known.heal(folded_question, reply, self._stop_chars)
+        folded_question = _A_NOT_A.sub(" ", folded_question)  # 会不会, 能不能 ask both ways
         if any(t not in reply for t in _SPECIFIC.findall(folded_question)):
             return False  # a number or address the reply does not give: not confirmed
-        content = _SPECIFIC.sub(" ", folded_question)
+        if self._states(folded_question, reply, function_chars):
+            return True
+        split = _COPULA.search(folded_question)
+        return bool(
+            split is not None
+            and known is not None
+            and self._on_topic(folded_question[: split.start()], reply, known)
+            and self._states(folded_question[split.end() :], reply, function_chars)
+        )
+
+    def _content(self, text: str) -> list[str]:
+        content = _SPECIFIC.sub(" ", text)
         if self._stop is not None:
             content = self._stop.sub(" ", content)
-        for run in _HAN_RUN.findall(content):
+        return _HAN_RUN.findall(content)
+
+    def _states(self, text: str, reply: str, function_chars: str) -> bool:
+        """Whether ``reply`` states every content run of ``text`` (see ``confirmed``), one at least specific."""
+        specific = [t for t in _SPECIFIC.findall(text) if t in reply]
+        for run in self._content(text):
             if run in reply:
                 if len(run) >= _MIN_SPECIFIC_HAN:
                     specific.append(run)
@@ -186,3 +260,17 @@ class ClaimChecker:
             if len(stated) >= 2:  # "有人监督吗": 监督 is stated, 有人 only asks
                 specific.append(run)
         return bool(specific)
+
+    def _on_topic(self, subject: str, reply: str, known: Known) -> bool:
+        """Whether the subject of "X是Y" names the reply's topic: every content run of it is in the reply,
+        or shares a pair of characters with it and says nothing the notice does not ("监督单位" beside
+        "…现场监督"); "缴费的地方" shares nothing with the confirmation's address and is not its topic."""
+        runs = self._content(subject)
+        return bool(runs) and all(
+            run in reply
+            or (
+                any(run[n : n + 2] in reply for n in range(len(run) - 1))
+                and all(ch in reply or ch in known.chars for ch in run)
+            )
+            for run in runs
+        )

@@ -21,6 +21,7 @@ _EXPLICIT = re.compile(
 )
 _MONTH_ONLY = re.compile(r"(?<![\d年])(\d{1,2})\s*月份?([底末尾])?(?![\d初])")
 _RANGE = frozenset("到至-—~～、")
+_RANGE_START = re.compile(r"[\d日号]$")  # what stands before the range mark of "26到30日"
 _DAY_ONLY = re.compile(r"(?<![\d月./-])(\d{1,2})\s*[号日](?![楼室])")
 
 
@@ -97,11 +98,11 @@ class DateReader:
         for m in _MONTH_ONLY.finditer(text):
             add(m.start(), m.end(), _whole_month(int(m.group(1)), m.group(2) is not None, today, m.group(0)))
         for m in _DAY_ONLY.finditer(text):
-            if (
-                text[max(0, m.start() - 1) : m.start()] in _RANGE
-                or text[max(0, m.start() - 2) : m.start()] == "每月"
-            ):
-                continue  # "每月26到30日" is the rule, not a day
+            ranged = text[max(0, m.start() - 1) : m.start()] in _RANGE and _RANGE_START.search(
+                text, 0, max(0, m.start() - 1)
+            )
+            if ranged or text[max(0, m.start() - 2) : m.start()] == "每月":
+                continue  # "每月26到30日" is the rule, not a day; "提前到25号" is a day
             add(m.start(), m.end(), _day_of_month(int(m.group(1)), today, m.group(0)))
         for kind, pattern in self._patterns:
             for m in pattern.finditer(text):

@@ -79,6 +79,7 @@ def read_hours(text: str) -> HoursMention | None:
     if _DIGITS.isdisjoint(text):
         return None
     found: dict[str, float] = {}
+    parts: list[tuple[str, float]] = []
     for m in _STATED.finditer(text):
         number = m.group("n") or m.group("m") or m.group("c")
         value = chinese_number(number)
@@ -94,9 +95,10 @@ def read_hours(text: str) -> HoursMention | None:
         else:
             kind = _kind(text, m.start(), m.end()) or "unspecified"
         found[kind] = found.get(kind, 0.0) + value
+        parts.append((kind, value))
     if not found:
         return None
-    return HoursMention(found.get("online"), found.get("offline"), found.get("unspecified"))
+    return HoursMention(found.get("online"), found.get("offline"), found.get("unspecified"), tuple(parts))
 
 
 def read_years(text: str, today: dt.date) -> tuple[int, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from knowledge.answers import FactFormatter, Form, local_date, render
@@ -18,11 +18,12 @@ from knowledge.details import Composed, Composer
 from knowledge.personal import render_message
 from nlu.actions import ACTION_INTENTS
 from nlu.aspects import AspectReader
-from nlu.claims import Known
+from nlu.claims import Known, pinyin_sound
 from nlu.interpreter import PERSONAL_INTENTS, Interpreter, LocalInterpreter
 from nlu.normalize import Normalizer
 from nlu.shape import Shape
 from nlu.training_data import load_training_data
+from nlu.typos import SoundSlips
 
 ACKNOWLEDGE = "acknowledge"
 # Topics staff wrote in the console: their own answer is what staff want said, before any of the notice's
@@ -68,6 +69,7 @@ class SecondStage:
         self._interpreter = interpreter
         self.composer = Composer(campaign, PERSONAL_INTENTS, CLOSED_INTENTS, ACTION_INTENTS | {"bind"})
         self._known: Known | None = None  # built at the first yes/no question that needs it
+        self._slips: SoundSlips | None = None  # built at the first question read
         self._known_lock = threading.Lock()
 
     def shape(self, text: str) -> Shape:
@@ -100,13 +102,13 @@ class SecondStage:
         """The reply for the aspect ``text`` asks about ``intent``, or None for the intent's own answer."""
         if intent.startswith(TAUGHT_PREFIX):
             return None
-        reading = self.reader.read(text, local_date(self.campaign, now))
+        reading = self.reader.read(text, local_date(self.campaign, now), self.slips())
         return self.composer.compose(intent, reading, now, form=form, values=values, entities=entities)
 
     def confirmed(self, question: str, reply: str, form: Form) -> str:
         """``reply`` led by 是的 when ``question`` asks to confirm a fact ("公众号是湖南建设人才吧") that the
         reply states in full; unchanged otherwise (a reply that already leads with its verdict included)."""
-        word = self.reader.confirmation(question, reply)
+        word = self.reader.confirmation(question, reply, self.known)
         return reply if word is None else self._led(word, reply, form)
 
     def contradicted(self, question: str, reply: str, form: Form) -> str | None:
@@ -165,12 +167,40 @@ class SecondStage:
                     include={"campaign", "facts", "answers", "rules", "steps"}
                 )
                 said += "".join(d.answer.full for d in self.campaign.details if d.answer is not None)
-                local = self._interpreter if isinstance(self._interpreter, LocalInterpreter) else None
+                local = self._local()
                 examples = local.examples if local is not None else load_training_data().examples
                 said += "\n".join(t for t, intent in examples if _about_notice(intent))
-                sound = (lambda ch: local.pinyin.get(ch, "")) if local is not None else None
-                self._known = self.reader.known(self.reader.fold(said) + said, sound)
+                self._known = self.reader.known(self.reader.fold(said) + said, self._sound(local))
             return self._known
+
+    def slips(self) -> SoundSlips:
+        """The slips of the pinyin input the cues are read through ("所定" for 锁定): pairs of characters
+        neither the notice nor the training questions use, that sound like a pair of a cue word."""
+        with self._known_lock:
+            if self._slips is None:
+                local = self._local()
+                said = self.campaign.model_dump_json(
+                    include={"campaign", "facts", "answers", "rules", "steps"}
+                )
+                examples = local.examples if local is not None else load_training_data().examples
+                said += "\n".join(t for t, _ in examples)
+                sound = self._sound(local) or pinyin_sound()
+                self._slips = SoundSlips(
+                    self.reader.cue_words, self.reader.fold(said) + said, sound, self.reader.plain_chars
+                )
+            return self._slips
+
+    def _local(self) -> LocalInterpreter | None:
+        """The in-process interpreter (the one a live wrapper holds), or None for a Rasa server."""
+        target = getattr(self._interpreter, "target", self._interpreter)
+        return target if isinstance(target, LocalInterpreter) else None
+
+    @staticmethod
+    def _sound(local: LocalInterpreter | None) -> Callable[[str], str] | None:
+        if local is None:
+            return None
+        table = local.pinyin
+        return lambda ch: table.get(ch, "")
 
     def offer_binding(self, now: dt.datetime, form: Form) -> str:
         """The line that follows a general answer to a personal question asked before binding."""

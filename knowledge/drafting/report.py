@@ -14,6 +14,7 @@ LABELS = {
     "campaign.document_no": "文号",
     "campaign.issued_on": "发文日期",
     "campaign.basis": "依据文件",
+    "campaign.attachments": "附件",
     "period.start": "开始日期",
     "period.end": "截止日期",
     "audience": "参加对象",

@@ -79,6 +79,14 @@ def _meta(notice: Notice) -> Facts:
         # The documents it names; none ("按照…有关文件精神") is an empty list, not last year's.
         documents = re.findall(r"(?:^(?:根据|按照|依据)|、)([^、《。]*《[^》]+》[（(][^）)]+[）)])", hit[1])
         facts["campaign.basis"] = Found(tuple(documents), hit[1])
+    # The list of attachments after the signature ("附件 1：…线上培训流程。"), each once, in order.
+    attachments: dict[int, tuple[str, str]] = {}
+    for sentence in notice.sentences:
+        if m := re.match(r"^附件\s*(\d+)\s*[：:]\s*(\S[^。]*?)。?$", sentence.text):
+            attachments.setdefault(int(m.group(1)), (m.group(2), sentence.text))
+    if attachments:
+        titles = tuple(f"附件{n}《{title}》" for n, (title, _) in sorted(attachments.items()))
+        facts["campaign.attachments"] = Found(titles, attachments[min(attachments)][1])
     if hit := notice.find(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"):
         facts["campaign.issued_on"] = Found(dt.date(*map(int, hit[0].groups())), hit[1])
         if "campaign.issuer" not in facts:  # no "…文件" header: the signature above the date

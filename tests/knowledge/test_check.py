@@ -72,7 +72,9 @@ def test_a_broken_reference_in_composed_wording_is_reported(tmp_path):
         raw["composed"]["confirmation_day_yes"]["full"] = "{lead}{day}是确认日，地点：{confirmation.plase}。"
 
     problems = check_campaign_file(_variant(tmp_path, change))
-    assert any(p.startswith("details.confirmation_on_date.full：引用了不存在的事实") for p in problems)
+    assert any(
+        p.startswith("details.confirmation_on_date.full（") and "引用了不存在的事实" in p for p in problems
+    )
 
 
 def test_a_composed_sms_reply_over_two_segments_is_reported(tmp_path):

@@ -41,6 +41,10 @@ CHANGES_2024 = {
 CHANGES_2025 = {
     "campaign.id": "yueyang-2025",
     "campaign.basis": (),  # names no documents
+    "campaign.attachments": (  # lists two attachments only
+        "附件1《住房和城乡建设领域施工现场专业人员继续教育线上培训流程》",
+        "附件4《学员自主学习培训证明》",
+    ),
     "campaign.title": "岳阳市2025年度住房和城乡建设领域施工现场专业人员继续教育",
     "campaign.document_no": "岳房培函〔2025〕2号",
     "campaign.issued_on": dt.date(2025, 7, 20),
@@ -64,6 +68,7 @@ CHANGES_2025 = {
 CHANGES_2027 = {
     "campaign.id": "yueyang-2027",
     "campaign.basis": (),  # names no documents
+    "campaign.attachments": ("附件4《学员自主学习培训证明》",),  # lists one attachment only
     "campaign.title": "岳阳市2027年度住房和城乡建设领域施工现场专业人员继续教育",
     "campaign.document_no": "岳房培函〔2027〕1号",
     "campaign.issued_on": dt.date(2027, 2, 10),

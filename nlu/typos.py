@@ -1,0 +1,74 @@
+"""Slips of the pinyin input, read as the cue word they sound like: "帐号被所定" is 锁定, "没通国" is 通过.
+
+A pair of neighbouring characters that neither the notice nor the questions the model learned from ever use,
+and that sounds like a pair of a cue word sharing one of its characters, is that cue's pair. The cue scanner
+then sees what the trainee meant to type. Only cue words are targets, so a slip can only turn into something
+the second stage already reads, and only when the whole cue then stands in the message ("没通过", not a lone
+"通过" inside some other word); an unknown pair with no such twin is left as it is. Function characters
+(的, 那, 会, 再 …) are neither replaced nor put in: 那几天 stays, 回不来 does not become 会不来.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable
+
+_HAN_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
+
+
+class SoundSlips:
+    """Heal the slips in a folded message against ``cues`` (see the module's docstring)."""
+
+    def __init__(
+        self, cues: Iterable[str], vocabulary: str, sound: Callable[[str], str], keep: str = ""
+    ) -> None:
+        self._said = frozenset(a + b for a, b in itertools.pairwise(vocabulary))
+        self._sound = sound
+        self._keep = frozenset(keep)
+        by_sound: dict[tuple[str, str], set[str]] = {}
+        self._cues: dict[str, set[str]] = {}  # a pair -> the cue words holding it
+        for cue in cues:
+            for a, b in itertools.pairwise(cue):
+                if _HAN_PAIR.fullmatch(a + b) and not self._keep.intersection(a + b):
+                    key = (sound(a), sound(b))
+                    if all(key):
+                        by_sound.setdefault(key, set()).add(a + b)
+                        self._cues.setdefault(a + b, set()).add(cue)
+        self._by_sound = {key: tuple(sorted(pairs)) for key, pairs in by_sound.items()}
+        self._known = self._said | {p for pairs in self._by_sound.values() for p in pairs}
+
+    def heal(self, text: str) -> str:
+        """``text`` with each slip replaced by the cue pair it sounds like (one character differs)."""
+        chars = list(text)
+        healed = False
+        for n in range(len(chars) - 1):
+            pair = chars[n] + chars[n + 1]
+            if pair in self._known or not _HAN_PAIR.fullmatch(pair) or self._keep.intersection(pair):
+                continue
+            # the character replaced must be a stranger on its other side too: 复印件去 keeps its 件
+            keep_first = n > 0 and chars[n - 1] + chars[n] in self._known
+            keep_second = n + 2 < len(chars) and chars[n + 1] + chars[n + 2] in self._known
+            options = [
+                p
+                for p in self._by_sound.get((self._sound(pair[0]), self._sound(pair[1])), ())
+                if (p[0] == pair[0] and p[1] != pair[1] and not keep_second)
+                or (p[1] == pair[1] and p[0] != pair[0] and not keep_first)
+            ]
+            # 登路 sounds like 登录 and 登陆: the first that makes a whole cue stand is read
+            chosen = next((p for p in options if self._completes(chars, n, p)), None)
+            if chosen is not None:
+                chars[n], chars[n + 1] = chosen[0], chosen[1]
+                healed = True
+        return "".join(chars) if healed else text
+
+    def _completes(self, chars: list[str], n: int, pair: str) -> bool:
+        """Whether putting ``pair`` at ``n`` makes a whole cue word stand in the message."""
+        text = "".join(chars[:n]) + pair + "".join(chars[n + 2 :])
+        for cue in self._cues[pair]:
+            at = text.find(cue, max(0, n - len(cue) + 2))
+            while 0 <= at <= n:
+                if at + len(cue) >= n + 2:
+                    return True
+                at = text.find(cue, at + 1)
+        return False
