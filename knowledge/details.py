@@ -299,7 +299,7 @@ class _Reply:
         any kind when the message speaks of the whole), then the rule."""
         rules = HoursWording(self.campaign, self.values).rules
         minimums = {
-            "online": {rules.online_min, rules.yearly},
+            "online": {rules.online_min},
             "offline": {rules.offline_proof_min},
             "unspecified": {rules.yearly, rules.online_min, rules.offline_proof_min},
         }

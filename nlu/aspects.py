@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from bot.kernel.yamlfile import load_yaml
-from knowledge.reading import Polarity, Reading
+from knowledge.reading import DateSpan, Polarity, Reading
 from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader
 from nlu.hours import read_hours, read_people, read_years
@@ -26,6 +26,7 @@ from nlu.shape import MessageShaper, Shape
 from nlu.typos import SoundSlips
 
 DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
+_CLAUSES = re.compile(r"[，,。；;！!？?\s]+")
 YESNO = "yesno"  # present when the message is a yes/no question
 DENIED = "denied"  # a yes/no question that states a denial ("线下培训不算学时，是真的吗")
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
@@ -151,6 +152,7 @@ class AspectReader:
                 claims.get("units", ()),
                 claims.get("not_negations", ()),
                 claims.get("opposites", ()),
+                claims.get("paying", ()),
             )
             denials = sorted(map(str, claims.get("denials", ())), key=len, reverse=True)
             self._denials = re.compile("|".join(map(re.escape, denials))) if denials else None
@@ -278,6 +280,18 @@ class AspectReader:
             return []  # a question that asks what or how is answered by its topic; a yes would be invented
         return self._claims.uncovered(folded, reply, known)
 
+    def _asked_first(self, basic: str, dates: tuple[DateSpan, ...]) -> tuple[DateSpan, ...]:
+        """The dates with the one of the clause that asks first: "今天来不及了，明天去确认可以啵" asks about
+        明天; "这个月底能去确认吗，国庆那几天耽误了" about 这个月底."""
+        if len(dates) < 2:
+            return dates
+        asking = [c for c in _CLAUSES.split(basic) if c and self.polarity(self.question_form(*self.forms(c)))]
+        if not asking:
+            return dates
+        last = asking[-1]
+        chosen = next((d for d in dates if d.words and d.words in last), None)
+        return dates if chosen is None else (chosen, *(d for d in dates if d is not chosen))
+
     def read(self, text: str, today: dt.date, slips: SoundSlips | None = None) -> Reading:
         """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``. With
         ``slips``, cues typed with a slip of the pinyin input are read too ("帐号被所定" as 锁定)."""
@@ -292,9 +306,9 @@ class AspectReader:
         folded, polarity = self.asked(text)
         if polarity is not None:
             aspects.add(YESNO)
-            if self._denials is not None and self._denials.search(folded):
+            if self._denials is not None and self._denials.search(self._claims.both_ways(folded)):
                 aspects.add(DENIED)
-        dates = self._dates.read(basic, today)
+        dates = self._asked_first(basic, self._dates.read(basic, today))
         if dates:
             aspects.add(DATES)
         hours = read_hours(basic)

@@ -112,14 +112,30 @@ class ClaimChecker:
         units: Iterable[str] = (),
         not_negations: Iterable[str] = (),
         opposites: Iterable[Iterable[str]] = (),
+        paying: Iterable[str] = (),
     ) -> None:
         # Words holding a negation character that deny nothing: 识别, 无误, 不少于 …
         plain = sorted({str(w) for w in not_negations if w}, key=len, reverse=True)
         self._not_negations = re.compile("|".join(map(re.escape, plain))) if plain else None
+        units = list(units)
         unit_words = sorted({str(u) for u in units if u}, key=len, reverse=True)
         self._amounts = (
             re.compile(r"(\d+(?:\.\d+)?)\s*(" + "|".join(map(re.escape, unit_words)) + ")")
             if unit_words
+            else None
+        )
+        verbs = sorted({str(v) for v in paying if v}, key=len, reverse=True)
+        listed = [str(u) for u in units if u]
+        self._money = listed[0] if listed else ""  # the first unit listed is the money's (元)
+        self._paid = (
+            re.compile(
+                r"(?:"
+                + "|".join(map(re.escape, verbs))
+                + r")(?:了|个)?(\d+(?:\.\d+)?)(?![\d.])(?!\s*["
+                + re.escape("".join(u[0] for u in unit_words))
+                + "])"
+            )
+            if verbs and unit_words
             else None
         )
         pairs = [tuple(str(w) for w in pair) for pair in opposites]
@@ -174,10 +190,10 @@ class ClaimChecker:
         given: dict[str, set[str]] = {}
         for number, unit in self._amounts.findall(reply):
             given.setdefault(unit, set()).add(number)
-        return any(
-            unit in given and number not in given[unit]
-            for number, unit in self._amounts.findall(folded_question)
-        )
+        asked = self._amounts.findall(folded_question)
+        if self._paid is not None:  # "要交300": an amount paid is money even without 元
+            asked += [(number, self._money) for number in self._paid.findall(folded_question)]
+        return any(unit in given and number not in given[unit] for number, unit in asked)
 
     def _reversed(self, question: str, reply: str) -> bool:
         """Whether the question puts a word before one of a pair ("确认前") and the reply, naming the same word,
@@ -192,6 +208,11 @@ class ClaimChecker:
             ):
                 return True
         return False
+
+    @staticmethod
+    def both_ways(text: str) -> str:
+        """``text`` without the A-not-A forms that ask both ways (能不能, 有没有)."""
+        return _A_NOT_A.sub(" ", text)
 
     def negated(self, folded_question: str) -> bool:
         """Whether the claim denies something ("不用带原件吧", "是免费的吗"): a yes to it is not a yes to

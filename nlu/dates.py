@@ -69,6 +69,9 @@ class DateReader:
             f"({_alternation(self._month_prefixes)})月份?\\s*(\\d{{1,2}})\\s*[号日](?![楼室])"
         )
         self._after = re.compile(f"^(?:{_alternation(raw['after'])})")
+        self._before = (
+            re.compile(f"^(?:{_alternation(raw.get('before', ()))})") if raw.get("before") else None
+        )
         # A text with none of these characters names no date: most messages skip the patterns.
         words = [*self._days, *self._holidays, *raw["weekday_words"], "月", "号", "日"]
         self._triggers = frozenset("0123456789").union(str(w)[0] for w in words)
@@ -84,6 +87,9 @@ class DateReader:
                 return
             if self._after.match(text[end:]):
                 span = DateSpan(span.last + dt.timedelta(days=1), span.last + OPEN_END, span.words + "以后")
+            elif self._before is not None and self._before.match(text[end:]) and span.first > today:
+                # "国庆放假前还能去确认吗": the days from today until the day before
+                span = DateSpan(today, span.first - dt.timedelta(days=1), span.words + "前")
             found.append((start, end, span))
 
         for m in _EXPLICIT.finditer(text):

@@ -14,6 +14,8 @@ from typing import Any, Literal, NamedTuple
 ShapeKind = Literal["question", "acknowledge", "english", "exact"]
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)\s+")
+# Where a clause of one long sentence ends: a comma, or a dash set between a quote and the question.
+_CLAUSE_END = re.compile(r"(?<=[，,])|\s*(?:——|—|--)\s*")
 _SEGMENT = re.compile(r"[\s,，。.!！?？~～、:：;；…]+")
 _PUNCTUATION = re.compile(r"[\W_]+")
 _ASKED = re.compile(r"[?？]+")
@@ -172,7 +174,7 @@ class MessageShaper:
         sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
         question = self._last_asking(sentences) or text
         if len(question) > self._long:  # one long sentence: its last asking clause
-            question = self._last_asking(re.split(r"(?<=[，,])", question)) or question
+            question = self._last_asking(_CLAUSE_END.split(question)) or question
         return question
 
     def _last_asking(self, parts: list[str]) -> str | None:

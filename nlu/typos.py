@@ -46,14 +46,15 @@ class SoundSlips:
             pair = chars[n] + chars[n + 1]
             if pair in self._known or not _HAN_PAIR.fullmatch(pair) or self._keep.intersection(pair):
                 continue
-            # the character replaced must be a stranger on its other side too: 复印件去 keeps its 件
-            keep_first = n > 0 and chars[n - 1] + chars[n] in self._known
-            keep_second = n + 2 < len(chars) and chars[n + 1] + chars[n + 2] in self._known
+            # the character replaced must not break a pair on its other side: 复印件去 keeps its 件 (印件 is
+            # known, 印间 is not), while 网止是 may become 网址是 (址是 is as known as 止是)
+            before = chars[n - 1] if n > 0 else ""
+            after = chars[n + 2] if n + 2 < len(chars) else ""
             options = [
                 p
                 for p in self._by_sound.get((self._sound(pair[0]), self._sound(pair[1])), ())
-                if (p[0] == pair[0] and p[1] != pair[1] and not keep_second)
-                or (p[1] == pair[1] and p[0] != pair[0] and not keep_first)
+                if (p[0] == pair[0] and p[1] != pair[1] and self._fits(pair[1], p[1], after, right=True))
+                or (p[1] == pair[1] and p[0] != pair[0] and self._fits(pair[0], p[0], before, right=False))
             ]
             # 登路 sounds like 登录 and 登陆: the first that makes a whole cue stand is read
             chosen = next((p for p in options if self._completes(chars, n, p)), None)
@@ -61,6 +62,16 @@ class SoundSlips:
                 chars[n], chars[n + 1] = chosen[0], chosen[1]
                 healed = True
         return "".join(chars) if healed else text
+
+    def _fits(self, old: str, new: str, neighbour: str, *, right: bool) -> bool:
+        """Whether ``new`` may stand for ``old`` beside ``neighbour``: unless ``old`` makes a known pair with
+        it, it may; if it does, only when ``new`` does too."""
+        if not neighbour:
+            return True
+        old_pair, new_pair = (
+            (old + neighbour, new + neighbour) if right else (neighbour + old, neighbour + new)
+        )
+        return old_pair not in self._known or new_pair in self._known
 
     def _completes(self, chars: list[str], n: int, pair: str) -> bool:
         """Whether putting ``pair`` at ``n`` makes a whole cue word stand in the message."""

@@ -208,8 +208,13 @@ class Brain:
         if state.awaiting == "bind":  # a question instead of the name; a code sent stays awaited
             state.awaiting = None
         if composed is not None:
-            if composed.silent or (composed.led and not composed.says_yes):
+            if composed.silent:
                 return composed.text, composed.intent
+            if (
+                composed.led and not composed.says_yes
+            ):  # its own verdict, unless it gives the amount otherwise
+                contradicted = self._stage.contradicted(question, composed.text, form)
+                return contradicted or composed.text, composed.intent
             # A yes would be invented: the no-word instead, or what the notice says and its silence.
             vetted = self._stage.vetted(question, composed.text, form, values, broad=composed.says_yes)
             if vetted is not None:

@@ -48,6 +48,7 @@ def test_kept_characters_are_never_replaced() -> None:
 
 
 def test_a_character_known_on_its_other_side_stays() -> None:
-    # 号被 is a pair of the vocabulary, so 被 is not read as a slip even if 被所 is unknown
-    assert slips(vocabulary="帐号被").heal("帐号被所定") == "帐号被锁定"
-    assert slips(vocabulary="帐号被 所定").heal("帐号被所定") == "帐号被所定"
+    # 再多 is a pair of the vocabulary and 载多 is not: 再 is not read as a slip of 下载's 载
+    assert slips(vocabulary="线下 再多").heal("线下再多") == "线下再多"
+    # …unless the new character is as known on that side as the old one
+    assert slips(vocabulary="线下 再多 载多").heal("线下再多") == "线下载多"

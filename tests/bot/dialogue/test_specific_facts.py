@@ -112,7 +112,33 @@ def ask(campaign, interpreter):
         ("第二次登路的时候怎么登", "再次登录", "扫码"),  # 登路 sounds like 登录 and 登陆
         ("0730那个座机打不通", "通知只说", "13762061108"),
         ("报名登记表是手写还是打印", "报名登记表", "自助打印"),
-        ("师傅你好\n我是公司的资料员\n帮公司十几个人报名\n去确认要带哪些东西", "资格确认要带", "身份证复印件"),
+        # an amount paid is money without 元, and a detail's own verdict gives way to a wrong amount
+        ("听说继续教育要交300是不是哦", "不是。", "100元"),
+        ("我是施工员和安全员两个岗，交100就可以了吧", "是的。", "一人多岗只用缴纳一次"),
+        ("我是施工员和安全员两个岗，交200就可以了吧", "不是。", "100元"),
+        # a quote, a dash, then the question: the hours are the question's, not the quote's
+        (
+            "施工现场专业人员从取得职业培训合格证次年起,每年应参加不少于32学时的继续教育,其中线上培训学习"
+            "不少于20学时 —— 那我线上学20个就可以了吧",
+            "不是。",
+            "还差线上12学时",
+        ),
+        ("意思是我网上只要学20个就行了？", "不可以。", "还差线上12学时"),
+        ("上传的学识证明是不是要满12个学时", "是。", "不少于12学时"),
+        ("线上至少32学时吧", "不是。", "线上不少于20学时"),  # 32 online is one way, not the minimum
+        ("是不是要先报名登纪才能学", "要。", "网上报名"),  # a step needed first, before "是不是…能"
+        ("这个通知是2023年7月发的吗", "是的。", "2023年7月13日"),  # the notice's date, not a certificate's
+        ("继续教育学时是么样规定的", "每年不少于32学时", "线上学满32学时"),
+        ("今年的继续教育是12月31号结束吗", "是的。", "最后一天"),  # a day named as the end
+        ("26到30号每天都可以去确认吗", "不可以。", "工作日"),
+        ("线下培训的证明是交纸值的吗", "不是。", "上传"),
+        ("企业微信能绑定吗", "通知只说", HOTLINES[0]),
+        ("继续教育学时能不能转到别的证书上", "通知只说", HOTLINES[0]),
+        (
+            "师傅你好\n我是公司的资料员\n帮公司十几个人报名\n去确认要带哪些东西",
+            "资格确认要带",
+            "身份证复印件",
+        ),
     ],
 )
 def test_the_reply_starts_with_what_the_notice_says(ask, text, start, includes):
@@ -195,3 +221,20 @@ def test_questions_one_after_another_are_each_answered(ask):
     reply = ask("老师，这个培训费好多钱？在哪里确认咯").text
     assert "100元" in reply and "305室" in reply, reply
     assert "100元" in ask("是吗？培训费好多").text  # a part that only reacts is no question of its own
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "start", "includes"),
+    [
+        # the date of the clause that asks; a holiday with 前 is the days until it
+        ("今天来不及了，明天去确认可以啵", "2023-07-28T10:00", "不可以。", "明天"),
+        ("这个月底能去确认吗，国庆那几天耽误了", "2023-07-28T10:00", "可以。", "这个月底"),
+        ("国庆放假前还能去确认吗", "2023-09-25T10:00", "可以。", "9月26"),
+        ("元旦前还能去确认吗", "2023-12-22T10:00", "可以。", "12月26"),
+        ("圣诞节那天能去却认吗", "2023-12-22T10:00", "不可以。", "12月25日"),
+    ],
+)
+def test_the_day_asked(ask, text, now, start, includes):
+    reply = ask(text, dt.datetime.fromisoformat(now).replace(tzinfo=TZ)).text
+    assert reply.startswith(start), reply
+    assert includes in reply, reply
