@@ -28,6 +28,11 @@ CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 class PathOnlyAccessLogger(AbstractAccessLogger):
     """Log each request without its query string: push URLs carry the callback token, OpenIDs, signatures."""
 
+    @property
+    def enabled(self) -> bool:
+        """Whether to log at all: `jxjy serve` keeps aiohttp.access at WARNING, so aiohttp skips the timing too."""
+        return self.logger.isEnabledFor(logging.INFO)
+
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info("%s %s %d %.0f ms", request.method, request.path, response.status, time * 1000)
 

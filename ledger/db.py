@@ -118,7 +118,21 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"factory": factory}, **_POOL)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **_POOL)
+    engine = create_engine(url, pool_pre_ping=True, **_POOL)
+    if engine.dialect.driver == "psycopg":
+        event.listen(engine, "connect", _binary_lists)
+    return engine
+
+
+def _binary_lists(dbapi_connection: Any, _record: Any) -> None:
+    """Send Python lists (the array parameters of ``ledger.array_rows`` and keyed lookups) in binary.
+
+    psycopg's text form escapes and formats every element in Python; its binary form packs them, three
+    to four times faster for strings and timestamps. Every array parameter is cast to its SQL type.
+    """
+    from psycopg.types.array import ListBinaryDumper
+
+    dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def dialect_filter(dialect: str) -> Callable[..., bool]:

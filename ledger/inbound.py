@@ -18,7 +18,8 @@ from sqlalchemy import Connection, Engine, String, Table, bindparam, func, or_, 
 from sqlalchemy.dialects import postgresql
 
 from bot.kernel.personal_data import mask_personal_data
-from ledger.db import dialect_insert
+from ledger.array_rows import ArrayRows
+from ledger.db import UTCDateTime, dialect_insert
 from ledger.inbound_models import InboundMessage
 
 INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]
@@ -26,6 +27,7 @@ INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]
 # "new" and "taken_over": this caller answers. "handled": a duplicate. "in_flight": another caller answers.
 Claim = Literal["new", "taken_over", "handled", "in_flight"]
 CLAIM_LEASE = dt.timedelta(seconds=60)
+_CLAIM_COLUMNS = ("channel", "provider_id", "address", "text", "received_at", "claimed_at")
 ANSWERING: frozenset[Claim] = frozenset({"new", "taken_over"})
 
 
@@ -176,10 +178,14 @@ class SqlInboundStore:
         )
         # ON CONFLICT DO NOTHING: of two concurrent deliveries exactly one inserts, without an error for the other.
         # Executed with many rows it is one INSERT for a whole batch; RETURNING names the rows it inserted.
-        self._insert = (
-            dialect_insert(engine, INBOUND)
-            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
-            .returning(INBOUND.c.channel, INBOUND.c.provider_id)
+        # On PostgreSQL the rows go as arrays (ledger.array_rows): one statement text for any batch.
+        dialect = engine.dialect.name
+        self._claims = ArrayRows.of(dialect, INBOUND, _CLAIM_COLUMNS)
+        insert = (
+            dialect_insert(engine, INBOUND) if self._claims.rows is None else self._claims.insert(INBOUND)
+        )
+        self._insert = insert.on_conflict_do_nothing(index_elements=["channel", "provider_id"]).returning(
+            INBOUND.c.channel, INBOUND.c.provider_id
         )
         # Taking over a lapsed claim is one conditional UPDATE: of two retries racing for it, one wins.
         self._take_over = (
@@ -193,7 +199,18 @@ class SqlInboundStore:
             .returning(INBOUND.c.id)
         )
         self._handled_at = select(INBOUND.c.handled_at).where(*this)
-        self._handle = update(INBOUND).where(*this).values(handled_at=bindparam("b_now"))
+        self._handled = ArrayRows(
+            dialect, [("b_channel", String()), ("b_provider_id", String()), ("b_now", UTCDateTime())]
+        )
+        if self._handled.rows is None:
+            self._handle = update(INBOUND).where(*this).values(handled_at=bindparam("b_now"))
+        else:  # one UPDATE ... FROM the arrays
+            marks = self._handled.rows.c
+            self._handle = (
+                update(INBOUND)
+                .where(INBOUND.c.channel == marks.b_channel, INBOUND.c.provider_id == marks.b_provider_id)
+                .values(handled_at=marks.b_now)
+            )
         self._count = select(func.count()).where(
             INBOUND.c.channel == bindparam("channel"),
             INBOUND.c.address == bindparam("address"),
@@ -224,7 +241,9 @@ class SqlInboundStore:
         for index, request in enumerate(requests):
             first.setdefault((request.channel, request.provider_id), index)
         rows = [self._row(requests[index]) for _, index in sorted(first.items())]
-        inserted = {(c, p) for c, p in conn.execute(self._insert, rows)} if rows else set()
+        inserted: set[tuple[str, str]] = set()
+        if rows:
+            inserted = {(c, p) for c, p in conn.execute(self._insert, self._claims.params(rows))}
         claims: list[Claim] = []
         for index, request in enumerate(requests):
             key = (request.channel, request.provider_id)
@@ -292,7 +311,7 @@ class SqlInboundStore:
         """``handled_many`` in the caller's transaction: one UPDATE by key per message, in key order."""
         if messages:
             params = [{"b_channel": c, "b_provider_id": p, "b_now": now} for c, p, now in sorted(messages)]
-            conn.execute(self._handle, params)
+            conn.execute(self._handle, self._handled.params(params))
 
     def count_from(self, channel: str, address: str, since: dt.datetime) -> int:
         return self.count_many([(channel, address, since)])[0]

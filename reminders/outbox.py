@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, bindparam, func, or_, select, update
 
+from ledger.array_rows import ArrayRows
 from ledger.db import dialect_insert
 from ledger.locks import live_owner_keys
 from ledger.models import Trainee
@@ -89,11 +90,15 @@ class SqlOutbox:
         self.engine = engine
         self.dialect = engine.dialect.name
         # The statements run for every message, built once: building costs more than running them.
-        self._add_reply = (
-            dialect_insert(self.dialect, OUTBOX)
-            .values({name: bindparam(name) for name in _REPLY_COLUMNS})
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(OUTBOX.c.idempotency_key)
+        # On PostgreSQL the replies go as arrays (ledger.array_rows): one statement text for any batch.
+        self._replies = ArrayRows.of(self.dialect, OUTBOX, _REPLY_COLUMNS)
+        add_reply = (
+            dialect_insert(self.dialect, OUTBOX).values({name: bindparam(name) for name in _REPLY_COLUMNS})
+            if self._replies.rows is None
+            else self._replies.insert(OUTBOX)
+        )
+        self._add_reply = add_reply.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
+            OUTBOX.c.idempotency_key
         )
         self._find_key = select(OUTBOX.c.id).where(OUTBOX.c.idempotency_key == bindparam("key"))
         self._claim = {replies_only: claim_statement(replies_only) for replies_only in (False, True)}
@@ -166,7 +171,7 @@ class SqlOutbox:
         for index, reply in enumerate(replies):
             first.setdefault(reply.idempotency_key, index)
         rows = [reply_row(replies[index]) for _, index in sorted(first.items())]
-        inserted = set(conn.execute(self._add_reply, rows).scalars()) if rows else set()
+        inserted = set(conn.execute(self._add_reply, self._replies.params(rows)).scalars()) if rows else set()
         return [
             first[reply.idempotency_key] == index and reply.idempotency_key in inserted
             for index, reply in enumerate(replies)

@@ -13,10 +13,10 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from bot.channels.group_commit import FLUSH, GroupCommit, GroupIntake, Write
+from bot.channels.group_commit import FLUSH, GroupCommit, GroupIntake, GroupWork, Write
 from bot.channels.metrics import ServiceMetrics
 from bot.dialogue.held_writes import Journal
-from bot.kernel.batching import Batcher
+from bot.kernel.batching import Batcher, Lane
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply, Responder
 from bot.kernel.settings import Settings
@@ -139,10 +139,11 @@ class ServerServices:
     # The dialogue's writes held for the group commit (`jxjy serve`); None when the brain writes at once.
     journal: Journal | None = None
     answerer: AsyncResponder = field(init=False)
-    # Group commit: messages arriving together are claimed (and their senders counted) in one transaction,
-    # and what answering them wrote (replies, handled marks, the dialogue's held writes) in another.
-    intake: Batcher[ClaimRequest, Intake] = field(init=False)
-    commit: Batcher[Write, bool] = field(init=False)
+    # Group commit: messages arriving together are claimed (and their senders counted), and what answering
+    # them wrote (replies, handled marks, the dialogue's held writes) is stored, in shared transactions:
+    # claims and writes that reach the one batcher together commit together.
+    intake: Lane[ClaimRequest, Intake] = field(init=False)
+    commit: Lane[Write, bool] = field(init=False)
 
     _wake_pending: bool = field(default=False, init=False, repr=False)
     _waking: bool = field(default=False, init=False, repr=False)
@@ -154,9 +155,9 @@ class ServerServices:
         self.answerer = AsyncResponder(self.responder, holding=holding)
         # A busy SQLite (an import holding its lock) or a PostgreSQL deadlock is retried, not a 500 at once.
         intake = GroupIntake(self.inbound_store, self.journal)
-        self.intake = Batcher(intake, transient=is_transient, patience=COMMIT_PATIENCE)
         group = GroupCommit(self.outbox, self.inbound_store, self.blocks, self.journal)
-        self.commit = Batcher(group, transient=is_transient, patience=COMMIT_PATIENCE)
+        work = Batcher(GroupWork(intake, group), transient=is_transient, patience=COMMIT_PATIENCE)
+        self.intake, self.commit = Lane(work), Lane(work)
 
     def wake_dispatcher(self, background: BackgroundTasks) -> None:
         """Ask for a dispatch pass that starts after this call; calls meanwhile share one wake-up task.

@@ -2,19 +2,20 @@
 
 A message is claimed when it comes (``ledger.inbound``); once answered, its reply is queued in the outbox,
 the message is marked handled, and the dialogue's held writes (its conversation state and the exchange log,
-``bot.dialogue.held_writes``) are stored. Requests that finish while a commit runs share the next one: under
-load, 32 requests cost one transaction and one disk flush, not 32 of each. A request awaits its commit before
-the provider hears 200, so a 200 still means everything is stored.
+``bot.dialogue.held_writes``) are stored. Requests that reach the batcher while a transaction runs share the
+next one, claims and writes alike (``GroupWork``): under load, 32 requests cost one transaction and one disk
+flush, not 32 of each, nor one for their claims and another for their writes. A request awaits its commit
+before the provider hears 200, so a 200 still means everything is stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Union
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import Connection, bindparam, delete
 
 from bot.dialogue.held_writes import Journal
 from ledger.channel_blocks import BLOCKS, ChannelBlocks, SqlChannelBlocks
@@ -90,11 +91,18 @@ class GroupIntake:
         with store.engine.begin() as conn:
             if store.engine.dialect.name == "postgresql":
                 conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-            intakes = store.intake_on(conn, requests)
-            answering = [r for r, i in zip(requests, intakes, strict=True) if i.claim in ANSWERING]
-            if self.journal is not None and answering:
-                now = max(r.now for r in answering)
-                self.journal.preload_on(conn, [(r.channel, r.address) for r in answering], now)
+            return self.on(conn, requests)
+
+    def on(self, conn: Connection, requests: Sequence[ClaimRequest]) -> list[Intake]:
+        """Claim ``requests`` in the caller's transaction on the SQL store's database."""
+        store = self.inbound
+        if not isinstance(store, SqlInboundStore):
+            raise TypeError("GroupIntake.on needs an SqlInboundStore")
+        intakes = store.intake_on(conn, requests)
+        answering = [r for r, i in zip(requests, intakes, strict=True) if i.claim in ANSWERING]
+        if self.journal is not None and answering:
+            now = max(r.now for r in answering)
+            self.journal.preload_on(conn, [(r.channel, r.address) for r in answering], now)
         return intakes
 
 
@@ -126,30 +134,39 @@ class GroupCommit:
         )
 
     def __call__(self, items: Sequence[Write]) -> list[bool]:
+        with self.outbox.engine.begin() as conn:
+            committed = self.write_on(conn, items)
+        return committed()
+
+    def write_on(self, conn: Connection, items: Sequence[Write]) -> Callable[[], list[bool]]:
+        """Write ``items`` in the caller's transaction; once it has committed, call the result for theirs."""
         replies = [item for item in items if isinstance(item, ReplyRow)]
         passive = [item.reply for item in items if isinstance(item, Passive)]
         handled = [(h.channel, h.provider_id, h.now) for h in items if isinstance(h, Handled)]
         unblocked = sorted({(u.channel, u.address) for u in items if isinstance(u, Unblocked)})
-        with self.outbox.engine.begin() as conn:
-            settle = self.journal.write(conn) if self.journal is not None else None
-            if self._sql_blocks:
-                for channel, addresses in by_channel(unblocked).items():
-                    conn.execute(self._unblock, {"channel": channel, "addresses": addresses})
-            queued = iter(self.outbox.enqueue_replies_on(conn, replies))
-            logged = iter(record_passive_replies_on(conn, self.outbox, passive))
-            if self._sql_inbound is not None:
-                self._sql_inbound.handled_on(conn, handled)
-        if settle is not None:
-            settle()
-        self._in_memory(unblocked, handled)
-        return [
-            next(queued)
-            if isinstance(item, ReplyRow)
-            else next(logged)
-            if isinstance(item, Passive)
-            else True
-            for item in items
-        ]
+        settle = self.journal.write(conn) if self.journal is not None else None
+        if self._sql_blocks:
+            for channel, addresses in by_channel(unblocked).items():
+                conn.execute(self._unblock, {"channel": channel, "addresses": addresses})
+        queued = iter(self.outbox.enqueue_replies_on(conn, replies))
+        logged = iter(record_passive_replies_on(conn, self.outbox, passive))
+        if self._sql_inbound is not None:
+            self._sql_inbound.handled_on(conn, handled)
+
+        def committed() -> list[bool]:
+            if settle is not None:
+                settle()
+            self._in_memory(unblocked, handled)
+            return [
+                next(queued)
+                if isinstance(item, ReplyRow)
+                else next(logged)
+                if isinstance(item, Passive)
+                else True
+                for item in items
+            ]
+
+        return committed
 
     def _in_memory(
         self, unblocked: list[tuple[str, str]], handled: list[tuple[str, str, dt.datetime]]
@@ -159,3 +176,38 @@ class GroupCommit:
                 self.blocks.unblock(channel, address)
         if self._sql_inbound is None and handled:
             handled_all(self.inbound, handled)
+
+
+class GroupWork:
+    """Claims and writes that reach the service's one Batcher together: one transaction for all of them.
+
+    Under load a message's claim and, after its answer, its writes each join the batch being formed, so a
+    transaction carries the writes of the messages just answered and the claims of those just come: one
+    commit per batch, not one for the claims and another for the writes. The writes go first, so a retry
+    of a message marked handled in the same transaction is a duplicate. A batch of claims only commits as
+    ``GroupIntake`` does (on PostgreSQL without waiting for the disk); one with writes waits for it, the
+    claims included. Stores in memory, or on another database, get a transaction of their own.
+    """
+
+    def __init__(self, intake: GroupIntake, commit: GroupCommit) -> None:
+        self.intake = intake
+        self.commit = commit
+        inbound = intake.inbound
+        self._shared = isinstance(inbound, SqlInboundStore) and inbound.engine is commit.outbox.engine
+
+    def __call__(self, items: Sequence[ClaimRequest | Write]) -> list[Intake | bool]:
+        claims = [item for item in items if isinstance(item, ClaimRequest)]
+        writes = [item for item in items if not isinstance(item, ClaimRequest)]
+        if not writes:
+            return list(self.intake(claims))
+        if not claims:
+            return list(self.commit(writes))
+        if self._shared:
+            with self.commit.outbox.engine.begin() as conn:
+                committed = self.commit.write_on(conn, writes)
+                intakes = self.intake.on(conn, claims)
+            written = committed()
+        else:
+            written, intakes = self.commit(writes), self.intake(claims)
+        claimed, wrote = iter(intakes), iter(written)
+        return [next(claimed) if isinstance(item, ClaimRequest) else next(wrote) for item in items]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, select
 
 from bot.dialogue.conversation import CONTEXT_TTL, ConversationState
+from ledger.array_rows import ArrayRows
 from ledger.crypto import IdVault, KeyMismatchError
 from ledger.db import by_channel, dialect_insert, lookup_keys
 from ledger.dialogue_models import ConversationStateRow
@@ -17,6 +18,7 @@ from ledger.dialogue_models import ConversationStateRow
 log = logging.getLogger(__name__)
 
 STATES: Table = ConversationStateRow.__table__  # type: ignore[assignment]
+_STATE_COLUMNS = ("channel", "address", "state", "expires_at")
 
 
 class SqlConversationStore:
@@ -46,7 +48,9 @@ class SqlConversationStore:
         )
         live = STATES.c.expires_at > bindparam("now")
         self._select_many = lookup_keys(engine.dialect.name, STATES, "address", STATES.c.state, live)
-        upsert = dialect_insert(engine, STATES)
+        # On PostgreSQL the states go as arrays (ledger.array_rows): one statement text for any batch.
+        self._states = ArrayRows.of(engine.dialect.name, STATES, _STATE_COLUMNS)
+        upsert = dialect_insert(engine, STATES) if self._states.rows is None else self._states.insert(STATES)
         self._upsert = upsert.on_conflict_do_update(
             index_elements=[STATES.c.channel, STATES.c.address],
             set_={"state": upsert.excluded.state, "expires_at": upsert.excluded.expires_at},
@@ -98,7 +102,8 @@ class SqlConversationStore:
         """
         if not states:
             return
-        conn.execute(self._upsert, [self._row(*entry) for entry in sorted(states, key=lambda e: e[:2])])
+        rows = [self._row(*entry) for entry in sorted(states, key=lambda e: e[:2])]
+        conn.execute(self._upsert, self._states.params(rows))
         now = max(state.updated_at or dt.datetime.min.replace(tzinfo=dt.UTC) for _, _, state in states)
         if self._purged_at is None or now - self._purged_at >= self._purge_every:
             self._purged_at = now

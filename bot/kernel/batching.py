@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -89,3 +89,18 @@ class Batcher(Generic[T, R]):
                 log.warning("batch of %d: %s; retrying in %.2f s", len(items), type(exc).__name__, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+
+class Lane(Generic[T, R]):
+    """Items of one kind sent to a Batcher that takes several (they share its batches), typed as that kind."""
+
+    def __init__(self, batcher: Batcher[Any, Any]) -> None:
+        self._batcher = batcher
+
+    async def submit(self, item: T) -> R:
+        """The result for ``item``, once the batch it joined has run."""
+        return cast(R, await self._batcher.submit(item))
+
+    async def submit_all(self, *items: T) -> list[R]:
+        """The results for ``items``, which join the same batch (see ``Batcher.submit_all``)."""
+        return cast(list[R], await self._batcher.submit_all(*items))

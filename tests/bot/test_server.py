@@ -147,5 +147,14 @@ async def test_the_access_log_leaves_out_query_strings(caplog: pytest.LogCapture
     caplog.set_level(logging.INFO, logger="aiohttp.access")
     access = PathOnlyAccessLogger(logging.getLogger("aiohttp.access"), "")
     request = make_mocked_request("POST", "/sms/aliyun/up?token=cb-secret&openid=oUser")
+    assert access.enabled
     access.log(request, web.Response(status=200), 0.012)
     assert caplog.messages == ["POST /sms/aliyun/up 200 12 ms"]
+
+
+def test_the_access_log_is_off_when_its_logger_is_quiet() -> None:
+    from bot.server import PathOnlyAccessLogger
+
+    quiet = logging.getLogger("test.access.quiet")
+    quiet.setLevel(logging.WARNING)  # as `jxjy serve` sets aiohttp.access
+    assert not PathOnlyAccessLogger(quiet, "").enabled

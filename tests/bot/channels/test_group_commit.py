@@ -114,7 +114,7 @@ async def test_messages_finished_together_share_their_transactions(
     engine: Engine, services: ServerServices, commits: Counted
 ) -> None:
     assert await asyncio.gather(*(answer(services, n) for n in range(40))) == [True] * 40
-    # Claims in a few transactions, replies + marks + the dialogue's writes in a few more: not 40 of each.
+    # Claims, replies + marks + the dialogue's writes in a few shared transactions: not 40 of each.
     assert commits.commits <= 8
     assert count(engine, OUTBOX) == 40 and count(engine, MESSAGES) == 80
     assert count(engine, INBOUND, INBOUND.c.handled_at.is_not(None)) == 40
@@ -124,6 +124,25 @@ async def test_messages_finished_together_share_their_transactions(
         .previous_intent
         == "echo"
     )
+
+
+async def test_claims_and_writes_arriving_together_share_one_transaction(
+    engine: Engine, services: ServerServices, commits: Counted
+) -> None:
+    await services.intake.submit(ClaimRequest("sms", "t1", "13900000001", "你好", NOW, HOUR))
+    await services.answerer.answer(Inbound("sms", "13900000001", "你好"))
+    before = commits.commits
+    row = ReplyRow("reply:sms:t1", "sms", "13900000001", "答：你好", NOW)
+    # t1's reply and mark, a new message and a retry of t1 reach the batcher together.
+    wrote, claimed, again = await asyncio.gather(
+        services.commit.submit_all(row, Handled("sms", "t1", NOW)),
+        services.intake.submit(ClaimRequest("sms", "t2", "13900000002", "学费", NOW, HOUR)),
+        services.intake.submit(ClaimRequest("sms", "t1", "13900000001", "你好", NOW, HOUR)),
+    )
+    assert commits.commits == before + 1
+    assert wrote == [True, True] and claimed.claim == "new"
+    assert again.claim == "handled"  # marked handled in the same transaction, before the claims
+    assert count(engine, OUTBOX) == 1 and count(engine, INBOUND) == 2 and count(engine, MESSAGES) == 2
 
 
 async def test_a_failed_commit_stores_nothing_of_a_request_and_tells_it(
