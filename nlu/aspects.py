@@ -297,7 +297,8 @@ class AspectReader:
         ``slips``, cues typed with a slip of the pinyin input are read too ("帐号被所定" as 锁定)."""
         basic, folded = self.forms(text)
         if slips is not None:
-            basic, folded = slips.heal(basic), slips.heal(folded)
+            healed = slips.heal(basic)
+            basic, folded = healed, (healed if folded == basic else slips.heal(folded))
         aspects = self._scanner.aspects(folded)
         for n in _candidates(self._pattern_index, basic):
             aspect, _, pattern = self._patterns[n]

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 
 _HAN_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
+_MEMO_LIMIT = 100_000  # unknown pairs remembered with what they sound like (each a few dozen bytes)
 
 
 class SoundSlips:
@@ -37,22 +38,27 @@ class SoundSlips:
                         self._cues.setdefault(a + b, set()).add(cue)
         self._by_sound = {key: tuple(sorted(pairs)) for key, pairs in by_sound.items()}
         self._known = self._said | {p for pairs in self._by_sound.values() for p in pairs}
+        self._options: dict[str, tuple[str, ...]] = {}  # an unknown pair -> the cue pairs it sounds like
 
     def heal(self, text: str) -> str:
         """``text`` with each slip replaced by the cue pair it sounds like (one character differs)."""
+        known = self._known
+        unknown = [n for n, (a, b) in enumerate(itertools.pairwise(text)) if a + b not in known]
+        if not unknown:
+            return text  # most messages: every pair is one the notice or its questions use
         chars = list(text)
         healed = False
-        for n in range(len(chars) - 1):
+        for n in unknown:
             pair = chars[n] + chars[n + 1]
-            if pair in self._known or not _HAN_PAIR.fullmatch(pair) or self._keep.intersection(pair):
-                continue
+            if pair in known:
+                continue  # the slip before it was healed into a known pair
             # the character replaced must not break a pair on its other side: 复印件去 keeps its 件 (印件 is
             # known, 印间 is not), while 网止是 may become 网址是 (址是 is as known as 止是)
             before = chars[n - 1] if n > 0 else ""
             after = chars[n + 2] if n + 2 < len(chars) else ""
             options = [
                 p
-                for p in self._by_sound.get((self._sound(pair[0]), self._sound(pair[1])), ())
+                for p in self._sounding(pair)
                 if (p[0] == pair[0] and p[1] != pair[1] and self._fits(pair[1], p[1], after, right=True))
                 or (p[1] == pair[1] and p[0] != pair[0] and self._fits(pair[0], p[0], before, right=False))
             ]
@@ -62,6 +68,19 @@ class SoundSlips:
                 chars[n], chars[n + 1] = chosen[0], chosen[1]
                 healed = True
         return "".join(chars) if healed else text
+
+    def _sounding(self, pair: str) -> tuple[str, ...]:
+        """The cue pairs that sound like ``pair`` (none for a pair with a function or non-Chinese character)."""
+        found = self._options.get(pair)
+        if found is None:
+            found = (
+                ()
+                if not _HAN_PAIR.fullmatch(pair) or self._keep.intersection(pair)
+                else self._by_sound.get((self._sound(pair[0]), self._sound(pair[1])), ())
+            )
+            if len(self._options) < _MEMO_LIMIT:
+                self._options[pair] = found
+        return found
 
     def _fits(self, old: str, new: str, neighbour: str, *, right: bool) -> bool:
         """Whether ``new`` may stand for ``old`` beside ``neighbour``: unless ``old`` makes a known pair with
