@@ -245,7 +245,8 @@ class _Reply:
         self, compute: str, reading: Reading, today: dt.date, entities: list[Mapping[str, Any]]
     ) -> str | None:
         if compute == "confirmation_date" and reading.dates:
-            return when.confirmation_on(self.campaign, reading.dates[0], today, self.say)[0]
+            every = "every_day" in reading.aspects  # "26到30号都能去吗": each day of it
+            return when.confirmation_on(self.campaign, reading.dates[0], today, self.say, every)[0]
         if compute == "period_date" and reading.dates:
             claim = "closed" if "closed" in reading.aspects else "open"
             if "last_day" in reading.aspects:

@@ -60,8 +60,11 @@ def _why_closed(campaign: Campaign, day: dt.date) -> str:
     return "是周末休息日，" if day.weekday() >= 5 else "是法定节假日，"
 
 
-def confirmation_on(campaign: Campaign, span: DateSpan, today: dt.date, say: Say) -> tuple[str, bool]:
-    """The reply about confirming within ``span``, and whether it can be done then."""
+def confirmation_on(
+    campaign: Campaign, span: DateSpan, today: dt.date, say: Say, every: bool = False
+) -> tuple[str, bool]:
+    """The reply about confirming within ``span``, and whether it can be done then; with ``every``
+    ("26到30号都能去吗"), whether it can be done on each of its days."""
     days = [
         d
         for window in calendar.confirmation_windows(campaign)
@@ -85,6 +88,9 @@ def confirmation_on(campaign: Campaign, span: DateSpan, today: dt.date, say: Say
             nearest_short=nearest_short,
         ), ok
     if ok:
+        if every:  # each day of the span from today on must be a confirmation day
+            first = max(span.first, today)
+            ok = len(days) == (span.last - first).days + 1
         by_month: dict[tuple[int, int], list[dt.date]] = {}
         for d in days:
             by_month.setdefault((d.year, d.month), []).append(d)
