@@ -23,6 +23,11 @@ _ASKING_TAIL = re.compile(r"(?:不|没有?|冇得?)$")
 _COPULA = re.compile(r"(?<=[\u4e00-\u9fff]{2})[是要](?=[\u4e00-\u9fff]{2})")
 
 
+def _shares_pair(run: str, reply: str) -> bool:
+    """Whether two neighbouring characters of ``run`` stand together in ``reply``."""
+    return any(run[n : n + 2] in reply for n in range(len(run) - 1))
+
+
 def _blank(match: re.Match[str]) -> str:
     """Blank a match out, keeping every other character where it was."""
     return " " * len(match.group(0))
@@ -117,15 +122,14 @@ class ClaimChecker:
         # Words holding a negation character that deny nothing: 识别, 无误, 不少于 …
         plain = sorted({str(w) for w in not_negations if w}, key=len, reverse=True)
         self._not_negations = re.compile("|".join(map(re.escape, plain))) if plain else None
-        units = list(units)
-        unit_words = sorted({str(u) for u in units if u}, key=len, reverse=True)
+        listed = [str(u) for u in units if u]
+        unit_words = sorted(set(listed), key=len, reverse=True)
         self._amounts = (
             re.compile(r"(\d+(?:\.\d+)?)\s*(" + "|".join(map(re.escape, unit_words)) + ")")
             if unit_words
             else None
         )
         verbs = sorted({str(v) for v in paying if v}, key=len, reverse=True)
-        listed = [str(u) for u in units if u]
         self._money = listed[0] if listed else ""  # the first unit listed is the money's (元)
         self._paid = (
             re.compile(
@@ -217,7 +221,7 @@ class ClaimChecker:
     def negated(self, folded_question: str) -> bool:
         """Whether the claim denies something ("不用带原件吧", "是免费的吗"): a yes to it is not a yes to
         its topic. A final 不 or 没有 asks ("有人监督不") and 识别, 无误 … deny nothing."""
-        text = _A_NOT_A.sub(" ", _ASKING_TAIL.sub("", folded_question))  # 能不能, 有没有 ask both ways
+        text = self.both_ways(_ASKING_TAIL.sub("", folded_question))  # 能不能, 有没有 ask both ways
         if self._not_negations is not None:
             text = self._not_negations.sub(" ", text)
         return self._negation is not None and self._negation.search(text) is not None
@@ -244,7 +248,7 @@ class ClaimChecker:
         reply = reply.lower()
         if known is not None:
             folded_question = known.heal(folded_question, reply, self._stop_chars)
-        folded_question = _A_NOT_A.sub(" ", folded_question)  # 会不会, 能不能 ask both ways
+        folded_question = self.both_ways(folded_question)  # 会不会, 能不能: no content of the claim
         if any(t not in reply for t in _SPECIFIC.findall(folded_question)):
             return False  # a number or address the reply does not give: not confirmed
         if self._states(folded_question, reply, function_chars):
@@ -271,9 +275,7 @@ class ClaimChecker:
                 if len(run) >= _MIN_SPECIFIC_HAN:
                     specific.append(run)
                 continue
-            if len(run) == 1 or (
-                len(run) > 2 and not any(run[n : n + 2] in reply for n in range(len(run) - 1))
-            ):
+            if len(run) == 1 or (len(run) > 2 and not _shares_pair(run, reply)):
                 return False  # a longer run shares a pair with the reply; 网站 need only its 网
             stated = [ch for ch in run if ch not in function_chars]
             if any(ch not in reply for ch in stated):
@@ -288,10 +290,6 @@ class ClaimChecker:
         "…现场监督"); "缴费的地方" shares nothing with the confirmation's address and is not its topic."""
         runs = self._content(subject)
         return bool(runs) and all(
-            run in reply
-            or (
-                any(run[n : n + 2] in reply for n in range(len(run) - 1))
-                and all(ch in reply or ch in known.chars for ch in run)
-            )
+            run in reply or (_shares_pair(run, reply) and all(ch in reply or ch in known.chars for ch in run))
             for run in runs
         )

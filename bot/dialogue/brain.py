@@ -84,8 +84,10 @@ class Brain:
 
     def warm_up(self) -> None:
         """Build now what the first answers would build on their way (what the notice speaks of, which the
-        first yes/no question needs: 0.3 s of CPU), so a fresh instance answers its first burst at full speed."""
+        first yes/no question needs, and the slips every question is read through), so a fresh instance
+        answers its first burst at full speed."""
         self._stage.known()
+        self._stage.slips()
 
     def handle(self, inbound: Inbound) -> Reply:
         """Answer one message and remember what it was about."""
@@ -210,9 +212,8 @@ class Brain:
         if composed is not None:
             if composed.silent:
                 return composed.text, composed.intent
-            if (
-                composed.led and not composed.says_yes
-            ):  # its own verdict, unless it gives the amount otherwise
+            if composed.led and not composed.says_yes:
+                # its own verdict stands, unless it gives the amount asked about otherwise
                 contradicted = self._stage.contradicted(question, composed.text, form)
                 return contradicted or composed.text, composed.intent
             # A yes would be invented: the no-word instead, or what the notice says and its silence.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from knowledge.answers import FactFormatter, Form, local_date, render
@@ -163,12 +163,8 @@ class SecondStage:
         the characters a yes/no question may use and still be about the notice."""
         with self._known_lock:
             if self._known is None:
-                said = self.campaign.model_dump_json(
-                    include={"campaign", "facts", "answers", "rules", "steps"}
-                )
+                said, examples, local = self._sources()
                 said += "".join(d.answer.full for d in self.campaign.details if d.answer is not None)
-                local = self._local()
-                examples = local.examples if local is not None else load_training_data().examples
                 said += "\n".join(t for t, intent in examples if _about_notice(intent))
                 self._known = self.reader.known(self.reader.fold(said) + said, self._sound(local))
             return self._known
@@ -178,17 +174,21 @@ class SecondStage:
         neither the notice nor the training questions use, that sound like a pair of a cue word."""
         with self._known_lock:
             if self._slips is None:
-                local = self._local()
-                said = self.campaign.model_dump_json(
-                    include={"campaign", "facts", "answers", "rules", "steps"}
-                )
-                examples = local.examples if local is not None else load_training_data().examples
+                said, examples, local = self._sources()
                 said += "\n".join(t for t, _ in examples)
                 sound = self._sound(local) or pinyin_sound()
                 self._slips = SoundSlips(
                     self.reader.cue_words, self.reader.fold(said) + said, sound, self.reader.plain_chars
                 )
             return self._slips
+
+    def _sources(self) -> tuple[str, Sequence[tuple[str, str]], LocalInterpreter | None]:
+        """The notice's text (its facts and answers), the questions the model learned from, and the
+        in-process interpreter that holds them (None for a Rasa server: the training data is read)."""
+        said = self.campaign.model_dump_json(include={"campaign", "facts", "answers", "rules", "steps"})
+        local = self._local()
+        examples = local.examples if local is not None else load_training_data().examples
+        return said, examples, local
 
     def _local(self) -> LocalInterpreter | None:
         """The in-process interpreter (the one a live wrapper holds), or None for a Rasa server."""
