@@ -23,6 +23,8 @@ _MIN_PART = 4  # "是吗？那要带什么": a part this short only reacts, it a
 _LETTERS = re.compile(r"[a-z]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
+# A quoted passage (a line of the notice) and the question about it: "“…每月26-30日(工作日)。” 周末不能去吧".
+_QUOTED = re.compile(r"\s*[“\"「『]([^”\"」』]{8,})[”\"」』][\s:：,，]*(?P<rest>.+)", re.S)
 
 
 class Shape(NamedTuple):
@@ -78,6 +80,9 @@ class MessageShaper:
         if english is not None:
             return english
         focus = self._drop_openers(stripped)
+        quoted = _QUOTED.fullmatch(focus)
+        if quoted is not None and self._question.search(quoted.group("rest")):
+            focus = quoted.group("rest").strip()
         parts = self._numbered_parts(focus) or self._asked_parts(focus)
         if parts:
             return Shape("question", focus, parts=parts)
