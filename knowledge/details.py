@@ -262,13 +262,14 @@ class _Reply:
         if compute == "hours_check" and reading.hours is not None:
             still = "still" in reading.aspects
             hours = reading.hours
+            online_only = "online_only" in reading.aspects
             if (
-                still
-                and hours.online is None
+                hours.online is None
                 and hours.offline is None
-                and _PROOF.intersection(reading.aspects)
+                and (online_only or (still and _PROOF.intersection(reading.aspects)))
             ):
-                # "学满32学时还要上传线下证明吗": the proof is what is asked for, the hours stated are the online ones
+                # "学满32学时还要上传线下证明吗": the proof is what is asked for, the hours stated are the online
+                # ones; "32个学时能不能全部在网上学完": all of them online
                 hours = HoursMention(online=hours.unspecified, parts=(("online", hours.unspecified or 0.0),))
             return self._hours_check(hours, still)
         if compute == "hours_rule_claim" and reading.hours is not None:
