@@ -71,6 +71,15 @@ def ask(campaign, interpreter):
         ("手机端怎么登录学习平台", "手机学习", "湖南建设人才"),
         ("我关注了公众号，但是找不到继续教育在哪里点", "手机学习", "右下角"),
         ("Can I do the course on my phone?", "可以。", "湖南建设人才"),
+        # the question asked, not the trip mentioned beside it
+        ("25号能去确认吗，26号以后我要出差", "不可以。", "11月27"),
+        ("能不能先繳費再去確認，月底我要出差", "不可以。", "合格后再缴"),
+        ("我月底要出差去不了怎么办", "通知只说", "本人去不了"),
+        # the rule's two ways; all the materials
+        ("两种合格方式满足一种就行吧", "是的。", "满足其一"),
+        ("32个学时能不能全部在网上学完", "可以。", "线上学满32学时"),
+        ("去确认只带身份证就行了吧", "不是。", "岗位汇总表"),
+        ("早上好！听说继续教育要交300是不是哦", "不是。", "100元"),
         # what the notice does not say
         ("去年的线下培训证明今年能用吗", "通知只说", HOTLINE),
         ("有没有APP下载", "通知只说", HOTLINE),
@@ -84,6 +93,14 @@ def test_the_point_asked(ask, text, start, includes):
     reply = ask(text)
     assert reply.startswith(start), reply
     assert includes in reply, reply
+
+
+def test_two_questions_joined_by_haiyou_are_each_answered(ask):
+    reply = ask("您好！我想问一下，去确认要带什么材料，还有要交多少钱？谢谢")
+    assert reply.startswith("1. ") and "岗位汇总表" in reply and "\n2. " in reply and "100元" in reply
+    # hours joined by 还有 are one statement, not two questions
+    reply = ask("我线上学了20学时，还有线下证明12学时，够了吗")
+    assert reply.startswith("够。") and "\n2. " not in reply
 
 
 def test_no_yes_to_another_partys_act(ask):
