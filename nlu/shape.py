@@ -147,7 +147,12 @@ class MessageShaper:
         """Questions joined without a question mark, each asking on its own: by 还有 ("要带什么材料，还有要交
         多少钱"), by a comma between what-questions ("今年要学好多学时，几号前学完") or by spaces ("fee是多少
         在哪里确认"); a clause that asks nothing goes with the next ("帮同事问下 fee是多少")."""
+        also = _ALSO.search(text) is not None
+        if not also and len(_WH.findall(text)) < 2:
+            return [text]  # most messages: one question, nothing to split
         for split, asks in ((_ALSO, self._question), (_COMMA, _WH), (_SPACES, _WH)):
+            if split is _ALSO and not also:
+                continue
             pieces = [p.strip(" ,，;；。.") for p in split.split(text)]
             parts: list[str] = []
             carry = ""
