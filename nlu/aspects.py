@@ -162,6 +162,7 @@ class AspectReader:
                 claims.get("paying", ()),
                 claims.get("parties", ()),
                 claims.get("acts", ()),
+                claims.get("choices", ()),
             )
             exclusive = sorted(map(str, claims.get("exclusive", ())), key=len, reverse=True)
             self._exclusive = re.compile("|".join(map(re.escape, exclusive))) if exclusive else None

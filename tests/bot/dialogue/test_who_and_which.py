@@ -112,6 +112,10 @@ def ask(campaign, interpreter):
         ("您好 打扰了 我们公司有12个人要参加，确认时间和地典麻烦再说一下", "资格确认时间", "305室"),
         ("交两次钱?", "不用。", "只用缴纳一次"),
         ("确认是不是只在月底那几天", "是。", "26—30日"),
+        ("报名的时候选岳阳市住建局对吧", "不是。", "岳阳市房地产业协会"),  # another party chosen
+        ("培训点审核完当天就能更新证书吗", "不可以。", "次日"),
+        ("上传了线下证明，线上还要学吗", "要。", "20学时"),
+        ("您好，我是公司管培训的，我们有25个人要做继续教育，是不是每个人都要交100", "是。", "100元"),
         # what the notice does not say
         ("去年的线下培训证明今年能用吗", "通知只说", HOTLINE),
         ("有没有APP下载", "通知只说", HOTLINE),
@@ -141,6 +145,9 @@ def test_no_yes_to_another_partys_act(ask):
 
 
 def test_parties_are_read_from_data():
+    chooser = ClaimChecker((), (), "不", parties=[["协会"], ["住建局"]], choices=["选"])
+    assert chooser.misattributed("选住建局吧", "选择“岳阳市—岳阳市房地产业协会”") == ["住建局"]
+    assert chooser.misattributed("选协会吧", "选择“岳阳市—岳阳市房地产业协会”") == []
     checker = ClaimChecker((), (), "不", parties=[["协会", "你们"], ["单位", "企业"]], acts=["盖章"])
     assert checker.misattributed("登记表是协会盖章吗", "由在岗单位盖章") == ["协会"]
     assert checker.misattributed("登记表是企业盖章吗", "由在岗单位盖章") == []
