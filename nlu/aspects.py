@@ -21,6 +21,7 @@ from knowledge.reading import DateSpan, Polarity, Reading
 from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader
 from nlu.hours import read_hours, read_people, read_years
+from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer
 from nlu.shape import MessageShaper, Shape
 from nlu.typos import SoundSlips
@@ -31,7 +32,7 @@ _ONLY = re.compile(r"唯一|只能|只有|仅")
 # "A还是B": two options offered, not a yes/no question ("还是要交吗": 还是 for "still", before a verb of need).
 _ALTERNATIVE = re.compile(
     r"^(?!.*(?:是不是|是否|能不能|可不可以|要不要|有没有|对不对))"
-    r".*[\u4e00-\u9fff\d]{2}还是(?!要|得|需|可以|能|不|会|没|一样|照样|至少|最少|只|就)[\u4e00-\u9fff\d]{2}"
+    r".*[\u4e00-\u9fff\d]{2}(?<![吗呢])还是(?!要|得|需|可以|能|不|会|没|一样|照样|至少|最少|只|就)[\u4e00-\u9fff\d]{2}"
 )
 _CLAUSES = re.compile(r"[，,。；;！!？?\s]+")
 YESNO = "yesno"  # present when the message is a yes/no question
@@ -39,7 +40,10 @@ DENIED = "denied"  # a yes/no question that states a denial ("线下培训不算
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
 DATES = "dates"  # present when the message names a date ("明天", "这周五", "11月28号")
 # The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it.
-CONFIRMED = frozenset({"是的", "是", "可以", "要", "有", "会", "在"})
+CONFIRMED = frozenset({"是的", "是", "对", "可以", "要", "有", "会", "在"})
+# The yes-words of a claim that something is so ("是…吧", "…对不对"): only these are denied by another party,
+# name or number in the reply.
+CLAIMING = frozenset({"是的", "是", "对"})
 YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
 PEOPLE = "people_stated"  # present when the message counts people ("我们公司40个工人")
 
@@ -164,6 +168,9 @@ class AspectReader:
                 claims.get("acts", ()),
                 claims.get("choices", ()),
             )
+            self._labels = LabelChecker(
+                claims.get("labels", ()), claims.get("ranges", ()), claims.get("tagged", ())
+            )
             exclusive = sorted(map(str, claims.get("exclusive", ())), key=len, reverse=True)
             self._exclusive = re.compile("|".join(map(re.escape, exclusive))) if exclusive else None
             denials = sorted(map(str, claims.get("denials", ())), key=len, reverse=True)
@@ -270,8 +277,12 @@ class AspectReader:
             return None
         folded, polarity = claim
         # who does what is denied only by "是…吗": "协会有没有组织…" is not answered 没有 by another's doing it
-        parties = polarity.yes in ("是", "是的")
-        return polarity.no if self._claims.contradicted(folded, reply, parties=parties) else None
+        parties = polarity.yes in CLAIMING
+        if self._claims.contradicted(folded, reply, parties=parties) or (
+            parties and (self._labels.contradicted(folded, reply) or named_otherwise(text, reply))
+        ):
+            return polarity.no
+        return None
 
     def _claim(self, text: str) -> tuple[str, Polarity] | None:
         """The folded ``text`` and its yes/no form when it asks to confirm something (its yes word is one a

@@ -143,6 +143,8 @@ class ClaimChecker:
         )
         verbs = sorted({str(v) for v in paying if v}, key=len, reverse=True)
         self._money = listed[0] if listed else ""  # the first unit listed is the money's (元)
+        # "200块", "200块钱": money in other words
+        self._money_words = re.compile(r"(?<=\d)(?:块钱|块|快)")
         self._paid = (
             re.compile(
                 r"(?:"
@@ -241,7 +243,7 @@ class ClaimChecker:
         given: dict[str, set[str]] = {}
         for number, unit in self._amounts.findall(reply):
             given.setdefault(unit, set()).add(number)
-        asked = self._amounts.findall(folded_question)
+        asked = self._amounts.findall(self._money_words.sub(self._money, folded_question))
         if self._paid is not None:  # "要交300": an amount paid is money even without 元
             asked += [(number, self._money) for number in self._paid.findall(folded_question)]
         return any(unit in given and number not in given[unit] for number, unit in asked)

@@ -42,6 +42,8 @@ _CLAUSE = re.compile(r"[，,。；;！!？?\s]|还|和|加|另|又|跟|再")
 _DIGITS = frozenset("0123456789零一二两三四五六七八九十")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*(?:年|[.\-/](?=\d{1,2}[.\-/月]))")
 _NAMED = frozenset({"附件", "附表"})
+_ONE = frozenset({"一"})
+_A_THING = re.compile(r"个(?!学时|小时|课时|钟头|学分)")
 
 
 def chinese_number(text: str) -> float | None:
@@ -89,6 +91,10 @@ def read_hours(text: str) -> HoursMention | None:
         start = m.start("n") if m.group("n") else m.start("m") if m.group("m") else m.start("c")
         if text[max(0, start - 2) : start] in _NAMED:
             continue  # "学时证明就是附件4那个吧": an attachment's number
+        if number in _ONE and _A_THING.match(
+            text, m.end("n") if m.group("n") else m.end("m") if m.group("m") else m.end("c")
+        ):
+            continue  # "参加了一个线上的讲座": 一个 is "a", not one hour
         value = chinese_number(number)
         if value is None or value > 200:
             continue

@@ -32,7 +32,9 @@ _WH = re.compile(
     r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点]|个(?![人月]))|多少|好多|怎么|谁|么子|啥|咋|多久|好久"
 )
 # A second part that only follows up the first: "不能的话最早哪天".
-_FOLLOW_UP = re.compile(r"(?:不能|不行|不可以|没有|冇得|如果不|要是不)(?:的话)?[，,]?|(?:如果|要是)")
+_FOLLOW_UP = re.compile(
+    r"(?:不能|不行|不可以|没有|冇得|如果不|要是不)(?:的话)?[，,]?|(?:如果|要是|具体|那具体)"
+)
 # A quoted passage (a line of the notice) and the question about it: "“…每月26-30日(工作日)。” 周末不能去吧".
 _QUOTED = re.compile(r"\s*[“\"「『]([^”\"」』]{8,})[”\"」』][\s:：,，]*(?P<rest>.+)", re.S)
 

@@ -1,0 +1,67 @@
+"""Names and numbers a yes/no question asks to confirm that the reply gives otherwise ("确认地点是岳阳大道63号吧"
+against "岳阳大道36号", "岗位汇总表是附件2吧" against "岗位汇总表（附件3）", "网址是hnjsrc.com吧", "公众号是“湖南住建”对吧"):
+the reply is then led by the no-word. The patterns are data (``claims.labels``, ``claims.ranges`` and
+``claims.tagged`` in ``data/aspects.yml``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_ADDRESS = re.compile(r"(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|gov)(?:\.cn)?)")
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,16})[”\"」』]")
+_COPULA = re.compile(r"(?:就是|是|为|叫|在)$")
+
+
+class LabelChecker:
+    """Compare the labelled values of a question with the reply's."""
+
+    def __init__(
+        self, labels: Iterable[str] = (), ranges: Iterable[Iterable[str]] = (), tagged: Iterable[str] = ()
+    ) -> None:
+        self._labels = [re.compile(str(p)) for p in labels]
+        pairs = [tuple(str(p) for p in pair) for pair in ranges]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError(f"claims.ranges: each entry is [question pattern, reply pattern], got {pairs!r}")
+        self._ranges = [(re.compile(q), re.compile(r)) for q, r in pairs]
+        # a number tagged by a word before it ("附件3") belongs to what the text names just before the tag
+        self._tagged = [re.compile(re.escape(str(t)) + r"(\d+)") for t in tagged]
+
+    def contradicted(self, question: str, reply: str) -> bool:
+        """Whether a label of ``question`` has another value in ``reply`` (``question`` folded)."""
+        for label in self._labels:
+            given = set(label.findall(reply))
+            if given and any(value not in given for value in label.findall(question)):
+                return True
+        for asked, stated in self._ranges:
+            given_ranges = set(stated.findall(reply))
+            if given_ranges and any(r not in given_ranges for r in asked.findall(question)):
+                return True
+        return any(self._mistagged(tag, question, reply) for tag in self._tagged)
+
+    @staticmethod
+    def _mistagged(tag: re.Pattern[str], question: str, reply: str) -> bool:
+        """ "汇总表是附件2" against "岗位汇总表（附件3）": what the question tags, the reply tags otherwise."""
+        for m in tag.finditer(question):
+            subject = _COPULA.sub("", question[max(0, m.start() - 6) : m.start()])
+            pairs = [subject[n : n + 2] for n in range(len(subject) - 1) if _HAN.fullmatch(subject[n])]
+            for pair in pairs:
+                for at in (i.start() for i in re.finditer(re.escape(pair), reply)):
+                    found = tag.search(reply, at, at + 10)
+                    if found is not None:
+                        return found.group(1) != m.group(1)
+        return False
+
+
+def named_otherwise(text: str, reply: str) -> bool:
+    """Whether ``text`` (as typed) names a web address or a quoted name the reply does not give while it
+    gives another: "網址是hnjsrc.com吧" against www.hnjsrcw.com, "关注“湖南住建”对吧" against “湖南建设人才”."""
+    lowered, said = text.lower(), reply.lower()
+    for pattern in (_ADDRESS, _QUOTED):
+        asked = pattern.findall(lowered)
+        given = pattern.findall(said)
+        if asked and given and any(a not in said for a in asked):
+            return True
+    return False
