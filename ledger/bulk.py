@@ -10,14 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Dialect, Table
 
 BATCH = 10_000
 
 
-def _processors(conn: Connection, table: Table, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+def _processors(dialect: Dialect, table: Table, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
     # dialect_impl: the type as this dialect stores it (e.g. SQLite keeps dates as ISO text).
-    dialect = conn.dialect
     return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
 
 
@@ -30,14 +29,15 @@ def _placeholder(conn: Connection) -> str:
     raise RuntimeError(f"driver paramstyle {style!r} is not supported for bulk writes")
 
 
-def _convert(
-    conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+def converted(
+    dialect: Dialect, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> list[tuple[Any, ...]]:
-    """Convert the values of the columns whose type needs it; column by column, each distinct value once.
+    """``rows`` with the values of the columns whose type needs it converted for ``dialect``'s driver; column
+    by column, each distinct value once (``bulk_insert_tuples`` does it unless told it is done).
 
     Flags, dates and timestamps repeat a lot, so a column of 100,000 values has a handful of distinct ones.
     """
-    converting = [(i, p) for i, p in enumerate(_processors(conn, table, columns)) if p is not None]
+    converting = [(i, p) for i, p in enumerate(_processors(dialect, table, columns)) if p is not None]
     if not converting or not rows:
         return rows
     by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
@@ -57,7 +57,7 @@ def _tuples(
 ) -> list[tuple[Any, ...]]:
     pick = operator.itemgetter(*columns)
     picked = [pick(row) if len(columns) > 1 else (pick(row),) for row in rows]
-    return _convert(conn, table, columns, picked)
+    return converted(conn.dialect, table, columns, picked)
 
 
 def _run(conn: Connection, sql: str, params: list[tuple[Any, ...]]) -> None:
@@ -100,14 +100,21 @@ def _copy(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple
 
 
 def bulk_insert_tuples(
-    conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    ready: bool = False,
 ) -> None:
     """Insert ``rows`` (tuples of the ``columns``, in order) into ``table``: COPY on PostgreSQL (psycopg),
-    otherwise one executemany per batch."""
+    otherwise one executemany per batch. ``ready``: the rows are ``converted`` already."""
     if not rows:
         return
+    if not ready:
+        rows = converted(conn.dialect, table, columns, rows)
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        _copy(conn, table.name, columns, _convert(conn, table, columns, rows))
+        _copy(conn, table.name, columns, rows)
         return
     quote = conn.dialect.identifier_preparer.quote
     mark = _placeholder(conn)
@@ -115,7 +122,7 @@ def bulk_insert_tuples(
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join(mark for _ in columns)})"
     )
-    _run(conn, sql, _convert(conn, table, columns, rows))
+    _run(conn, sql, rows)
 
 
 def bulk_update(conn: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> None:
