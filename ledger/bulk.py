@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import operator
 import re
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -118,11 +120,32 @@ def bulk_insert_tuples(
         return
     quote = conn.dialect.identifier_preparer.quote
     mark = _placeholder(conn)
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join(mark for _ in columns)})"
-    )
-    _run(conn, sql, rows)
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES "
+    one = f"({', '.join(mark for _ in columns)})"
+    raw = conn.connection.dbapi_connection
+    if conn.dialect.name == "sqlite" and raw is not None:
+        _sqlite_statements(conn, raw, head, one, len(columns), rows)
+        return
+    _run(conn, head + one, rows)
+
+
+# Rows per INSERT statement on SQLite, within its limit on a statement's parameters.
+SQLITE_ROWS = 1000
+
+
+def _sqlite_statements(
+    conn: Connection, raw: Any, head: str, one: str, width: int, rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` many per statement. The driver gives the interpreter's lock up while SQLite works
+    once per statement instead of once per row, so a thread writing beside a busy one is not held up at
+    every row (and SQLite parses one statement for a thousand rows)."""
+    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(SQLITE_ROWS, limit // width))
+    full = head + ", ".join([one] * per)
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        sql = full if len(chunk) == per else head + ", ".join([one] * len(chunk))
+        conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
 
 
 def bulk_update(conn: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> None:
