@@ -196,16 +196,17 @@ class ClaimChecker:
         培训" against "…学校、企业等单位组织的…" leaves 协会 (the notice does not say the association does)."""
         if self._parties is None or self._acts is None:
             return []
-        done_by = {
-            act.group(0): {
-                self._party_of[m.group(0)] for m in self._parties.finditer(reply[: act.start()][-8:])
-            }
-            for act in self._acts.finditer(reply)
-        }
+        done_by: dict[str, set[int]] = {}
+        for act in self._acts.finditer(reply):  # every time the reply names the act
+            # the parties named before it in its sentence ("接受建设行政主管部门、企业、行业协会和社会的监督")
+            before = re.split(r"[。；;！!？?\n]", reply[: act.start()])[-1][-24:]
+            done_by.setdefault(act.group(0), set()).update(
+                self._party_of[m.group(0)] for m in self._parties.finditer(before)
+            )
         found = []
         for act in self._acts.finditer(question):
             givers = done_by.get(act.group(0))
-            named = [m.group(0) for m in self._parties.finditer(question[: act.start()][-6:])]
+            named = [m.group(0) for m in self._parties.finditer(question[: act.start()][-10:])]
             if givers and named and self._party_of[named[-1]] not in givers:
                 found.append(named[-1])
         return found
