@@ -1,6 +1,7 @@
 """Measure `jxjy ledger import` on a generated ledger, as a whole process (as staff run it) and in-process.
 
     python bench/bench_import.py [--rows N] [--format csv|xlsx] [--url DATABASE_URL] [--runs 3] [--in-process]
+                                 [--compile-each-time]
 
 Generates a valid ledger of N trainees (default 100,000) as CSV or XLSX, then, ``--runs`` times: a fresh
 database (SQLite file, or the PostgreSQL schema at ``--url`` dropped and recreated), `jxjy db upgrade`, a first
@@ -172,11 +173,16 @@ def _run_cli(command: list[str], env: dict[str, str]) -> tuple[float, float, flo
     return wall, cpu, server, done.stdout
 
 
-def _fresh(url: str | None, tmp: Path, run: int) -> dict[str, str]:
+def _fresh(url: str | None, tmp: Path, run: int, compile_each_time: bool = False) -> dict[str, str]:
     data = tmp / f"data{run}"
     data.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("JXJY_")}
     env |= {"JXJY_DATA_DIR": str(data), "JXJY_SECRET_KEY": SECRET}
+    if not compile_each_time:
+        # Python keeps the compiled modules (__pycache__) as staff's machines do; an environment that says
+        # not to (PYTHONDONTWRITEBYTECODE, as some sandboxes do) would compile this package's modules from
+        # source at every start (0.1 s of each import's CPU).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     if url:
         reset_postgres(url)
         env["JXJY_DATABASE_URL"] = url
@@ -223,6 +229,11 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--in-process", action="store_true", help="call import_ledger in this process")
+    parser.add_argument(
+        "--compile-each-time",
+        action="store_true",
+        help="keep PYTHONDONTWRITEBYTECODE from the environment (modules compiled from source at each start)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
@@ -234,7 +245,7 @@ def main() -> None:
             if args.in_process:
                 results = _in_process(ledger, args.url, tmp, run)
             else:
-                env = _fresh(args.url, tmp, run)
+                env = _fresh(args.url, tmp, run, args.compile_each_time)
                 command = [jxjy(), "ledger", "import", str(ledger)]
                 results = [_run_cli(command, env) for _ in range(2)]
             loads.append(os.getloadavg()[0])

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import operator
 import re
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Dialect, Table
 
 BATCH = 10_000
 
 
-def _processors(conn: Connection, table: Table, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+def _processors(dialect: Dialect, table: Table, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
     # dialect_impl: the type as this dialect stores it (e.g. SQLite keeps dates as ISO text).
-    dialect = conn.dialect
     return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
 
 
@@ -30,14 +31,15 @@ def _placeholder(conn: Connection) -> str:
     raise RuntimeError(f"driver paramstyle {style!r} is not supported for bulk writes")
 
 
-def _convert(
-    conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+def converted(
+    dialect: Dialect, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> list[tuple[Any, ...]]:
-    """Convert the values of the columns whose type needs it; column by column, each distinct value once.
+    """``rows`` with the values of the columns whose type needs it converted for ``dialect``'s driver; column
+    by column, each distinct value once (``bulk_insert_tuples`` does it unless told it is done).
 
     Flags, dates and timestamps repeat a lot, so a column of 100,000 values has a handful of distinct ones.
     """
-    converting = [(i, p) for i, p in enumerate(_processors(conn, table, columns)) if p is not None]
+    converting = [(i, p) for i, p in enumerate(_processors(dialect, table, columns)) if p is not None]
     if not converting or not rows:
         return rows
     by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
@@ -57,7 +59,7 @@ def _tuples(
 ) -> list[tuple[Any, ...]]:
     pick = operator.itemgetter(*columns)
     picked = [pick(row) if len(columns) > 1 else (pick(row),) for row in rows]
-    return _convert(conn, table, columns, picked)
+    return converted(conn.dialect, table, columns, picked)
 
 
 def _run(conn: Connection, sql: str, params: list[tuple[Any, ...]]) -> None:
@@ -100,22 +102,50 @@ def _copy(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple
 
 
 def bulk_insert_tuples(
-    conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    ready: bool = False,
 ) -> None:
     """Insert ``rows`` (tuples of the ``columns``, in order) into ``table``: COPY on PostgreSQL (psycopg),
-    otherwise one executemany per batch."""
+    otherwise one executemany per batch. ``ready``: the rows are ``converted`` already."""
     if not rows:
         return
+    if not ready:
+        rows = converted(conn.dialect, table, columns, rows)
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        _copy(conn, table.name, columns, _convert(conn, table, columns, rows))
+        _copy(conn, table.name, columns, rows)
         return
     quote = conn.dialect.identifier_preparer.quote
     mark = _placeholder(conn)
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join(mark for _ in columns)})"
-    )
-    _run(conn, sql, _convert(conn, table, columns, rows))
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES "
+    one = f"({', '.join(mark for _ in columns)})"
+    raw = conn.connection.dbapi_connection
+    if conn.dialect.name == "sqlite" and raw is not None:
+        _sqlite_statements(conn, raw, head, one, len(columns), rows)
+        return
+    _run(conn, head + one, rows)
+
+
+# Rows per INSERT statement on SQLite, within its limit on a statement's parameters.
+SQLITE_ROWS = 1000
+
+
+def _sqlite_statements(
+    conn: Connection, raw: Any, head: str, one: str, width: int, rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` many per statement. The driver gives the interpreter's lock up while SQLite works
+    once per statement instead of once per row, so a thread writing beside a busy one is not held up at
+    every row (and SQLite parses one statement for a thousand rows)."""
+    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(SQLITE_ROWS, limit // width))
+    full = head + ", ".join([one] * per)
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        sql = full if len(chunk) == per else head + ", ".join([one] * len(chunk))
+        conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
 
 
 def bulk_update(conn: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> None:

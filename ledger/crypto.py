@@ -88,7 +88,7 @@ class IdVault:
         hashes = []
         for id_number in id_numbers:
             digest = inner.copy()
-            digest.update(normalize_id(id_number).encode("ascii"))
+            digest.update(id_number.strip().upper().encode("ascii"))  # normalize_id, spelled out
             final = outer.copy()
             final.update(digest.digest())
             hashes.append(final.hexdigest())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
-import operator
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,9 +21,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, select
 
 from ledger.accepting import Accepted, Progress, accept_chunks
-from ledger.bulk import bulk_insert_tuples, bulk_update, deferred_indexes, index_keep, roomy_cache
+from ledger.bulk import bulk_update, deferred_indexes, index_keep, roomy_cache
 from ledger.crypto import IdVault
 from ledger.import_report import HoursDecrease, ImportReport
+from ledger.inserting import NewRows, insert_new, new_rows, write_posts
 from ledger.merge import STORED, Merged
 from ledger.models import FIRST_CAMPAIGN
 from ledger.planning import Plan, Planner
@@ -102,101 +103,48 @@ def _load(
     return by_key, everyone
 
 
-def _write_posts(conn: Connection, posts: list[tuple[int, tuple[str, ...]]]) -> None:
-    rows = [(tid, p, i) for tid, ps in posts for i, p in enumerate(ps)]
-    bulk_insert_tuples(conn, POSTS, ("trainee_id", "post", "position"), rows)
-
-
-_INSERTED = (
-    *STORED,
-    "opted_out",
-    "created_at",
-    "updated_at",
-    "campaign",
-    "id_hash",
-    "id_cipher",
-    "id_masked",
-)
-
-
-def _insert(
-    conn: Connection,
-    vault: IdVault,
-    batch: Sequence[tuple[Accepted, Merged]],
-    now: dt.datetime,
-    campaign: str,
-) -> None:
-    last_id = conn.execute(select(func.coalesce(func.max(TRAINEES.c.id), 0))).scalar_one()
-    stored = operator.itemgetter(*STORED)
-    numbers = [item.values.id_number for item, _ in batch]
-    # The ID number is validated (18 characters, upper case): its masked form needs no more checks.
-    rows = [
-        (*stored(merged.values), False, now, now, campaign, item.key, cipher, f"{n[:4]}**********{n[14:]}")
-        for (item, merged), cipher, n in zip(batch, vault.encrypt_many(numbers), numbers, strict=True)
-    ]
-    bulk_insert_tuples(conn, TRAINEES, _INSERTED, rows)
-    keys = [item.key for item, _ in batch]
-    ids = _sqlite_ids(conn, keys) or _inserted_ids(conn, keys, last_id, campaign)
-    _write_posts(conn, [(ids[item.key], merged.posts) for item, merged in batch])
-
-
-def _inserted_ids(conn: Connection, keys: list[str], last_id: int, campaign: str) -> dict[str, int]:
-    """The ids of the rows just inserted, by their lookup hash."""
-    wanted = set(keys)
-    found = conn.execute(
-        select(TRAINEES.c.id_hash, TRAINEES.c.id).where(
-            TRAINEES.c.id > last_id, TRAINEES.c.campaign == campaign
-        )
-    ).all()
-    return {id_hash: trainee_id for id_hash, trainee_id in found if id_hash in wanted}
-
-
-def _sqlite_ids(conn: Connection, keys: list[str]) -> dict[str, int] | None:
-    """On SQLite, the ids of the rows just inserted without reading them back: SQLite numbers a new row one
-    past the largest id, and nobody else inserts inside this write transaction. None when that does not hold
-    (the first and last rows are checked), or on another database."""
-    if conn.dialect.name != "sqlite":
-        return None
-    last = conn.execute(select(func.max(TRAINEES.c.id))).scalar_one()
-    first = last - len(keys) + 1
-    ends = dict(
-        conn.execute(select(TRAINEES.c.id, TRAINEES.c.id_hash).where(TRAINEES.c.id.in_((first, last)))).all()
-    )
-    if ends.get(first) != keys[0] or ends.get(last) != keys[-1]:
-        return None
-    return dict(zip(keys, range(first, last + 1), strict=True))
-
-
 def _update(conn: Connection, batch: Sequence[tuple[int, Merged, bool]], now: dt.datetime) -> None:
     rows = [{**merged.values, "updated_at": now, "id": tid} for tid, merged, _ in batch]
     bulk_update(conn, TRAINEES, "id", rows)
     moved = [(tid, merged.posts) for tid, merged, posts_changed in batch if posts_changed]
     if moved:
         conn.execute(delete(POSTS).where(POSTS.c.trainee_id.in_([tid for tid, _ in moved])))
-        _write_posts(conn, moved)
+        write_posts(conn, moved)
 
 
 @contextmanager
-def _writing(
-    engine: Engine, vault: IdVault, now: dt.datetime, campaign: str, inserts: int
-) -> Iterator[Callable[[Plan], None]]:
-    """A connection that writes plans, one short transaction per BATCH trainees; ``inserts`` (about how many
-    rows are inserted in all) decides whether the indexes are set aside meanwhile."""
+def _writing(engine: Engine, inserts: int) -> Iterator[Connection]:
+    """A connection to write an import with; ``inserts`` (about how many rows are inserted in all) decides
+    whether the indexes are set aside meanwhile."""
     with (
         engine.connect() as conn,
         roomy_cache(conn),
         deferred_indexes(conn, TRAINEES, inserts, index_keep(engine), [POSTS]),
     ):
+        yield conn
 
-        def write(plan: Plan) -> None:
-            for batch in _chunks(plan.inserts):
-                with conn.begin():
-                    _insert(conn, vault, batch, now, campaign)
-            for updates in _chunks(plan.updates):
-                with conn.begin():
-                    _update(conn, updates, now)
 
-        yield write
+def _write(conn: Connection, vault: IdVault, plan: Plan, now: dt.datetime, campaign: str) -> None:
+    """Write ``plan``, one short transaction per BATCH trainees."""
+    for batch in _chunks(plan.inserts):
+        new = new_rows(conn.dialect, vault, batch, now, campaign)
+        with conn.begin():
+            insert_new(conn, new)
+    for updates in _chunks(plan.updates):
+        with conn.begin():
+            _update(conn, updates, now)
+
+
+@contextmanager
+def _inserting(engine: Engine, rows: int) -> Iterator[Callable[[NewRows], None]]:
+    """Insert what it is given, one transaction each (the write-behind thread's writer)."""
+    with _writing(engine, rows) as conn:
+
+        def insert(new: NewRows) -> None:
+            with conn.begin():
+                insert_new(conn, new)
+
+        yield insert
 
 
 def _writes_behind(engine: Engine) -> bool:
@@ -216,18 +164,20 @@ def _write_as_validated(
     campaign: str,
     rows: int,
 ) -> None:
-    """A first import (nothing stored to match): plan each validated chunk, and write its inserts in BATCHes
-    on a thread of their own while the next chunk is validated. The file has been read whole before."""
-    writer: WriteBehind[Plan] = WriteBehind(lambda: _writing(engine, vault, now, campaign, rows))
+    """A first import (nothing stored to match): plan each validated chunk, make its inserts ready, and
+    write them in BATCHes on a thread of their own while the next ones are made ready and the next chunk is
+    validated. The file has been read whole before."""
+    writer: WriteBehind[NewRows] = WriteBehind(lambda: _inserting(engine, rows))
+    dialect = engine.dialect
     try:
         pending: list[tuple[Accepted, Merged]] = []
         for accepted in chunks:
             pending.extend(planner.plan(accepted).inserts)
             while len(pending) >= BATCH:
-                writer.put(Plan(pending[:BATCH]))
+                writer.put(new_rows(dialect, vault, pending[:BATCH], now, campaign))
                 del pending[:BATCH]
         if pending:
-            writer.put(Plan(pending))
+            writer.put(new_rows(dialect, vault, pending, now, campaign))
     finally:
         writer.close()
 
@@ -246,6 +196,29 @@ def _file_notes(table: LedgerTable) -> list[str]:
     return notes
 
 
+# How soon a thread that waited for the database (or the workbook's parser) gets the interpreter's lock back
+# from a busy one. The write-behind thread gives the lock up for every 32 KiB of COPY data and each reply;
+# at Python's default (5 ms) it would mostly wait for the lock, not for the server. Measured: 100,000 rows
+# COPYed beside a busy thread took 1.0-1.9 s at 5 ms, 0.5-0.9 s at 1 ms, 0.4-0.7 s at 0.2 ms.
+SWITCH_INTERVAL = 0.0005
+
+
+@contextmanager
+def _bulk_work() -> Iterator[None]:
+    """The process set for an import meanwhile: the cyclic collector off, threads switched promptly."""
+    # A ledger is hundreds of thousands of small objects and none of them in a cycle: the cyclic collector
+    # would only walk them again and again (a quarter of the import's time at 100,000 rows).
+    collecting, interval = gc.isenabled(), sys.getswitchinterval()
+    gc.disable()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(interval)
+        if collecting:
+            gc.enable()
+
+
 def import_ledger(
     engine: Engine,
     vault: IdVault,
@@ -262,11 +235,7 @@ def import_ledger(
     """Import a CSV/XLSX/XLS ledger into ``campaign``'s records (other years' records are left as they are);
     raise LedgerFileError (and change nothing) when the file is unusable. ``path`` may be a file already being
     read (ReadAhead)."""
-    # A ledger is hundreds of thousands of small objects and none of them in a cycle: the cyclic collector
-    # would only walk them again and again (a quarter of the import's time at 100,000 rows).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _bulk_work():
         return _import(
             engine,
             vault,
@@ -279,9 +248,6 @@ def import_ledger(
             progress=progress,
             campaign=campaign,
         )
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _import(
@@ -316,8 +282,8 @@ def _import(
                 by_key, everyone = _load(conn, accepted, campaign, total)
         plan = Planner(by_key, everyone, table, report, **options).plan(accepted)
         if not dry_run:
-            with _writing(engine, vault, now, campaign, len(plan.inserts)) as write:
-                write(plan)
+            with _writing(engine, len(plan.inserts)) as conn:
+                _write(conn, vault, plan, now, campaign)
     if progress is not None:
         progress(len(table.rows), len(table.rows))
     log.info(

@@ -5,7 +5,7 @@ Pure functions of the row, the stored values and the options; the importer does 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ledger.import_report import HoursDecrease, RowNotice
@@ -36,8 +36,8 @@ class Merged:
 
     values: dict[str, Any]
     posts: tuple[str, ...]
-    decreases: list[HoursDecrease] = field(default_factory=list)
-    notices: list[RowNotice] = field(default_factory=list)
+    decreases: list[HoursDecrease] | tuple[()] = ()
+    notices: list[RowNotice] | tuple[()] = ()
 
 
 def _confirmed_on(row: LedgerRow, before: dict[str, Any]) -> Any:
@@ -49,7 +49,7 @@ def _confirmed_on(row: LedgerRow, before: dict[str, Any]) -> Any:
     return before["confirmed_on"]
 
 
-def _new(row: LedgerRow) -> Merged:
+def new_trainee(row: LedgerRow) -> Merged:
     """A new trainee: blanks are 否 and 0 学时 (the hot path of a first import, hence spelled out)."""
     values = {
         "name": row.name,
@@ -76,26 +76,26 @@ def merge(
 ) -> Merged:
     """The values after applying ``row`` to ``before`` (None for a new trainee); blanks keep stored values."""
     if before is None:
-        return _new(row)
+        return new_trainee(row)
     base = before
     values: dict[str, Any] = {"name": row.name}
     for name in _GIVEN:
         given = getattr(row, name)
         values[name] = base[name] if given is None else given
     values["confirmed_on"] = _confirmed_on(row, base)
-    merged = Merged(values, base["posts"] if row.posts is None else row.posts)
+    decreases, notices = [], []
     for hours in HOURS:
         if values[hours] < before[hours]:
-            merged.decreases.append(
+            decreases.append(
                 HoursDecrease(number, headers[hours], before[hours], values[hours], accept_decreases)
             )
             if not accept_decreases:
                 values[hours] = before[hours]
     if row.name != before["name"]:
-        merged.notices.append(
+        notices.append(
             RowNotice(number, f"姓名由“{before['name']}”改为“{row.name}”（按身份证号对应，已更新）")
         )
-    return merged
+    return Merged(values, base["posts"] if row.posts is None else row.posts, decreases, notices)
 
 
 def unchanged(row: LedgerRow, before: dict[str, Any]) -> bool:

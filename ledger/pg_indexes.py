@@ -24,6 +24,7 @@ import datetime as dt
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -70,19 +71,32 @@ def _unlock(raw: Any) -> None:
     raw.commit()
 
 
-def _order(record: tuple[str, str]) -> tuple[int, str]:
-    """Builds that take longest first (a trigram GIN index, then B-trees); foreign keys last, as their check
-    waits for the builds on the two tables anyway."""
-    definition = record[1].upper()
-    return (2 if definition.startswith("ALTER TABLE") else 0 if " USING GIN " in definition else 1), record[0]
+_COLUMNS = re.compile(r" USING (\w+) \(([^)]*)\)", re.I)
+
+
+def _order(record: tuple[str, str]) -> tuple[int, int, str]:
+    """The builds that take longest first, so that two connections end together: the widest index first (a
+    B-tree's sort compares its columns one after another; a trigram index makes an entry for every three
+    characters of a column: counted as three). Foreign keys last, as their check waits for the builds on the
+    two tables anyway. (Measured at 100,000 trainees: the nine-column progress index 0.8 s, the trigram
+    index 0.5 s, every other one 0.2 s or less.)"""
+    name, definition = record
+    if definition.upper().startswith("ALTER TABLE"):
+        return 1, 0, name
+    found = _COLUMNS.search(definition)
+    if found is None:
+        return 0, 0, name
+    width = len(found.group(2).split(",")) * (3 if found.group(1).lower() == "gin" else 1)
+    return 0, -width, name
 
 
 def _build_one(raw: Any, name: str, definition: str) -> None:
+    started = time.perf_counter()
     raw.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
     raw.execute(re.sub(r"^CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", definition, flags=re.I))
     raw.execute("DELETE FROM deferred_indexes WHERE name = %s", (name,))
     raw.commit()
-    log.info("index %s built again", name)
+    log.info("index %s built again in %.2f s", name, time.perf_counter() - started)
 
 
 def _build(raw: Any, engine: Engine, table: str | None = None) -> None:

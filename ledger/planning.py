@@ -14,7 +14,7 @@ from typing import Any
 from bot.kernel.personal_data import mask_phone
 from ledger.accepting import Accepted
 from ledger.import_report import ImportReport, SuspectedDuplicate
-from ledger.merge import Merged, changed, merge, unchanged
+from ledger.merge import Merged, changed, merge, new_trainee, unchanged
 from ledger.reading import LedgerTable
 from ledger.validate import RowError
 
@@ -58,30 +58,33 @@ class Planner:
             name: table.header(name) for name in ("online_hours", "offline_hours", "posts", "id_number")
         }
         self._accept_decreases, self._allow_duplicates = accept_decreases, allow_duplicates
-        self._by_person: dict[tuple[str, str | None], str] | None = None
+        # Who a name and phone belong to: a stored trainee (described), or the file's row of that number.
+        self._by_person: dict[tuple[str, str | None], str | int] | None = None
 
     def plan(self, accepted: list[Accepted]) -> Plan:
         """The inserts and updates of these rows (the report counts them, with what the rows before had)."""
-        report, plan = self._report, Plan()
+        report, plan, by_key = self._report, Plan(), self._by_key
         for item in accepted:
-            row, before = item.values, self._by_key.get(item.key)
-            if before is not None and unchanged(row, before):
-                report.unchanged += 1
+            row, before = item.values, by_key.get(item.key)
+            if before is None:  # a new ID number (the whole of a first import)
+                if row.id_is_masked:
+                    report.rejected += 1
+                    report.errors.append(_masked_unknown(item, self._headers["id_number"]))
+                    continue
+                merged = new_trainee(row)
+                if self._new(item, merged):
+                    plan.inserts.append((item, merged))
                 continue
-            if before is None and row.id_is_masked:
-                report.rejected += 1
-                report.errors.append(_masked_unknown(item, self._headers["id_number"]))
+            if unchanged(row, before):
+                report.unchanged += 1
                 continue
             merged = merge(item.row, row, before, self._headers, accept_decreases=self._accept_decreases)
             report.warnings.extend(merged.decreases)
             report.notices.extend(merged.notices)
-            if before is not None:
-                if changed(merged, before):
-                    plan.updates.append((before["id"], merged, merged.posts != before["posts"]))
-                else:
-                    report.unchanged += 1
-            elif self._new(item, merged):
-                plan.inserts.append((item, merged))
+            if changed(merged, before):
+                plan.updates.append((before["id"], merged, merged.posts != before["posts"]))
+            else:
+                report.unchanged += 1
         report.inserted += len(plan.inserts)
         report.updated += len(plan.updates)
         return plan
@@ -108,12 +111,14 @@ class Planner:
             }
         person = (row.name, row.phone)
         if row.phone and person in self._by_person:
+            first = self._by_person[person]
+            where = f"本文件第{first}行" if isinstance(first, int) else first
             duplicate = SuspectedDuplicate(
-                item.row, row.name, mask_phone(row.phone), self._by_person[person], self._allow_duplicates
+                item.row, row.name, mask_phone(row.phone), where, self._allow_duplicates
             )
             report.duplicates.append(duplicate)
             if not self._allow_duplicates:
                 return False
         if row.phone:
-            self._by_person.setdefault(person, f"本文件第{item.row}行")
+            self._by_person.setdefault(person, item.row)
         return True

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -257,22 +257,31 @@ class _Refused:
         self.error = error
 
 
-def _checked(check: Callable[[str], Any], cell: str) -> Any:
-    try:
-        return check(cell)
-    except FieldError as exc:
-        return _Refused(exc)
+def _checked_all(
+    check: Callable[[str], Any], cells: Iterable[tuple[Hashable, str]]
+) -> tuple[dict[Hashable, Any], bool]:
+    """``check`` of each (key, cell) by its key, a _Refused in place of a refused cell's value; and whether
+    any was refused."""
+    found: dict[Hashable, Any] = {}
+    refused = False
+    for key, cell in cells:
+        try:
+            found[key] = check(cell)
+        except FieldError as exc:
+            found[key], refused = _Refused(exc), True
+    return found, refused
 
 
 def _column_values(check: Callable[[str], Any], column: Sequence[str]) -> tuple[list[Any], bool]:
     """``check`` applied to every cell, and whether any was refused; each distinct cell is checked once."""
     if set(map(type, column)) <= {str}:
-        by_cell = {cell: _checked(check, cell) for cell in set(column)}
-        return list(map(by_cell.__getitem__, column)), any(type(r) is _Refused for r in by_cell.values())
+        distinct = set(column)
+        by_cell, refused = _checked_all(check, zip(distinct, distinct, strict=True))
+        return list(map(by_cell.__getitem__, column)), refused
     # An ExcelNumber equals the text it shows but is checked differently: keyed by its type as well.
     keys = list(zip(map(type, column), column, strict=True))
-    by_key = {key: _checked(check, key[1]) for key in set(keys)}
-    return list(map(by_key.__getitem__, keys)), any(type(r) is _Refused for r in by_key.values())
+    by_key, refused = _checked_all(check, ((key, key[1]) for key in set(keys)))
+    return list(map(by_key.__getitem__, keys)), refused
 
 
 # Fields whose check gives a pair: what stands in for a refused cell.

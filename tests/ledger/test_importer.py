@@ -1,6 +1,7 @@
 import csv
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, text
@@ -282,3 +283,26 @@ def test_a_first_import_written_while_it_is_validated_reports_what_a_dry_run_doe
     assert report.duplicates[0].row == 16
     stored = {(r.name, r.online_hours, r.posts) for r in records(engine, vault)}
     assert len(stored) == 12 and ("张伟", 6, ("设备安装质量员", "市政工程施工员")) in stored
+
+
+def test_threads_switch_promptly_and_the_collector_rests_during_an_import_only(
+    engine: Engine, vault: IdVault, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+    import sys
+
+    from ledger import importer
+
+    seen: list[tuple[float, bool]] = []
+    real = importer._file_notes
+
+    def noting(table: Any) -> list[str]:
+        seen.append((sys.getswitchinterval(), gc.isenabled()))
+        return real(table)
+
+    monkeypatch.setattr(importer, "_file_notes", noting)
+    before = sys.getswitchinterval()
+    assert before > importer.SWITCH_INTERVAL and gc.isenabled()
+    run(engine, vault, clock, SAMPLE)
+    assert seen == [(importer.SWITCH_INTERVAL, False)]
+    assert sys.getswitchinterval() == before and gc.isenabled()

@@ -147,3 +147,28 @@ def test_indexes_set_aside_by_a_killed_import_come_back_at_the_next_start_not_be
     with pg.connect() as conn:
         assert _made(conn) == before
         assert conn.execute(text("SELECT count(*) FROM deferred_indexes")).scalar_one() == 0
+
+
+def test_the_longest_builds_go_first_and_foreign_keys_last() -> None:
+    from ledger.pg_indexes import _order
+
+    recorded = [
+        (
+            "fk_posts",
+            "ALTER TABLE trainee_posts ADD CONSTRAINT fk_posts FOREIGN KEY (trainee_id) REFERENCES x(id)",
+        ),
+        ("ix_a_post", "CREATE INDEX ix_a_post ON public.trainee_posts USING btree (post)"),
+        ("ix_b_pair", "CREATE INDEX ix_b_pair ON public.trainees USING btree (campaign, id)"),
+        (
+            "ix_c_trgm",
+            "CREATE INDEX ix_c_trgm ON public.trainees USING gin (name gin_trgm_ops, employer gin_trgm_ops)",
+        ),
+        ("ix_d_wide", "CREATE INDEX ix_d_wide ON public.trainees USING btree (a, b, c, d, e, f, g)"),
+    ]
+    assert [name for name, _ in sorted(recorded, key=_order)] == [
+        "ix_d_wide",
+        "ix_c_trgm",
+        "ix_b_pair",
+        "ix_a_post",
+        "fk_posts",
+    ]

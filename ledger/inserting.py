@@ -1,0 +1,121 @@
+"""New trainees into the database: their rows made ready (ID numbers sealed, values converted for the driver)
+apart from the transaction that writes them, so an import prepares the next batch while one is written.
+
+On PostgreSQL a batch's ids are drawn from the table's sequence first and written with the rows (the posts
+need them: nothing is read back); on SQLite the rows are inserted and their ids found after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, func, select, text
+
+from ledger.accepting import Accepted
+from ledger.bulk import bulk_insert_tuples, converted
+from ledger.crypto import IdVault
+from ledger.merge import STORED, Merged
+from ledger.store import POSTS, TRAINEES
+
+__all__ = ["NewRows", "insert_new", "new_rows"]
+
+_INSERTED = (
+    *STORED,
+    "opted_out",
+    "created_at",
+    "updated_at",
+    "campaign",
+    "id_hash",
+    "id_cipher",
+    "id_masked",
+)
+_POST_COLUMNS = ("trainee_id", "post", "position")
+# ``count`` values of the trainees' id sequence (nextval is never rolled back: no other writer gets them).
+_DRAW_IDS = text("SELECT nextval(pg_get_serial_sequence('trainees', 'id')) FROM generate_series(1, :count)")
+
+
+@dataclass(slots=True)
+class NewRows:
+    """Trainees ready to insert: their values in ``_INSERTED`` order (converted for the driver), their lookup
+    hashes and their posts, row by row; and the campaign they belong to."""
+
+    rows: list[tuple[Any, ...]]
+    keys: list[str]
+    posts: list[tuple[str, ...]]
+    campaign: str
+
+
+def new_rows(
+    dialect: Dialect,
+    vault: IdVault,
+    batch: Sequence[tuple[Accepted, Merged]],
+    now: dt.datetime,
+    campaign: str,
+) -> NewRows:
+    """The rows of ``batch`` (valid, new, merged) ready for ``insert_new``."""
+    stored = operator.itemgetter(*STORED)
+    numbers = [item.values.id_number for item, _ in batch]
+    # The ID number is validated (18 characters, upper case): its masked form needs no more checks.
+    rows = [
+        (*stored(merged.values), False, now, now, campaign, item.key, cipher, f"{n[:4]}**********{n[14:]}")
+        for (item, merged), cipher, n in zip(batch, vault.encrypt_many(numbers), numbers, strict=True)
+    ]
+    return NewRows(
+        converted(dialect, TRAINEES, _INSERTED, rows),
+        [item.key for item, _ in batch],
+        [merged.posts for _, merged in batch],
+        campaign,
+    )
+
+
+def insert_new(conn: Connection, new: NewRows) -> None:
+    """Insert the trainees and their posts, in the connection's transaction."""
+    if not new.rows:
+        return
+    if conn.dialect.name == "postgresql":
+        ids = list(conn.execute(_DRAW_IDS, {"count": len(new.rows)}).scalars())
+        rows = [(trainee_id, *row) for trainee_id, row in zip(ids, new.rows, strict=True)]
+        bulk_insert_tuples(conn, TRAINEES, ("id", *_INSERTED), rows, ready=True)
+    else:
+        last_id = conn.execute(select(func.coalesce(func.max(TRAINEES.c.id), 0))).scalar_one()
+        bulk_insert_tuples(conn, TRAINEES, _INSERTED, new.rows, ready=True)
+        by_key = _sqlite_ids(conn, new.keys) or _inserted_ids(conn, new.keys, last_id, new.campaign)
+        ids = [by_key[key] for key in new.keys]
+    write_posts(conn, zip(ids, new.posts, strict=True))
+
+
+def write_posts(conn: Connection, posts: Iterable[tuple[int, tuple[str, ...]]]) -> None:
+    """Insert each trainee's posts, in order."""
+    rows = [(tid, p, i) for tid, ps in posts for i, p in enumerate(ps)]
+    bulk_insert_tuples(conn, POSTS, _POST_COLUMNS, rows)
+
+
+def _inserted_ids(conn: Connection, keys: list[str], last_id: int, campaign: str) -> dict[str, int]:
+    """The ids of the rows just inserted, by their lookup hash."""
+    wanted = set(keys)
+    found = conn.execute(
+        select(TRAINEES.c.id_hash, TRAINEES.c.id).where(
+            TRAINEES.c.id > last_id, TRAINEES.c.campaign == campaign
+        )
+    ).all()
+    return {id_hash: trainee_id for id_hash, trainee_id in found if id_hash in wanted}
+
+
+def _sqlite_ids(conn: Connection, keys: list[str]) -> dict[str, int] | None:
+    """On SQLite, the ids of the rows just inserted without reading them back: SQLite numbers a new row one
+    past the largest id, and nobody else inserts inside this write transaction. None when that does not hold
+    (the first and last rows are checked), or on another database."""
+    if conn.dialect.name != "sqlite":
+        return None
+    last = conn.execute(select(func.max(TRAINEES.c.id))).scalar_one()
+    first = last - len(keys) + 1
+    ends = dict(
+        conn.execute(select(TRAINEES.c.id, TRAINEES.c.id_hash).where(TRAINEES.c.id.in_((first, last)))).all()
+    )
+    if ends.get(first) != keys[0] or ends.get(last) != keys[-1]:
+        return None
+    return dict(zip(keys, range(first, last + 1), strict=True))
