@@ -236,7 +236,7 @@ class AspectReader:
     def polarity(self, folded: str) -> Polarity | None:
         """The yes/no form of a folded question (see ``question_form``), or None when it is not one; a
         question between two options ("每个人交一份还是单位交一份") is none."""
-        if _ALTERNATIVE.search(folded):
+        if "还是" in folded and _ALTERNATIVE.search(folded):
             return None
         for n in _candidates(self._polarity_index, folded):
             _, cue, polarity = self._polarity[n]
