@@ -158,3 +158,20 @@ def test_the_access_log_is_off_when_its_logger_is_quiet() -> None:
     quiet = logging.getLogger("test.access.quiet")
     quiet.setLevel(logging.WARNING)  # as `jxjy serve` sets aiohttp.access
     assert not PathOnlyAccessLogger(quiet, "").enabled
+
+
+def test_serve_without_telegram_loads_neither_ptb_nor_cryptography() -> None:
+    # What `jxjy serve` imports when Telegram is off and no ID number is sealed: python-telegram-bot (with
+    # httpx) and cryptography cost about 13 MB of the service's memory, so they load only when used.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, bot.cli.serve, bot.server, bot.http, bot.app, bot.channels.outbound, "
+        "bot.channels.wechat, bot.channels.wechat_crypto, bot.dialogue.conversation_sql\n"
+        "from ledger.crypto import IdVault\n"
+        "IdVault('k').lookup_hashes(['430602199001011234'])\n"
+        "print(sorted({'telegram', 'httpx', 'cryptography'} & {m.split('.')[0] for m in sys.modules}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
