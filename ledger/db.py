@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import os
 import re
+import select as io_select
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -28,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -118,10 +119,32 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"factory": factory}, **_POOL)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, **_POOL)
-    if engine.dialect.driver == "psycopg":
-        event.listen(engine, "connect", _binary_lists)
+    if parsed.get_driver_name() != "psycopg":
+        return create_engine(url, pool_pre_ping=True, **_POOL)
+    engine = create_engine(url, **_POOL)
+    event.listen(engine, "connect", _binary_lists)
+    event.listen(engine, "checkout", _gone_away)
     return engine
+
+
+def _gone_away(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled psycopg connection the server has closed (a restart, a terminated backend).
+
+    SQLAlchemy's pre-ping asks ``SELECT 1`` at every checkout: a round trip per transaction, and in
+    `jxjy serve` a wait for the interpreter lock after it (several ms under load). An idle connection
+    has nothing to read unless the server ended it: its notice and end of stream make the socket
+    readable, which one ``poll`` with no timeout sees. The pool then opens a fresh connection.
+    """
+    pgconn = dbapi_connection.pgconn
+    if dbapi_connection.closed or pgconn.status != _PG_CONNECTION_OK:
+        raise DisconnectionError("the connection is closed")
+    poller = io_select.poll()
+    poller.register(pgconn.socket, io_select.POLLIN | io_select.POLLPRI)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed the connection or sent something unasked")
+
+
+_PG_CONNECTION_OK = 0  # libpq's CONNECTION_OK (psycopg.pq.ConnStatus.OK)
 
 
 def _binary_lists(dbapi_connection: Any, _record: Any) -> None:
