@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 import os
 import re
-import select as io_select
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -32,6 +31,8 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from ledger.liveness import hung_up
 
 if TYPE_CHECKING:
     from bot.kernel.settings import Settings
@@ -128,23 +129,12 @@ def make_engine(url: str) -> Engine:
 
 
 def _gone_away(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """Refuse a pooled psycopg connection the server has closed (a restart, a terminated backend).
+    """Refuse a pooled psycopg connection the server has ended (ledger.liveness): the pool opens a fresh one.
 
-    SQLAlchemy's pre-ping asks ``SELECT 1`` at every checkout: a round trip per transaction, and in
-    `jxjy serve` a wait for the interpreter lock after it (several ms under load). An idle connection
-    has nothing to read unless the server ended it: its notice and end of stream make the socket
-    readable, which one ``poll`` with no timeout sees. The pool then opens a fresh connection.
+    This replaces SQLAlchemy's pre-ping, a ``SELECT 1`` round trip at every checkout.
     """
-    pgconn = dbapi_connection.pgconn
-    if dbapi_connection.closed or pgconn.status != _PG_CONNECTION_OK:
-        raise DisconnectionError("the connection is closed")
-    poller = io_select.poll()
-    poller.register(pgconn.socket, io_select.POLLIN | io_select.POLLPRI)
-    if poller.poll(0):
-        raise DisconnectionError("the server closed the connection or sent something unasked")
-
-
-_PG_CONNECTION_OK = 0  # libpq's CONNECTION_OK (psycopg.pq.ConnStatus.OK)
+    if hung_up(dbapi_connection):
+        raise DisconnectionError("the server ended the connection")
 
 
 def _binary_lists(dbapi_connection: Any, _record: Any) -> None:
