@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from bot.channels.common import ServerServices
-from bot.channels.telegram_webhook import WEBHOOK_PATH
+from bot.channels.telegram_webhook import WEBHOOK_PATH, passport_left_out
 from bot.http import build_app
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,8 @@ def build_server_app(
         app = build_app(services)
         app.cleanup_ctx.extend(background)
         return app
-    from bot.channels.telegram import TelegramChannel, build_application, supervise, uses_webhook
+    with passport_left_out():
+        from bot.channels.telegram import TelegramChannel, build_application, supervise, uses_webhook
 
     telegram = build_application(settings, TelegramChannel(services))
     if telegram_webhook_url is None and settings.public_url:

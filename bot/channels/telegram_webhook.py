@@ -7,8 +7,11 @@ that a token starts.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
@@ -45,6 +48,24 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     if await TelegramChannel(services).process(message):
         services.wake_dispatcher(request.app[BACKGROUND])
     return web.json_response({"ok": True})
+
+
+@contextlib.contextmanager
+def passport_left_out() -> Iterator[None]:
+    """Import python-telegram-bot within this block without the cryptography package (6 MB of memory).
+
+    PTB loads cryptography for Telegram Passport, which the bot never uses, and works without it: it
+    imports it under ``try ... except ImportError``. So the package is hidden while PTB loads; it loads
+    later (ledger.crypto) only if an ID number is sealed. Nothing is hidden once it is loaded already.
+    """
+    hide = "cryptography" not in sys.modules
+    if hide:
+        sys.modules["cryptography"] = None  # type: ignore[assignment]  # import gives ImportError
+    try:
+        yield
+    finally:
+        if hide and sys.modules.get("cryptography", "") is None:
+            del sys.modules["cryptography"]
 
 
 def add_routes(app: web.Application, application: object | None) -> None:

@@ -175,3 +175,22 @@ def test_serve_without_telegram_loads_neither_ptb_nor_cryptography() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_telegram_loads_without_cryptography_which_still_loads_for_an_id_number() -> None:
+    # python-telegram-bot would load cryptography (6 MB) for Telegram Passport, which the bot never uses.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from bot.channels.telegram_webhook import passport_left_out\n"
+        "with passport_left_out():\n"
+        "    import bot.channels.telegram\n"
+        "print('cryptography' in sys.modules)\n"
+        "from ledger.crypto import IdVault\n"
+        "vault = IdVault('k')\n"
+        "print(vault.decrypt(vault.encrypt('430602199001011237')) == '430602199001011237')"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.split() == ["False", "True"]
