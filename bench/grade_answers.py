@@ -8,7 +8,7 @@ cover it and gives the hotline; a reply to an item the notice does cover must no
 Messages that also occur in the training data (normalised, or a character-3-gram Jaccard >= 0.8 near-duplicate)
 are excluded from the figures. Accuracy comes with a 95 % Wilson interval, overall and per kind.
 
-    python bench/grade_answers.py SET.jsonl [SET2.jsonl ...] [--repo DIR] [--errors]
+    python bench/grade_answers.py SET.jsonl [SET2.jsonl ...] [--repo DIR] [--errors] [--jobs N]
 
 ``--repo`` grades another checkout (e.g. an older commit in a git worktree) with this interpreter.
 """
@@ -24,6 +24,7 @@ import sys
 import tempfile
 import unicodedata
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HOTLINE = ("0730-8981006", "13762061108")
@@ -95,31 +96,51 @@ def training_overlap(repo: Path, items: list[dict]) -> set[str]:
     return overlap
 
 
-def answers(repo: Path, items: list[dict]) -> dict[str, str]:
-    """Ask the bot every item (each as its own user), grouped by the moment it is asked."""
-    by_now: dict[str, list[dict]] = defaultdict(list)
-    for item in items:
-        by_now[item.get("now") or DEFAULT_NOW].append(item)
+def _ask(repo: Path, env: dict[str, str], now: str, items: list[dict], per_line: bool) -> dict[str, str]:
+    """One `jxjy ask --jsonl` process answering ``items`` (each as its own user)."""
+    lines = []
+    for it in items:
+        line = {"user": it["id"], "text": it["text"]}
+        if per_line:
+            line["now"] = it.get("now") or DEFAULT_NOW
+        lines.append(json.dumps(line, ensure_ascii=False) + "\n")
+    result = subprocess.run(
+        [sys.executable, "-c", "from bot.cli import main; main()", "ask", "--jsonl", "--now", now],
+        input="".join(lines),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=repo,
+        timeout=600,
+        check=True,
+    )
+    return {
+        it["id"]: json.loads(line).get("answer", "")
+        for it, line in zip(items, result.stdout.splitlines(), strict=True)
+    }
+
+
+def answers(repo: Path, items: list[dict], jobs: int) -> dict[str, str]:
+    """Ask the bot every item (each as its own user) on ``jobs`` processes.
+
+    A checkout whose `ask --jsonl` reads a moment per line answers everything in one run per job; an older
+    one is asked once per moment.
+    """
+    per_line = '"now"' in (repo / "bot" / "jsonl.py").read_text(encoding="utf-8")
+    if per_line:
+        batches = [(DEFAULT_NOW, items[i::jobs]) for i in range(jobs) if items[i::jobs]]
+    else:
+        by_now: dict[str, list[dict]] = defaultdict(list)
+        for item in items:
+            by_now[item.get("now") or DEFAULT_NOW].append(item)
+        batches = list(by_now.items())
     out: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as data_dir:
         env = {**os.environ, "JXJY_DATA_DIR": data_dir, "PYTHONPATH": str(repo)}
         env.pop("JXJY_DATABASE_URL", None)
-        for now, group in by_now.items():
-            stdin = "".join(
-                json.dumps({"user": it["id"], "text": it["text"]}, ensure_ascii=False) + "\n" for it in group
-            )
-            result = subprocess.run(
-                [sys.executable, "-c", "from bot.cli import main; main()", "ask", "--jsonl", "--now", now],
-                input=stdin,
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=repo,
-                timeout=600,
-                check=True,
-            )
-            for it, line in zip(group, result.stdout.splitlines(), strict=True):
-                out[it["id"]] = json.loads(line).get("answer", "")
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for part in pool.map(lambda batch: _ask(repo, env, batch[0], batch[1], per_line), batches):
+                out.update(part)
     return out
 
 
@@ -149,6 +170,7 @@ def main() -> None:
     parser.add_argument("sets", nargs="+", type=Path)
     parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1])
     parser.add_argument("--errors", action="store_true")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes answering at once")
     args = parser.parse_args()
     items = [
         json.loads(line)
@@ -157,7 +179,7 @@ def main() -> None:
         if line.strip()
     ]
     overlap = training_overlap(args.repo, items)
-    replies = answers(args.repo, items)
+    replies = answers(args.repo, items, max(1, args.jobs))
     per_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     failures = []
     for item in items:

@@ -1,14 +1,20 @@
-"""`jxjy ask --jsonl`: one JSON line in, one JSON line out, in order; bad lines get an error and the run goes on."""
+"""`jxjy ask --jsonl`: one JSON line in, one JSON line out, in order; bad lines get an error and the run goes on.
+
+A line may carry its own moment (``"now"``, ISO-8601) when the command was given ``--now``: the fixed clock is
+set to it before the line is answered, so one run can ask each message at its own time.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import IO
 
+from bot.kernel.clock import Clock, FixedClock
 from bot.kernel.messages import Inbound, Responder
 
 
-def answer_line(brain: Responder, line: str) -> dict[str, object]:
+def answer_line(brain: Responder, line: str, clock: Clock | None = None) -> dict[str, object]:
     """Answer one input line, or describe why it cannot be answered."""
     if not line.strip():
         return {"error": "empty line"}
@@ -21,6 +27,10 @@ def answer_line(brain: Responder, line: str) -> dict[str, object]:
     user, text = item.get("user"), item.get("text")
     if not isinstance(user, str) or not isinstance(text, str):
         return {"error": '"user" and "text" must both be strings'}
+    if "now" in item:
+        moved = _move(clock, item["now"])
+        if moved:
+            return {"error": moved}
     reply = brain.handle(Inbound("jsonl", user, text))
     return {
         "user": user,
@@ -31,11 +41,25 @@ def answer_line(brain: Responder, line: str) -> dict[str, object]:
     }
 
 
-def answer_stream(brain: Responder, lines: IO[str], out: IO[str]) -> int:
+def _move(clock: Clock | None, now: object) -> str | None:
+    """Set the fixed clock to a line's ``now``; the reason it cannot be, or None."""
+    if not isinstance(clock, FixedClock):
+        return '"now" in a line needs the command\'s --now (a fixed clock)'
+    try:
+        at = dt.datetime.fromisoformat(now) if isinstance(now, str) else None
+    except ValueError:
+        at = None
+    if at is None:
+        return f'"now" {now!r} is not an ISO-8601 time, e.g. 2023-11-24T10:00:00+08:00'
+    clock.set(at)
+    return None
+
+
+def answer_stream(brain: Responder, lines: IO[str], out: IO[str], clock: Clock | None = None) -> int:
     """Write one result line per line of ``lines`` into ``out``; return how many lines were read."""
     count = 0
     for line in lines:
-        out.write(json.dumps(answer_line(brain, line), ensure_ascii=False) + "\n")
+        out.write(json.dumps(answer_line(brain, line, clock), ensure_ascii=False) + "\n")
         count += 1
     out.flush()
     return count

@@ -52,6 +52,9 @@ def _denies(reading: Reading) -> bool:
     )
 
 
+# Aspects naming the offline proof as a step of its own.
+_PROOF = frozenset({"proof_form", "offline", "upload"})
+
 # Words ending like a post that are no post.
 _NOT_POSTS = ("人员", "学员", "会员", "成员", "八大员", "职员", "官员", "店员", "社员", "党员", "团员")
 
@@ -77,7 +80,7 @@ class Composer:
         self.campaign = campaign
         self._personal = frozenset(personal_intents)
         self._closed = frozenset(closed_intents)  # small talk and commands: only details that name them
-        # Commands never get a silence instead; small talk does ("证丢了" is no goodbye).
+        # Commands never get a detail instead; small talk gets the details that say something of their own.
         self._commands = frozenset(commands)
         # The most specific first; what the notice leaves open outranks a general answer of equal weight.
         self._rank = {
@@ -97,9 +100,7 @@ class Composer:
             for d in self.campaign.details:
                 if intent in d.intents or (
                     not d.intents
-                    and (
-                        intent not in self._closed or (d.silent is not None and intent not in self._commands)
-                    )
+                    and (intent not in self._closed or (intent not in self._commands and _own_reply(d)))
                     and (intent not in self._personal or d.silent is not None)
                 ):
                     found.setdefault(d.aspects[0], []).append(d)
@@ -178,6 +179,12 @@ class Composer:
         return detail.report or (detail.intents[0] if detail.intents else intent)
 
 
+def _own_reply(detail: Detail) -> bool:
+    """Whether a detail says something of its own (small talk has no topic answer to lead): "证丢了" is no
+    goodbye, "这个通知的文号是多少" no question about the bot."""
+    return detail.silent is not None or detail.answer is not None or detail.compute is not None
+
+
 def _plain(polarity: Polarity) -> bool:
     """A yes/no form with no words of its own: "要…吗", a bare "…吗", or the generic 是的/不是 of "…吧"."""
     return polarity.asks in ("need", "plain") or (polarity.yes, polarity.no) == ("是的", "不是")
@@ -253,7 +260,18 @@ class _Reply:
                 claim = "last_day"
             return when.period_on(self.campaign, reading.dates[0], today, claim, self.say)[0]
         if compute == "hours_check" and reading.hours is not None:
-            return self._hours_check(reading.hours, "still" in reading.aspects)
+            still = "still" in reading.aspects
+            hours = reading.hours
+            online_only = "online_only" in reading.aspects
+            if (
+                hours.online is None
+                and hours.offline is None
+                and (online_only or (still and _PROOF.intersection(reading.aspects)))
+            ):
+                # "学满32学时还要上传线下证明吗": the proof is what is asked for, the hours stated are the online
+                # ones; "32个学时能不能全部在网上学完": all of them online
+                hours = HoursMention(online=hours.unspecified, parts=(("online", hours.unspecified or 0.0),))
+            return self._hours_check(hours, still)
         if compute == "hours_rule_claim" and reading.hours is not None:
             return self._rule_claim(reading.hours, "whole" in reading.aspects)
         if compute == "certificate_year" and reading.years:

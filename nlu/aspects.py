@@ -26,6 +26,11 @@ from nlu.shape import MessageShaper, Shape
 from nlu.typos import SoundSlips
 
 DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
+# "A还是B": two options offered, not a yes/no question ("还是要交吗": 还是 for "still", before a verb of need).
+_ALTERNATIVE = re.compile(
+    r"^(?!.*(?:是不是|是否|能不能|可不可以|要不要|有没有|对不对))"
+    r".*[\u4e00-\u9fff\d]{2}还是(?!要|得|需|可以|能|不|会|没|一样|照样|至少|最少|只|就)[\u4e00-\u9fff\d]{2}"
+)
 _CLAUSES = re.compile(r"[，,。；;！!？?\s]+")
 YESNO = "yesno"  # present when the message is a yes/no question
 DENIED = "denied"  # a yes/no question that states a denial ("线下培训不算学时，是真的吗")
@@ -153,7 +158,11 @@ class AspectReader:
                 claims.get("not_negations", ()),
                 claims.get("opposites", ()),
                 claims.get("paying", ()),
+                claims.get("parties", ()),
+                claims.get("acts", ()),
             )
+            exclusive = sorted(map(str, claims.get("exclusive", ())), key=len, reverse=True)
+            self._exclusive = re.compile("|".join(map(re.escape, exclusive))) if exclusive else None
             denials = sorted(map(str, claims.get("denials", ())), key=len, reverse=True)
             self._denials = re.compile("|".join(map(re.escape, denials))) if denials else None
             self._dates = DateReader(raw["dates"])
@@ -215,7 +224,10 @@ class AspectReader:
         return self._asks_what is not None and self._asks_what.search(text) is not None
 
     def polarity(self, folded: str) -> Polarity | None:
-        """The yes/no form of a folded question (see ``question_form``), or None when it is not one."""
+        """The yes/no form of a folded question (see ``question_form``), or None when it is not one; a
+        question between two options ("每个人交一份还是单位交一份") is none."""
+        if _ALTERNATIVE.search(folded):
+            return None
         for n in _candidates(self._polarity_index, folded):
             _, cue, polarity = self._polarity[n]
             found = cue.search(folded)
@@ -254,7 +266,9 @@ class AspectReader:
         if claim is None:
             return None
         folded, polarity = claim
-        return polarity.no if self._claims.contradicted(folded, reply) else None
+        # who does what is denied only by "是…吗": "协会有没有组织…" is not answered 没有 by another's doing it
+        parties = polarity.yes in ("是", "是的")
+        return polarity.no if self._claims.contradicted(folded, reply, parties=parties) else None
 
     def _claim(self, text: str) -> tuple[str, Polarity] | None:
         """The folded ``text`` and its yes/no form when it asks to confirm something (its yes word is one a
@@ -268,9 +282,14 @@ class AspectReader:
         return Known(said, self._function_chars, sound)
 
     def negated(self, text: str) -> bool:
-        """Whether a yes/no question denies what it asks about ("是免费的吗", "可以不交钱吗")."""
+        """Whether a yes/no question denies what it asks about ("是免费的吗", "可以不交钱吗") or asks whether
+        it is the only way ("只能在电脑上学吗"): a yes to its topic is no yes to it."""
         folded, polarity = self.asked(text)
-        return polarity is not None and self._claims.negated(folded)
+        if polarity is None:
+            return False
+        return self._claims.negated(folded) or (
+            self._exclusive is not None and self._exclusive.search(folded) is not None
+        )
 
     def unanswered(self, text: str, reply: str, known: Known) -> list[str]:
         """What a yes/no question asks that neither ``reply`` nor the notice (``known``) mentions ("销" in

@@ -118,7 +118,15 @@ class ClaimChecker:
         not_negations: Iterable[str] = (),
         opposites: Iterable[Iterable[str]] = (),
         paying: Iterable[str] = (),
+        parties: Iterable[Iterable[str]] = (),
+        acts: Iterable[str] = (),
     ) -> None:
+        # Who does what: a party named doing an act the reply gives only to another party is not confirmed.
+        self._party_of = {str(word): n for n, group in enumerate(parties) for word in group if word}
+        party_words = sorted(self._party_of, key=len, reverse=True)
+        act_words = sorted({str(a) for a in acts if a}, key=len, reverse=True)
+        self._parties = re.compile("|".join(map(re.escape, party_words))) if party_words else None
+        self._acts = re.compile("|".join(map(re.escape, act_words))) if act_words else None
         # Words holding a negation character that deny nothing: 识别, 无误, 不少于 …
         plain = sorted({str(w) for w in not_negations if w}, key=len, reverse=True)
         self._not_negations = re.compile("|".join(map(re.escape, plain))) if plain else None
@@ -175,7 +183,7 @@ class ClaimChecker:
         text = _SPECIFIC.sub(lambda m: _blank(m) if m.group(0) in lowered else m.group(0), text)
         if self._stop is not None:
             text = self._stop.sub(_blank, text)
-        missing = []
+        missing = self.misattributed(folded_question, reply)
         for n, ch in enumerate(text):
             if not ch.isalnum() or ch in reply or ch in known.chars or ch in known.function_chars:
                 continue
@@ -183,11 +191,31 @@ class ClaimChecker:
                 missing.append(ch)
         return missing
 
-    def contradicted(self, folded_question: str, reply: str) -> bool:
+    def misattributed(self, question: str, reply: str) -> list[str]:
+        """The parties the question has doing an act that the reply gives only to others: "协会有没有组织线下
+        培训" against "…学校、企业等单位组织的…" leaves 协会 (the notice does not say the association does)."""
+        if self._parties is None or self._acts is None:
+            return []
+        done_by = {
+            act.group(0): {
+                self._party_of[m.group(0)] for m in self._parties.finditer(reply[: act.start()][-8:])
+            }
+            for act in self._acts.finditer(reply)
+        }
+        found = []
+        for act in self._acts.finditer(question):
+            givers = done_by.get(act.group(0))
+            named = [m.group(0) for m in self._parties.finditer(question[: act.start()][-6:])]
+            if givers and named and self._party_of[named[-1]] not in givers:
+                found.append(named[-1])
+        return found
+
+    def contradicted(self, folded_question: str, reply: str, *, parties: bool = True) -> bool:
         """True when the question names an amount ("200元", "306室") that the reply gives otherwise: the reply
         names the same unit only with other numbers. "培训费是200元吗" against "100元/人" is answered 不是.
-        Likewise an order: "缴费是在确认前吗" against "…资格确认合格后缴纳" (``opposites``)."""
-        if self._reversed(folded_question, reply):
+        Likewise an order: "缴费是在确认前吗" against "…资格确认合格后缴纳" (``opposites``), and an act the reply
+        gives to another party: "登记表是协会盖章吗" against "由在岗单位盖章" (``misattributed``)."""
+        if self._reversed(folded_question, reply) or (parties and self.misattributed(folded_question, reply)):
             return True
         if self._amounts is None:
             return False

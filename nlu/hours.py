@@ -37,7 +37,7 @@ _ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机")
 _OFFLINE = re.compile(
     r"线下|证明|自主|面授|上传|附件4|培训班|单位组织|公司培训|单位培训|企业培训|公司组织|企业组织|技术培训|学术"
 )
-_CLAUSE_END = re.compile(r"[，,。；;！!？?]")
+_CLAUSE_END = re.compile(r"[，,。；;！!？?]|还|再|又|但")
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]|还|和|加|另|又|跟|再")
 _DIGITS = frozenset("0123456789零一二两三四五六七八九十")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*年")
@@ -67,7 +67,8 @@ def _kind(text: str, start: int, end: int) -> str | None:
     before = text[max(0, start - 10) : start]
     cut = max((m.end() for m in _CLAUSE.finditer(before)), default=0)
     clause = before[cut:] if cut < len(before) else ""
-    after = _CLAUSE_END.split(text[end : end + 6], 1)[0]  # "32学时，其中线上…": 线上 is the next clause's
+    # "32学时，其中线上…", "学满32学时还要上传线下证明吗": 线上 and 线下 are the next clause's.
+    after = _CLAUSE_END.split(text[end : end + 6], 1)[0]
     for source in (clause, after):
         online = [m.end() for m in _ONLINE.finditer(source)]
         offline = [m.end() for m in _OFFLINE.finditer(source)]

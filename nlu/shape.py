@@ -23,6 +23,10 @@ _MIN_PART = 4  # "是吗？那要带什么": a part this short only reacts, it a
 _LETTERS = re.compile(r"[a-z]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
+# A second question joined to the first: "要带什么材料，还有要交多少钱".
+_ALSO = re.compile(r"[，,；;。]\s*(?:还有就是|还有|另外|再问一下|还想问)")
+# A quoted passage (a line of the notice) and the question about it: "“…每月26-30日(工作日)。” 周末不能去吧".
+_QUOTED = re.compile(r"\s*[“\"「『]([^”\"」』]{8,})[”\"」』][\s:：,，]*(?P<rest>.+)", re.S)
 
 
 class Shape(NamedTuple):
@@ -78,6 +82,9 @@ class MessageShaper:
         if english is not None:
             return english
         focus = self._drop_openers(stripped)
+        quoted = _QUOTED.fullmatch(focus)
+        if quoted is not None and self._question.search(quoted.group("rest")):
+            focus = quoted.group("rest").strip()
         parts = self._numbered_parts(focus) or self._asked_parts(focus)
         if parts:
             return Shape("question", focus, parts=parts)
@@ -112,9 +119,17 @@ class MessageShaper:
         return None
 
     def _asked_parts(self, text: str) -> tuple[str, ...]:
-        """Questions one after another, each closed by a question mark ("培训费好多钱？在哪里确认咯"), or none."""
-        parts = [p.strip(" ,，;；。.") for p in _ASKED.split(text)]
+        """Questions one after another, each closed by a question mark ("培训费好多钱？在哪里确认咯") or joined
+        by 还有 ("要带什么材料，还有要交多少钱？谢谢"), or none. A closing thanks is no question."""
+        parts = [p.strip(" ,，;；。.!！") for p in _ASKED.split(text)]
         parts = [p for p in parts if p]
+        while len(parts) > 1 and self._is_opener(parts[-1]):
+            parts.pop()  # "…？谢谢"
+        if len(parts) == 1:  # joined by 还有: each part must ask on its own, not by the final mark
+            parts = [p.strip(" ,，;；。.") for p in _ALSO.split(parts[0])]
+            parts = [p for p in parts if p]
+            if len(parts) > 1 and not all(self._question.search(p) for p in parts):
+                return ()
         if not 2 <= len(parts) <= self._max_parts or len(text) > self._long:
             return ()
         if any(len(self._bare(p)) < _MIN_PART or not self._question.search(p + "？") for p in parts):

@@ -71,7 +71,7 @@ def ask(
     now: NowOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出意图、置信度和回答。")] = False,
     jsonl: Annotated[
-        bool, typer.Option("--jsonl", help="从标准输入逐行读 JSON {user, text}，逐行输出。")
+        bool, typer.Option("--jsonl", help="从标准输入逐行读 JSON {user, text[, now]}，逐行输出。")
     ] = False,
 ) -> None:
     """回答一个问题；加 --jsonl 则回答标准输入里的每一行。"""
@@ -81,7 +81,8 @@ def ask(
     if jsonl:
         from bot.jsonl import answer_stream
 
-        answer_stream(runtime_or_exit(now).brain(), sys.stdin, sys.stdout)
+        runtime = runtime_or_exit(now)
+        answer_stream(runtime.brain(), sys.stdin, sys.stdout, runtime.clock)
         return
     if text is None:
         typer.echo("错误：请给出要回答的问题，或使用 --jsonl。", err=True)

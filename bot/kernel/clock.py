@@ -53,6 +53,12 @@ class FixedClock:
     def advance(self, delta: dt.timedelta) -> None:
         self._at += delta
 
+    def set(self, at: dt.datetime) -> None:
+        """Stop the clock at ``at`` instead (it may go back: `ask --jsonl` lines each carry their moment)."""
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=self._tz)
+        self._at = at.astimezone(self._tz)
+
 
 def parse_now(value: str | None, tz: dt.tzinfo) -> Clock:
     """Build the clock for a ``--now`` option: fixed when given (naive values are read in ``tz``)."""

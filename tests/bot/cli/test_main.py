@@ -60,6 +60,23 @@ def test_ask_jsonl_answers_in_order_and_survives_bad_lines(jxjy):
     assert out[4]["intent"] == "nlu_fallback" and "0730-8981006" in out[4]["answer"]
 
 
+def test_ask_jsonl_asks_each_line_at_its_own_moment(jxjy):
+    lines = [
+        {"user": "a", "text": "什么时候去资格确认", "now": "2023-09-20T10:00:00+08:00"},
+        {"user": "b", "text": "什么时候去资格确认", "now": "2023-11-20T10:00:00+08:00"},
+        {"user": "c", "text": "什么时候去资格确认"},
+        {"user": "d", "text": "费用", "now": "yesterday"},
+    ]
+    stdin = "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)
+    out = [json.loads(x) for x in jxjy("ask", "--jsonl", "--now", NOW, stdin=stdin).stdout.splitlines()]
+    assert "9月26、27、28日" in out[0]["answer"]
+    assert "11月27" in out[1]["answer"] and "9月26" not in out[1]["answer"]
+    assert "11月27" in out[2]["answer"]  # no moment of its own: the clock stays where the last line set it
+    assert "ISO-8601" in out[3]["error"]
+    without_now = jxjy("ask", "--jsonl", stdin=stdin).stdout.splitlines()
+    assert "--now" in json.loads(without_now[0])["error"]
+
+
 def test_binding_conversation_through_jsonl(jxjy):
     assert jxjy("ledger", "import", str(SAMPLE)).returncode == 0
     stdin = "\n".join(

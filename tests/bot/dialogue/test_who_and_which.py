@@ -1,0 +1,116 @@
+"""Who does what, two options offered, the only way, a quoted line, hours of no stated kind, small talk that
+asks: the kinds of miss answer sets M and N showed (stop 18).
+
+Through the whole brain (real classifier, aspect reader, campaign file) at a fixed moment.
+"""
+
+import datetime as dt
+
+import pytest
+
+from bot.dialogue.brain import Brain
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Inbound
+from nlu.claims import ClaimChecker
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+NOW = dt.datetime(2023, 11, 20, 10, tzinfo=TZ)  # a Monday; the next confirmation days are 27-30 Nov
+HOTLINE = "0730-8981006"
+YES = ("是的", "是", "可以", "要", "有", "会", "能")
+
+
+@pytest.fixture(scope="module")
+def ask(campaign, interpreter):
+    def run(text, now=NOW):
+        return Brain(campaign, interpreter, FixedClock(now)).handle(Inbound("cli", "u1", text)).text
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        # who does what: another party's act is no yes (a silence for 有没有, 不是 for 是…吗)
+        ("协会有没有组织线下培训", "通知只说", HOTLINE),
+        ("登记表是协会盖章吗", "不是。", "在岗单位盖章"),
+        ("登记表是单位盖章吗", "是的。", "在岗单位盖章"),
+        ("公司自己组织的技术培训能不能算学时", "可以。", "企业等单位组织"),  # 公司 is 企业, 自己 no party
+        # two options offered: no yes/no word
+        ("这个岗位汇总表是每个人都要交一份还是单位交一份？", "通知只说", HOTLINE),
+        # the only way: no broad yes
+        ("只能电脑学吗", "不是。", "湖南建设人才"),
+        ("冇得电脑，只有手机，能学习啵", "可以。", "湖南建设人才"),
+        # a quoted line of the notice, then the question about it
+        ("“资格确认时间:报名截止前每月26-30日(工作日)。” 这个意思是周末不能去吧", "不可以。", "11月27"),
+        # hours of no stated kind, asked whether the proof is still needed: they are the online ones
+        ("学满32学时还要上传线下证明吗", "不用。", "线上学满32学时"),
+        ("线上学时超过20了，剩下的可以用线下证明抵吗", "可以。", "12学时"),
+        ("只参加单位培训不在网上学，学识够吗", "不够。", "线上"),
+        ("线上学到20学时了，下一步么子搞", "按您说的线上20学时", "12学时"),
+        ("学时不够32能合格吗", "不能。", "32学时"),
+        ("我冇参加过么子线下培训，冇得证明，哪么办", "没有线下培训证明的", "32学时"),
+        # a step left out: no
+        ("不做人连识别能直接学吗", "不可以。", "人脸识别"),
+        ("冇得身份证复印件能确认不", "不可以。", "身份证复印件"),
+        ("登记表不交上去能直接开始学吗", "不可以。", "提交培训机构"),
+        # asked in the question's own words
+        ("線下培訓的學時能計入繼續教育嗎", "可以。", "计入学时"),
+        ("线上20学时是最低要球吗", "是的。", "20学时"),
+        ("每个月都可以去资历确认吗", "可以。", "26—30日"),
+        ("年底之前要学完吗", "要。", "12月31日"),
+        ("审核完第二天就能在证书上更新学时吗", "可以。", "次日"),
+        # small talk the classifier guessed, for a message that asks something
+        ("這個通知的文號是多少", "通知文号", "岳房培函"),
+        ("中午去有人吗", "通知只说", HOTLINE),
+        ("哪个房间", "资格确认地点", "305室"),
+        # the fact asked
+        ("登记表上要填么子内容", "报名登记表（附件2）上有", "身份证号码"),
+        ("登记表上本人要做什么", "报名登记表", "签字"),
+        ("网课可以用么子设备学", "电脑和手机都可以学", "湖南建设人才"),
+        ("这个继续教育是哪个单位组织的", "发文单位", "房地产业协会"),
+        ("手机端怎么登录学习平台", "手机学习", "湖南建设人才"),
+        ("我关注了公众号，但是找不到继续教育在哪里点", "手机学习", "右下角"),
+        ("Can I do the course on my phone?", "可以。", "湖南建设人才"),
+        # the question asked, not the trip mentioned beside it
+        ("25号能去确认吗，26号以后我要出差", "不可以。", "11月27"),
+        ("能不能先繳費再去確認，月底我要出差", "不可以。", "合格后再缴"),
+        ("我月底要出差去不了怎么办", "通知只说", "本人去不了"),
+        # the rule's two ways; all the materials
+        ("两种合格方式满足一种就行吧", "是的。", "满足其一"),
+        ("32个学时能不能全部在网上学完", "可以。", "线上学满32学时"),
+        ("去确认只带身份证就行了吧", "不是。", "岗位汇总表"),
+        ("早上好！听说继续教育要交300是不是哦", "不是。", "100元"),
+        # what the notice does not say
+        ("去年的线下培训证明今年能用吗", "通知只说", HOTLINE),
+        ("有没有APP下载", "通知只说", HOTLINE),
+        ("身份证复印件要几分", "通知只说", "几份"),
+        ("电子证书怎么打印出来", "通知只说", HOTLINE),
+        ("一个学时是好长时间", "一个学时是多少分钟", HOTLINE),
+        ("账号忘了", "通知只说", HOTLINE),
+    ],
+)
+def test_the_point_asked(ask, text, start, includes):
+    reply = ask(text)
+    assert reply.startswith(start), reply
+    assert includes in reply, reply
+
+
+def test_two_questions_joined_by_haiyou_are_each_answered(ask):
+    reply = ask("您好！我想问一下，去确认要带什么材料，还有要交多少钱？谢谢")
+    assert reply.startswith("1. ") and "岗位汇总表" in reply and "\n2. " in reply and "100元" in reply
+    # hours joined by 还有 are one statement, not two questions
+    reply = ask("我线上学了20学时，还有线下证明12学时，够了吗")
+    assert reply.startswith("够。") and "\n2. " not in reply
+
+
+def test_no_yes_to_another_partys_act(ask):
+    for text in ("协会会组织线下培训吗", "线下培训是协会组织的吗"):
+        assert not ask(text).startswith(YES), text
+
+
+def test_parties_are_read_from_data():
+    checker = ClaimChecker((), (), "不", parties=[["协会", "你们"], ["单位", "企业"]], acts=["盖章"])
+    assert checker.misattributed("登记表是协会盖章吗", "由在岗单位盖章") == ["协会"]
+    assert checker.misattributed("登记表是企业盖章吗", "由在岗单位盖章") == []
+    assert checker.misattributed("登记表盖章吗", "由在岗单位盖章") == []  # no party named
+    assert ClaimChecker((), (), "不").misattributed("登记表是协会盖章吗", "由在岗单位盖章") == []
