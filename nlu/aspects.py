@@ -26,6 +26,8 @@ from nlu.shape import MessageShaper, Shape
 from nlu.typos import SoundSlips
 
 DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
+# A reply that itself says there is only one ("微信绑定唯一").
+_ONLY = re.compile(r"唯一|只能|只有|仅")
 # "A还是B": two options offered, not a yes/no question ("还是要交吗": 还是 for "still", before a verb of need).
 _ALTERNATIVE = re.compile(
     r"^(?!.*(?:是不是|是否|能不能|可不可以|要不要|有没有|对不对))"
@@ -160,6 +162,7 @@ class AspectReader:
                 claims.get("paying", ()),
                 claims.get("parties", ()),
                 claims.get("acts", ()),
+                claims.get("choices", ()),
             )
             exclusive = sorted(map(str, claims.get("exclusive", ())), key=len, reverse=True)
             self._exclusive = re.compile("|".join(map(re.escape, exclusive))) if exclusive else None
@@ -281,14 +284,17 @@ class AspectReader:
         reads a character's pinyin (default: pypinyin's)."""
         return Known(said, self._function_chars, sound)
 
-    def negated(self, text: str) -> bool:
+    def negated(self, text: str, reply: str = "") -> bool:
         """Whether a yes/no question denies what it asks about ("是免费的吗", "可以不交钱吗") or asks whether
-        it is the only way ("只能在电脑上学吗"): a yes to its topic is no yes to it."""
+        it is the only way ("只能在电脑上学吗") when the reply says nothing is ("微信绑定唯一" answers "是不是
+        只能绑一个"): a yes to its topic is no yes to it."""
         folded, polarity = self.asked(text)
         if polarity is None:
             return False
         return self._claims.negated(folded) or (
-            self._exclusive is not None and self._exclusive.search(folded) is not None
+            self._exclusive is not None
+            and self._exclusive.search(folded) is not None
+            and _ONLY.search(reply) is None
         )
 
     def unanswered(self, text: str, reply: str, known: Known) -> list[str]:

@@ -120,6 +120,7 @@ class ClaimChecker:
         paying: Iterable[str] = (),
         parties: Iterable[Iterable[str]] = (),
         acts: Iterable[str] = (),
+        choices: Iterable[str] = (),
     ) -> None:
         # Who does what: a party named doing an act the reply gives only to another party is not confirmed.
         self._party_of = {str(word): n for n, group in enumerate(parties) for word in group if word}
@@ -127,6 +128,9 @@ class ClaimChecker:
         act_words = sorted({str(a) for a in acts if a}, key=len, reverse=True)
         self._parties = re.compile("|".join(map(re.escape, party_words))) if party_words else None
         self._acts = re.compile("|".join(map(re.escape, act_words))) if act_words else None
+        # acts whose party comes after them: "报名的时候选岳阳市住建局" against "选择“岳阳市—岳阳市房地产业协会”"
+        choice_words = sorted({str(c) for c in choices if c}, key=len, reverse=True)
+        self._choices = re.compile("|".join(map(re.escape, choice_words))) if choice_words else None
         # Words holding a negation character that deny nothing: 识别, 无误, 不少于 …
         plain = sorted({str(w) for w in not_negations if w}, key=len, reverse=True)
         self._not_negations = re.compile("|".join(map(re.escape, plain))) if plain else None
@@ -194,20 +198,35 @@ class ClaimChecker:
     def misattributed(self, question: str, reply: str) -> list[str]:
         """The parties the question has doing an act that the reply gives only to others: "协会有没有组织线下
         培训" against "…学校、企业等单位组织的…" leaves 协会 (the notice does not say the association does)."""
+        found = self._chosen_otherwise(question, reply)
         if self._parties is None or self._acts is None:
-            return []
-        done_by = {
-            act.group(0): {
-                self._party_of[m.group(0)] for m in self._parties.finditer(reply[: act.start()][-8:])
-            }
-            for act in self._acts.finditer(reply)
-        }
-        found = []
+            return found
+        done_by: dict[str, set[int]] = {}
+        for act in self._acts.finditer(reply):  # every time the reply names the act
+            # the parties named before it in its sentence ("接受建设行政主管部门、企业、行业协会和社会的监督")
+            before = re.split(r"[。；;！!？?\n]", reply[: act.start()])[-1][-24:]
+            done_by.setdefault(act.group(0), set()).update(
+                self._party_of[m.group(0)] for m in self._parties.finditer(before)
+            )
         for act in self._acts.finditer(question):
             givers = done_by.get(act.group(0))
-            named = [m.group(0) for m in self._parties.finditer(question[: act.start()][-6:])]
+            named = [m.group(0) for m in self._parties.finditer(question[: act.start()][-10:])]
             if givers and named and self._party_of[named[-1]] not in givers:
                 found.append(named[-1])
+        return found
+
+    def _chosen_otherwise(self, question: str, reply: str) -> list[str]:
+        """The party the question has chosen where the reply has only others chosen."""
+        if self._choices is None or self._parties is None:
+            return []
+        chosen: set[int] = set()
+        for act in self._choices.finditer(reply):
+            chosen.update(self._party_of[m.group(0)] for m in self._parties.finditer(reply[act.end() :][:16]))
+        found = []
+        for act in self._choices.finditer(question):
+            named = self._parties.search(question[act.end() :][:12])
+            if chosen and named and self._party_of[named.group(0)] not in chosen:
+                found.append(named.group(0))
         return found
 
     def contradicted(self, folded_question: str, reply: str, *, parties: bool = True) -> bool:

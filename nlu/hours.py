@@ -40,7 +40,8 @@ _OFFLINE = re.compile(
 _CLAUSE_END = re.compile(r"[，,。；;！!？?]|还|再|又|但")
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]|还|和|加|另|又|跟|再")
 _DIGITS = frozenset("0123456789零一二两三四五六七八九十")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*年")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*(?:年|[.\-/](?=\d{1,2}[.\-/月]))")
+_NAMED = frozenset({"附件", "附表"})
 
 
 def chinese_number(text: str) -> float | None:
@@ -85,6 +86,9 @@ def read_hours(text: str) -> HoursMention | None:
     parts: list[tuple[str, float]] = []
     for m in _STATED.finditer(text):
         number = m.group("n") or m.group("m") or m.group("c")
+        start = m.start("n") if m.group("n") else m.start("m") if m.group("m") else m.start("c")
+        if text[max(0, start - 2) : start] in _NAMED:
+            continue  # "学时证明就是附件4那个吧": an attachment's number
         value = chinese_number(number)
         if value is None or value > 200:
             continue

@@ -25,6 +25,14 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
 # A second question joined to the first: "要带什么材料，还有要交多少钱".
 _ALSO = re.compile(r"[，,；;。]\s*(?:还有就是|还有|另外|再问一下|还想问)")
+# Clauses of one message that each ask what, where, when or how many.
+_COMMA = re.compile(r"[，,；;]")
+_SPACES = re.compile(r"\s+")
+_WH = re.compile(
+    r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点]|个(?![人月]))|多少|好多|怎么|谁|么子|啥|咋|多久|好久"
+)
+# A second part that only follows up the first: "不能的话最早哪天".
+_FOLLOW_UP = re.compile(r"(?:不能|不行|不可以|没有|冇得|如果不|要是不)(?:的话)?[，,]?|(?:如果|要是)")
 # A quoted passage (a line of the notice) and the question about it: "“…每月26-30日(工作日)。” 周末不能去吧".
 _QUOTED = re.compile(r"\s*[“\"「『]([^”\"」』]{8,})[”\"」』][\s:：,，]*(?P<rest>.+)", re.S)
 
@@ -125,16 +133,40 @@ class MessageShaper:
         parts = [p for p in parts if p]
         while len(parts) > 1 and self._is_opener(parts[-1]):
             parts.pop()  # "…？谢谢"
-        if len(parts) == 1:  # joined by 还有: each part must ask on its own, not by the final mark
-            parts = [p.strip(" ,，;；。.") for p in _ALSO.split(parts[0])]
-            parts = [p for p in parts if p]
-            if len(parts) > 1 and not all(self._question.search(p) for p in parts):
-                return ()
+        if len(parts) == 1:
+            parts = self._joined_parts(parts[0])
+        if any(_FOLLOW_UP.match(p) for p in parts[1:]):
+            return ()  # "今天能去不？不能的话最早哪天": one question and its fallback
         if not 2 <= len(parts) <= self._max_parts or len(text) > self._long:
             return ()
         if any(len(self._bare(p)) < _MIN_PART or not self._question.search(p + "？") for p in parts):
             return ()
         return tuple(parts)
+
+    def _joined_parts(self, text: str) -> list[str]:
+        """Questions joined without a question mark, each asking on its own: by 还有 ("要带什么材料，还有要交
+        多少钱"), by a comma between what-questions ("今年要学好多学时，几号前学完") or by spaces ("fee是多少
+        在哪里确认"); a clause that asks nothing goes with the next ("帮同事问下 fee是多少")."""
+        also = _ALSO.search(text) is not None
+        if not also and len(_WH.findall(text)) < 2:
+            return [text]  # most messages: one question, nothing to split
+        for split, asks in ((_ALSO, self._question), (_COMMA, _WH), (_SPACES, _WH)):
+            if split is _ALSO and not also:
+                continue
+            pieces = [p.strip(" ,，;；。.") for p in split.split(text)]
+            parts: list[str] = []
+            carry = ""
+            for piece in filter(None, pieces):
+                if asks.search(piece):
+                    parts.append((carry + " " + piece).strip())
+                    carry = ""
+                else:
+                    carry = (carry + " " + piece).strip()
+            if carry and parts:
+                parts[-1] += " " + carry
+            if len(parts) > 1 and (split is not _ALSO or not carry):
+                return parts
+        return [text]
 
     def _is_opener(self, segment: str) -> bool:
         bare = self._bare(segment)

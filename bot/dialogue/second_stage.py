@@ -139,7 +139,7 @@ class SecondStage:
         answer): what the notice does say, then that it says nothing on the point asked, with the hotline.
         A ``broad`` yes (any yes/no question about the topic) is withheld from a question that denies
         something too ("是免费的吗" is no yes to the fee). None when the reply answers what was asked."""
-        if not (broad and self.reader.negated(question)) and not self.reader.unanswered(
+        if not (broad and self.reader.negated(question, reply)) and not self.reader.unanswered(
             question, reply, self.known()
         ):
             return None
@@ -177,9 +177,9 @@ class SecondStage:
                 said, examples, local = self._sources()
                 said += "\n".join(t for t, _ in examples)
                 sound = self._sound(local) or pinyin_sound()
-                self._slips = SoundSlips(
-                    self.reader.cue_words, self.reader.fold(said) + said, sound, self.reader.plain_chars
-                )
+                # the posts the notice lists are words a slip is read into too ("劳物员" for 劳务员)
+                cues = (*self.reader.cue_words, *self.campaign.facts.posts)
+                self._slips = SoundSlips(cues, self.reader.fold(said) + said, sound, self.reader.plain_chars)
             return self._slips
 
     def _sources(self) -> tuple[str, Sequence[tuple[str, str]], LocalInterpreter | None]:
