@@ -282,7 +282,7 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     the ``keys`` lock shared for as long as it runs, so `jxjy ledger rotate-key` refuses meanwhile
     (LockBusyError here while a rotation runs).
     """
-    from bot.channels.common import ServerServices
+    from bot.channels.common import LOCAL_ANSWER_THREADS, RASA_ANSWER_THREADS, ServerServices
     from bot.dialogue.held_writes import Journal
     from bot.dialogue.notices import OutboxNotifier, wake_from_threads
     from bot.http import engine_health
@@ -327,6 +327,7 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
     services = ServerServices(
         settings=runtime.settings,
         responder=brain,
+        answer_threads=RASA_ANSWER_THREADS if runtime.settings.rasa_url else LOCAL_ANSWER_THREADS,
         health=engine_health(engine),
         inbound_store=SqlInboundStore(engine),
         outbox=outbox,

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy import Engine, text
 
-from bot.channels import sms_aliyun, sms_http, sms_tencent, telegram, wechat
+from bot.channels import sms_aliyun, sms_http, sms_tencent, telegram_webhook, wechat
 from bot.channels.common import BACKGROUND, SERVICES, BackgroundTasks, HealthCheck, ServerServices
 from bot.channels.metrics import CONTENT_TYPE
-from bot.channels.telegram import TelegramApp
+
+if TYPE_CHECKING:
+    from bot.channels.telegram import TelegramApp
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +87,7 @@ def build_app(services: ServerServices, *, telegram_app: TelegramApp | None = No
     app = web.Application(middlewares=[count_errors])
     app[SERVICES] = services
     app.cleanup_ctx.append(_background_ctx)
-    telegram.add_routes(app, telegram_app)
+    telegram_webhook.add_routes(app, telegram_app)
     wechat.add_routes(app, services)
     sms_http.add_routes(app)
     sms_aliyun.add_routes(app)

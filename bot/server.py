@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from bot.channels.common import ServerServices
-from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, build_application, supervise, uses_webhook
+from bot.channels.telegram_webhook import WEBHOOK_PATH, passport_left_out
 from bot.http import build_app
 
 logger = logging.getLogger(__name__)
@@ -54,43 +54,44 @@ def build_server_app(
     the rest serves and Telegram is retried.
     """
     settings = services.settings
-    telegram = None
-    if settings.telegram_token:
-        telegram = build_application(settings, TelegramChannel(services))
+    if not settings.telegram_token:  # python-telegram-bot is not even imported
+        logger.info("telegram: off (JXJY_TELEGRAM_TOKEN is not set)")
+        app = build_app(services)
+        app.cleanup_ctx.extend(background)
+        return app
+    with passport_left_out():
+        from bot.channels.telegram import TelegramChannel, build_application, supervise, uses_webhook
+
+    telegram = build_application(settings, TelegramChannel(services))
     if telegram_webhook_url is None and settings.public_url:
         telegram_webhook_url = settings.public_url + WEBHOOK_PATH
-        if telegram is not None and not uses_webhook(settings):
+        if not uses_webhook(settings):
             logger.warning(
                 "telegram: JXJY_PUBLIC_URL is set but not JXJY_TELEGRAM_WEBHOOK_SECRET: long polling"
             )
     app = build_app(services, telegram_app=telegram)
-    if telegram is not None:
-        secret = settings.telegram_webhook_secret if uses_webhook(settings) else None
-        url = telegram_webhook_url if secret else None
+    secret = settings.telegram_webhook_secret if uses_webhook(settings) else None
+    url = telegram_webhook_url if secret else None
 
-        async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
-            # In the background: a Bot API that does not answer is retried while everything else serves.
-            stop, tried = asyncio.Event(), asyncio.Event()
-            task = asyncio.create_task(
-                supervise(
-                    telegram,
-                    stop,
-                    webhook_url=url,
-                    secret_token=secret,
-                    poll_timeout=poll_timeout,
-                    tried=tried,
-                )
+    async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
+        # In the background: a Bot API that does not answer is retried while everything else serves.
+        stop, tried = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(
+            supervise(
+                telegram,
+                stop,
+                webhook_url=url,
+                secret_token=secret,
+                poll_timeout=poll_timeout,
+                tried=tried,
             )
-            await (
-                tried.wait()
-            )  # the first attempt, whatever its outcome: usually Telegram is up before serving
-            yield
-            stop.set()
-            await task
+        )
+        await tried.wait()  # the first attempt, whatever its outcome: usually Telegram is up before serving
+        yield
+        stop.set()
+        await task
 
-        app.cleanup_ctx.append(telegram_ctx)
-    else:
-        logger.info("telegram: off (JXJY_TELEGRAM_TOKEN is not set)")
+    app.cleanup_ctx.append(telegram_ctx)
     app.cleanup_ctx.extend(background)
     return app
 

@@ -8,13 +8,12 @@ import hashlib
 import hmac
 import os
 from collections.abc import Iterable
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from typing import TYPE_CHECKING
 
 from bot.kernel.personal_data import normalize_id
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _CIPHER_PREFIX = "v1:"
 _NONCE_BYTES = 12
@@ -26,9 +25,13 @@ class KeyMismatchError(Exception):
 
 
 def _derive(secret_key: str, purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"jxjy-bot", info=purpose).derive(
-        secret_key.encode("utf-8")
-    )
+    """HKDF-SHA256 (RFC 5869) of the secret, 32 bytes, salt "jxjy-bot", info ``purpose``.
+
+    Written with the standard library's HMAC (one block of output needs one expand step), so a process
+    that never seals an ID number does not load the cryptography package (6 MB in `jxjy serve`).
+    """
+    prk = hmac.digest(b"jxjy-bot", secret_key.encode("utf-8"), "sha256")
+    return hmac.digest(prk, purpose + b"\x01", "sha256")
 
 
 class IdVault:
@@ -37,7 +40,8 @@ class IdVault:
     def __init__(self, secret_key: str) -> None:
         if not secret_key:
             raise ValueError("the secret key is empty; set JXJY_SECRET_KEY or let one be generated")
-        self._aead = AESGCM(_derive(secret_key, b"id-number encryption"))
+        self._aead_key = _derive(secret_key, b"id-number encryption")
+        self._aead_cipher: AESGCM | None = None
         self._hash_key = _derive(secret_key, b"id-number lookup hash")
         # HMAC (RFC 2104) is H((K ^ opad) || H((K ^ ipad) || m)); the key is one SHA-256 block or less.
         block = self._hash_key.ljust(64, b"\0")
@@ -45,6 +49,15 @@ class IdVault:
             hashlib.sha256(bytes(b ^ 0x36 for b in block)),
             hashlib.sha256(bytes(b ^ 0x5C for b in block)),
         )
+
+    @property
+    def _aead(self) -> AESGCM:
+        """The AES-GCM cipher, made on first use (the cryptography package loads then)."""
+        if self._aead_cipher is None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._aead_cipher = AESGCM(self._aead_key)
+        return self._aead_cipher
 
     def encrypt(self, id_number: str) -> str:
         """Return the ID number encrypted as text (random nonce, so equal inputs differ)."""
@@ -69,6 +82,8 @@ class IdVault:
         if not token.startswith(_CIPHER_PREFIX):
             raise KeyMismatchError("stored ID number is not in a known format")
         raw = base64.urlsafe_b64decode(token[len(_CIPHER_PREFIX) :])
+        from cryptography.exceptions import InvalidTag
+
         try:
             plain = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None)
         except InvalidTag as exc:

@@ -28,9 +28,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from ledger.liveness import hung_up
 
 if TYPE_CHECKING:
     from bot.kernel.settings import Settings
@@ -118,10 +120,21 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"factory": factory}, **_POOL)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, **_POOL)
-    if engine.dialect.driver == "psycopg":
-        event.listen(engine, "connect", _binary_lists)
+    if parsed.get_driver_name() != "psycopg":
+        return create_engine(url, pool_pre_ping=True, **_POOL)
+    engine = create_engine(url, **_POOL)
+    event.listen(engine, "connect", _binary_lists)
+    event.listen(engine, "checkout", _gone_away)
     return engine
+
+
+def _gone_away(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled psycopg connection the server has ended (ledger.liveness): the pool opens a fresh one.
+
+    This replaces SQLAlchemy's pre-ping, a ``SELECT 1`` round trip at every checkout.
+    """
+    if hung_up(dbapi_connection):
+        raise DisconnectionError("the server ended the connection")
 
 
 def _binary_lists(dbapi_connection: Any, _record: Any) -> None:

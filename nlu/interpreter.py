@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,6 +42,12 @@ PERSONAL_INTENTS = frozenset(
 )
 
 ParseResult = dict[str, Any]
+# Parses kept for texts seen again (the same few questions come from many people). A parse depends on the
+# text alone — the model is fixed for the interpreter's life (retraining makes a new one) — so a kept one
+# is exactly what parsing again would give. Texts naming personal data are never kept.
+PARSE_CACHE_SIZE = 512
+PARSE_CACHE_TEXT = 64  # characters: longer texts (pastes) rarely come twice
+PERSONAL_ENTITIES = frozenset({"id_number", "phone", "name"})
 
 
 class Interpreter(Protocol):
@@ -62,6 +70,8 @@ class LocalInterpreter:
         self._names = NameExtractor()
         self.examples = data.examples  # the training questions, and the readings the model was built with
         self.pinyin = pipeline.pinyin
+        self._kept: OrderedDict[str, ParseResult] = OrderedDict()  # least recently used first
+        self._kept_lock = threading.Lock()  # the service parses on several threads
 
     @classmethod
     def from_files(
@@ -89,6 +99,26 @@ class LocalInterpreter:
         return sorted(found, key=lambda e: e["start"])
 
     def parse(self, text: str) -> ParseResult:
+        """The parse of ``text``: kept from an earlier message with the same text, or worked out now.
+
+        Each call gets its own copy, so a caller that changes it changes nothing else.
+        """
+        with self._kept_lock:
+            kept = self._kept.get(text)
+            if kept is not None:
+                self._kept.move_to_end(text)
+        if kept is None:
+            kept = self._parse(text)
+            if len(text) <= PARSE_CACHE_TEXT and not any(
+                e["entity"] in PERSONAL_ENTITIES for e in kept["entities"]
+            ):
+                with self._kept_lock:
+                    self._kept[text] = kept
+                    while len(self._kept) > PARSE_CACHE_SIZE:
+                        self._kept.popitem(last=False)
+        return _copied(kept)
+
+    def _parse(self, text: str) -> ParseResult:
         basic = self._normalize.basic(text)
         entities = self._entities(basic)
         exact = _command(text, basic, entities)
@@ -114,6 +144,16 @@ class LocalInterpreter:
         if intent in ACTION_INTENTS:
             return 1.01 if NEGATED_ACTION.search(text) else max(self.threshold, ACTION_THRESHOLD)
         return self.threshold
+
+
+def _copied(parse: ParseResult) -> ParseResult:
+    """A copy of a parse that shares nothing changeable with it (its values are str, int and float)."""
+    return {
+        "text": parse["text"],
+        "intent": dict(parse["intent"]),
+        "entities": [dict(e) for e in parse["entities"]],
+        "intent_ranking": [dict(r) for r in parse["intent_ranking"]],
+    }
 
 
 def _public(intent: str) -> str:

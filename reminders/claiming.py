@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, exists, or_, select, update
 
+from ledger.array_rows import ArrayRows
 from ledger.models import Trainee
 from reminders.models import OutboxMessage
 
@@ -57,3 +58,33 @@ def claim_statement(replies_only: bool) -> Any:
             OUTBOX.c.expires_at,
         )
     )
+
+
+def mark_sent_statement(dialect: str) -> tuple[ArrayRows, Any]:
+    """Record accepted sends (``row_id``, ``at``, ``provider``) of rows ``owner`` holds: its rows and statement.
+
+    On PostgreSQL one UPDATE ... FROM the arrays for every row of a pass (ledger.array_rows), not an
+    UPDATE per row; elsewhere the statement is executed once per row.
+    """
+    sent = ArrayRows(
+        dialect,
+        [
+            ("row_id", OUTBOX.c.id.type),
+            ("at", OUTBOX.c.sent_at.type),
+            ("provider", OUTBOX.c.provider_id.type),
+        ],
+    )
+    rows = sent.rows.c if sent.rows is not None else None
+    statement = (
+        update(OUTBOX)
+        .where(OUTBOX.c.id == (bindparam("row_id") if rows is None else rows.row_id))
+        .where(OUTBOX.c.status == "sending", OUTBOX.c.claimed_by == bindparam("owner"))
+        .values(
+            status="sent",
+            claimed_by=None,
+            sent_at=bindparam("at") if rows is None else rows.at,
+            provider_id=bindparam("provider") if rows is None else rows.provider,
+            last_error=None,
+        )
+    )
+    return sent, statement

@@ -21,7 +21,7 @@ from ledger.db import dialect_insert
 from ledger.locks import live_owner_keys
 from ledger.models import Trainee
 from reminders.claiming import REPLY_KIND as REPLY_KIND
-from reminders.claiming import claim_statement
+from reminders.claiming import claim_statement, mark_sent_statement
 from reminders.models import OutboxMessage, ReminderKey
 from reminders.ownership import owner_key
 from reminders.policy import Reminder, end_of_day
@@ -102,14 +102,7 @@ class SqlOutbox:
         )
         self._find_key = select(OUTBOX.c.id).where(OUTBOX.c.idempotency_key == bindparam("key"))
         self._claim = {replies_only: claim_statement(replies_only) for replies_only in (False, True)}
-        self._mark_sent = (
-            update(OUTBOX)
-            .where(_OWNED_ROW)
-            .values(
-                status="sent", claimed_by=None, sent_at=bindparam("at"), provider_id=bindparam("provider")
-            )
-            .values(last_error=None)
-        )
+        self._sent, self._mark_sent = mark_sent_statement(self.dialect)
 
     # Enqueueing
 
@@ -242,7 +235,10 @@ class SqlOutbox:
 
     def mark_sent_many(self, owner: str, sends: Sequence[tuple[int, dt.datetime, str | None]]) -> None:
         """Record several accepted sends (row id, when, provider id) in one transaction."""
-        params = [{"row_id": i, "owner": owner, "at": at, "provider": provider} for i, at, provider in sends]
+        rows = [{"row_id": i, "owner": owner, "at": at, "provider": p} for i, at, p in sorted(sends)]
+        params = self._sent.params(rows)
+        if isinstance(params, dict):  # the arrays: the owner is one parameter for every row
+            params["owner"] = owner
         with self.engine.begin() as conn:
             conn.execute(self._mark_sent, params)
 

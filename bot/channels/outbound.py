@@ -11,7 +11,6 @@ from bot.channels.sms_aliyun import AliyunSmsGateway
 from bot.channels.sms_http import HttpSmsGateway
 from bot.channels.sms_templates import PROVIDER_LIMITS, SmsTemplateError, SmsTemplates, load_sms_templates
 from bot.channels.sms_tencent import TencentSmsGateway
-from bot.channels.telegram import TelegramGateway
 from bot.channels.tencent_sms import TencentCredentials
 from bot.channels.wechat_gateway import WeChatGateway
 from bot.channels.wechat_token import WeChatTokens
@@ -108,6 +107,11 @@ def gateway_from_settings(settings: Settings, channel: Channel, clock: Clock | N
     if channel == "telegram":
         if not settings.telegram_token:
             raise GatewayError("Telegram is not configured: set JXJY_TELEGRAM_TOKEN")
+        from bot.channels.telegram_webhook import passport_left_out
+
+        with passport_left_out():  # python-telegram-bot, only with a token
+            from bot.channels.telegram import TelegramGateway
+
         return TelegramGateway(settings.telegram_token, settings.telegram_api_url)
     if channel == "sms":
         return sms_gateway(settings, clock)

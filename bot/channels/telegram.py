@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hmac
 import logging
 import os
 import warnings
@@ -14,7 +13,6 @@ from typing import Any
 
 import httpx
 import telegram
-from aiohttp import web
 from telegram import Update, error
 from telegram.constants import MessageLimit
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
@@ -22,16 +20,11 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.common import (
-    BACKGROUND,
-    SERVICES,
-    BadRequest,
-    Refused,
     ServerServices,
     dispatch_soon,
-    json_object,
 )
 from bot.channels.group_commit import Handled, Unblocked
-from bot.channels.telegram_update import PrivateMessage, private_message, read_private_message
+from bot.channels.telegram_update import PrivateMessage, private_message
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_address
 from bot.kernel.settings import Settings
@@ -46,9 +39,6 @@ logger = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
-TELEGRAM = web.AppKey("telegram", TelegramApp)
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-WEBHOOK_PATH = "/telegram/webhook"
 
 # The commands the bot offers, answered by the brain as if the user had typed these words; any other
 # command gets the help. Arguments follow the words: "/bind 4306… 张三" is "绑定 4306… 张三".
@@ -284,35 +274,6 @@ def read_update(application: TelegramApp, data: dict[str, Any]) -> Update:
         return Update.de_json(data, application.bot)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"not a Telegram Update: {exc!r}") from exc
-
-
-async def telegram_webhook(request: web.Request) -> web.Response:
-    """Answer a Telegram Update before saying 200 (the reply is queued); 403 without the configured secret."""
-    services = request.app[SERVICES]
-    secret = services.settings.telegram_webhook_secret
-    if secret and not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), secret.encode()):
-        logger.warning("telegram webhook refused: wrong or missing %s", SECRET_HEADER)
-        raise Refused(403, f"wrong or missing {SECRET_HEADER}")
-    application = request.app.get(TELEGRAM)
-    if application is None or not secret:
-        raise Refused(
-            404, "Telegram webhook is off: needs JXJY_TELEGRAM_TOKEN and JXJY_TELEGRAM_WEBHOOK_SECRET"
-        )
-    data = json_object(await request.read())
-    try:
-        message = read_private_message(data)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from exc
-    if await TelegramChannel(services).process(message):
-        services.wake_dispatcher(request.app[BACKGROUND])
-    return web.json_response({"ok": True})
-
-
-def add_routes(app: web.Application, application: TelegramApp | None) -> None:
-    """Route the webhook; ``application`` (started elsewhere) reads the updates."""
-    if application is not None:
-        app[TELEGRAM] = application
-    app.router.add_post(WEBHOOK_PATH, telegram_webhook)
 
 
 class TelegramGateway:

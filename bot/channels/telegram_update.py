@@ -8,10 +8,12 @@ four fields; polling, which gets PTB's ``Update`` anyway, reads the same four fr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from telegram import Update
-from telegram.constants import ChatType
+if TYPE_CHECKING:
+    from telegram import Update
+
+PRIVATE = "private"  # telegram.constants.ChatType.PRIVATE, without importing python-telegram-bot
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +28,7 @@ class PrivateMessage:
 def private_message(update: Update) -> PrivateMessage | None:
     """The private message of a PTB ``Update``; None for edits, channel posts and group chats."""
     message = update.message
-    if message is None or message.chat.type != ChatType.PRIVATE:
+    if message is None or message.chat.type != PRIVATE:
         return None
     return PrivateMessage(update.update_id, message.chat.id, message.text)
 
@@ -51,6 +53,6 @@ def read_private_message(data: dict[str, Any]) -> PrivateMessage | None:
     text = message.get("text")
     if text is not None and not isinstance(text, str):
         raise ValueError('not a Telegram Update: "message.text" must be a string')
-    if chat["type"] != ChatType.PRIVATE:
+    if chat["type"] != PRIVATE:
         return None
     return PrivateMessage(update_id, chat["id"], text)

@@ -33,10 +33,12 @@ import hashlib
 import hmac
 import os
 import struct
-
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from typing import TYPE_CHECKING
 
 from bot.channels.wechat_xml import WeChatProtocolError, encrypted_reply_xml, parse_encrypted_envelope
+
+if TYPE_CHECKING:  # the cryptography package loads with the first encrypted push (safe mode)
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 BLOCK_SIZE = 32  # the platform pads to 32 bytes, not AES's 16
 RANDOM_PREFIX_SIZE = 16
@@ -159,6 +161,8 @@ class WeChatCrypto:
             raise DecryptionFailed("decrypted message is not UTF-8") from exc
 
     def _cipher(self) -> Cipher[modes.CBC]:
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
         return Cipher(algorithms.AES(self._key), modes.CBC(self._key[:16]))
 
     # --- whole messages, as WXBizMsgCrypt's EncryptMsg / DecryptMsg / VerifyURL --------------------

@@ -75,6 +75,19 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8080) -> None:
         listener.stop()  # writes what is still queued first
 
 
+class _Handover(QueueHandler):
+    """Queue a record as it is: the writing thread formats it, once.
+
+    The standard QueueHandler formats each record in the caller's thread (the event loop's, for the line
+    logged per message) and the listener's handler formats it again. Our log calls pass strings and
+    numbers, which do not change meanwhile; a record with a traceback is still prepared at once, while
+    its frames are alive.
+    """
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return super().prepare(record) if record.exc_info or record.stack_info else record
+
+
 def _log_from_a_thread() -> QueueListener:
     """Hand log records to a thread that writes them: the event loop never waits on a write to stderr.
 
@@ -86,7 +99,7 @@ def _log_from_a_thread() -> QueueListener:
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     for handler in handlers:
         root.removeHandler(handler)
-    root.addHandler(QueueHandler(records))
+    root.addHandler(_Handover(records))
     listener = QueueListener(records, *handlers, respect_handler_level=True)
     listener.start()
     return listener

@@ -158,3 +158,39 @@ def test_the_access_log_is_off_when_its_logger_is_quiet() -> None:
     quiet = logging.getLogger("test.access.quiet")
     quiet.setLevel(logging.WARNING)  # as `jxjy serve` sets aiohttp.access
     assert not PathOnlyAccessLogger(quiet, "").enabled
+
+
+def test_serve_without_telegram_loads_neither_ptb_nor_cryptography() -> None:
+    # What `jxjy serve` imports when Telegram is off and no ID number is sealed: python-telegram-bot (with
+    # httpx) and cryptography cost about 13 MB of the service's memory, so they load only when used.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, bot.cli.serve, bot.server, bot.http, bot.app, bot.channels.outbound, "
+        "bot.channels.wechat, bot.channels.wechat_crypto, bot.dialogue.conversation_sql\n"
+        "from ledger.crypto import IdVault\n"
+        "IdVault('k').lookup_hashes(['430602199001011234'])\n"
+        "print(sorted({'telegram', 'httpx', 'cryptography'} & {m.split('.')[0] for m in sys.modules}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_telegram_loads_without_cryptography_which_still_loads_for_an_id_number() -> None:
+    # python-telegram-bot would load cryptography (6 MB) for Telegram Passport, which the bot never uses.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from bot.channels.telegram_webhook import passport_left_out\n"
+        "with passport_left_out():\n"
+        "    import bot.channels.telegram\n"
+        "print('cryptography' in sys.modules)\n"
+        "from ledger.crypto import IdVault\n"
+        "vault = IdVault('k')\n"
+        "print(vault.decrypt(vault.encrypt('430602199001011237')) == '430602199001011237')"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.split() == ["False", "True"]

@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.app import Runtime, build_service
-from bot.channels.common import BACKGROUND
+from bot.channels.common import BACKGROUND, LOCAL_ANSWER_THREADS
 from bot.channels.sms_http import sign
 from bot.kernel.settings import Settings
 from bot.server import build_server_app
@@ -48,6 +48,7 @@ async def test_a_binding_code_reaches_the_ledger_phone(
     runtime = Runtime.create(now="2023-11-24T10:00:00+08:00", settings=settings)
     liu = runtime.ledger_store().add(LIU_ID, trainee(trainee_id=0, id_masked="", phone=LEDGER_PHONE))
     services, background = build_service(runtime)
+    assert services.answer_threads == LOCAL_ANSWER_THREADS  # in-process NLU: a few threads, not 16
     client = await aiohttp_client(build_server_app(services, background=background))
 
     await _sms(client, "b-1", f"绑定 {LIU_ID} 刘洋")

@@ -1,3 +1,5 @@
+import base64
+
 import pytest
 from sqlalchemy import Engine, text
 
@@ -45,6 +47,27 @@ def test_the_bulk_forms_match_the_single_ones() -> None:
     assert len(set(sealed)) == 3 and all(token.startswith("v1:") for token in sealed)
     assert vault.encrypt_many(numbers[:1]) != vault.encrypt_many(numbers[:1])  # fresh nonces each time
     assert vault.encrypt_many([]) == [] and vault.lookup_hashes([]) == []
+
+
+def test_keys_are_the_cryptography_packages_hkdf_and_seal_with_its_aes_gcm() -> None:
+    # The keys are derived with the standard library (so `jxjy serve` need not load cryptography until an
+    # ID number is sealed); they must stay what cryptography's HKDF gave, or stored rows become unreadable.
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    from ledger.crypto import _derive
+
+    for secret in ("k", "test-secret-key-" * 5, "密钥"):
+        for purpose in (b"id-number encryption", b"id-number lookup hash"):
+            hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"jxjy-bot", info=purpose)
+            assert _derive(secret, purpose) == hkdf.derive(secret.encode("utf-8"))
+    vault = IdVault("a secret")
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"jxjy-bot", info=b"id-number encryption")
+    aead = AESGCM(key.derive(b"a secret"))
+    token = vault.encrypt("430602199001011234")
+    raw = base64.urlsafe_b64decode(token.removeprefix("v1:"))
+    assert aead.decrypt(raw[:12], raw[12:], None) == b"430602199001011234"
 
 
 def test_another_key_cannot_decrypt() -> None:

@@ -1,4 +1,5 @@
 import datetime as dt
+import time
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -79,3 +80,27 @@ def test_the_head_read_from_the_files_is_alembics(engine: Engine) -> None:
     with engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head_revision()
     migrate(engine)  # at head: nothing to do, and nothing done
+
+
+def test_a_connection_the_server_ended_is_replaced_at_checkout(database_url: str) -> None:
+    # PostgreSQL's pooled connections are checked without a round trip (ledger.db._gone_away): one that the
+    # server ended meanwhile (a restart, a terminated backend) is replaced before any statement uses it.
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as connection:
+                before = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+            killer = make_engine(database_url)
+            with killer.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": before})
+            killer.dispose()
+            time.sleep(0.2)  # the notice and the end of stream reach the pooled connection's socket
+            with engine.begin() as connection:  # no OperationalError: a fresh connection
+                after = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+            assert after != before
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, event, inspect, text
 
 from ledger.db import make_engine, migrate
 from ledger.locks import LockBusyError, acquire, holding, named_lock
@@ -38,6 +39,27 @@ def test_holding_waits_then_says_why(engine: Engine) -> None:
     assert acquire(second, timeout=1)
     second.release()
     assert not second.alive()
+
+
+@pytest.mark.postgres
+def test_a_lock_asks_the_server_once_a_second_and_sees_its_session_ended_at_once(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a session of its own is PostgreSQL's; SQLite's file lock lives with the process")
+    lock = named_lock(engine, "dispatch")
+    assert lock.try_acquire()
+    asked: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: asked.append(args[2]))
+    assert lock.alive() and lock.alive() and lock.alive()
+    assert asked == ["SELECT 1"]  # the first asks; the next, within a second, look at the socket
+    with engine.connect() as other:
+        pid = other.execute(text("SELECT pid FROM pg_locks WHERE locktype = 'advisory'")).scalar_one()
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    time.sleep(0.2)
+    assert not lock.alive()  # within the second, but the socket says the server ended the session
+    assert lock.try_acquire()
+    lock.release()
 
 
 def test_unknown_lock_names_are_refused(engine: Engine) -> None:

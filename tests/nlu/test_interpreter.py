@@ -79,3 +79,30 @@ def test_actions_need_a_sure_reading(interpreter, text):
 @pytest.mark.parametrize("text", ["别再给我发短信了", "不要再提醒我了", "取消提醒"])
 def test_plain_requests_to_stop_still_unsubscribe(interpreter, text):
     assert interpreter.parse(text)["intent"]["name"] == "unsubscribe"
+
+
+def test_a_text_seen_again_gets_the_same_parse_as_a_copy_of_its_own(interpreter):
+    first = interpreter.parse("培训费多少钱")
+    first["intent"]["name"] = "changed by a caller"
+    first["entities"].append({"entity": "x"})
+    first["intent_ranking"][0]["confidence"] = -1.0
+    again = interpreter.parse("培训费多少钱")
+    assert again == interpreter._parse("培训费多少钱")
+    assert again["intent"]["name"] == "ask_fee"
+    assert "培训费多少钱" in interpreter._kept
+
+
+def test_texts_with_personal_data_or_long_ones_are_not_kept(interpreter):
+    for text in ("绑定 430602199001011237 张三", "我的电话13912345678", "培训费" * 30):
+        assert interpreter.parse(text) == interpreter._parse(text)
+        assert text not in interpreter._kept
+
+
+def test_the_kept_parses_are_bounded(interpreter, monkeypatch):
+    import nlu.interpreter
+
+    monkeypatch.setattr(nlu.interpreter, "PARSE_CACHE_SIZE", 3)
+    for n in range(6):
+        interpreter.parse(f"第{n}个问题")
+    assert len(interpreter._kept) <= 3
+    assert "第5个问题" in interpreter._kept and "第0个问题" not in interpreter._kept
