@@ -25,6 +25,7 @@ from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer
 from nlu.shape import MessageShaper, Shape
 from nlu.typos import SoundSlips
+from nlu.wordlists import any_of
 
 DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
 # A reply that itself says there is only one ("微信绑定唯一").
@@ -148,8 +149,7 @@ class AspectReader:
             ]
             endings = {str(k): str(v) for k, v in raw.get("question_endings", {}).items()}
             self._endings = sorted(endings.items(), key=lambda kv: -len(kv[0]))
-            words = sorted(map(str, raw.get("question_words", ())), key=len, reverse=True)
-            self._asks_what = re.compile("|".join(map(re.escape, words))) if words else None
+            self._asks_what = any_of(raw.get("question_words", ()))
             claims = raw.get("claims", {})
             self._function_chars = str(claims.get("function_chars", ""))
             # Characters that only ask or join (的, 那, 是 …): never read as a slip of another
@@ -171,10 +171,8 @@ class AspectReader:
             self._labels = LabelChecker(
                 claims.get("labels", ()), claims.get("ranges", ()), claims.get("tagged", ())
             )
-            exclusive = sorted(map(str, claims.get("exclusive", ())), key=len, reverse=True)
-            self._exclusive = re.compile("|".join(map(re.escape, exclusive))) if exclusive else None
-            denials = sorted(map(str, claims.get("denials", ())), key=len, reverse=True)
-            self._denials = re.compile("|".join(map(re.escape, denials))) if denials else None
+            self._exclusive = any_of(claims.get("exclusive", ()))
+            self._denials = any_of(claims.get("denials", ()))
             self._dates = DateReader(raw["dates"])
             self._shaper = MessageShaper(raw["shapes"], self.fold)
         except (KeyError, TypeError, ValueError, re.error) as exc:

@@ -14,6 +14,8 @@ import itertools
 import re
 from collections.abc import Callable, Iterable
 
+from nlu.wordlists import alternation, any_of
+
 _SPECIFIC = re.compile(r"\d+|[a-z][a-z.]+")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _MIN_SPECIFIC_HAN = 3
@@ -21,6 +23,10 @@ _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 _ASKING_TAIL = re.compile(r"(?:不|没有?|冇得?)$")
 # Where a claim's subject ends and what it says of it begins: "监督单位|是|城乡建设事务中心", "报名登录|要|用身份证号".
 _COPULA = re.compile(r"(?<=[\u4e00-\u9fff]{2})[是要](?=[\u4e00-\u9fff]{2})")
+
+
+# Where a sentence of a reply ends: the parties before an act are looked for in its own sentence only.
+_SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
 
 def _shares_pair(run: str, reply: str) -> bool:
@@ -124,33 +130,25 @@ class ClaimChecker:
     ) -> None:
         # Who does what: a party named doing an act the reply gives only to another party is not confirmed.
         self._party_of = {str(word): n for n, group in enumerate(parties) for word in group if word}
-        party_words = sorted(self._party_of, key=len, reverse=True)
-        act_words = sorted({str(a) for a in acts if a}, key=len, reverse=True)
-        self._parties = re.compile("|".join(map(re.escape, party_words))) if party_words else None
-        self._acts = re.compile("|".join(map(re.escape, act_words))) if act_words else None
+        self._parties = any_of(self._party_of)
+        self._acts = any_of(acts)
         # acts whose party comes after them: "报名的时候选岳阳市住建局" against "选择“岳阳市—岳阳市房地产业协会”"
-        choice_words = sorted({str(c) for c in choices if c}, key=len, reverse=True)
-        self._choices = re.compile("|".join(map(re.escape, choice_words))) if choice_words else None
+        self._choices = any_of(choices)
         # Words holding a negation character that deny nothing: 识别, 无误, 不少于 …
-        plain = sorted({str(w) for w in not_negations if w}, key=len, reverse=True)
-        self._not_negations = re.compile("|".join(map(re.escape, plain))) if plain else None
+        self._not_negations = any_of(not_negations)
         listed = [str(u) for u in units if u]
-        unit_words = sorted(set(listed), key=len, reverse=True)
-        self._amounts = (
-            re.compile(r"(\d+(?:\.\d+)?)\s*(" + "|".join(map(re.escape, unit_words)) + ")")
-            if unit_words
-            else None
-        )
-        verbs = sorted({str(v) for v in paying if v}, key=len, reverse=True)
+        unit_words = alternation(listed)
+        self._amounts = re.compile(r"(\d+(?:\.\d+)?)\s*(" + unit_words + ")") if unit_words else None
+        verbs = alternation(paying)
         self._money = listed[0] if listed else ""  # the first unit listed is the money's (元)
         # "200块", "200块钱": money in other words
         self._money_words = re.compile(r"(?<=\d)(?:块钱|块|快)")
         self._paid = (
             re.compile(
                 r"(?:"
-                + "|".join(map(re.escape, verbs))
+                + verbs
                 + r")(?:了|个)?(\d+(?:\.\d+)?)(?![\d.])(?!\s*["
-                + re.escape("".join(u[0] for u in unit_words))
+                + re.escape("".join(u[0] for u in listed))
                 + "])"
             )
             if verbs and unit_words
@@ -161,11 +159,9 @@ class ClaimChecker:
             raise ValueError(f"claims.opposites: each entry is a pair of words, got {pairs!r}")
         # longest first, so that 确认之前 is read as 确认 + 之前, not 认之 + 前
         self._opposites = sorted(pairs + [(b, a) for a, b in pairs], key=lambda p: -len(p[0]))
-        words = sorted({str(w) for w in stop_words if w}, key=len, reverse=True)
-        self._stop_chars = "".join(w for w in words if len(w) == 1)
-        self._stop = re.compile("|".join(map(re.escape, words))) if words else None
-        asked = sorted({str(w) for w in asking if w}, key=len, reverse=True)
-        self._asking = re.compile("|".join(map(re.escape, asked))) if asked else None
+        self._stop_chars = "".join(sorted({str(w) for w in stop_words if len(str(w)) == 1}))
+        self._stop = any_of(stop_words)
+        self._asking = any_of(asking)
         self._negation = re.compile(f"[{re.escape(negations)}]") if negations else None
 
     def uncovered(
@@ -206,7 +202,7 @@ class ClaimChecker:
         done_by: dict[str, set[int]] = {}
         for act in self._acts.finditer(reply):  # every time the reply names the act
             # the parties named before it in its sentence ("接受建设行政主管部门、企业、行业协会和社会的监督")
-            before = re.split(r"[。；;！!？?\n]", reply[: act.start()])[-1][-24:]
+            before = _SENTENCE_END.split(reply[: act.start()])[-1][-24:]
             done_by.setdefault(act.group(0), set()).update(
                 self._party_of[m.group(0)] for m in self._parties.finditer(before)
             )

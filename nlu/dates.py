@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from knowledge.reading import DateSpan
+from nlu.wordlists import alternation
 
 # An open span ("元旦后") reaches this far: beyond any campaign period it is compared with.
 OPEN_END = dt.timedelta(days=400)
@@ -23,10 +24,6 @@ _MONTH_ONLY = re.compile(r"(?<![\d年])(\d{1,2})\s*月份?([底末尾])?(?![\d�
 _RANGE = frozenset("到至-—~～、")
 _RANGE_START = re.compile(r"[\d日号]$")  # what stands before the range mark of "26到30日"
 _DAY_ONLY = re.compile(r"(?<![\d月./-])(\d{1,2})\s*[号日](?![楼室])")
-
-
-def _alternation(words: Any) -> str:
-    return "|".join(re.escape(str(w)) for w in sorted(words, key=lambda w: len(str(w)), reverse=True))
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -50,28 +47,26 @@ class DateReader:
         weekday_keys = [*self._weekdays, *raw["weekend"]]
         self._weekend = {str(w) for w in raw["weekend"]}
         self._patterns = [
-            ("day", re.compile(f"({_alternation(self._days)})")),
+            ("day", re.compile(f"({alternation(self._days)})")),
             (
                 "week",
                 re.compile(
-                    f"({_alternation(self._week_prefixes)})?(?:{_alternation(raw['weekday_words'])})"
-                    f"({_alternation(weekday_keys)})?"
+                    f"({alternation(self._week_prefixes)})?(?:{alternation(raw['weekday_words'])})"
+                    f"({alternation(weekday_keys)})?"
                 ),
             ),
             (
                 "month",
-                re.compile(f"({_alternation(self._month_prefixes)})?月({_alternation(raw['month_end'])})?"),
+                re.compile(f"({alternation(self._month_prefixes)})?月({alternation(raw['month_end'])})?"),
             ),
-            ("holiday", re.compile(f"({_alternation(self._holidays)})")),
+            ("holiday", re.compile(f"({alternation(self._holidays)})")),
         ]
         # "下个月28号", "这个月28号": a day of the month the prefix names.
         self._prefixed_day = re.compile(
-            f"({_alternation(self._month_prefixes)})月份?\\s*(\\d{{1,2}})\\s*[号日](?![楼室])"
+            f"({alternation(self._month_prefixes)})月份?\\s*(\\d{{1,2}})\\s*[号日](?![楼室])"
         )
-        self._after = re.compile(f"^(?:{_alternation(raw['after'])})")
-        self._before = (
-            re.compile(f"^(?:{_alternation(raw.get('before', ()))})") if raw.get("before") else None
-        )
+        self._after = re.compile(f"^(?:{alternation(raw['after'])})")
+        self._before = re.compile(f"^(?:{alternation(raw.get('before', ()))})") if raw.get("before") else None
         # A text with none of these characters names no date: most messages skip the patterns.
         words = [*self._days, *self._holidays, *raw["weekday_words"], "月", "号", "日"]
         self._triggers = frozenset("0123456789").union(str(w)[0] for w in words)

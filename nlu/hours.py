@@ -42,7 +42,6 @@ _CLAUSE = re.compile(r"[，,。；;！!？?\s]|还|和|加|另|又|跟|再")
 _DIGITS = frozenset("0123456789零一二两三四五六七八九十")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*(?:年|[.\-/](?=\d{1,2}[.\-/月]))")
 _NAMED = frozenset({"附件", "附表"})
-_ONE = frozenset({"一"})
 _A_THING = re.compile(r"个(?!学时|小时|课时|钟头|学分)")
 
 
@@ -87,13 +86,12 @@ def read_hours(text: str) -> HoursMention | None:
     found: dict[str, float] = {}
     parts: list[tuple[str, float]] = []
     for m in _STATED.finditer(text):
-        number = m.group("n") or m.group("m") or m.group("c")
-        start = m.start("n") if m.group("n") else m.start("m") if m.group("m") else m.start("c")
+        group = next(g for g in ("n", "m", "c") if m.group(g))  # the number's own group
+        number = m.group(group)
+        start, end = m.span(group)
         if text[max(0, start - 2) : start] in _NAMED:
             continue  # "学时证明就是附件4那个吧": an attachment's number
-        if number in _ONE and _A_THING.match(
-            text, m.end("n") if m.group("n") else m.end("m") if m.group("m") else m.end("c")
-        ):
+        if number == "一" and _A_THING.match(text, end):
             continue  # "参加了一个线上的讲座": 一个 is "a", not one hour
         value = chinese_number(number)
         if value is None or value > 200:

@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
+from nlu.wordlists import any_of
+
 # Openers people wrap questions in; stripped only when a question remains, so "你好" alone is still a greeting.
 _COURTESY = re.compile(
     r"^(?:(?:你好|您好|你们好|hello|hi|嗨|喂|在吗|在不在|老师|领导|师傅|美女|小姐姐|客服|机器人|"
@@ -51,11 +53,7 @@ class Normalizer:
         self._canonical_memo = ("", "")
         cleaned = {self.basic(k): self.basic(v) for k, v in synonyms.items() if k.strip()}
         self._synonyms = {k: v for k, v in cleaned.items() if k and k != v}
-        if self._synonyms:
-            alternation = "|".join(re.escape(k) for k in sorted(self._synonyms, key=len, reverse=True))
-            self._synonym_re: re.Pattern[str] | None = re.compile(alternation)
-        else:
-            self._synonym_re = None
+        self._synonym_re: re.Pattern[str] | None = any_of(self._synonyms)
 
     def basic(self, text: str) -> str:
         """Fold width and case and convert traditional characters."""
