@@ -187,7 +187,7 @@ def _own_reply(detail: Detail) -> bool:
 
 def _plain(polarity: Polarity) -> bool:
     """A yes/no form with no words of its own: "要…吗", a bare "…吗", or the generic 是的/不是 of "…吧"."""
-    return polarity.asks in ("need", "plain") or (polarity.yes, polarity.no) == ("是的", "不是")
+    return polarity.asks in ("need", "plain")
 
 
 class _Reply:

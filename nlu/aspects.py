@@ -223,8 +223,8 @@ class AspectReader:
                 stem = folded[: -len(ending)] if folded.endswith(ending) else folded
                 if mark == "吗" and ending != "吗" and self._asks_what_in(stem):
                     return stem
-                if not mark and asked and not self._asks_what_in(stem):
-                    mark = "吗"
+                if asked and (not mark or (mark == "吧" and ending != "吧")) and not self._asks_what_in(stem):
+                    mark = "吗"  # "也要带咯？" asks, where "是100块咯" asks to confirm
                 return stem + mark
         return folded + "吗" if asked and not self._asks_what_in(folded) else folded
 
