@@ -55,7 +55,9 @@ def test_after_the_last_window_the_nearest_are_the_last_days(campaign):
     # Asked on Monday 2023-11-20 about the 30th of December: November's days to come, then December's last.
     reply, ok = when.confirmation_on(campaign, span(dt.date(2023, 12, 30)), MONDAY, say)
     november, december = reply["nearest"]["days"].split("；")
-    assert not ok and november.startswith("11月27、28、29、30日") and december.startswith("12月26、27、28、29日")
+    assert (
+        not ok and november.startswith("11月27、28、29、30日") and december.startswith("12月26、27、28、29日")
+    )
     reply, ok = when.confirmation_on(campaign, span(dt.date(2024, 1, 2)), dt.date(2023, 12, 30), say)
     assert not ok and reply["nearest"]["key"] == "confirmation_over"
 
