@@ -36,6 +36,8 @@ _ALTERNATIVE = re.compile(
     r".*[\u4e00-\u9fff\d]{2}(?<![吗呢])还是(?!要|得|需|可以|能|不|会|没|一样|照样|至少|最少|只|就)[\u4e00-\u9fff\d]{2}"
 )
 _CLAUSES = re.compile(r"[，,。；;！!？?\s]+")
+# Emoji and other symbols after the last word ("齐了吧✌️", "好的👍"), and the spaces among them.
+_TRAILING_SYMBOLS = re.compile(r"[^\w?？!！。.~～]+$")
 YESNO = "yesno"  # present when the message is a yes/no question
 DENIED = "denied"  # a yes/no question that states a denial ("线下培训不算学时，是真的吗")
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
@@ -216,8 +218,9 @@ class AspectReader:
         """``folded`` ending in the question mark its particle or punctuation means: the Hunan "能去啵",
         the typed "可以马", "周末确认?", "也要带咯？" all end in 吗; "是…吧" keeps its 吧 (folding drops
         particles). A question that asks what, where or how many ("在哪里确认?") gets no 吗 it did not type."""
-        tail = basic.rstrip().rstrip("?？!！。.~～ ")
-        asked = len(tail) < len(basic.rstrip()) and basic.rstrip()[-1:] in "?？"
+        typed = _TRAILING_SYMBOLS.sub("", basic)  # "齐了吧✌️": an emoji after the question ends nothing
+        tail = typed.rstrip("?？!！。.~～ ")
+        asked = len(tail) < len(typed) and typed[-1:] in "?？"
         for ending, mark in self._endings:
             if tail.endswith(ending) and len(tail) > len(ending):
                 stem = folded[: -len(ending)] if folded.endswith(ending) else folded
