@@ -255,9 +255,22 @@ class AspectReader:
         if memo is not None and memo[0] == text:
             return memo[1], memo[2]
         basic, folded = self.forms(text)
-        polarity = self.polarity(self.question_form(basic, folded))
+        polarity = self.polarity(self.question_form(basic, folded)) or self._asked_before_remark(basic)
         self._asked = (text, folded, polarity)
         return folded, polarity
+
+    def _asked_before_remark(self, basic: str) -> Polarity | None:
+        """The yes/no form of the last clause that asks, when every clause after it only remarks
+        ("能先交钱再去确认不 省得跑两趟", "12.31前学完就ok了吧 现在才开始😅"); None otherwise."""
+        clauses = [c for c in _CLAUSES.split(basic) if c]
+        for clause in reversed(clauses[:-1] if len(clauses) > 1 else ()):
+            clause_basic, clause_folded = self.forms(clause)
+            if self._asks_what_in(clause_folded):
+                return None
+            polarity = self.polarity(self.question_form(clause_basic, clause_folded))
+            if polarity is not None:
+                return polarity
+        return None
 
     def confirmation(self, text: str, reply: str, known: Callable[[], Known] | None = None) -> str | None:
         """The word a reply starts with when ``text`` asks to confirm a fact ("…是吧") that ``reply`` states
