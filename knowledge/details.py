@@ -335,6 +335,13 @@ class _Reply:
 
     def _post_check(self, entities: list[Mapping[str, Any]], words: tuple[str, ...] = ()) -> str | None:
         posts = self.campaign.facts.posts
+        # "…安全员、造价员等。测量员算不算": a post the notice does not list is the one asked about
+        for word in words:
+            if word.endswith(_NOT_POSTS) or any(
+                post.endswith(word[-3:]) or _shortened(word, post) for post in posts
+            ):
+                continue  # "拿的施工员" ends in a listed post
+            return self.say("post_unlisted", post=word, posts_count=str(len(posts)))
         for entity in entities:
             if entity.get("entity") != "post":
                 continue
