@@ -217,8 +217,8 @@ class Dispatcher:
             self._quiet_until = self.quiet.next_allowed(now)
             log.info("quiet hours: only replies are sent until %s", self._quiet_until.isoformat())
         handed, wanted = self.handoff.take(self.owner)
-        if handed:
-            summary.add(await self._send_batch(handed))
+        for start in range(0, len(handed), self.limits.batch_size):
+            summary.add(await self._send_batch(handed[start : start + self.limits.batch_size]))
         if not (claim or wanted or summary.rerouted):
             return summary
         left = max_messages
