@@ -154,7 +154,7 @@ class Composer:
     ) -> str | None:
         """Render one detail for a reading; None when it has nothing to say for it (no date, no post)."""
         polarity = reading.polarity
-        if detail.lead is not None and (polarity is None or _plain(polarity)):
+        if detail.lead is not None and (polarity is None or detail.lead_always or _plain(polarity)):
             polarity = Polarity(detail.lead[0], detail.lead[1])  # asked as a plain question: its own words
         reply = _Reply(self.campaign, detail, polarity, form, values)
         if detail.compute is not None:
@@ -253,7 +253,10 @@ class _Reply:
     ) -> str | None:
         if compute == "confirmation_date" and reading.dates:
             every = "every_day" in reading.aspects  # "26到30号都能去吗": each day of it
-            return when.confirmation_on(self.campaign, reading.dates[0], today, self.say, every)[0]
+            over = "closed" in reading.aspects  # "这个月的确认是不是已经过了": yes when none is left
+            return when.confirmation_on(self.campaign, reading.dates[0], today, self.say, every, over)[0]
+        if compute == "confirmation_last" and reading.dates:
+            return when.confirmation_last(self.campaign, reading.dates[0], today, self.say)[0]
         if compute in ("period_date", "period_now") and (reading.dates or compute == "period_now"):
             # "截止了吗", "开始了吗" with no date: asked of today
             span = reading.dates[0] if reading.dates else DateSpan(today, today, "现在")
