@@ -11,8 +11,10 @@ in-process. Every output line (intent, confidence, answer) must be equal.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,7 +49,12 @@ def messages() -> list[dict[str, str]]:
 
 
 def _run(repo: Path, args: list[str], lines: list[str]) -> list[str]:
+    """Run ``python args`` in ``repo`` with ``lines`` on stdin, in a fresh data dir (no binding or conversation
+    carried over) that starts with the models trained before (kept per checkout: training takes a while)."""
+    models = Path(tempfile.gettempdir()) / "jxjy-same-replies" / hashlib.sha256(bytes(repo)).hexdigest()[:12]
+    models.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as data_dir:
+        shutil.copytree(models, Path(data_dir) / "cache")
         env = {**os.environ, "JXJY_DATA_DIR": data_dir, "PYTHONPATH": str(repo)}
         env.pop("JXJY_DATABASE_URL", None)
         result = subprocess.run(
@@ -60,6 +67,8 @@ def _run(repo: Path, args: list[str], lines: list[str]) -> list[str]:
             timeout=1200,
             check=True,
         )
+        for model in (Path(data_dir) / "cache").glob("*.npz"):
+            shutil.copy2(model, models)
     return result.stdout.splitlines()
 
 

@@ -23,6 +23,7 @@ from nlu.dates import DateReader
 from nlu.hours import read_hours, read_people, read_years
 from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer
+from nlu.prefilter import CharacterFilter
 from nlu.shape import MessageShaper, Shape
 from nlu.typos import SoundSlips
 from nlu.wordlists import any_of
@@ -94,29 +95,6 @@ def _han_in(expression: str) -> frozenset[str] | None:
     return frozenset(_HAN.findall(expression)) or None
 
 
-def _by_character(
-    charsets: list[frozenset[str] | None],
-) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
-    """Index expressions by the characters they name; those naming none are always tried."""
-    index: dict[str, list[int]] = {}
-    always = []
-    for n, chars in enumerate(charsets):
-        if chars is None:
-            always.append(n)
-        for ch in chars or ():
-            index.setdefault(ch, []).append(n)
-    return {ch: tuple(ns) for ch, ns in index.items()}, tuple(always)
-
-
-def _candidates(index: tuple[dict[str, tuple[int, ...]], tuple[int, ...]], text: str) -> list[int]:
-    """The expressions that may match ``text``, in their order in the file."""
-    by_char, always = index
-    found = set(always)
-    for ch in set(text):
-        found.update(by_char.get(ch, ()))
-    return sorted(found)
-
-
 def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
     """Every aspect a reading can hold: the named cues, the patterns and the computed ones."""
     raw = load_yaml(Path(path).read_text(encoding="utf-8"))
@@ -183,8 +161,12 @@ class AspectReader:
             | {a for a, _, _ in self._patterns}
             | {YESNO, HOURS, DATES, YEARS, PEOPLE}
         )
-        self._pattern_index = _by_character([chars for _, chars, _ in self._patterns])
-        self._polarity_index = _by_character([chars for chars, _, _ in self._polarity])
+        self._pattern_filter = CharacterFilter(
+            [p.pattern for _, _, p in self._patterns], [chars for _, chars, _ in self._patterns]
+        )
+        self._polarity_filter = CharacterFilter(
+            [cue.pattern for _, cue, _ in self._polarity], [chars for chars, _, _ in self._polarity]
+        )
 
     @classmethod
     def load(cls, normalizer: Normalizer, path: Path | str = DEFAULT_ASPECTS_FILE) -> AspectReader:
@@ -236,7 +218,7 @@ class AspectReader:
         question between two options ("每个人交一份还是单位交一份") is none."""
         if "还是" in folded and _ALTERNATIVE.search(folded):
             return None
-        for n in _candidates(self._polarity_index, folded):
+        for n in self._polarity_filter.candidates(folded):
             _, cue, polarity = self._polarity[n]
             found = cue.search(folded)
             if found:
@@ -334,7 +316,7 @@ class AspectReader:
             healed = slips.heal(basic)
             basic, folded = healed, (healed if folded == basic else slips.heal(folded))
         aspects = self._scanner.aspects(folded)
-        for n in _candidates(self._pattern_index, basic):
+        for n in self._pattern_filter.candidates(basic):
             aspect, _, pattern = self._patterns[n]
             if aspect not in aspects and pattern.search(basic):
                 aspects.add(aspect)

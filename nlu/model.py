@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +44,9 @@ class LinearModel:
 
     def probabilities(self, features: list[str]) -> np.ndarray:
         """Return the probability of every intent for one message's features."""
-        counts: dict[int, int] = {}
-        vocab = self.vocabulary
-        for f in features:
-            j = vocab.get(f)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
+        # Counted in C, in the order the features first occur (the same sums, bit for bit, as a loop).
+        counts = Counter(map(self.vocabulary.get, features))
+        counts.pop(None, None)  # features the model never saw
         if not counts:
             return np.full(len(self.intents), 1.0 / len(self.intents))
         idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
