@@ -88,6 +88,7 @@ class Composer:
             d.id: (-len(d.aspects) - (d.silent is not None), n) for n, d in enumerate(campaign.details)
         }
         self._by_intent: dict[str, dict[str, list[Detail]]] = {}
+        self._matching: dict[tuple[str, frozenset[str]], list[Detail]] = {}
         # Replies that depend only on the detail, the intent, the form and the lead (or on the day asked about),
         # for one day's values.
         self._cache_for: Mapping[str, str] | None = None
@@ -110,15 +111,23 @@ class Composer:
         return found
 
     def matching(self, intent: str, aspects: frozenset[str]) -> list[Detail]:
-        """The details that apply, the most specific first."""
-        candidates = self._candidates(intent)
-        found = [
-            d
-            for aspect in aspects
-            for d in candidates.get(aspect, ())
-            if all(a in aspects for a in d.aspects) and not any(u in aspects for u in d.unless)
-        ]
-        return sorted(found, key=lambda d: self._rank[d.id])
+        """The details that apply, the most specific first (kept: the same few intents and aspects come in
+        many messages)."""
+        key = (intent, aspects)
+        found = self._matching.get(key)
+        if found is None:
+            candidates = self._candidates(intent)
+            found = [
+                d
+                for aspect in aspects
+                for d in candidates.get(aspect, ())
+                if all(a in aspects for a in d.aspects) and not any(u in aspects for u in d.unless)
+            ]
+            found.sort(key=lambda d: self._rank[d.id])
+            if len(self._matching) >= _CACHE_LIMIT:
+                self._matching.clear()
+            self._matching[key] = found
+        return list(found)
 
     def compose(
         self,

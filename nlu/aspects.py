@@ -70,17 +70,24 @@ class CueScanner:
     def aspects(self, text: str) -> set[str]:
         found: set[str] = set()
         trie = self._trie
-        for start in range(len(text)):
-            if text[start] in "不没" and 0 < start < len(text) - 1 and text[start - 1] == text[start + 1]:
+        last = len(text) - 1
+        for start, ch in enumerate(text):
+            node = trie.get(ch)
+            if node is None:
+                continue
+            if ch in "不没" and 0 < start < last and text[start - 1] == text[start + 1]:
                 continue  # "搞不搞", "有没有继续教育" ask both ways: no 不搞 or 没有继续教育 in them
-            node = trie.get(text[start])
-            n = start + 1
-            while node is not None:
+            for nxt in text[start + 1 :]:
                 owners = node.get("")
                 if owners:
                     found |= owners
-                node = node.get(text[n]) if n < len(text) else None
-                n += 1
+                node = node.get(nxt)
+                if node is None:
+                    break
+            else:
+                owners = node.get("")  # a cue ending with the text
+                if owners:
+                    found |= owners
         return found
 
 
@@ -127,6 +134,7 @@ class AspectReader:
             ]
             endings = {str(k): str(v) for k, v in raw.get("question_endings", {}).items()}
             self._endings = sorted(endings.items(), key=lambda kv: -len(kv[0]))
+            self._ending_words = tuple(endings)  # most questions end in none of them: one test in C
             self._asks_what = any_of(raw.get("question_words", ()))
             claims = raw.get("claims", {})
             self._function_chars = str(claims.get("function_chars", ""))
@@ -200,7 +208,7 @@ class AspectReader:
         particles). A question that asks what, where or how many ("在哪里确认?") gets no 吗 it did not type."""
         tail = basic.rstrip().rstrip("?？!！。.~～ ")
         asked = len(tail) < len(basic.rstrip()) and basic.rstrip()[-1:] in "?？"
-        for ending, mark in self._endings:
+        for ending, mark in self._endings if tail.endswith(self._ending_words) else ():
             if tail.endswith(ending) and len(tail) > len(ending):
                 stem = folded[: -len(ending)] if folded.endswith(ending) else folded
                 if mark == "吗" and ending != "吗" and self._asks_what_in(stem):

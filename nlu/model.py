@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import logging
+import math
 import os
 import tempfile
 from collections import Counter
@@ -52,11 +53,12 @@ class LinearModel:
         idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
         tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
         values = tf * self.idf[idx]
-        values /= np.sqrt(values @ values)
+        values /= math.sqrt(values @ values)
         logits = values @ self.weights[idx] + self.bias
-        logits -= logits.max()
+        # the ufuncs' own reductions: what .max() and .sum() call, without their Python wrappers
+        logits -= np.maximum.reduce(logits)
         exp = np.exp(logits)
-        result: np.ndarray = exp / exp.sum()
+        result: np.ndarray = exp / np.add.reduce(exp)
         return result
 
 

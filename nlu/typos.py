@@ -45,8 +45,13 @@ class SoundSlips:
         """``text`` with each slip replaced by the cue pair it sounds like (one character differs)."""
         known = self._known
         strange = set(map(operator.add, text, text[1:])).difference(known)
-        if not strange or not any(map(self._sounding, strange)):
-            return text  # most messages: no pair is both unknown and like a cue pair in sound
+        if not strange:
+            return text  # every pair is one the notice or its questions use
+        memo = self._options
+        for pair in strange.difference(memo):
+            self._sounding(pair)  # remembered in the memo (while there is room)
+        if not any(map(memo.get, strange) if len(memo) < _MEMO_LIMIT else map(self._sounding, strange)):
+            return text  # most messages: no unknown pair sounds like a cue pair
         unknown = [n for n, (a, b) in enumerate(itertools.pairwise(text)) if a + b not in known]
         chars = list(text)
         healed = False
