@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.dialogue.conversation import ConversationState, ConversationStore, MemoryConversationStore
-from bot.dialogue.second_stage import SecondStage, default_reader
+from bot.dialogue.second_stage import SecondStage, default_reader, split_lead
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply
 from knowledge.answers import Form, date_values, local_date, render, suggested_intents, suggestions
@@ -162,6 +162,11 @@ class Brain:
             state.previous_intent = intent if intent != FALLBACK else state.previous_intent
             lines.append(f"{n}. {text}")
             intents.append(reported)
+        # The first question's yes or no leads the whole reply, as it would a reply to that question alone.
+        word, rest = split_lead(lines[0].removeprefix("1. "))
+        if word is not None:
+            lines[0] = f"1. {rest.lstrip()}"
+            lines.insert(0, self._stage.lead(word, form))
         return Reply("\n".join(lines), intents[0], 1.0)
 
     def _replied(self, inbound: Inbound, state: ConversationState, now: dt.datetime, reply: Reply) -> Reply:
