@@ -39,6 +39,7 @@ _ALTERNATIVE = re.compile(
 _CLAUSES = re.compile(r"[，,。；;！!？?\s]+")
 # Emoji and other symbols after the last word ("齐了吧✌️", "好的👍"), and the spaces among them.
 _TRAILING_SYMBOLS = re.compile(r"[^\w?？!！。.~～]+$")
+_ASKED_KEPT = 64
 YESNO = "yesno"  # present when the message is a yes/no question
 DENIED = "denied"  # a yes/no question that states a denial ("线下培训不算学时，是真的吗")
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
@@ -165,7 +166,8 @@ class AspectReader:
             self._shaper = MessageShaper(raw["shapes"], self.fold)
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise AspectDataError(f"aspects data: {exc!r}") from exc
-        self._asked: tuple[str, str, Polarity | None] | None = None
+        # The last texts' yes/no forms: one message asks it of its question, a clause of it and its parts.
+        self._asked: dict[str, tuple[str, Polarity | None]] = {}
         self.names = (
             frozenset(raw["aspects"])
             | {a for a, _, _ in self._patterns}
@@ -240,13 +242,15 @@ class AspectReader:
         return None
 
     def asked(self, text: str) -> tuple[str, Polarity | None]:
-        """The folded ``text`` and its yes/no form (the last text's, remembered: a reply asks it again)."""
-        memo = self._asked
-        if memo is not None and memo[0] == text:
-            return memo[1], memo[2]
+        """The folded ``text`` and its yes/no form (the last texts', remembered: a reply asks it again)."""
+        memo = self._asked.get(text)
+        if memo is not None:
+            return memo
         basic, folded = self.forms(text)
         polarity = self.polarity(self.question_form(basic, folded)) or self._asked_before_remark(basic)
-        self._asked = (text, folded, polarity)
+        if len(self._asked) >= _ASKED_KEPT:
+            self._asked.clear()
+        self._asked[text] = (folded, polarity)
         return folded, polarity
 
     def _asked_before_remark(self, basic: str) -> Polarity | None:
