@@ -17,6 +17,7 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
+_NONE: frozenset[int] = frozenset()
 _MAX_CLASS = 64  # a class of more characters ([\u4e00-\u9fff], [^…]) tells nothing worth a bit
 
 
@@ -73,7 +74,7 @@ class CharacterFilter:
         bits: dict[frozenset[str], int] = {}
         self._needs: list[int] = []  # per expression, a bit for each set it needs a character of
         by_character: dict[str, list[int]] = {}
-        self._always: list[int] = []  # expressions that need no particular character
+        always = []  # expressions that need no particular character
         for n, (expression, hint) in enumerate(itertools.zip_longest(expressions, hints)):
             sets = needed_characters(expression) + ([hint] if hint else [])
             self._needs.append(sum(1 << bits.setdefault(chars, len(bits)) for chars in set(sets)))
@@ -81,8 +82,9 @@ class CharacterFilter:
             for ch in min(sets, key=len) if sets else ():
                 by_character.setdefault(ch, []).append(n)
             if not sets:
-                self._always.append(n)
-        self._by_character = {ch: tuple(ns) for ch, ns in by_character.items()}
+                always.append(n)
+        self._always = frozenset(always)
+        self._by_character = {ch: frozenset(ns) for ch, ns in by_character.items()}
         self._masks: dict[str, int] = {}  # a character -> the bits of the sets it is in
         for chars, bit in bits.items():
             for ch in chars:
@@ -91,8 +93,7 @@ class CharacterFilter:
     def candidates(self, text: str) -> list[int]:
         """The numbers of the expressions that may match ``text``, in order."""
         chars = set(text)
-        indexed = map(self._by_character.get, chars, itertools.repeat(()))
-        found = set(itertools.chain(self._always, *indexed))
+        found = self._always.union(*map(self._by_character.get, chars, itertools.repeat(_NONE)))
         if not found:
             return []
         present = functools.reduce(operator.or_, map(self._masks.get, chars, itertools.repeat(0)), 0)
