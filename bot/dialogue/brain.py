@@ -33,12 +33,17 @@ FOCUS_BELOW = 0.7
 FOCUS_MARGIN = 0.15
 SHORT_CHANNELS = frozenset({"sms"})
 BIND_CODE_LENGTH = 6
+CONTEXT_PART = 24  # characters
 _PLAIN = re.compile(r"[\W_]+")
 NOT_IN_NOTICE = "ask_not_in_notice"
 # Replies that answer no question of the notice: never checked against what was asked.
 NOT_ANSWERS = frozenset(
     {NOT_IN_NOTICE, FALLBACK, "greet", "goodbye", "thank", "acknowledge", "bot_challenge"}
 )
+
+# What a part of a numbered question is not, read alone ("周六开门不" after "确认地点在哪"): then it is read
+# after the part before it, when that is a question of its own (not a pasted paragraph).
+_UNTOLD = frozenset({FALLBACK, "greet", "goodbye", "thank", "acknowledge", "bot_challenge"})
 
 
 class PersonalDesk(Protocol):
@@ -156,6 +161,10 @@ class Brain:
         lines, intents = [], []
         for n, part in enumerate(parts, 1):
             parse = self._understand(part, state)
+            if n > 1 and parse["intent"]["name"] in _UNTOLD and len(parts[n - 2]) <= CONTEXT_PART:
+                # "确认地点在哪？周六开门不": a part not understood alone is read after the one before it
+                part = f"{parts[n - 2]}，{part}"
+                parse = self._understand(part, state)
             intent = parse["intent"]["name"]
             text, reported = self._answer(inbound, intent, parse, state, form, now, part)
             state.offered = ()  # choices offered for one part would be ambiguous
