@@ -165,7 +165,7 @@ class Composer:
     ) -> str | None:
         """Render one detail for a reading; None when it has nothing to say for it (no date, no post)."""
         polarity = reading.polarity
-        if detail.lead is not None and (polarity is None or _plain(polarity)):
+        if detail.lead is not None and (polarity is None or detail.lead_always or _plain(polarity)):
             polarity = Polarity(detail.lead[0], detail.lead[1])  # asked as a plain question: its own words
         reply = _Reply(self.campaign, detail, polarity, form, values)
         if values is not self._cache_for:
@@ -273,7 +273,10 @@ class _Reply:
     ) -> str | None:
         if compute == "confirmation_date" and reading.dates:
             every = "every_day" in reading.aspects  # "26到30号都能去吗": each day of it
-            return when.confirmation_on(self.campaign, reading.dates[0], today, self.say, every)[0]
+            over = "closed" in reading.aspects  # "这个月的确认是不是已经过了": yes when none is left
+            return when.confirmation_on(self.campaign, reading.dates[0], today, self.say, every, over)[0]
+        if compute == "confirmation_last" and reading.dates:
+            return when.confirmation_last(self.campaign, reading.dates[0], today, self.say)[0]
         if compute in ("period_date", "period_now") and (reading.dates or compute == "period_now"):
             # "截止了吗", "开始了吗" with no date: asked of today
             span = reading.dates[0] if reading.dates else DateSpan(today, today, "现在")
@@ -302,7 +305,7 @@ class _Reply:
             key = "certificate_year_in" if inside else "certificate_year_out"
             # "今年不学要得啵" asks about leaving it out: yes when the year is not yet due.
             verdict = inside != ("skip" in reading.aspects)
-            return self.say(key, verdict=verdict, year=str(year))
+            return self.say(key, verdict=verdict, year=str(year), next_year=str(year + 1))
         if compute == "post_check":
             return self._post_check(entities, reading.post_words)
         if compute == "fee_total" and reading.people is not None:
