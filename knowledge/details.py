@@ -174,9 +174,10 @@ class Composer:
         if detail.compute is None:
             key = (detail.id, intent, form, polarity if detail.verdict else None, _denies(reading))
         elif detail.compute == "confirmation_date" and reading.dates:
-            # worked out from the calendar for the day asked alone: the same for every message naming it
+            # worked out from the calendar for the day asked and how it is asked (its aspects and lead)
+            # alone: the same for every message naming that day so
             today = local_date(self.campaign, now)
-            key = (detail.id, reading.dates[0], today, "every_day" in reading.aspects, polarity, form)
+            key = (detail.id, reading.dates[0], today, reading.aspects, polarity, form)
         else:
             return reply.render(intent, reading, now, list(entities))
         if key not in self._cache:
