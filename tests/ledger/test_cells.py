@@ -11,7 +11,9 @@ from ledger.cells import ExcelNumber, cell_text, cell_texts
 
 # What a workbook's cells hold (python-calamine): text (full-width and padded too), numbers, booleans, dates.
 VALUES = st.one_of(
-    st.sampled_from(["", " 是 ", "否", "４３０６２１", "430621199208284985", "资料员", "\u3000刘洋", "1", "ab "]),
+    st.sampled_from(
+        ["", " 是 ", "否", "４３０６２１", "430621199208284985", "资料员", "\u3000刘洋", "1", "ab "]
+    ),
     st.text(max_size=4),
     st.integers(-3, 3),
     st.floats(allow_nan=False, min_value=-3, max_value=3),
