@@ -34,8 +34,11 @@ _INSERTED = (
     "id_masked",
 )
 _POST_COLUMNS = ("trainee_id", "post", "position")
-# ``count`` values of the trainees' id sequence (nextval is never rolled back: no other writer gets them).
-_DRAW_IDS = text("SELECT nextval(pg_get_serial_sequence('trainees', 'id')) FROM generate_series(1, :count)")
+# ``count`` values of the trainees' id sequence (nextval is never rolled back: no other writer gets them), as
+# one array: the driver reads it in one go, not row by row.
+_DRAW_IDS = text(
+    "SELECT array_agg(nextval(pg_get_serial_sequence('trainees', 'id'))) FROM generate_series(1, :count)"
+)
 
 
 @dataclass(slots=True)
@@ -77,7 +80,7 @@ def insert_new(conn: Connection, new: NewRows) -> None:
     if not new.rows:
         return
     if conn.dialect.name == "postgresql":
-        ids = list(conn.execute(_DRAW_IDS, {"count": len(new.rows)}).scalars())
+        ids = _draw_ids(conn, len(new.rows))
         rows = [(trainee_id, *row) for trainee_id, row in zip(ids, new.rows, strict=True)]
         bulk_insert_tuples(conn, TRAINEES, ("id", *_INSERTED), rows, ready=True)
     else:
@@ -86,6 +89,11 @@ def insert_new(conn: Connection, new: NewRows) -> None:
         by_key = _sqlite_ids(conn, new.keys) or _inserted_ids(conn, new.keys, last_id, new.campaign)
         ids = [by_key[key] for key in new.keys]
     write_posts(conn, zip(ids, new.posts, strict=True))
+
+
+def _draw_ids(conn: Connection, count: int) -> list[int]:
+    """``count`` new ids from the trainees' sequence (PostgreSQL)."""
+    return list(conn.execute(_DRAW_IDS, {"count": count}).scalar_one())
 
 
 def write_posts(conn: Connection, posts: Iterable[tuple[int, tuple[str, ...]]]) -> None:
