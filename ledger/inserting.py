@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, func, select, text
 
 from ledger.accepting import Accepted
-from ledger.bulk import bulk_insert_tuples, converted
+from ledger.bulk import bulk_insert_tuples, converted_columns
 from ledger.crypto import IdVault
 from ledger.merge import STORED, Merged
 from ledger.store import POSTS, TRAINEES
@@ -43,10 +43,10 @@ _DRAW_IDS = text(
 
 @dataclass(slots=True)
 class NewRows:
-    """Trainees ready to insert: their values in ``_INSERTED`` order (converted for the driver), their lookup
-    hashes and their posts, row by row; and the campaign they belong to."""
+    """Trainees ready to insert: their values column by column in ``_INSERTED`` order (converted for the
+    driver), their lookup hashes and their posts, row by row; and the campaign they belong to."""
 
-    rows: list[tuple[Any, ...]]
+    columns: list[Sequence[Any]]
     keys: list[str]
     posts: list[tuple[str, ...]]
     campaign: str
@@ -59,17 +59,19 @@ def new_rows(
     now: dt.datetime,
     campaign: str,
 ) -> NewRows:
-    """The rows of ``batch`` (valid, new, merged) ready for ``insert_new``."""
-    stored = operator.itemgetter(*STORED)
+    """The rows of ``batch`` (valid, new, merged) ready for ``insert_new``, made column by column."""
+    values = [merged.values for _, merged in batch]
     numbers = [item.values.id_number for item, _ in batch]
+    keys = [item.key for item, _ in batch]
+    count = len(batch)
+    columns: list[Sequence[Any]] = [list(map(operator.itemgetter(name), values)) for name in STORED]
     # The ID number is validated (18 characters, upper case): its masked form needs no more checks.
-    rows = [
-        (*stored(merged.values), False, now, now, campaign, item.key, cipher, f"{n[:4]}**********{n[14:]}")
-        for (item, merged), cipher, n in zip(batch, vault.encrypt_many(numbers), numbers, strict=True)
-    ]
+    masked = [f"{n[:4]}**********{n[14:]}" for n in numbers]
+    columns += [[False] * count, [now] * count, [now] * count, [campaign] * count]
+    columns += [keys, vault.encrypt_many(numbers), masked]
     return NewRows(
-        converted(dialect, TRAINEES, _INSERTED, rows),
-        [item.key for item, _ in batch],
+        converted_columns(dialect, TRAINEES, _INSERTED, columns),
+        keys,
         [merged.posts for _, merged in batch],
         campaign,
     )
@@ -77,15 +79,15 @@ def new_rows(
 
 def insert_new(conn: Connection, new: NewRows) -> None:
     """Insert the trainees and their posts, in the connection's transaction."""
-    if not new.rows:
+    if not new.keys:
         return
     if conn.dialect.name == "postgresql":
-        ids = _draw_ids(conn, len(new.rows))
-        rows = [(trainee_id, *row) for trainee_id, row in zip(ids, new.rows, strict=True)]
+        ids = _draw_ids(conn, len(new.keys))
+        rows = list(zip(ids, *new.columns, strict=True))
         bulk_insert_tuples(conn, TRAINEES, ("id", *_INSERTED), rows, ready=True)
     else:
         last_id = conn.execute(select(func.coalesce(func.max(TRAINEES.c.id), 0))).scalar_one()
-        bulk_insert_tuples(conn, TRAINEES, _INSERTED, new.rows, ready=True)
+        bulk_insert_tuples(conn, TRAINEES, _INSERTED, list(zip(*new.columns, strict=True)), ready=True)
         by_key = _sqlite_ids(conn, new.keys) or _inserted_ids(conn, new.keys, last_id, new.campaign)
         ids = [by_key[key] for key in new.keys]
     write_posts(conn, zip(ids, new.posts, strict=True))
