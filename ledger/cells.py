@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import operator
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress
 from typing import cast
 
@@ -72,6 +72,14 @@ def fold(text: str) -> str:
             _FOLDED.clear()
         _FOLDED[text] = folded
     return folded
+
+
+def fold_rows(rows: Iterable[list[str]]) -> Iterator[list[str]]:
+    """``fold`` every cell of rows of text (a CSV's): ASCII cells only trimmed, the others looked up in the
+    folded cells seen before (a ledger repeats 是/否, posts and employers) before being folded."""
+    seen = _FOLDED.get
+    for row in rows:
+        yield [cell.strip() if cell.isascii() else (seen(cell) or fold(cell)) for cell in row]
 
 
 def cell_text(value: object) -> str:

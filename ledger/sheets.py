@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger.cells import cell_texts, fold
+from ledger.cells import cell_texts, fold_rows
 
 
 class LedgerFileError(Exception):
@@ -60,8 +60,7 @@ def csv_sheets(path: Path) -> Iterator[list[Sheet]]:
 
     def rows() -> Iterator[Cells]:
         try:
-            for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-                yield [cell.strip() if cell.isascii() else fold(cell) for cell in record]
+            yield from fold_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         except csv.Error as exc:
             raise LedgerFileError(f"{path.name}: CSV 格式错误：{exc}") from exc
 

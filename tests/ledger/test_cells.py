@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.cells import ExcelNumber, cell_text, cell_texts
+from ledger.cells import ExcelNumber, cell_text, cell_texts, fold, fold_rows
 
 # What a workbook's cells hold (python-calamine): text (full-width and padded too), numbers, booleans, dates.
 VALUES = st.one_of(
@@ -50,3 +50,9 @@ def test_true_and_one_in_a_column_stay_apart_and_numbers_stay_numbers() -> None:
     # a column of ASCII text with one full-width cell: that cell folded, the others trimmed
     ids = [["身份证号"], [" 430621199208284985"], ["４３０６２１１９９２０８２８４９８５"]]
     assert cell_texts(ids) == [("身份证号",), ("430621199208284985",), ("430621199208284985",)]
+
+
+@given(st.lists(st.lists(st.sampled_from(["", " 是 ", "否", "４３０６", "ab ", "\u3000刘洋", "资料员"]), max_size=4)))
+def test_rows_of_text_are_folded_as_each_cell_alone(rows: list[list[str]]) -> None:
+    assert list(fold_rows(rows)) == [[fold(cell) for cell in row] for row in rows]
+    assert list(fold_rows(rows)) == [[fold(cell) for cell in row] for row in rows]  # from the cache too
