@@ -52,7 +52,11 @@ def test_true_and_one_in_a_column_stay_apart_and_numbers_stay_numbers() -> None:
     assert cell_texts(ids) == [("身份证号",), ("430621199208284985",), ("430621199208284985",)]
 
 
-@given(st.lists(st.lists(st.sampled_from(["", " 是 ", "否", "４３０６", "ab ", "\u3000刘洋", "资料员"]), max_size=4)))
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["", " 是 ", "否", "４３０６", "ab ", "\u3000刘洋", "资料员"]), max_size=4)
+    )
+)
 def test_rows_of_text_are_folded_as_each_cell_alone(rows: list[list[str]]) -> None:
     assert list(fold_rows(rows)) == [[fold(cell) for cell in row] for row in rows]
     assert list(fold_rows(rows)) == [[fold(cell) for cell in row] for row in rows]  # from the cache too
