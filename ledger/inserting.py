@@ -23,16 +23,9 @@ from ledger.store import POSTS, TRAINEES
 
 __all__ = ["NewRows", "insert_new", "new_rows"]
 
-_INSERTED = (
-    *STORED,
-    "opted_out",
-    "created_at",
-    "updated_at",
-    "campaign",
-    "id_hash",
-    "id_cipher",
-    "id_masked",
-)
+_VARYING = (*STORED, "id_hash", "id_cipher", "id_masked")
+_SAME = ("opted_out", "created_at", "updated_at", "campaign")
+_INSERTED = (*_VARYING, *_SAME)
 _POST_COLUMNS = ("trainee_id", "post", "position")
 # ``count`` values of the trainees' id sequence (nextval is never rolled back: no other writer gets them), as
 # one array: the driver reads it in one go, not row by row.
@@ -67,10 +60,11 @@ def new_rows(
     columns: list[Sequence[Any]] = [list(map(operator.itemgetter(name), values)) for name in STORED]
     # The ID number is validated (18 characters, upper case): its masked form needs no more checks.
     masked = [f"{n[:4]}**********{n[14:]}" for n in numbers]
-    columns += [[False] * count, [now] * count, [now] * count, [campaign] * count]
     columns += [keys, vault.encrypt_many(numbers), masked]
+    # The same value in every row (opted_out, created_at, updated_at, campaign): converted once.
+    same = converted_columns(dialect, TRAINEES, _SAME, [[False], [now], [now], [campaign]])
     return NewRows(
-        converted_columns(dialect, TRAINEES, _INSERTED, columns),
+        converted_columns(dialect, TRAINEES, _VARYING, columns) + [[value[0]] * count for value in same],
         keys,
         [merged.posts for _, merged in batch],
         campaign,
