@@ -218,6 +218,10 @@ def main() -> None:
     except DatabaseUnavailable as exc:
         typer.echo(f"错误：{exc}", err=True)
         sys.exit(2)
+    finally:
+        # The process ends now. The collector's last pass at exit would walk every object still alive (after
+        # an import, the ledger's rows: 0.1-0.3 s at 100,000 rows) to find no garbage: frozen, they are left out.
+        gc.freeze()
 
 
 def _register_subcommands() -> None:
