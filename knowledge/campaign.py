@@ -184,6 +184,7 @@ class Detail(_Strict):
             "certificate_year",
             "confirmation_date",
             "period_date",
+            "period_now",
             "post_check",
             "fee_total",
         ]

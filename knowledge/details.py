@@ -18,7 +18,7 @@ from knowledge import when
 from knowledge.answers import FactFormatter, Form, hours_text, local_date, render
 from knowledge.campaign import Answer, Campaign, Detail
 from knowledge.hours_rule import HoursWording
-from knowledge.reading import HoursMention, Polarity, Reading
+from knowledge.reading import DateSpan, HoursMention, Polarity, Reading
 from knowledge.status import hours_done
 
 NOT_IN_NOTICE = "ask_not_in_notice"
@@ -187,7 +187,7 @@ def _own_reply(detail: Detail) -> bool:
 
 def _plain(polarity: Polarity) -> bool:
     """A yes/no form with no words of its own: "要…吗", a bare "…吗", or the generic 是的/不是 of "…吧"."""
-    return polarity.asks in ("need", "plain") or (polarity.yes, polarity.no) == ("是的", "不是")
+    return polarity.asks in ("need", "plain")
 
 
 class _Reply:
@@ -254,11 +254,13 @@ class _Reply:
         if compute == "confirmation_date" and reading.dates:
             every = "every_day" in reading.aspects  # "26到30号都能去吗": each day of it
             return when.confirmation_on(self.campaign, reading.dates[0], today, self.say, every)[0]
-        if compute == "period_date" and reading.dates:
+        if compute in ("period_date", "period_now") and (reading.dates or compute == "period_now"):
+            # "截止了吗", "开始了吗" with no date: asked of today
+            span = reading.dates[0] if reading.dates else DateSpan(today, today, "现在")
             claim = "closed" if "closed" in reading.aspects else "open"
             if "last_day" in reading.aspects:
                 claim = "last_day"
-            return when.period_on(self.campaign, reading.dates[0], today, claim, self.say)[0]
+            return when.period_on(self.campaign, span, today, claim, self.say)[0]
         if compute == "hours_check" and reading.hours is not None:
             still = "still" in reading.aspects
             hours = reading.hours
@@ -316,6 +318,10 @@ class _Reply:
         """ "线上最低20个学时对吧", "32学时是线上线下加在一起算的吗": the numbers the rule sets, not the hours of
         the person asking. Yes when each number is a minimum the rule sets for its kind (the yearly total for
         any kind when the message speaks of the whole), then the rule."""
+        if stated.online is not None and stated.offline is not None:
+            return self._hours_check(
+                stated, False
+            )  # "线下证明有14个，那线上学20个就合格了吧": a sum to check
         rules = HoursWording(self.campaign, self.values).rules
         minimums = {
             "online": {rules.online_min},
@@ -329,6 +335,13 @@ class _Reply:
 
     def _post_check(self, entities: list[Mapping[str, Any]], words: tuple[str, ...] = ()) -> str | None:
         posts = self.campaign.facts.posts
+        # "…安全员、造价员等。测量员算不算": a post the notice does not list is the one asked about
+        for word in words:
+            if word.endswith(_NOT_POSTS) or any(
+                post.endswith(word[-3:]) or _shortened(word, post) for post in posts
+            ):
+                continue  # "拿的施工员" ends in a listed post
+            return self.say("post_unlisted", post=word, posts_count=str(len(posts)))
         for entity in entities:
             if entity.get("entity") != "post":
                 continue

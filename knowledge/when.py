@@ -39,14 +39,21 @@ def _upcoming(campaign: Campaign, today: dt.date) -> list[calendar.ConfirmationW
 
 
 def _nearest(campaign: Campaign, after: dt.date, today: dt.date, say: Say) -> tuple[str, str]:
-    """The confirmation days nearest to what was asked: the first window reaching ``after``, else the last."""
+    """The confirmation days nearest to what was asked: the days still to come in the next window, and
+    when the day asked lies beyond it, those of the first window reaching ``after`` (else the last)."""
     upcoming = _upcoming(campaign, today)
     if not upcoming:
         return say("confirmation_over", form="full"), say("confirmation_over", form="short")
+    groups = [upcoming[0].days]
     window = next((w for w in upcoming if w.days[-1] >= after), upcoming[-1])
-    days = tuple(d for d in window.days if d >= after) or window.days
-    full = say("confirmation_nearest", form="full", days=calendar.format_days(days))
-    short = say("confirmation_nearest", form="short", days_short=calendar.format_days(days, short=True))
+    if window is not upcoming[0]:
+        groups.append(tuple(d for d in window.days if d >= after) or window.days)
+    full = say("confirmation_nearest", form="full", days="；".join(calendar.format_days(g) for g in groups))
+    short = say(
+        "confirmation_nearest",
+        form="short",
+        days_short="；".join(calendar.format_days(g, short=True) for g in groups),
+    )
     return full, short
 
 

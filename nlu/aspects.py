@@ -36,6 +36,8 @@ _ALTERNATIVE = re.compile(
     r".*[\u4e00-\u9fff\d]{2}(?<![吗呢])还是(?!要|得|需|可以|能|不|会|没|一样|照样|至少|最少|只|就)[\u4e00-\u9fff\d]{2}"
 )
 _CLAUSES = re.compile(r"[，,。；;！!？?\s]+")
+# Emoji and other symbols after the last word ("齐了吧✌️", "好的👍"), and the spaces among them.
+_TRAILING_SYMBOLS = re.compile(r"[^\w?？!！。.~～]+$")
 YESNO = "yesno"  # present when the message is a yes/no question
 DENIED = "denied"  # a yes/no question that states a denial ("线下培训不算学时，是真的吗")
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
@@ -216,15 +218,16 @@ class AspectReader:
         """``folded`` ending in the question mark its particle or punctuation means: the Hunan "能去啵",
         the typed "可以马", "周末确认?", "也要带咯？" all end in 吗; "是…吧" keeps its 吧 (folding drops
         particles). A question that asks what, where or how many ("在哪里确认?") gets no 吗 it did not type."""
-        tail = basic.rstrip().rstrip("?？!！。.~～ ")
-        asked = len(tail) < len(basic.rstrip()) and basic.rstrip()[-1:] in "?？"
+        typed = _TRAILING_SYMBOLS.sub("", basic)  # "齐了吧✌️": an emoji after the question ends nothing
+        tail = typed.rstrip("?？!！。.~～ ")
+        asked = len(tail) < len(typed) and typed[-1:] in "?？"
         for ending, mark in self._endings:
             if tail.endswith(ending) and len(tail) > len(ending):
                 stem = folded[: -len(ending)] if folded.endswith(ending) else folded
                 if mark == "吗" and ending != "吗" and self._asks_what_in(stem):
                     return stem
-                if not mark and asked and not self._asks_what_in(stem):
-                    mark = "吗"
+                if asked and (not mark or (mark == "吧" and ending != "吧")) and not self._asks_what_in(stem):
+                    mark = "吗"  # "也要带咯？" asks, where "是100块咯" asks to confirm
                 return stem + mark
         return folded + "吗" if asked and not self._asks_what_in(folded) else folded
 
@@ -252,9 +255,22 @@ class AspectReader:
         if memo is not None and memo[0] == text:
             return memo[1], memo[2]
         basic, folded = self.forms(text)
-        polarity = self.polarity(self.question_form(basic, folded))
+        polarity = self.polarity(self.question_form(basic, folded)) or self._asked_before_remark(basic)
         self._asked = (text, folded, polarity)
         return folded, polarity
+
+    def _asked_before_remark(self, basic: str) -> Polarity | None:
+        """The yes/no form of the last clause that asks, when every clause after it only remarks
+        ("能先交钱再去确认不 省得跑两趟", "12.31前学完就ok了吧 现在才开始😅"); None otherwise."""
+        clauses = [c for c in _CLAUSES.split(basic) if c]
+        for clause in reversed(clauses[:-1] if len(clauses) > 1 else ()):
+            clause_basic, clause_folded = self.forms(clause)
+            if self._asks_what_in(clause_folded):
+                return None
+            polarity = self.polarity(self.question_form(clause_basic, clause_folded))
+            if polarity is not None:
+                return polarity
+        return None
 
     def confirmation(self, text: str, reply: str, known: Callable[[], Known] | None = None) -> str | None:
         """The word a reply starts with when ``text`` asks to confirm a fact ("…是吧") that ``reply`` states

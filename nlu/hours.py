@@ -43,6 +43,8 @@ _DIGITS = frozenset("0123456789零一二两三四五六七八九十")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*(?:年|[.\-/](?=\d{1,2}[.\-/月]))")
 _NAMED = frozenset({"附件", "附表"})
 _A_THING = re.compile(r"个(?!学时|小时|课时|钟头|学分)")
+# A number the rule sets ("其中线上不少于20学时"): the hours stated only when the message states no others.
+_MINIMUM = re.compile(r"(?:不少于|不低于|至少|最少|最低)\s*(?:要|是)?\s*$")
 
 
 def chinese_number(text: str) -> float | None:
@@ -83,8 +85,8 @@ def read_hours(text: str) -> HoursMention | None:
     """The hours ``text`` states, or None when it states none."""
     if _DIGITS.isdisjoint(text):
         return None
-    found: dict[str, float] = {}
-    parts: list[tuple[str, float]] = []
+    stated: list[tuple[str, float]] = []
+    minimums: list[tuple[str, float]] = []
     for m in _STATED.finditer(text):
         group = next(g for g in ("n", "m", "c") if m.group(g))  # the number's own group
         number = m.group(group)
@@ -105,10 +107,14 @@ def read_hours(text: str) -> HoursMention | None:
             kind = found_kind
         else:
             kind = _kind(text, m.start(), m.end()) or "unspecified"
-        found[kind] = found.get(kind, 0.0) + value
-        parts.append((kind, value))
-    if not found:
+        minimum = _MINIMUM.search(text, max(0, start - 8), start) is not None
+        (minimums if minimum else stated).append((kind, value))
+    parts = stated or minimums
+    if not parts:
         return None
+    found: dict[str, float] = {}
+    for kind, value in parts:
+        found[kind] = found.get(kind, 0.0) + value
     return HoursMention(found.get("online"), found.get("offline"), found.get("unspecified"), tuple(parts))
 
 

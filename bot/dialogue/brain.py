@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.dialogue.conversation import ConversationState, ConversationStore, MemoryConversationStore
-from bot.dialogue.second_stage import SecondStage, default_reader
+from bot.dialogue.second_stage import SecondStage, default_reader, split_lead
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply
 from knowledge.answers import Form, date_values, local_date, render, suggested_intents, suggestions
@@ -33,12 +33,17 @@ FOCUS_BELOW = 0.7
 FOCUS_MARGIN = 0.15
 SHORT_CHANNELS = frozenset({"sms"})
 BIND_CODE_LENGTH = 6
+CONTEXT_PART = 24  # characters
 _PLAIN = re.compile(r"[\W_]+")
 NOT_IN_NOTICE = "ask_not_in_notice"
 # Replies that answer no question of the notice: never checked against what was asked.
 NOT_ANSWERS = frozenset(
     {NOT_IN_NOTICE, FALLBACK, "greet", "goodbye", "thank", "acknowledge", "bot_challenge"}
 )
+
+# What a part of a numbered question is not, read alone ("周六开门不" after "确认地点在哪"): then it is read
+# after the part before it, when that is a question of its own (not a pasted paragraph).
+_UNTOLD = frozenset({FALLBACK, "greet", "goodbye", "thank", "acknowledge", "bot_challenge"})
 
 
 class PersonalDesk(Protocol):
@@ -156,12 +161,21 @@ class Brain:
         lines, intents = [], []
         for n, part in enumerate(parts, 1):
             parse = self._understand(part, state)
+            if n > 1 and parse["intent"]["name"] in _UNTOLD and len(parts[n - 2]) <= CONTEXT_PART:
+                # "确认地点在哪？周六开门不": a part not understood alone is read after the one before it
+                part = f"{parts[n - 2]}，{part}"
+                parse = self._understand(part, state)
             intent = parse["intent"]["name"]
             text, reported = self._answer(inbound, intent, parse, state, form, now, part)
             state.offered = ()  # choices offered for one part would be ambiguous
             state.previous_intent = intent if intent != FALLBACK else state.previous_intent
             lines.append(f"{n}. {text}")
             intents.append(reported)
+        # The first question's yes or no leads the whole reply, as it would a reply to that question alone.
+        word, rest = split_lead(lines[0].removeprefix("1. "))
+        if word is not None:
+            lines[0] = f"1. {rest.lstrip()}"
+            lines.insert(0, self._stage.lead(word, form))
         return Reply("\n".join(lines), intents[0], 1.0)
 
     def _replied(self, inbound: Inbound, state: ConversationState, now: dt.datetime, reply: Reply) -> Reply:

@@ -33,10 +33,17 @@ TAUGHT_PREFIX = "taught_"
 UNCOVERED = frozenset({"ask_not_in_notice", "out_of_scope"})
 
 
+def split_lead(reply: str) -> tuple[str | None, str]:
+    """The yes/no word ``reply`` is led with and the rest ("可以。…" → ("可以", "…")), or (None, reply)."""
+    first, _, rest = reply.partition("。")
+    if rest and len(first) <= MAX_LEAD and not any(ch.isdigit() or ch.isspace() for ch in first):
+        return first, rest
+    return None, reply
+
+
 def _unled(reply: str) -> str:
     """``reply`` without the yes/no word it was led with ("可以。…" → "…")."""
-    first, _, rest = reply.partition("。")
-    return rest if rest and len(first) <= MAX_LEAD else reply
+    return split_lead(reply)[1]
 
 
 def _about_notice(intent: str) -> bool:
@@ -130,7 +137,11 @@ class SecondStage:
         return None if unanswered is None else (unanswered, True)
 
     def _led(self, word: str, reply: str, form: Form) -> str:
-        return self.campaign.composed["lead"].pick(form).format(word=word) + reply
+        return self.lead(word, form) + reply
+
+    def lead(self, word: str, form: Form) -> str:
+        """The yes/no word a reply starts with, as the campaign writes it ("可以。")."""
+        return str(self.campaign.composed["lead"].pick(form).format(word=word))
 
     def checked(
         self, question: str, reply: str, form: Form, values: Mapping[str, str], *, broad: bool = False

@@ -27,8 +27,16 @@ def test_a_weekday_outside_the_window_names_the_nearest_days(campaign):
 
 
 def test_a_holiday_inside_the_window_is_not_a_confirmation_day(campaign):
-    # 2023-09-29 is the Mid-Autumn holiday: the next confirmation days are in October.
+    # 2023-09-29 is the Mid-Autumn holiday: the days still to come in September, then those of October.
     reply, ok = when.confirmation_on(campaign, span(dt.date(2023, 9, 29)), dt.date(2023, 9, 27), say)
+    assert not ok
+    september, october = reply["nearest"]["days"].split("；")
+    assert september.startswith("9月27、28日") and october.startswith("10月26、27、30日")
+
+
+def test_a_day_asked_in_the_window_lists_its_days_from_today(campaign):
+    # Asked on 2023-10-20 about Saturday the 28th: the 26th and 27th come before it and count too.
+    reply, ok = when.confirmation_on(campaign, span(dt.date(2023, 10, 28)), dt.date(2023, 10, 20), say)
     assert not ok and reply["nearest"]["days"].startswith("10月26、27、30日")
 
 
@@ -44,8 +52,12 @@ def test_a_range_lists_its_days(campaign):
 
 
 def test_after_the_last_window_the_nearest_are_the_last_days(campaign):
+    # Asked on Monday 2023-11-20 about the 30th of December: November's days to come, then December's last.
     reply, ok = when.confirmation_on(campaign, span(dt.date(2023, 12, 30)), MONDAY, say)
-    assert not ok and reply["nearest"]["days"].startswith("12月26、27、28、29日")
+    november, december = reply["nearest"]["days"].split("；")
+    assert (
+        not ok and november.startswith("11月27、28、29、30日") and december.startswith("12月26、27、28、29日")
+    )
     reply, ok = when.confirmation_on(campaign, span(dt.date(2024, 1, 2)), dt.date(2023, 12, 30), say)
     assert not ok and reply["nearest"]["key"] == "confirmation_over"
 
