@@ -8,7 +8,6 @@ need them: nothing is read back); on SQLite the rows are inserted and their ids 
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ from sqlalchemy import Connection, Dialect, func, select, text
 from ledger.accepting import Accepted
 from ledger.bulk import bulk_insert_tuples, converted_columns
 from ledger.crypto import IdVault
-from ledger.merge import STORED, Merged
+from ledger.merge import STORED, new_columns
 from ledger.store import POSTS, TRAINEES
 
 __all__ = ["NewRows", "insert_new", "new_rows"]
@@ -48,25 +47,25 @@ class NewRows:
 def new_rows(
     dialect: Dialect,
     vault: IdVault,
-    batch: Sequence[tuple[Accepted, Merged]],
+    batch: Sequence[Accepted],
     now: dt.datetime,
     campaign: str,
 ) -> NewRows:
-    """The rows of ``batch`` (valid, new, merged) ready for ``insert_new``, made column by column."""
-    values = [merged.values for _, merged in batch]
-    numbers = [item.values.id_number for item, _ in batch]
-    keys = [item.key for item, _ in batch]
+    """The new trainees of ``batch`` (valid rows with new ID numbers) ready for ``insert_new``, made column by
+    column."""
+    rows = [item.values for item in batch]
+    numbers = [row.id_number for row in rows]
+    keys = [item.key for item in batch]
     count = len(batch)
-    columns: list[Sequence[Any]] = [list(map(operator.itemgetter(name), values)) for name in STORED]
     # The ID number is validated (18 characters, upper case): its masked form needs no more checks.
     masked = [f"{n[:4]}**********{n[14:]}" for n in numbers]
-    columns += [keys, vault.encrypt_many(numbers), masked]
+    columns: list[Sequence[Any]] = [*new_columns(rows), keys, vault.encrypt_many(numbers), masked]
     # The same value in every row (opted_out, created_at, updated_at, campaign): converted once.
     same = converted_columns(dialect, TRAINEES, _SAME, [[False], [now], [now], [campaign]])
     return NewRows(
         converted_columns(dialect, TRAINEES, _VARYING, columns) + [[value[0]] * count for value in same],
         keys,
-        [merged.posts for _, merged in batch],
+        [row.posts or () for row in rows],
         campaign,
     )
 
