@@ -282,7 +282,7 @@ class _Reply:
             key = "certificate_year_in" if inside else "certificate_year_out"
             # "今年不学要得啵" asks about leaving it out: yes when the year is not yet due.
             verdict = inside != ("skip" in reading.aspects)
-            return self.say(key, verdict=verdict, year=str(year))
+            return self.say(key, verdict=verdict, year=str(year), next_year=str(year + 1))
         if compute == "post_check":
             return self._post_check(entities, reading.post_words)
         if compute == "fee_total" and reading.people is not None:

@@ -171,7 +171,11 @@ class AspectReader:
                 claims.get("choices", ()),
             )
             self._labels = LabelChecker(
-                claims.get("labels", ()), claims.get("ranges", ()), claims.get("tagged", ())
+                claims.get("labels", ()),
+                claims.get("ranges", ()),
+                claims.get("tagged", ()),
+                claims.get("lists", ()),
+                claims.get("enough", ()),
             )
             self._exclusive = any_of(claims.get("exclusive", ()))
             self._denials = any_of(claims.get("denials", ()))
@@ -224,7 +228,7 @@ class AspectReader:
         for ending, mark in self._endings:
             if tail.endswith(ending) and len(tail) > len(ending):
                 stem = folded[: -len(ending)] if folded.endswith(ending) else folded
-                if mark == "吗" and ending != "吗" and self._asks_what_in(stem):
+                if mark in ("吗", "吧") and ending != mark and self._asks_what_in(stem):
                     return stem
                 if asked and (not mark or (mark == "吧" and ending != "吧")) and not self._asks_what_in(stem):
                     mark = "吗"  # "也要带咯？" asks, where "是100块咯" asks to confirm
@@ -263,11 +267,11 @@ class AspectReader:
         """The yes/no form of the last clause that asks, when every clause after it only remarks
         ("能先交钱再去确认不 省得跑两趟", "12.31前学完就ok了吧 现在才开始😅"); None otherwise."""
         clauses = [c for c in _CLAUSES.split(basic) if c]
-        for clause in reversed(clauses[:-1] if len(clauses) > 1 else ()):
+        for n, clause in enumerate(reversed(clauses)):
             clause_basic, clause_folded = self.forms(clause)
             if self._asks_what_in(clause_folded):
-                return None
-            polarity = self.polarity(self.question_form(clause_basic, clause_folded))
+                return None  # "家里电脑能学不 哪门操作": the last question asks how
+            polarity = self.polarity(self.question_form(clause_basic, clause_folded)) if n else None
             if polarity is not None:
                 return polarity
         return None
@@ -286,6 +290,9 @@ class AspectReader:
     def contradiction(self, text: str, reply: str) -> str | None:
         """The no-word a reply starts with when ``text`` asks to confirm an amount ("是200元吗") that
         ``reply`` gives otherwise; None otherwise."""
+        folded, polarity = self.asked(text)
+        if polarity is not None and self._labels.incomplete(folded, reply):
+            return polarity.no  # "带身份证和登记表就够了吧" against three materials
         claim = self._claim(text)
         if claim is None:
             return None

@@ -9,17 +9,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from nlu.wordlists import any_of
+
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ADDRESS = re.compile(r"(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|gov)(?:\.cn)?)")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,16})[”\"」』]")
 _COPULA = re.compile(r"(?:就是|是|为|叫|在)$")
+MIN_LISTED = 2  # a reply naming this many things of a list gives that list
 
 
 class LabelChecker:
     """Compare the labelled values of a question with the reply's."""
 
     def __init__(
-        self, labels: Iterable[str] = (), ranges: Iterable[Iterable[str]] = (), tagged: Iterable[str] = ()
+        self,
+        labels: Iterable[str] = (),
+        ranges: Iterable[Iterable[str]] = (),
+        tagged: Iterable[str] = (),
+        lists: Iterable[Iterable[Iterable[str]]] = (),
+        enough: Iterable[str] = (),
     ) -> None:
         self._labels = [re.compile(str(p)) for p in labels]
         pairs = [tuple(str(p) for p in pair) for pair in ranges]
@@ -28,6 +36,23 @@ class LabelChecker:
         self._ranges = [(re.compile(q), re.compile(r)) for q, r in pairs]
         # a number tagged by a word before it ("附件3") belongs to what the text names just before the tag
         self._tagged = [re.compile(re.escape(str(t)) + r"(\d+)") for t in tagged]
+        # the things one list of the notice holds, each by its names (the materials to bring, what logs in)
+        self._lists = [[tuple(str(n) for n in item) for item in items] for items in lists]
+        self._enough = any_of(enough)
+
+    def incomplete(self, question: str, reply: str) -> bool:
+        """ "只要带身份证复印件就行了吗", "带身份证和登记表就够了吧" against a reply that lists three materials:
+        a question that calls some of a list's things enough, where the reply's list holds others too."""
+        if self._enough is None or self._enough.search(question) is None:
+            return False
+        for items in self._lists:
+            stated = [any(n in reply for n in names) for names in items]
+            if sum(stated) < MIN_LISTED:
+                continue
+            named = [any(n in question for n in names) for names in items]
+            if any(named) and any(s and not n for s, n in zip(stated, named, strict=True)):
+                return True
+        return False
 
     def contradicted(self, question: str, reply: str) -> bool:
         """Whether a label of ``question`` has another value in ``reply`` (``question`` folded)."""

@@ -139,6 +139,18 @@ def ask(campaign, interpreter):
             "资格确认要带",
             "身份证复印件",
         ),
+        # some of a list called enough, where the notice lists more: no (never an invented yes)
+        ("只要带身份证复印件就行了吗", "不是。", "汇总表"),
+        ("带身份证复印件和登记表就够了吧", "不够。", "汇总表"),
+        ("只要带身份证复印件、登记表和汇总表就行了吧", "是的。", "汇总表"),
+        # a yes/no clause followed by a remark, and a message of two questions led by the first one's answer
+        ("能先交钱再去确认不 省得跑两趟", "不可以。", "合格后"),
+        ("截止了吗", "还没有。", "12月31日"),
+        ("沒有繼續教育記錄會影響證書使用嗎", "通知只说", HOTLINES[0]),
+        ("线上20个学时要一次学完吗 能分几天不", "通知只说", HOTLINES[0]),
+        ("我线上学了40个学时，多的能算到明年吗", "学时能不能跨年累计", HOTLINES[0]),
+        ("俩岗位 xs要学两遍吗 还是32就行", "通知只说", HOTLINES[0]),
+        ("继续教育岗位：土建施工员……安全员、造价员等。测量员算不算", "通知所列", "测量员"),
     ],
 )
 def test_the_reply_starts_with_what_the_notice_says(ask, text, start, includes):
@@ -245,3 +257,9 @@ def test_the_day_asked(ask, text, now, start, includes):
     reply = ask(text, dt.datetime.fromisoformat(now).replace(tzinfo=TZ)).text
     assert reply.startswith(start), reply
     assert includes in reply, reply
+
+
+def test_several_questions_are_led_by_the_first_ones_yes_or_no(ask):
+    reply = ask("今天能去确认吗？要带么子", now=dt.datetime(2023, 11, 27, 10, tzinfo=TZ)).text
+    first, *parts = reply.split("\n")
+    assert first == "可以。" and parts[0].startswith("1. 今天（11月27日") and parts[-2].startswith("2. ")
