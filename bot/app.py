@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -277,11 +278,10 @@ class Runtime:
 def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext]]:
     """Wire `jxjy serve`: the HTTP services on the database, and the reminder scheduler as background work.
 
-    Replies (SMS, Telegram, WeChat's slow answers) are queued in the outbox under ``reply:<channel>:<id>``
-    and sent at once by the scheduler's dispatcher; delivery receipts update the outbox. The service holds
-    the ``keys`` lock shared for as long as it runs, so `jxjy ledger rotate-key` refuses meanwhile
-    (LockBusyError here while a rotation runs).
-    """
+    Replies (SMS, Telegram, WeChat's slow answers) go in the outbox under ``reply:<channel>:<id>``, claimed
+    for the scheduler's dispatcher, which sends them at once and records the sends in the same group
+    commit; receipts update the outbox. The ``keys`` lock is held shared while the service runs, so
+    `jxjy ledger rotate-key` refuses meanwhile (LockBusyError here while a rotation runs)."""
     from bot.channels.common import LOCAL_ANSWER_THREADS, RASA_ANSWER_THREADS, ServerServices
     from bot.dialogue.held_writes import Journal
     from bot.dialogue.notices import OutboxNotifier, wake_from_threads
@@ -332,11 +332,14 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         inbound_store=SqlInboundStore(engine),
         outbox=outbox,
         dispatch_soon=scheduler.dispatch_now,
+        dispatch_replies=partial(scheduler.dispatch_now, claim=False),  # they come claimed (handoff)
+        handoff=scheduler.dispatcher.handoff,
         clock=runtime.clock,
         on_delivery_status=on_delivery_status,
         blocks=SqlChannelBlocks(engine),
         journal=journal,
     )
+    scheduler.dispatcher.sent_recorder = services.record_sent  # in the requests' group commit
 
     from bot.console.web import install
 

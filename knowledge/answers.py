@@ -13,12 +13,38 @@ from knowledge.campaign import Campaign
 Form = Literal["full", "short"]
 
 
+# The parsed form of each template (literal text, field, spec, conversion): string.Formatter parses a
+# template again at each call, and several are filled in for every answer. Templates come from the campaign
+# file (a few hundred); the bound only guards against templates built from messages.
+_PARSED: dict[str, list[tuple[str, str | None, str | None, str | None]]] = {}
+_PARSED_LIMIT = 4096
+
+
 class FactFormatter(string.Formatter):
     """Resolve ``{fee.amount}`` as a dotted fact path, ``{today}`` from the computed values."""
 
     def __init__(self, campaign: Campaign, values: Mapping[str, Any]) -> None:
         self._campaign = campaign
         self._values = values
+
+    def format(self, format_string: str, /, *args: Any, **kwargs: Any) -> str:
+        """What ``string.Formatter.format`` gives, from the template parsed once: named fields with plain
+        specs are filled in here, anything else (positional or nested fields) by the standard way."""
+        parsed = _PARSED.get(format_string)
+        if parsed is None:
+            parsed = list(self.parse(format_string))
+            if len(_PARSED) < _PARSED_LIMIT:
+                _PARSED[format_string] = parsed
+        out = []
+        for literal, field, spec, conversion in parsed:
+            out.append(literal)
+            if field is None:
+                continue
+            if not field or field[0].isdigit() or "{" in (spec or "") or "}" in (spec or ""):
+                return super().format(format_string, *args, **kwargs)
+            value = self.convert_field(self.get_field(field, args, kwargs)[0], conversion)
+            out.append(self.format_field(value, spec or ""))
+        return "".join(out)
 
     def get_field(self, field_name: str, args: Any, kwargs: Any) -> tuple[Any, str]:
         if field_name in self._values:

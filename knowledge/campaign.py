@@ -183,6 +183,7 @@ class Detail(_Strict):
             "hours_rule_claim",
             "certificate_year",
             "confirmation_date",
+            "confirmation_last",
             "period_date",
             "period_now",
             "post_check",
@@ -193,6 +194,8 @@ class Detail(_Strict):
     verdict: Literal["yes", "no"] | None = None
     # The words a reply starts with when the message asks it without a yes/no form ("明天确认?"): [yes, no].
     lead: tuple[str, str] | None = None
+    # The lead words above answer every yes/no form ("今天是不是最后一天可以确认" is 是/不是, not 可以).
+    lead_always: bool = False
     # Says yes to any yes/no question about its topic: the question's content is checked against the reply
     # first ("培训费能报销吗" gets the fee and the notice's silence, not 可以).
     broad: bool = False

@@ -23,6 +23,7 @@ from knowledge.status import hours_done
 
 NOT_IN_NOTICE = "ask_not_in_notice"
 FALLBACK = "nlu_fallback"
+_CACHE_LIMIT = 4096  # replies kept for one day
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,11 @@ class Composer:
             d.id: (-len(d.aspects) - (d.silent is not None), n) for n, d in enumerate(campaign.details)
         }
         self._by_intent: dict[str, dict[str, list[Detail]]] = {}
-        # Replies that depend only on the detail, the intent, the form and the lead, for one day's values.
+        self._matching: dict[tuple[str, frozenset[str]], list[Detail]] = {}
+        # Replies that depend only on the detail, the intent, the form and the lead (or on the day asked about),
+        # for one day's values.
         self._cache_for: Mapping[str, str] | None = None
-        self._cache: dict[tuple[str, str, str, Polarity | None, bool], str | None] = {}
+        self._cache: dict[tuple[Any, ...], str | None] = {}
 
     def _candidates(self, intent: str) -> dict[str, list[Detail]]:
         """The details that may answer ``intent``, keyed by their first aspect (which must be present)."""
@@ -108,15 +111,23 @@ class Composer:
         return found
 
     def matching(self, intent: str, aspects: frozenset[str]) -> list[Detail]:
-        """The details that apply, the most specific first."""
-        candidates = self._candidates(intent)
-        found = [
-            d
-            for aspect in aspects
-            for d in candidates.get(aspect, ())
-            if all(a in aspects for a in d.aspects) and not any(u in aspects for u in d.unless)
-        ]
-        return sorted(found, key=lambda d: self._rank[d.id])
+        """The details that apply, the most specific first (kept: the same few intents and aspects come in
+        many messages)."""
+        key = (intent, aspects)
+        found = self._matching.get(key)
+        if found is None:
+            candidates = self._candidates(intent)
+            found = [
+                d
+                for aspect in aspects
+                for d in candidates.get(aspect, ())
+                if all(a in aspects for a in d.aspects) and not any(u in aspects for u in d.unless)
+            ]
+            found.sort(key=lambda d: self._rank[d.id])
+            if len(self._matching) >= _CACHE_LIMIT:
+                self._matching.clear()
+            self._matching[key] = found
+        return list(found)
 
     def compose(
         self,
@@ -154,16 +165,26 @@ class Composer:
     ) -> str | None:
         """Render one detail for a reading; None when it has nothing to say for it (no date, no post)."""
         polarity = reading.polarity
-        if detail.lead is not None and (polarity is None or _plain(polarity)):
+        if detail.lead is not None and (polarity is None or detail.lead_always or _plain(polarity)):
             polarity = Polarity(detail.lead[0], detail.lead[1])  # asked as a plain question: its own words
         reply = _Reply(self.campaign, detail, polarity, form, values)
-        if detail.compute is not None:
-            return reply.render(intent, reading, now, list(entities))
         if values is not self._cache_for:
             self._cache_for, self._cache = values, {}
-        key = (detail.id, intent, form, polarity if detail.verdict else None, _denies(reading))
+        key: tuple[Any, ...] | None
+        if detail.compute is None:
+            key = (detail.id, intent, form, polarity if detail.verdict else None, _denies(reading))
+        elif detail.compute == "confirmation_date" and reading.dates:
+            # worked out from the calendar for the day asked and how it is asked (its aspects and lead)
+            # alone: the same for every message naming that day so
+            today = local_date(self.campaign, now)
+            key = (detail.id, reading.dates[0], today, reading.aspects, polarity, form)
+        else:
+            return reply.render(intent, reading, now, list(entities))
         if key not in self._cache:
-            self._cache[key] = reply.render(intent, reading, now, list(entities))
+            text = reply.render(intent, reading, now, list(entities))
+            if len(self._cache) >= _CACHE_LIMIT:
+                return text  # days named in messages are many only when someone tries them all
+            self._cache[key] = text
         return self._cache[key]
 
     def _reported(self, intent: str, detail: Detail) -> str:
@@ -253,7 +274,10 @@ class _Reply:
     ) -> str | None:
         if compute == "confirmation_date" and reading.dates:
             every = "every_day" in reading.aspects  # "26到30号都能去吗": each day of it
-            return when.confirmation_on(self.campaign, reading.dates[0], today, self.say, every)[0]
+            over = "closed" in reading.aspects  # "这个月的确认是不是已经过了": yes when none is left
+            return when.confirmation_on(self.campaign, reading.dates[0], today, self.say, every, over)[0]
+        if compute == "confirmation_last" and reading.dates:
+            return when.confirmation_last(self.campaign, reading.dates[0], today, self.say)[0]
         if compute in ("period_date", "period_now") and (reading.dates or compute == "period_now"):
             # "截止了吗", "开始了吗" with no date: asked of today
             span = reading.dates[0] if reading.dates else DateSpan(today, today, "现在")

@@ -68,10 +68,11 @@ def _why_closed(campaign: Campaign, day: dt.date) -> str:
 
 
 def confirmation_on(
-    campaign: Campaign, span: DateSpan, today: dt.date, say: Say, every: bool = False
+    campaign: Campaign, span: DateSpan, today: dt.date, say: Say, every: bool = False, over: bool = False
 ) -> tuple[str, bool]:
     """The reply about confirming within ``span``, and whether it can be done then; with ``every``
-    ("26到30号都能去吗"), whether it can be done on each of its days."""
+    ("26到30号都能去吗"), whether it can be done on each of its days; with ``over`` ("这个月的确认是不是已经
+    过了"), the verdict answers whether it is over instead."""
     days = [
         d
         for window in calendar.confirmation_windows(campaign)
@@ -87,7 +88,7 @@ def confirmation_on(
         why = "" if ok else _why_closed(campaign, span.first)
         return say(
             key,
-            verdict=ok,
+            verdict=ok != over,
             day=label,
             day_short=short_label,
             why=why,
@@ -104,11 +105,40 @@ def confirmation_on(
         listed = "；".join(calendar.format_days(tuple(ds)) for ds in by_month.values())
         listed_short = "；".join(calendar.format_days(tuple(ds), short=True) for ds in by_month.values())
         return say(
-            "confirmation_range_yes", verdict=ok, words=span.words, days=listed, days_short=listed_short
+            "confirmation_range_yes",
+            verdict=ok != over,
+            words=span.words,
+            days=listed,
+            days_short=listed_short,
         ), ok
     return say(
-        "confirmation_range_no", verdict=ok, words=span.words, nearest=nearest, nearest_short=nearest_short
+        "confirmation_range_no",
+        verdict=ok != over,
+        words=span.words,
+        nearest=nearest,
+        nearest_short=nearest_short,
     ), ok
+
+
+def confirmation_last(campaign: Campaign, span: DateSpan, today: dt.date, say: Say) -> tuple[str, bool]:
+    """ "今天是8月最后一个确认日吗": whether ``span``'s day is the last confirmation day of its month."""
+    day = span.first
+    window = next(
+        (w for w in calendar.confirmation_windows(campaign) if (w.year, w.month) == (day.year, day.month)),
+        None,
+    )
+    if window is None:
+        return confirmation_on(campaign, span, today, say)
+    last = window.days[-1]
+    truth = day == last
+    return say(
+        "confirmation_last",
+        verdict=truth,
+        day=day_label(day, today, span.words),
+        month=str(day.month),
+        last=calendar.format_days((last,)),
+        last_short=calendar.format_days((last,), short=True),
+    ), truth
 
 
 def period_on(campaign: Campaign, span: DateSpan, today: dt.date, claim: str, say: Say) -> tuple[str, bool]:

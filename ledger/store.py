@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, Table, delete, func, insert, select, update
+from sqlalchemy import Engine, Select, Table, bindparam, delete, func, insert, select, update
 
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.personal_data import mask_id, mask_ids_in_text, normalize_id, normalize_phone
@@ -138,6 +138,25 @@ FAILURES: Table = BindFailure.__table__  # type: ignore[assignment]
 CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 
+
+def _binding_query() -> Select[int]:
+    """The trainee of this campaign bound to a (channel, address): built once, since every personal question
+    asks it (new aliases each time cost more than the query)."""
+    bound, current = TRAINEES.alias("bound"), TRAINEES.alias("current")
+    return (
+        select(current.c.id)
+        .join(bound, bound.c.id == BINDINGS.c.trainee_id)
+        .join(current, current.c.id_hash == bound.c.id_hash)
+        .where(
+            BINDINGS.c.channel == bindparam("channel"),
+            BINDINGS.c.address == bindparam("address"),
+            current.c.campaign == bindparam("campaign"),
+        )
+    )
+
+
+_BINDING_QUERY = _binding_query()
+
 RECORD_COLUMNS = (
     TRAINEES.c.id,
     TRAINEES.c.name,
@@ -259,19 +278,9 @@ class SQLAlchemyLedgerStore:
 
     def binding(self, channel: str, address: str) -> int | None:
         """The bound trainee's record in this campaign (the same person, found by ID hash), if any."""
-        bound, current = TRAINEES.alias("bound"), TRAINEES.alias("current")
-        query = (
-            select(current.c.id)
-            .join(bound, bound.c.id == BINDINGS.c.trainee_id)
-            .join(current, current.c.id_hash == bound.c.id_hash)
-            .where(
-                BINDINGS.c.channel == channel,
-                BINDINGS.c.address == address,
-                current.c.campaign == self._campaign,
-            )
-        )
+        values = {"channel": channel, "address": address, "campaign": self._campaign}
         with self._engine.connect() as conn:
-            return conn.execute(query).scalar()
+            return conn.execute(_BINDING_QUERY, values).scalar()
 
     def bind(self, channel: str, address: str, trainee_id: int) -> None:
         stmt = dialect_insert(self._engine, BINDINGS).values(

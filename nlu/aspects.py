@@ -23,6 +23,7 @@ from nlu.dates import DateReader
 from nlu.hours import read_hours, read_people, read_years
 from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer
+from nlu.prefilter import CharacterFilter
 from nlu.shape import MessageShaper, Shape
 from nlu.typos import SoundSlips
 from nlu.wordlists import any_of
@@ -38,6 +39,7 @@ _ALTERNATIVE = re.compile(
 _CLAUSES = re.compile(r"[，,。；;！!？?\s]+")
 # Emoji and other symbols after the last word ("齐了吧✌️", "好的👍"), and the spaces among them.
 _TRAILING_SYMBOLS = re.compile(r"[^\w?？!！。.~～]+$")
+_ASKED_KEPT = 64
 YESNO = "yesno"  # present when the message is a yes/no question
 DENIED = "denied"  # a yes/no question that states a denial ("线下培训不算学时，是真的吗")
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
@@ -71,17 +73,24 @@ class CueScanner:
     def aspects(self, text: str) -> set[str]:
         found: set[str] = set()
         trie = self._trie
-        for start in range(len(text)):
-            if text[start] in "不没" and 0 < start < len(text) - 1 and text[start - 1] == text[start + 1]:
+        last = len(text) - 1
+        for start, ch in enumerate(text):
+            node = trie.get(ch)
+            if node is None:
+                continue
+            if ch in "不没" and 0 < start < last and text[start - 1] == text[start + 1]:
                 continue  # "搞不搞", "有没有继续教育" ask both ways: no 不搞 or 没有继续教育 in them
-            node = trie.get(text[start])
-            n = start + 1
-            while node is not None:
+            for nxt in text[start + 1 :]:
                 owners = node.get("")
                 if owners:
                     found |= owners
-                node = node.get(text[n]) if n < len(text) else None
-                n += 1
+                node = node.get(nxt)
+                if node is None:
+                    break
+            else:
+                owners = node.get("")  # a cue ending with the text
+                if owners:
+                    found |= owners
         return found
 
 
@@ -94,29 +103,6 @@ def _han_in(expression: str) -> frozenset[str] | None:
     """The Chinese characters an expression names: each of our cues needs one of them to match, so a text
     with none of them is skipped without running the expression. None (never skipped) when it names none."""
     return frozenset(_HAN.findall(expression)) or None
-
-
-def _by_character(
-    charsets: list[frozenset[str] | None],
-) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
-    """Index expressions by the characters they name; those naming none are always tried."""
-    index: dict[str, list[int]] = {}
-    always = []
-    for n, chars in enumerate(charsets):
-        if chars is None:
-            always.append(n)
-        for ch in chars or ():
-            index.setdefault(ch, []).append(n)
-    return {ch: tuple(ns) for ch, ns in index.items()}, tuple(always)
-
-
-def _candidates(index: tuple[dict[str, tuple[int, ...]], tuple[int, ...]], text: str) -> list[int]:
-    """The expressions that may match ``text``, in their order in the file."""
-    by_char, always = index
-    found = set(always)
-    for ch in set(text):
-        found.update(by_char.get(ch, ()))
-    return sorted(found)
 
 
 def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
@@ -151,6 +137,7 @@ class AspectReader:
             ]
             endings = {str(k): str(v) for k, v in raw.get("question_endings", {}).items()}
             self._endings = sorted(endings.items(), key=lambda kv: -len(kv[0]))
+            self._ending_words = tuple(endings)  # most questions end in none of them: one test in C
             self._asks_what = any_of(raw.get("question_words", ()))
             claims = raw.get("claims", {})
             self._function_chars = str(claims.get("function_chars", ""))
@@ -183,14 +170,19 @@ class AspectReader:
             self._shaper = MessageShaper(raw["shapes"], self.fold)
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise AspectDataError(f"aspects data: {exc!r}") from exc
-        self._asked: tuple[str, str, Polarity | None] | None = None
+        # The last texts' yes/no forms: one message asks it of its question, a clause of it and its parts.
+        self._asked: dict[str, tuple[str, Polarity | None]] = {}
         self.names = (
             frozenset(raw["aspects"])
             | {a for a, _, _ in self._patterns}
             | {YESNO, HOURS, DATES, YEARS, PEOPLE}
         )
-        self._pattern_index = _by_character([chars for _, chars, _ in self._patterns])
-        self._polarity_index = _by_character([chars for chars, _, _ in self._polarity])
+        self._pattern_filter = CharacterFilter(
+            [p.pattern for _, _, p in self._patterns], [chars for _, chars, _ in self._patterns]
+        )
+        self._polarity_filter = CharacterFilter(
+            [cue.pattern for _, cue, _ in self._polarity], [chars for chars, _, _ in self._polarity]
+        )
 
     @classmethod
     def load(cls, normalizer: Normalizer, path: Path | str = DEFAULT_ASPECTS_FILE) -> AspectReader:
@@ -225,7 +217,7 @@ class AspectReader:
         typed = _TRAILING_SYMBOLS.sub("", basic)  # "齐了吧✌️": an emoji after the question ends nothing
         tail = typed.rstrip("?？!！。.~～ ")
         asked = len(tail) < len(typed) and typed[-1:] in "?？"
-        for ending, mark in self._endings:
+        for ending, mark in self._endings if tail.endswith(self._ending_words) else ():
             if tail.endswith(ending) and len(tail) > len(ending):
                 stem = folded[: -len(ending)] if folded.endswith(ending) else folded
                 if mark in ("吗", "吧") and ending != mark and self._asks_what_in(stem):
@@ -243,7 +235,7 @@ class AspectReader:
         question between two options ("每个人交一份还是单位交一份") is none."""
         if "还是" in folded and _ALTERNATIVE.search(folded):
             return None
-        for n in _candidates(self._polarity_index, folded):
+        for n in self._polarity_filter.candidates(folded):
             _, cue, polarity = self._polarity[n]
             found = cue.search(folded)
             if found:
@@ -254,13 +246,15 @@ class AspectReader:
         return None
 
     def asked(self, text: str) -> tuple[str, Polarity | None]:
-        """The folded ``text`` and its yes/no form (the last text's, remembered: a reply asks it again)."""
-        memo = self._asked
-        if memo is not None and memo[0] == text:
-            return memo[1], memo[2]
+        """The folded ``text`` and its yes/no form (the last texts', remembered: a reply asks it again)."""
+        memo = self._asked.get(text)
+        if memo is not None:
+            return memo
         basic, folded = self.forms(text)
         polarity = self.polarity(self.question_form(basic, folded)) or self._asked_before_remark(basic)
-        self._asked = (text, folded, polarity)
+        if len(self._asked) >= _ASKED_KEPT:
+            self._asked.clear()
+        self._asked[text] = (folded, polarity)
         return folded, polarity
 
     def _asked_before_remark(self, basic: str) -> Polarity | None:
@@ -357,7 +351,7 @@ class AspectReader:
             healed = slips.heal(basic)
             basic, folded = healed, (healed if folded == basic else slips.heal(folded))
         aspects = self._scanner.aspects(folded)
-        for n in _candidates(self._pattern_index, basic):
+        for n in self._pattern_filter.candidates(basic):
             aspect, _, pattern = self._patterns[n]
             if aspect not in aspects and pattern.search(basic):
                 aspects.add(aspect)

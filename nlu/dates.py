@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from knowledge.reading import DateSpan
+from nlu.prefilter import CharacterFilter
 from nlu.wordlists import alternation
 
 # An open span ("元旦后") reaches this far: beyond any campaign period it is compared with.
@@ -70,12 +71,16 @@ class DateReader:
         # A text with none of these characters names no date: most messages skip the patterns.
         words = [*self._days, *self._holidays, *raw["weekday_words"], "月", "号", "日"]
         self._triggers = frozenset("0123456789").union(str(w)[0] for w in words)
+        # "20学时" has a digit but names no day: only the expressions whose characters it has are tried
+        fixed = (_EXPLICIT, self._prefixed_day, _MONTH_ONLY, _DAY_ONLY)
+        self._filter = CharacterFilter([e.pattern for e in (*fixed, *(p for _, p in self._patterns))])
 
     def read(self, text: str, today: dt.date) -> tuple[DateSpan, ...]:
         """Every span of days the text names, in the order it names them."""
         if self._triggers.isdisjoint(text):
             return ()
         found: list[tuple[int, int, DateSpan]] = []
+        maybe = frozenset(self._filter.candidates(text))  # 0-3: the fixed expressions, then the patterns
 
         def add(start: int, end: int, span: DateSpan | None) -> None:
             if span is None or any(start < e and s < end for s, e, _ in found):
@@ -87,26 +92,26 @@ class DateReader:
                 span = DateSpan(today, span.first - dt.timedelta(days=1), span.words + "前")
             found.append((start, end, span))
 
-        for m in _EXPLICIT.finditer(text):
+        for m in _EXPLICIT.finditer(text) if 0 in maybe else ():
             add(m.start(), m.end(), _explicit(m, today))
-        for m in self._prefixed_day.finditer(text):
+        for m in self._prefixed_day.finditer(text) if 1 in maybe else ():
             first = _add_months(today, self._month_prefixes[m.group(1)])
             try:
                 day = first.replace(day=int(m.group(2)))
             except ValueError:
                 continue
             add(m.start(), m.end(), DateSpan(day, day, m.group(0)))
-        for m in _MONTH_ONLY.finditer(text):
+        for m in _MONTH_ONLY.finditer(text) if 2 in maybe else ():
             add(m.start(), m.end(), _whole_month(int(m.group(1)), m.group(2) is not None, today, m.group(0)))
-        for m in _DAY_ONLY.finditer(text):
+        for m in _DAY_ONLY.finditer(text) if 3 in maybe else ():
             ranged = text[max(0, m.start() - 1) : m.start()] in _RANGE and _RANGE_START.search(
                 text, 0, max(0, m.start() - 1)
             )
             if ranged or text[max(0, m.start() - 2) : m.start()] == "每月":
                 continue  # "每月26到30日" is the rule, not a day; "提前到25号" is a day
             add(m.start(), m.end(), _day_of_month(int(m.group(1)), today, m.group(0)))
-        for kind, pattern in self._patterns:
-            for m in pattern.finditer(text):
+        for n, (kind, pattern) in enumerate(self._patterns, 4):
+            for m in pattern.finditer(text) if n in maybe else ():
                 add(m.start(), m.end(), self._span(kind, m, today))
         found.sort(key=lambda f: f[0])
         spans = [span for _, _, span in found]

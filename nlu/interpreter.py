@@ -42,6 +42,7 @@ PERSONAL_INTENTS = frozenset(
 )
 
 ParseResult = dict[str, Any]
+_DIGIT = re.compile(r"\d")
 # Parses kept for texts seen again (the same few questions come from many people). A parse depends on the
 # text alone — the model is fixed for the interpreter's life (retraining makes a new one) — so a kept one
 # is exactly what parsing again would give. Texts naming personal data are never kept.
@@ -92,10 +93,12 @@ class LocalInterpreter:
 
     def _entities(self, basic: str) -> list[Entity]:
         """Extract entities; offsets refer to the width-folded, simplified text."""
-        found = self._regex.extract(basic)
+        numbered = _DIGIT.search(basic) is not None  # ID numbers, phones and dates are written with digits
+        found = self._regex.extract(basic) if numbered else []
         found += self._posts.extract(basic)
-        found += self._dates.extract(basic)
-        found += self._names.extract(basic, found)
+        if numbered:
+            found += self._dates.extract(basic)
+            found += self._names.extract(basic, found)
         return sorted(found, key=lambda e: e["start"])
 
     def parse(self, text: str) -> ParseResult:
@@ -126,13 +129,14 @@ class LocalInterpreter:
             certain = {"name": exact, "confidence": 1.0}
             return {"text": text, "intent": certain, "entities": entities, "intent_ranking": [certain]}
         probs = self._model.probabilities(self._featurize(self._normalize.canonical(basic)))
-        order = probs.argsort()[::-1][:RANKING_LENGTH]
+        order = probs.argsort()[::-1][:RANKING_LENGTH].tolist()
+        values = probs.tolist()  # Python floats, once (indexing an array makes a numpy scalar each time)
         intents = self._model.intents
         ranking: list[dict[str, Any]] = [
-            {"name": _public(intents[i]), "confidence": float(probs[i])} for i in order
+            {"name": _public(intents[i]), "confidence": values[i]} for i in order
         ]
         top = ranking[0]
-        confidence = float(probs[order[0]])
+        confidence = values[order[0]]
         if top["name"] == FALLBACK or confidence < self._threshold_for(top["name"], text):
             fallback = {"name": FALLBACK, "confidence": max(self.threshold, confidence)}
             ranking = [fallback] + [r for r in ranking if r["name"] != FALLBACK]

@@ -124,7 +124,7 @@ class MessageShaper:
         if len(clauses) < 2:
             return None
         for clause in reversed(clauses):
-            if len(self._bare(clause)) >= _MIN_PART - 1 and self._question.search(clause):
+            if self._question.search(clause) and len(self._bare(clause)) >= _MIN_PART - 1:
                 return clause
         return None
 

@@ -11,6 +11,7 @@ the second stage already reads, and only when the whole cue then stands in the m
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterable
 
@@ -43,9 +44,15 @@ class SoundSlips:
     def heal(self, text: str) -> str:
         """``text`` with each slip replaced by the cue pair it sounds like (one character differs)."""
         known = self._known
+        strange = set(map(operator.add, text, text[1:])).difference(known)
+        if not strange:
+            return text  # every pair is one the notice or its questions use
+        memo = self._options
+        for pair in strange.difference(memo):
+            self._sounding(pair)  # remembered in the memo (while there is room)
+        if not any(map(memo.get, strange) if len(memo) < _MEMO_LIMIT else map(self._sounding, strange)):
+            return text  # most messages: no unknown pair sounds like a cue pair
         unknown = [n for n, (a, b) in enumerate(itertools.pairwise(text)) if a + b not in known]
-        if not unknown:
-            return text  # most messages: every pair is one the notice or its questions use
         chars = list(text)
         healed = False
         for n in unknown:

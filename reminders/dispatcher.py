@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,6 +29,7 @@ from bot.kernel.personal_data import mask_address
 from ledger.channel_blocks import ChannelBlocks, SqlChannelBlocks
 from reminders.fallback import reroute_to_sms
 from reminders.gateways import Channel, Gateway, OutboundMessage, SendResult
+from reminders.handoff import Handoff
 from reminders.outbox import Claimed, SqlOutbox
 from reminders.ownership import DispatchRight
 from reminders.pacing import Pacer, RateLimiter, SharedRateLimiter, SqlRateSlots
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from bot.kernel.settings import Settings
 
 T = TypeVar("T")
+# A send to record: the row's id, when, the provider's id for it.
+Send = tuple[int, dt.datetime, str | None]
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +137,10 @@ class Dispatcher:
         self._housekept: tuple[float, dt.datetime] | None = None
         self._quiet_until: dt.datetime | None = None  # the end of the quiet hours last logged
         self._orphans_at = -ORPHANS_EVERY  # monotonic time of the last look for orphans
+        # Replies the service stored already claimed for this dispatcher (reminders.handoff).
+        self.handoff = Handoff()
+        # Records a send in the service's group commit, not a transaction of its own (else ``_sent``).
+        self.sent_recorder: Callable[[str, Send], Awaitable[object]] | None = None
         # Sends recorded together: one transaction for all that finish while the previous record runs.
         self._sent = Batcher(
             self._record_sent,
@@ -155,10 +162,13 @@ class Dispatcher:
         """Take the right to dispatch (DispatcherBusyError on a busy SQLite) and requeue orphaned rows."""
         self.right.take()
         self._started = True
-        return self._recover()
+        recovered = self._recover()
+        self.handoff.open(self.owner)
+        return recovered
 
     def stop(self) -> None:
         """Give the right to dispatch up."""
+        self.handoff.open(None)
         self.right.release()
         self._started = False
 
@@ -178,12 +188,19 @@ class Dispatcher:
             self._orphans_at = time.monotonic()
             return self.outbox.requeue_orphans()
         log.warning("dispatcher %s lost its lock; taking a new one", self.owner)
+        self.handoff.open(None)
         self.right.release()
         self.right.take()
-        return self._recover()
+        recovered = self._recover()
+        self.handoff.open(self.owner)
+        return recovered
 
-    async def dispatch_due(self, max_messages: int | None = None) -> DispatchSummary:
-        """Send every due message (up to ``max_messages``), batch by batch; only replies in the quiet hours."""
+    async def dispatch_due(self, max_messages: int | None = None, *, claim: bool = True) -> DispatchSummary:
+        """Send the replies handed over, then every due message (up to ``max_messages``), batch by batch.
+
+        Only replies in the quiet hours. ``claim=False`` (replies just stored asked for the pass): only
+        the replies handed over, unless some were stored queued instead.
+        """
         if not self._started:
             raise RuntimeError("Dispatcher.start() must be called before dispatch_due()")
         summary = DispatchSummary()
@@ -199,6 +216,11 @@ class Dispatcher:
             # Said once a night, not at every pass (a pass follows each batch of replies).
             self._quiet_until = self.quiet.next_allowed(now)
             log.info("quiet hours: only replies are sent until %s", self._quiet_until.isoformat())
+        handed, wanted = self.handoff.take(self.owner)
+        for start in range(0, len(handed), self.limits.batch_size):
+            summary.add(await self._send_batch(handed[start : start + self.limits.batch_size]))
+        if not (claim or wanted or summary.rerouted):
+            return summary
         left = max_messages
         while left is None or left > 0:
             now = self.clock.now()
@@ -317,7 +339,7 @@ class Dispatcher:
         now = self.clock.now()
         who = mask_address(claimed.channel, claimed.address)
         if result.ok:
-            await self._sent.submit((claimed.id, now, result.provider_id))
+            await self._record_sent_one((claimed.id, now, result.provider_id))
             summary.sent += 1
             return
         error = result.error or "unknown error"
@@ -345,7 +367,16 @@ class Dispatcher:
             await self._write(self.outbox.retry_at, self.owner, claimed.id, at, error)
             summary.retried += 1
 
-    def _record_sent(self, sends: list[tuple[int, dt.datetime, str | None]]) -> list[None]:
+    async def _record_sent_one(self, send: Send) -> None:
+        if self.sent_recorder is not None:
+            try:
+                await self.sent_recorder(self.owner, send)
+                return
+            except Exception as exc:
+                log.warning("send %d: group commit failed (%s); recorded on its own", send[0], exc)
+        await self._sent.submit(send)
+
+    def _record_sent(self, sends: list[Send]) -> list[None]:
         self.outbox.mark_sent_many(self.owner, sends)
         return [None] * len(sends)
 

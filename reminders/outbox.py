@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, bindparam, func, or_, select, update
 
@@ -23,8 +22,12 @@ from ledger.models import Trainee
 from reminders.claiming import REPLY_KIND as REPLY_KIND
 from reminders.claiming import claim_statement, mark_sent_statement
 from reminders.models import OutboxMessage, ReminderKey
+from reminders.outbox_rows import REPLY_TTL as REPLY_TTL
+from reminders.outbox_rows import Claimed as Claimed
+from reminders.outbox_rows import ReplyRow as ReplyRow
+from reminders.outbox_rows import outbox_row, reply_row, wall_now
 from reminders.ownership import owner_key
-from reminders.policy import Reminder, end_of_day
+from reminders.policy import Reminder
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +35,10 @@ OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 KEYS: Table = ReminderKey.__table__  # type: ignore[assignment]
 TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
 
-# An answer that could not go out within a few hours answers a question nobody is waiting on any more.
-REPLY_TTL = dt.timedelta(hours=4)
 _CHUNK = 2000
 _REPLY_COLUMNS = (
     "idempotency_key", "trainee_id", "channel", "address", "text", "kinds", "send_at", "status", "attempts",
-    "next_attempt_at", "created_at", "expires_at",
+    "next_attempt_at", "created_at", "expires_at", "claimed_by", "claimed_at",
 )  # fmt: skip
 # The owner guard: a row requeued as orphaned and claimed by someone else is no longer ours to record.
 _OWNED_ROW = and_(
@@ -45,42 +46,6 @@ _OWNED_ROW = and_(
     OUTBOX.c.status == "sending",
     OUTBOX.c.claimed_by == bindparam("owner"),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    """A row claimed for sending: marked ``sending`` and committed before the gateway is called."""
-
-    id: int
-    trainee_id: int | None
-    channel: str
-    address: str
-    text: str
-    attempts: int
-    kinds: str = ""
-    expires_at: dt.datetime | None = None
-
-    @property
-    def is_reply(self) -> bool:
-        """An answer to a message the person just sent, not a reminder."""
-        return self.kinds == REPLY_KIND
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyRow:
-    """An answer to queue: its key (e.g. ``reply:sms:<provider id>``), where it goes, what it says."""
-
-    idempotency_key: str
-    channel: str
-    address: str
-    text: str
-    now: dt.datetime
-    ttl: dt.timedelta = REPLY_TTL
-
-
-def wall_now() -> dt.datetime:
-    """The real time, for liveness only (claims)."""
-    return dt.datetime.now(dt.UTC)
 
 
 class SqlOutbox:
@@ -98,7 +63,7 @@ class SqlOutbox:
             else self._replies.insert(OUTBOX)
         )
         self._add_reply = add_reply.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
-            OUTBOX.c.idempotency_key
+            OUTBOX.c.idempotency_key, OUTBOX.c.id
         )
         self._find_key = select(OUTBOX.c.id).where(OUTBOX.c.idempotency_key == bindparam("key"))
         self._claim = {replies_only: claim_statement(replies_only) for replies_only in (False, True)}
@@ -120,7 +85,7 @@ class SqlOutbox:
                     .on_conflict_do_nothing(index_elements=["idempotency_key"])
                     .returning(OUTBOX.c.id, OUTBOX.c.idempotency_key)
                 )
-                rows = conn.execute(stmt, [_outbox_row(r, now) for r in chunk]).all()
+                rows = conn.execute(stmt, [outbox_row(r, now) for r in chunk]).all()
                 ids = {key: row_id for row_id, key in rows}
                 keys = [
                     {
@@ -160,15 +125,36 @@ class SqlOutbox:
 
         A key given twice is queued by its first row only.
         """
+        return self.enqueue_claimed_replies_on(conn, replies, None)[0]
+
+    def enqueue_claimed_replies_on(
+        self, conn: Connection, replies: Sequence[ReplyRow], owner: str | None
+    ) -> tuple[list[bool], list[Claimed]]:
+        """Queue answers as ``enqueue_replies_on`` does, already claimed by dispatcher ``owner`` if given.
+
+        A row inserted in ``sending`` for its dispatcher saves the claim that would read it back: the
+        dispatcher gets the returned rows once this transaction commits. Should it die first, they are
+        recovered as any row it left in ``sending`` (requeued and sent by the next one).
+        """
         first: dict[str, int] = {}
         for index, reply in enumerate(replies):
             first.setdefault(reply.idempotency_key, index)
-        rows = [reply_row(replies[index]) for _, index in sorted(first.items())]
-        inserted = set(conn.execute(self._add_reply, self._replies.params(rows)).scalars()) if rows else set()
-        return [
+        rows = [reply_row(replies[index], owner) for _, index in sorted(first.items())]
+        inserted = (
+            {key: row_id for key, row_id in conn.execute(self._add_reply, self._replies.params(rows))}
+            if rows
+            else {}
+        )
+        queued = [
             first[reply.idempotency_key] == index and reply.idempotency_key in inserted
             for index, reply in enumerate(replies)
         ]
+        claimed = [] if owner is None else [
+            Claimed(inserted[r["idempotency_key"]], None, r["channel"], r["address"], r["text"], 1,
+                    REPLY_KIND, r["expires_at"])
+            for r in rows if r["idempotency_key"] in inserted
+        ]  # fmt: skip
+        return queued, claimed
 
     def has_key(self, idempotency_key: str) -> bool:
         """Tell whether a message under ``idempotency_key`` is in the outbox, whatever its status."""
@@ -235,12 +221,18 @@ class SqlOutbox:
 
     def mark_sent_many(self, owner: str, sends: Sequence[tuple[int, dt.datetime, str | None]]) -> None:
         """Record several accepted sends (row id, when, provider id) in one transaction."""
+        with self.engine.begin() as conn:
+            self.mark_sent_many_on(conn, owner, sends)
+
+    def mark_sent_many_on(
+        self, conn: Connection, owner: str, sends: Sequence[tuple[int, dt.datetime, str | None]]
+    ) -> None:
+        """``mark_sent_many`` in the caller's transaction."""
         rows = [{"row_id": i, "owner": owner, "at": at, "provider": p} for i, at, p in sorted(sends)]
         params = self._sent.params(rows)
         if isinstance(params, dict):  # the arrays: the owner is one parameter for every row
             params["owner"] = owner
-        with self.engine.begin() as conn:
-            conn.execute(self._mark_sent, params)
+        conn.execute(self._mark_sent, params)
 
     def mark_failed(self, owner: str, row_id: int, status: str, error: str) -> None:
         """Record a final outcome other than sent: ``failed`` (refused), ``parked`` (retries exhausted)
@@ -353,37 +345,3 @@ class SqlOutbox:
                 return False
             conn.execute(update(OUTBOX).where(which, not_delivered).values(**values))
         return True
-
-
-def reply_row(reply: ReplyRow) -> dict[str, object]:
-    return {
-        "idempotency_key": reply.idempotency_key,
-        "trainee_id": None,
-        "channel": reply.channel,
-        "address": reply.address,
-        "text": reply.text,
-        "kinds": REPLY_KIND,
-        "send_at": reply.now,
-        "status": "queued",
-        "attempts": 0,
-        "next_attempt_at": reply.now,
-        "created_at": reply.now,
-        "expires_at": reply.now + reply.ttl,
-    }
-
-
-def _outbox_row(reminder: Reminder, now: dt.datetime) -> dict[str, object]:
-    return {
-        "idempotency_key": reminder.idempotency_key,
-        "trainee_id": reminder.trainee_id,
-        "channel": reminder.channel,
-        "address": reminder.address,
-        "text": reminder.text,
-        "kinds": ",".join(reminder.kinds),
-        "send_at": reminder.send_at,
-        "status": "queued",
-        "attempts": 0,
-        "next_attempt_at": reminder.send_at,
-        "created_at": now,
-        "expires_at": reminder.expires_at or end_of_day(reminder.send_at),
-    }

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ledger.db import dialect_insert
-from reminders.outbox import OUTBOX, ReplyRow, SqlOutbox, reply_row
+from reminders.outbox import OUTBOX, ReplyRow, SqlOutbox
+from reminders.outbox_rows import reply_row
 
 # The provider id that marks an answer given in the push's HTTP response.
 PASSIVE = "passive"

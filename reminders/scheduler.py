@@ -67,6 +67,7 @@ class ReminderScheduler:
         self._dispatching = asyncio.Lock()
         self._next_pass: asyncio.Future[DispatchSummary] | None = None
         self._passes: asyncio.Task[None] | None = None
+        self._next_claims = False  # whether a caller of the next pass wants the table claimed too
         # AsyncIOScheduler.shutdown takes effect on a later loop iteration; this flag drops at once.
         self._running = False
         self.scheduler = AsyncIOScheduler(timezone=clock.tz)
@@ -159,8 +160,8 @@ class ReminderScheduler:
                 gc.enable()
             lock.release()
 
-    async def dispatch_sweep(self) -> DispatchSummary:
-        """Send what is due."""
+    async def dispatch_sweep(self, claim: bool = True) -> DispatchSummary:
+        """Send what is due (``claim=False``: the replies handed to the dispatcher, see ``dispatch_due``)."""
         async with self._dispatching:
             try:
                 if not self._running:
@@ -168,7 +169,7 @@ class ReminderScheduler:
                 started = self.dispatcher.started or await asyncio.to_thread(self._try_start_dispatcher)
                 if not started:
                     return DispatchSummary()
-                return await self.dispatcher.dispatch_due()
+                return await self.dispatcher.dispatch_due(claim=claim)
             except Exception:
                 log.exception("reminder dispatch sweep failed; the next sweep retries")
                 return DispatchSummary()
@@ -179,17 +180,19 @@ class ReminderScheduler:
             return DispatchSummary()
         return await self.dispatcher.dispatch_due()
 
-    async def dispatch_now(self) -> DispatchSummary:
+    async def dispatch_now(self, claim: bool = True) -> DispatchSummary:
         """Sweep soon, between the minute sweeps (a reply was just queued); nothing once shut down.
 
         Callers that arrive together share one pass: the next one to start after the call, so a row
-        committed before the call is in it. Return that pass's summary.
+        committed before the call is in it. Return that pass's summary. ``claim=False``: the caller only
+        stored replies handed to the dispatcher, so the pass need not claim from the table for it.
         """
         if not self._running:
             log.info("dispatcher not running: queued messages go out after the next start")
             return DispatchSummary()
         if self._next_pass is None:
             self._next_pass = asyncio.get_running_loop().create_future()
+        self._next_claims = self._next_claims or claim
         if self._passes is None or self._passes.done():
             self._passes = asyncio.create_task(self._run_passes())
         return await asyncio.shield(self._next_pass)
@@ -197,6 +200,7 @@ class ReminderScheduler:
     async def _run_passes(self) -> None:
         while self._next_pass is not None:
             waiting, self._next_pass = self._next_pass, None
-            summary = await self.dispatch_sweep()
+            claim, self._next_claims = self._next_claims, False
+            summary = await self.dispatch_sweep(claim)
             if not waiting.done():
                 waiting.set_result(summary)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -13,7 +14,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from bot.channels.group_commit import FLUSH, GroupCommit, GroupIntake, GroupWork, Write
+from bot.channels.group_commit import FLUSH, GroupCommit, GroupIntake, GroupWork, Sent, Write
 from bot.channels.metrics import ServiceMetrics
 from bot.dialogue.held_writes import Journal
 from bot.kernel.batching import Batcher, Lane
@@ -23,6 +24,7 @@ from bot.kernel.settings import Settings
 from ledger.channel_blocks import ChannelBlocks, MemoryChannelBlocks
 from ledger.inbound import ClaimRequest, InboundStore, Intake, MemoryInboundStore
 from reminders.dispatcher import is_transient
+from reminders.handoff import ReplyHandoff
 from reminders.outbox import SqlOutbox
 
 logger = logging.getLogger(__name__)
@@ -136,6 +138,8 @@ class ServerServices:
     clock: Clock
     inbound_store: InboundStore = field(default_factory=MemoryInboundStore)
     dispatch_soon: DispatchSoon | None = None
+    # Asks for a pass after replies were stored (handed to the dispatcher: no claim needed); else the above.
+    dispatch_replies: DispatchSoon | None = None
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics.create)
     on_delivery_status: DeliveryStatusHook = log_delivery_status
     # How long a provider's retry waits for the request already answering its message before a 503.
@@ -147,6 +151,8 @@ class ServerServices:
     journal: Journal | None = None
     # Messages answered at once (threads): LOCAL_ANSWER_THREADS or RASA_ANSWER_THREADS.
     answer_threads: int = RASA_ANSWER_THREADS
+    # The running dispatcher's: replies are stored already claimed for it and handed over in memory.
+    handoff: ReplyHandoff | None = None
     answerer: AsyncResponder = field(init=False)
     # Group commit: messages arriving together are claimed (and their senders counted), and what answering
     # them wrote (replies, handled marks, the dialogue's held writes) is stored, in shared transactions:
@@ -164,7 +170,7 @@ class ServerServices:
         self.answerer = AsyncResponder(self.responder, max_parallel=self.answer_threads, holding=holding)
         # A busy SQLite (an import holding its lock) or a PostgreSQL deadlock is retried, not a 500 at once.
         intake = GroupIntake(self.inbound_store, self.journal)
-        group = GroupCommit(self.outbox, self.inbound_store, self.blocks, self.journal)
+        group = GroupCommit(self.outbox, self.inbound_store, self.blocks, self.journal, self.handoff)
         work = Batcher(GroupWork(intake, group), transient=is_transient, patience=COMMIT_PATIENCE)
         self.intake, self.commit = Lane(work), Lane(work)
 
@@ -191,6 +197,10 @@ class ServerServices:
 
         background.spawn(wake())
 
+    async def record_sent(self, owner: str, send: tuple[int, dt.datetime, str | None]) -> None:
+        """Record a send of dispatcher ``owner`` in the group commit, with the requests' writes."""
+        await self.commit.submit(Sent(owner, *send))
+
     async def answer(self, inbound: Inbound) -> Reply:
         """The brain's reply, with what answering it wrote committed (for callers that queue no reply)."""
         reply = await self.answerer.answer(inbound)
@@ -201,10 +211,11 @@ class ServerServices:
 
 async def dispatch_soon(services: ServerServices, what: str) -> None:
     """Ask the running dispatcher to send what was just queued; a failure leaves it for the next sweep."""
-    if services.dispatch_soon is None:
+    dispatch = services.dispatch_replies or services.dispatch_soon
+    if dispatch is None:
         return
     try:
-        await services.dispatch_soon()
+        await dispatch()
     except Exception:
         logger.exception("%s: dispatch failed; the reply stays queued for the next sweep", what)
 

@@ -29,6 +29,7 @@ from ledger.inbound import (
     handled_all,
     intake_all,
 )
+from reminders.handoff import ReplyHandoff
 from reminders.outbox import ReplyRow, SqlOutbox
 from reminders.passive import record_passive_replies_on
 
@@ -58,6 +59,16 @@ class Passive:
 
 
 @dataclass(frozen=True, slots=True)
+class Sent:
+    """Record a send the dispatcher ``owner`` made (with the requests' writes, not a commit of its own)."""
+
+    owner: str
+    row_id: int
+    at: dt.datetime
+    provider_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Flush:
     """Nothing of its own: commit what the dialogue holds (after an answer given outside a channel)."""
 
@@ -65,7 +76,7 @@ class Flush:
 FLUSH = Flush()
 # A reply's result says whether it was queued (a passive one: logged); False when its key was taken already.
 # The others' are True.
-Write = Union[ReplyRow, Passive, Handled, Unblocked, Flush]  # noqa: UP007 (a runtime alias for isinstance-free typing)
+Write = Union[ReplyRow, Passive, Handled, Unblocked, Sent, Flush]  # noqa: UP007 (a runtime alias for isinstance-free typing)
 
 
 class GroupIntake:
@@ -110,6 +121,8 @@ class GroupCommit:
     """Write a batch of ``Write``s in one transaction on the outbox's database (the Batcher's batch function).
 
     Stores kept in memory (tests, embedded use) are written after the transaction, in the same order.
+    With a ``handoff`` (the running dispatcher's), replies are stored already claimed for it and handed
+    over once committed (``reminders.handoff``).
     """
 
     def __init__(
@@ -118,8 +131,10 @@ class GroupCommit:
         inbound: InboundStore,
         blocks: ChannelBlocks,
         journal: Journal | None = None,
+        handoff: ReplyHandoff | None = None,
     ) -> None:
         self.outbox = outbox
+        self.handoff = handoff
         self.inbound = inbound
         self.blocks = blocks
         self.journal = journal
@@ -144,16 +159,26 @@ class GroupCommit:
         passive = [item.reply for item in items if isinstance(item, Passive)]
         handled = [(h.channel, h.provider_id, h.now) for h in items if isinstance(h, Handled)]
         unblocked = sorted({(u.channel, u.address) for u in items if isinstance(u, Unblocked)})
+        sent: dict[str, list[tuple[int, dt.datetime, str | None]]] = {}
+        for item in items:
+            if isinstance(item, Sent):
+                sent.setdefault(item.owner, []).append((item.row_id, item.at, item.provider_id))
         settle = self.journal.write(conn) if self.journal is not None else None
         if self._sql_blocks:
             for channel, addresses in by_channel(unblocked).items():
                 conn.execute(self._unblock, {"channel": channel, "addresses": addresses})
-        queued = iter(self.outbox.enqueue_replies_on(conn, replies))
+        owner = self.handoff.owner_for_replies() if self.handoff is not None and replies else None
+        stored, claimed = self.outbox.enqueue_claimed_replies_on(conn, replies, owner)
+        queued = iter(stored)
         logged = iter(record_passive_replies_on(conn, self.outbox, passive))
         if self._sql_inbound is not None:
             self._sql_inbound.handled_on(conn, handled)
+        for sender, sends in sent.items():
+            self.outbox.mark_sent_many_on(conn, sender, sends)
 
         def committed() -> list[bool]:
+            if self.handoff is not None and replies:
+                self.handoff.replies_stored(owner, claimed, owner is None and any(stored))
             if settle is not None:
                 settle()
             self._in_memory(unblocked, handled)

@@ -107,10 +107,7 @@ def gateway_from_settings(settings: Settings, channel: Channel, clock: Clock | N
     if channel == "telegram":
         if not settings.telegram_token:
             raise GatewayError("Telegram is not configured: set JXJY_TELEGRAM_TOKEN")
-        from bot.channels.telegram_webhook import passport_left_out
-
-        with passport_left_out():  # python-telegram-bot, only with a token
-            from bot.channels.telegram import TelegramGateway
+        from bot.channels.telegram_send import TelegramGateway  # aiohttp: no python-telegram-bot
 
         return TelegramGateway(settings.telegram_token, settings.telegram_api_url)
     if channel == "sms":

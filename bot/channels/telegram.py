@@ -7,29 +7,26 @@ import contextlib
 import datetime as dt
 import logging
 import os
-import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import telegram
 from telegram import Update, error
-from telegram.constants import MessageLimit
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.common import (
     ServerServices,
     dispatch_soon,
 )
 from bot.channels.group_commit import Handled, Unblocked
+from bot.channels.telegram_send import TelegramGateway as TelegramGateway
+from bot.channels.telegram_send import split_text as split_text
 from bot.channels.telegram_update import PrivateMessage, private_message
 from bot.kernel.messages import Inbound
 from bot.kernel.personal_data import mask_address
 from bot.kernel.settings import Settings
 from ledger.inbound import ClaimRequest
-from reminders.gateways import OutboundMessage, SendResult
 from reminders.outbox import ReplyRow
 
 logger = logging.getLogger(__name__)
@@ -124,19 +121,6 @@ class TelegramChannel:
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a handler failure without the update, which may carry personal data."""
         logger.error("telegram handler failed: %r", context.error, exc_info=context.error)
-
-
-def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Cut ``text`` into Telegram-sized parts, at line breaks where possible."""
-    parts: list[str] = []
-    rest = text or "…"
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
-        parts.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n")
-    parts.append(rest)
-    return parts
 
 
 def file_url(api_url: str) -> str | None:
@@ -274,63 +258,3 @@ def read_update(application: TelegramApp, data: dict[str, Any]) -> Update:
         return Update.de_json(data, application.bot)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"not a Telegram Update: {exc!r}") from exc
-
-
-class TelegramGateway:
-    """Send through the Bot API (``sendMessage``) at ``JXJY_TELEGRAM_API_URL``."""
-
-    def __init__(self, token: str, base_url: str) -> None:
-        self._token = token
-        self._base_url = base_url
-        self._bot: telegram.Bot | None = None
-
-    async def _client(self) -> telegram.Bot:
-        if self._bot is None:
-            request, get_updates = bot_requests()
-            bot = telegram.Bot(
-                self._token, base_url=self._base_url, request=request, get_updates_request=get_updates
-            )
-            await bot.initialize()
-            self._bot = bot
-        return self._bot
-
-    async def aclose(self) -> None:
-        """Shut the Bot's HTTP client down."""
-        if self._bot is not None:
-            await self._bot.shutdown()
-            self._bot = None
-
-    async def send(self, msg: OutboundMessage) -> SendResult:
-        """Send the text (in parts when long); a 429 waits as told, a block sends by SMS instead."""
-        who = mask_address("telegram", msg.to)
-        try:
-            bot = await self._client()
-            for part in split_text(msg.text):
-                sent = await bot.send_message(chat_id=msg.to, text=part)
-        except error.RetryAfter as exc:
-            wait = retry_after_seconds(exc)
-            logger.warning("telegram to %s (%s): rate limited for %.0f s", who, msg.id, wait)
-            return SendResult.failed(
-                f"rate limited, retry after {wait:.0f} s", retryable=True, retry_after=wait
-            )
-        except error.Forbidden as exc:  # "bot was blocked by the user", "user is deactivated"
-            logger.warning(
-                "telegram to %s (%s): %s; stopping Telegram to this chat", who, msg.id, exc.message
-            )
-            return SendResult.unreachable(f"Telegram: {exc.message}", blocked=True)
-        except (error.BadRequest, error.InvalidToken) as exc:
-            logger.warning("telegram to %s (%s): refused: %s", who, msg.id, exc.message)
-            return SendResult.failed(f"refused: {exc.message}", retryable=False)
-        except error.TelegramError as exc:  # TimedOut and NetworkError: transient
-            logger.warning("telegram to %s (%s): %s", who, msg.id, exc.message)
-            return SendResult.failed(f"network: {exc.message}", retryable=True)
-        logger.info("telegram to %s sent as %s", who, msg.id)
-        return SendResult.sent(provider_id=str(sent.message_id))
-
-
-def retry_after_seconds(exc: error.RetryAfter) -> float:
-    """Telegram's wait in seconds (PTB 22 warns on the int form; it becomes a timedelta later)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
@@ -81,15 +82,19 @@ def outbox_services(
     extra.setdefault("blocks", SqlChannelBlocks(engine))
     dispatcher.start()
     try:
-        yield ServerServices(
+        services = ServerServices(
             settings=settings,
             responder=responder,
             health=lambda: True,
             outbox=outbox,
             clock=clock,
             dispatch_soon=dispatcher.dispatch_due,
+            dispatch_replies=functools.partial(dispatcher.dispatch_due, claim=False),
+            handoff=dispatcher.handoff,
             **extra,
         )
+        dispatcher.sent_recorder = services.record_sent
+        yield services
     finally:
         dispatcher.stop()
         engine.dispose()

@@ -62,3 +62,31 @@ def test_every_short_answer_fits_one_sms_at_every_sample_moment(campaign):
 def test_naive_now_is_refused(campaign):
     with pytest.raises(ValueError, match="timezone-aware"):
         render(campaign, "ask_fee", dt.datetime(2023, 11, 24, 10))
+
+
+def test_templates_are_filled_in_as_string_formatter_fills_them(campaign):
+    """The formatter parses each template once; every wording of the campaign comes out as the standard way
+    gives it, and so do positional fields, conversions, specs and nested fields."""
+    import string
+
+    from knowledge.answers import FactFormatter, date_values
+
+    now = dt.datetime(2023, 11, 24, 10, tzinfo=campaign.tz)
+    values = {**date_values(campaign, now), "word": "可以", "n": "12", "answer": "…", "known": "…"}
+    standard = type("Standard", (string.Formatter,), {"get_field": FactFormatter.get_field})
+    answers = [*campaign.answers.values(), *campaign.composed.values(), *campaign.personal.values()]
+    templates = [a.pick(form) for a in answers for form in ("full", "short")]
+    templates += ["{fee.amount:>6}元", "{word!r}", "{0}和{word}", "{word:{n}}", "{{不是字段}}", "无字段"]
+    filled = 0
+    for template in templates:
+        fast, slow = FactFormatter(campaign, values), standard.__new__(standard)
+        slow.__dict__.update(fast.__dict__)
+        try:
+            expected = slow.format(template, "位置")
+        except (KeyError, AttributeError, ValueError, IndexError) as exc:
+            with pytest.raises(type(exc)):
+                fast.format(template, "位置")
+            continue
+        assert fast.format(template, "位置") == expected
+        filled += 1
+    assert filled > 100

@@ -97,3 +97,31 @@ def test_sms_replies_fit_two_segments(compose):
         ("ask_fee", "两个岗位要交两次钱吗"),
     ]:
         assert len(compose(intent, text, form="short").text) <= SMS_TWO_SEGMENTS
+
+
+def test_a_day_asked_again_gets_the_reply_for_how_it_is_asked_this_time(campaign, interpreter):
+    """Replies worked out for a day are kept for that day; asking it another way ("已经过了吗") is not
+    answered with what was kept for the first way."""
+    reader = AspectReader.load(interpreter.normalizer)
+    today, values = local_date(campaign, NOW), date_values(campaign, NOW)
+    # the same month, led the same way (可以/不可以): only whether it asks if the days are over differs
+    texts = ["这个月能确认吗", "这个月的确认过了吗", "这个月26到30号都能去确认吗"]
+
+    def replies(composer):
+        found = []
+        for text in texts:
+            composed = composer.compose(
+                "ask_confirmation", reader.read(text, today), NOW, form="full", values=values
+            )
+            found.append(None if composed is None else composed.text)
+        return found
+
+    kept = Composer(campaign, PERSONAL_INTENTS)
+    first = replies(kept)
+    assert replies(kept) == first  # the second time, from what was kept
+    for n, text in enumerate(texts):  # each the same as a composer that never saw the others
+        alone = Composer(campaign, PERSONAL_INTENTS).compose(
+            "ask_confirmation", reader.read(text, today), NOW, form="full", values=values
+        )
+        assert first[n] == (None if alone is None else alone.text)
+    assert first[0] != first[1]  # 可以 / 不可以

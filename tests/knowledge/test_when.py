@@ -71,3 +71,20 @@ def test_period_claims(campaign):
     assert last["key"] == "period_last_day" and truth is True
     over, truth = when.period_on(campaign, span(dt.date(2024, 1, 1)), dt.date(2023, 12, 31), "open", say)
     assert over["key"] == "period_over" and truth is False
+
+
+def test_the_last_confirmation_day_of_a_month(campaign):
+    # September 2023: the 29th and 30th are holidays, so the 28th is the month's last confirmation day.
+    reply, truth = when.confirmation_last(campaign, span(dt.date(2023, 9, 28)), dt.date(2023, 9, 28), say)
+    assert truth and reply["last"].startswith("9月28日")
+    reply, truth = when.confirmation_last(campaign, span(dt.date(2023, 12, 28)), dt.date(2023, 12, 27), say)
+    assert not truth and reply["last"].startswith("12月29日")
+
+
+def test_asked_whether_the_days_are_over_the_verdict_turns(campaign):
+    # Saturday 2023-10-28: Monday the 30th is still a confirmation day, so "已经过了吗" is answered no.
+    month = span(dt.date(2023, 10, 1), dt.date(2023, 10, 31), "这个月")
+    reply, ok = when.confirmation_on(campaign, month, dt.date(2023, 10, 28), say, over=True)
+    assert ok and reply["verdict"] is False
+    reply, ok = when.confirmation_on(campaign, month, dt.date(2023, 10, 31), say, over=True)
+    assert not ok and reply["verdict"] is True

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import socket
 from pathlib import Path
 
 import pytest
@@ -127,7 +128,10 @@ async def test_http_gateway_unreachable_is_retryable() -> None:
 def _bot_api_app(answer: dict[str, object]) -> web.Application:
     async def handle(request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        data = dict(await request.post()) if request.can_read_body else {}
+        if request.content_type == "application/json":
+            data = await request.json()
+        else:
+            data = dict(await request.post()) if request.can_read_body else {}
         if method == "getMe":
             me = {"id": 1, "is_bot": True, "first_name": "jxjy", "username": "jxjy_bot"}
             return web.json_response({"ok": True, "result": me})
@@ -154,7 +158,36 @@ async def test_telegram_gateway_sends_message() -> None:
         finally:
             await gw.aclose()
     assert result.ok and result.provider_id == "77"
-    assert app[RECEIVED][0][0] == "sendMessage"
+    assert app[RECEIVED] == [("sendMessage", {"chat_id": "42", "text": "hi"})]
+
+
+async def test_telegram_gateway_refusals_fail_for_good_and_network_errors_are_retried() -> None:
+    bad = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+    async with TestServer(_bot_api_app(bad)) as server:
+        gw = TelegramGateway("token", str(server.make_url("/bot")))
+        try:
+            refused = await gw.send(OutboundMessage("m-4", "telegram", "42", "hi"))
+        finally:
+            await gw.aclose()
+    assert not refused.ok and not refused.retryable and not refused.fallback
+    assert refused.error == "refused: chat not found"
+    down = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+    async with TestServer(_bot_api_app(down)) as server:
+        gw = TelegramGateway("token", str(server.make_url("/bot")))
+        try:
+            failed = await gw.send(OutboundMessage("m-5", "telegram", "42", "hi"))
+        finally:
+            await gw.aclose()
+    assert not failed.ok and failed.retryable and failed.retry_after is None
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    gw = TelegramGateway("token", f"http://127.0.0.1:{port}/bot")
+    try:
+        unreachable = await gw.send(OutboundMessage("m-6", "telegram", "42", "hi"))
+    finally:
+        await gw.aclose()
+    assert not unreachable.ok and unreachable.retryable
 
 
 async def test_telegram_gateway_blocked_asks_for_sms_and_stops_the_chat() -> None:

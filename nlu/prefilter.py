@@ -1,0 +1,101 @@
+"""Which of many regular expressions may match a text, told from the characters each one cannot match without.
+
+The second stage tries dozens of expressions on every message (aspects, yes/no forms) and most match none.
+Each expression is read once (Python's own regular-expression parser) for what any match of it must contain:
+one of the characters of each literal or small class it cannot skip ("(?:不|没有?)…(?:带|交)" needs one of 不没
+and one of 带交). A text lacking any of them is not searched at all; one pass over its characters finds the
+expressions worth searching. The test is necessary, never sufficient: a candidate is still searched.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import operator
+from collections.abc import Iterable, Sequence
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
+from typing import Any
+
+_NONE: frozenset[int] = frozenset()
+_MAX_CLASS = 64  # a class of more characters ([\u4e00-\u9fff], [^…]) tells nothing worth a bit
+
+
+def _class_chars(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    """The characters of a character class, or None when it is negated, a category or too large."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is sre.LITERAL:
+            chars.add(chr(av))
+        elif op is sre.RANGE and av[1] - av[0] < _MAX_CLASS:
+            chars.update(map(chr, range(av[0], av[1] + 1)))
+        else:
+            return None
+    return frozenset(chars) if len(chars) <= _MAX_CLASS else None
+
+
+def _needed(pattern: Iterable[tuple[Any, Any]]) -> list[frozenset[str]]:
+    """Sets of characters a match of ``pattern`` (a parsed sequence) contains one of each."""
+    needs: list[frozenset[str]] = []
+    for op, av in pattern:
+        if op is sre.LITERAL:
+            needs.append(frozenset(chr(av)))
+        elif op is sre.IN:
+            chars = _class_chars(av)
+            if chars is not None:
+                needs.append(chars)
+        elif op is sre.SUBPATTERN:
+            _, add_flags, _, inner = av
+            if not add_flags & sre.SRE_FLAG_IGNORECASE:
+                needs += _needed(inner)
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and av[0] >= 1:
+            needs += _needed(av[2])
+        elif op is sre.BRANCH:
+            # one of the branches matches: a match holds a character of the union of one set of each
+            branches = [_needed(branch) for branch in av[1]]
+            if all(branches):
+                needs.append(frozenset().union(*(min(b, key=len) for b in branches)))
+        # anything else (assertions, anchors, any character, categories, references) needs nothing
+    return needs
+
+
+def needed_characters(expression: str) -> list[frozenset[str]]:
+    """What a match of ``expression`` contains: a character of each set (none for a case-blind one)."""
+    parsed = _parser.parse(expression)
+    if parsed.state.flags & sre.SRE_FLAG_IGNORECASE:
+        return []
+    return _needed(parsed)
+
+
+class CharacterFilter:
+    """Tell which of ``expressions`` may match a text; ``hints`` add a set of characters each needs."""
+
+    def __init__(self, expressions: Sequence[str], hints: Sequence[frozenset[str] | None] = ()) -> None:
+        bits: dict[frozenset[str], int] = {}
+        self._needs: list[int] = []  # per expression, a bit for each set it needs a character of
+        by_character: dict[str, list[int]] = {}
+        always = []  # expressions that need no particular character
+        for n, (expression, hint) in enumerate(itertools.zip_longest(expressions, hints)):
+            sets = needed_characters(expression) + ([hint] if hint else [])
+            self._needs.append(sum(1 << bits.setdefault(chars, len(bits)) for chars in set(sets)))
+            # indexed by the characters of its smallest set: few texts have one of them
+            for ch in min(sets, key=len) if sets else ():
+                by_character.setdefault(ch, []).append(n)
+            if not sets:
+                always.append(n)
+        self._always = frozenset(always)
+        self._by_character = {ch: frozenset(ns) for ch, ns in by_character.items()}
+        self._masks: dict[str, int] = {}  # a character -> the bits of the sets it is in
+        for chars, bit in bits.items():
+            for ch in chars:
+                self._masks[ch] = self._masks.get(ch, 0) | 1 << bit
+
+    def candidates(self, text: str) -> list[int]:
+        """The numbers of the expressions that may match ``text``, in order."""
+        chars = set(text)
+        found = self._always.union(*map(self._by_character.get, chars, itertools.repeat(_NONE)))
+        if not found:
+            return []
+        present = functools.reduce(operator.or_, map(self._masks.get, chars, itertools.repeat(0)), 0)
+        needs = self._needs
+        return sorted(n for n in found if needs[n] & present == needs[n])
