@@ -14,7 +14,8 @@ from bot.kernel.personal_data import mask_id
 from ledger.crypto import IdVault
 from ledger.import_report import ImportReport
 from ledger.reading import LedgerTable
-from ledger.validate import LedgerRow, RowError, RowValidator
+from ledger.row_validator import RowValidator
+from ledger.validate import LedgerRow, RowError
 
 # Rows validated at a time (column by column), between two progress reports.
 VALIDATE_CHUNK = 10_000

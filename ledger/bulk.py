@@ -39,19 +39,27 @@ def converted(
 
     Flags, dates and timestamps repeat a lot, so a column of 100,000 values has a handful of distinct ones.
     """
-    converting = [(i, p) for i, p in enumerate(_processors(dialect, table, columns)) if p is not None]
-    if not converting or not rows:
+    if not rows or all(p is None for p in _processors(dialect, table, columns)):
         return rows
-    by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
-    for index, process in converting:
-        values = by_column[index]
-        try:
-            distinct = {v: None if v is None else process(v) for v in set(values)}
-        except TypeError:  # an unhashable value: convert each one
-            by_column[index] = [None if v is None else process(v) for v in values]
+    return list(zip(*converted_columns(dialect, table, columns, list(zip(*rows, strict=True))), strict=True))
+
+
+def converted_columns(
+    dialect: Dialect, table: Table, columns: Sequence[str], values: list[Sequence[Any]]
+) -> list[Sequence[Any]]:
+    """``converted`` for values given column by column (``values[i]`` holds the values of ``columns[i]``)."""
+    converted = list(values)
+    for index, process in enumerate(_processors(dialect, table, columns)):
+        if process is None:
             continue
-        by_column[index] = [distinct[v] for v in values]
-    return list(zip(*by_column, strict=True))
+        column = values[index]
+        try:
+            distinct = {v: None if v is None else process(v) for v in set(column)}
+        except TypeError:  # an unhashable value: convert each one
+            converted[index] = [None if v is None else process(v) for v in column]
+            continue
+        converted[index] = list(map(distinct.__getitem__, column))
+    return converted
 
 
 def _tuples(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress
+from typing import cast
 
 # Characters that show as nothing but break an exact match (zero-width space, joiners, BOM, soft hyphen).
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
@@ -71,6 +74,14 @@ def fold(text: str) -> str:
     return folded
 
 
+def fold_rows(rows: Iterable[list[str]]) -> Iterator[list[str]]:
+    """``fold`` every cell of rows of text (a CSV's): ASCII cells only trimmed, the others looked up in the
+    folded cells seen before (a ledger repeats 是/否, posts and employers) before being folded."""
+    seen = _FOLDED.get
+    for row in rows:
+        yield [cell.strip() if cell.isascii() else (seen(cell) or fold(cell)) for cell in row]
+
+
 def cell_text(value: object) -> str:
     """The text of one spreadsheet value: dates as ISO dates, numbers as ExcelNumber, the rest folded."""
     if value is None:
@@ -96,12 +107,36 @@ class _Texts(dict[object, str]):
         return text
 
 
-def cell_texts(rows: Iterable[Sequence[object]]) -> list[list[str]]:
-    """``cell_text`` of every value of a sheet, each distinct value converted once (a ledger repeats a few
-    values in most columns). True and 1 are equal keys, so rows holding a boolean are converted one by one."""
-    texts = _Texts()
-    convert = texts.__getitem__
-    return [
-        [cell_text(v) for v in row] if bool in set(map(type, row)) else list(map(convert, row))
-        for row in rows
-    ]
+def _column_texts(column: Sequence[object]) -> list[str]:
+    """``cell_text`` of every value of one column. Text that is ASCII (most ID numbers, phones, hours typed
+    as text) is only trimmed, by C loops; any other column converts each distinct value once (a ledger
+    repeats a few values in most columns). True and 1 are equal keys: a column holding a boolean goes value
+    by value."""
+    types = set(map(type, column))
+    if types == {str}:
+        texts = cast("Sequence[str]", column)
+        ascii = list(map(str.isascii, texts))
+        if ascii.count(False) * 2 < len(texts):  # ID numbers, phones, hours: trimmed, the rest folded
+            found = list(map(str.strip, texts))
+            for index in compress(range(len(texts)), map(operator.not_, ascii)):
+                found[index] = fold(texts[index])
+            return found
+        folded = {text: fold(text) for text in set(texts)}
+        return list(map(folded.__getitem__, texts))
+    if bool in types:
+        return [cell_text(value) for value in column]
+    return list(map(_Texts().__getitem__, column))
+
+
+def cell_texts(rows: Sequence[Sequence[object]]) -> list[tuple[str, ...]]:
+    """``cell_text`` of every value of a sheet, row by row, worked out column by column (see
+    ``_column_texts``); rows of unequal length (a CSV may have them) keep their length."""
+    lengths = list(map(len, rows))
+    width = max(lengths, default=0)
+    if width == 0:
+        return [()] * len(rows)
+    if lengths.count(width) == len(lengths):
+        return list(zip(*map(_column_texts, zip(*rows, strict=True)), strict=True))
+    padded = [(*row, *[""] * (width - length)) for row, length in zip(rows, lengths, strict=True)]
+    texts = zip(*map(_column_texts, zip(*padded, strict=True)), strict=True)
+    return [cells[:length] for cells, length in zip(texts, lengths, strict=True)]

@@ -67,15 +67,18 @@ class IdVault:
 
     def encrypt_many(self, id_numbers: Iterable[str]) -> list[str]:
         """Return ``encrypt`` of each ID number (the same format; the random nonces drawn in one call)."""
-        plain = [normalize_id(n).encode("ascii") for n in id_numbers]
+        plain = [n.strip().upper().encode("ascii") for n in id_numbers]  # normalize_id, spelled out
+        if not plain:
+            return []
         nonces = os.urandom(_NONCE_BYTES * len(plain))
-        seal = self._aead.encrypt
-        tokens = []
-        for start, text in zip(range(0, len(nonces), _NONCE_BYTES), plain, strict=True):
-            nonce = nonces[start : start + _NONCE_BYTES]
-            raw = binascii.b2a_base64(nonce + seal(nonce, text, None), newline=False)
-            tokens.append(_CIPHER_PREFIX + raw.translate(_URLSAFE).decode("ascii"))
-        return tokens
+        seal, encode = self._aead.encrypt, binascii.b2a_base64
+        sealed = [
+            encode((nonce := nonces[start : start + _NONCE_BYTES]) + seal(nonce, text, None), newline=False)
+            for start, text in zip(range(0, len(nonces), _NONCE_BYTES), plain, strict=True)
+        ]
+        # Made URL-safe, decoded and prefixed all at once (base64 never writes a newline)
+        joined = (b"\n" + _CIPHER_PREFIX.encode("ascii")).join(sealed)
+        return (_CIPHER_PREFIX + joined.translate(_URLSAFE).decode("ascii")).split("\n")
 
     def decrypt(self, token: str) -> str:
         """Return the ID number inside ``token``; KeyMismatchError when this key did not seal it."""

@@ -170,7 +170,7 @@ def _write_as_validated(
     writer: WriteBehind[NewRows] = WriteBehind(lambda: _inserting(engine, rows))
     dialect = engine.dialect
     try:
-        pending: list[tuple[Accepted, Merged]] = []
+        pending: list[Accepted] = []
         for accepted in chunks:
             pending.extend(planner.plan(accepted).inserts)
             while len(pending) >= BATCH:

@@ -8,7 +8,6 @@ need them: nothing is read back); on SQLite the rows are inserted and their ids 
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,34 +15,30 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, func, select, text
 
 from ledger.accepting import Accepted
-from ledger.bulk import bulk_insert_tuples, converted
+from ledger.bulk import bulk_insert_tuples, converted_columns
 from ledger.crypto import IdVault
-from ledger.merge import STORED, Merged
+from ledger.merge import STORED, new_columns
 from ledger.store import POSTS, TRAINEES
 
 __all__ = ["NewRows", "insert_new", "new_rows"]
 
-_INSERTED = (
-    *STORED,
-    "opted_out",
-    "created_at",
-    "updated_at",
-    "campaign",
-    "id_hash",
-    "id_cipher",
-    "id_masked",
-)
+_VARYING = (*STORED, "id_hash", "id_cipher", "id_masked")
+_SAME = ("opted_out", "created_at", "updated_at", "campaign")
+_INSERTED = (*_VARYING, *_SAME)
 _POST_COLUMNS = ("trainee_id", "post", "position")
-# ``count`` values of the trainees' id sequence (nextval is never rolled back: no other writer gets them).
-_DRAW_IDS = text("SELECT nextval(pg_get_serial_sequence('trainees', 'id')) FROM generate_series(1, :count)")
+# ``count`` values of the trainees' id sequence (nextval is never rolled back: no other writer gets them), as
+# one array: the driver reads it in one go, not row by row.
+_DRAW_IDS = text(
+    "SELECT array_agg(nextval(pg_get_serial_sequence('trainees', 'id'))) FROM generate_series(1, :count)"
+)
 
 
 @dataclass(slots=True)
 class NewRows:
-    """Trainees ready to insert: their values in ``_INSERTED`` order (converted for the driver), their lookup
-    hashes and their posts, row by row; and the campaign they belong to."""
+    """Trainees ready to insert: their values column by column in ``_INSERTED`` order (converted for the
+    driver), their lookup hashes and their posts, row by row; and the campaign they belong to."""
 
-    rows: list[tuple[Any, ...]]
+    columns: list[Sequence[Any]]
     keys: list[str]
     posts: list[tuple[str, ...]]
     campaign: str
@@ -52,40 +47,48 @@ class NewRows:
 def new_rows(
     dialect: Dialect,
     vault: IdVault,
-    batch: Sequence[tuple[Accepted, Merged]],
+    batch: Sequence[Accepted],
     now: dt.datetime,
     campaign: str,
 ) -> NewRows:
-    """The rows of ``batch`` (valid, new, merged) ready for ``insert_new``."""
-    stored = operator.itemgetter(*STORED)
-    numbers = [item.values.id_number for item, _ in batch]
+    """The new trainees of ``batch`` (valid rows with new ID numbers) ready for ``insert_new``, made column by
+    column."""
+    rows = [item.values for item in batch]
+    numbers = [row.id_number for row in rows]
+    keys = [item.key for item in batch]
+    count = len(batch)
     # The ID number is validated (18 characters, upper case): its masked form needs no more checks.
-    rows = [
-        (*stored(merged.values), False, now, now, campaign, item.key, cipher, f"{n[:4]}**********{n[14:]}")
-        for (item, merged), cipher, n in zip(batch, vault.encrypt_many(numbers), numbers, strict=True)
-    ]
+    masked = [f"{n[:4]}**********{n[14:]}" for n in numbers]
+    columns: list[Sequence[Any]] = [*new_columns(rows), keys, vault.encrypt_many(numbers), masked]
+    # The same value in every row (opted_out, created_at, updated_at, campaign): converted once.
+    same = converted_columns(dialect, TRAINEES, _SAME, [[False], [now], [now], [campaign]])
     return NewRows(
-        converted(dialect, TRAINEES, _INSERTED, rows),
-        [item.key for item, _ in batch],
-        [merged.posts for _, merged in batch],
+        converted_columns(dialect, TRAINEES, _VARYING, columns) + [[value[0]] * count for value in same],
+        keys,
+        [row.posts or () for row in rows],
         campaign,
     )
 
 
 def insert_new(conn: Connection, new: NewRows) -> None:
     """Insert the trainees and their posts, in the connection's transaction."""
-    if not new.rows:
+    if not new.keys:
         return
     if conn.dialect.name == "postgresql":
-        ids = list(conn.execute(_DRAW_IDS, {"count": len(new.rows)}).scalars())
-        rows = [(trainee_id, *row) for trainee_id, row in zip(ids, new.rows, strict=True)]
+        ids = _draw_ids(conn, len(new.keys))
+        rows = list(zip(ids, *new.columns, strict=True))
         bulk_insert_tuples(conn, TRAINEES, ("id", *_INSERTED), rows, ready=True)
     else:
         last_id = conn.execute(select(func.coalesce(func.max(TRAINEES.c.id), 0))).scalar_one()
-        bulk_insert_tuples(conn, TRAINEES, _INSERTED, new.rows, ready=True)
+        bulk_insert_tuples(conn, TRAINEES, _INSERTED, list(zip(*new.columns, strict=True)), ready=True)
         by_key = _sqlite_ids(conn, new.keys) or _inserted_ids(conn, new.keys, last_id, new.campaign)
         ids = [by_key[key] for key in new.keys]
     write_posts(conn, zip(ids, new.posts, strict=True))
+
+
+def _draw_ids(conn: Connection, count: int) -> list[int]:
+    """``count`` new ids from the trainees' sequence (PostgreSQL)."""
+    return list(conn.execute(_DRAW_IDS, {"count": count}).scalar_one())
 
 
 def write_posts(conn: Connection, posts: Iterable[tuple[int, tuple[str, ...]]]) -> None:

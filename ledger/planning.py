@@ -14,16 +14,17 @@ from typing import Any
 from bot.kernel.personal_data import mask_phone
 from ledger.accepting import Accepted
 from ledger.import_report import ImportReport, SuspectedDuplicate
-from ledger.merge import Merged, changed, merge, new_trainee, unchanged
+from ledger.merge import Merged, changed, merge, unchanged
 from ledger.reading import LedgerTable
 from ledger.validate import RowError
 
 
 @dataclass
 class Plan:
-    """Rows to insert, and updates as (trainee id, merged values, whether the posts changed)."""
+    """Rows to insert (new trainees: see ledger.merge.new_columns), and updates as (trainee id, merged
+    values, whether the posts changed)."""
 
-    inserts: list[tuple[Accepted, Merged]] = field(default_factory=list)
+    inserts: list[Accepted] = field(default_factory=list)
     updates: list[tuple[int, Merged, bool]] = field(default_factory=list)
 
 
@@ -71,9 +72,8 @@ class Planner:
                     report.rejected += 1
                     report.errors.append(_masked_unknown(item, self._headers["id_number"]))
                     continue
-                merged = new_trainee(row)
-                if self._new(item, merged):
-                    plan.inserts.append((item, merged))
+                if self._new(item):
+                    plan.inserts.append(item)
                 continue
             if unchanged(row, before):
                 report.unchanged += 1
@@ -89,11 +89,11 @@ class Planner:
         report.updated += len(plan.updates)
         return plan
 
-    def _new(self, item: Accepted, merged: Merged) -> bool:
+    def _new(self, item: Accepted) -> bool:
         """Whether a row with a new ID is inserted: it has posts, and it is no suspected duplicate (or those
         are allowed)."""
         report, row = self._report, item.values
-        if not merged.posts:
+        if not row.posts:
             report.rejected += 1
             report.errors.append(
                 RowError(

@@ -6,7 +6,6 @@ with nothing in the ledger's columns (only a 序号, say) and totals rows are sk
 
 from __future__ import annotations
 
-import operator
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.columns import COLUMNS, Vocabulary, vocabulary
-from ledger.sheets import LedgerFileError, Merge, Sheet, csv_sheets, excel_sheets
+from ledger.sheets import Cells, LedgerFileError, Merge, Sheet, csv_sheets, excel_sheets
 from ledger.sniff import Kind, misnamed, sniff
 
 __all__ = ["HEADER_SEARCH_ROWS", "LedgerFileError", "LedgerTable", "ReadAhead", "read_ledger"]
@@ -30,7 +29,7 @@ class LedgerTable:
     headers: list[str]
     header_row: int
     positions: dict[str, int]
-    rows: list[tuple[int, list[str]]]
+    rows: list[tuple[int, Cells]]
     kind: Kind = Kind.CSV
     sheet: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -68,13 +67,11 @@ def _open(path: Path, kind: Kind) -> AbstractContextManager[list[Sheet]]:
     raise LedgerFileError(_refusal(path, kind))
 
 
-def _find_header(
-    rows: Iterator[list[str]], words: Vocabulary
-) -> tuple[int, list[str], dict[str, int]] | None:
+def _find_header(rows: Iterator[Cells], words: Vocabulary) -> tuple[int, list[str], dict[str, int]] | None:
     for number, cells in enumerate(rows, start=1):
         positions = words.map_headers(cells)
         if "name" in positions and "id_number" in positions:
-            return number, cells, positions
+            return number, list(cells), positions
         if number >= HEADER_SEARCH_ROWS:
             break
     return None
@@ -100,7 +97,7 @@ def _choose(
     )
 
 
-def _first_rows(sheet: Sheet) -> Iterator[list[str]]:
+def _first_rows(sheet: Sheet) -> Iterator[Cells]:
     for number, row in enumerate(sheet.rows(), start=1):
         yield row
         if number >= HEADER_SEARCH_ROWS:
@@ -137,51 +134,69 @@ def _vertical_merges(merges: list[Merge], table: LedgerTable) -> dict[int, list[
     return starting
 
 
-def _fill(cells: list[str], number: int, active: list[tuple[Merge, str]], filled: set[Merge]) -> list[str]:
+def _fill(cells: Cells, number: int, active: list[tuple[Merge, str]], filled: set[Merge]) -> Cells:
     """The row with the cells under a merged range's top-left cell given its value (a copy when changed)."""
-    copied = False
+    copy: list[str] | None = None
     for merge, value in active:
         if merge.first_row < number <= merge.last_row and value:
-            if not copied:
-                width = max(len(cells), merge.first_column + 1)
-                cells, copied = [*cells, *[""] * (width - len(cells))], True
-            cells[merge.first_column] = value
+            if copy is None:
+                copy = [*cells, *[""] * (max(len(cells), merge.first_column + 1) - len(cells))]
+            copy[merge.first_column] = value
             filled.add(merge)
-    return cells
+    return cells if copy is None else copy
 
 
 def _data_rows(
-    rows: Iterator[list[str]], table: LedgerTable, words: Vocabulary, merges: list[Merge], filled: set[Merge]
-) -> Iterator[tuple[int, list[str]]]:
-    used = sorted(table.positions.values())
-    ledger_cells = operator.itemgetter(*used, used[-1])  # a tuple, even for one column
+    rows: Iterator[Cells], table: LedgerTable, words: Vocabulary, merges: list[Merge], filled: set[Merge]
+) -> Iterator[tuple[int, Cells]]:
+    """The rows to validate, numbered as in the file; blank and totals rows counted in ``table``, merged
+    ranges filled in."""
     id_at = table.positions["id_number"]
-    totals = words.totals
+    keep = _Keep(table, words)
     starting = _vertical_merges(merges, table)
+    if not starting:
+        # A row with an ID number is neither blank nor a totals row: the usual row is kept at one look.
+        for number, cells in enumerate(rows, start=table.header_row + 1):
+            if (id_at < len(cells) and cells[id_at]) or keep(number, cells):
+                yield number, cells
+        return
     active: list[tuple[Merge, str]] = []
     for number, cells in enumerate(rows, start=table.header_row + 1):
         width = len(cells)
-        if starting and number in starting:
+        if number in starting:
             active.extend(
                 (m, cells[m.first_column] if m.first_column < width else "") for m in starting[number]
             )
-        first = cells[0] if cells and cells[0] else next((c for c in cells if c), "")
-        if not first:
-            skip = True
-        elif first.startswith(totals) and (id_at >= width or not cells[id_at]):
-            table.totals_rows.append(number)
-            skip = True
-        elif not any(ledger_cells(cells) if width > used[-1] else [cells[i] for i in used if i < width]):
-            table.blank_rows += 1
-            skip = True
-        else:
-            skip = False
+        kept = keep(number, cells)
         if active:
-            if not skip:
+            if kept:
                 cells = _fill(cells, number, active, filled)
             active = [(m, value) for m, value in active if m.last_row > number]
-        if not skip:
+        if kept:
             yield number, cells
+
+
+class _Keep:
+    """Whether a row holds ledger data; a blank row (nothing, or only a 序号) or a totals row (合计, 签名,
+    ...: its first cell starts so and it has no ID number) is counted in the table and not kept."""
+
+    def __init__(self, table: LedgerTable, words: Vocabulary) -> None:
+        self._table, self._totals = table, words.totals
+        self._id_at = table.positions["id_number"]
+        self._used = sorted(table.positions.values())
+
+    def __call__(self, number: int, cells: Cells) -> bool:
+        width = len(cells)
+        first = cells[0] if cells and cells[0] else next((c for c in cells if c), "")
+        if not first:
+            return False
+        if first.startswith(self._totals) and (self._id_at >= width or not cells[self._id_at]):
+            self._table.totals_rows.append(number)
+            return False
+        if not any(cells[i] for i in self._used if i < width):
+            self._table.blank_rows += 1
+            return False
+        return True
 
 
 def _merge_note(filled: set[Merge], headers: list[str]) -> list[str]:

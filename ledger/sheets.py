@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger.cells import cell_texts, fold
+from ledger.cells import cell_texts, fold_rows
 
 
 class LedgerFileError(Exception):
@@ -28,13 +28,17 @@ class Merge:
     last_column: int
 
 
+# A row's cells, folded (ledger.cells): a tuple or a list.
+Cells = Sequence[str]
+
+
 @dataclass(frozen=True)
 class Sheet:
     """One sheet: its name (None for CSV), a way to iterate its rows from the top as often as needed, and its
     merged ranges."""
 
     name: str | None
-    rows: Callable[[], Iterator[list[str]]]
+    rows: Callable[[], Iterator[Cells]]
     merges: list[Merge] = field(default_factory=list)
 
 
@@ -54,21 +58,20 @@ def csv_sheets(path: Path) -> Iterator[list[Sheet]]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
 
-    def rows() -> Iterator[list[str]]:
+    def rows() -> Iterator[Cells]:
         try:
-            for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-                yield [cell.strip() if cell.isascii() else fold(cell) for cell in record]
+            yield from fold_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         except csv.Error as exc:
             raise LedgerFileError(f"{path.name}: CSV 格式错误：{exc}") from exc
 
     yield [Sheet(None, rows)]
 
 
-def _grid(sheet: Any) -> Callable[[], Iterator[list[str]]]:
+def _grid(sheet: Any) -> Callable[[], Iterator[Cells]]:
     """The sheet's rows from A1, read once (on first use) and folded."""
-    cached: list[list[str]] = []
+    cached: list[Cells] = []
 
-    def rows() -> Iterator[list[str]]:
+    def rows() -> Iterator[Cells]:
         if not cached:
             from python_calamine import CalamineError
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -200,6 +201,12 @@ def nlu_evaluate(
 def main() -> None:
     """Entry point of the `jxjy` command: a database that cannot be opened is one line and exit 2; click's
     usage errors and help headings in Chinese."""
+    from bot.cli.ledger import read_ahead
+
+    # `jxjy ledger import BOOK.xlsx`: the workbook is parsed on a thread from here on, while the rest loads.
+    reading = read_ahead(sys.argv[1:])
+    if reading is not None:
+        gc.disable()  # as the import command keeps it for its whole run (see there), from now on
     from bot.app import DatabaseUnavailable
     from bot.cli.chinese import run, use_chinese
 
@@ -207,10 +214,14 @@ def main() -> None:
     command = typer.main.get_command(app)
     use_chinese(command)
     try:
-        run(command)
+        run(command, obj=reading)
     except DatabaseUnavailable as exc:
         typer.echo(f"错误：{exc}", err=True)
         sys.exit(2)
+    finally:
+        # The process ends now. The collector's last pass at exit would walk every object still alive (after
+        # an import, the ledger's rows: 0.1-0.3 s at 100,000 rows) to find no garbage: frozen, they are left out.
+        gc.freeze()
 
 
 def _register_subcommands() -> None:

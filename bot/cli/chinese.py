@@ -105,10 +105,11 @@ def use_chinese(command: click.Command) -> None:
         use_chinese(child)
 
 
-def run(command: click.Command) -> None:
-    """Run ``command`` as `jxjy` and exit: click's errors and interruptions said in Chinese."""
+def run(command: click.Command, obj: object = None) -> None:
+    """Run ``command`` as `jxjy` and exit: click's errors and interruptions said in Chinese. ``obj`` is the
+    context's object (what the commands may find with ``find_object``)."""
     try:
-        code = command.main(prog_name="jxjy", standalone_mode=False)
+        code = command.main(prog_name="jxjy", standalone_mode=False, obj=obj)
     except click.exceptions.NoArgsIsHelpError as error:
         error.show()
         sys.exit(error.exit_code)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.kernel.settings import Settings
     from ledger.crypto import IdVault
     from ledger.import_report import ImportReport
+    from ledger.reading import ReadAhead
 
 app = typer.Typer(
     rich_markup_mode=None, no_args_is_help=True, help="学员台账：导入、导出附件3、统计、谁还没完成。"
@@ -85,11 +86,36 @@ def _progress_bar() -> tuple[Any, Callable[[int, int], None] | None]:
     return bar, update
 
 
-def _import_file(file: Path, dry_run: bool, accept_decreases: bool, allow_duplicates: bool) -> ImportReport:
-    """Import ``file`` as `jxjy ledger import` does; its report."""
+# `jxjy ledger import`'s options that take a value (the file is the first argument that is none of them).
+_VALUED = ("--report",)
+
+
+def read_ahead(args: list[str]) -> ReadAhead | None:
+    """When ``args`` (the command line after `jxjy`) import a workbook, start reading it now (ReadAhead), so
+    that it is parsed while the command line and the database libraries load; otherwise None. Reads
+    nothing the command would not: it takes the file only if it is the same (``_import_file`` checks)."""
+    if args[:2] != ["ledger", "import"] or "--help" in args:
+        return None
+    rest = iter(args[2:])
+    for arg in rest:
+        if arg in _VALUED:
+            next(rest, None)
+        elif not arg.startswith("-"):
+            from ledger.reading import ReadAhead
+
+            return ReadAhead(arg)
+    return None
+
+
+def _import_file(
+    file: Path, dry_run: bool, accept_decreases: bool, allow_duplicates: bool, early: ReadAhead | None
+) -> ImportReport:
+    """Import ``file`` as `jxjy ledger import` does (``early``: the file as read since the start, if it is
+    this one); its report."""
     from ledger.reading import ReadAhead
 
-    reading = ReadAhead(file)  # the workbook is parsed while what follows loads and opens the database
+    # the workbook is parsed while what follows loads and opens the database
+    reading = early if early is not None and early.path == file else ReadAhead(file)
     from ledger.importer import import_ledger
     from ledger.locks import LockBusyError
     from ledger.reading import LedgerFileError
@@ -128,6 +154,7 @@ def _import_file(file: Path, dry_run: bool, accept_decreases: bool, allow_duplic
 
 @app.command("import")
 def import_(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="台账文件：.xlsx、.xls 或 .csv（UTF-8 或 GBK）。")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示将会怎样改，不写入。")] = False,
     accept_decreases: Annotated[
@@ -150,7 +177,10 @@ def import_(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        report = _import_file(file, dry_run, accept_decreases, allow_duplicates)
+        from ledger.reading import ReadAhead
+
+        early = ctx.find_object(ReadAhead)
+        report = _import_file(file, dry_run, accept_decreases, allow_duplicates, early)
     finally:
         if collecting:
             gc.enable()

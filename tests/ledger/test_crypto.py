@@ -1,4 +1,5 @@
 import base64
+import re
 
 import pytest
 from sqlalchemy import Engine, text
@@ -45,6 +46,9 @@ def test_the_bulk_forms_match_the_single_ones() -> None:
     sealed = vault.encrypt_many(numbers)
     assert [vault.decrypt(token) for token in sealed] == [vault.decrypt(vault.encrypt(n)) for n in numbers]
     assert len(set(sealed)) == 3 and all(token.startswith("v1:") for token in sealed)
+    # exactly encrypt's format: nothing before, after or between the tokens
+    shape = re.compile(r"v1:[A-Za-z0-9_-]+={0,2}")
+    assert all(shape.fullmatch(token) and len(token) == len(vault.encrypt(numbers[0])) for token in sealed)
     assert vault.encrypt_many(numbers[:1]) != vault.encrypt_many(numbers[:1])  # fresh nonces each time
     assert vault.encrypt_many([]) == [] and vault.lookup_hashes([]) == []
 

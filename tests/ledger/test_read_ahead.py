@@ -21,7 +21,7 @@ def test_a_workbook_is_read_ahead_and_gives_what_read_ledger_gives(tmp_path: Pat
     workbook.save(path)
     ahead = ReadAhead(path)
     assert ahead._thread is not None  # reading began at once
-    assert ahead.table().rows == read_ledger(path).rows == [(2, ["刘洋", "430621199208284985", "资料员"])]
+    assert ahead.table().rows == read_ledger(path).rows == [(2, ("刘洋", "430621199208284985", "资料员"))]
 
 
 def test_a_csv_is_read_when_asked(tmp_path: Path) -> None:

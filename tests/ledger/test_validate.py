@@ -1,5 +1,7 @@
 import datetime as dt
+import functools
 import unicodedata
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -7,11 +9,11 @@ from hypothesis import strategies as st
 
 from ledger.cells import ExcelNumber, cell_text
 from ledger.columns import vocabulary
+from ledger.row_validator import RowValidator
 from ledger.validate import (
     FieldError,
     LedgerRow,
     RowError,
-    RowValidator,
     check_confirmed,
     check_flag,
     check_hours,
@@ -19,6 +21,8 @@ from ledger.validate import (
     check_id_number,
     check_phone,
     check_posts,
+    usual_ids,
+    usual_phones,
 )
 
 POSTS = frozenset({"资料员", "安全员", "土建施工员"})
@@ -231,3 +235,47 @@ def test_birth_date_after_today_is_refused() -> None:
     assert check_id_number(future) == future  # no clock: only the shape and the digit
     with pytest.raises(FieldError, match="出生日期无效"):
         check_id_number(future, dt.date(2023, 11, 24))
+
+
+# Cells an ID or phone column may hold: good numbers, one digit changed, wrong birth dates, other shapes.
+near_ids = st.one_of(
+    ids,
+    st.builds(
+        lambda n, i, d: n[:i] + d + n[i + 1 :], ids, st.integers(0, 17), st.sampled_from("0123456789X")
+    ),
+    st.sampled_from(["430602199002301230", "430602209901011236", "43060219900101123", "4306**********1237"]),
+    st.text(alphabet="0123456789Xx *", min_size=17, max_size=19),
+)
+
+
+def _one_by_one(check: Callable[[str], object], cells: set[str], usual: object) -> bool:
+    def plain(cell: str) -> bool:
+        try:
+            return check(cell) == usual(cell)  # type: ignore[operator]
+        except FieldError:
+            return False
+
+    return all(map(plain, cells))
+
+
+@given(st.sets(near_ids, max_size=6), st.sampled_from([None, dt.date(2000, 1, 1)]))
+def test_a_column_of_ids_is_usual_exactly_when_each_cell_is_read_as_itself(
+    cells: set[str], today: dt.date | None
+) -> None:
+    check = functools.partial(check_id_cell, today=today)
+    assert usual_ids(cells, today) == _one_by_one(check, cells, lambda cell: (cell, False))
+
+
+@given(st.sets(st.text(alphabet="0123456789-+ *", min_size=10, max_size=13), max_size=6))
+def test_a_column_of_phones_is_usual_exactly_when_each_cell_is_given_back_as_it_is(cells: set[str]) -> None:
+    assert usual_phones(cells) == _one_by_one(check_phone, cells, lambda cell: cell)
+    assert usual_phones({"13207425393", "19912345678"}) and not usual_phones({"13207425393", "12345678901"})
+
+
+def test_a_refused_cell_in_a_column_of_usual_ones_is_still_refused_with_its_row() -> None:
+    good = with_check_digit("43062119920828498")
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    rows = [(2, ["刘洋", good, "13207425393", "资料员"]), (3, ["王芳", bad, "1320742539", "资料员"])]
+    first, second = validator().rows(rows)
+    assert isinstance(first, LedgerRow) and first.id_number == good and first.phone == "13207425393"
+    assert isinstance(second, list) and [e.column for e in second] == ["id_number", "phone"]

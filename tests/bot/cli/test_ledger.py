@@ -138,3 +138,26 @@ def test_rotate_key_refuses_while_a_service_uses_the_key(env: Path, database_url
         service.release()
         engine.dispose()
     assert runner.invoke(app, ["rotate-key", "--new-key", "the-new-key"]).exit_code == 0
+
+
+def test_import_uses_the_workbook_read_since_the_start_and_only_that_one(env: Path) -> None:
+    from bot.cli.ledger import read_ahead
+    from tests.ledger.workbooks import platform_workbook
+
+    book = platform_workbook(env / "台账.xlsx")
+    args = ["ledger", "import", "--report", str(env / "报告.txt"), "--dry-run", str(book)]
+    reading = read_ahead(args)
+    assert reading is not None and reading.path == book
+    reading.table()  # read whole; what the file holds from now on is not read again
+    book.write_bytes(b"")
+    result = runner.invoke(app, args[1:], obj=reading)
+    assert result.stdout.startswith("（试运行，未写入）共 12 行：将新增 12 人"), result.output
+    other = runner.invoke(app, ["import", "--dry-run", str(SAMPLE)], obj=reading)  # another file: read itself
+    assert other.stdout.startswith("（试运行，未写入）共 13 行：将新增 12 人"), other.output
+    assert runner.invoke(app, ["import", str(book)]).exit_code == 2  # what the file holds now: nothing
+    for not_an_import in (
+        ["ledger", "export", str(book)],
+        ["ledger", "import", "--help", str(book)],
+        ["ledger"],
+    ):
+        assert read_ahead(not_an_import) is None
