@@ -20,7 +20,7 @@ from bot.channels.telegram import TelegramGateway
 from bot.kernel.clock import FixedClock
 from bot.kernel.personal_data import mask_phone
 from bot.kernel.settings import Settings
-from reminders.gateways import GatewayError, LogSmsGateway, MemoryGateway, OutboundMessage
+from reminders.gateways import GatewayError, LogSmsGateway, MemoryGateway, OutboundMessage, SendResult
 from tests.timezone import SHANGHAI
 
 MSG = OutboundMessage(id="m-1", channel="sms", to="13812345678", text="张三您好，还差8学时。")
@@ -145,60 +145,50 @@ def _bot_api_app(answer: dict[str, object]) -> web.Application:
     return app
 
 
+async def _send_to(url: str, message_id: str) -> SendResult:
+    """One message sent by a Telegram gateway whose Bot API is at ``url``, the gateway closed after."""
+    gw = TelegramGateway("token", url)
+    try:
+        return await gw.send(OutboundMessage(message_id, "telegram", "42", "hi"))
+    finally:
+        await gw.aclose()
+
+
+async def _answered(answer: dict[str, object], message_id: str) -> tuple[SendResult, web.Application]:
+    """One message sent to a fake Bot API that answers ``answer``, and that API (with what it received)."""
+    app = _bot_api_app(answer)
+    async with TestServer(app) as server:
+        return await _send_to(str(server.make_url("/bot")), message_id), app
+
+
 async def test_telegram_gateway_sends_message() -> None:
     ok = {
         "ok": True,
         "result": {"message_id": 77, "date": 0, "chat": {"id": 42, "type": "private"}, "text": "hi"},
     }
-    app = _bot_api_app(ok)
-    async with TestServer(app) as server:
-        gw = TelegramGateway("token", str(server.make_url("/bot")))
-        try:
-            result = await gw.send(OutboundMessage("m-2", "telegram", "42", "hi"))
-        finally:
-            await gw.aclose()
+    result, app = await _answered(ok, "m-2")
     assert result.ok and result.provider_id == "77"
     assert app[RECEIVED] == [("sendMessage", {"chat_id": "42", "text": "hi"})]
 
 
 async def test_telegram_gateway_refusals_fail_for_good_and_network_errors_are_retried() -> None:
     bad = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
-    async with TestServer(_bot_api_app(bad)) as server:
-        gw = TelegramGateway("token", str(server.make_url("/bot")))
-        try:
-            refused = await gw.send(OutboundMessage("m-4", "telegram", "42", "hi"))
-        finally:
-            await gw.aclose()
+    refused, _ = await _answered(bad, "m-4")
     assert not refused.ok and not refused.retryable and not refused.fallback
     assert refused.error == "refused: chat not found"
     down = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
-    async with TestServer(_bot_api_app(down)) as server:
-        gw = TelegramGateway("token", str(server.make_url("/bot")))
-        try:
-            failed = await gw.send(OutboundMessage("m-5", "telegram", "42", "hi"))
-        finally:
-            await gw.aclose()
+    failed, _ = await _answered(down, "m-5")
     assert not failed.ok and failed.retryable and failed.retry_after is None
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    gw = TelegramGateway("token", f"http://127.0.0.1:{port}/bot")
-    try:
-        unreachable = await gw.send(OutboundMessage("m-6", "telegram", "42", "hi"))
-    finally:
-        await gw.aclose()
+    unreachable = await _send_to(f"http://127.0.0.1:{port}/bot", "m-6")
     assert not unreachable.ok and unreachable.retryable
 
 
 async def test_telegram_gateway_blocked_asks_for_sms_and_stops_the_chat() -> None:
     blocked = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
-    app = _bot_api_app(blocked)
-    async with TestServer(app) as server:
-        gw = TelegramGateway("token", str(server.make_url("/bot")))
-        try:
-            result = await gw.send(OutboundMessage("m-3", "telegram", "42", "hi"))
-        finally:
-            await gw.aclose()
+    result, _ = await _answered(blocked, "m-3")
     assert not result.ok and not result.retryable
     assert result.fallback and result.blocked
 
