@@ -278,7 +278,7 @@ class _Reply:
             return when.confirmation_on(self.campaign, reading.dates[0], today, self.say, every, over)[0]
         if compute == "confirmation_last" and reading.dates:
             return when.confirmation_last(self.campaign, reading.dates[0], today, self.say)[0]
-        if compute in ("period_date", "period_now") and (reading.dates or compute == "period_now"):
+        if compute == "period_now" or (compute == "period_date" and reading.dates):
             # "截止了吗", "开始了吗" with no date: asked of today
             span = reading.dates[0] if reading.dates else DateSpan(today, today, "现在")
             claim = "closed" if "closed" in reading.aspects else "open"
@@ -372,11 +372,12 @@ class _Reply:
             named = str(entity["value"])
             if any(named in post or post in named for post in posts):
                 return self.say("post_in", verdict=True, post=named, posts_count=str(len(posts)))
-        for word in words:  # "监理员要搞这个啵": a post the notice does not list
+        for word in words:
             if word.endswith(_NOT_POSTS):
                 continue
             listed = next((post for post in posts if _shortened(word, post)), None)
             if listed is not None:  # "市政质量员" for 市政工程质量员
                 return self.say("post_in", verdict=True, post=listed, posts_count=str(len(posts)))
+            # a word only ending in a listed post ("拿的施工员"), with no post entity to name it
             return self.say("post_unlisted", post=word, posts_count=str(len(posts)))
         return None

@@ -261,14 +261,19 @@ class AspectReader:
         """The yes/no form of the last clause that asks, when every clause after it only remarks
         ("能先交钱再去确认不 省得跑两趟", "12.31前学完就ok了吧 现在才开始😅"); None otherwise."""
         clauses = [c for c in _CLAUSES.split(basic) if c]
+        if len(clauses) < 2:
+            return None  # one clause: already read whole
         for n, clause in enumerate(reversed(clauses)):
-            clause_basic, clause_folded = self.forms(clause)
-            if self._asks_what_in(clause_folded):
+            if self._asks_what_in(self.forms(clause)[1]):
                 return None  # "家里电脑能学不 哪门操作": the last question asks how
-            polarity = self.polarity(self.question_form(clause_basic, clause_folded)) if n else None
+            polarity = self._clause_polarity(clause) if n else None
             if polarity is not None:
                 return polarity
         return None
+
+    def _clause_polarity(self, clause: str) -> Polarity | None:
+        """The yes/no form of one clause of a message."""
+        return self.polarity(self.question_form(*self.forms(clause)))
 
     def confirmation(self, text: str, reply: str, known: Callable[[], Known] | None = None) -> str | None:
         """The word a reply starts with when ``text`` asks to confirm a fact ("…是吧") that ``reply`` states
@@ -336,7 +341,7 @@ class AspectReader:
         明天; "这个月底能去确认吗，国庆那几天耽误了" about 这个月底."""
         if len(dates) < 2:
             return dates
-        asking = [c for c in _CLAUSES.split(basic) if c and self.polarity(self.question_form(*self.forms(c)))]
+        asking = [c for c in _CLAUSES.split(basic) if c and self._clause_polarity(c)]
         if not asking:
             return dates
         last = asking[-1]

@@ -158,7 +158,7 @@ class Brain:
         self, inbound: Inbound, parts: tuple[str, ...], state: ConversationState, form: Form, now: dt.datetime
     ) -> Reply:
         """Answer a numbered list of questions one by one, numbered the same way."""
-        lines, intents = [], []
+        texts, intents = [], []
         for n, part in enumerate(parts, 1):
             parse = self._understand(part, state)
             if n > 1 and parse["intent"]["name"] in _UNTOLD and len(parts[n - 2]) <= CONTEXT_PART:
@@ -169,13 +169,15 @@ class Brain:
             text, reported = self._answer(inbound, intent, parse, state, form, now, part)
             state.offered = ()  # choices offered for one part would be ambiguous
             state.previous_intent = intent if intent != FALLBACK else state.previous_intent
-            lines.append(f"{n}. {text}")
+            texts.append(text)
             intents.append(reported)
         # The first question's yes or no leads the whole reply, as it would a reply to that question alone.
-        word, rest = split_lead(lines[0].removeprefix("1. "))
+        word, rest = split_lead(texts[0])
+        lines = []
         if word is not None:
-            lines[0] = f"1. {rest.lstrip()}"
-            lines.insert(0, self._stage.lead(word, form))
+            lines.append(self._stage.lead(word, form))
+            texts[0] = rest.lstrip()
+        lines += [f"{n}. {text}" for n, text in enumerate(texts, 1)]
         return Reply("\n".join(lines), intents[0], 1.0)
 
     def _replied(self, inbound: Inbound, state: ConversationState, now: dt.datetime, reply: Reply) -> Reply:
