@@ -234,4 +234,6 @@ class MessageShaper:
                 if len(_HAN.findall(question)) < _SHORT_QUESTION and n > 0:
                     question = parts[n - 1].strip() + question
                 return question
+        if len(parts) > 1 and len(_HAN.findall(parts[-1])) < _SHORT_QUESTION:
+            return parts[-2].strip() + parts[-1].strip()  # nothing asks: a short last part says too little
         return parts[-1].strip() if parts else None
