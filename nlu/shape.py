@@ -157,9 +157,13 @@ class MessageShaper:
         if not also and len(_WH.findall(text)) < 2:
             # "明天去确认还来得及不，要交好多钱": a yes/no clause, then a what-question of its own
             pieces = [p.strip(" ,，;；。.") for p in _COMMA.split(text)]
-            if len(pieces) == 2 and _YES_NO_END.search(pieces[0]) and not _WH.search(pieces[0]):
-                if _WH.search(pieces[1]):
-                    return pieces
+            if (
+                len(pieces) == 2
+                and _YES_NO_END.search(pieces[0])
+                and not _WH.search(pieces[0])
+                and _WH.search(pieces[1])
+            ):
+                return pieces
             return [text]  # most messages: one question, nothing to split
         for split, asks in ((_ALSO, self._question), (_COMMA, _WH), (_SPACES, _WH)):
             if split is _ALSO and not also:
