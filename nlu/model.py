@@ -56,7 +56,7 @@ class LinearModel:
         values = self.idf.take(idx)
         values *= 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=n))
         values /= math.sqrt(values @ values)
-        logits = values @ self.weights.take(idx, axis=0)
+        logits: np.ndarray = values @ self.weights.take(idx, axis=0)
         logits += self.bias
         # the ufuncs' own reductions: what .max() and .sum() call, without their Python wrappers
         logits -= np.maximum.reduce(logits)
