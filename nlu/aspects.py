@@ -121,11 +121,14 @@ class AspectReader:
         try:
             self._scanner = CueScanner(raw["aspects"], normalizer.with_synonyms)
             self.cue_words = tuple(str(c) for cues in raw["aspects"].values() for c in cues)
-            # One expression per aspect; skipped when the aspect's substring cues already found it, or when
-            # the text has none of the Chinese characters the expression names (it cannot match then).
+            # Each expression of an aspect on its own: skipped when the aspect's substring cues already found
+            # it, when the text has none of the Chinese characters the aspect's expressions name, or when it
+            # lacks a character this expression cannot match without (the prefilter, per expression: most
+            # tried expressions match nothing, and one aspect's alternatives need different characters).
             self._patterns = [
-                (aspect, _han_in("".join(ps)), re.compile("|".join(f"(?:{p})" for p in ps)))
+                (aspect, _han_in("".join(ps)), re.compile(p))
                 for aspect, ps in raw.get("patterns", {}).items()
+                for p in ps
             ]
             self._polarity = [
                 (

@@ -129,7 +129,7 @@ class LocalInterpreter:
             certain = {"name": exact, "confidence": 1.0}
             return {"text": text, "intent": certain, "entities": entities, "intent_ranking": [certain]}
         probs = self._model.probabilities(self._featurize(self._normalize.canonical(basic)))
-        order = probs.argsort()[::-1][:RANKING_LENGTH].tolist()
+        order = probs.argsort()[: -RANKING_LENGTH - 1 : -1].tolist()  # the most probable first
         values = probs.tolist()  # Python floats, once (indexing an array makes a numpy scalar each time)
         intents = self._model.intents
         ranking: list[dict[str, Any]] = [

@@ -54,7 +54,8 @@ class LinearModel:
         idx = np.fromiter(counts.keys(), dtype=np.intp, count=n)
         # take() and in-place arithmetic: the same values as indexing and new arrays, with fewer copies
         values = self.idf.take(idx)
-        values *= 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=n))
+        if sum(counts.values()) != n:  # some feature occurs twice (1 + log 1 is exactly 1: no product needed)
+            values *= 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=n))
         values /= math.sqrt(values @ values)
         logits: np.ndarray = values @ self.weights.take(idx, axis=0)
         logits += self.bias
