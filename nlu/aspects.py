@@ -23,7 +23,7 @@ from nlu.dates import DateReader
 from nlu.hours import read_hours, read_people, read_years
 from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer
-from nlu.prefilter import CharacterFilter
+from nlu.prefilter import CharacterFilter, branches
 from nlu.shape import MessageShaper, Shape
 from nlu.typos import SoundSlips
 from nlu.wordlists import any_of
@@ -130,13 +130,15 @@ class AspectReader:
                 for aspect, ps in raw.get("patterns", {}).items()
                 for p in ps
             ]
+            # A cue's alternatives one by one, in order (the first cue one of whose alternatives matches wins)
             self._polarity = [
                 (
                     _han_in(item["cue"]),
-                    re.compile(item["cue"]),
+                    re.compile(alternative),
                     Polarity(str(item["yes"]), str(item["no"]), str(item.get("asks", "is"))),
                 )
                 for item in raw["polarity"]
+                for alternative in branches(item["cue"])
             ]
             endings = {str(k): str(v) for k, v in raw.get("question_endings", {}).items()}
             self._endings = sorted(endings.items(), key=lambda kv: -len(kv[0]))
