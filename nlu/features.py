@@ -30,14 +30,17 @@ def pypinyin_table() -> dict[str, str]:
 
 
 class _Marked(dict[str, str]):
-    """A character's pinyin syllable behind a mark ("~que"); a character without a reading stands for itself."""
+    """A character's pinyin syllable behind a mark ("~que"), a character without a reading standing for itself;
+    each worked out the first time it is asked for (startup builds nothing)."""
 
     def __init__(self, mark: str, pinyin: Mapping[str, str]) -> None:
-        super().__init__((ch, mark + s) for ch, s in pinyin.items())
+        super().__init__()
         self._mark = mark
+        self._pinyin = pinyin
 
     def __missing__(self, ch: str) -> str:
-        return self._mark + ch
+        marked = self[ch] = self._mark + self._pinyin.get(ch, ch)
+        return marked
 
 
 class Featurizer:
