@@ -230,7 +230,11 @@ class AspectReader:
                     stem = folded[: -len(mark)]  # folding already wrote the mark ("合格冇" is "合格没有")
                 else:
                     stem = folded
-                if mark in ("吗", "吧") and ending != mark and self._asks_what_in(tail if ending == "嘛" else stem):
+                if (
+                    mark in ("吗", "吧")
+                    and ending != mark
+                    and self._asks_what_in(tail if ending == "嘛" else stem)
+                ):
                     return stem
                 if asked and (not mark or (mark == "吧" and ending != "吧")) and not self._asks_what_in(stem):
                     mark = "吗"  # "也要带咯？" asks, where "是100块咯" asks to confirm
