@@ -17,6 +17,7 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
+_SHORT_TEXT = 32  # characters: up to this long, a text is read as it is, not as a set
 _MAX_CLASS = 64  # a class of more characters ([\u4e00-\u9fff], [^…]) tells nothing worth a bit
 
 
@@ -98,9 +99,8 @@ class CharacterFilter:
 
     def candidates(self, text: str) -> list[int]:
         """The numbers of the expressions that may match ``text``, in order."""
-        told = functools.reduce(
-            operator.or_, map(self._masks.get, set(text), itertools.repeat(0)), self._always
-        )
+        chars = text if len(text) <= _SHORT_TEXT else set(text)  # a set costs more than a few repeated ORs
+        told = functools.reduce(operator.or_, map(self._masks.get, chars, itertools.repeat(0)), self._always)
         found = told >> self._shift
         present = told & self._present
         needs = self._needs
