@@ -35,6 +35,8 @@ _WH = re.compile(
 _FOLLOW_UP = re.compile(
     r"(?:不能|不行|不可以|没有|冇得|如果不|要是不)(?:的话)?[，,]?|(?:如果|要是|具体|那具体)"
 )
+# A question that points back at the sentence before it: "这个单位是指…", "这里的单位", "此表", "上面说的".
+_DEICTIC = re.compile(r"(?:这个|这里的?|那个|这|此)(?:单位|意思|是指|指的|说的|话|句|条|表)|上面")
 # A quoted passage (a line of the notice) and the question about it: "“…每月26-30日(工作日)。” 周末不能去吧".
 _QUOTED = re.compile(r"\s*[“\"「『]([^”\"」』]{8,})[”\"」』][\s:：,，]*(?P<rest>.+)", re.S)
 
@@ -219,9 +221,14 @@ class MessageShaper:
         return rest or text
 
     def _last_question(self, text: str) -> str:
-        """The question at the end of a pasted paragraph: its last sentence that asks something."""
+        """The question at the end of a pasted paragraph: its last sentence that asks something, with the
+        sentence before it when it points back at it ("…单位盖章上交培训机构。这个单位是指哪个单位")."""
         sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
         question = self._last_asking(sentences) or text
+        if _DEICTIC.match(question) and question in sentences:
+            n = sentences.index(question)
+            if n > 0 and len(sentences[n - 1]) + len(question) <= 2 * self._long:
+                question = sentences[n - 1] + question
         if len(question) > self._long:  # one long sentence: its last asking clause
             question = self._last_asking(_CLAUSE_END.split(question)) or question
         return question
@@ -234,4 +241,6 @@ class MessageShaper:
                 if len(_HAN.findall(question)) < _SHORT_QUESTION and n > 0:
                     question = parts[n - 1].strip() + question
                 return question
+        if len(parts) > 1 and len(_HAN.findall(parts[-1])) < _SHORT_QUESTION:
+            return parts[-2].strip() + parts[-1].strip()  # nothing asks: a short last part says too little
         return parts[-1].strip() if parts else None
