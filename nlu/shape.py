@@ -31,6 +31,8 @@ _SPACES = re.compile(r"\s+")
 _WH = re.compile(
     r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点]|个(?![人月]))|多少|好多|怎么|谁|么子|啥|咋|多久|好久"
 )
+# A clause closed by a yes/no particle ("还来得及不", "能去吗").
+_YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛)$")
 # A second part that only follows up the first: "不能的话最早哪天".
 _FOLLOW_UP = re.compile(
     r"(?:不能|不行|不可以|没有|冇得|如果不|要是不)(?:的话)?[，,]?|(?:如果|要是|具体|那具体)"
@@ -153,6 +155,11 @@ class MessageShaper:
         在哪里确认"); a clause that asks nothing goes with the next ("帮同事问下 fee是多少")."""
         also = _ALSO.search(text) is not None
         if not also and len(_WH.findall(text)) < 2:
+            # "明天去确认还来得及不，要交好多钱": a yes/no clause, then a what-question of its own
+            pieces = [p.strip(" ,，;；。.") for p in _COMMA.split(text)]
+            if len(pieces) == 2 and _YES_NO_END.search(pieces[0]) and not _WH.search(pieces[0]):
+                if _WH.search(pieces[1]):
+                    return pieces
             return [text]  # most messages: one question, nothing to split
         for split, asks in ((_ALSO, self._question), (_COMMA, _WH), (_SPACES, _WH)):
             if split is _ALSO and not also:
