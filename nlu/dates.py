@@ -114,8 +114,8 @@ class DateReader:
             add(m.start(), m.end(), _day_of_month(int(m.group(1)), today, m.group(0)))
         for m in _MONTHLY_DAY.finditer(text) if "每" in text else ():
             # "每个月31号可以去确认吗": that day of every month, a claim about the rule
-            day = _day_of_month(int(m.group(1)), today, f"每月{m.group(1)}日")
-            add(m.start(), m.end(), None if day is None else dataclasses.replace(day, monthly=True))
+            monthly = _day_of_month(int(m.group(1)), today, f"每月{m.group(1)}日")
+            add(m.start(), m.end(), None if monthly is None else dataclasses.replace(monthly, monthly=True))
         for n, (kind, pattern) in enumerate(self._patterns, 4):
             for m in pattern.finditer(text) if n in maybe else ():
                 add(m.start(), m.end(), self._span(kind, m, today))
