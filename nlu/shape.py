@@ -236,12 +236,11 @@ class MessageShaper:
         sentence before it when it points back at it ("…单位盖章上交培训机构。这个单位是指哪个单位")."""
         sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
         question = self._last_asking(sentences) or text
-        if _DEICTIC.match(question) and question in sentences:
-            n = sentences.index(question)
-            if n > 0 and len(sentences[n - 1]) + len(question) <= 2 * self._long:
-                question = sentences[n - 1] + question
         if len(question) > self._long:  # one long sentence: its last asking clause
-            question = self._last_asking(_CLAUSE_END.split(question)) or question
+            return self._last_asking(_CLAUSE_END.split(question)) or question
+        n = sentences.index(question) if question in sentences else 0
+        if n > 0 and _DEICTIC.match(question) and len(sentences[n - 1]) + len(question) <= 2 * self._long:
+            question = sentences[n - 1] + question
         return question
 
     def _last_asking(self, parts: list[str]) -> str | None:
