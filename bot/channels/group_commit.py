@@ -236,3 +236,25 @@ class GroupWork:
             written, intakes = self.commit(writes), self.intake(claims)
         claimed, wrote = iter(intakes), iter(written)
         return [next(claimed) if isinstance(item, ClaimRequest) else next(wrote) for item in items]
+
+    def rehearse(self, items: Sequence[ClaimRequest | Write]) -> None:
+        """Run a batch of ``items`` in a transaction that is rolled back, before the service takes requests.
+
+        The first requests then find every statement compiled and cached and a connection open, instead
+        of paying for that in their latency. The dialogue's writes held meanwhile (a rehearsal's answers)
+        go in the transaction and are forgotten with it; the dispatcher is handed nothing.
+        """
+        commit = self.commit
+        if not self._shared:
+            return
+        dry = GroupCommit(commit.outbox, commit.inbound, commit.blocks, commit.journal)  # no handoff
+        claims = [item for item in items if isinstance(item, ClaimRequest)]
+        writes = [item for item in items if not isinstance(item, ClaimRequest)]
+        with commit.outbox.engine.connect() as conn:
+            transaction = conn.begin()
+            try:
+                forget = dry.write_on(conn, writes)
+                self.intake.on(conn, claims)
+            finally:
+                transaction.rollback()
+        forget()
