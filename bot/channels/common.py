@@ -175,7 +175,8 @@ class ServerServices:
     answerer: AsyncResponder = field(init=False)
     # Group commit: messages arriving together are claimed (and their senders counted), and what answering
     # them wrote (replies, handled marks, the dialogue's held writes) is stored, in shared transactions:
-    # claims and writes that reach the one batcher together commit together.
+    # claims and writes that reach the one batcher together commit together (on PostgreSQL, claims and
+    # writes each have a batcher of their own: see ``GroupWork.claims_apart``).
     intake: Lane[ClaimRequest, Intake] = field(init=False)
     commit: Lane[Write, bool] = field(init=False)
 
@@ -192,8 +193,13 @@ class ServerServices:
         intake = GroupIntake(self.inbound_store, self.journal)
         group = GroupCommit(self.outbox, self.inbound_store, self.blocks, self.journal, self.handoff)
         self._work = GroupWork(intake, group)
-        work = Batcher(self._work, transient=is_transient, patience=COMMIT_PATIENCE)
-        self.intake, self.commit = Lane(work), Lane(work)
+        if self._work.claims_apart:
+            claims = Batcher(intake, transient=is_transient, patience=COMMIT_PATIENCE)
+            writes = Batcher(group, transient=is_transient, patience=COMMIT_PATIENCE)
+            self.intake, self.commit = Lane(claims), Lane(writes)
+        else:
+            work = Batcher(self._work, transient=is_transient, patience=COMMIT_PATIENCE)
+            self.intake, self.commit = Lane(work), Lane(work)
 
     def rehearse(self, *, answer: bool = True) -> None:
         """Answer a few messages of each channel and store them in a transaction rolled back, before serving.

@@ -220,6 +220,18 @@ class GroupWork:
         inbound = intake.inbound
         self._shared = isinstance(inbound, SqlInboundStore) and inbound.engine is commit.outbox.engine
 
+    @property
+    def claims_apart(self) -> bool:
+        """Whether claims are better batched apart from the writes, in transactions running beside theirs.
+
+        On PostgreSQL: a claim commits without waiting for the disk, but in a batch with writes it waits
+        for their flush (about 4 ms on a plain disk) and for the batch before it; apart, it commits in a
+        millisecond while the writes flush. A reply still commits after its message's claim, so the
+        flush its 200 waits for covers the claim. SQLite has one writer: there, two batches running at
+        once would only queue for its lock, and sharing one transaction saves a commit.
+        """
+        return self._shared and self.commit.outbox.engine.dialect.name == "postgresql"
+
     def __call__(self, items: Sequence[ClaimRequest | Write]) -> list[Intake | bool]:
         claims = [item for item in items if isinstance(item, ClaimRequest)]
         writes = [item for item in items if not isinstance(item, ClaimRequest)]
