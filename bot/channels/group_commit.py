@@ -29,6 +29,7 @@ from ledger.inbound import (
     handled_all,
     intake_all,
 )
+from ledger.pipeline import pipelined
 from reminders.handoff import ReplyHandoff
 from reminders.outbox import ReplyRow, SqlOutbox
 from reminders.passive import record_passive_replies_on
@@ -101,7 +102,8 @@ class GroupIntake:
             return intake_all(store, requests)
         with store.engine.begin() as conn:
             if store.engine.dialect.name == "postgresql":
-                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                with pipelined(conn):  # sent with the transaction's BEGIN
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             return self.on(conn, requests)
 
     def on(self, conn: Connection, requests: Sequence[ClaimRequest]) -> list[Intake]:
@@ -163,18 +165,19 @@ class GroupCommit:
         for item in items:
             if isinstance(item, Sent):
                 sent.setdefault(item.owner, []).append((item.row_id, item.at, item.provider_id))
-        settle = self.journal.write(conn) if self.journal is not None else None
-        if self._sql_blocks:
-            for channel, addresses in by_channel(unblocked).items():
-                conn.execute(self._unblock, {"channel": channel, "addresses": addresses})
+        with pipelined(conn):  # the writes whose results nobody reads: one round trip for all
+            settle = self.journal.write(conn) if self.journal is not None else None
+            if self._sql_blocks:
+                for channel, addresses in by_channel(unblocked).items():
+                    conn.execute(self._unblock, {"channel": channel, "addresses": addresses})
+            if self._sql_inbound is not None:
+                self._sql_inbound.handled_on(conn, handled)
+            for sender, sends in sent.items():
+                self.outbox.mark_sent_many_on(conn, sender, sends)
         owner = self.handoff.owner_for_replies() if self.handoff is not None and replies else None
         stored, claimed = self.outbox.enqueue_claimed_replies_on(conn, replies, owner)
         queued = iter(stored)
         logged = iter(record_passive_replies_on(conn, self.outbox, passive))
-        if self._sql_inbound is not None:
-            self._sql_inbound.handled_on(conn, handled)
-        for sender, sends in sent.items():
-            self.outbox.mark_sent_many_on(conn, sender, sends)
 
         def committed() -> list[bool]:
             if self.handoff is not None and replies:
