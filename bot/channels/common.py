@@ -210,6 +210,17 @@ class ServerServices:
         and the dialogue's held writes forgotten with them. ``answer=False`` leaves the brain out (one
         that waits on a Rasa server, which may not be up yet).
         """
+        try:
+            self._work.rehearse(self._rehearsal(answer))
+        except Exception:  # it only saves the first requests some time: serve without it
+            logger.warning(
+                "rehearsal before serving failed; the first requests will be slower", exc_info=True
+            )
+        finally:
+            if self.journal is not None:
+                self.journal.forget()  # the rehearsal's answers: nothing else is held before serving
+
+    def _rehearsal(self, answer: bool) -> list[ClaimRequest | Write]:
         now = self.clock.now()
         items: list[ClaimRequest | Write] = []
         for channel in ("sms", "telegram", "wechat"):
@@ -225,8 +236,7 @@ class ServerServices:
                 Unblocked(channel, REHEARSAL_ADDRESS),
             ]
         passive = ReplyRow("reply:wechat:rehearsal-passive", "wechat", REHEARSAL_ADDRESS, "", now)
-        items += [Passive(passive), Sent(REHEARSAL_ADDRESS, 0, now, None)]
-        self._work.rehearse(items)
+        return [*items, Passive(passive), Sent(REHEARSAL_ADDRESS, 0, now, None)]
 
     def wake_dispatcher(self, background: BackgroundTasks) -> None:
         """Ask for a dispatch pass that starts after this call; calls meanwhile share one wake-up task.

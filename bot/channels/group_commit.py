@@ -256,20 +256,19 @@ class GroupWork:
         """Run a batch of ``items`` in a transaction that is rolled back, before the service takes requests.
 
         The first requests then find every statement compiled and cached and a connection open, instead
-        of paying for that in their latency. The dialogue's writes held meanwhile (a rehearsal's answers)
-        go in the transaction and are forgotten with it; the dispatcher is handed nothing.
+        of paying for that in their latency. The dispatcher is handed nothing; the dialogue's writes held
+        meanwhile go in the transaction and stay held: the caller drops them (``Journal.forget``).
         """
-        commit = self.commit
         if not self._shared:
             return
+        commit = self.commit
         dry = GroupCommit(commit.outbox, commit.inbound, commit.blocks, commit.journal)  # no handoff
         claims = [item for item in items if isinstance(item, ClaimRequest)]
         writes = [item for item in items if not isinstance(item, ClaimRequest)]
         with commit.outbox.engine.connect() as conn:
             transaction = conn.begin()
             try:
-                forget = dry.write_on(conn, writes)
+                dry.write_on(conn, writes)
                 self.intake.on(conn, claims)
             finally:
                 transaction.rollback()
-        forget()

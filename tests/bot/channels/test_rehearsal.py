@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import Table, event, func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.channels.sms_http import sign
 from bot.dialogue.conversation_sql import STATES
-from ledger.inbound import INBOUND
+from ledger.inbound import INBOUND, SqlInboundStore
 from ledger.store import CONVERSATIONS, MESSAGES
 from reminders.outbox import OUTBOX
 from tests.bot.channels.conftest import StartService
@@ -66,3 +68,21 @@ async def test_after_the_rehearsal_a_message_is_answered_and_stored_once(start_s
         }
     assert stored == {**dict.fromkeys(stored, 1), MESSAGES.name: 2}  # the message and its answer
     assert [(row["address"], "100" in row["text"]) for row in service.outbox()] == [("13912345678", True)]
+
+
+async def test_a_failed_rehearsal_is_logged_and_drops_what_it_held(
+    start_service: StartService, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = await start_service()
+
+    def locked(*_args: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(SqlInboundStore, "intake_on", locked)  # after the answers and the writes
+    service.services.rehearse()
+    assert "rehearsal before serving failed" in caplog.text
+    journal = service.services.journal
+    assert journal is not None and journal.conversations is not None and journal.exchanges is not None
+    assert (len(journal.conversations), len(journal.exchanges)) == (0, 0)
+    with service.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(STATES)).scalar() == 0
