@@ -73,6 +73,8 @@ def confirmation_on(
     """The reply about confirming within ``span``, and whether it can be done then; with ``every``
     ("26到30号都能去吗"), whether it can be done on each of its days; with ``over`` ("这个月的确认是不是已经
     过了"), the verdict answers whether it is over instead."""
+    if span.words.startswith("每月"):  # "每个月31号可以去确认吗": the rule's days of every month
+        return _monthly(campaign, span, today, say, over)
     days = [
         d
         for window in calendar.confirmation_windows(campaign)
@@ -118,6 +120,16 @@ def confirmation_on(
         nearest=nearest,
         nearest_short=nearest_short,
     ), ok
+
+
+def _monthly(campaign: Campaign, span: DateSpan, today: dt.date, say: Say, over: bool) -> tuple[str, bool]:
+    """Whether the day of the month ``span`` names ("每月31号") is one of the rule's confirmation days."""
+    conf = campaign.facts.confirmation
+    ok = conf.first_day <= span.first.day <= conf.last_day
+    nearest, nearest_short = _nearest(campaign, today, today, say)
+    key = "confirmation_month_day_yes" if ok else "confirmation_month_day_no"
+    text = say(key, verdict=ok != over, day=str(span.first.day), nearest=nearest, nearest_short=nearest_short)
+    return text, ok
 
 
 def confirmation_last(campaign: Campaign, span: DateSpan, today: dt.date, say: Say) -> tuple[str, bool]:

@@ -219,8 +219,17 @@ class AspectReader:
         asked = len(tail) < len(typed) and typed[-1:] in "?？"
         for ending, mark in self._endings if tail.endswith(self._ending_words) else ():
             if tail.endswith(ending) and len(tail) > len(ending):
-                stem = folded[: -len(ending)] if folded.endswith(ending) else folded
-                if mark in ("吗", "吧") and ending != mark and self._asks_what_in(stem):
+                if folded.endswith(ending):
+                    stem = folded[: -len(ending)]
+                elif mark and folded.endswith(mark):
+                    stem = folded[: -len(mark)]  # folding already wrote the mark ("合格冇" is "合格没有")
+                else:
+                    stem = folded
+                if (
+                    mark in ("吗", "吧")
+                    and ending != mark
+                    and self._asks_what_in(tail if ending == "嘛" else stem)
+                ):
                     return stem
                 if asked and (not mark or (mark == "吧" and ending != "吧")) and not self._asks_what_in(stem):
                     mark = "吗"  # "也要带咯？" asks, where "是100块咯" asks to confirm
