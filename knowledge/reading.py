@@ -25,6 +25,7 @@ class DateSpan:
     first: dt.date
     last: dt.date
     words: str
+    monthly: bool = False  # "每个月31号": that day of every month, ``first`` its next one
 
     @property
     def single(self) -> bool:

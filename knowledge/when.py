@@ -73,7 +73,7 @@ def confirmation_on(
     """The reply about confirming within ``span``, and whether it can be done then; with ``every``
     ("26到30号都能去吗"), whether it can be done on each of its days; with ``over`` ("这个月的确认是不是已经
     过了"), the verdict answers whether it is over instead."""
-    if span.words.startswith("每月"):  # "每个月31号可以去确认吗": the rule's days of every month
+    if span.monthly:  # "每个月31号可以去确认吗": the rule's days of every month
         return _monthly(campaign, span, today, say, over)
     days = [
         d

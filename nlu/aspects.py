@@ -23,7 +23,7 @@ from nlu.dates import DateReader
 from nlu.hours import read_hours, read_people, read_years
 from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer
-from nlu.prefilter import CharacterFilter
+from nlu.prefilter import CharacterFilter, branches
 from nlu.shape import MessageShaper, Shape
 from nlu.typos import SoundSlips
 from nlu.wordlists import any_of
@@ -121,19 +121,24 @@ class AspectReader:
         try:
             self._scanner = CueScanner(raw["aspects"], normalizer.with_synonyms)
             self.cue_words = tuple(str(c) for cues in raw["aspects"].values() for c in cues)
-            # One expression per aspect; skipped when the aspect's substring cues already found it, or when
-            # the text has none of the Chinese characters the expression names (it cannot match then).
+            # Each expression of an aspect on its own: skipped when the aspect's substring cues already found
+            # it, when the text has none of the Chinese characters the aspect's expressions name, or when it
+            # lacks a character this expression cannot match without (the prefilter, per expression: most
+            # tried expressions match nothing, and one aspect's alternatives need different characters).
             self._patterns = [
-                (aspect, _han_in("".join(ps)), re.compile("|".join(f"(?:{p})" for p in ps)))
+                (aspect, _han_in("".join(ps)), re.compile(p))
                 for aspect, ps in raw.get("patterns", {}).items()
+                for p in ps
             ]
+            # A cue's alternatives one by one, in order (the first cue one of whose alternatives matches wins)
             self._polarity = [
                 (
                     _han_in(item["cue"]),
-                    re.compile(item["cue"]),
+                    re.compile(alternative),
                     Polarity(str(item["yes"]), str(item["no"]), str(item.get("asks", "is"))),
                 )
                 for item in raw["polarity"]
+                for alternative in branches(item["cue"])
             ]
             endings = {str(k): str(v) for k, v in raw.get("question_endings", {}).items()}
             self._endings = sorted(endings.items(), key=lambda kv: -len(kv[0]))

@@ -7,6 +7,7 @@ day is a working day is the official calendar's business, decided later, in the 
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -23,7 +24,6 @@ _EXPLICIT = re.compile(
 )
 _MONTH_ONLY = re.compile(r"(?<![\d年])(\d{1,2})\s*月份?([底末尾])?(?![\d初])")
 _RANGE = frozenset("到至-—~～、")
-MONTHLY = "每月"  # the words of a day named for every month ("每月31号")
 _MONTHLY_DAY = re.compile(r"每个?月(?:的)?(\d{1,2})\s*[号日](?!\s*[到至\-—~～、])")
 _RANGE_START = re.compile(r"[\d日号]$")  # what stands before the range mark of "26到30日"
 _DAY_ONLY = re.compile(r"(?<![\d月./-])(\d{1,2})\s*[号日](?![楼室])")
@@ -114,7 +114,8 @@ class DateReader:
             add(m.start(), m.end(), _day_of_month(int(m.group(1)), today, m.group(0)))
         for m in _MONTHLY_DAY.finditer(text) if "每" in text else ():
             # "每个月31号可以去确认吗": that day of every month, a claim about the rule
-            add(m.start(), m.end(), _day_of_month(int(m.group(1)), today, MONTHLY + m.group(1) + "日"))
+            monthly = _day_of_month(int(m.group(1)), today, f"每月{m.group(1)}日")
+            add(m.start(), m.end(), None if monthly is None else dataclasses.replace(monthly, monthly=True))
         for n, (kind, pattern) in enumerate(self._patterns, 4):
             for m in pattern.finditer(text) if n in maybe else ():
                 add(m.start(), m.end(), self._span(kind, m, today))

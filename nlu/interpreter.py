@@ -65,6 +65,7 @@ class LocalInterpreter:
         self._normalize = pipeline.normalizer()
         self._featurize = pipeline.featurizer()
         self._model = pipeline.model
+        self._names_reported = [_public(intent) for intent in pipeline.model.intents]
         self._regex = RegexEntityExtractor()
         self._posts = LookupEntityExtractor("post", data.lookups.get("post", []))
         self._dates = DateEntityExtractor()
@@ -129,12 +130,10 @@ class LocalInterpreter:
             certain = {"name": exact, "confidence": 1.0}
             return {"text": text, "intent": certain, "entities": entities, "intent_ranking": [certain]}
         probs = self._model.probabilities(self._featurize(self._normalize.canonical(basic)))
-        order = probs.argsort()[::-1][:RANKING_LENGTH].tolist()
+        order = probs.argsort()[: -RANKING_LENGTH - 1 : -1].tolist()  # the most probable first
         values = probs.tolist()  # Python floats, once (indexing an array makes a numpy scalar each time)
-        intents = self._model.intents
-        ranking: list[dict[str, Any]] = [
-            {"name": _public(intents[i]), "confidence": values[i]} for i in order
-        ]
+        names = self._names_reported
+        ranking: list[dict[str, Any]] = [{"name": names[i], "confidence": values[i]} for i in order]
         top = ranking[0]
         confidence = values[order[0]]
         if top["name"] == FALLBACK or confidence < self._threshold_for(top["name"], text):
@@ -154,9 +153,9 @@ def _copied(parse: ParseResult) -> ParseResult:
     """A copy of a parse that shares nothing changeable with it (its values are str, int and float)."""
     return {
         "text": parse["text"],
-        "intent": dict(parse["intent"]),
-        "entities": [dict(e) for e in parse["entities"]],
-        "intent_ranking": [dict(r) for r in parse["intent_ranking"]],
+        "intent": parse["intent"].copy(),
+        "entities": list(map(dict.copy, parse["entities"])),
+        "intent_ranking": list(map(dict.copy, parse["intent_ranking"])),
     }
 
 

@@ -19,8 +19,13 @@ _ID_NUMBER = re.compile(r"(?<![0-9])[1-9]\d{16}[\dx](?![0-9a-z])")
 _PHONE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
 _NOISE = re.compile(r"[^\w#]+")
 _REPEAT = re.compile(r"(.)\1{2,}")
+_LONG_NUMBER = re.compile(r"\d{11}")  # in every ID number and phone number
 # Sentence-final particles, Hunan ones included (撒, 咯, 啰, 噻): they carry tone, not meaning.
 _PARTICLES = re.compile(r"[撒咯啰噻嘛呀啊吧哇哈嘞咧哦喔呐呢耶]+(?=\s|$)")
+
+# The last texts each step saw, kept: the shaper, the classifier and the aspect reader fold the same message
+# and its parts (a greeting, a clause) several times over.
+_MEMO_SIZE = 32
 
 ID_TOKEN = "#id#"
 PHONE_TOKEN = "#tel#"
@@ -48,21 +53,19 @@ class Normalizer:
 
     def __init__(self, traditional: Mapping[int, str], synonyms: Mapping[str, str]) -> None:
         self._traditional = dict(traditional)
-        # The last text each step saw: the shaper, the classifier and the aspect reader fold the same message.
-        self._basic_memo = ("", "")
-        self._canonical_memo = ("", "")
+        self._basic_memo: dict[str, str] = {}
+        self._canonical_memo: dict[str, str] = {}
         cleaned = {self.basic(k): self.basic(v) for k, v in synonyms.items() if k.strip()}
         self._synonyms = {k: v for k, v in cleaned.items() if k and k != v}
         self._synonym_re: re.Pattern[str] | None = any_of(self._synonyms)
 
     def basic(self, text: str) -> str:
         """Fold width and case and convert traditional characters."""
-        if text != self._basic_memo[0]:
-            self._basic_memo = (
-                text,
-                unicodedata.normalize("NFKC", text).lower().translate(self._traditional),
-            )
-        return self._basic_memo[1]
+        folded = self._basic_memo.get(text)
+        if folded is None:
+            folded = unicodedata.normalize("NFKC", text).lower().translate(self._traditional)
+            _kept(self._basic_memo, text, folded)
+        return folded
 
     def __call__(self, text: str) -> str:
         """Return the canonical form used by the classifier."""
@@ -77,19 +80,32 @@ class Normalizer:
 
     def canonical(self, text: str) -> str:
         """Finish what ``basic`` began: tokens for IDs and phones, synonyms, noise, particles, courtesy."""
-        if text != self._canonical_memo[0]:
-            self._canonical_memo = (text, self._canonical(text))
-        return self._canonical_memo[1]
+        canonical = self._canonical_memo.get(text)
+        if canonical is None:
+            canonical = self._canonical(text)
+            _kept(self._canonical_memo, text, canonical)
+        return canonical
 
     def _canonical(self, text: str) -> str:
-        text = _ID_NUMBER.sub(f" {ID_TOKEN} ", text)
-        text = _PHONE.sub(f" {PHONE_TOKEN} ", text)
+        # Each substitution only where it can apply (most messages hold no long number, no tripled character):
+        # a search that fails fast instead of a substitution tried at every position.
+        if _LONG_NUMBER.search(text):
+            text = _ID_NUMBER.sub(f" {ID_TOKEN} ", text)
+            text = _PHONE.sub(f" {PHONE_TOKEN} ", text)
         if self._synonym_re is not None:
             text = self._synonym_re.sub(lambda m: self._synonyms[m.group(0)], text)
-        text = _REPEAT.sub(r"\1\1", text)
+        if _REPEAT.search(text):
+            text = _REPEAT.sub(r"\1\1", text)
         text = _NOISE.sub(" ", text).strip()
         text = _PARTICLES.sub("", text).strip() or text
         stripped = _COURTESY.sub("", text).strip()
         if len(stripped) >= 2:
             text = stripped
         return text
+
+
+def _kept(memo: dict[str, str], text: str, value: str) -> None:
+    """Keep ``value`` for ``text``, forgetting all the others when the memo is full (a new message came)."""
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[text] = value

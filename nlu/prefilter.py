@@ -17,7 +17,7 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
-_NONE: frozenset[int] = frozenset()
+_SHORT_TEXT = 32  # characters: up to this long, a text is read as it is, not as a set
 _MAX_CLASS = 64  # a class of more characters ([\u4e00-\u9fff], [^…]) tells nothing worth a bit
 
 
@@ -68,34 +68,78 @@ def needed_characters(expression: str) -> list[frozenset[str]]:
 
 
 class CharacterFilter:
-    """Tell which of ``expressions`` may match a text; ``hints`` add a set of characters each needs."""
+    """Tell which of ``expressions`` may match a text; ``hints`` add a set of characters each needs.
+
+    Everything a character tells is one integer: the sets it is in (low bits) and the expressions indexed by
+    it (high bits), so a text costs one dictionary look-up per distinct character and one OR in C.
+    """
 
     def __init__(self, expressions: Sequence[str], hints: Sequence[frozenset[str] | None] = ()) -> None:
         bits: dict[frozenset[str], int] = {}
         self._needs: list[int] = []  # per expression, a bit for each set it needs a character of
-        by_character: dict[str, list[int]] = {}
-        always = []  # expressions that need no particular character
+        indexed: dict[str, int] = {}  # a character -> the expressions indexed by it, one bit each
+        always = 0  # expressions that need no particular character
         for n, (expression, hint) in enumerate(itertools.zip_longest(expressions, hints)):
             sets = needed_characters(expression) + ([hint] if hint else [])
             self._needs.append(sum(1 << bits.setdefault(chars, len(bits)) for chars in set(sets)))
             # indexed by the characters of its smallest set: few texts have one of them
             for ch in min(sets, key=len) if sets else ():
-                by_character.setdefault(ch, []).append(n)
+                indexed[ch] = indexed.get(ch, 0) | 1 << n
             if not sets:
-                always.append(n)
-        self._always = frozenset(always)
-        self._by_character = {ch: frozenset(ns) for ch, ns in by_character.items()}
-        self._masks: dict[str, int] = {}  # a character -> the bits of the sets it is in
+                always |= 1 << n
+        self._shift = len(bits)
+        self._present = (1 << self._shift) - 1
+        self._always = always << self._shift
+        self._masks: dict[str, int] = {}  # a character -> its expressions (high bits) and its sets (low bits)
         for chars, bit in bits.items():
             for ch in chars:
                 self._masks[ch] = self._masks.get(ch, 0) | 1 << bit
+        for ch, expressions_bits in indexed.items():
+            self._masks[ch] = self._masks.get(ch, 0) | expressions_bits << self._shift
 
     def candidates(self, text: str) -> list[int]:
         """The numbers of the expressions that may match ``text``, in order."""
-        chars = set(text)
-        found = self._always.union(*map(self._by_character.get, chars, itertools.repeat(_NONE)))
-        if not found:
-            return []
-        present = functools.reduce(operator.or_, map(self._masks.get, chars, itertools.repeat(0)), 0)
+        chars = text if len(text) <= _SHORT_TEXT else set(text)  # a set costs more than a few repeated ORs
+        told = functools.reduce(operator.or_, map(self._masks.get, chars, itertools.repeat(0)), self._always)
+        found = told >> self._shift
+        present = told & self._present
         needs = self._needs
-        return sorted(n for n in found if needs[n] & present == needs[n])
+        out = []
+        while found:
+            lowest = found & -found
+            n = lowest.bit_length() - 1
+            if needs[n] & present == needs[n]:
+                out.append(n)
+            found ^= lowest
+        return out
+
+
+def branches(expression: str) -> list[str]:
+    """The top-level alternatives of ``expression`` ("a|b(?:c|d)" → ["a", "b(?:c|d)"]), or the whole of it when
+    it has none or capturing groups (an alternative alone would number them differently).
+
+    Searched one by one behind a ``CharacterFilter``, alternatives cost less than their union: a search for an
+    alternation that any alternative starting with an assertion or ``.`` joins is tried at every position.
+    """
+    parsed = _parser.parse(expression)
+    if parsed.state.groups > 1 or len(parsed) != 1 or parsed[0][0] is not sre.BRANCH:
+        return [expression]
+    parts, start, depth, n, in_class = [], 0, 0, 0, False
+    while n < len(expression):
+        ch = expression[n]
+        if ch == "\\":
+            n += 1  # the escaped character is no syntax
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            n += expression.startswith("^", n + 1)
+            n += expression.startswith("]", n + 1)  # "[]…]" and "[^]…]" hold a literal ]
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif ch == "|" and depth == 0:
+            parts.append(expression[start:n])
+            start = n + 1
+        n += 1
+    parts.append(expression[start:])
+    return parts if len(parts) == len(parsed[0][1][1]) else [expression]

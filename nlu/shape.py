@@ -31,10 +31,14 @@ _SPACES = re.compile(r"\s+")
 _WH = re.compile(
     r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点]|个(?![人月]))|多少|好多|怎么|谁|么子|啥|咋|多久|好久"
 )
+# A clause closed by a yes/no particle ("还来得及不", "能去吗").
+_YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛)$")
 # A second part that only follows up the first: "不能的话最早哪天".
 _FOLLOW_UP = re.compile(
     r"(?:不能|不行|不可以|没有|冇得|如果不|要是不)(?:的话)?[，,]?|(?:如果|要是|具体|那具体)"
 )
+# A question that points back at the sentence before it: "这个单位是指…", "这里的单位", "此表", "上面说的".
+_DEICTIC = re.compile(r"(?:这个|这里的?|那个|这|此)(?:单位|意思|是指|指的|说的|话|句|条|表)|上面")
 # A quoted passage (a line of the notice) and the question about it: "“…每月26-30日(工作日)。” 周末不能去吧".
 _QUOTED = re.compile(r"\s*[“\"「『]([^”\"」』]{8,})[”\"」』][\s:：,，]*(?P<rest>.+)", re.S)
 
@@ -151,6 +155,15 @@ class MessageShaper:
         在哪里确认"); a clause that asks nothing goes with the next ("帮同事问下 fee是多少")."""
         also = _ALSO.search(text) is not None
         if not also and len(_WH.findall(text)) < 2:
+            # "明天去确认还来得及不，要交好多钱": a yes/no clause, then a what-question of its own
+            pieces = [p.strip(" ,，;；。.") for p in _COMMA.split(text)]
+            if (
+                len(pieces) == 2
+                and _YES_NO_END.search(pieces[0])
+                and not _WH.search(pieces[0])
+                and _WH.search(pieces[1])
+            ):
+                return pieces
             return [text]  # most messages: one question, nothing to split
         for split, asks in ((_ALSO, self._question), (_COMMA, _WH), (_SPACES, _WH)):
             if split is _ALSO and not also:
@@ -219,11 +232,15 @@ class MessageShaper:
         return rest or text
 
     def _last_question(self, text: str) -> str:
-        """The question at the end of a pasted paragraph: its last sentence that asks something."""
+        """The question at the end of a pasted paragraph: its last sentence that asks something, with the
+        sentence before it when it points back at it ("…单位盖章上交培训机构。这个单位是指哪个单位")."""
         sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
         question = self._last_asking(sentences) or text
         if len(question) > self._long:  # one long sentence: its last asking clause
-            question = self._last_asking(_CLAUSE_END.split(question)) or question
+            return self._last_asking(_CLAUSE_END.split(question)) or question
+        n = sentences.index(question) if question in sentences else 0
+        if n > 0 and _DEICTIC.match(question) and len(sentences[n - 1]) + len(question) <= 2 * self._long:
+            question = sentences[n - 1] + question
         return question
 
     def _last_asking(self, parts: list[str]) -> str | None:
@@ -234,4 +251,6 @@ class MessageShaper:
                 if len(_HAN.findall(question)) < _SHORT_QUESTION and n > 0:
                     question = parts[n - 1].strip() + question
                 return question
+        if len(parts) > 1 and len(_HAN.findall(parts[-1])) < _SHORT_QUESTION:
+            return parts[-2].strip() + parts[-1].strip()  # nothing asks: a short last part says too little
         return parts[-1].strip() if parts else None

@@ -92,8 +92,18 @@ def test_asked_whether_the_days_are_over_the_verdict_turns(campaign):
 
 def test_a_day_of_every_month_is_checked_against_the_rule(campaign):
     # "每个月31号可以去确认吗": no, whatever weekday the coming 31st is; "每月28号": yes (on working days).
-    reply, ok = when.confirmation_on(campaign, span(dt.date(2023, 12, 31), words="每月31日"), MONDAY, say)
+    reply, ok = when.confirmation_on(
+        campaign,
+        DateSpan(dt.date(2023, 12, 31), dt.date(2023, 12, 31), "每月31日", monthly=True),
+        MONDAY,
+        say,
+    )
     assert not ok and reply["key"] == "confirmation_month_day_no" and reply["day"] == "31"
     assert reply["verdict"] is False
-    reply, ok = when.confirmation_on(campaign, span(dt.date(2023, 11, 28), words="每月28日"), MONDAY, say)
+    reply, ok = when.confirmation_on(
+        campaign,
+        DateSpan(dt.date(2023, 11, 28), dt.date(2023, 11, 28), "每月28日", monthly=True),
+        MONDAY,
+        say,
+    )
     assert ok and reply["key"] == "confirmation_month_day_yes" and reply["verdict"] is True

@@ -84,5 +84,5 @@ def test_a_day_of_a_named_month_is_that_day():
 def test_a_day_of_every_month_is_read_as_such(reader):
     # "每个月31号": the coming 31st (20 November has none: 31 December), marked as every month's
     (span,) = reader.read("每个月31号可以去确认吗", MONDAY)
-    assert (span.first, span.words) == (dt.date(2023, 12, 31), "每月31日")
+    assert (span.first, span.words, span.monthly) == (dt.date(2023, 12, 31), "每月31日", True)
     assert reader.read("每个月26号到30号都能去吗", MONDAY) == ()  # the rule's range, not a day

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from nlu.aspects import DEFAULT_ASPECTS_FILE
-from nlu.prefilter import CharacterFilter, needed_characters
+from nlu.prefilter import CharacterFilter, branches, needed_characters
 from nlu.training_data import load_training_data
 
 
@@ -33,7 +33,12 @@ def cues():
     import yaml
 
     raw = yaml.safe_load(DEFAULT_ASPECTS_FILE.read_text(encoding="utf-8"))
-    return [p for ps in raw["patterns"].values() for p in ps] + [item["cue"] for item in raw["polarity"]]
+    polarity = [item["cue"] for item in raw["polarity"]]
+    return (
+        [p for ps in raw["patterns"].values() for p in ps]
+        + polarity
+        + [b for cue in polarity for b in branches(cue)]
+    )
 
 
 def test_no_cue_that_matches_is_ever_filtered_out(cues):
@@ -50,3 +55,23 @@ def test_no_cue_that_matches_is_ever_filtered_out(cues):
                 matched += 1
                 assert n in candidates, (cues[n], text)
     assert matched > 1000  # the check saw many matches
+
+
+def test_an_expression_splits_into_its_top_level_alternatives_only():
+    assert branches("能不能|可以(?:吗|不)|行.{0,6}吗$") == ["能不能", "可以(?:吗|不)", "行.{0,6}吗$"]
+    assert branches(r"[|]a|b\|c|(?<![协社])会吗") == ["[|]a", r"b\|c", "(?<![协社])会吗"]
+    assert branches("[]|]x|y") == ["[]|]x", "y"]  # a ] first in a class is a literal
+    assert branches("(?:a|b)c") == ["(?:a|b)c"]  # nothing at the top level
+    assert branches("资格确认") == ["资格确认"]
+    # capturing groups keep the expression whole: alone, an alternative would number them otherwise
+    assert branches("(办)不办|要不要") == ["(办)不办|要不要"]
+    assert branches("([一-鿿])不\\1") == ["([一-鿿])不\\1"]
+
+
+def test_alternatives_match_where_their_union_does(cues):
+    """Searched one by one, the alternatives of every cue find a match exactly where the cue does."""
+    texts = [text.lower() for text, _ in load_training_data().examples]
+    for cue in cues:
+        whole, parts = re.compile(cue), [re.compile(b) for b in branches(cue)]
+        assert "|".join(p.pattern for p in parts) == cue
+        assert [bool(whole.search(t)) for t in texts] == [any(p.search(t) for p in parts) for t in texts]

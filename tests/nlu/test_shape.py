@@ -83,3 +83,29 @@ def test_a_numbered_list_of_questions_is_split(reader, text, parts):
 
 def test_a_short_greeting_to_someone_is_an_opener(reader):
     assert reader.shape("钟老师你好 打扰了 请问手机上在哪里学习").text == "请问手机上在哪里学习"
+
+
+def test_a_question_pointing_back_keeps_the_sentence_it_points_at(reader):
+    # "这个单位" is the 单位 of the pasted note; "这个学时证明" names its own topic and stands alone.
+    pasted = "注：此表网上自助打印后单位盖章上交培训机构。\n这个单位是指我上班的公司吧？"
+    shape = reader.shape(
+        "四、合格条件：在线学习不少于20学时，上传学时证明不少于12学时，培训点进行培训审核确认。" + pasted
+    )
+    assert shape.text == "注：此表网上自助打印后单位盖章上交培训机构。这个单位是指我上班的公司吧？"
+    own = reader.shape(
+        "四、合格条件：在线学习不少于20学时，上传学时证明不少于12学时，培训点进行培训审核确认。这个学时证明就是附件4那个吧"
+    )
+    assert own.text == "这个学时证明就是附件4那个吧"
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("明天去确认还来得及不，要交好多钱", ("明天去确认还来得及不", "要交好多钱")),
+        ("能去确认吗，地点在哪里", ("能去确认吗", "地点在哪里")),
+        ("明天能去确认吗", ()),  # one question
+        ("我想问一下，在哪里确认", ()),  # the first clause asks nothing of its own
+    ],
+)
+def test_a_yes_no_clause_then_a_what_question_are_two_questions(reader, text, parts):
+    assert reader.shape(text).parts == parts
