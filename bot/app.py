@@ -340,7 +340,7 @@ def build_service(runtime: Runtime) -> tuple[ServerServices, list[CleanupContext
         journal=journal,
     )
     scheduler.dispatcher.sent_recorder = services.record_sent  # in the requests' group commit
-
+    services.rehearse(answer=not runtime.settings.rasa_url)  # the first requests' costs, paid before serving
     from bot.console.web import install
 
     console = build_console(runtime, brain, scheduler.dispatch_now)

@@ -14,7 +14,17 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from bot.channels.group_commit import FLUSH, GroupCommit, GroupIntake, GroupWork, Sent, Write
+from bot.channels.group_commit import (
+    FLUSH,
+    GroupCommit,
+    GroupIntake,
+    GroupWork,
+    Handled,
+    Passive,
+    Sent,
+    Unblocked,
+    Write,
+)
 from bot.channels.metrics import ServiceMetrics
 from bot.dialogue.held_writes import Journal
 from bot.kernel.batching import Batcher, Lane
@@ -25,7 +35,7 @@ from ledger.channel_blocks import ChannelBlocks, MemoryChannelBlocks
 from ledger.inbound import ClaimRequest, InboundStore, Intake, MemoryInboundStore
 from reminders.dispatcher import is_transient
 from reminders.handoff import ReplyHandoff
-from reminders.outbox import SqlOutbox
+from reminders.outbox import ReplyRow, SqlOutbox
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +54,11 @@ RASA_ANSWER_THREADS = 16
 LOCAL_ANSWER_THREADS = 4
 # How long a group commit or claim is retried while the database is busy before its requests fail (500).
 COMMIT_PATIENCE = 10.0
+# What `jxjy serve` answers and stores in a rolled-back transaction before it takes requests (``rehearse``):
+# a question of each kind the first answers take (a fact, a date, a greeting), not the benches' questions.
+REHEARSAL_TEXTS = ("继续教育什么时候截止", "今天能去资格确认吗", "你好")
+REHEARSAL_ADDRESS = "rehearsal"
+_REHEARSAL_WINDOW = dt.timedelta(hours=1)
 
 
 def log_delivery_status(message_id: str, status: DeliveryStatus, error: str | None) -> None:
@@ -99,6 +114,10 @@ class AsyncResponder:
             turns.users -= 1
             if turns.users == 0:
                 del self._turns[key]
+
+    def answer_here(self, inbound: Inbound) -> Reply:
+        """Answer ``inbound`` in the calling thread, holding the dialogue's writes as ``answer`` does."""
+        return self._handle(inbound)
 
     def _handle(self, inbound: Inbound) -> Reply:
         if self._holding is None:
@@ -156,10 +175,12 @@ class ServerServices:
     answerer: AsyncResponder = field(init=False)
     # Group commit: messages arriving together are claimed (and their senders counted), and what answering
     # them wrote (replies, handled marks, the dialogue's held writes) is stored, in shared transactions:
-    # claims and writes that reach the one batcher together commit together.
+    # claims and writes that reach the one batcher together commit together (on PostgreSQL, claims and
+    # writes each have a batcher of their own: see ``GroupWork.claims_apart``).
     intake: Lane[ClaimRequest, Intake] = field(init=False)
     commit: Lane[Write, bool] = field(init=False)
 
+    _work: GroupWork = field(init=False, repr=False)
     _wake_pending: bool = field(default=False, init=False, repr=False)
     _waking: bool = field(default=False, init=False, repr=False)
 
@@ -171,8 +192,51 @@ class ServerServices:
         # A busy SQLite (an import holding its lock) or a PostgreSQL deadlock is retried, not a 500 at once.
         intake = GroupIntake(self.inbound_store, self.journal)
         group = GroupCommit(self.outbox, self.inbound_store, self.blocks, self.journal, self.handoff)
-        work = Batcher(GroupWork(intake, group), transient=is_transient, patience=COMMIT_PATIENCE)
-        self.intake, self.commit = Lane(work), Lane(work)
+        self._work = GroupWork(intake, group)
+        if self._work.claims_apart:
+            claims = Batcher(intake, transient=is_transient, patience=COMMIT_PATIENCE)
+            writes = Batcher(group, transient=is_transient, patience=COMMIT_PATIENCE)
+            self.intake, self.commit = Lane(claims), Lane(writes)
+        else:
+            work = Batcher(self._work, transient=is_transient, patience=COMMIT_PATIENCE)
+            self.intake, self.commit = Lane(work), Lane(work)
+
+    def rehearse(self, *, answer: bool = True) -> None:
+        """Answer a few messages of each channel and store them in a transaction rolled back, before serving.
+
+        What a first request would otherwise pay for in its latency (imports on first use, statements
+        compiled, a database connection opened, the model's first reads) is done here: a fresh instance
+        answers its first burst at the speed of the hundredth. Nothing is kept: the rows are rolled back
+        and the dialogue's held writes forgotten with them. ``answer=False`` leaves the brain out (one
+        that waits on a Rasa server, which may not be up yet).
+        """
+        try:
+            self._work.rehearse(self._rehearsal(answer))
+        except Exception:  # it only saves the first requests some time: serve without it
+            logger.warning(
+                "rehearsal before serving failed; the first requests will be slower", exc_info=True
+            )
+        finally:
+            if self.journal is not None:
+                self.journal.forget()  # the rehearsal's answers: nothing else is held before serving
+
+    def _rehearsal(self, answer: bool) -> list[ClaimRequest | Write]:
+        now = self.clock.now()
+        items: list[ClaimRequest | Write] = []
+        for channel in ("sms", "telegram", "wechat"):
+            for text in REHEARSAL_TEXTS if answer else ():
+                self.answerer.answer_here(Inbound(channel, REHEARSAL_ADDRESS, text))
+            message = f"rehearsal-{channel}"
+            reply = ReplyRow(f"reply:{channel}:{message}", channel, REHEARSAL_ADDRESS, "", now)
+            window = _REHEARSAL_WINDOW if channel == "sms" else None
+            items += [
+                ClaimRequest(channel, message, REHEARSAL_ADDRESS, "", now, window),
+                reply,
+                Handled(channel, message, now),
+                Unblocked(channel, REHEARSAL_ADDRESS),
+            ]
+        passive = ReplyRow("reply:wechat:rehearsal-passive", "wechat", REHEARSAL_ADDRESS, "", now)
+        return [*items, Passive(passive), Sent(REHEARSAL_ADDRESS, 0, now, None)]
 
     def wake_dispatcher(self, background: BackgroundTasks) -> None:
         """Ask for a dispatch pass that starts after this call; calls meanwhile share one wake-up task.

@@ -127,6 +127,12 @@ class HeldConversations:
 
         return settle
 
+    def forget(self) -> None:
+        """Drop every state held or read ahead, unwritten."""
+        with self._lock:
+            self._held.clear()
+            self._preloaded.clear()
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._held)
@@ -162,6 +168,11 @@ class HeldExchanges:
 
         return settle
 
+    def forget(self) -> None:
+        """Drop every exchange held, unwritten."""
+        with self._lock:
+            self._held.clear()
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._held)
@@ -184,6 +195,12 @@ class Journal:
                 one()
 
         return settle
+
+    def forget(self) -> None:
+        """Drop everything held, unwritten: a rehearsal's writes, before the service takes requests."""
+        for part in (self.conversations, self.exchanges):
+            if part is not None:
+                part.forget()
 
     def preload_on(self, conn: Connection, chats: Sequence[tuple[str, str]], now: dt.datetime) -> None:
         """Read ahead the conversation states of messages about to be answered (see HeldConversations)."""

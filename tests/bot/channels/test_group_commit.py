@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Connection, Engine, event, func, select
 from sqlalchemy.exc import OperationalError
 
 from bot.channels.common import BackgroundTasks, ServerServices
@@ -129,6 +130,8 @@ async def test_messages_finished_together_share_their_transactions(
 async def test_claims_and_writes_arriving_together_share_one_transaction(
     engine: Engine, services: ServerServices, commits: Counted
 ) -> None:
+    if engine.dialect.name == "postgresql":
+        pytest.skip("on PostgreSQL claims are batched apart from the writes (the next test)")
     await services.intake.submit(ClaimRequest("sms", "t1", "13900000001", "你好", NOW, HOUR))
     await services.answerer.answer(Inbound("sms", "13900000001", "你好"))
     before = commits.commits
@@ -143,6 +146,38 @@ async def test_claims_and_writes_arriving_together_share_one_transaction(
     assert wrote == [True, True] and claimed.claim == "new"
     assert again.claim == "handled"  # marked handled in the same transaction, before the claims
     assert count(engine, OUTBOX) == 1 and count(engine, INBOUND) == 2 and count(engine, MESSAGES) == 2
+
+
+async def test_on_postgresql_a_claim_does_not_wait_for_the_writes_in_flight(
+    engine: Engine, services: ServerServices, journal: Journal
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: claims and writes share its transactions (the test above)")
+    await services.intake.submit(ClaimRequest("sms", "w1", "13900000001", "你好", NOW, HOUR))
+    await services.answerer.answer(Inbound("sms", "13900000001", "你好"))
+    conversations = journal.conversations
+    assert conversations is not None
+    entered, release = threading.Event(), threading.Event()
+    write = conversations.write
+
+    def slow(conn: Connection) -> Callable[[], None]:  # a write batch still busy (its flush, say)
+        entered.set()
+        release.wait(10)
+        return write(conn)
+
+    conversations.write = slow  # type: ignore[method-assign]
+    row = ReplyRow("reply:sms:w1", "sms", "13900000001", "答：你好", NOW)
+    writing = asyncio.ensure_future(services.commit.submit_all(row, Handled("sms", "w1", NOW)))
+    assert await asyncio.to_thread(entered.wait, 10)
+    new = ClaimRequest("sms", "w2", "13900000002", "学费", NOW, HOUR)
+    claimed = await asyncio.wait_for(services.intake.submit(new), 5)  # merged with the writes: stuck
+    retry = await services.intake.submit(ClaimRequest("sms", "w1", "13900000001", "你好", NOW, HOUR))
+    assert (claimed.claim, retry.claim, writing.done()) == ("new", "in_flight", False)
+    release.set()
+    assert await writing == [True, True]
+    again = await services.intake.submit(ClaimRequest("sms", "w1", "13900000001", "你好", NOW, HOUR))
+    assert again.claim == "handled"
+    assert count(engine, OUTBOX) == 1 and count(engine, INBOUND) == 2
 
 
 async def test_a_failed_commit_stores_nothing_of_a_request_and_tells_it(
