@@ -104,20 +104,34 @@ def _ask(repo: Path, env: dict[str, str], now: str, items: list[dict], per_line:
         if per_line:
             line["now"] = it.get("now") or DEFAULT_NOW
         lines.append(json.dumps(line, ensure_ascii=False) + "\n")
+    output = run_in(repo, env, [*ASK, "--now", now], lines, timeout=600)
+    return {it["id"]: json.loads(line).get("answer", "") for it, line in zip(items, output, strict=True)}
+
+
+# `jxjy ask` run by this interpreter inside a checkout (which need not be installed).
+ASK = ["-c", "from bot.cli import main; main()", "ask", "--jsonl"]
+
+
+def checkout_env(repo: Path, data_dir: str) -> dict[str, str]:
+    """The environment that runs ``repo``'s code with its own data dir, on the embedded database."""
+    env = {**os.environ, "JXJY_DATA_DIR": data_dir, "PYTHONPATH": str(repo)}
+    env.pop("JXJY_DATABASE_URL", None)
+    return env
+
+
+def run_in(repo: Path, env: dict[str, str], args: list[str], lines: list[str], timeout: int) -> list[str]:
+    """The output lines of ``python args`` run in ``repo`` with ``lines`` on stdin."""
     result = subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main()", "ask", "--jsonl", "--now", now],
+        [sys.executable, *args],
         input="".join(lines),
         capture_output=True,
         text=True,
         env=env,
         cwd=repo,
-        timeout=600,
+        timeout=timeout,
         check=True,
     )
-    return {
-        it["id"]: json.loads(line).get("answer", "")
-        for it, line in zip(items, result.stdout.splitlines(), strict=True)
-    }
+    return result.stdout.splitlines()
 
 
 def answers(repo: Path, items: list[dict], jobs: int) -> dict[str, str]:
@@ -136,8 +150,7 @@ def answers(repo: Path, items: list[dict], jobs: int) -> dict[str, str]:
         batches = list(by_now.items())
     out: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as data_dir:
-        env = {**os.environ, "JXJY_DATA_DIR": data_dir, "PYTHONPATH": str(repo)}
-        env.pop("JXJY_DATABASE_URL", None)
+        env = checkout_env(repo, data_dir)
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             for part in pool.map(lambda batch: _ask(repo, env, batch[0], batch[1], per_line), batches):
                 out.update(part)

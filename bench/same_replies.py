@@ -13,12 +13,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from grade_answers import ASK, checkout_env, run_in  # the same way of running a checkout's `jxjy ask`
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_NOW = "2023-11-24T10:00:00+08:00"
@@ -55,26 +55,15 @@ def _run(repo: Path, args: list[str], lines: list[str]) -> list[str]:
     models.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as data_dir:
         shutil.copytree(models, Path(data_dir) / "cache")
-        env = {**os.environ, "JXJY_DATA_DIR": data_dir, "PYTHONPATH": str(repo)}
-        env.pop("JXJY_DATABASE_URL", None)
-        result = subprocess.run(
-            [sys.executable, *args],
-            input="".join(lines),
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=repo,
-            timeout=1200,
-            check=True,
-        )
+        output = run_in(repo, checkout_env(repo, data_dir), args, lines, timeout=1200)
         for model in (Path(data_dir) / "cache").glob("*.npz"):
             shutil.copy2(model, models)
-    return result.stdout.splitlines()
+    return output
 
 
 def replies(repo: Path, items: list[dict[str, str]]) -> dict[str, list[str]]:
     """The output lines of ``repo`` for the three ways of asking."""
-    ask = ["-c", "from bot.cli import main; main()", "ask", "--jsonl", "--now", DEFAULT_NOW]
+    ask = [*ASK, "--now", DEFAULT_NOW]
 
     def line(user: str, it: dict[str, str]) -> str:
         return json.dumps({"user": user, "text": it["text"], "now": it["now"]}, ensure_ascii=False) + "\n"
