@@ -109,7 +109,7 @@ class DateReader:
             ranged = text[max(0, m.start() - 1) : m.start()] in _RANGE and _RANGE_START.search(
                 text, 0, max(0, m.start() - 1)
             )
-            if ranged or text[max(0, m.start() - 2) : m.start()] == "每月":
+            if ranged:  # a day right after 月 is never read here: "每月31号" is read below
                 continue  # "每月26到30日" is the rule, not a day; "提前到25号" is a day
             add(m.start(), m.end(), _day_of_month(int(m.group(1)), today, m.group(0)))
         for m in _MONTHLY_DAY.finditer(text) if "每" in text else ():
