@@ -230,6 +230,7 @@ class AspectReader:
                     stem = folded[: -len(mark)]  # folding already wrote the mark ("合格冇" is "合格没有")
                 else:
                     stem = folded
+                # after 嘛 the text as typed is read: folding drops the 嘛 of 干嘛 too ("还要干嘛")
                 if (
                     mark in ("吗", "吧")
                     and ending != mark
