@@ -284,6 +284,8 @@ class _Reply:
             claim = "closed" if "closed" in reading.aspects else "open"
             if "last_day" in reading.aspects:
                 claim = "last_day"
+            elif "first_day" in reading.aspects:
+                claim = "first_day"
             return when.period_on(self.campaign, span, today, claim, self.say)[0]
         if compute == "hours_check" and reading.hours is not None:
             still = "still" in reading.aspects
@@ -304,8 +306,10 @@ class _Reply:
             year = max(reading.years)
             inside = year <= self.campaign.facts.audience_until_year
             key = "certificate_year_in" if inside else "certificate_year_out"
-            # "今年不学要得啵" asks about leaving it out: yes when the year is not yet due.
-            verdict = inside != ("skip" in reading.aspects)
+            # "今年不学要得啵" asks about leaving it out: yes when the year is not yet due; "当年不用搞" leaves out
+            # the year the certificate was obtained, which is never due.
+            skip = "skip" in reading.aspects and "same_year_claim" not in reading.aspects
+            verdict = inside != skip
             return self.say(key, verdict=verdict, year=str(year), next_year=str(year + 1))
         if compute == "post_check":
             return self._post_check(entities, reading.post_words)

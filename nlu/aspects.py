@@ -49,6 +49,7 @@ CONFIRMED = frozenset({"是的", "是", "对", "可以", "要", "有", "会", "�
 # The yes-words of a claim that something is so ("是…吧", "…对不对"): only these are denied by another party,
 # name or number in the reply.
 CLAIMING = frozenset({"是的", "是", "对"})
+_YEAR_TAIL = 4  # characters after a certificate's year that may still belong to its date
 YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
 PEOPLE = "people_stated"  # present when the message counts people ("我们公司40个工人")
 
@@ -363,6 +364,21 @@ class AspectReader:
         chosen = next((d for d in dates if d.words and d.words in last), None)
         return dates if chosen is None else (chosen, *(d for d in dates if d is not chosen))
 
+    def _certificate_years(self, basic: str, today: dt.date, aspects: set[str]) -> tuple[int, ...]:
+        """The years ``basic`` says a certificate was obtained in, read where it says so ("今年是2023年的继续
+        教育，我前年拿的证" names 2021), its relative years named ("去年新取证的" → 2022); the aspect is
+        added when only so written does the text name the year."""
+        named = self._dates.years_named(basic, today)
+        said = [
+            named[m.start() : m.end() + _YEAR_TAIL]  # "发证日期2023.05.12": the date goes on after the match
+            for aspect, _, pattern in self._patterns
+            if aspect == YEARS
+            for m in pattern.finditer(named)
+        ]
+        if said:
+            aspects.add(YEARS)
+        return read_years(" ".join(said), today) if said else ()
+
     def read(self, text: str, today: dt.date, slips: SoundSlips | None = None) -> Reading:
         """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``. With
         ``slips``, cues typed with a slip of the pinyin input are read too ("帐号被所定" as 锁定)."""
@@ -386,7 +402,7 @@ class AspectReader:
         hours = read_hours(basic)
         if hours is not None:
             aspects.add(HOURS)
-        years = read_years(basic, today) if YEARS in aspects else ()
+        years = self._certificate_years(basic, today, aspects) if YEARS in aspects or "年" in basic else ()
         people = read_people(basic)
         if people is not None:
             aspects.add(PEOPLE)

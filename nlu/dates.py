@@ -47,6 +47,9 @@ class DateReader:
         self._weekdays = {str(k): int(v) for k, v in raw["weekdays"].items()}
         self._month_prefixes = {str(k): int(v) for k, v in raw["month_prefixes"].items()}
         self._holidays = {str(k): str(v) for k, v in raw["holidays"].items()}
+        # "去年", "前年": a year counted back from today's ("去年新取证的" names 2022 in 2023)
+        self._years = {str(k): int(v) for k, v in raw.get("years", {}).items()}
+        self._year_words = re.compile(alternation(self._years)) if self._years else None
         weekday_keys = [*self._weekdays, *raw["weekend"]]
         self._weekend = {str(w) for w in raw["weekend"]}
         self._patterns = [
@@ -76,6 +79,13 @@ class DateReader:
         # "20学时" has a digit but names no day: only the expressions whose characters it has are tried
         fixed = (_EXPLICIT, self._prefixed_day, _MONTH_ONLY, _DAY_ONLY)
         self._filter = CharacterFilter([e.pattern for e in (*fixed, *(p for _, p in self._patterns))])
+
+    def years_named(self, text: str, today: dt.date) -> str:
+        """``text`` with each relative year word written as the year it names: "去年新取证的" on a day of
+        2023 reads "2022年新取证的"."""
+        if self._year_words is None:
+            return text
+        return self._year_words.sub(lambda m: f"{today.year + self._years[m.group(0)]}年", text)
 
     def read(self, text: str, today: dt.date) -> tuple[DateSpan, ...]:
         """Every span of days the text names, in the order it names them."""
