@@ -290,6 +290,10 @@ class _Reply:
         if compute == "hours_check" and reading.hours is not None:
             still = "still" in reading.aspects
             hours = reading.hours
+            if "online_required" in reading.aspects and hours.online is not None:
+                # "线下有15学时，线上还要学满20吗": needed when no way of the rule takes fewer online hours
+                rules = HoursWording(self.campaign, self.values).rules
+                return self._hours_check(hours, still, needed=hours.online <= rules.online_min)
             online_only = "online_only" in reading.aspects
             if (
                 hours.online is None
@@ -318,7 +322,9 @@ class _Reply:
             return self.say("fee_total", people=str(reading.people), total=hours_text(total))
         return None
 
-    def _hours_check(self, stated: HoursMention, still: bool) -> str:
+    def _hours_check(self, stated: HoursMention, still: bool, needed: bool | None = None) -> str:
+        """Whether the hours ``stated`` are enough, and what is missing; ``needed`` is the verdict when the
+        question asks whether an amount is required rather than whether it is enough."""
         wording = HoursWording(self.campaign, self.values)
         rules = wording.rules
         if stated.online is None and stated.offline is None:
@@ -336,8 +342,10 @@ class _Reply:
         enough = hours_done(online, offline, rules)
         # "还要上传证明吗" asks whether more is needed: enough hours answer it with 不用.
         asks_need = self.polarity is not None and self.polarity.asks == "need" and still
-        verdict = enough != asks_need
+        verdict = enough != asks_need if needed is None else needed
         status = wording.status(online, offline, self.form)
+        if needed is not None:  # the rule first: the question asks what it requires
+            return self.say("hours_required", verdict=verdict, stated=said, status=status)
         if enough:
             return self.say("hours_check_enough", verdict=verdict, stated=said, enough=status)
         return self.say("hours_check_short_of", verdict=verdict, stated=said, two_ways=status)

@@ -302,9 +302,10 @@ class AspectReader:
         confirmed = self._claims.confirmed(folded, reply, self._function_chars, notice)
         return polarity.yes if confirmed else None
 
-    def contradiction(self, text: str, reply: str) -> str | None:
+    def contradiction(self, text: str, reply: str, known: Callable[[], Known] | None = None) -> str | None:
         """The no-word a reply starts with when ``text`` asks to confirm an amount ("是200元吗") that
-        ``reply`` gives otherwise; None otherwise."""
+        ``reply`` gives otherwise; None otherwise. With ``known``, a name is compared as the trainee meant
+        it ("公重号是搜…" is 公众号)."""
         folded, polarity = self.asked(text)
         if polarity is not None and self._labels.incomplete(folded, reply):
             return polarity.no  # "带身份证和登记表就够了吧" against three materials
@@ -315,10 +316,19 @@ class AspectReader:
         # who does what is denied only by "是…吗": "协会有没有组织…" is not answered 没有 by another's doing it
         parties = polarity.yes in CLAIMING
         if self._claims.contradicted(folded, reply, parties=parties) or (
-            parties and (self._labels.contradicted(folded, reply) or named_otherwise(text, reply))
+            parties
+            and (self._labels.contradicted(folded, reply) or self._named_otherwise(text, reply, known))
         ):
             return polarity.no
         return None
+
+    def _named_otherwise(self, text: str, reply: str, known: Callable[[], Known] | None) -> bool:
+        if named_otherwise(text, reply):
+            return True
+        if known is None:
+            return False
+        healed = known().heal(text, reply, self.plain_chars)
+        return healed != text and named_otherwise(healed, reply)
 
     def _claim(self, text: str) -> tuple[str, Polarity] | None:
         """The folded ``text`` and its yes/no form when it asks to confirm something (its yes word is one a
