@@ -20,7 +20,7 @@ from bot.kernel.yamlfile import load_yaml
 from knowledge.reading import DateSpan, Polarity, Reading
 from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader
-from nlu.hours import read_hours, read_people, read_years
+from nlu.hours import certificate_years, read_hours, read_people
 from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer
 from nlu.prefilter import CharacterFilter, branches
@@ -49,7 +49,6 @@ CONFIRMED = frozenset({"是的", "是", "对", "可以", "要", "有", "会", "�
 # The yes-words of a claim that something is so ("是…吧", "…对不对"): only these are denied by another party,
 # name or number in the reply.
 CLAIMING = frozenset({"是的", "是", "对"})
-_YEAR_TAIL = 4  # characters after a certificate's year that may still belong to its date
 YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
 PEOPLE = "people_stated"  # present when the message counts people ("我们公司40个工人")
 
@@ -183,6 +182,7 @@ class AspectReader:
             | {a for a, _, _ in self._patterns}
             | {YESNO, HOURS, DATES, YEARS, PEOPLE}
         )
+        self._year_patterns = [pattern for aspect, _, pattern in self._patterns if aspect == YEARS]
         self._pattern_filter = CharacterFilter(
             [p.pattern for _, _, p in self._patterns], [chars for _, chars, _ in self._patterns]
         )
@@ -304,8 +304,7 @@ class AspectReader:
 
     def contradiction(self, text: str, reply: str, known: Callable[[], Known] | None = None) -> str | None:
         """The no-word a reply starts with when ``text`` asks to confirm an amount ("是200元吗") that
-        ``reply`` gives otherwise; None otherwise. With ``known``, a name is compared as the trainee meant
-        it ("公重号是搜…" is 公众号)."""
+        ``reply`` gives otherwise; None otherwise. ``known`` reads a name as meant ("公重号" is 公众号)."""
         folded, polarity = self.asked(text)
         if polarity is not None and self._labels.incomplete(folded, reply):
             return polarity.no  # "带身份证和登记表就够了吧" against three materials
@@ -313,22 +312,14 @@ class AspectReader:
         if claim is None:
             return None
         folded, polarity = claim
+        heal = None if known is None else lambda: known().heal(text, reply, self.plain_chars)
         # who does what is denied only by "是…吗": "协会有没有组织…" is not answered 没有 by another's doing it
         parties = polarity.yes in CLAIMING
         if self._claims.contradicted(folded, reply, parties=parties) or (
-            parties
-            and (self._labels.contradicted(folded, reply) or self._named_otherwise(text, reply, known))
+            parties and (self._labels.contradicted(folded, reply) or named_otherwise(text, reply, heal))
         ):
             return polarity.no
         return None
-
-    def _named_otherwise(self, text: str, reply: str, known: Callable[[], Known] | None) -> bool:
-        if named_otherwise(text, reply):
-            return True
-        if known is None:
-            return False
-        healed = known().heal(text, reply, self.plain_chars)
-        return healed != text and named_otherwise(healed, reply)
 
     def _claim(self, text: str) -> tuple[str, Polarity] | None:
         """The folded ``text`` and its yes/no form when it asks to confirm something (its yes word is one a
@@ -374,21 +365,6 @@ class AspectReader:
         chosen = next((d for d in dates if d.words and d.words in last), None)
         return dates if chosen is None else (chosen, *(d for d in dates if d is not chosen))
 
-    def _certificate_years(self, basic: str, today: dt.date, aspects: set[str]) -> tuple[int, ...]:
-        """The years ``basic`` says a certificate was obtained in, read where it says so ("今年是2023年的继续
-        教育，我前年拿的证" names 2021), its relative years named ("去年新取证的" → 2022); the aspect is
-        added when only so written does the text name the year."""
-        named = self._dates.years_named(basic, today)
-        said = [
-            named[m.start() : m.end() + _YEAR_TAIL]  # "发证日期2023.05.12": the date goes on after the match
-            for aspect, _, pattern in self._patterns
-            if aspect == YEARS
-            for m in pattern.finditer(named)
-        ]
-        if said:
-            aspects.add(YEARS)
-        return read_years(" ".join(said), today) if said else ()
-
     def read(self, text: str, today: dt.date, slips: SoundSlips | None = None) -> Reading:
         """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``. With
         ``slips``, cues typed with a slip of the pinyin input are read too ("帐号被所定" as 锁定)."""
@@ -412,7 +388,9 @@ class AspectReader:
         hours = read_hours(basic)
         if hours is not None:
             aspects.add(HOURS)
-        years = self._certificate_years(basic, today, aspects) if YEARS in aspects or "年" in basic else ()
+        named = self._dates.years_named(basic, today) if YEARS in aspects or "年" in basic else ""
+        years = certificate_years(named, self._year_patterns, today)  # "去年新取证的": 2022, once written out
+        aspects.update((YEARS,) if years else ())
         people = read_people(basic)
         if people is not None:
             aspects.add(PEOPLE)

@@ -7,7 +7,7 @@ the reply is then led by the no-word. The patterns are data (``claims.labels``, 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from nlu.wordlists import any_of
 
@@ -85,11 +85,21 @@ class LabelChecker:
         return False
 
 
-def named_otherwise(text: str, reply: str) -> bool:
+def named_otherwise(text: str, reply: str, healed: Callable[[], str] | None = None) -> bool:
     """Whether ``text`` (as typed) names a web address or a quoted name the reply does not give while it
     gives another: "網址是hnjsrc.com吧" against www.hnjsrcw.com, "关注“湖南住建”对吧" against “湖南建设人才”,
     or names unquoted what the reply names in quotes after the same word: "公众号叫湖南住建吧" against
-    公众号“湖南建设人才”."""
+    公众号“湖南建设人才”. ``healed`` gives the text as the trainee meant it ("公重号是搜…" is 公众号),
+    compared when the text as typed names nothing otherwise."""
+    if _named_otherwise(text, reply):
+        return True
+    if healed is None:
+        return False
+    meant = healed()
+    return meant != text and _named_otherwise(meant, reply)
+
+
+def _named_otherwise(text: str, reply: str) -> bool:
     lowered, said = text.lower(), reply.lower()
     for pattern in (_ADDRESS, _QUOTED):
         asked = pattern.findall(lowered)
