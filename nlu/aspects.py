@@ -49,6 +49,7 @@ CONFIRMED = frozenset({"是的", "是", "对", "可以", "要", "有", "会", "�
 # The yes-words of a claim that something is so ("是…吧", "…对不对"): only these are denied by another party,
 # name or number in the reply.
 CLAIMING = frozenset({"是的", "是", "对"})
+PERMISSION = "可以"  # the yes-word of a question whether one may do something
 YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
 PEOPLE = "people_stated"  # present when the message counts people ("我们公司40个工人")
 
@@ -351,7 +352,8 @@ class AspectReader:
         folded, polarity = self.asked(text)
         if polarity is None:
             return []  # a question that asks what or how is answered by its topic; a yes would be invented
-        return self._claims.uncovered(folded, reply, known)
+        # whether one may do something is asked of anything: a new word in it is a new subject
+        return self._claims.uncovered(folded, reply, known, pairs=polarity.yes == PERMISSION)
 
     def _asked_first(self, basic: str, dates: tuple[DateSpan, ...]) -> tuple[DateSpan, ...]:
         """The dates with the one of the clause that asks first: "今天来不及了，明天去确认可以啵" asks about

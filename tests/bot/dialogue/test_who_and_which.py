@@ -181,6 +181,10 @@ def ask(campaign, interpreter):
         ("电子证书怎么打印出来", "通知只说", HOTLINE),
         ("一个学时是好长时间", "一个学时是多少分钟", HOTLINE),
         ("账号忘了", "通知只说", HOTLINE),
+        # whether one may: a pair of words the notice never puts together is a subject it does not cover
+        ("继续教育学时能抵职称的继续教育吗", "通知只说", HOTLINE),
+        ("登记表盖错章了能重新打印不", "通知只说", HOTLINE),
+        ("屋里冇得打印机，登记表可以手写不", "通知只说", HOTLINE),
     ],
 )
 def test_the_point_asked(ask, text, start, includes):
