@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 
 from bot.kernel.yamlfile import load_yaml
-from knowledge.reading import DateSpan, Polarity, Reading
+from knowledge.reading import Polarity, Reading
 from nlu.claims import ClaimChecker, Known
-from nlu.dates import DateReader
+from nlu.dates import DateReader, asked_first
 from nlu.hours import certificate_years, read_hours, read_people
 from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer
@@ -44,12 +44,13 @@ YESNO = "yesno"  # present when the message is a yes/no question
 DENIED = "denied"  # a yes/no question that states a denial ("线下培训不算学时，是真的吗")
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
 DATES = "dates"  # present when the message names a date ("明天", "这周五", "11月28号")
-# The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it.
+# The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it; PERMISSION's
+# question, whether one may do something, is asked of anything, so a pair of words new to the notice is a new subject.
 CONFIRMED = frozenset({"是的", "是", "对", "可以", "要", "有", "会", "在"})
 # The yes-words of a claim that something is so ("是…吧", "…对不对"): only these are denied by another party,
 # name or number in the reply.
 CLAIMING = frozenset({"是的", "是", "对"})
-PERMISSION = "可以"  # the yes-word of a question whether one may do something
+PERMISSION = "可以"
 YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
 PEOPLE = "people_stated"  # present when the message counts people ("我们公司40个工人")
 
@@ -348,24 +349,12 @@ class AspectReader:
 
     def unanswered(self, text: str, reply: str, known: Known) -> list[str]:
         """What a yes/no question asks that neither ``reply`` nor the notice (``known``) mentions ("销" in
-        "培训费能报销吗"); empty when it is not a yes/no question or all of it is mentioned."""
+        "培训费能报销吗", and when it asks whether one may, "职称" in "能抵职称吗"); empty when it is not a
+        yes/no question or all of it is mentioned."""
         folded, polarity = self.asked(text)
         if polarity is None:
             return []  # a question that asks what or how is answered by its topic; a yes would be invented
-        # whether one may do something is asked of anything: a new word in it is a new subject
         return self._claims.uncovered(folded, reply, known, pairs=polarity.yes == PERMISSION)
-
-    def _asked_first(self, basic: str, dates: tuple[DateSpan, ...]) -> tuple[DateSpan, ...]:
-        """The dates with the one of the clause that asks first: "今天来不及了，明天去确认可以啵" asks about
-        明天; "这个月底能去确认吗，国庆那几天耽误了" about 这个月底."""
-        if len(dates) < 2:
-            return dates
-        asking = [c for c in _CLAUSES.split(basic) if c and self._clause_polarity(c)]
-        if not asking:
-            return dates
-        last = asking[-1]
-        chosen = next((d for d in dates if d.words and d.words in last), None)
-        return dates if chosen is None else (chosen, *(d for d in dates if d is not chosen))
 
     def read(self, text: str, today: dt.date, slips: SoundSlips | None = None) -> Reading:
         """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``. With
@@ -384,7 +373,11 @@ class AspectReader:
             aspects.add(YESNO)
             if self._denials is not None and self._denials.search(self._claims.both_ways(folded)):
                 aspects.add(DENIED)
-        dates = self._asked_first(basic, self._dates.read(basic, today))
+        dates = asked_first(
+            self._dates.read(basic, today),
+            lambda: [c for c in _CLAUSES.split(basic) if c],
+            self._clause_polarity,
+        )
         if dates:
             aspects.add(DATES)
         hours = read_hours(basic)

@@ -10,7 +10,7 @@ import calendar
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from knowledge.reading import DateSpan
@@ -223,3 +223,17 @@ def _day_of_month(day: int, today: dt.date, words: str) -> DateSpan | None:
             if date >= today:
                 return DateSpan(date, date, words)
     return None
+
+
+def asked_first(
+    dates: tuple[DateSpan, ...], clauses: Callable[[], list[str]], asks: Callable[[str], object]
+) -> tuple[DateSpan, ...]:
+    """``dates`` with the one named in the last of the ``clauses`` that ``asks`` first: "今天来不及了，明天去
+    确认可以啵" asks about 明天; "这个月底能去确认吗，国庆那几天耽误了" about 这个月底."""
+    if len(dates) < 2:
+        return dates
+    asking = [c for c in clauses() if asks(c)]
+    if not asking:
+        return dates
+    chosen = next((d for d in dates if d.words and d.words in asking[-1]), None)
+    return dates if chosen is None else (chosen, *(d for d in dates if d is not chosen))
