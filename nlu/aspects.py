@@ -173,6 +173,7 @@ class AspectReader:
             )
             self._exclusive = any_of(claims.get("exclusive", ()))
             self._denials = any_of(claims.get("denials", ()))
+            self._denying = frozenset(str(a) for a in claims.get("denying", ()))
             self._dates = DateReader(raw["dates"])
             self._shaper = MessageShaper(raw["shapes"], self.fold)
         except (KeyError, TypeError, ValueError, re.error) as exc:
@@ -371,7 +372,11 @@ class AspectReader:
         folded, polarity = self.asked(text)
         if polarity is not None:
             aspects.add(YESNO)
-            if self._denials is not None and self._denials.search(self._claims.both_ways(folded)):
+            if (
+                self._denials is not None
+                and self._denials.search(self._claims.both_ways(folded))
+                and self._denying.isdisjoint(aspects)
+            ):
                 aspects.add(DENIED)
         dates = asked_first(
             self._dates.read(basic, today),
