@@ -204,6 +204,13 @@ def test_the_point_asked(ask, text, start, includes):
     assert includes in reply, reply
 
 
+def test_thanks_then_a_day_named_get_the_day_checked_and_a_polite_close(ask):
+    reply = ask("好的谢谢，那我26号过去")  # 2023-11-26 is a Sunday
+    assert reply.startswith("不可以。") and "11月27" in reply
+    assert reply.endswith("有问题随时问我。")
+    assert "有问题随时问我" not in ask("谢谢，明天能去确认吗")  # a question after thanks is just answered
+
+
 def test_two_questions_joined_by_haiyou_are_each_answered(ask):
     reply = ask("您好！我想问一下，去确认要带什么材料，还有要交多少钱？谢谢")
     assert reply.startswith("1. ") and "岗位汇总表" in reply and "\n2. " in reply and "100元" in reply
