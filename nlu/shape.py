@@ -81,6 +81,7 @@ class MessageShaper:
         self._opener_max = int(raw.get("opener_max", 6))
         self._thanks = {self._bare(str(t)) for t in raw.get("thanks", ())} - {""}
         self._dated = re.compile(str(raw["dated"])) if raw.get("dated") else None
+        self._leaning = re.compile(str(raw["leaning"])) if raw.get("leaning") else None
         self._numbered = re.compile(raw["numbered"]) if raw.get("numbered") else None
         self._max_parts = int(raw.get("max_parts", 3))
 
@@ -156,6 +157,8 @@ class MessageShaper:
             parts = self._joined_parts(parts[0])
         if any(_FOLLOW_UP.match(p) for p in parts[1:]):
             return ()  # "今天能去不？不能的话最早哪天": one question and its fallback
+        if self._leaning is not None and self._leaning.search(parts[0]):
+            return ()  # "后天是最后一天了吧？还能去确认吗": the last day of what the next part names
         if not 2 <= len(parts) <= self._max_parts or len(text) > self._long:
             return ()
         if any(len(self._bare(p)) < _MIN_PART or not self._question.search(p + "？") for p in parts):

@@ -211,6 +211,11 @@ def test_thanks_then_a_day_named_get_the_day_checked_and_a_polite_close(ask):
     assert "有问题随时问我" not in ask("谢谢，明天能去确认吗")  # a question after thanks is just answered
 
 
+def test_a_question_leaning_on_the_next_is_read_with_it(ask):
+    reply = ask("后天是最后一天了吧？还能去确认吗", dt.datetime(2023, 12, 27, 10, tzinfo=TZ))
+    assert reply.startswith("可以。") and "12月29日" in reply and "\n2. " not in reply
+
+
 def test_two_questions_joined_by_haiyou_are_each_answered(ask):
     reply = ask("您好！我想问一下，去确认要带什么材料，还有要交多少钱？谢谢")
     assert reply.startswith("1. ") and "岗位汇总表" in reply and "\n2. " in reply and "100元" in reply
