@@ -165,6 +165,14 @@ def ask(campaign, interpreter):
         ("线下证明上传了15学时，线上还要学满20吗", "要。", "线上不少于20学时"),
         ("线下证明有12个学时了，线上要学满32吗", "不用。", "线上不少于20学时"),
         ("线下证明只有8个学时，可以用线上补吗", "可以。", "线上学满32学时"),
+        # hours asked to go below a number: whether some way of the rule takes fewer of that kind
+        ("线上学时能不能少于20", "不可以。", "线上不少于20学时"),
+        ("线下能少于12个学时吗", "可以。", "线上学满32学时"),
+        ("一年能不能少于32个学时", "不可以。", "每年不少于32学时"),
+        ("每年学时不少于32吗", "是的。", "32学时"),
+        # hours of no kind said of the year are the year's total
+        ("每年32學時嗎", "是的。", "每年不少于32学时"),
+        ("每年20学时吗", "不是。", "每年不少于32学时"),
         # a date asked of one's own confirmation is the calendar's
         ("今天开始确认了吗", "不可以。", "11月27"),
         # one way enough is not the only way
