@@ -200,6 +200,7 @@ def ask(campaign, interpreter):
         ("电子证书怎么打印出来", "通知只说", HOTLINE),
         ("一个学时是好长时间", "一个学时是多少分钟", HOTLINE),
         ("账号忘了", "通知只说", HOTLINE),
+        ("Is there parking near the newspaper office?", "通知未说明", HOTLINE),
         # whether one may: a pair of words the notice never puts together is a subject it does not cover
         ("继续教育学时能抵职称的继续教育吗", "通知只说", HOTLINE),
         ("登记表盖错章了能重新打印不", "通知只说", HOTLINE),
