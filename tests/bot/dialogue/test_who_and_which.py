@@ -175,6 +175,10 @@ def ask(campaign, interpreter):
         ("每年20学时吗", "不是。", "每年不少于32学时"),
         # a date asked of one's own confirmation is the calendar's
         ("今天开始确认了吗", "不可以。", "11月27"),
+        # what logs in: a thing of its kind the notice does not list, and the password it does
+        ("登录要输手机号吗", "不用。", "身份证号码、姓名、密码"),
+        ("登录要密码吗", "要。", "身份证号码、姓名、密码"),
+        ("密码忘了怎么办", "通知只说", HOTLINE),
         # one way enough is not the only way
         ("只用电脑学可以吗", "可以。", "电脑和手机都可以学"),
         ("只能用电脑学吗", "不是。", "电脑和手机都可以学"),
