@@ -206,6 +206,9 @@ def ask(campaign, interpreter):
         ("一个学时是好长时间", "一个学时是多少分钟", HOTLINE),
         ("账号忘了", "通知只说", HOTLINE),
         ("Is there parking near the newspaper office?", "通知未说明", HOTLINE),
+        ("能提前把明年的学时学了吗", "学时能不能跨年累计", HOTLINE),
+        ("证书到期了还能搞继续教育吗", "通知只说", HOTLINE),
+        ("学习不合格要重学吗", "没通过或被退回后怎么办", HOTLINE),
         # whether one may: a pair of words the notice never puts together is a subject it does not cover
         ("继续教育学时能抵职称的继续教育吗", "通知只说", HOTLINE),
         ("登记表盖错章了能重新打印不", "通知只说", HOTLINE),
@@ -223,6 +226,12 @@ def test_thanks_then_a_day_named_get_the_day_checked_and_a_polite_close(ask):
     assert reply.startswith("不可以。") and "11月27" in reply
     assert reply.endswith("有问题随时问我。")
     assert "有问题随时问我" not in ask("谢谢，明天能去确认吗")  # a question after thanks is just answered
+
+
+def test_when_the_hotline_answers_is_not_a_confirmation_day(ask):
+    reply = ask("諮詢電話多少？週末有人接嗎")
+    assert "8981006" in reply and "\n2. " in reply
+    assert "通知里没有说明" in reply.split("\n2. ")[1] and "确认日" not in reply
 
 
 def test_a_question_leaning_on_the_next_is_read_with_it(ask):
