@@ -206,6 +206,8 @@ def ask(campaign, interpreter):
         ("一个学时是好长时间", "一个学时是多少分钟", HOTLINE),
         ("账号忘了", "通知只说", HOTLINE),
         ("Is there parking near the newspaper office?", "通知未说明", HOTLINE),
+        ("手机能报名吗", "通知只说", HOTLINE),  # the notice describes registering on the computer only
+        ("报名是不是要用电脑搞", "是。", "www.hnjsrcw.com"),
         ("能提前把明年的学时学了吗", "学时能不能跨年累计", HOTLINE),
         ("证书到期了还能搞继续教育吗", "通知只说", HOTLINE),
         ("学习不合格要重学吗", "没通过或被退回后怎么办", HOTLINE),
