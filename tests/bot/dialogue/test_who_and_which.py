@@ -207,6 +207,8 @@ def ask(campaign, interpreter):
         ("账号忘了", "通知只说", HOTLINE),
         ("Is there parking near the newspaper office?", "通知未说明", HOTLINE),
         ("手机能报名吗", "通知只说", HOTLINE),  # the notice describes registering on the computer only
+        ("登记表在哪打印", "报名登记表（附件2）在网上报名后生成", "自助打印"),
+        ("现场能打印登记表吗", "通知只说", HOTLINE),
         ("报名是不是要用电脑搞", "是。", "www.hnjsrcw.com"),
         ("能提前把明年的学时学了吗", "学时能不能跨年累计", HOTLINE),
         ("证书到期了还能搞继续教育吗", "通知只说", HOTLINE),
