@@ -166,6 +166,7 @@ class AspectReader:
                 claims.get("tagged", ()),
                 claims.get("lists", ()),
                 claims.get("enough", ()),
+                claims.get("steps", ()),
             )
             self._exclusive = any_of(claims.get("exclusive", ()))
             self._denials = any_of(claims.get("denials", ()))
@@ -305,10 +306,8 @@ class AspectReader:
         """The no-word a reply starts with when ``text`` asks to confirm an amount ("是200元吗") that
         ``reply`` gives otherwise; None otherwise. ``known`` reads a name as meant ("公重号" is 公众号)."""
         folded, polarity = self.asked(text)
-        if polarity is not None and (
-            self._labels.incomplete(folded, reply) or self._labels.outside(folded, reply)
-        ):
-            return polarity.no  # "带身份证和登记表就够了吧" against three materials; "登录要输手机号吗"
+        if polarity is not None and self._labels.denied(folded, reply):
+            return polarity.no  # "带身份证和登记表就够了吧", "登录要输手机号吗", "能先学后报名吗"
         claim = self._claim(text)
         if claim is None:
             return None

@@ -18,6 +18,10 @@ _COPULA = re.compile(r"(?:就是|是|为|叫|在)$")
 # What follows the word a quoted name is labelled with ("公众号叫湖南住建吧"): a word of naming, then the name, up to
 # the words that ask.
 _NAMING = r"(?:是|叫|名叫|叫做|为|搜|是搜|是关注)[“\"「『]?([\u4e00-\u9fff]+?)(?:[”\"」』]|的|吧|吗|啵|呢|对|是|不|没|$)"
+# "先学后报名", "先交钱再去确认": what comes first and what after it.
+_FIRST_THEN = re.compile(
+    r"先([\u4e00-\u9fff]{1,6}?)(?:以后|之后|后|再|然后|才)(?:去|来|能|可以)?([\u4e00-\u9fff]{1,6})"
+)
 _LABEL = 2
 _MIN_NAME = 4
 MIN_LISTED = 2  # a reply naming this many things of a list gives that list
@@ -33,7 +37,10 @@ class LabelChecker:
         tagged: Iterable[str] = (),
         lists: Iterable[Iterable[Iterable[str]]] = (),
         enough: Iterable[str] = (),
+        steps: Iterable[Iterable[Iterable[str]]] = (),
     ) -> None:
+        # the steps the notice orders, as chains of steps each named by its words
+        self._steps = [[tuple(str(w) for w in names) for names in chain] for chain in steps]
         self._labels = [re.compile(str(p)) for p in labels]
         pairs = [tuple(str(p) for p in pair) for pair in ranges]
         if any(len(pair) != 2 for pair in pairs):
@@ -69,6 +76,23 @@ class LabelChecker:
                 return True
         return False
 
+    def denied(self, question: str, reply: str) -> bool:
+        """Whether the no-word answers ``question`` whatever it asks: it calls some of a list enough
+        (``incomplete``), names a thing of a list's kind the list does not hold (``outside``) or puts steps in
+        another order than the notice (``out_of_order``)."""
+        return (
+            self.incomplete(question, reply) or self.outside(question, reply) or self.out_of_order(question)
+        )
+
+    def out_of_order(self, question: str) -> bool:
+        """ "能先学后报名吗": a question that puts a step before one the notice has come first."""
+        for m in _FIRST_THEN.finditer(question):
+            for chain in self._steps:
+                first, then = _step(chain, m.group(1)), _step(chain, m.group(2))
+                if first is not None and then is not None and first > then:
+                    return True
+        return False
+
     def outside(self, question: str, reply: str) -> bool:
         """ "登录要输手机号吗" against a reply that lists what logs in: a question that names a thing of a list's
         kind the list does not hold."""
@@ -102,6 +126,11 @@ class LabelChecker:
                     if found is not None:
                         return found.group(1) != m.group(1)
         return False
+
+
+def _step(chain: list[tuple[str, ...]], words: str) -> int | None:
+    """Where in ``chain`` the step ``words`` name stands, or None."""
+    return next((n for n, names in enumerate(chain) if any(w in words for w in names)), None)
 
 
 def named_otherwise(text: str, reply: str, healed: Callable[[], str] | None = None) -> bool:

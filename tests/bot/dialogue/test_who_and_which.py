@@ -209,6 +209,13 @@ def ask(campaign, interpreter):
         ("手机能报名吗", "通知只说", HOTLINE),  # the notice describes registering on the computer only
         ("登记表在哪打印", "报名登记表（附件2）在网上报名后生成", "自助打印"),
         ("现场能打印登记表吗", "通知只说", HOTLINE),
+        ("可以用别人的电脑学吗", "通知只说", HOTLINE),  # whose computer is not whose WeChat
+        ("线下证明可以补交吗", "通知只说", HOTLINE),
+        ("登记表可以用复印件吗", "通知只说", HOTLINE),
+        # steps in another order than the notice's
+        ("能先学后报名吗", "不可以。", "报名登记"),
+        ("能先审核再上传吗", "不可以。", "审核"),
+        ("先确认后交钱是吧", "是的。", "合格后"),
         ("报名是不是要用电脑搞", "是。", "www.hnjsrcw.com"),
         ("能提前把明年的学时学了吗", "学时能不能跨年累计", HOTLINE),
         ("证书到期了还能搞继续教育吗", "通知只说", HOTLINE),
