@@ -211,6 +211,8 @@ def ask(campaign, interpreter):
         ("现场能打印登记表吗", "通知只说", HOTLINE),
         ("可以用别人的电脑学吗", "通知只说", HOTLINE),  # whose computer is not whose WeChat
         ("线下证明可以补交吗", "通知只说", HOTLINE),
+        ("交钱给哪个", "通知只说", HOTLINE),
+        ("汇总表找哪个要", "岗位汇总表就是本通知的附件3", HOTLINE),
         ("登记表可以用复印件吗", "通知只说", HOTLINE),
         # steps in another order than the notice's
         ("能先学后报名吗", "不可以。", "报名登记"),
