@@ -29,10 +29,10 @@ from ledger.inbound import (
     handled_all,
     intake_all,
 )
-from ledger.pipeline import pipelined
+from ledger.pipeline import one_trip, pipelined
 from reminders.handoff import ReplyHandoff
 from reminders.outbox import ReplyRow, SqlOutbox
-from reminders.passive import record_passive_replies_on
+from reminders.passive import send_passive_replies_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +100,26 @@ class GroupIntake:
         store = self.inbound
         if not isinstance(store, SqlInboundStore):
             return intake_all(store, requests)
-        with store.engine.begin() as conn:
-            if store.engine.dialect.name == "postgresql":
-                with pipelined(conn):  # sent with the transaction's BEGIN
+        chats = [(r.channel, r.address) for r in requests]
+        now = max(r.now for r in requests)
+        keep: list[tuple[str, str]] = []
+        preloaded = None
+        # On PostgreSQL the claims, the counts, the states read ahead and the commit go at once: one
+        # round trip. Which messages this instance answers is known only after it, so the states of all
+        # are read and those of the others dropped; a message that was there already is settled after.
+        try:
+            with one_trip(store.engine) as conn:
+                if store.engine.dialect.name == "postgresql":
                     conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-            return self.on(conn, requests)
+                sent = store.send_intake_on(conn, requests)
+                if self.journal is not None:
+                    preloaded = self.journal.send_preload_on(conn, chats, now)
+            intakes = store.intake_sent(sent)
+            keep = [chat for chat, i in zip(chats, intakes, strict=True) if i.claim in ANSWERING]
+        finally:
+            if preloaded is not None:
+                preloaded(keep)
+        return intakes
 
     def on(self, conn: Connection, requests: Sequence[ClaimRequest]) -> list[Intake]:
         """Claim ``requests`` in the caller's transaction on the SQL store's database."""
@@ -151,7 +166,7 @@ class GroupCommit:
         )
 
     def __call__(self, items: Sequence[Write]) -> list[bool]:
-        with self.outbox.engine.begin() as conn:
+        with one_trip(self.outbox.engine) as conn:  # on PostgreSQL: the whole transaction in one round trip
             committed = self.write_on(conn, items)
         return committed()
 
@@ -165,7 +180,7 @@ class GroupCommit:
         for item in items:
             if isinstance(item, Sent):
                 sent.setdefault(item.owner, []).append((item.row_id, item.at, item.provider_id))
-        with pipelined(conn):  # the writes whose results nobody reads: one round trip for all
+        with pipelined(conn):  # on PostgreSQL one round trip for all (in ``one_trip``, with its commit)
             settle = self.journal.write(conn) if self.journal is not None else None
             if self._sql_blocks:
                 for channel, addresses in by_channel(unblocked).items():
@@ -174,12 +189,13 @@ class GroupCommit:
                 self._sql_inbound.handled_on(conn, handled)
             for sender, sends in sent.items():
                 self.outbox.mark_sent_many_on(conn, sender, sends)
-        owner = self.handoff.owner_for_replies() if self.handoff is not None and replies else None
-        stored, claimed = self.outbox.enqueue_claimed_replies_on(conn, replies, owner)
-        queued = iter(stored)
-        logged = iter(record_passive_replies_on(conn, self.outbox, passive))
+            owner = self.handoff.owner_for_replies() if self.handoff is not None and replies else None
+            sent_replies = self.outbox.send_claimed_replies_on(conn, replies, owner)
+            sent_passive = send_passive_replies_on(conn, self.outbox, passive)
 
         def committed() -> list[bool]:
+            stored, claimed = sent_replies()
+            queued, logged = iter(stored), iter(sent_passive())
             if self.handoff is not None and replies:
                 self.handoff.replies_stored(owner, claimed, owner is None and any(stored))
             if settle is not None:

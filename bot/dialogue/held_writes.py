@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Protocol
 
 from sqlalchemy import Connection
@@ -92,25 +92,56 @@ class HeldConversations:
 
     def preload_on(self, conn: Connection, chats: Sequence[tuple[str, str]], now: dt.datetime) -> None:
         """Read ahead the states of ``chats`` (those not held here) in the caller's transaction."""
+        self.send_preload_on(conn, chats, now)(None)
+
+    def send_preload_on(
+        self, conn: Connection, chats: Sequence[tuple[str, str]], now: dt.datetime
+    ) -> Callable[[Collection[tuple[str, str]] | None], None]:
+        """``preload_on`` whose rows are read when the result is called (in a pipeline: after it).
+
+        Call the result with the chats to keep (None: all of them): the others' states are dropped, read
+        for messages that turned out not to be answered here.
+        """
         token = object()
         with self._lock:
             wanted = [key for key in dict.fromkeys(chats) if key not in self._held]
             self._reading.update(dict.fromkeys(wanted, token))
         if not wanted:
-            return
-        found: dict[tuple[str, str], ConversationState] | None = None
+            return lambda keep: None
         try:
-            found = self.store.load_many_on(conn, wanted, now)
-        finally:
-            at = time.monotonic()
-            with self._lock:
-                for key in wanted:
-                    if self._reading.get(key) is token:  # not saved meanwhile, nor read again since
-                        del self._reading[key]
-                        if found is not None:
-                            self._preloaded[key] = (at, found.get(key) or ConversationState())
-                while len(self._preloaded) > self._max_preloaded:  # left by messages never answered
-                    del self._preloaded[next(iter(self._preloaded))]
+            sent = self.store.send_load_many_on(conn, wanted, now)
+        except BaseException:
+            self._preloaded_now(wanted, token, None, ())
+            raise
+
+        def preloaded(keep: Collection[tuple[str, str]] | None) -> None:
+            if keep is not None and not keep:  # none answered here (or the transaction failed): no rows
+                self._preloaded_now(wanted, token, None, ())
+                return
+            found: dict[tuple[str, str], ConversationState] | None = None
+            try:
+                found = sent()
+            finally:
+                self._preloaded_now(wanted, token, found, set(wanted if keep is None else keep))
+
+        return preloaded
+
+    def _preloaded_now(
+        self,
+        wanted: Sequence[tuple[str, str]],
+        token: object,
+        found: dict[tuple[str, str], ConversationState] | None,
+        keep: Collection[tuple[str, str]],
+    ) -> None:
+        at = time.monotonic()
+        with self._lock:
+            for key in wanted:
+                if self._reading.get(key) is token:  # not saved meanwhile, nor read again since
+                    del self._reading[key]
+                    if found is not None and key in keep:
+                        self._preloaded[key] = (at, found.get(key) or ConversationState())
+            while len(self._preloaded) > self._max_preloaded:  # left by messages never answered
+                del self._preloaded[next(iter(self._preloaded))]
 
     def write(self, conn: Connection) -> Settle:
         with self._lock:
@@ -206,6 +237,14 @@ class Journal:
         """Read ahead the conversation states of messages about to be answered (see HeldConversations)."""
         if self.conversations is not None:
             self.conversations.preload_on(conn, chats, now)
+
+    def send_preload_on(
+        self, conn: Connection, chats: Sequence[tuple[str, str]], now: dt.datetime
+    ) -> Callable[[Collection[tuple[str, str]] | None], None]:
+        """``preload_on`` with its rows read when the result is called, keeping the chats given it."""
+        if self.conversations is None:
+            return lambda keep: None
+        return self.conversations.send_preload_on(conn, chats, now)
 
     @staticmethod
     @contextlib.contextmanager
