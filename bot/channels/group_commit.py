@@ -75,6 +75,16 @@ class Flush:
 
 
 FLUSH = Flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A batch's writes sent in a transaction: call ``committed`` once it has, for their results, else ``failed``."""
+
+    committed: Callable[[], list[bool]]
+    failed: Callable[[], None]
+
+
 # A reply's result says whether it was queued (a passive one: logged); False when its key was taken already.
 # The others' are True.
 Write = Union[ReplyRow, Passive, Handled, Unblocked, Sent, Flush]  # noqa: UP007 (a runtime alias for isinstance-free typing)
@@ -166,12 +176,21 @@ class GroupCommit:
         )
 
     def __call__(self, items: Sequence[Write]) -> list[bool]:
-        with one_trip(self.outbox.engine) as conn:  # on PostgreSQL: the whole transaction in one round trip
-            committed = self.write_on(conn, items)
-        return committed()
+        written: Written | None = None
+        try:
+            with one_trip(self.outbox.engine) as conn:  # on PostgreSQL: the transaction in one round trip
+                written = self.write_on(conn, items)
+        except BaseException:
+            if written is not None:
+                written.failed()
+            raise
+        return written.committed()
 
-    def write_on(self, conn: Connection, items: Sequence[Write]) -> Callable[[], list[bool]]:
-        """Write ``items`` in the caller's transaction; once it has committed, call the result for theirs."""
+    def write_on(self, conn: Connection, items: Sequence[Write]) -> Written:
+        """Write ``items`` in the caller's transaction; once it has ended, tell the result how it went.
+
+        Should ``write_on`` itself fail, what it took of the dialogue's held writes is held again.
+        """
         replies = [item for item in items if isinstance(item, ReplyRow)]
         passive = [item.reply for item in items if isinstance(item, Passive)]
         handled = [(h.channel, h.provider_id, h.now) for h in items if isinstance(h, Handled)]
@@ -180,18 +199,24 @@ class GroupCommit:
         for item in items:
             if isinstance(item, Sent):
                 sent.setdefault(item.owner, []).append((item.row_id, item.at, item.provider_id))
-        with pipelined(conn):  # on PostgreSQL one round trip for all (in ``one_trip``, with its commit)
-            settle = self.journal.write(conn) if self.journal is not None else None
-            if self._sql_blocks:
-                for channel, addresses in by_channel(unblocked).items():
-                    conn.execute(self._unblock, {"channel": channel, "addresses": addresses})
-            if self._sql_inbound is not None:
-                self._sql_inbound.handled_on(conn, handled)
-            for sender, sends in sent.items():
-                self.outbox.mark_sent_many_on(conn, sender, sends)
-            owner = self.handoff.owner_for_replies() if self.handoff is not None and replies else None
-            sent_replies = self.outbox.send_claimed_replies_on(conn, replies, owner)
-            sent_passive = send_passive_replies_on(conn, self.outbox, passive)
+        settle = None
+        try:
+            with pipelined(conn):  # on PostgreSQL one round trip for all (in ``one_trip``, with its commit)
+                settle = self.journal.write(conn) if self.journal is not None else None
+                if self._sql_blocks:
+                    for channel, addresses in by_channel(unblocked).items():
+                        conn.execute(self._unblock, {"channel": channel, "addresses": addresses})
+                if self._sql_inbound is not None:
+                    self._sql_inbound.handled_on(conn, handled)
+                for sender, sends in sent.items():
+                    self.outbox.mark_sent_many_on(conn, sender, sends)
+                owner = self.handoff.owner_for_replies() if self.handoff is not None and replies else None
+                sent_replies = self.outbox.send_claimed_replies_on(conn, replies, owner)
+                sent_passive = send_passive_replies_on(conn, self.outbox, passive)
+        except BaseException:
+            if settle is not None:
+                settle.failed()
+            raise
 
         def committed() -> list[bool]:
             stored, claimed = sent_replies()
@@ -210,7 +235,7 @@ class GroupCommit:
                 for item in items
             ]
 
-        return committed
+        return Written(committed, settle.failed if settle is not None else lambda: None)
 
     def _in_memory(
         self, unblocked: list[tuple[str, str]], handled: list[tuple[str, str, dt.datetime]]
@@ -259,10 +284,16 @@ class GroupWork:
         if not claims:
             return list(self.commit(writes))
         if self._shared:
-            with self.commit.outbox.engine.begin() as conn:
-                committed = self.commit.write_on(conn, writes)
-                intakes = self.intake.on(conn, claims)
-            written = committed()
+            sending: Written | None = None
+            try:
+                with self.commit.outbox.engine.begin() as conn:
+                    sending = self.commit.write_on(conn, writes)
+                    intakes = self.intake.on(conn, claims)
+            except BaseException:
+                if sending is not None:
+                    sending.failed()
+                raise
+            written = sending.committed()
         else:
             written, intakes = self.commit(writes), self.intake(claims)
         claimed, wrote = iter(intakes), iter(written)
@@ -284,7 +315,7 @@ class GroupWork:
         with commit.outbox.engine.connect() as conn:
             transaction = conn.begin()
             try:
-                dry.write_on(conn, writes)
+                dry.write_on(conn, writes).failed()  # held again, for the caller to drop
                 self.intake.on(conn, claims)
             finally:
                 transaction.rollback()

@@ -52,9 +52,12 @@ class SqlConversationStore:
         # On PostgreSQL the states go as arrays (ledger.array_rows): one statement text for any batch.
         self._states = ArrayRows.of(engine.dialect.name, STATES, _STATE_COLUMNS)
         upsert = dialect_insert(engine, STATES) if self._states.rows is None else self._states.insert(STATES)
+        # A newer state is never overwritten by an older one: two group commits may run at once, and
+        # the one carrying the older state may commit last (and so may another instance's).
         self._upsert = upsert.on_conflict_do_update(
             index_elements=[STATES.c.channel, STATES.c.address],
             set_={"state": upsert.excluded.state, "expires_at": upsert.excluded.expires_at},
+            where=STATES.c.expires_at <= upsert.excluded.expires_at,
         )
 
     def load(self, channel: str, address: str, now: dt.datetime) -> ConversationState:

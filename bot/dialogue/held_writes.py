@@ -26,8 +26,40 @@ from bot.dialogue.conversation_sql import SqlConversationStore
 from bot.kernel.messages import Inbound, Reply
 from ledger.message_log import Exchange, SqlMessageLog
 
-# Called after the transaction that wrote them commits: the held writes it carried are forgotten.
-Settle = Callable[[], None]
+
+class Settle:
+    """What a write of held writes is told when its transaction ends.
+
+    Called once it has committed: the writes it carried are forgotten. ``failed`` once it has not: they
+    go with the next transaction. Until either, a transaction running beside it takes only what was held
+    after (group commits may overlap), so nothing is written twice.
+    """
+
+    def __init__(self, committed: Callable[[], None], failed: Callable[[], None]) -> None:
+        self._committed = committed
+        self._failed = failed
+
+    def __call__(self) -> None:
+        self._committed()
+
+    def failed(self) -> None:
+        """The transaction rolled back: hold the writes again, for the next one."""
+        self._failed()
+
+    @classmethod
+    def of(cls, settles: Sequence[Settle]) -> Settle:
+        """One Settle for several."""
+
+        def committed() -> None:
+            for one in settles:
+                one()
+
+        def failed() -> None:
+            for one in settles:
+                one.failed()
+
+        return cls(committed, failed)
+
 
 _this_thread = threading.local()
 
@@ -59,6 +91,7 @@ class HeldConversations:
     ) -> None:
         self.store = store
         self._held: dict[tuple[str, str], ConversationState] = {}
+        self._writing: dict[tuple[str, str], ConversationState] = {}  # held states a transaction writes
         self._preloaded: dict[tuple[str, str], tuple[float, ConversationState]] = {}
         self._reading: dict[tuple[str, str], object] = {}
         self._preload_life = preload_life
@@ -144,24 +177,38 @@ class HeldConversations:
                 del self._preloaded[next(iter(self._preloaded))]
 
     def write(self, conn: Connection) -> Settle:
-        with self._lock:
-            taken = dict(self._held)
-        self.store.save_many_on(
-            conn, [(channel, address, state) for (channel, address), state in taken.items()]
-        )
+        with self._lock:  # not what a transaction beside this one writes already
+            taken = {key: state for key, state in self._held.items() if self._writing.get(key) is not state}
+            self._writing.update(taken)
 
-        def settle() -> None:
+        def committed() -> None:
             with self._lock:
                 for key, state in taken.items():
                     if self._held.get(key) is state:  # not saved again since
                         del self._held[key]
+                    if self._writing.get(key) is state:
+                        del self._writing[key]
 
-        return settle
+        def failed() -> None:
+            with self._lock:
+                for key, state in taken.items():
+                    if self._writing.get(key) is state:
+                        del self._writing[key]
+
+        try:
+            self.store.save_many_on(
+                conn, [(channel, address, state) for (channel, address), state in taken.items()]
+            )
+        except BaseException:
+            failed()
+            raise
+        return Settle(committed, failed)
 
     def forget(self) -> None:
         """Drop every state held or read ahead, unwritten."""
         with self._lock:
             self._held.clear()
+            self._writing.clear()
             self._preloaded.clear()
 
     def __len__(self) -> int:
@@ -176,6 +223,7 @@ class HeldExchanges:
         self.log = log
         self._now = now
         self._held: list[Exchange] = []
+        self._writing = 0  # exchanges taken by transactions under way
         self._lock = threading.Lock()
 
     def __call__(self, inbound: Inbound, reply: Reply) -> None:
@@ -189,15 +237,25 @@ class HeldExchanges:
             self._held.append(exchange)
 
     def write(self, conn: Connection) -> Settle:
-        with self._lock:
-            taken = list(self._held)
-        self.log.log_many_on(conn, taken)
+        with self._lock:  # taken out: a transaction beside this one writes only what came after
+            taken, self._held = self._held, []
+            self._writing += len(taken)
 
-        def settle() -> None:
-            with self._lock:  # one group commit at a time: what it took is still at the front
-                del self._held[: len(taken)]
+        def committed() -> None:
+            with self._lock:
+                self._writing -= len(taken)
 
-        return settle
+        def failed() -> None:
+            with self._lock:
+                self._writing -= len(taken)
+                self._held[:0] = taken  # before what came meanwhile, as they came
+
+        try:
+            self.log.log_many_on(conn, taken)
+        except BaseException:
+            failed()
+            raise
+        return Settle(committed, failed)
 
     def forget(self) -> None:
         """Drop every exchange held, unwritten."""
@@ -205,8 +263,9 @@ class HeldExchanges:
             self._held.clear()
 
     def __len__(self) -> int:
+        """How many exchanges are held, a transaction's under way included."""
         with self._lock:
-            return len(self._held)
+            return len(self._held) + self._writing
 
 
 class Journal:
@@ -219,13 +278,16 @@ class Journal:
         self.exchanges = exchanges
 
     def write(self, conn: Connection) -> Settle:
-        settles = [part.write(conn) for part in (self.conversations, self.exchanges) if part is not None]
-
-        def settle() -> None:
+        settles: list[Settle] = []
+        try:
+            for part in (self.conversations, self.exchanges):
+                if part is not None:
+                    settles.append(part.write(conn))
+        except BaseException:
             for one in settles:
-                one()
-
-        return settle
+                one.failed()
+            raise
+        return Settle.of(settles)
 
     def forget(self) -> None:
         """Drop everything held, unwritten: a rehearsal's writes, before the service takes requests."""
