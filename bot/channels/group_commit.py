@@ -314,8 +314,12 @@ class GroupWork:
         writes = [item for item in items if not isinstance(item, ClaimRequest)]
         with commit.outbox.engine.connect() as conn:
             transaction = conn.begin()
+            written: Written | None = None
             try:
-                dry.write_on(conn, writes).failed()  # held again, for the caller to drop
-                self.intake.on(conn, claims)
+                with pipelined(conn):  # as they go when serving: the rows of the reads read after
+                    written = dry.write_on(conn, writes)
+                    self.intake.on(conn, claims)
             finally:
                 transaction.rollback()
+                if written is not None:
+                    written.failed()  # held again, for the caller to drop

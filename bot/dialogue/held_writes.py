@@ -243,11 +243,11 @@ class HeldExchanges:
 
         def committed() -> None:
             with self._lock:
-                self._writing -= len(taken)
+                self._writing = max(0, self._writing - len(taken))  # 0 after a forget
 
         def failed() -> None:
             with self._lock:
-                self._writing -= len(taken)
+                self._writing = max(0, self._writing - len(taken))  # 0 after a forget
                 self._held[:0] = taken  # before what came meanwhile, as they came
 
         try:
@@ -258,9 +258,10 @@ class HeldExchanges:
         return Settle(committed, failed)
 
     def forget(self) -> None:
-        """Drop every exchange held, unwritten."""
+        """Drop every exchange held, unwritten (those a transaction under way writes are not counted again)."""
         with self._lock:
             self._held.clear()
+            self._writing = 0
 
     def __len__(self) -> int:
         """How many exchanges are held, a transaction's under way included."""
