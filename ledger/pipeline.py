@@ -126,6 +126,8 @@ def _compiled_form(statement: Executable, dialect: Dialect) -> Any:
 def _compiled(statement: Executable, dialect: Dialect) -> tuple[str, dict[str, Callable[[Any], Any]]]:
     """The statement's SQL text for psycopg and the conversion SQLAlchemy applies to each parameter."""
     compiled = _compiled_form(statement, dialect)
+    if compiled.post_compile_params:
+        raise ValueError("read_later cannot send an IN list (an expanding parameter); pass an array instead")
     processors = {}
     for name, bind in compiled.binds.items():
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
