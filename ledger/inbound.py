@@ -21,6 +21,7 @@ from bot.kernel.personal_data import mask_personal_data
 from ledger.array_rows import ArrayRows
 from ledger.db import UTCDateTime, dialect_insert
 from ledger.inbound_models import InboundMessage
+from ledger.pipeline import Rows, read_later
 
 INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]
 
@@ -59,6 +60,16 @@ class ClaimRequest(NamedTuple):
     text: str
     now: dt.datetime
     window: dt.timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SentIntake:
+    """Claims sent (``SqlInboundStore.send_intake_on``) whose rows are still to be read."""
+
+    requests: list[ClaimRequest]
+    first: dict[tuple[str, str], int]  # each message's first request in the batch
+    inserted: Rows | None  # (channel, provider id) of the messages new to the table
+    counts: list[tuple[list[int], Rows]]  # requests, and (address, count) of their senders
 
 
 class Intake(NamedTuple):
@@ -237,13 +248,47 @@ class SqlInboundStore:
         it (or is a duplicate when it was handled already). Rows go in key order, so two instances inserting
         the same messages take their index locks in the same order (no deadlock on PostgreSQL).
         """
+        return self.intake_sent(self.send_intake_on(conn, requests), conn)
+
+    def send_intake_on(self, conn: Connection, requests: Sequence[ClaimRequest]) -> SentIntake:
+        """Insert the new messages and count every sender's, their rows read later (``intake_sent``).
+
+        In a pipeline (``ledger.pipeline``) both go with the rest of the transaction, in one round trip.
+        The senders of all the requests asked with a window are counted, answering or not (which of them
+        answer is known only from the INSERT's rows); the window ends at the batch's latest message.
+        """
         first: dict[tuple[str, str], int] = {}
         for index, request in enumerate(requests):
             first.setdefault((request.channel, request.provider_id), index)
         rows = [self._row(requests[index]) for _, index in sorted(first.items())]
-        inserted: set[tuple[str, str]] = set()
-        if rows:
-            inserted = {(c, p) for c, p in conn.execute(self._insert, self._claims.params(rows))}
+        inserted = read_later(conn, self._insert, self._claims.params(rows)) if rows else None
+        wanted: dict[tuple[str, dt.timedelta], list[int]] = {}
+        for index, request in enumerate(requests):
+            if request.window is not None:
+                wanted.setdefault((request.channel, request.window), []).append(index)
+        counts = []
+        for (channel, window), indexes in wanted.items():
+            params = {
+                "channel": channel,
+                "addresses": sorted({requests[i].address for i in indexes}),
+                "since": max(requests[i].now for i in indexes) - window,
+            }
+            counts.append((indexes, read_later(conn, self._count_by_address, params)))
+        return SentIntake(list(requests), first, inserted, counts)
+
+    def intake_sent(self, sent: SentIntake, conn: Connection | None = None) -> list[Intake]:
+        """The intakes of ``send_intake_on``'s requests, once its rows are in.
+
+        A message that was there already is settled on ``conn`` (the same transaction), or without it in
+        a transaction of its own: taking a lapsed claim over is one conditional UPDATE either way.
+        """
+        requests, first = sent.requests, sent.first
+        inserted = {(c, p) for c, p in sent.inserted.all()} if sent.inserted is not None else set()
+        recent = [0] * len(requests)
+        for indexes, rows in sent.counts:
+            counts = {address: int(n) for address, n in rows.all()}
+            for index in indexes:
+                recent[index] = counts.get(requests[index].address, 0)
         claims: list[Claim] = []
         for index, request in enumerate(requests):
             key = (request.channel, request.provider_id)
@@ -251,9 +296,14 @@ class SqlInboundStore:
                 claims.append("handled" if claims[first[key]] == "handled" else "in_flight")
             elif key in inserted:
                 claims.append("new")
-            else:
+            elif conn is not None:
                 claims.append(self._claim_existing(conn, request))
-        return self._counted(conn, requests, claims)
+            else:
+                with self.engine.begin() as own:
+                    claims.append(self._claim_existing(own, request))
+        return [
+            Intake(claim, recent[index] if claim in ANSWERING else 0) for index, claim in enumerate(claims)
+        ]
 
     @staticmethod
     def _row(request: ClaimRequest) -> dict[str, object]:
@@ -275,29 +325,6 @@ class SqlInboundStore:
             return "taken_over"
         handled_at = conn.execute(self._handled_at, key).scalar()
         return "handled" if handled_at is not None else "in_flight"
-
-    def _counted(
-        self, conn: Connection, requests: Sequence[ClaimRequest], claims: list[Claim]
-    ) -> list[Intake]:
-        """Count the recent messages of the senders whose messages this batch answers: one query per channel.
-
-        The window ends at the batch's latest message (its requests arrived within milliseconds).
-        """
-        wanted: dict[tuple[str, dt.timedelta], list[int]] = {}
-        for index, (request, claim) in enumerate(zip(requests, claims, strict=True)):
-            if request.window is not None and claim in ANSWERING:
-                wanted.setdefault((request.channel, request.window), []).append(index)
-        recent = [0] * len(requests)
-        for (channel, window), indexes in wanted.items():
-            params = {
-                "channel": channel,
-                "addresses": sorted({requests[i].address for i in indexes}),
-                "since": max(requests[i].now for i in indexes) - window,
-            }
-            counts = {address: int(n) for address, n in conn.execute(self._count_by_address, params)}
-            for index in indexes:
-                recent[index] = counts.get(requests[index].address, 0)
-        return [Intake(claim, count) for claim, count in zip(claims, recent, strict=True)]
 
     def handled(self, channel: str, provider_id: str, now: dt.datetime) -> None:
         self.handled_many([(channel, provider_id, now)])

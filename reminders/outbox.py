@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, bindparam, func, or_, select, update
 
@@ -19,6 +19,7 @@ from ledger.array_rows import ArrayRows
 from ledger.db import dialect_insert
 from ledger.locks import live_owner_keys
 from ledger.models import Trainee
+from ledger.pipeline import read_later
 from reminders.claiming import REPLY_KIND as REPLY_KIND
 from reminders.claiming import claim_statement, mark_sent_statement
 from reminders.models import OutboxMessage, ReminderKey
@@ -36,7 +37,7 @@ KEYS: Table = ReminderKey.__table__  # type: ignore[assignment]
 TRAINEES: Table = Trainee.__table__  # type: ignore[assignment]
 
 _CHUNK = 2000
-_REPLY_COLUMNS = (
+REPLY_COLUMNS = (
     "idempotency_key", "trainee_id", "channel", "address", "text", "kinds", "send_at", "status", "attempts",
     "next_attempt_at", "created_at", "expires_at", "claimed_by", "claimed_at",
 )  # fmt: skip
@@ -56,9 +57,9 @@ class SqlOutbox:
         self.dialect = engine.dialect.name
         # The statements run for every message, built once: building costs more than running them.
         # On PostgreSQL the replies go as arrays (ledger.array_rows): one statement text for any batch.
-        self._replies = ArrayRows.of(self.dialect, OUTBOX, _REPLY_COLUMNS)
+        self._replies = ArrayRows.of(self.dialect, OUTBOX, REPLY_COLUMNS)
         add_reply = (
-            dialect_insert(self.dialect, OUTBOX).values({name: bindparam(name) for name in _REPLY_COLUMNS})
+            dialect_insert(self.dialect, OUTBOX).values({name: bindparam(name) for name in REPLY_COLUMNS})
             if self._replies.rows is None
             else self._replies.insert(OUTBOX)
         )
@@ -136,25 +137,32 @@ class SqlOutbox:
         dispatcher gets the returned rows once this transaction commits. Should it die first, they are
         recovered as any row it left in ``sending`` (requeued and sent by the next one).
         """
+        return self.send_claimed_replies_on(conn, replies, owner)()
+
+    def send_claimed_replies_on(
+        self, conn: Connection, replies: Sequence[ReplyRow], owner: str | None
+    ) -> Callable[[], tuple[list[bool], list[Claimed]]]:
+        """``enqueue_claimed_replies_on`` whose rows are read when the result is called (in a pipeline: after)."""
         first: dict[str, int] = {}
         for index, reply in enumerate(replies):
             first.setdefault(reply.idempotency_key, index)
         rows = [reply_row(replies[index], owner) for _, index in sorted(first.items())]
-        inserted = (
-            {key: row_id for key, row_id in conn.execute(self._add_reply, self._replies.params(rows))}
-            if rows
-            else {}
-        )
-        queued = [
-            first[reply.idempotency_key] == index and reply.idempotency_key in inserted
-            for index, reply in enumerate(replies)
-        ]
-        claimed = [] if owner is None else [
-            Claimed(inserted[r["idempotency_key"]], None, r["channel"], r["address"], r["text"], 1,
-                    REPLY_KIND, r["expires_at"])
-            for r in rows if r["idempotency_key"] in inserted
-        ]  # fmt: skip
-        return queued, claimed
+        sent = read_later(conn, self._add_reply, self._replies.params(rows)) if rows else None
+
+        def stored() -> tuple[list[bool], list[Claimed]]:
+            inserted = {key: row_id for key, row_id in sent.all()} if sent is not None else {}
+            queued = [
+                first[reply.idempotency_key] == index and reply.idempotency_key in inserted
+                for index, reply in enumerate(replies)
+            ]
+            claimed = [] if owner is None else [
+                Claimed(inserted[r["idempotency_key"]], None, r["channel"], r["address"], r["text"], 1,
+                        REPLY_KIND, r["expires_at"])
+                for r in rows if r["idempotency_key"] in inserted
+            ]  # fmt: skip
+            return queued, claimed
+
+        return stored
 
     def has_key(self, idempotency_key: str) -> bool:
         """Tell whether a message under ``idempotency_key`` is in the outbox, whatever its status."""

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
+from ledger.array_rows import ArrayRows
 from ledger.db import dialect_insert
-from reminders.outbox import OUTBOX, ReplyRow, SqlOutbox
+from ledger.pipeline import read_later
+from reminders.outbox import OUTBOX, REPLY_COLUMNS, ReplyRow, SqlOutbox
 from reminders.outbox_rows import reply_row
 
+_PASSIVE_COLUMNS = (*REPLY_COLUMNS, "sent_at", "provider_id")
 # The provider id that marks an answer given in the push's HTTP response.
 PASSIVE = "passive"
 
@@ -42,25 +45,43 @@ def record_passive_reply(
 
 def record_passive_replies_on(conn: Connection, outbox: SqlOutbox, replies: Sequence[ReplyRow]) -> list[bool]:
     """Log several passive answers in the caller's transaction (one INSERT); False for a key already taken."""
+    return send_passive_replies_on(conn, outbox, replies)()
+
+
+def send_passive_replies_on(
+    conn: Connection, outbox: SqlOutbox, replies: Sequence[ReplyRow]
+) -> Callable[[], list[bool]]:
+    """``record_passive_replies_on`` whose rows are read when the result is called (in a pipeline: after)."""
     first: dict[str, int] = {}
     for index, reply in enumerate(replies):
         first.setdefault(reply.idempotency_key, index)
     rows = [_passive_row(replies[index]) for _, index in sorted(first.items())]
-    inserted = set(conn.execute(_insert(outbox.dialect), rows).scalars()) if rows else set()
-    return [
-        first[reply.idempotency_key] == index and reply.idempotency_key in inserted
-        for index, reply in enumerate(replies)
-    ]
+    statement, arrays = _insert(outbox.dialect)
+    sent = read_later(conn, statement, arrays.params(rows)) if rows else None
+
+    def logged() -> list[bool]:
+        inserted = {key for (key,) in sent.all()} if sent is not None else set()
+        return [
+            first[reply.idempotency_key] == index and reply.idempotency_key in inserted
+            for index, reply in enumerate(replies)
+        ]
+
+    return logged
 
 
 @functools.cache
-def _insert(dialect: str) -> Any:
-    """The INSERT of passive answers, built once per dialect."""
-    return (
-        dialect_insert(dialect, OUTBOX)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OUTBOX.c.idempotency_key)
+def _insert(dialect: str) -> tuple[Any, ArrayRows]:
+    """The INSERT of passive answers and how its rows go (on PostgreSQL as arrays), built once per dialect."""
+    arrays = ArrayRows.of(dialect, OUTBOX, _PASSIVE_COLUMNS)
+    insert = (
+        dialect_insert(dialect, OUTBOX).values({name: bindparam(name) for name in _PASSIVE_COLUMNS})
+        if arrays.rows is None
+        else arrays.insert(OUTBOX)
     )
+    statement = insert.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
+        OUTBOX.c.idempotency_key
+    )
+    return statement, arrays
 
 
 def _passive_row(reply: ReplyRow) -> dict[str, object]:

@@ -29,10 +29,10 @@ from ledger.inbound import (
     handled_all,
     intake_all,
 )
-from ledger.pipeline import pipelined
+from ledger.pipeline import one_trip, pipelined
 from reminders.handoff import ReplyHandoff
 from reminders.outbox import ReplyRow, SqlOutbox
-from reminders.passive import record_passive_replies_on
+from reminders.passive import send_passive_replies_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,16 @@ class Flush:
 
 
 FLUSH = Flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A batch's writes sent in a transaction: call ``committed`` once it has, for their results, else ``failed``."""
+
+    committed: Callable[[], list[bool]]
+    failed: Callable[[], None]
+
+
 # A reply's result says whether it was queued (a passive one: logged); False when its key was taken already.
 # The others' are True.
 Write = Union[ReplyRow, Passive, Handled, Unblocked, Sent, Flush]  # noqa: UP007 (a runtime alias for isinstance-free typing)
@@ -100,11 +110,26 @@ class GroupIntake:
         store = self.inbound
         if not isinstance(store, SqlInboundStore):
             return intake_all(store, requests)
-        with store.engine.begin() as conn:
-            if store.engine.dialect.name == "postgresql":
-                with pipelined(conn):  # sent with the transaction's BEGIN
+        chats = [(r.channel, r.address) for r in requests]
+        now = max(r.now for r in requests)
+        keep: list[tuple[str, str]] = []
+        preloaded = None
+        # On PostgreSQL the claims, the counts, the states read ahead and the commit go at once: one
+        # round trip. Which messages this instance answers is known only after it, so the states of all
+        # are read and those of the others dropped; a message that was there already is settled after.
+        try:
+            with one_trip(store.engine) as conn:
+                if store.engine.dialect.name == "postgresql":
                     conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-            return self.on(conn, requests)
+                sent = store.send_intake_on(conn, requests)
+                if self.journal is not None:
+                    preloaded = self.journal.send_preload_on(conn, chats, now)
+            intakes = store.intake_sent(sent)
+            keep = [chat for chat, i in zip(chats, intakes, strict=True) if i.claim in ANSWERING]
+        finally:
+            if preloaded is not None:
+                preloaded(keep)
+        return intakes
 
     def on(self, conn: Connection, requests: Sequence[ClaimRequest]) -> list[Intake]:
         """Claim ``requests`` in the caller's transaction on the SQL store's database."""
@@ -151,12 +176,21 @@ class GroupCommit:
         )
 
     def __call__(self, items: Sequence[Write]) -> list[bool]:
-        with self.outbox.engine.begin() as conn:
-            committed = self.write_on(conn, items)
-        return committed()
+        written: Written | None = None
+        try:
+            with one_trip(self.outbox.engine) as conn:  # on PostgreSQL: the transaction in one round trip
+                written = self.write_on(conn, items)
+        except BaseException:
+            if written is not None:
+                written.failed()
+            raise
+        return written.committed()
 
-    def write_on(self, conn: Connection, items: Sequence[Write]) -> Callable[[], list[bool]]:
-        """Write ``items`` in the caller's transaction; once it has committed, call the result for theirs."""
+    def write_on(self, conn: Connection, items: Sequence[Write]) -> Written:
+        """Write ``items`` in the caller's transaction; once it has ended, tell the result how it went.
+
+        Should ``write_on`` itself fail, what it took of the dialogue's held writes is held again.
+        """
         replies = [item for item in items if isinstance(item, ReplyRow)]
         passive = [item.reply for item in items if isinstance(item, Passive)]
         handled = [(h.channel, h.provider_id, h.now) for h in items if isinstance(h, Handled)]
@@ -165,21 +199,28 @@ class GroupCommit:
         for item in items:
             if isinstance(item, Sent):
                 sent.setdefault(item.owner, []).append((item.row_id, item.at, item.provider_id))
-        with pipelined(conn):  # the writes whose results nobody reads: one round trip for all
-            settle = self.journal.write(conn) if self.journal is not None else None
-            if self._sql_blocks:
-                for channel, addresses in by_channel(unblocked).items():
-                    conn.execute(self._unblock, {"channel": channel, "addresses": addresses})
-            if self._sql_inbound is not None:
-                self._sql_inbound.handled_on(conn, handled)
-            for sender, sends in sent.items():
-                self.outbox.mark_sent_many_on(conn, sender, sends)
-        owner = self.handoff.owner_for_replies() if self.handoff is not None and replies else None
-        stored, claimed = self.outbox.enqueue_claimed_replies_on(conn, replies, owner)
-        queued = iter(stored)
-        logged = iter(record_passive_replies_on(conn, self.outbox, passive))
+        settle = None
+        try:
+            with pipelined(conn):  # on PostgreSQL one round trip for all (in ``one_trip``, with its commit)
+                settle = self.journal.write(conn) if self.journal is not None else None
+                if self._sql_blocks:
+                    for channel, addresses in by_channel(unblocked).items():
+                        conn.execute(self._unblock, {"channel": channel, "addresses": addresses})
+                if self._sql_inbound is not None:
+                    self._sql_inbound.handled_on(conn, handled)
+                for sender, sends in sent.items():
+                    self.outbox.mark_sent_many_on(conn, sender, sends)
+                owner = self.handoff.owner_for_replies() if self.handoff is not None and replies else None
+                sent_replies = self.outbox.send_claimed_replies_on(conn, replies, owner)
+                sent_passive = send_passive_replies_on(conn, self.outbox, passive)
+        except BaseException:
+            if settle is not None:
+                settle.failed()
+            raise
 
         def committed() -> list[bool]:
+            stored, claimed = sent_replies()
+            queued, logged = iter(stored), iter(sent_passive())
             if self.handoff is not None and replies:
                 self.handoff.replies_stored(owner, claimed, owner is None and any(stored))
             if settle is not None:
@@ -194,7 +235,7 @@ class GroupCommit:
                 for item in items
             ]
 
-        return committed
+        return Written(committed, settle.failed if settle is not None else lambda: None)
 
     def _in_memory(
         self, unblocked: list[tuple[str, str]], handled: list[tuple[str, str, dt.datetime]]
@@ -243,10 +284,16 @@ class GroupWork:
         if not claims:
             return list(self.commit(writes))
         if self._shared:
-            with self.commit.outbox.engine.begin() as conn:
-                committed = self.commit.write_on(conn, writes)
-                intakes = self.intake.on(conn, claims)
-            written = committed()
+            sending: Written | None = None
+            try:
+                with self.commit.outbox.engine.begin() as conn:
+                    sending = self.commit.write_on(conn, writes)
+                    intakes = self.intake.on(conn, claims)
+            except BaseException:
+                if sending is not None:
+                    sending.failed()
+                raise
+            written = sending.committed()
         else:
             written, intakes = self.commit(writes), self.intake(claims)
         claimed, wrote = iter(intakes), iter(written)
@@ -267,8 +314,12 @@ class GroupWork:
         writes = [item for item in items if not isinstance(item, ClaimRequest)]
         with commit.outbox.engine.connect() as conn:
             transaction = conn.begin()
+            written: Written | None = None
             try:
-                dry.write_on(conn, writes)
-                self.intake.on(conn, claims)
+                with pipelined(conn):  # as they go when serving: the rows of the reads read after
+                    written = dry.write_on(conn, writes)
+                    self.intake.on(conn, claims)
             finally:
                 transaction.rollback()
+                if written is not None:
+                    written.failed()  # held again, for the caller to drop

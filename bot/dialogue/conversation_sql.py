@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, select
 
@@ -14,6 +14,7 @@ from ledger.array_rows import ArrayRows
 from ledger.crypto import IdVault, KeyMismatchError
 from ledger.db import by_channel, dialect_insert, lookup_keys
 from ledger.dialogue_models import ConversationStateRow
+from ledger.pipeline import read_later
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,12 @@ class SqlConversationStore:
         # On PostgreSQL the states go as arrays (ledger.array_rows): one statement text for any batch.
         self._states = ArrayRows.of(engine.dialect.name, STATES, _STATE_COLUMNS)
         upsert = dialect_insert(engine, STATES) if self._states.rows is None else self._states.insert(STATES)
+        # A newer state is never overwritten by an older one: two group commits may run at once, and
+        # the one carrying the older state may commit last (and so may another instance's).
         self._upsert = upsert.on_conflict_do_update(
             index_elements=[STATES.c.channel, STATES.c.address],
             set_={"state": upsert.excluded.state, "expires_at": upsert.excluded.expires_at},
+            where=STATES.c.expires_at <= upsert.excluded.expires_at,
         )
 
     def load(self, channel: str, address: str, now: dt.datetime) -> ConversationState:
@@ -68,12 +72,28 @@ class SqlConversationStore:
 
         Conversations without a state (or whose state lapsed) are left out.
         """
-        found: dict[tuple[str, str], ConversationState] = {}
-        for channel, addresses in sorted(by_channel(chats).items()):
-            params = {"channel": channel, "keys": addresses, "now": now}
-            for address, raw in conn.execute(self._select_many, params):
-                if raw is not None:
-                    found[channel, address] = self._state(channel, raw)
+        return self.send_load_many_on(conn, chats, now)()
+
+    def send_load_many_on(
+        self, conn: Connection, chats: Sequence[tuple[str, str]], now: dt.datetime
+    ) -> Callable[[], dict[tuple[str, str], ConversationState]]:
+        """``load_many_on`` whose rows are read when the result is called (in a pipeline: after it)."""
+        sent = [
+            (
+                channel,
+                read_later(conn, self._select_many, {"channel": channel, "keys": addresses, "now": now}),
+            )
+            for channel, addresses in sorted(by_channel(chats).items())
+        ]
+
+        def found() -> dict[tuple[str, str], ConversationState]:
+            states: dict[tuple[str, str], ConversationState] = {}
+            for channel, rows in sent:
+                for address, raw in rows.all():
+                    if raw is not None:
+                        states[channel, address] = self._state(channel, raw)
+            return states
+
         return found
 
     def _state(self, channel: str, raw: str) -> ConversationState:

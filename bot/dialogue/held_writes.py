@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Protocol
 
 from sqlalchemy import Connection
@@ -26,8 +26,40 @@ from bot.dialogue.conversation_sql import SqlConversationStore
 from bot.kernel.messages import Inbound, Reply
 from ledger.message_log import Exchange, SqlMessageLog
 
-# Called after the transaction that wrote them commits: the held writes it carried are forgotten.
-Settle = Callable[[], None]
+
+class Settle:
+    """What a write of held writes is told when its transaction ends.
+
+    Called once it has committed: the writes it carried are forgotten. ``failed`` once it has not: they
+    go with the next transaction. Until either, a transaction running beside it takes only what was held
+    after (group commits may overlap), so nothing is written twice.
+    """
+
+    def __init__(self, committed: Callable[[], None], failed: Callable[[], None]) -> None:
+        self._committed = committed
+        self._failed = failed
+
+    def __call__(self) -> None:
+        self._committed()
+
+    def failed(self) -> None:
+        """The transaction rolled back: hold the writes again, for the next one."""
+        self._failed()
+
+    @classmethod
+    def of(cls, settles: Sequence[Settle]) -> Settle:
+        """One Settle for several."""
+
+        def committed() -> None:
+            for one in settles:
+                one()
+
+        def failed() -> None:
+            for one in settles:
+                one.failed()
+
+        return cls(committed, failed)
+
 
 _this_thread = threading.local()
 
@@ -59,6 +91,7 @@ class HeldConversations:
     ) -> None:
         self.store = store
         self._held: dict[tuple[str, str], ConversationState] = {}
+        self._writing: dict[tuple[str, str], ConversationState] = {}  # held states a transaction writes
         self._preloaded: dict[tuple[str, str], tuple[float, ConversationState]] = {}
         self._reading: dict[tuple[str, str], object] = {}
         self._preload_life = preload_life
@@ -92,45 +125,90 @@ class HeldConversations:
 
     def preload_on(self, conn: Connection, chats: Sequence[tuple[str, str]], now: dt.datetime) -> None:
         """Read ahead the states of ``chats`` (those not held here) in the caller's transaction."""
+        self.send_preload_on(conn, chats, now)(None)
+
+    def send_preload_on(
+        self, conn: Connection, chats: Sequence[tuple[str, str]], now: dt.datetime
+    ) -> Callable[[Collection[tuple[str, str]] | None], None]:
+        """``preload_on`` whose rows are read when the result is called (in a pipeline: after it).
+
+        Call the result with the chats to keep (None: all of them): the others' states are dropped, read
+        for messages that turned out not to be answered here.
+        """
         token = object()
         with self._lock:
             wanted = [key for key in dict.fromkeys(chats) if key not in self._held]
             self._reading.update(dict.fromkeys(wanted, token))
         if not wanted:
-            return
-        found: dict[tuple[str, str], ConversationState] | None = None
+            return lambda keep: None
         try:
-            found = self.store.load_many_on(conn, wanted, now)
-        finally:
-            at = time.monotonic()
-            with self._lock:
-                for key in wanted:
-                    if self._reading.get(key) is token:  # not saved meanwhile, nor read again since
-                        del self._reading[key]
-                        if found is not None:
-                            self._preloaded[key] = (at, found.get(key) or ConversationState())
-                while len(self._preloaded) > self._max_preloaded:  # left by messages never answered
-                    del self._preloaded[next(iter(self._preloaded))]
+            sent = self.store.send_load_many_on(conn, wanted, now)
+        except BaseException:
+            self._preloaded_now(wanted, token, None, ())
+            raise
+
+        def preloaded(keep: Collection[tuple[str, str]] | None) -> None:
+            if keep is not None and not keep:  # none answered here (or the transaction failed): no rows
+                self._preloaded_now(wanted, token, None, ())
+                return
+            found: dict[tuple[str, str], ConversationState] | None = None
+            try:
+                found = sent()
+            finally:
+                self._preloaded_now(wanted, token, found, set(wanted if keep is None else keep))
+
+        return preloaded
+
+    def _preloaded_now(
+        self,
+        wanted: Sequence[tuple[str, str]],
+        token: object,
+        found: dict[tuple[str, str], ConversationState] | None,
+        keep: Collection[tuple[str, str]],
+    ) -> None:
+        at = time.monotonic()
+        with self._lock:
+            for key in wanted:
+                if self._reading.get(key) is token:  # not saved meanwhile, nor read again since
+                    del self._reading[key]
+                    if found is not None and key in keep:
+                        self._preloaded[key] = (at, found.get(key) or ConversationState())
+            while len(self._preloaded) > self._max_preloaded:  # left by messages never answered
+                del self._preloaded[next(iter(self._preloaded))]
 
     def write(self, conn: Connection) -> Settle:
-        with self._lock:
-            taken = dict(self._held)
-        self.store.save_many_on(
-            conn, [(channel, address, state) for (channel, address), state in taken.items()]
-        )
+        with self._lock:  # not what a transaction beside this one writes already
+            taken = {key: state for key, state in self._held.items() if self._writing.get(key) is not state}
+            self._writing.update(taken)
 
-        def settle() -> None:
+        def committed() -> None:
             with self._lock:
                 for key, state in taken.items():
                     if self._held.get(key) is state:  # not saved again since
                         del self._held[key]
+                    if self._writing.get(key) is state:
+                        del self._writing[key]
 
-        return settle
+        def failed() -> None:
+            with self._lock:
+                for key, state in taken.items():
+                    if self._writing.get(key) is state:
+                        del self._writing[key]
+
+        try:
+            self.store.save_many_on(
+                conn, [(channel, address, state) for (channel, address), state in taken.items()]
+            )
+        except BaseException:
+            failed()
+            raise
+        return Settle(committed, failed)
 
     def forget(self) -> None:
         """Drop every state held or read ahead, unwritten."""
         with self._lock:
             self._held.clear()
+            self._writing.clear()
             self._preloaded.clear()
 
     def __len__(self) -> int:
@@ -145,6 +223,7 @@ class HeldExchanges:
         self.log = log
         self._now = now
         self._held: list[Exchange] = []
+        self._writing = 0  # exchanges taken by transactions under way
         self._lock = threading.Lock()
 
     def __call__(self, inbound: Inbound, reply: Reply) -> None:
@@ -158,24 +237,36 @@ class HeldExchanges:
             self._held.append(exchange)
 
     def write(self, conn: Connection) -> Settle:
-        with self._lock:
-            taken = list(self._held)
-        self.log.log_many_on(conn, taken)
+        with self._lock:  # taken out: a transaction beside this one writes only what came after
+            taken, self._held = self._held, []
+            self._writing += len(taken)
 
-        def settle() -> None:
-            with self._lock:  # one group commit at a time: what it took is still at the front
-                del self._held[: len(taken)]
+        def committed() -> None:
+            with self._lock:
+                self._writing = max(0, self._writing - len(taken))  # 0 after a forget
 
-        return settle
+        def failed() -> None:
+            with self._lock:
+                self._writing = max(0, self._writing - len(taken))  # 0 after a forget
+                self._held[:0] = taken  # before what came meanwhile, as they came
+
+        try:
+            self.log.log_many_on(conn, taken)
+        except BaseException:
+            failed()
+            raise
+        return Settle(committed, failed)
 
     def forget(self) -> None:
-        """Drop every exchange held, unwritten."""
+        """Drop every exchange held, unwritten (those a transaction under way writes are not counted again)."""
         with self._lock:
             self._held.clear()
+            self._writing = 0
 
     def __len__(self) -> int:
+        """How many exchanges are held, a transaction's under way included."""
         with self._lock:
-            return len(self._held)
+            return len(self._held) + self._writing
 
 
 class Journal:
@@ -188,13 +279,16 @@ class Journal:
         self.exchanges = exchanges
 
     def write(self, conn: Connection) -> Settle:
-        settles = [part.write(conn) for part in (self.conversations, self.exchanges) if part is not None]
-
-        def settle() -> None:
+        settles: list[Settle] = []
+        try:
+            for part in (self.conversations, self.exchanges):
+                if part is not None:
+                    settles.append(part.write(conn))
+        except BaseException:
             for one in settles:
-                one()
-
-        return settle
+                one.failed()
+            raise
+        return Settle.of(settles)
 
     def forget(self) -> None:
         """Drop everything held, unwritten: a rehearsal's writes, before the service takes requests."""
@@ -206,6 +300,14 @@ class Journal:
         """Read ahead the conversation states of messages about to be answered (see HeldConversations)."""
         if self.conversations is not None:
             self.conversations.preload_on(conn, chats, now)
+
+    def send_preload_on(
+        self, conn: Connection, chats: Sequence[tuple[str, str]], now: dt.datetime
+    ) -> Callable[[Collection[tuple[str, str]] | None], None]:
+        """``preload_on`` with its rows read when the result is called, keeping the chats given it."""
+        if self.conversations is None:
+            return lambda keep: None
+        return self.conversations.send_preload_on(conn, chats, now)
 
     @staticmethod
     @contextlib.contextmanager

@@ -4,6 +4,10 @@ Under load a service spends more on thread hand-offs and commits than on the sta
 Batcher hands each caller's item to the batch being formed; one batch runs at a time, and everything that
 arrived meanwhile forms the next. Alone, a call runs at once (no waiting for company); together, 32 calls
 cost one hop and one commit. Each caller gets its own result, or the batch's exception.
+
+With ``concurrency`` above one, that many batches run at once (each in its own thread and transaction), so
+a batch waiting for the disk does not hold the next one back; a batch's callers still get their results
+only once every batch started before theirs has ended, in the order the batches started.
 """
 
 from __future__ import annotations
@@ -34,13 +38,18 @@ class Batcher(Generic[T, R]):
         max_batch: int = 256,
         transient: Callable[[BaseException], bool] | None = None,
         patience: float = 0.0,
+        concurrency: int = 1,
     ) -> None:
+        if concurrency < 1:
+            raise ValueError("a Batcher runs at least one batch at a time")
         self._run_batch = run_batch
         self._max_batch = max_batch
         self._transient = transient
         self._patience = patience
+        self._concurrency = concurrency
         self._pending: list[tuple[T, asyncio.Future[R]]] = []
-        self._runner: asyncio.Task[None] | None = None
+        self._runners: set[asyncio.Task[None]] = set()
+        self._last_ended: asyncio.Future[None] | None = None  # the latest batch started ends
 
     async def submit(self, item: T) -> R:
         """The result for ``item``, once the batch it joined has run."""
@@ -58,23 +67,39 @@ class Batcher(Generic[T, R]):
         return list(await asyncio.gather(*futures))
 
     def _wake(self) -> None:
-        if self._runner is None or self._runner.done():
-            self._runner = asyncio.create_task(self._run_all())
+        if sum(not runner.done() for runner in self._runners) < self._concurrency:
+            runner = asyncio.create_task(self._run_all())
+            self._runners.add(runner)
+            runner.add_done_callback(self._runners.discard)
 
     async def _run_all(self) -> None:
         while self._pending:
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
+            before, ended = self._last_ended, asyncio.get_running_loop().create_future()
+            self._last_ended = ended
             try:
-                results = await self._run_with_retry([item for item, _ in batch])
-            except Exception as exc:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-                continue
-            for (_, done), result in zip(batch, results, strict=True):
-                if not done.done():
-                    done.set_result(result)
+                outcome = await self._outcome(batch)
+                if before is not None:
+                    await asyncio.shield(before)  # callers hear of batches in the order they started
+            finally:
+                ended.set_result(None)
+            for index, (_, done) in enumerate(batch):
+                if done.done():
+                    continue
+                if isinstance(outcome, Exception):
+                    done.set_exception(outcome)
+                else:
+                    done.set_result(outcome[index])
+
+    async def _outcome(self, batch: list[tuple[T, asyncio.Future[R]]]) -> Sequence[R] | Exception:
+        try:
+            results = await self._run_with_retry([item for item, _ in batch])
+        except Exception as exc:
+            return exc
+        if len(results) != len(batch):
+            return ValueError(f"a batch of {len(batch)} gave {len(results)} results")
+        return results
 
     async def _run_with_retry(self, items: list[T]) -> Sequence[R]:
         started, delay = time.monotonic(), 0.02

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, insert, select, update
+from sqlalchemy import Engine, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ledger.inbound import INBOUND
-from ledger.pipeline import pipelined
+from ledger.pipeline import one_trip, pipelined, read_later
 from tests.ledger.test_inbound import NOW
 
 # Inside the block only statements whose results nobody reads: UPDATEs here (a plain INSERT would read
@@ -79,3 +79,61 @@ def test_statements_run_on_the_callers_connection(messages: Engine) -> None:
     with messages.begin() as conn, pipelined(conn):
         conn.execute(mark("p1"))
     assert len(seen) == 1 and seen[0].startswith("UPDATE inbound_messages")
+
+
+def test_one_trip_commits_its_statements_and_reads_their_rows_after(messages: Engine) -> None:
+    marked = update(INBOUND).where(INBOUND.c.provider_id >= "p1", INBOUND.c.provider_id != "p2")
+    marked = marked.where(INBOUND.c.provider_id <= "p3").values(handled_at=NOW)
+    with one_trip(messages) as conn:
+        conn.execute(mark("p0"))  # a write nobody reads
+        returned = read_later(conn, marked.returning(INBOUND.c.provider_id), {})
+        counted = read_later(conn, select(func.count()).where(INBOUND.c.handled_at.is_not(None)), {})
+    assert sorted(row[0] for row in returned.all()) == ["p1", "p3"]
+    assert counted.all() == [(3,)]  # it saw the statements before it, in the same transaction
+    assert handled(messages) == ["p0", "p1", "p3"]
+
+
+@pytest.mark.parametrize("failure", ["a statement", "the caller"])
+def test_one_trip_keeps_nothing_when_it_fails_and_its_connection_serves_again(
+    messages: Engine, failure: str
+) -> None:
+    taken = update(INBOUND).where(INBOUND.c.provider_id == "p2").values(provider_id="p1")
+    expected = IntegrityError if failure == "a statement" else KeyError
+    with pytest.raises(expected), one_trip(messages) as conn:
+        conn.execute(mark("p1"))
+        read_later(conn, select(func.count()).select_from(INBOUND), {})
+        if failure == "a statement":
+            conn.execute(taken)  # a key another row has
+        else:
+            raise KeyError("the batch failed before its end")
+    assert handled(messages) == []
+    with one_trip(messages) as conn:  # the pooled connection is usable again, in a transaction of its own
+        conn.execute(mark("p4"))
+    with messages.connect() as conn:
+        conn.execute(mark("p2"))
+        conn.rollback()  # not in autocommit: a plain connection still needs its commit
+    assert handled(messages) == ["p4"]
+
+
+def test_on_postgresql_one_trip_sends_begin_and_commit_in_its_pipeline(messages: Engine) -> None:
+    if messages.dialect.name != "postgresql":
+        pytest.skip("SQLite runs each statement as it comes")
+    from psycopg.pq import PipelineStatus, TransactionStatus
+
+    with one_trip(messages) as conn:
+        raw: Any = conn.connection.driver_connection
+        conn.execute(mark("p1"))
+        # psycopg sent no BEGIN of its own (it would have waited for its answer): ours is in the pipeline
+        during = (raw.pgconn.pipeline_status, raw.autocommit)
+    after = (raw.pgconn.pipeline_status, raw.autocommit, raw.info.transaction_status)
+    assert during == (PipelineStatus.ON, True)
+    assert after == (PipelineStatus.OFF, False, TransactionStatus.IDLE)
+    assert handled(messages) == ["p1"]
+
+
+def test_read_later_refuses_an_in_list_in_a_pipeline(messages: Engine) -> None:
+    if messages.dialect.name != "postgresql":
+        pytest.skip("SQLite runs each statement as it comes")
+    listed = select(INBOUND.c.provider_id).where(INBOUND.c.provider_id.in_(["p1", "p3"]))
+    with pytest.raises(ValueError, match="IN list"), one_trip(messages) as conn:
+        read_later(conn, listed, {})

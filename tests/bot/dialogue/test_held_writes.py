@@ -85,14 +85,79 @@ def test_a_failed_commit_keeps_the_writes_for_the_next_one(engine: Engine, held:
     with journal.holding():
         held.save(*SMS, ConversationState(previous_intent="ask_fee"), NOW)
         exchanges(Inbound("sms", SMS[1], "学费多少"), Reply("培训费100元", "ask_fee", 0.9))
+    settle = None
     with pytest.raises(RuntimeError), engine.begin() as conn:
-        journal.write(conn)
+        settle = journal.write(conn)
         raise RuntimeError("the rest of the batch failed")
+    assert settle is not None
+    settle.failed()
     assert stored(engine).previous_intent is None and messages(engine) == 0
     assert len(held) == 1 and len(exchanges) == 1
     commit(engine, journal)
     assert stored(engine).previous_intent == "ask_fee" and messages(engine) == 2
     assert len(held) == 0 and len(exchanges) == 0
+
+
+def test_two_commits_at_once_each_write_what_the_other_does_not(
+    engine: Engine, held: HeldConversations
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: its group commits never overlap")
+    exchanges = HeldExchanges(SqlMessageLog(engine), lambda: NOW)
+    journal = Journal(held, exchanges)
+    other = ("sms", "13800000002")
+    with journal.holding():
+        held.save(*SMS, ConversationState(previous_intent="ask_fee"), NOW)
+        exchanges(Inbound("sms", SMS[1], "学费多少"), Reply("培训费100元", "ask_fee", 0.9))
+        with engine.connect() as first_conn, engine.connect() as second_conn:
+            first_conn.begin()
+            first = journal.write(first_conn)  # under way: the second takes only what came after
+            held.save(*other, ConversationState(previous_intent="ask_where"), NOW)
+            exchanges(Inbound("sms", other[1], "在哪里"), Reply("在住建局", "ask_where", 0.9))
+            second_conn.begin()
+            second = journal.write(second_conn)
+            second_conn.commit()  # the later one commits first
+            second()
+            assert stored(engine, other).previous_intent == "ask_where" and messages(engine) == 2
+            assert stored(engine).previous_intent is None and len(held) == 1
+            first_conn.commit()
+            first()
+    assert stored(engine).previous_intent == "ask_fee"
+    assert messages(engine) == 4  # each exchange once (an inbound and a reply row each)
+    assert len(held) == 0 and len(exchanges) == 0
+    commit(engine, journal)  # nothing left to write
+    assert messages(engine) == 4
+
+
+def test_an_older_state_committed_last_does_not_overwrite_a_newer_one(engine: Engine) -> None:
+    store = SqlConversationStore(engine, VAULT)
+    later = NOW + dt.timedelta(seconds=5)
+    store.save(*SMS, ConversationState(previous_intent="ask_deadline"), later)
+    with engine.begin() as conn:  # the group commit that carried the earlier state, ending after
+        store.save_many_on(conn, [(*SMS, ConversationState(previous_intent="ask_fee", updated_at=NOW))])
+    assert stored(engine).previous_intent == "ask_deadline"
+    store.save(*SMS, ConversationState(previous_intent="ask_where"), later)  # the same time: the last wins
+    assert stored(engine).previous_intent == "ask_where"
+
+
+def test_a_failed_commit_beside_another_leaves_its_writes_to_the_next(
+    engine: Engine, held: HeldConversations
+) -> None:
+    exchanges = HeldExchanges(SqlMessageLog(engine), lambda: NOW)
+    journal = Journal(held, exchanges)
+    with journal.holding():
+        held.save(*SMS, ConversationState(previous_intent="ask_fee"), NOW)
+        exchanges(Inbound("sms", SMS[1], "学费多少"), Reply("培训费100元", "ask_fee", 0.9))
+        with engine.connect() as conn:
+            conn.begin()
+            failing = journal.write(conn)
+            conn.rollback()
+            commit(engine, journal)  # while the first is not settled: nothing of the first one's
+            assert stored(engine).previous_intent is None and messages(engine) == 0
+            failing.failed()
+    assert len(held) == 1 and len(exchanges) == 1
+    commit(engine, journal)
+    assert stored(engine).previous_intent == "ask_fee" and messages(engine) == 2
 
 
 def test_outside_holding_a_brain_writes_at_once(engine: Engine, held: HeldConversations) -> None:
