@@ -52,10 +52,11 @@ RouteInstaller = Callable[[web.Application], None]
 # each, load average 3-5.5).
 RASA_ANSWER_THREADS = 16
 LOCAL_ANSWER_THREADS = 4
-# Group commits running at once on PostgreSQL, each on a connection of its own. With one, a request's
-# writes waited for the batch before theirs (its flush of the write-ahead log, 4 ms on this disk) and then
-# for their own; PostgreSQL flushes for the commits that wait together once.
-COMMITS_AT_ONCE = 2
+# Group commits that may run at once on PostgreSQL, each on a connection of its own (callers are answered in
+# the order their batches started). Two would let a request's writes go while the batch before theirs waits
+# for its flush (4 ms on this disk), but stop 21's runs (load 4-4.6, no idle window) showed the write batches
+# longer with two and no gain in p99, so one stays until an idle measurement shows otherwise.
+COMMITS_AT_ONCE = 1
 # How long a group commit or claim is retried while the database is busy before its requests fail (500).
 COMMIT_PATIENCE = 10.0
 # What `jxjy serve` answers and stores in a rolled-back transaction before it takes requests (``rehearse``):
