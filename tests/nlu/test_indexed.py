@@ -32,7 +32,9 @@ def test_counts_every_training_question_as_its_spelled_features(
     "text",
     ["", " ", "费", "资格 确任 哪里", "aa aa", "好好好学习", "#id# 绑定", "ok 👍 费用", "资格确任资格确任"],
 )
-def test_counts_edge_cases_in_the_same_order(pipeline: tuple[dict[str, int], dict[str, str]], text: str) -> None:
+def test_counts_edge_cases_in_the_same_order(
+    pipeline: tuple[dict[str, int], dict[str, str]], text: str
+) -> None:
     vocabulary, pinyin = pipeline
     count = IndexedFeatures(vocabulary, pinyin)
     assert list(count(text).items()) == spelled(vocabulary, pinyin, text)
