@@ -286,10 +286,16 @@ class _Reply:
             claim = "closed" if "closed" in reading.aspects else "open"
             if "last_day" in reading.aspects:
                 claim = "last_day"
+            elif "first_day" in reading.aspects:
+                claim = "first_day"
             return when.period_on(self.campaign, span, today, claim, self.say)[0]
         if compute == "hours_check" and reading.hours is not None:
             still = "still" in reading.aspects
             hours = reading.hours
+            if "online_required" in reading.aspects and hours.online is not None:
+                # "线下有15学时，线上还要学满20吗": needed when no way of the rule takes fewer online hours
+                rules = HoursWording(self.campaign, self.values).rules
+                return self._hours_check(hours, still, needed=hours.online <= rules.online_min)
             online_only = "online_only" in reading.aspects
             if (
                 hours.online is None
@@ -306,8 +312,10 @@ class _Reply:
             year = max(reading.years)
             inside = year <= self.campaign.facts.audience_until_year
             key = "certificate_year_in" if inside else "certificate_year_out"
-            # "今年不学要得啵" asks about leaving it out: yes when the year is not yet due.
-            verdict = inside != ("skip" in reading.aspects)
+            # "今年不学要得啵" asks about leaving it out: yes when the year is not yet due; "当年不用搞" leaves out
+            # the year the certificate was obtained, which is never due.
+            skip = "skip" in reading.aspects and "same_year_claim" not in reading.aspects
+            verdict = inside != skip
             return self.say(key, verdict=verdict, year=str(year), next_year=str(year + 1))
         if compute == "post_check":
             return self._post_check(entities, reading.post_words)
@@ -316,7 +324,9 @@ class _Reply:
             return self.say("fee_total", people=str(reading.people), total=hours_text(total))
         return None
 
-    def _hours_check(self, stated: HoursMention, still: bool) -> str:
+    def _hours_check(self, stated: HoursMention, still: bool, needed: bool | None = None) -> str:
+        """Whether the hours ``stated`` are enough, and what is missing; ``needed`` is the verdict when the
+        question asks whether an amount is required rather than whether it is enough."""
         wording = HoursWording(self.campaign, self.values)
         rules = wording.rules
         if stated.online is None and stated.offline is None:
@@ -334,8 +344,10 @@ class _Reply:
         enough = hours_done(online, offline, rules)
         # "还要上传证明吗" asks whether more is needed: enough hours answer it with 不用.
         asks_need = self.polarity is not None and self.polarity.asks == "need" and still
-        verdict = enough != asks_need
+        verdict = enough != asks_need if needed is None else needed
         status = wording.status(online, offline, self.form)
+        if needed is not None:  # the rule first: the question asks what it requires
+            return self.say("hours_required", verdict=verdict, stated=said, status=status)
         if enough:
             return self.say("hours_check_enough", verdict=verdict, stated=said, enough=status)
         return self.say("hours_check_short_of", verdict=verdict, stated=said, two_ways=status)

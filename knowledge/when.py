@@ -156,7 +156,8 @@ def confirmation_last(campaign: Campaign, span: DateSpan, today: dt.date, say: S
 def period_on(campaign: Campaign, span: DateSpan, today: dt.date, claim: str, say: Say) -> tuple[str, bool]:
     """The reply about the campaign period on ``span``'s first day; the verdict answers ``claim``.
 
-    ``claim`` is what a yes/no question asserts: ``open`` (还能学吗), ``closed`` (截止了吗), ``last_day``.
+    ``claim`` is what a yes/no question asserts: ``open`` (还能学吗), ``closed`` (截止了吗), ``last_day``,
+    ``first_day`` (是8月1号开始的吧).
     """
     period = campaign.facts.period
     day = span.first
@@ -174,5 +175,6 @@ def period_on(campaign: Campaign, span: DateSpan, today: dt.date, claim: str, sa
         "open": period.start <= day <= period.end,
         "closed": day > period.end,
         "last_day": day == period.end,
+        "first_day": day == period.start,
     }[claim]
     return say(state, verdict=truth, day=label, day_short=short_label), truth

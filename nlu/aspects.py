@@ -17,10 +17,10 @@ from typing import Any
 import yaml
 
 from bot.kernel.yamlfile import load_yaml
-from knowledge.reading import DateSpan, Polarity, Reading
+from knowledge.reading import Polarity, Reading
 from nlu.claims import ClaimChecker, Known
-from nlu.dates import DateReader
-from nlu.hours import read_hours, read_people, read_years
+from nlu.dates import DateReader, asked_first
+from nlu.hours import certificate_years, read_hours, read_people
 from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer
 from nlu.prefilter import CharacterFilter, branches
@@ -44,11 +44,13 @@ YESNO = "yesno"  # present when the message is a yes/no question
 DENIED = "denied"  # a yes/no question that states a denial ("线下培训不算学时，是真的吗")
 HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
 DATES = "dates"  # present when the message names a date ("明天", "这周五", "11月28号")
-# The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it.
+# The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it; PERMISSION's
+# question, whether one may do something, is asked of anything, so a pair of words new to the notice is a new subject.
 CONFIRMED = frozenset({"是的", "是", "对", "可以", "要", "有", "会", "在"})
 # The yes-words of a claim that something is so ("是…吧", "…对不对"): only these are denied by another party,
 # name or number in the reply.
 CLAIMING = frozenset({"是的", "是", "对"})
+PERMISSION = "可以"
 YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
 PEOPLE = "people_stated"  # present when the message counts people ("我们公司40个工人")
 
@@ -171,6 +173,7 @@ class AspectReader:
             )
             self._exclusive = any_of(claims.get("exclusive", ()))
             self._denials = any_of(claims.get("denials", ()))
+            self._denying = frozenset(str(a) for a in claims.get("denying", ()))
             self._dates = DateReader(raw["dates"])
             self._shaper = MessageShaper(raw["shapes"], self.fold)
         except (KeyError, TypeError, ValueError, re.error) as exc:
@@ -182,6 +185,7 @@ class AspectReader:
             | {a for a, _, _ in self._patterns}
             | {YESNO, HOURS, DATES, YEARS, PEOPLE}
         )
+        self._year_patterns = [pattern for aspect, _, pattern in self._patterns if aspect == YEARS]
         self._pattern_filter = CharacterFilter(
             [p.pattern for _, _, p in self._patterns], [chars for _, chars, _ in self._patterns]
         )
@@ -301,9 +305,9 @@ class AspectReader:
         confirmed = self._claims.confirmed(folded, reply, self._function_chars, notice)
         return polarity.yes if confirmed else None
 
-    def contradiction(self, text: str, reply: str) -> str | None:
+    def contradiction(self, text: str, reply: str, known: Callable[[], Known] | None = None) -> str | None:
         """The no-word a reply starts with when ``text`` asks to confirm an amount ("是200元吗") that
-        ``reply`` gives otherwise; None otherwise."""
+        ``reply`` gives otherwise; None otherwise. ``known`` reads a name as meant ("公重号" is 公众号)."""
         folded, polarity = self.asked(text)
         if polarity is not None and self._labels.incomplete(folded, reply):
             return polarity.no  # "带身份证和登记表就够了吧" against three materials
@@ -311,10 +315,11 @@ class AspectReader:
         if claim is None:
             return None
         folded, polarity = claim
+        heal = None if known is None else lambda: known().heal(text, reply, self.plain_chars)
         # who does what is denied only by "是…吗": "协会有没有组织…" is not answered 没有 by another's doing it
         parties = polarity.yes in CLAIMING
         if self._claims.contradicted(folded, reply, parties=parties) or (
-            parties and (self._labels.contradicted(folded, reply) or named_otherwise(text, reply))
+            parties and (self._labels.contradicted(folded, reply) or named_otherwise(text, reply, heal))
         ):
             return polarity.no
         return None
@@ -345,23 +350,12 @@ class AspectReader:
 
     def unanswered(self, text: str, reply: str, known: Known) -> list[str]:
         """What a yes/no question asks that neither ``reply`` nor the notice (``known``) mentions ("销" in
-        "培训费能报销吗"); empty when it is not a yes/no question or all of it is mentioned."""
+        "培训费能报销吗", and when it asks whether one may, "职称" in "能抵职称吗"); empty when it is not a
+        yes/no question or all of it is mentioned."""
         folded, polarity = self.asked(text)
         if polarity is None:
             return []  # a question that asks what or how is answered by its topic; a yes would be invented
-        return self._claims.uncovered(folded, reply, known)
-
-    def _asked_first(self, basic: str, dates: tuple[DateSpan, ...]) -> tuple[DateSpan, ...]:
-        """The dates with the one of the clause that asks first: "今天来不及了，明天去确认可以啵" asks about
-        明天; "这个月底能去确认吗，国庆那几天耽误了" about 这个月底."""
-        if len(dates) < 2:
-            return dates
-        asking = [c for c in _CLAUSES.split(basic) if c and self._clause_polarity(c)]
-        if not asking:
-            return dates
-        last = asking[-1]
-        chosen = next((d for d in dates if d.words and d.words in last), None)
-        return dates if chosen is None else (chosen, *(d for d in dates if d is not chosen))
+        return self._claims.uncovered(folded, reply, known, pairs=polarity.yes == PERMISSION)
 
     def read(self, text: str, today: dt.date, slips: SoundSlips | None = None) -> Reading:
         """Read what ``text`` asks beyond its intent; relative dates are resolved against ``today``. With
@@ -378,15 +372,25 @@ class AspectReader:
         folded, polarity = self.asked(text)
         if polarity is not None:
             aspects.add(YESNO)
-            if self._denials is not None and self._denials.search(self._claims.both_ways(folded)):
+            if (
+                self._denials is not None
+                and self._denials.search(self._claims.both_ways(folded))
+                and self._denying.isdisjoint(aspects)
+            ):
                 aspects.add(DENIED)
-        dates = self._asked_first(basic, self._dates.read(basic, today))
+        dates = asked_first(
+            self._dates.read(basic, today),
+            lambda: [c for c in _CLAUSES.split(basic) if c],
+            self._clause_polarity,
+        )
         if dates:
             aspects.add(DATES)
         hours = read_hours(basic)
         if hours is not None:
             aspects.add(HOURS)
-        years = read_years(basic, today) if YEARS in aspects else ()
+        named = self._dates.years_named(basic, today) if YEARS in aspects or "年" in basic else ""
+        years = certificate_years(named, self._year_patterns, today)  # "去年新取证的": 2022, once written out
+        aspects.update((YEARS,) if years else ())
         people = read_people(basic)
         if people is not None:
             aspects.add(PEOPLE)

@@ -67,6 +67,20 @@ class Known:
                 return True
         return False
 
+    def novel_pairs(self, text: str, reply: str) -> list[str]:
+        """The pairs of neighbouring content characters of ``text`` that neither ``reply`` nor the notice
+        ever puts together: "职称" in "能抵职称的继续教育吗", where each character alone is known."""
+        found = []
+        for n, (a, b) in enumerate(itertools.pairwise(text)):
+            if a in self.function_chars or b in self.function_chars or not _HAN_RUN.fullmatch(a + b):
+                continue
+            if a + b in reply or b in self._pairs.get("<" + a, ()):
+                continue
+            if self.typo(text, n) or self.typo(text, n + 1):
+                continue
+            found.append(a + b)
+        return found
+
     def heal(self, text: str, reply: str, keep: str = "") -> str:
         """``text`` with each character the reply lacks replaced by one of the reply's that sounds the same
         and stands beside the same neighbour there: "身份证复印见" against "…身份证复印件…" reads 复印件,
@@ -169,8 +183,11 @@ class ClaimChecker:
         folded_question: str,
         reply: str,
         known: Known,
+        *,
+        pairs: bool = False,
     ) -> list[str]:
-        """The characters of a yes/no question that neither ``reply`` nor the notice mentions.
+        """The characters of a yes/no question that neither ``reply`` nor the notice mentions (with
+        ``pairs``, also the pairs of characters the notice never puts together: ``Known.novel_pairs``).
 
         "培训费能报销吗" against the fee answer leaves "销": the notice never speaks of reimbursement, so a yes
         would be invented. Characters are compared one by one (lenient about word order), after the asking
@@ -191,6 +208,8 @@ class ClaimChecker:
                 continue
             if not known.typo(folded_question, n):
                 missing.append(ch)
+        if pairs and not missing:
+            missing = known.novel_pairs(text, reply)
         return missing
 
     def misattributed(self, question: str, reply: str) -> list[str]:

@@ -10,7 +10,7 @@ import calendar
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from knowledge.reading import DateSpan
@@ -47,6 +47,9 @@ class DateReader:
         self._weekdays = {str(k): int(v) for k, v in raw["weekdays"].items()}
         self._month_prefixes = {str(k): int(v) for k, v in raw["month_prefixes"].items()}
         self._holidays = {str(k): str(v) for k, v in raw["holidays"].items()}
+        # "去年", "前年": a year counted back from today's ("去年新取证的" names 2022 in 2023)
+        self._years = {str(k): int(v) for k, v in raw.get("years", {}).items()}
+        self._year_words = re.compile(alternation(self._years)) if self._years else None
         weekday_keys = [*self._weekdays, *raw["weekend"]]
         self._weekend = {str(w) for w in raw["weekend"]}
         self._patterns = [
@@ -76,6 +79,13 @@ class DateReader:
         # "20学时" has a digit but names no day: only the expressions whose characters it has are tried
         fixed = (_EXPLICIT, self._prefixed_day, _MONTH_ONLY, _DAY_ONLY)
         self._filter = CharacterFilter([e.pattern for e in (*fixed, *(p for _, p in self._patterns))])
+
+    def years_named(self, text: str, today: dt.date) -> str:
+        """``text`` with each relative year word written as the year it names: "去年新取证的" on a day of
+        2023 reads "2022年新取证的"."""
+        if self._year_words is None:
+            return text
+        return self._year_words.sub(lambda m: f"{today.year + self._years[m.group(0)]}年", text)
 
     def read(self, text: str, today: dt.date) -> tuple[DateSpan, ...]:
         """Every span of days the text names, in the order it names them."""
@@ -213,3 +223,17 @@ def _day_of_month(day: int, today: dt.date, words: str) -> DateSpan | None:
             if date >= today:
                 return DateSpan(date, date, words)
     return None
+
+
+def asked_first(
+    dates: tuple[DateSpan, ...], clauses: Callable[[], list[str]], asks: Callable[[str], object]
+) -> tuple[DateSpan, ...]:
+    """``dates`` with the one named in the last of the ``clauses`` that ``asks`` first: "今天来不及了，明天去
+    确认可以啵" asks about 明天; "这个月底能去确认吗，国庆那几天耽误了" about 这个月底."""
+    if len(dates) < 2:
+        return dates
+    asking = [c for c in clauses() if asks(c)]
+    if not asking:
+        return dates
+    chosen = next((d for d in dates if d.words and d.words in asking[-1]), None)
+    return dates if chosen is None else (chosen, *(d for d in dates if d is not chosen))

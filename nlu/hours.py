@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 
 from knowledge.reading import HoursMention
 
@@ -128,6 +129,17 @@ def read_years(text: str, today: dt.date) -> tuple[int, ...]:
         if 1980 <= value <= today.year + 1:
             years.append(value)
     return tuple(years)
+
+
+_YEAR_TAIL = 4  # characters after a certificate's year that may still belong to its date
+
+
+def certificate_years(text: str, said: Iterable[re.Pattern[str]], today: dt.date) -> tuple[int, ...]:
+    """The years ``text`` says a certificate was obtained in, read only where ``said`` finds it saying so:
+    "今年是2023年的继续教育，我2021年拿的证" names 2021; "发证日期2023.05.12" (the date goes on after the
+    words that say it) names 2023."""
+    spans = [text[m.start() : m.end() + _YEAR_TAIL] for pattern in said for m in pattern.finditer(text)]
+    return read_years(" ".join(spans), today) if spans else ()
 
 
 _PEOPLE = re.compile(

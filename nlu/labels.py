@@ -7,7 +7,7 @@ the reply is then led by the no-word. The patterns are data (``claims.labels``, 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from nlu.wordlists import any_of
 
@@ -15,6 +15,11 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ADDRESS = re.compile(r"(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|gov)(?:\.cn)?)")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,16})[”\"」』]")
 _COPULA = re.compile(r"(?:就是|是|为|叫|在)$")
+# What follows the word a quoted name is labelled with ("公众号叫湖南住建吧"): a word of naming, then the name, up to
+# the words that ask.
+_NAMING = r"(?:是|叫|名叫|叫做|为|搜|是搜|是关注)[“\"「『]?([\u4e00-\u9fff]+?)(?:[”\"」』]|的|吧|吗|啵|呢|对|是|不|没|$)"
+_LABEL = 2
+_MIN_NAME = 4
 MIN_LISTED = 2  # a reply naming this many things of a list gives that list
 
 
@@ -80,13 +85,39 @@ class LabelChecker:
         return False
 
 
-def named_otherwise(text: str, reply: str) -> bool:
+def named_otherwise(text: str, reply: str, healed: Callable[[], str] | None = None) -> bool:
     """Whether ``text`` (as typed) names a web address or a quoted name the reply does not give while it
-    gives another: "網址是hnjsrc.com吧" against www.hnjsrcw.com, "关注“湖南住建”对吧" against “湖南建设人才”."""
+    gives another: "網址是hnjsrc.com吧" against www.hnjsrcw.com, "关注“湖南住建”对吧" against “湖南建设人才”,
+    or names unquoted what the reply names in quotes after the same word: "公众号叫湖南住建吧" against
+    公众号“湖南建设人才”. ``healed`` gives the text as the trainee meant it ("公重号是搜…" is 公众号),
+    compared when the text as typed names nothing otherwise."""
+    if _named_otherwise(text, reply):
+        return True
+    if healed is None:
+        return False
+    meant = healed()
+    return meant != text and _named_otherwise(meant, reply)
+
+
+def _named_otherwise(text: str, reply: str) -> bool:
     lowered, said = text.lower(), reply.lower()
     for pattern in (_ADDRESS, _QUOTED):
         asked = pattern.findall(lowered)
         given = pattern.findall(said)
         if asked and given and any(a not in said for a in asked):
+            return True
+    return any(_renamed(lowered, quoted) for quoted in _QUOTED.finditer(said))
+
+
+def _renamed(text: str, quoted: re.Match[str]) -> bool:
+    """Whether ``text`` gives the thing named by ``quoted`` (the two characters before it say what it is:
+    公众号“…” is 众号) a name of its own that neither holds nor is held by the quoted one."""
+    label = quoted.string[max(0, quoted.start() - _LABEL) : quoted.start()]
+    if len(label) < _LABEL or not _HAN.fullmatch(label[0]) or not _HAN.fullmatch(label[1]):
+        return False
+    name = quoted.group(1)
+    for m in re.finditer(re.escape(label) + _NAMING, text):
+        asked = m.group(1)
+        if len(asked) >= _MIN_NAME and asked not in name and name not in asked:
             return True
     return False

@@ -121,7 +121,7 @@ class SecondStage:
     def contradicted(self, question: str, reply: str, form: Form) -> str | None:
         """``reply`` led by the no-word when ``question`` asks to confirm an amount the reply gives otherwise
         ("培训费是200元吗" → "不是。…100元/人…"); None otherwise."""
-        word = self.reader.contradiction(question, reply)
+        word = self.reader.contradiction(question, reply, self.known)
         return None if word is None else self._led(word, _unled(reply), form)
 
     def vetted(

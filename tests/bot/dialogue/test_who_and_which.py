@@ -148,6 +148,39 @@ def ask(campaign, interpreter):
         ("如果12月31号之前冇学完会怎么样啊明年还能补不", "通知只说", HOTLINE),
         ("我在网上参加了一个线上的讲座有证书这个能算线下学时吗", "通知只说", HOTLINE),
         ("我和我同事能不能用一个微信绑两个人的账号他冇得智能手机", "不可以。", "本人微信"),
+        # a value given otherwise, without its unit or in other words
+        ("培训费200一个人对吧", "不是。", "100元/人"),
+        ("确认地点是岳阳日报社306吧", "不是。", "305室"),
+        ("公众号左下角点继续教育是吧", "不是。", "右下角"),
+        ("继续教育是8月1号开始的吧", "不是。", "7月20日"),
+        ("是7月20号开始的吗", "是的。", "7月20日"),
+        ("继续教育到12月31号结束是不", "是的。", "最后一天"),
+        ("先微信绑定和人脸识别，然后才能学习，对不", "是的。", "人脸识别"),
+        ("学费是不是80", "不是。", "100元"),
+        ("公众号叫湖南住建吧", "不是。", "湖南建设人才"),
+        ("公重号是搜湖南住建吧", "不是。", "湖南建设人才"),
+        ("公众号是湖南建设人才吧", "是的。", "湖南建设人才"),
+        ("湖南建设人才公众号右下角点继续教育对吧", "是的。", "右下角"),
+        # hours asked as a requirement, not stated as done; online hours making up for missing proof
+        ("线下证明上传了15学时，线上还要学满20吗", "要。", "线上不少于20学时"),
+        ("线下证明有12个学时了，线上要学满32吗", "不用。", "线上不少于20学时"),
+        ("线下证明只有8个学时，可以用线上补吗", "可以。", "线上学满32学时"),
+        # a date asked of one's own confirmation is the calendar's
+        ("今天开始确认了吗", "不可以。", "11月27"),
+        # one way enough is not the only way
+        ("只用电脑学可以吗", "可以。", "电脑和手机都可以学"),
+        ("只能用电脑学吗", "不是。", "电脑和手机都可以学"),
+        # a year counted back from today's
+        ("去年新取证的今年要学吗", "要。", "2022年取证的在范围内"),
+        ("今年是2023年的继续教育，我前年拿的证也要学对吧", "是的。", "2021年取证的在范围内"),
+        ("我证是2022年拿的，2022年当年不用搞继续教育，从2023年开始，对吧", "是的。", "2023年起"),
+        # a denial asked as such is answered as asked
+        ("第2条是不是就不用上传证明了", "是。", "不用线下证明"),
+        ("线下培训不算学时，是真的吗", "不是。", "可以计入学时"),
+        # the platform's WeChat binding is not this chat's
+        ("微信邦成我同事的了，怎么解绑", "通知只说", HOTLINE),
+        ("我之前用我爱人的微信绑了，现在怎么解绑", "通知只说", HOTLINE),
+        ("可以用我老婆的微信绑定吗", "不可以。", "本人微信"),
         # what the notice does not say
         ("去年的线下培训证明今年能用吗", "通知只说", HOTLINE),
         ("有没有APP下载", "通知只说", HOTLINE),
@@ -155,6 +188,10 @@ def ask(campaign, interpreter):
         ("电子证书怎么打印出来", "通知只说", HOTLINE),
         ("一个学时是好长时间", "一个学时是多少分钟", HOTLINE),
         ("账号忘了", "通知只说", HOTLINE),
+        # whether one may: a pair of words the notice never puts together is a subject it does not cover
+        ("继续教育学时能抵职称的继续教育吗", "通知只说", HOTLINE),
+        ("登记表盖错章了能重新打印不", "通知只说", HOTLINE),
+        ("屋里冇得打印机，登记表可以手写不", "通知只说", HOTLINE),
     ],
 )
 def test_the_point_asked(ask, text, start, includes):
