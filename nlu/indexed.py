@@ -15,9 +15,9 @@ import operator
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 
-# Character pairs remembered with the index of their syllable pair: new pairs past this many are looked up
-# each time (a pair and its index are under 100 bytes).
-PAIR_MEMO_LIMIT = 200_000
+# Character pairs remembered with the index of their syllable pair (about 100 bytes each, so at most ~10 MB):
+# new pairs past this many are looked up each time.
+PAIR_MEMO_LIMIT = 100_000
 
 
 class _Remembered(dict[str, int | None]):

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 
 _HAN_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
-_MEMO_LIMIT = 200_000  # pairs remembered with the cue pairs they sound like (each a few dozen bytes)
+_MEMO_LIMIT = 150_000  # pairs remembered with the cue pairs they sound like (about 100 bytes each)
 
 
 class _Remembered(dict[str, tuple[str, ...]]):
