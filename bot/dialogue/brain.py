@@ -222,7 +222,7 @@ class Brain:
             if composed is None or desk.is_bound(inbound):
                 return desk.answer(inbound, intent, parse, state, form), intent
             # A personal question with a general answer ("我线上学了20学时够吗"): answer it, then offer binding.
-            return f"{composed.text}\n{self._stage.offer_binding(now, form)}", composed.intent
+            return f"{composed.text}\n{self._stage.offer_binding(now, form, values)}", composed.intent
         if state.awaiting == "bind":  # a question instead of the name; a code sent stays awaited
             state.awaiting = None
         if composed is not None:
