@@ -271,12 +271,14 @@ class ClaimChecker:
             return True
         if self._amounts is None:
             return False
-        given: dict[str, set[str]] = {}
-        for number, unit in self._amounts.findall(reply):
-            given.setdefault(unit, set()).add(number)
         asked = self._amounts.findall(self._money_words.sub(self._money, folded_question))
         if self._paid is not None:  # "要交300": an amount paid is money even without 元
             asked += [(number, self._money) for number in self._paid.findall(folded_question)]
+        if not asked:
+            return False  # most questions name no amount: the reply's are not read
+        given: dict[str, set[str]] = {}
+        for number, unit in self._amounts.findall(reply):
+            given.setdefault(unit, set()).add(number)
         return any(unit in given and number not in given[unit] for number, unit in asked)
 
     def _reversed(self, question: str, reply: str) -> bool:
