@@ -57,6 +57,7 @@ class Shape(NamedTuple):
     topic: str | None = None
     parts: tuple[str, ...] = ()
     chinese: str = ""  # an English question the cues can restate in Chinese ("Can I do all 32 hours online?")
+    thanked: bool = False  # thanks came first: the reply ends with the polite close
 
 
 class MessageShaper:
@@ -81,8 +82,18 @@ class MessageShaper:
         # "钟老师你好": a short segment ending in a greeting is an opener too.
         self._opener_ends = tuple(str(e) for e in raw.get("opener_endings", ()))
         self._opener_max = int(raw.get("opener_max", 6))
+        self._thanks = {self._bare(str(t)) for t in raw.get("thanks", ())} - {""}
+        self._dated = re.compile(str(raw["dated"])) if raw.get("dated") else None
+        self._leaning = re.compile(str(raw["leaning"])) if raw.get("leaning") else None
         self._numbered = re.compile(raw["numbered"]) if raw.get("numbered") else None
         self._max_parts = int(raw.get("max_parts", 3))
+
+    def _thanked(self, text: str) -> bool:
+        """Thanks, then what the trainee will do, with nothing asked ("谢谢你啊，那我去确认")."""
+        if not _SEGMENT.search(text) or self._question.search(text):
+            return False
+        first = next((s for s in _SEGMENT.split(text) if s), "")
+        return self._bare(first) in self._thanks
 
     def _bare(self, text: str) -> str:
         return _PUNCTUATION.sub("", self._fold(text))
@@ -95,6 +106,9 @@ class MessageShaper:
             return Shape("exact", stripped, self._exact[bare])
         if bare in self._acks or (not bare and self._only_ack_symbols(stripped)):
             return Shape("acknowledge", stripped)
+        if self._dated is not None and self._dated.search(stripped) and self._thanked(stripped):
+            # "好的谢谢，那我26号过去": the day named is checked, and the thanks answered after it
+            return Shape("question", self._drop_openers(stripped, asked=False), thanked=True)
         english = self._english_topic(stripped)
         if english is not None:
             return english
@@ -153,6 +167,8 @@ class MessageShaper:
             parts = self._joined_parts(parts[0])
         if any(_FOLLOW_UP.match(p) for p in parts[1:]):
             return ()  # "今天能去不？不能的话最早哪天": one question and its fallback
+        if self._leaning is not None and self._leaning.search(parts[0]):
+            return ()  # "后天是最后一天了吧？还能去确认吗": the last day of what the next part names
         if not 2 <= len(parts) <= self._max_parts or len(text) > self._long:
             return ()
         if any(len(self._bare(p)) < _MIN_PART or not self._question.search(p + "？") for p in parts):
@@ -221,15 +237,16 @@ class MessageShaper:
             return None  # short Latin words the classifier knows: td, nihao, wx
         return Shape("english", text, None)
 
-    def _drop_openers(self, text: str) -> str:
-        """Drop greetings and thanks that come before a question ("老师好！想问下…" → "想问下…")."""
+    def _drop_openers(self, text: str, *, asked: bool = True) -> str:
+        """Drop greetings and thanks that come before a question ("老师好！想问下…" → "想问下…"), or with
+        ``asked`` False before what the trainee says they will do."""
         if not _SEGMENT.search(text):
             return text  # one segment: nothing comes before the question
         segments = [s for s in _SEGMENT.split(text) if s]
         kept = 0
         while kept < len(segments) - 1 and self._is_opener(segments[kept]):
             kept += 1
-        if kept == 0 or not self._question.search(" ".join(segments[kept:])):
+        if kept == 0 or (asked and not self._question.search(" ".join(segments[kept:]))):
             return text  # "谢谢啊 帮大忙了" is thanks throughout, not thanks before a question
         rest = text
         for segment in segments[:kept]:

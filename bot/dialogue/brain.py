@@ -123,6 +123,8 @@ class Brain:
         if state.awaiting == "bind" and (intent == FALLBACK or _name_only(inbound.text, confidence)):
             intent = "bind"  # the answer to a guided question, e.g. the name after the ID number
         text, reported = self._answer(inbound, intent, parse, state, form, now, question)
+        if shape.thanked:
+            text += "\n" + self._stage.shaped_reply(shape._replace(kind="acknowledge"), form, now, {})[0]
         state.previous_intent = intent if intent != FALLBACK else state.previous_intent
         reply = Reply(
             text, reported, round(float(parse["intent"]["confidence"]), 4), tuple(parse["entities"])

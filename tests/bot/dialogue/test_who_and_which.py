@@ -174,6 +174,10 @@ def ask(campaign, interpreter):
         ("去年新取证的今年要学吗", "要。", "2022年取证的在范围内"),
         ("今年是2023年的继续教育，我前年拿的证也要学对吧", "是的。", "2021年取证的在范围内"),
         ("我证是2022年拿的，2022年当年不用搞继续教育，从2023年开始，对吧", "是的。", "2023年起"),
+        # who organises, who opens the course, how learning is opened
+        ("八大員繼續教育是哪個協會組織的", "岳阳市房地产业协会", "岳阳市房地产业协会"),
+        ("网上的课是哪个帮我开的", "由培训实施单位", "注册"),
+        ("怎么开通", "1. ", "交培训机构报名"),
         # a denial asked as such is answered as asked
         ("第2条是不是就不用上传证明了", "是。", "不用线下证明"),
         ("线下培训不算学时，是真的吗", "不是。", "可以计入学时"),
@@ -198,6 +202,18 @@ def test_the_point_asked(ask, text, start, includes):
     reply = ask(text)
     assert reply.startswith(start), reply
     assert includes in reply, reply
+
+
+def test_thanks_then_a_day_named_get_the_day_checked_and_a_polite_close(ask):
+    reply = ask("好的谢谢，那我26号过去")  # 2023-11-26 is a Sunday
+    assert reply.startswith("不可以。") and "11月27" in reply
+    assert reply.endswith("有问题随时问我。")
+    assert "有问题随时问我" not in ask("谢谢，明天能去确认吗")  # a question after thanks is just answered
+
+
+def test_a_question_leaning_on_the_next_is_read_with_it(ask):
+    reply = ask("后天是最后一天了吧？还能去确认吗", dt.datetime(2023, 12, 27, 10, tzinfo=TZ))
+    assert reply.startswith("可以。") and "12月29日" in reply and "\n2. " not in reply
 
 
 def test_two_questions_joined_by_haiyou_are_each_answered(ask):
