@@ -18,8 +18,8 @@ from knowledge import when
 from knowledge.answers import FactFormatter, Form, hours_text, local_date, render
 from knowledge.campaign import Answer, Campaign, Detail
 from knowledge.hours_rule import HoursWording
-from knowledge.reading import DateSpan, HoursMention, Polarity, Reading
-from knowledge.status import hours_done
+from knowledge.reading import DENIED, DateSpan, HoursMention, Polarity, Reading
+from knowledge.status import HoursRules, hours_done
 
 NOT_IN_NOTICE = "ask_not_in_notice"
 FALLBACK = "nlu_fallback"
@@ -36,10 +36,6 @@ class Composed:
     silent: bool = False
     led: bool = False  # the detail decides the yes/no lead itself (a verdict or a computed reply)
     says_yes: bool = False  # a detail that says yes to any yes/no question about its topic
-
-
-# Present when a yes/no question states the contrary of a claim to check ("线下培训不算学时，是真的吗").
-DENIED = "denied"
 
 
 def _denies(reading: Reading) -> bool:
@@ -294,8 +290,7 @@ class _Reply:
             hours = reading.hours
             if "online_required" in reading.aspects and hours.online is not None:
                 # "线下有15学时，线上还要学满20吗": needed when no way of the rule takes fewer online hours
-                rules = HoursWording(self.campaign, self.values).rules
-                return self._hours_check(hours, still, needed=hours.online <= rules.online_min)
+                return self._hours_check(hours, still, needed=hours.online <= self._rules().least("online"))
             online_only = "online_only" in reading.aspects
             if (
                 hours.online is None
@@ -307,7 +302,12 @@ class _Reply:
                 hours = HoursMention(online=hours.unspecified, parts=(("online", hours.unspecified or 0.0),))
             return self._hours_check(hours, still)
         if compute == "hours_rule_claim" and reading.hours is not None:
-            return self._rule_claim(reading.hours, "whole" in reading.aspects)
+            return self._rule_claim(
+                reading.hours, "whole" in reading.aspects, "every_year" in reading.aspects
+            )
+        if compute == "hours_below" and reading.below is not None:  # "线上学时能不能少于20"
+            kind, number = reading.below
+            return self.say("hours_rule_claim", verdict=number > self._rules().least(kind))
         if compute == "certificate_year" and reading.years:
             year = max(reading.years)
             inside = year <= self.campaign.facts.audience_until_year
@@ -352,15 +352,15 @@ class _Reply:
             return self.say("hours_check_enough", verdict=verdict, stated=said, enough=status)
         return self.say("hours_check_short_of", verdict=verdict, stated=said, two_ways=status)
 
-    def _rule_claim(self, stated: HoursMention, whole: bool) -> str:
+    def _rule_claim(self, stated: HoursMention, whole: bool, yearly: bool = False) -> str:
         """ "线上最低20个学时对吧", "32学时是线上线下加在一起算的吗": the numbers the rule sets, not the hours of
         the person asking. Yes when each number is a minimum the rule sets for its kind (the yearly total for
         any kind when the message speaks of the whole), then the rule."""
-        if stated.online is not None and stated.offline is not None:
-            return self._hours_check(
-                stated, False
-            )  # "线下证明有14个，那线上学20个就合格了吧": a sum to check
-        rules = HoursWording(self.campaign, self.values).rules
+        if (
+            stated.online is not None and stated.offline is not None
+        ):  # "线下证明有14个，那线上学20个就合格了吧"
+            return self._hours_check(stated, False)
+        rules = self._rules()
         minimums = {
             "online": {rules.online_min},
             "offline": {rules.offline_proof_min},
@@ -368,8 +368,13 @@ class _Reply:
         }
         if whole:
             minimums = {kind: {*values, rules.yearly} for kind, values in minimums.items()}
+        if yearly:  # "每年32學時嗎": hours of no kind said of the year are the year's total
+            minimums["unspecified"] = {rules.yearly}
         verdict = all(value in minimums[kind] for kind, value in stated.parts)
         return self.say("hours_rule_claim", verdict=verdict)
+
+    def _rules(self) -> HoursRules:
+        return HoursWording(self.campaign, self.values).rules
 
     def _post_check(self, entities: list[Mapping[str, Any]], words: tuple[str, ...] = ()) -> str | None:
         posts = self.campaign.facts.posts

@@ -60,6 +60,11 @@ class HoursRules:
             offline_proof_min=float(hours.offline_proof_min),
         )
 
+    def least(self, kind: str) -> float:
+        """The fewest hours of ``kind`` (online, offline, or the year's total) some way of the rule takes: the
+        online-only way takes no proof."""
+        return {"online": self.online_min, "offline": 0.0}.get(kind, self.yearly)
+
 
 @dataclass(frozen=True)
 class Shortfall:

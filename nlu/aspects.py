@@ -17,10 +17,10 @@ from typing import Any
 import yaml
 
 from bot.kernel.yamlfile import load_yaml
-from knowledge.reading import Polarity, Reading
+from knowledge.reading import BELOW, DATES, DENIED, HOURS, PEOPLE, YEARS, YESNO, Polarity, Reading
 from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader, asked_first
-from nlu.hours import certificate_years, read_hours, read_people
+from nlu.hours import certificate_years, read_below, read_hours, read_people
 from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer
 from nlu.prefilter import CharacterFilter, branches
@@ -40,10 +40,6 @@ _CLAUSES = re.compile(r"[，,。；;！!？?\s]+")
 # Emoji and other symbols after the last word ("齐了吧✌️", "好的👍"), and the spaces among them.
 _TRAILING_SYMBOLS = re.compile(r"[^\w?？!！。.~～]+$")
 _ASKED_KEPT = 64
-YESNO = "yesno"  # present when the message is a yes/no question
-DENIED = "denied"  # a yes/no question that states a denial ("线下培训不算学时，是真的吗")
-HOURS = "hours_stated"  # present when the message states hours ("线上学了20学时")
-DATES = "dates"  # present when the message names a date ("明天", "这周五", "11月28号")
 # The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it; PERMISSION's
 # question, whether one may do something, is asked of anything, so a pair of words new to the notice is a new subject.
 CONFIRMED = frozenset({"是的", "是", "对", "可以", "要", "有", "会", "在"})
@@ -51,8 +47,6 @@ CONFIRMED = frozenset({"是的", "是", "对", "可以", "要", "有", "会", "�
 # name or number in the reply.
 CLAIMING = frozenset({"是的", "是", "对"})
 PERMISSION = "可以"
-YEARS = "certificate_year"  # present when the message names the year a certificate was obtained
-PEOPLE = "people_stated"  # present when the message counts people ("我们公司40个工人")
 
 
 class AspectDataError(Exception):
@@ -111,7 +105,9 @@ def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
     """Every aspect a reading can hold: the named cues, the patterns and the computed ones."""
     raw = load_yaml(Path(path).read_text(encoding="utf-8"))
     return (
-        frozenset(raw["aspects"]) | frozenset(raw.get("patterns", {})) | {YESNO, HOURS, DATES, YEARS, PEOPLE}
+        frozenset(raw["aspects"])
+        | frozenset(raw.get("patterns", {}))
+        | {YESNO, HOURS, DATES, YEARS, PEOPLE, BELOW}
     )
 
 
@@ -183,7 +179,7 @@ class AspectReader:
         self.names = (
             frozenset(raw["aspects"])
             | {a for a, _, _ in self._patterns}
-            | {YESNO, HOURS, DATES, YEARS, PEOPLE}
+            | {YESNO, HOURS, DATES, YEARS, PEOPLE, BELOW}
         )
         self._year_patterns = [pattern for aspect, _, pattern in self._patterns if aspect == YEARS]
         self._pattern_filter = CharacterFilter(
@@ -309,8 +305,10 @@ class AspectReader:
         """The no-word a reply starts with when ``text`` asks to confirm an amount ("是200元吗") that
         ``reply`` gives otherwise; None otherwise. ``known`` reads a name as meant ("公重号" is 公众号)."""
         folded, polarity = self.asked(text)
-        if polarity is not None and self._labels.incomplete(folded, reply):
-            return polarity.no  # "带身份证和登记表就够了吧" against three materials
+        if polarity is not None and (
+            self._labels.incomplete(folded, reply) or self._labels.outside(folded, reply)
+        ):
+            return polarity.no  # "带身份证和登记表就够了吧" against three materials; "登录要输手机号吗"
         claim = self._claim(text)
         if claim is None:
             return None
@@ -396,4 +394,6 @@ class AspectReader:
             aspects.add(PEOPLE)
         posts = _POST_WORD.finditer(basic) if "员" in basic else ()  # most messages name no post
         post_words = tuple(w for w in (m.group(0).lstrip(_BEFORE_POST) for m in posts) if len(w) >= 3)
-        return Reading(frozenset(aspects), polarity, dates, hours, years, people, post_words)
+        below = read_below(basic)
+        aspects.update((BELOW,) if below else ())
+        return Reading(frozenset(aspects), polarity, dates, hours, years, people, post_words, below)

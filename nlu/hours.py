@@ -131,6 +131,24 @@ def read_years(text: str, today: dt.date) -> tuple[int, ...]:
     return tuple(years)
 
 
+# "线上学时能不能少于20", "总学时可以低于32吗": hours of a kind asked to go below a number.
+_BELOW = re.compile(
+    r"(?:(?P<kind>线上|网上|在线|网课|线下|总|一共|全部|每年|全年)[^，,。？?]{0,8}?)?"
+    r"(?:(?<!不)(?:少于|低于|少过|小于)|不到|不足|不满)\s*(?P<n>\d{1,3})"
+)
+
+
+def read_below(text: str) -> tuple[str, float] | None:
+    """The kind of hours ``text`` asks to go below and the number, or None: "线上学时能不能少于20" is
+    ("online", 20); a number with no kind named is the year's total ("unspecified")."""
+    m = _BELOW.search(text) if "于" in text or "不" in text or "少" in text else None
+    if m is None:
+        return None
+    kind = m.group("kind") or ""
+    named = "offline" if _OFFLINE.match(kind) else "online" if _ONLINE.match(kind) else "unspecified"
+    return named, float(m.group("n"))
+
+
 _YEAR_TAIL = 4  # characters after a certificate's year that may still belong to its date
 
 

@@ -7,7 +7,7 @@ the reply is then led by the no-word. The patterns are data (``claims.labels``, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from nlu.wordlists import any_of
 
@@ -41,8 +41,18 @@ class LabelChecker:
         self._ranges = [(re.compile(q), re.compile(r)) for q, r in pairs]
         # a number tagged by a word before it ("附件3") belongs to what the text names just before the tag
         self._tagged = [re.compile(re.escape(str(t)) + r"(\d+)") for t in tagged]
-        # the things one list of the notice holds, each by its names (the materials to bring, what logs in)
-        self._lists = [[tuple(str(n) for n in item) for item in items] for items in lists]
+        # the things one list of the notice holds, each by its names (the materials to bring, what logs in), and
+        # things of the same kind it does not hold ("手机号" for logging in)
+        self._lists: list[list[tuple[str, ...]]] = []
+        self._others: list[tuple[str, ...]] = []
+        for entry in lists:
+            things, others = (
+                (entry.get("things", ()), entry.get("others", ()))
+                if isinstance(entry, Mapping)
+                else (entry, ())
+            )
+            self._lists.append([tuple(str(n) for n in item) for item in things])
+            self._others.append(tuple(str(o) for o in others))
         self._enough = any_of(enough)
 
     def incomplete(self, question: str, reply: str) -> bool:
@@ -56,6 +66,15 @@ class LabelChecker:
                 continue
             named = [any(n in question for n in names) for names in items]
             if any(named) and any(s and not n for s, n in zip(stated, named, strict=True)):
+                return True
+        return False
+
+    def outside(self, question: str, reply: str) -> bool:
+        """ "登录要输手机号吗" against a reply that lists what logs in: a question that names a thing of a list's
+        kind the list does not hold."""
+        for items, others in zip(self._lists, self._others, strict=True):
+            listed = others and sum(any(n in reply for n in names) for names in items) >= MIN_LISTED
+            if listed and any(o in question for o in others) and not any(o in reply for o in others):
                 return True
         return False
 

@@ -167,7 +167,7 @@ class MessageShaper:
             parts = self._joined_parts(parts[0])
         if any(_FOLLOW_UP.match(p) for p in parts[1:]):
             return ()  # "今天能去不？不能的话最早哪天": one question and its fallback
-        if self._leaning is not None and self._leaning.search(parts[0]):
+        if parts and self._leaning is not None and self._leaning.search(parts[0]):
             return ()  # "后天是最后一天了吧？还能去确认吗": the last day of what the next part names
         if not 2 <= len(parts) <= self._max_parts or len(text) > self._long:
             return ()

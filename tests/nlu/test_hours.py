@@ -75,3 +75,13 @@ def test_hours_in_chinese_numerals_with_one():
 )
 def test_people_counted(text, people):
     assert read_people(text) == people
+
+
+def test_hours_asked_to_go_below_a_number_are_read_with_their_kind() -> None:
+    from nlu.hours import read_below
+
+    assert read_below("线上学时能不能少于20") == ("online", 20.0)
+    assert read_below("线下能少于12个学时吗") == ("offline", 12.0)
+    assert read_below("一年能不能少于32个学时") == ("unspecified", 32.0)
+    assert read_below("每年不少于32学时吗") is None  # the rule's own words ask nothing below
+    assert read_below("线上学了20学时") is None

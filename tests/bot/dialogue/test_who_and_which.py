@@ -148,6 +148,7 @@ def ask(campaign, interpreter):
         ("如果12月31号之前冇学完会怎么样啊明年还能补不", "通知只说", HOTLINE),
         ("我在网上参加了一个线上的讲座有证书这个能算线下学时吗", "通知只说", HOTLINE),
         ("我和我同事能不能用一个微信绑两个人的账号他冇得智能手机", "不可以。", "本人微信"),
+        ("一个账号能绑两个微信吗", "不可以。", "微信绑定唯一"),
         # a value given otherwise, without its unit or in other words
         ("培训费200一个人对吧", "不是。", "100元/人"),
         ("确认地点是岳阳日报社306吧", "不是。", "305室"),
@@ -165,8 +166,20 @@ def ask(campaign, interpreter):
         ("线下证明上传了15学时，线上还要学满20吗", "要。", "线上不少于20学时"),
         ("线下证明有12个学时了，线上要学满32吗", "不用。", "线上不少于20学时"),
         ("线下证明只有8个学时，可以用线上补吗", "可以。", "线上学满32学时"),
+        # hours asked to go below a number: whether some way of the rule takes fewer of that kind
+        ("线上学时能不能少于20", "不可以。", "线上不少于20学时"),
+        ("线下能少于12个学时吗", "可以。", "线上学满32学时"),
+        ("一年能不能少于32个学时", "不可以。", "每年不少于32学时"),
+        ("每年学时不少于32吗", "是的。", "32学时"),
+        # hours of no kind said of the year are the year's total
+        ("每年32學時嗎", "是的。", "每年不少于32学时"),
+        ("每年20学时吗", "不是。", "每年不少于32学时"),
         # a date asked of one's own confirmation is the calendar's
         ("今天开始确认了吗", "不可以。", "11月27"),
+        # what logs in: a thing of its kind the notice does not list, and the password it does
+        ("登录要输手机号吗", "不用。", "身份证号码、姓名、密码"),
+        ("登录要密码吗", "要。", "身份证号码、姓名、密码"),
+        ("密码忘了怎么办", "通知只说", HOTLINE),
         # one way enough is not the only way
         ("只用电脑学可以吗", "可以。", "电脑和手机都可以学"),
         ("只能用电脑学吗", "不是。", "电脑和手机都可以学"),
@@ -192,6 +205,14 @@ def ask(campaign, interpreter):
         ("电子证书怎么打印出来", "通知只说", HOTLINE),
         ("一个学时是好长时间", "一个学时是多少分钟", HOTLINE),
         ("账号忘了", "通知只说", HOTLINE),
+        ("Is there parking near the newspaper office?", "通知未说明", HOTLINE),
+        ("手机能报名吗", "通知只说", HOTLINE),  # the notice describes registering on the computer only
+        ("登记表在哪打印", "报名登记表（附件2）在网上报名后生成", "自助打印"),
+        ("现场能打印登记表吗", "通知只说", HOTLINE),
+        ("报名是不是要用电脑搞", "是。", "www.hnjsrcw.com"),
+        ("能提前把明年的学时学了吗", "学时能不能跨年累计", HOTLINE),
+        ("证书到期了还能搞继续教育吗", "通知只说", HOTLINE),
+        ("学习不合格要重学吗", "没通过或被退回后怎么办", HOTLINE),
         # whether one may: a pair of words the notice never puts together is a subject it does not cover
         ("继续教育学时能抵职称的继续教育吗", "通知只说", HOTLINE),
         ("登记表盖错章了能重新打印不", "通知只说", HOTLINE),
@@ -209,6 +230,12 @@ def test_thanks_then_a_day_named_get_the_day_checked_and_a_polite_close(ask):
     assert reply.startswith("不可以。") and "11月27" in reply
     assert reply.endswith("有问题随时问我。")
     assert "有问题随时问我" not in ask("谢谢，明天能去确认吗")  # a question after thanks is just answered
+
+
+def test_when_the_hotline_answers_is_not_a_confirmation_day(ask):
+    reply = ask("諮詢電話多少？週末有人接嗎")
+    assert "8981006" in reply and "\n2. " in reply
+    assert "通知里没有说明" in reply.split("\n2. ")[1] and "确认日" not in reply
 
 
 def test_a_question_leaning_on_the_next_is_read_with_it(ask):
