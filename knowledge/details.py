@@ -163,6 +163,7 @@ class Composer:
         polarity = reading.polarity
         if detail.lead is not None and (polarity is None or detail.lead_always or _plain(polarity)):
             polarity = Polarity(detail.lead[0], detail.lead[1])  # asked as a plain question: its own words
+        reply = _Reply(self.campaign, detail, polarity, form, values)
         if values is not self._cache_for:
             self._cache_for, self._cache = values, {}
         key: tuple[Any, ...] | None
@@ -174,11 +175,8 @@ class Composer:
             today = local_date(self.campaign, now)
             key = (detail.id, reading.dates[0], today, reading.aspects, polarity, form)
         else:
-            return _Reply(self.campaign, detail, polarity, form, values).render(
-                intent, reading, now, list(entities)
-            )
+            return reply.render(intent, reading, now, list(entities))
         if key not in self._cache:
-            reply = _Reply(self.campaign, detail, polarity, form, values)  # only for a reply not kept yet
             text = reply.render(intent, reading, now, list(entities))
             if len(self._cache) >= _CACHE_LIMIT:
                 return text  # days named in messages are many only when someone tries them all
