@@ -13,6 +13,9 @@ from typing import IO
 from bot.kernel.clock import Clock, FixedClock
 from bot.kernel.messages import Inbound, Responder
 
+# One encoder for every line: json.dumps with options builds a new one per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def answer_line(brain: Responder, line: str, clock: Clock | None = None) -> dict[str, object]:
     """Answer one input line, or describe why it cannot be answered."""
@@ -59,7 +62,7 @@ def answer_stream(brain: Responder, lines: IO[str], out: IO[str], clock: Clock |
     """Write one result line per line of ``lines`` into ``out``; return how many lines were read."""
     count = 0
     for line in lines:
-        out.write(json.dumps(answer_line(brain, line, clock), ensure_ascii=False) + "\n")
+        out.write(_ENCODE(answer_line(brain, line, clock)) + "\n")
         count += 1
     out.flush()
     return count

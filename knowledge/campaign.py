@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -258,9 +259,10 @@ class Campaign(_Strict):
                 raise ValueError(f"{year}：列出了别的年份的日期：{'、'.join(stray)}")
         return years
 
-    @property
+    @functools.cached_property
     def tz(self) -> ZoneInfo:
-        """The campaign's time zone: the one zone local dates, windows and quiet hours are read in."""
+        """The campaign's time zone: the one zone local dates, windows and quiet hours are read in (looked up
+        once: every answer reads it)."""
         return ZoneInfo(self.campaign.timezone)
 
     def fact(self, dotted: str) -> Any:

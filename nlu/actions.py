@@ -8,6 +8,7 @@ and how to ask for it.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -68,6 +69,8 @@ _COMMAND_OF = {word: intent for intent, words in COMMANDS.items() for word in wo
 _LONGEST_COMMAND = max(map(len, _COMMAND_OF))
 
 
+# The engine and then the guard ask it of the same message: the last answers are kept.
+@functools.lru_cache(maxsize=64)
 def command(text: str) -> str | None:
     """The intent of a message that is exactly a command ("TD", "T", "退订", "解绑", "绑定"), else None."""
     if len(text) > 4 * _LONGEST_COMMAND:  # on the hot path: most messages are no command at all

@@ -391,9 +391,8 @@ class AspectReader:
         people = read_people(basic)
         if people is not None:
             aspects.add(PEOPLE)
-        post_words = tuple(
-            w for w in (m.group(0).lstrip(_BEFORE_POST) for m in _POST_WORD.finditer(basic)) if len(w) >= 3
-        )
+        posts = _POST_WORD.finditer(basic) if "员" in basic else ()  # most messages name no post
+        post_words = tuple(w for w in (m.group(0).lstrip(_BEFORE_POST) for m in posts) if len(w) >= 3)
         below = read_below(basic)
         aspects.update((BELOW,) if below else ())
         return Reading(frozenset(aspects), polarity, dates, hours, years, people, post_words, below)

@@ -19,6 +19,7 @@ from nlu.wordlists import alternation, any_of
 _SPECIFIC = re.compile(r"\d+|[a-z][a-z.]+")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _MIN_SPECIFIC_HAN = 3
+_PLACES_KEPT = 256  # replies whose characters' places are kept for healing questions against them
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 _ASKING_TAIL = re.compile(r"(?:不|没有?|冇得?)$")
 # Where a claim's subject ends and what it says of it begins: "监督单位|是|城乡建设事务中心", "报名登录|要|用身份证号".
@@ -56,6 +57,7 @@ class Known:
                 self._pairs.setdefault(">" + b, set()).add(a)
         self._sound = sound
         self._sounds: dict[str, frozenset[str]] = {}
+        self._places: dict[str, dict[str, list[int]]] = {}
 
     def typo(self, text: str, n: int) -> bool:
         """Whether ``text[n]`` sounds like a character the notice puts beside the same neighbour."""
@@ -87,22 +89,36 @@ class Known:
         "岳阳日保社" reads 岳阳日报社 (a slip of the pinyin input, not a different claim). Function
         characters and those in ``keep`` (是, 要 …) are never replaced."""
         healed = list(text)
+        beside: dict[str, list[int]] | None = None
         for n, ch in enumerate(text):
             if ch in reply or ch in keep or ch in self.function_chars or not _HAN_RUN.match(ch):
                 continue
             sound = self.sound(ch)
             if not sound:
                 continue
-            before = text[n - 1] if n > 0 else ""
-            after = text[n + 1] if n + 1 < len(text) else ""
-            for i, other in enumerate(reply):
-                beside = (before and i > 0 and reply[i - 1] == before) or (
-                    after and i + 1 < len(reply) and reply[i + 1] == after
-                )
-                if beside and _HAN_RUN.match(other) and self.sound(other) == sound:
-                    healed[n] = other
+            beside = self._beside(reply) if beside is None else beside
+            # the reply's places after the character before this one, or before the one after it: the first
+            before = beside.get("<" + text[n - 1], []) if n > 0 else []
+            after = beside.get(">" + text[n + 1], []) if n + 1 < len(text) else []
+            for i in sorted({*before, *after}):
+                if _HAN_RUN.match(reply[i]) and self.sound(reply[i]) == sound:
+                    healed[n] = reply[i]
                     break
         return "".join(healed)
+
+    def _beside(self, reply: str) -> dict[str, list[int]]:
+        """Where each character of ``reply`` stands: "<a" the places right after an a, ">a" right before one
+        (the last replies' kept: the few answers of a topic are checked again and again)."""
+        found = self._places.get(reply)
+        if found is None:
+            found = {}
+            for i, (a, b) in enumerate(itertools.pairwise(reply)):
+                found.setdefault("<" + a, []).append(i + 1)
+                found.setdefault(">" + b, []).append(i)
+            if len(self._places) >= _PLACES_KEPT:
+                self._places.clear()
+            self._places[reply] = found
+        return found
 
     def _neighbour_sounds(self, key: str) -> frozenset[str]:
         found = self._sounds.get(key)
@@ -255,12 +271,14 @@ class ClaimChecker:
             return True
         if self._amounts is None:
             return False
-        given: dict[str, set[str]] = {}
-        for number, unit in self._amounts.findall(reply):
-            given.setdefault(unit, set()).add(number)
         asked = self._amounts.findall(self._money_words.sub(self._money, folded_question))
         if self._paid is not None:  # "要交300": an amount paid is money even without 元
             asked += [(number, self._money) for number in self._paid.findall(folded_question)]
+        if not asked:
+            return False  # most questions name no amount: the reply's are not read
+        given: dict[str, set[str]] = {}
+        for number, unit in self._amounts.findall(reply):
+            given.setdefault(unit, set()).add(number)
         return any(unit in given and number not in given[unit] for number, unit in asked)
 
     def _reversed(self, question: str, reply: str) -> bool:

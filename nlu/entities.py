@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from nlu.prefilter import needed_characters
+
 Entity = dict[str, Any]
 
 _ID = re.compile(r"(?<![0-9])[1-9]\d{16}[\dXx](?![0-9A-Za-z])")
@@ -63,9 +65,11 @@ class LookupEntityExtractor:
         ordered = sorted({v for v in values if v}, key=len, reverse=True)
         self._canonical = {_plain(v): v for v in ordered}
         self._re = re.compile("|".join(_sound_alike(v) for v in ordered)) if ordered else None
+        # the characters any match holds one of each set of (most messages name no post: not searched)
+        self._needs = needed_characters(self._re.pattern) if self._re is not None else []
 
     def extract(self, text: str) -> list[Entity]:
-        if self._re is None:
+        if self._re is None or any(chars.isdisjoint(text) for chars in self._needs):
             return []
         return [
             _entity(

@@ -17,6 +17,7 @@ from nlu.entities import (
     NameExtractor,
     RegexEntityExtractor,
 )
+from nlu.indexed import IndexedFeatures
 from nlu.model import TrainedPipeline, load_or_train
 from nlu.normalize import Normalizer
 from nlu.training_data import TrainingData, load_training_data
@@ -63,7 +64,7 @@ class LocalInterpreter:
     def __init__(self, pipeline: TrainedPipeline, data: TrainingData, threshold: float = 0.3) -> None:
         self.threshold = threshold
         self._normalize = pipeline.normalizer()
-        self._featurize = pipeline.featurizer()
+        self._features = IndexedFeatures(pipeline.model.vocabulary, pipeline.pinyin)
         self._model = pipeline.model
         self._names_reported = [_public(intent) for intent in pipeline.model.intents]
         self._regex = RegexEntityExtractor()
@@ -129,7 +130,7 @@ class LocalInterpreter:
         if exact is not None:
             certain = {"name": exact, "confidence": 1.0}
             return {"text": text, "intent": certain, "entities": entities, "intent_ranking": [certain]}
-        probs = self._model.probabilities(self._featurize(self._normalize.canonical(basic)))
+        probs = self._model.probabilities_of(self._features(self._normalize.canonical(basic)))
         order = probs.argsort()[: -RANKING_LENGTH - 1 : -1].tolist()  # the most probable first
         values = probs.tolist()  # Python floats, once (indexing an array makes a numpy scalar each time)
         names = self._names_reported

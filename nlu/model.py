@@ -46,7 +46,11 @@ class LinearModel:
     def probabilities(self, features: list[str]) -> np.ndarray:
         """Return the probability of every intent for one message's features."""
         # Counted in C, in the order the features first occur (the same sums, bit for bit, as a loop).
-        counts = Counter(map(self.vocabulary.get, features))
+        return self.probabilities_of(Counter(map(self.vocabulary.get, features)))
+
+    def probabilities_of(self, counts: Counter[int | None]) -> np.ndarray:
+        """Return the probability of every intent for one message's features counted by vocabulary index
+        (``nlu.indexed``); ``counts`` is used up."""
         counts.pop(None, None)  # features the model never saw
         n = len(counts)
         if not n:

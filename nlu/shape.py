@@ -28,6 +28,9 @@ _ALSO = re.compile(r"[，,；;。]\s*(?:还有就是|还有|另外|再问一下|
 # Clauses of one message that each ask what, where, when or how many.
 _COMMA = re.compile(r"[，,；;]")
 _SPACES = re.compile(r"\s+")
+# What ends a clause or opens a quote (spaces, punctuation, the marks of a numbered list): a message with none
+# of them is one clause, and nothing of it is cut or split.
+_ONE_CLAUSE_ENDS = re.compile(r"[\s,，。.!！?？~～、:：;；…“\"「『]")
 _WH = re.compile(
     r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点]|个(?![人月]))|多少|好多|怎么|谁|么子|啥|咋|多久|好久"
 )
@@ -109,6 +112,13 @@ class MessageShaper:
         english = self._english_topic(stripped)
         if english is not None:
             return english
+        if len(stripped) <= self._long and not _ONE_CLAUSE_ENDS.search(stripped):
+            return Shape("question", stripped)  # most messages: one short clause, nothing to cut or split
+        return self._asking_part(stripped)
+
+    def _asking_part(self, stripped: str) -> Shape:
+        """The question in a message of several clauses or a long one: openers dropped, a quote's question,
+        numbered or joined questions, the last question of a paste."""
         focus = self._drop_openers(stripped)
         quoted = _QUOTED.fullmatch(focus)
         if quoted is not None and self._question.search(quoted.group("rest")):

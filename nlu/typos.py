@@ -16,7 +16,21 @@ import re
 from collections.abc import Callable, Iterable
 
 _HAN_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
-_MEMO_LIMIT = 100_000  # unknown pairs remembered with what they sound like (each a few dozen bytes)
+_MEMO_LIMIT = 150_000  # pairs remembered with the cue pairs they sound like (about 100 bytes each)
+
+
+class _Remembered(dict[str, tuple[str, ...]]):
+    """What ``find`` gives a pair, worked out the first time it is asked for, kept while there is room."""
+
+    def __init__(self, find: Callable[[str], tuple[str, ...]]) -> None:
+        super().__init__()
+        self._find = find
+
+    def __missing__(self, pair: str) -> tuple[str, ...]:
+        found = self._find(pair)
+        if len(self) < _MEMO_LIMIT:
+            self[pair] = found
+        return found
 
 
 class SoundSlips:
@@ -39,19 +53,14 @@ class SoundSlips:
                         self._cues.setdefault(a + b, set()).add(cue)
         self._by_sound = {key: tuple(sorted(pairs)) for key, pairs in by_sound.items()}
         self._known = self._said | {p for pairs in self._by_sound.values() for p in pairs}
-        self._options: dict[str, tuple[str, ...]] = {}  # an unknown pair -> the cue pairs it sounds like
+        # a pair -> the cue pairs it is a slip of (none for a known pair), remembered while there is room
+        self._options = _Remembered(self._slip_of)
 
     def heal(self, text: str) -> str:
         """``text`` with each slip replaced by the cue pair it sounds like (one character differs)."""
+        if not any(map(self._options.__getitem__, map(operator.add, text, text[1:]))):
+            return text  # most messages: every pair is known, or no unknown pair sounds like a cue pair
         known = self._known
-        strange = set(map(operator.add, text, text[1:])).difference(known)
-        if not strange:
-            return text  # every pair is one the notice or its questions use
-        memo = self._options
-        for pair in strange.difference(memo):
-            self._sounding(pair)  # remembered in the memo (while there is room)
-        if not any(map(memo.get, strange) if len(memo) < _MEMO_LIMIT else map(self._sounding, strange)):
-            return text  # most messages: no unknown pair sounds like a cue pair
         unknown = [n for n, (a, b) in enumerate(itertools.pairwise(text)) if a + b not in known]
         chars = list(text)
         healed = False
@@ -77,17 +86,15 @@ class SoundSlips:
         return "".join(chars) if healed else text
 
     def _sounding(self, pair: str) -> tuple[str, ...]:
-        """The cue pairs that sound like ``pair`` (none for a pair with a function or non-Chinese character)."""
-        found = self._options.get(pair)
-        if found is None:
-            found = (
-                ()
-                if not _HAN_PAIR.fullmatch(pair) or self._keep.intersection(pair)
-                else self._by_sound.get((self._sound(pair[0]), self._sound(pair[1])), ())
-            )
-            if len(self._options) < _MEMO_LIMIT:
-                self._options[pair] = found
-        return found
+        """The cue pairs that an unknown ``pair`` sounds like (remembered)."""
+        return self._options[pair]
+
+    def _slip_of(self, pair: str) -> tuple[str, ...]:
+        """The cue pairs ``pair`` may be a slip of: none for a known pair or one with a function or
+        non-Chinese character, else those that sound like it."""
+        if pair in self._known or not _HAN_PAIR.fullmatch(pair) or self._keep.intersection(pair):
+            return ()
+        return self._by_sound.get((self._sound(pair[0]), self._sound(pair[1])), ())
 
     def _fits(self, old: str, new: str, neighbour: str, *, right: bool) -> bool:
         """Whether ``new`` may stand for ``old`` beside ``neighbour``: unless ``old`` makes a known pair with

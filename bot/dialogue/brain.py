@@ -120,8 +120,7 @@ class Brain:
         parse = self._focused(question, parse, state)
         intent = parse["intent"]["name"]
         confidence = float(parse["intent"]["confidence"])
-        name_only = NAME_ONLY.fullmatch(inbound.text.strip()) is not None and confidence < NAME_CONFIDENCE
-        if state.awaiting == "bind" and (intent == FALLBACK or name_only):
+        if state.awaiting == "bind" and (intent == FALLBACK or _name_only(inbound.text, confidence)):
             intent = "bind"  # the answer to a guided question, e.g. the name after the ID number
         text, reported = self._answer(inbound, intent, parse, state, form, now, question)
         if shape.thanked:
@@ -224,7 +223,7 @@ class Brain:
             if composed is None or desk.is_bound(inbound):
                 return desk.answer(inbound, intent, parse, state, form), intent
             # A personal question with a general answer ("我线上学了20学时够吗"): answer it, then offer binding.
-            return f"{composed.text}\n{self._stage.offer_binding(now, form)}", composed.intent
+            return f"{composed.text}\n{self._stage.offer_binding(now, form, values)}", composed.intent
         if state.awaiting == "bind":  # a question instead of the name; a code sent stays awaited
             state.awaiting = None
         if composed is not None:
@@ -277,6 +276,11 @@ class Brain:
             if self._personal is None:
                 self._personal = self._personal_factory()
             return self._personal
+
+
+def _name_only(text: str, confidence: float) -> bool:
+    """A short Han-only message not confidently read as a question: the name a guided step waits for."""
+    return confidence < NAME_CONFIDENCE and NAME_ONLY.fullmatch(text.strip()) is not None
 
 
 def _certain(text: str, intent: str) -> ParseResult:

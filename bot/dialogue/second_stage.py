@@ -213,6 +213,13 @@ class SecondStage:
         table = local.pinyin
         return lambda ch: table.get(ch, "")
 
-    def offer_binding(self, now: dt.datetime, form: Form) -> str:
-        """The line that follows a general answer to a personal question asked before binding."""
-        return render_message(self.campaign, "offer_bind", now, form=form)
+    def offer_binding(self, now: dt.datetime, form: Form, values: Mapping[str, str] | None = None) -> str:
+        """The line that follows a general answer to a personal question asked before binding (``values``:
+        today's date-dependent values, when known)."""
+        if values is None:
+            return render_message(self.campaign, "offer_bind", now, form=form)
+        return (
+            FactFormatter(self.campaign, values)
+            .format(self.campaign.personal["offer_bind"].pick(form))
+            .strip()
+        )

@@ -109,3 +109,59 @@ def test_a_question_pointing_back_keeps_the_sentence_it_points_at(reader):
 )
 def test_a_yes_no_clause_then_a_what_question_are_two_questions(reader, text, parts):
     assert reader.shape(text).parts == parts
+
+
+def test_a_short_message_of_one_clause_is_read_as_the_full_reading_reads_it(reader, interpreter):
+    """The shortcut for a message with no space or punctuation gives what the full reading gives."""
+    from nlu.shape import _ONE_CLAUSE_ENDS, Shape
+
+    shaper = reader._shaper
+    texts = [text for text, _ in interpreter.examples] + [
+        "一是费用",
+        "1.费用",
+        "费用1、在哪",
+        "一是什么二是什么",
+    ]
+    one_clause = [t.strip() for t in texts if t.strip() and not _ONE_CLAUSE_ENDS.search(t.strip())]
+    assert len(one_clause) > 500
+    for text in one_clause:
+        shape = shaper.shape(text)
+        if shape.kind == "question" and len(text) <= shaper._long:
+            assert shaper._asking_part(text) == shape == Shape("question", text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "老师好，费用多少",
+        "老师好,费用多少",
+        "老师好。费用多少",
+        "老师好.费用多少",
+        "老师好!费用多少",
+        "老师好！费用多少",
+        "费用多少?在哪里确认",
+        "费用多少？在哪里确认",
+        "老师好~费用多少",
+        "老师好～费用多少",
+        "老师好、费用多少",
+        "老师好:费用多少",
+        "老师好：费用多少",
+        "老师好;费用多少",
+        "老师好；费用多少",
+        "老师好…费用多少",
+        "老师好 费用多少",
+        "老师好\u3000费用多少",
+        "“每月26-30日工作日” 周末不能去吗",
+        '"每月26-30日工作日" 周末不能去吗',
+        "「每月26-30日工作日」周末不能去吗",
+        "『每月26-30日工作日』周末不能去吗",
+    ],
+)
+def test_a_message_of_several_clauses_is_not_read_as_one(reader, text):
+    """Each mark that ends a clause or opens a quote keeps the message from the shortcut, where the full
+    reading cuts it."""
+    from nlu.shape import _ONE_CLAUSE_ENDS, Shape
+
+    assert reader._shaper._asking_part(text) != Shape("question", text)
+    assert _ONE_CLAUSE_ENDS.search(text)
+    assert reader.shape(text) == reader._shaper._asking_part(text)
