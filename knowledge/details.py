@@ -342,10 +342,10 @@ class _Reply:
         enough = hours_done(online, offline, rules)
         # "还要上传证明吗" asks whether more is needed: enough hours answer it with 不用.
         asks_need = self.polarity is not None and self.polarity.asks == "need" and still
-        verdict = enough != asks_need if needed is None else needed
         status = wording.status(online, offline, self.form)
         if needed is not None:  # the rule first: the question asks what it requires
-            return self.say("hours_required", verdict=verdict, stated=said, status=status)
+            return self.say("hours_required", verdict=needed, stated=said, status=status)
+        verdict = enough != asks_need
         if enough:
             return self.say("hours_check_enough", verdict=verdict, stated=said, enough=status)
         return self.say("hours_check_short_of", verdict=verdict, stated=said, two_ways=status)
@@ -354,10 +354,10 @@ class _Reply:
         """ "线上最低20个学时对吧", "32学时是线上线下加在一起算的吗": the numbers the rule sets, not the hours of
         the person asking. Yes when each number is a minimum the rule sets for its kind (the yearly total for
         any kind when the message speaks of the whole), then the rule."""
-        if (
-            stated.online is not None and stated.offline is not None
-        ):  # "线下证明有14个，那线上学20个就合格了吧"
-            return self._hours_check(stated, False)
+        if stated.online is not None and stated.offline is not None:
+            return self._hours_check(
+                stated, False
+            )  # "线下证明有14个，那线上学20个就合格了吧": a sum to check
         rules = self._rules()
         minimums = {
             "online": {rules.online_min},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from knowledge.answers import FactFormatter, Form, date_values, hours_text, local_date
 from knowledge.campaign import Campaign
@@ -87,6 +88,9 @@ def render_message(
     campaign: Campaign, key: str, now: dt.datetime, *, form: Form = "full", **values: str
 ) -> str:
     """Render a personal template that needs no record (binding prompts, opt-out confirmations)."""
-    answer = campaign.personal[key]
-    merged = {**date_values(campaign, now), **values}
-    return FactFormatter(campaign, merged).format(answer.pick(form)).strip()
+    return personal_text(campaign, key, form, {**date_values(campaign, now), **values})
+
+
+def personal_text(campaign: Campaign, key: str, form: Form, values: Mapping[str, str]) -> str:
+    """A personal template with ``values`` that already hold today's dates (``date_values``)."""
+    return FactFormatter(campaign, values).format(campaign.personal[key].pick(form)).strip()

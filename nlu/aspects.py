@@ -385,8 +385,10 @@ class AspectReader:
         hours = read_hours(basic)
         if hours is not None:
             aspects.add(HOURS)
-        named = self._dates.years_named(basic, today) if YEARS in aspects or "年" in basic else ""
-        years = certificate_years(named, self._year_patterns, today)  # "去年新取证的": 2022, once written out
+        named = self._dates.years_named(basic, today) if "年" in basic else basic  # "去年新取证的": 2022年…
+        # the year patterns already failed on ``basic`` unless the aspect is there: only a year written out is new
+        found = YEARS in aspects or named != basic
+        years = certificate_years(named, self._year_patterns, today) if found else ()
         aspects.update((YEARS,) if years else ())
         people = read_people(basic)
         if people is not None:

@@ -195,14 +195,12 @@ class HeldConversations:
                     if self._writing.get(key) is state:
                         del self._writing[key]
 
-        try:
+        def write() -> None:
             self.store.save_many_on(
                 conn, [(channel, address, state) for (channel, address), state in taken.items()]
             )
-        except BaseException:
-            failed()
-            raise
-        return Settle(committed, failed)
+
+        return _written(write, committed, failed)
 
     def forget(self) -> None:
         """Drop every state held or read ahead, unwritten."""
@@ -250,12 +248,7 @@ class HeldExchanges:
                 self._writing = max(0, self._writing - len(taken))  # 0 after a forget
                 self._held[:0] = taken  # before what came meanwhile, as they came
 
-        try:
-            self.log.log_many_on(conn, taken)
-        except BaseException:
-            failed()
-            raise
-        return Settle(committed, failed)
+        return _written(lambda: self.log.log_many_on(conn, taken), committed, failed)
 
     def forget(self) -> None:
         """Drop every exchange held, unwritten (those a transaction under way writes are not counted again)."""
@@ -319,3 +312,14 @@ class Journal:
             yield
         finally:
             _this_thread.holding = before
+
+
+def _written(write: Callable[[], None], committed: Callable[[], None], failed: Callable[[], None]) -> Settle:
+    """Write what a transaction took; a write that fails gives it back at once (``failed``) and raises, else
+    the transaction's outcome settles it later."""
+    try:
+        write()
+    except BaseException:
+        failed()
+        raise
+    return Settle(committed, failed)

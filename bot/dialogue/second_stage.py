@@ -15,7 +15,7 @@ from typing import Any
 from knowledge.answers import FactFormatter, Form, local_date, render
 from knowledge.campaign import Campaign
 from knowledge.details import Composed, Composer
-from knowledge.personal import render_message
+from knowledge.personal import personal_text, render_message
 from nlu.actions import ACTION_INTENTS
 from nlu.aspects import AspectReader
 from nlu.claims import Known, pinyin_sound
@@ -218,8 +218,4 @@ class SecondStage:
         today's date-dependent values, when known)."""
         if values is None:
             return render_message(self.campaign, "offer_bind", now, form=form)
-        return (
-            FactFormatter(self.campaign, values)
-            .format(self.campaign.personal["offer_bind"].pick(form))
-            .strip()
-        )
+        return personal_text(self.campaign, "offer_bind", form, values)
