@@ -261,7 +261,9 @@ class _Reply:
         if compute == "confirmation_date" and (reading.dates or "still_now" in reading.aspects):
             every = "every_day" in reading.aspects  # "26到30号都能去吗": each day of it
             over = "closed" in reading.aspects  # "这个月的确认是不是已经过了": yes when none is left
-            span = reading.dates[0] if reading.dates else DateSpan(today, today, "现在")  # "还能确认吗": today
+            span = (
+                reading.dates[0] if reading.dates else DateSpan(today, today, "现在")
+            )  # "还能确认吗": today
             return when.confirmation_on(self.campaign, span, today, self.say, every, over)[0]
         if compute == "confirmation_last" and reading.dates:
             return when.confirmation_last(self.campaign, reading.dates[0], today, self.say)[0]
