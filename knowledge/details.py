@@ -313,7 +313,8 @@ class _Reply:
             )
         if compute == "hours_bound" and reading.bound is not None:  # "线上学时能不能少于20", "…可以超过20吗"
             kind, number, above = reading.bound
-            return self.say("hours_rule_claim", verdict=above or number > self._rules().least(kind))
+            allowed = above or number > self._rules().least(kind)  # "…也不作数咯" asks it the other way
+            return self.say("hours_rule_claim", verdict=allowed != _denies(reading))
         if compute == "certificate_year" and reading.years:
             year = max(reading.years)
             inside = year <= self.campaign.facts.audience_until_year
