@@ -134,7 +134,10 @@ def read_years(text: str, today: dt.date) -> tuple[int, ...]:
 # "线上学时能不能少于20", "总学时可以低于32吗": hours of a kind asked to go below a number;
 # "线上学时可以超过20个吗", "超过20的部分算不算进32里": asked to go above one, or counted above it.
 _KIND = r"(?:(?P<kind>线上|网上|在线|网课|线下|总|一共|全部|每年|全年)[^，,。？?]{0,8}?)?"
-_BELOW = re.compile(_KIND + r"(?:(?<!不)(?:少于|低于|少过|小于)|不到|不足|不满|没满|冇满|未满|没有满|没学满|冇学满)\s*(?P<n>\d{1,3})")
+_BELOW = re.compile(
+    _KIND
+    + r"(?:(?<!不)(?:少于|低于|少过|小于)|不到|不足|不满|没满|冇满|未满|没有满|没学满|冇学满)\s*(?P<n>\d{1,3})"
+)
 _MORE = r"(?:超过|多于|超出|多过|大于|高于|多出)\s*"
 _ABOVE = re.compile(
     _KIND
