@@ -27,6 +27,8 @@ requests: list[list[Any]] = []
 batches: list[tuple[Any, ...]] = []
 passes: list[tuple[float, float]] = []
 lags: list[tuple[float, float]] = []
+late_imports: list[tuple[float, str]] = []  # modules first imported once requests came
+connects: list[tuple[float, float]] = []  # database connections opened (when, how long)
 now = time.monotonic
 
 
@@ -38,6 +40,8 @@ def mark(phase: str, value: Any = None) -> None:
 
 def timed_handler(handler: Any) -> Any:
     async def wrapped(request: Any) -> Any:
+        if not requests:
+            _watch_imports()
         record: list[Any] = [("enter", now())]
         REQUEST.set(record)
         requests.append(record)
@@ -163,6 +167,30 @@ def patch_dispatcher() -> None:
 _watching: list[asyncio.Task[None]] = []
 
 
+def _watch_imports() -> None:
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "import" and args[0] not in sys.modules:
+            late_imports.append((now(), str(args[0])))
+
+    sys.addaudithook(hook)
+
+
+def patch_connect() -> None:
+    import psycopg
+
+    connect = psycopg.Connection.connect
+
+    def timed(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        started = now()
+        try:
+            return connect.__func__(cls, *args, **kwargs)  # type: ignore[attr-defined]
+        finally:
+            connects.append((started, now() - started))
+
+    psycopg.Connection.connect = classmethod(timed)  # type: ignore[method-assign,assignment]
+    psycopg.connect = psycopg.Connection.connect  # type: ignore[assignment]  # as psycopg binds it
+
+
 def _watch_loop() -> None:
     if _watching:
         return
@@ -180,7 +208,8 @@ def _watch_loop() -> None:
 
 def write() -> None:
     with open(OUT, "w", encoding="utf-8") as out:
-        json.dump({"requests": requests, "batches": batches, "passes": passes, "lags": lags}, out)
+        json.dump({"requests": requests, "batches": batches, "passes": passes, "lags": lags,
+                   "imports": late_imports, "connects": connects}, out)  # fmt: skip
 
 
 def main() -> None:
@@ -190,6 +219,7 @@ def main() -> None:
     patch_batcher()
     patch_answerer()
     patch_dispatcher()
+    patch_connect()
     atexit.register(write)
     from bot.cli import main as jxjy
 
