@@ -215,6 +215,10 @@ def write() -> None:
 def main() -> None:
     if os.environ.get("JXJY_BENCH_SWITCH"):  # try another switch interval of the interpreter's lock
         sys.setswitchinterval(float(os.environ["JXJY_BENCH_SWITCH"]))
+    if os.environ.get("JXJY_BENCH_COMMITS"):  # another number of group commits at once (PostgreSQL)
+        from bot.channels import common
+
+        common.COMMITS_AT_ONCE = int(os.environ["JXJY_BENCH_COMMITS"])
     patch_handlers()
     patch_batcher()
     patch_answerer()
