@@ -29,6 +29,7 @@ passes: list[tuple[float, float]] = []
 lags: list[tuple[float, float]] = []
 late_imports: list[tuple[float, str]] = []  # modules first imported once requests came
 connects: list[tuple[float, float]] = []  # database connections opened (when, how long)
+samples: list[tuple[float, str, str]] = []  # (when, thread, stack) of every thread, early in the load
 now = time.monotonic
 
 
@@ -42,6 +43,8 @@ def timed_handler(handler: Any) -> Any:
     async def wrapped(request: Any) -> Any:
         if not requests:
             _watch_imports()
+            if os.environ.get("JXJY_BENCH_SAMPLE"):
+                _sample_threads(float(os.environ["JXJY_BENCH_SAMPLE"]))
         record: list[Any] = [("enter", now())]
         REQUEST.set(record)
         requests.append(record)
@@ -175,6 +178,27 @@ def _watch_imports() -> None:
     sys.addaudithook(hook)
 
 
+def _sample_threads(seconds: float) -> None:
+    import threading
+    import traceback
+
+    names = {}
+
+    def sample() -> None:
+        until = now() + seconds
+        while now() < until:
+            names.update({t.ident: t.name for t in threading.enumerate()})
+            at = now()
+            for ident, frame in sys._current_frames().items():
+                if ident == threading.get_ident():
+                    continue
+                stack = ";".join(f"{f.name}:{f.lineno}" for f in traceback.extract_stack(frame)[-8:])
+                samples.append((at, str(names.get(ident, ident)), stack))
+            time.sleep(0.001)
+
+    threading.Thread(target=sample, daemon=True).start()
+
+
 def patch_connect() -> None:
     import psycopg
 
@@ -209,7 +233,7 @@ def _watch_loop() -> None:
 def write() -> None:
     with open(OUT, "w", encoding="utf-8") as out:
         json.dump({"requests": requests, "batches": batches, "passes": passes, "lags": lags,
-                   "imports": late_imports, "connects": connects}, out)  # fmt: skip
+                   "imports": late_imports, "connects": connects, "samples": samples}, out)  # fmt: skip
 
 
 def main() -> None:
