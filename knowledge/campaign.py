@@ -182,7 +182,7 @@ class Detail(_Strict):
         Literal[
             "hours_check",
             "hours_rule_claim",
-            "hours_below",
+            "hours_bound",
             "certificate_year",
             "confirmation_date",
             "confirmation_last",

@@ -18,6 +18,7 @@ from knowledge import when
 from knowledge.answers import FactFormatter, Form, hours_text, local_date, render
 from knowledge.campaign import Answer, Campaign, Detail
 from knowledge.hours_rule import HoursWording
+from knowledge.posts import post_check
 from knowledge.reading import DENIED, DateSpan, HoursMention, Polarity, Reading
 from knowledge.status import HoursRules, hours_done
 
@@ -51,17 +52,6 @@ def _denies(reading: Reading) -> bool:
 
 # Aspects naming the offline proof as a step of its own.
 _PROOF = frozenset({"proof_form", "offline", "upload"})
-
-# Words ending like a post that are no post.
-_NOT_POSTS = ("人员", "学员", "会员", "成员", "八大员", "职员", "官员", "店员", "社员", "党员", "团员")
-
-
-def _shortened(word: str, post: str) -> bool:
-    """Whether ``word`` is ``post`` with characters left out ("市政质量员" of 市政工程质量员), same ending."""
-    if word[-2:] != post[-2:]:
-        return False
-    rest = iter(post)
-    return all(ch in rest for ch in word)
 
 
 class Composer:
@@ -268,10 +258,13 @@ class _Reply:
     def _computed(
         self, compute: str, reading: Reading, today: dt.date, entities: list[Mapping[str, Any]]
     ) -> str | None:
-        if compute == "confirmation_date" and reading.dates:
+        if compute == "confirmation_date" and (reading.dates or "still_now" in reading.aspects):
             every = "every_day" in reading.aspects  # "26到30号都能去吗": each day of it
             over = "closed" in reading.aspects  # "这个月的确认是不是已经过了": yes when none is left
-            return when.confirmation_on(self.campaign, reading.dates[0], today, self.say, every, over)[0]
+            span = (
+                reading.dates[0] if reading.dates else DateSpan(today, today, "现在")
+            )  # "还能确认吗": today
+            return when.confirmation_on(self.campaign, span, today, self.say, every, over)[0]
         if compute == "confirmation_last" and reading.dates:
             return when.confirmation_last(self.campaign, reading.dates[0], today, self.say)[0]
         if compute == "period_now" or (compute == "period_date" and reading.dates):
@@ -289,6 +282,21 @@ class _Reply:
             if "online_required" in reading.aspects and hours.online is not None:
                 # "线下有15学时，线上还要学满20吗": needed when no way of the rule takes fewer online hours
                 return self._hours_check(hours, still, needed=hours.online <= self._rules().least("online"))
+            if (
+                "offline_required" in reading.aspects
+            ):  # "线上20个的话，证明要满12个学时啵": 要 unless online alone does
+                rules, uploaded = (
+                    self._rules(),
+                    "upload" in reading.aspects,
+                )  # "上传的证明要满12吗": the way with proof
+                least = (
+                    rules.offline_proof_min
+                    if uploaded or (hours.online or rules.yearly) < rules.yearly
+                    else 0.0
+                )
+                return self._hours_check(
+                    hours, still, needed=(hours.offline or rules.offline_proof_min) <= least
+                )
             online_only = "online_only" in reading.aspects
             if (
                 hours.online is None
@@ -303,9 +311,10 @@ class _Reply:
             return self._rule_claim(
                 reading.hours, "whole" in reading.aspects, "every_year" in reading.aspects
             )
-        if compute == "hours_below" and reading.below is not None:  # "线上学时能不能少于20"
-            kind, number = reading.below
-            return self.say("hours_rule_claim", verdict=number > self._rules().least(kind))
+        if compute == "hours_bound" and reading.bound is not None:  # "线上学时能不能少于20", "…可以超过20吗"
+            kind, number, above = reading.bound
+            allowed = above or number > self._rules().least(kind)  # "…也不作数咯" asks it the other way
+            return self.say("hours_rule_claim", verdict=allowed != _denies(reading))
         if compute == "certificate_year" and reading.years:
             year = max(reading.years)
             inside = year <= self.campaign.facts.audience_until_year
@@ -316,7 +325,8 @@ class _Reply:
             verdict = inside != skip
             return self.say(key, verdict=verdict, year=str(year), next_year=str(year + 1))
         if compute == "post_check":
-            return self._post_check(entities, reading.post_words)
+            said = post_check(self.campaign.facts.posts, entities, reading.post_words)
+            return self.say(said[0], **said[1]) if said else None
         if compute == "fee_total" and reading.people is not None:
             total = reading.people * self.campaign.facts.fee.amount
             return self.say("fee_total", people=str(reading.people), total=hours_text(total))
@@ -354,10 +364,10 @@ class _Reply:
         """ "线上最低20个学时对吧", "32学时是线上线下加在一起算的吗": the numbers the rule sets, not the hours of
         the person asking. Yes when each number is a minimum the rule sets for its kind (the yearly total for
         any kind when the message speaks of the whole), then the rule."""
-        if stated.online is not None and stated.offline is not None:
-            return self._hours_check(
-                stated, False
-            )  # "线下证明有14个，那线上学20个就合格了吧": a sum to check
+        if (
+            stated.online is not None and stated.offline is not None
+        ):  # "线下证明有14个，那线上学20个就合格了吧"
+            return self._hours_check(stated, False)
         rules = self._rules()
         minimums = {
             "online": {rules.online_min},
@@ -373,28 +383,3 @@ class _Reply:
 
     def _rules(self) -> HoursRules:
         return HoursWording(self.campaign, self.values).rules
-
-    def _post_check(self, entities: list[Mapping[str, Any]], words: tuple[str, ...] = ()) -> str | None:
-        posts = self.campaign.facts.posts
-        # "…安全员、造价员等。测量员算不算": a post the notice does not list is the one asked about
-        for word in words:
-            if word.endswith(_NOT_POSTS) or any(
-                post.endswith(word[-3:]) or _shortened(word, post) for post in posts
-            ):
-                continue  # "拿的施工员" ends in a listed post
-            return self.say("post_unlisted", post=word, posts_count=str(len(posts)))
-        for entity in entities:
-            if entity.get("entity") != "post":
-                continue
-            named = str(entity["value"])
-            if any(named in post or post in named for post in posts):
-                return self.say("post_in", verdict=True, post=named, posts_count=str(len(posts)))
-        for word in words:
-            if word.endswith(_NOT_POSTS):
-                continue
-            listed = next((post for post in posts if _shortened(word, post)), None)
-            if listed is not None:  # "市政质量员" for 市政工程质量员
-                return self.say("post_in", verdict=True, post=listed, posts_count=str(len(posts)))
-            # a word only ending in a listed post ("拿的施工员"), with no post entity to name it
-            return self.say("post_unlisted", post=word, posts_count=str(len(posts)))
-        return None

@@ -50,7 +50,7 @@ HOURS = "hours_stated"  # the message states hours ("线上学了20学时")
 DATES = "dates"  # the message names a date ("明天", "这周五", "11月28号")
 YEARS = "certificate_year"  # the message names the year a certificate was obtained
 PEOPLE = "people_stated"  # the message counts people ("我们公司40个工人")
-BELOW = "hours_below"  # the message asks whether hours of a kind may go below a number ("线上能少于20吗")
+BOUND = "hours_bound"  # the message asks whether hours of a kind may go below or above a number ("线上能少于20吗")
 
 
 class Reading(NamedTuple):
@@ -66,4 +66,4 @@ class Reading(NamedTuple):
     years: tuple[int, ...]
     people: int | None = None  # how many people the message counts ("我们公司40个工人")
     post_words: tuple[str, ...] = ()  # words that name a post, listed or not ("监理员")
-    below: tuple[str, float] | None = None  # hours of a kind asked to go below ("线上学时能不能少于20")
+    bound: tuple[str, float, bool] | None = None  # hours asked to go below or above ("线上能少于20吗")

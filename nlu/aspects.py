@@ -17,10 +17,10 @@ from typing import Any
 import yaml
 
 from bot.kernel.yamlfile import load_yaml
-from knowledge.reading import BELOW, DATES, DENIED, HOURS, PEOPLE, YEARS, YESNO, Polarity, Reading
+from knowledge.reading import BOUND, DATES, DENIED, HOURS, PEOPLE, YEARS, YESNO, Polarity, Reading
 from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader, asked_first
-from nlu.hours import certificate_years, read_below, read_hours, read_people
+from nlu.hours import certificate_years, read_bound, read_hours, read_people
 from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer
 from nlu.prefilter import CharacterFilter, branches
@@ -107,7 +107,7 @@ def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
     return (
         frozenset(raw["aspects"])
         | frozenset(raw.get("patterns", {}))
-        | {YESNO, HOURS, DATES, YEARS, PEOPLE, BELOW}
+        | {YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND}
     )
 
 
@@ -180,7 +180,7 @@ class AspectReader:
         self.names = (
             frozenset(raw["aspects"])
             | {a for a, _, _ in self._patterns}
-            | {YESNO, HOURS, DATES, YEARS, PEOPLE, BELOW}
+            | {YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND}
         )
         self._year_patterns = [pattern for aspect, _, pattern in self._patterns if aspect == YEARS]
         self._pattern_filter = CharacterFilter(
@@ -395,6 +395,6 @@ class AspectReader:
             aspects.add(PEOPLE)
         posts = _POST_WORD.finditer(basic) if "员" in basic else ()  # most messages name no post
         post_words = tuple(w for w in (m.group(0).lstrip(_BEFORE_POST) for m in posts) if len(w) >= 3)
-        below = read_below(basic)
-        aspects.update((BELOW,) if below else ())
-        return Reading(frozenset(aspects), polarity, dates, hours, years, people, post_words, below)
+        bound = read_bound(basic)
+        aspects.update((BOUND,) if bound else ())
+        return Reading(frozenset(aspects), polarity, dates, hours, years, people, post_words, bound)

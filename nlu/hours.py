@@ -131,22 +131,36 @@ def read_years(text: str, today: dt.date) -> tuple[int, ...]:
     return tuple(years)
 
 
-# "线上学时能不能少于20", "总学时可以低于32吗": hours of a kind asked to go below a number.
+# "线上学时能不能少于20", "总学时可以低于32吗": hours of a kind asked to go below a number;
+# "线上学时可以超过20个吗", "超过20的部分算不算进32里": asked to go above one, or counted above it.
+_KIND = r"(?:(?P<kind>线上|网上|在线|网课|线下|总|一共|全部|每年|全年)[^，,。？?]{0,8}?)?"
 _BELOW = re.compile(
-    r"(?:(?P<kind>线上|网上|在线|网课|线下|总|一共|全部|每年|全年)[^，,。？?]{0,8}?)?"
-    r"(?:(?<!不)(?:少于|低于|少过|小于)|不到|不足|不满)\s*(?P<n>\d{1,3})"
+    _KIND
+    + r"(?:(?<!不)(?:少于|低于|少过|小于)|不到|不足|不满|没满|冇满|未满|没有满|没学满|冇学满)\s*(?P<n>\d{1,3})"
+)
+_MORE = r"(?:超过|多于|超出|多过|大于|高于|多出)\s*"
+_ABOVE = re.compile(
+    _KIND
+    + r"(?:(?:可以|能|能不能|可不可以|允许|准|能否)(?:学)?"  # "线上学时可以超过20个吗"
+    + _MORE
+    + r"(?P<n2>\d{1,3})|"
+    + _MORE  # "线上超过20的部分算不算进32里"
+    + r"(?P<n3>\d{1,3})[^，,。？?]{0,10}?(?:算不算|算吗|能算|能不能算|可以算|计入|算进|算到|也算|算在))"
 )
 
 
-def read_below(text: str) -> tuple[str, float] | None:
-    """The kind of hours ``text`` asks to go below and the number, or None: "线上学时能不能少于20" is
-    ("online", 20); a number with no kind named is the year's total ("unspecified")."""
-    m = _BELOW.search(text) if "于" in text or "不" in text or "少" in text else None
+def read_bound(text: str) -> tuple[str, float, bool] | None:
+    """The kind of hours ``text`` asks to go below or above a number, the number and whether it is above,
+    or None: "线上学时能不能少于20" is ("online", 20, False), "线上学时可以超过20个吗" ("online", 20, True);
+    a number with no kind named is the year's total ("unspecified")."""
+    m = _BELOW.search(text) if any(c in text for c in "于不少满") else None
+    above = m is None and any(w in text for w in ("超", "多", "大于", "高于"))
+    m = _ABOVE.search(text) if above else m
     if m is None:
         return None
     kind = m.group("kind") or ""
     named = "offline" if _OFFLINE.match(kind) else "online" if _ONLINE.match(kind) else "unspecified"
-    return named, float(m.group("n"))
+    return named, float(m.group("n2") or m.group("n3")) if above else float(m.group("n")), above
 
 
 _YEAR_TAIL = 4  # characters after a certificate's year that may still belong to its date

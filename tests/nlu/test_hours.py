@@ -77,11 +77,15 @@ def test_people_counted(text, people):
     assert read_people(text) == people
 
 
-def test_hours_asked_to_go_below_a_number_are_read_with_their_kind() -> None:
-    from nlu.hours import read_below
+def test_hours_asked_to_go_below_or_above_a_number_are_read_with_their_kind() -> None:
+    from nlu.hours import read_bound
 
-    assert read_below("线上学时能不能少于20") == ("online", 20.0)
-    assert read_below("线下能少于12个学时吗") == ("offline", 12.0)
-    assert read_below("一年能不能少于32个学时") == ("unspecified", 32.0)
-    assert read_below("每年不少于32学时吗") is None  # the rule's own words ask nothing below
-    assert read_below("线上学了20学时") is None
+    assert read_bound("线上学时能不能少于20") == ("online", 20.0, False)
+    assert read_bound("线下能少于12个学时吗") == ("offline", 12.0, False)
+    assert read_bound("一年能不能少于32个学时") == ("unspecified", 32.0, False)
+    assert read_bound("每年不少于32学时吗") is None  # the rule's own words ask nothing below
+    assert read_bound("线上学了20学时") is None
+    assert read_bound("线上冇满20个，线下再多也不作数咯") == ("online", 20.0, False)
+    assert read_bound("线上学时可以超过20个吗") == ("online", 20.0, True)
+    assert read_bound("线上超过20的部分算不算进32里") == ("online", 20.0, True)
+    assert read_bound("线上超过20了还要证明吗") is None  # hours stated, not a bound asked
