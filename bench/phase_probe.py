@@ -71,7 +71,12 @@ def patch_batcher() -> None:
     from bot.kernel import batching
 
     batcher = batching.Batcher
-    init, submit, submit_all, run = batcher.__init__, batcher.submit, batcher.submit_all, batcher._run_with_retry
+    init, submit, submit_all, run = (
+        batcher.__init__,
+        batcher.submit,
+        batcher.submit_all,
+        batcher._run_with_retry,
+    )
     inside: dict[int, tuple[float, float]] = {}  # id of a batch's item list -> its time in the worker thread
 
     def timed_init(self: Any, run_batch: Any, **kwargs: Any) -> None:

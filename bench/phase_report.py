@@ -109,11 +109,13 @@ def main() -> None:
     print(f"event loop late by > 2 ms: {len(lags)} times in {span:.1f} s; "
           f"worst {max(lags, default=0) * 1e3:.1f} ms, sum {sum(lags) * 1e3:.0f} ms")  # fmt: skip
     passes = [(a, b) for a, b in data["passes"] if b >= start and a <= end]
-    print(f"dispatcher passes in the window: {len(passes)}, longest {max((b - a for a, b in passes), default=0):.2f} s")
+    print(
+        f"dispatcher passes in the window: {len(passes)}, longest {max((b - a for a, b in passes), default=0):.2f} s"
+    )
     # When did the slow requests happen? Their due times relative to the window, and lag nearby.
     print("slowest requests (due offset s, total ms, phases ms):")
     for r in sorted(slow, key=lambda r: r["done"] - r["due"], reverse=True)[:8]:
-        parts = " ".join(f"{r[b] - r[a]:.0e}" if False else f"{(r[b] - r[a]) * 1e3:.0f}"
+        parts = " ".join(f"{(r[b] - r[a]) * 1e3:.0f}"
                          for _, a, b in STEPS if a in r and b in r)  # fmt: skip
         near = [lag for at, lag in data["lags"] if r["due"] - 0.05 <= at <= r["done"]]
         print(f"  {r['due'] - start:6.2f} {(r['done'] - r['due']) * 1e3:6.1f}  [{parts}]  "
