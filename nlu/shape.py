@@ -42,6 +42,11 @@ _FOLLOW_UP = re.compile(
 )
 # A question that points back at the sentence before it: "这个单位是指…", "这里的单位", "此表", "上面说的".
 _DEICTIC = re.compile(r"(?:这个|这里的?|那个|这|此)(?:单位|意思|是指|指的|说的|话|句|条|表)|上面")
+# A line copied from the notice, opened by its heading or label ("2、资格确认时间:…。", "三、学习方式二：…"):
+# a question after it is answered alone, however short the whole.
+_NOTICE_LINE = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+、|\d{1,2}[、．]|[（(][一二三四五六七八九十\d]{1,2}[)）]|[\u4e00-\u9fff]{2,8}[:：])[^。\n]{6,}[。\n]"
+)
 # A quoted passage (a line of the notice) and the question about it: "“…每月26-30日(工作日)。” 周末不能去吧".
 _QUOTED = re.compile(r"\s*[“\"「『]([^”\"」』]{8,})[”\"」』][\s:：,，]*(?P<rest>.+)", re.S)
 
@@ -126,7 +131,7 @@ class MessageShaper:
         parts = self._numbered_parts(focus) or self._asked_parts(focus)
         if parts:
             return Shape("question", focus, parts=parts)
-        if len(focus) > self._long:
+        if len(focus) > self._long or _NOTICE_LINE.match(focus):
             focus = self._last_question(focus)
         return Shape("question", focus)
 

@@ -62,6 +62,10 @@ def test_fixed_phrases_and_english(reader, text, kind, topic):
             "五、收费标准 网上继续教育培训费100元/人，一人多岗只用缴纳一次。人脸识别一直不成功。怎么办？",
             "人脸识别一直不成功。怎么办？",
         ),
+        # a short line copied from the notice under its heading or label: the question after it alone
+        ("2、资格确认时间:报名截止前每月26-30日(工作日)。\n请问这个月30号能去不", "请问这个月30号能去不"),
+        ("资格确认时间：报名截止前每月26-30日(工作日)。 这个月具体是哪几天？", "这个月具体是哪几天？"),
+        ("问：我线上学了20学时。还差多少", "问：我线上学了20学时。还差多少"),  # no line of the notice
     ],
 )
 def test_the_question_in_a_message(reader, text, question):
