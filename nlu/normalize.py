@@ -21,6 +21,8 @@ _NOISE = re.compile(r"[^\w#]+")
 _REPEAT = re.compile(r"(.)\1{2,}")
 _LONG_NUMBER = re.compile(r"\d{11}")  # in every ID number and phone number
 # Sentence-final particles, Hunan ones included (撒, 咯, 啰, 噻): they carry tone, not meaning.
+# 吗 typed as 马 (or 码 after a verb) by the pinyin input: "手机上可以学习马", "可以在电脑上学码"; not 二维码, 密码.
+_MA_SLIP = re.compile(r"(?:(?<=[\u4e00-\u9fff])马|(?<=[学习以能去行])码)(?=\s|$)")
 _PARTICLES = re.compile(r"[撒咯啰噻嘛呀啊吧哇哈嘞咧哦喔呐呢耶]+(?=\s|$)")
 
 # The last texts each step saw, kept: the shaper, the classifier and the aspect reader fold the same message
@@ -97,6 +99,8 @@ class Normalizer:
         if _REPEAT.search(text):
             text = _REPEAT.sub(r"\1\1", text)
         text = _NOISE.sub(" ", text).strip()
+        if "马" in text or "码" in text:
+            text = _MA_SLIP.sub("吗", text)
         text = _PARTICLES.sub("", text).strip() or text
         stripped = _COURTESY.sub("", text).strip()
         if len(stripped) >= 2:

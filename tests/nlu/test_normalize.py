@@ -21,3 +21,11 @@ def test_particles_and_repeats_fold():
 
 def test_id_numbers_become_a_token():
     assert ID_TOKEN in normalizer()("绑定430621199208284985")
+
+
+def test_ma_typed_as_horse_or_code_after_a_verb_is_the_question_particle():
+    n = normalizer()
+    assert n("手机上可以学习马") == "手机上可以学习吗"
+    assert n("可以在电脑上学码") == "可以在电脑上学吗"
+    assert n("扫不了二维码") == "扫不了二维码"
+    assert n("忘了密码") == "忘了密码"
