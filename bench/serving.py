@@ -76,9 +76,13 @@ def train_model(env: dict[str, str]) -> None:
 @contextlib.contextmanager
 def running_service(env: dict[str, str], port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Start `jxjy serve --port port`, wait for /healthz, stop it with SIGTERM on exit."""
+    command = [jxjy()]
+    if os.environ.get("JXJY_BENCH_PHASES"):  # each request's phases timed (bench/phase_probe.py)
+        command = [sys.executable, str(Path(__file__).with_name("phase_probe.py"))]
+        env = {**env, **{k: v for k, v in os.environ.items() if k.startswith("JXJY_BENCH_")}}
     with log_path.open("ab") as log_file:
         proc = subprocess.Popen(
-            [jxjy(), "serve", "--port", str(port)], env=env, stdout=log_file, stderr=subprocess.STDOUT
+            [*command, "serve", "--port", str(port)], env=env, stdout=log_file, stderr=subprocess.STDOUT
         )
     try:
         wait_healthy(port, proc)
@@ -157,6 +161,8 @@ class LoadResult:
     statuses: dict[int, int] = field(default_factory=dict)
     elapsed: float = 0.0
     rate: float | None = None  # requests offered per second (open loop), or None: as fast as answered
+    # (n, due, sent, answered) of each request, on the clock every process shares (time.perf_counter)
+    times: list[tuple[int, float, float, float]] = field(default_factory=list)
 
     def summary(self, label: str) -> str:
         ordered = sorted(self.latencies)
@@ -186,8 +192,10 @@ async def load(total: int, concurrency: int, request: Request, rate: float | Non
     connector = aiohttp.TCPConnector(limit=concurrency)
 
     async def timed(session: aiohttp.ClientSession, n: int, since: float) -> None:
+        sent = time.perf_counter()
         status = await request(session, n)
         result.latencies.append(time.perf_counter() - since)
+        result.times.append((n, since, sent, time.perf_counter()))
         result.statuses[status] = result.statuses.get(status, 0) + 1
 
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -202,7 +210,7 @@ async def load(total: int, concurrency: int, request: Request, rate: float | Non
                     await timed(session, queue.get_nowait(), time.perf_counter())
 
             await asyncio.gather(*(worker() for _ in range(concurrency)))
-        else:
+        elif os.environ.get("JXJY_BENCH_EAGER_CLIENT"):  # the client before stop 22, for comparison
 
             async def due(n: int) -> None:
                 at = started + n / rate
@@ -210,7 +218,25 @@ async def load(total: int, concurrency: int, request: Request, rate: float | Non
                 await timed(session, n, at)
 
             await asyncio.gather(*(due(n) for n in range(total)))
+        else:
+            # Each request is started when it is due, not made in advance: making all of them up front
+            # (thousands of tasks) kept this client busy for the first 60-130 ms, and the first requests
+            # then went out late, counted against the service.
+            in_flight: set[asyncio.Task[None]] = set()
+            started = time.perf_counter()
+            for n in range(total):
+                at = started + n / rate
+                wait = at - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                task = asyncio.ensure_future(timed(session, n, at))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+            while in_flight:
+                await asyncio.gather(*in_flight)
         result.elapsed = time.perf_counter() - started
+    if os.environ.get("JXJY_BENCH_PHASES"):
+        Path(os.environ["JXJY_BENCH_PHASES"] + ".client").write_text(json.dumps(result.times))
     return result
 
 

@@ -2,7 +2,7 @@
 
 A shared limit is the next free send slot, one row per limit.
 
-Each send reserves a slot with one short UPDATE; instances on other hosts see the same row, so together
+Each send reserves a slot with one short UPDATE (on PostgreSQL its transaction in one round trip); instances on other hosts see the same row, so together
 they keep to a limit such as Telegram's 30 messages a second per bot. Slots are in Unix seconds of the
 wall clock: hosts should keep their clocks in sync (NTP), as they do anyway for TLS.
 """
@@ -15,9 +15,10 @@ from collections import OrderedDict
 from typing import Protocol
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import Engine, Table, case, update
+from sqlalchemy import Engine, Float, Table, bindparam, case, update
 
 from ledger.db import dialect_insert
+from ledger.pipeline import one_trip, read_later
 from reminders.models import RateSlot
 
 SLOTS: Table = RateSlot.__table__  # type: ignore[assignment]
@@ -29,32 +30,36 @@ class SqlRateSlots:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._created: set[str] = set()
+        self._create = (
+            dialect_insert(engine.dialect.name, SLOTS)
+            .values(name=bindparam("name"), next_at=0.0)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        now = bindparam("now", type_=Float)
+        start = case((SLOTS.c.next_at > now, SLOTS.c.next_at), else_=now)
+        self._reserve = (
+            update(SLOTS)
+            .where(SLOTS.c.name == bindparam("slot"))
+            .values(next_at=start + bindparam("interval", type_=Float))
+            .returning(SLOTS.c.next_at)
+        )
 
     def reserve_slot(self, name: str, interval: float, now: float) -> float:
         """Reserve the next free slot of the shared limit ``name`` (one send per ``interval`` seconds).
 
         Return when (Unix seconds) the reserved send may go; every instance on the database shares the row.
+        On PostgreSQL the transaction is one round trip (a Telegram send reserves one while requests come).
         """
         created = name in self._created
-        with self._engine.begin() as conn:
+        with one_trip(self._engine) as conn:
             if self._engine.dialect.name == "postgresql":
                 # A reservation lost in a database crash costs nothing: don't wait for the disk.
                 conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             if not created:
-                conn.execute(
-                    dialect_insert(self._engine.dialect.name, SLOTS)
-                    .values(name=name, next_at=0.0)
-                    .on_conflict_do_nothing(index_elements=["name"])
-                )
-            start = case((SLOTS.c.next_at > now, SLOTS.c.next_at), else_=now)
-            stmt = (
-                update(SLOTS)
-                .where(SLOTS.c.name == name)
-                .values(next_at=start + interval)
-                .returning(SLOTS.c.next_at)
-            )
-            next_at: float = conn.execute(stmt).scalar_one()
+                conn.execute(self._create, {"name": name})
+            reserved = read_later(conn, self._reserve, {"slot": name, "now": now, "interval": interval})
         self._created.add(name)  # only once committed: another thread may skip the insert from now on
+        next_at: float = reserved.all()[0][0]
         return next_at - interval
 
 

@@ -63,6 +63,10 @@ COMMIT_PATIENCE = 10.0
 # a question of each kind the first answers take (a fact, a date, a greeting), not the benches' questions.
 REHEARSAL_TEXTS = ("继续教育什么时候截止", "今天能去资格确认吗", "你好")
 REHEARSAL_ADDRESS = "rehearsal"
+# Connections the rehearsal warms (PostgreSQL): as many as a burst uses at once, the batchers' and the
+# dispatcher's. At 500 requests/s the first 100 ms of a fresh service went to the new server processes
+# of the connections opened then (a first batch took 15-50 ms instead of 2-5).
+REHEARSAL_CONNECTIONS = 2 + COMMITS_AT_ONCE + 1
 _REHEARSAL_WINDOW = dt.timedelta(hours=1)
 
 
@@ -219,7 +223,7 @@ class ServerServices:
         that waits on a Rasa server, which may not be up yet).
         """
         try:
-            self._work.rehearse(self._rehearsal(answer))
+            self._work.rehearse(self._rehearsal(answer), REHEARSAL_CONNECTIONS)
         except Exception:  # it only saves the first requests some time: serve without it
             logger.warning(
                 "rehearsal before serving failed; the first requests will be slower", exc_info=True

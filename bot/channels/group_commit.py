@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Union
 
@@ -299,12 +300,13 @@ class GroupWork:
         claimed, wrote = iter(intakes), iter(written)
         return [next(claimed) if isinstance(item, ClaimRequest) else next(wrote) for item in items]
 
-    def rehearse(self, items: Sequence[ClaimRequest | Write]) -> None:
+    def rehearse(self, items: Sequence[ClaimRequest | Write], connections: int = 1) -> None:
         """Run a batch of ``items`` in a transaction that is rolled back, before the service takes requests.
 
         The first requests then find every statement compiled and cached and a connection open, instead
         of paying for that in their latency. The dispatcher is handed nothing; the dialogue's writes held
-        meanwhile go in the transaction and stay held: the caller drops them (``Journal.forget``).
+        meanwhile go in the transaction and stay held: the caller drops them (``Journal.forget``). On
+        PostgreSQL it does so on ``connections`` connections of the pool.
         """
         if not self._shared:
             return
@@ -312,14 +314,20 @@ class GroupWork:
         dry = GroupCommit(commit.outbox, commit.inbound, commit.blocks, commit.journal)  # no handoff
         claims = [item for item in items if isinstance(item, ClaimRequest)]
         writes = [item for item in items if not isinstance(item, ClaimRequest)]
-        with commit.outbox.engine.connect() as conn:
-            transaction = conn.begin()
-            written: Written | None = None
-            try:
-                with pipelined(conn):  # as they go when serving: the rows of the reads read after
-                    written = dry.write_on(conn, writes)
-                    self.intake.on(conn, claims)
-            finally:
-                transaction.rollback()
-                if written is not None:
-                    written.failed()  # held again, for the caller to drop
+        engine = commit.outbox.engine
+        # On PostgreSQL each connection is a server process of its own, whose first statements read the
+        # catalog and plan from nothing: every connection a burst of requests uses at once rehearses.
+        count = connections if engine.dialect.name == "postgresql" else 1
+        with ExitStack() as held:  # held open together, so that the pool opens ``count`` of them
+            for _ in range(count):
+                conn = held.enter_context(engine.connect())
+                transaction = conn.begin()
+                written: Written | None = None
+                try:
+                    with pipelined(conn):  # as they go when serving: the rows of the reads read after
+                        written = dry.write_on(conn, writes)
+                        self.intake.on(conn, claims)
+                finally:
+                    transaction.rollback()
+                    if written is not None:
+                        written.failed()  # held again, for the caller to drop

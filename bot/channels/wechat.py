@@ -118,13 +118,13 @@ class WeChatChannel:
         self, key: str, openid: str, task: asyncio.Task[str], wait: float, app: web.Application
     ) -> str | None:
         services = self.services
-        try:
-            text = await asyncio.wait_for(asyncio.shield(task), wait)
-        except TimeoutError:
+        if not await _done_within(task, wait):
             if key not in self._followed:
                 self._followed.add(key)
                 app[BACKGROUND].spawn(self._follow_up(key, openid, task))
             return None
+        try:
+            text = task.result()
         except Exception:
             logger.exception("wechat %s: answering failed", mask_address("wechat", openid))
             return SORRY
@@ -149,6 +149,31 @@ class WeChatChannel:
                 "wechat %s: slow answer queued as a customer-service message", mask_address("wechat", openid)
             )
             await dispatch_soon(services, f"wechat {key}")
+
+
+async def _done_within(task: asyncio.Task[str], seconds: float) -> bool:
+    """Whether ``task`` ends within ``seconds``; it runs on either way (``wait_for`` over ``shield``, lighter).
+
+    The request resumes one turn of the event loop after the answer, not three: under load each turn
+    waits behind every other ready request, and the passive reply's tail showed it.
+    """
+    if task.done():
+        return True
+    loop = asyncio.get_running_loop()
+    woken = loop.create_future()
+
+    def wake(_: object = None) -> None:
+        if not woken.done():
+            woken.set_result(None)
+
+    task.add_done_callback(wake)
+    timer = loop.call_later(seconds, wake)
+    try:
+        await woken
+    finally:
+        timer.cancel()
+        task.remove_done_callback(wake)
+    return task.done()
 
 
 WECHAT = web.AppKey("wechat", WeChatChannel)

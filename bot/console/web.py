@@ -6,7 +6,6 @@ import asyncio
 import datetime as dt
 import logging
 import secrets
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -252,8 +251,12 @@ async def audit_page(request: web.Request) -> web.Response:
 
 
 async def _warm_up(app: web.Application) -> AsyncIterator[None]:
-    """While the server starts, in a worker thread: compile the page templates and count the ledger, so the
-    first visitors wait for neither. At shutdown, wait for it (it must not outlive the database engine)."""
+    """As the server starts, in a worker thread: compile the page templates and count the ledger, so the
+    first visitors wait for neither.
+
+    The server listens only once this is done: run beside the first requests, compiling the templates held
+    the interpreter's lock for most of their first 100 ms (the slowest answers of a fresh instance).
+    """
     from bot.console.pages_overview import warm_caches
 
     env, console = app[TEMPLATES], app[CONSOLE]
@@ -266,10 +269,8 @@ async def _warm_up(app: web.Application) -> AsyncIterator[None]:
         except (jinja2.TemplateError, SQLAlchemyError):
             log.exception("the console's warm-up failed; pages will do it on their first request")
 
-    thread = threading.Thread(target=warm, name="console-warm-up", daemon=True)
-    thread.start()
+    await asyncio.to_thread(warm)
     yield
-    await asyncio.to_thread(thread.join, 120)
 
 
 def build_console_app(console: ConsoleServices) -> web.Application:
