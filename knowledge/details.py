@@ -261,9 +261,8 @@ class _Reply:
         if compute == "confirmation_date" and (reading.dates or "still_now" in reading.aspects):
             every = "every_day" in reading.aspects  # "26到30号都能去吗": each day of it
             over = "closed" in reading.aspects  # "这个月的确认是不是已经过了": yes when none is left
-            span = (
-                reading.dates[0] if reading.dates else DateSpan(today, today, "现在")
-            )  # "还能确认吗": today
+            # "还能确认吗": asked of today
+            span = reading.dates[0] if reading.dates else DateSpan(today, today, "现在")
             return when.confirmation_on(self.campaign, span, today, self.say, every, over)[0]
         if compute == "confirmation_last" and reading.dates:
             return when.confirmation_last(self.campaign, reading.dates[0], today, self.say)[0]
@@ -282,21 +281,13 @@ class _Reply:
             if "online_required" in reading.aspects and hours.online is not None:
                 # "线下有15学时，线上还要学满20吗": needed when no way of the rule takes fewer online hours
                 return self._hours_check(hours, still, needed=hours.online <= self._rules().least("online"))
-            if (
-                "offline_required" in reading.aspects
-            ):  # "线上20个的话，证明要满12个学时啵": 要 unless online alone does
-                rules, uploaded = (
-                    self._rules(),
-                    "upload" in reading.aspects,
-                )  # "上传的证明要满12吗": the way with proof
-                least = (
-                    rules.offline_proof_min
-                    if uploaded or (hours.online or rules.yearly) < rules.yearly
-                    else 0.0
-                )
-                return self._hours_check(
-                    hours, still, needed=(hours.offline or rules.offline_proof_min) <= least
-                )
+            if "offline_required" in reading.aspects:
+                # "线上20个的话，证明要满12个学时啵": the way with proof is the one asked of when the proof is
+                # uploaded ("上传的证明要满12吗") or the online hours stated fall short of the online-only way
+                rules = self._rules()
+                with_proof = "upload" in reading.aspects or (hours.online or rules.yearly) < rules.yearly
+                asked = hours.offline or rules.offline_proof_min
+                return self._hours_check(hours, still, needed=asked <= rules.least("offline", with_proof))
             online_only = "online_only" in reading.aspects
             if (
                 hours.online is None
@@ -364,10 +355,8 @@ class _Reply:
         """ "线上最低20个学时对吧", "32学时是线上线下加在一起算的吗": the numbers the rule sets, not the hours of
         the person asking. Yes when each number is a minimum the rule sets for its kind (the yearly total for
         any kind when the message speaks of the whole), then the rule."""
-        if (
-            stated.online is not None and stated.offline is not None
-        ):  # "线下证明有14个，那线上学20个就合格了吧"
-            return self._hours_check(stated, False)
+        if stated.online is not None and stated.offline is not None:
+            return self._hours_check(stated, False)  # "线下证明有14个，那线上学20个就合格了吧": a sum
         rules = self._rules()
         minimums = {
             "online": {rules.online_min},

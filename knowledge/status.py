@@ -60,10 +60,11 @@ class HoursRules:
             offline_proof_min=float(hours.offline_proof_min),
         )
 
-    def least(self, kind: str) -> float:
+    def least(self, kind: str, with_proof: bool = False) -> float:
         """The fewest hours of ``kind`` (online, offline, or the year's total) some way of the rule takes: the
-        online-only way takes no proof."""
-        return {"online": self.online_min, "offline": 0.0}.get(kind, self.yearly)
+        online-only way takes no proof. ``with_proof``: the way with the offline proof only."""
+        offline = self.offline_proof_min if with_proof else 0.0
+        return {"online": self.online_min, "offline": offline}.get(kind, self.yearly)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 A shared limit is the next free send slot, one row per limit.
 
-Each send reserves a slot with one short UPDATE (on PostgreSQL its transaction in one round trip); instances on other hosts see the same row, so together
-they keep to a limit such as Telegram's 30 messages a second per bot. Slots are in Unix seconds of the
-wall clock: hosts should keep their clocks in sync (NTP), as they do anyway for TLS.
+Each send reserves a slot with one short UPDATE (on PostgreSQL its transaction in one round trip);
+instances on other hosts see the same row, so together they keep to a limit such as Telegram's 30 messages a
+second per bot. Slots are in Unix seconds of the wall clock: hosts should keep their clocks in sync (NTP), as
+they do anyway for TLS.
 """
 
 from __future__ import annotations
