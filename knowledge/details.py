@@ -135,7 +135,8 @@ class Composer:
                     detail.id,
                     detail.silent is not None,
                     detail.verdict is not None or detail.compute is not None,
-                    detail.broad and not (detail.verdict is not None and _denies(reading)),
+                    detail.broad
+                    and not ((detail.verdict is not None or detail.compute is not None) and _denies(reading)),
                 )
         return None
 
@@ -288,6 +289,14 @@ class _Reply:
                 with_proof = "upload" in reading.aspects or (hours.online or rules.yearly) < rules.yearly
                 asked = hours.offline or rules.offline_proof_min
                 return self._hours_check(hours, still, needed=asked <= rules.least("offline", with_proof))
+            if (
+                "upload" in reading.aspects
+                and hours.online is not None
+                and reading.polarity is not None
+                and reading.polarity.asks == "need"
+            ):
+                # "线上32 另外线下还有5个，证明要不要传": the proof is needed only below the online-only way
+                return self._hours_check(hours, still, needed=hours.online < self._rules().yearly)
             online_only = "online_only" in reading.aspects
             if (
                 hours.online is None
@@ -297,6 +306,11 @@ class _Reply:
                 # "学满32学时还要上传线下证明吗": the proof is what is asked for, the hours stated are the online
                 # ones; "32个学时能不能全部在网上学完": all of them online
                 hours = HoursMention(online=hours.unspecified, parts=(("online", hours.unspecified or 0.0),))
+            if "proof_pending" in reading.aspects and hours.offline is not None:
+                # "线上28 线下12 但是证明还冇传上去": proof not yet uploaded (or signed, stamped) counts for nothing
+                online = tuple(p for p in hours.parts if p[0] != "offline")
+                hours = HoursMention(online=hours.online, unspecified=hours.unspecified, parts=online)
+                return self._hours_check(hours, still) + self.say("proof_pending")
             return self._hours_check(hours, still)
         if compute == "hours_rule_claim" and reading.hours is not None:
             return self._rule_claim(
@@ -317,7 +331,12 @@ class _Reply:
             return self.say(key, verdict=verdict, year=str(year), next_year=str(year + 1))
         if compute == "post_check":
             said = post_check(self.campaign.facts.posts, entities, reading.post_words)
-            return self.say(said[0], **said[1]) if said else None
+            if said is None:
+                return None
+            key, found = said
+            if "verdict" in found:  # "机械员是不是不用搞": a listed post asked as left out is answered 不是
+                found = {**found, "verdict": found["verdict"] != _denies(reading)}
+            return self.say(key, **found)
         if compute == "fee_total" and reading.people is not None:
             total = reading.people * self.campaign.facts.fee.amount
             return self.say("fee_total", people=str(reading.people), total=hours_text(total))

@@ -43,6 +43,7 @@ _CLAUSE = re.compile(r"[，,。；;！!？?\s]|还|和|加|另|又|跟|再")
 _DIGITS = frozenset("0123456789零一二两三四五六七八九十")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*(?:年|[.\-/](?=\d{1,2}[.\-/月]))")
 _NAMED = frozenset({"附件", "附表"})
+_AGAIN = frozenset("那这")  # "那5个": hours already stated, pointed at
 _A_THING = re.compile(r"个(?!学时|小时|课时|钟头|学分)")
 # A number the rule sets ("其中线上不少于20学时"): the hours stated only when the message states no others.
 _MINIMUM = re.compile(r"(?:不少于|不低于|至少|最少|最低)\s*(?:要|是)?\s*$")
@@ -108,6 +109,8 @@ def read_hours(text: str) -> HoursMention | None:
             kind = found_kind
         else:
             kind = _kind(text, m.start(), m.end()) or "unspecified"
+        if text[start - 1 : start] in _AGAIN and (kind, value) in stated:
+            continue  # "线下还有5个，那5个的证明要不要传": the same hours named again
         minimum = _MINIMUM.search(text, max(0, start - 8), start) is not None
         (minimums if minimum else stated).append((kind, value))
     parts = stated or minimums

@@ -1,0 +1,67 @@
+"""Wrong details asked to confirm, posts asked as exempt, offline proof not yet counted, hours named twice: the
+kinds of miss tuning sets AR and AS showed (stop 23).
+
+Through the whole brain (real classifier, aspect reader, campaign file) at a fixed moment.
+"""
+
+import datetime as dt
+
+import pytest
+
+from bot.dialogue.brain import Brain
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Inbound
+from nlu.hours import read_hours
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+NOW = dt.datetime(2023, 11, 20, 10, tzinfo=TZ)
+
+
+@pytest.fixture(scope="module")
+def ask(campaign, interpreter):
+    def run(text, now=NOW):
+        return Brain(campaign, interpreter, FixedClock(now)).handle(Inbound("cli", "u1", text)).text
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        # a wrong detail: the title of the contact, a web address or a number asked with a final 不
+        ("咨询电话是找钟先生是啵", "不是。", "钟女士"),
+        ("报名网站是hnjsrc.com不", "不是。", "hnjsrcw.com"),
+        ("咨询电话是0730-8981006不", "是的。", "13762061108"),
+        # every thing of the list named, joined by 加; 切 is Hunan for 去
+        ("登录是用身份证号码加姓名加密码吧", "是的。", "密码"),
+        ("切确认要带岗位汇总表么", "要。", "附件3"),
+        # whether it holds, not whether it is needed
+        ("缴一次费几个岗位都管用吗", "是的。", "一人多岗只用缴纳一次"),
+        # a listed post, asked of a colleague, or asked as exempt
+        ("帮同事问一下，她是劳务员，劳务员也在这次继续教育范围里面吧？", "是的。", "劳务员"),
+        ("机械员是不是不用搞这个", "不是。", "机械员是继续教育的岗位之一"),
+        ("是不是只有施工员要搞继续教育 资料员不用吧", "不是。", "岗位之一"),
+        # the certificate's year written short, with the post between
+        ("23年8月才拿的质量员证，今年年底前要不要搞繼續教育啊", "不用。", "2024年起"),
+        ("取得证书当年就要开始搞继续教育 是这样吧", "不是。", "次年起"),
+        # offline proof not yet uploaded, signed or stamped counts for nothing yet
+        ("线下证明冇盖章 只签了字 上传了算不算学时", "不算。", "签字盖章"),
+        ("线上28 线下12 但是那个证明还冇传上去 算合格冇", "不够。", "上传继续教育系统平台才计入"),
+        ("线上20，证明12，但是证明上冇签字，算不算", "不算。", "才计入"),
+        # whether the proof must be uploaded: only below the online-only way
+        ("线上32 另外线下还有5个 那5个的证明要不要传", "不用。", "线上学满32学时"),
+        ("线上20，线下证明12要上传吗", "要。", "上传"),
+        # what is still missing after a number, not next year's fee
+        ("線上學滿20學時以後還差多少", "按您说的线上20学时", "12学时"),
+    ],
+)
+def test_replies(ask, text, start, includes):
+    reply = ask(text)
+    assert reply.startswith(start) and includes in reply, reply
+
+
+def test_hours_pointed_at_again_are_counted_once():
+    hours = read_hours("线上32 另外线下还有5个 那5个的证明要不要传")
+    assert hours is not None and hours.online == 32 and hours.offline == 5
+    hours = read_hours("线下5个，线下又参加了5个学时")  # a second amount, not the first named again
+    assert hours is not None and hours.offline == 10
