@@ -174,7 +174,7 @@ def period_on(campaign: Campaign, span: DateSpan, today: dt.date, claim: str, sa
     truth = {
         "open": period.start <= day <= period.end,
         "closed": day > period.end,
-        "last_day": day == period.end,
+        "last_day": day <= period.end <= span.last,  # "12月底就截止了吧": the end falls in the days named
         "first_day": day == period.start,
     }[claim]
     return say(state, verdict=truth, day=label, day_short=short_label), truth

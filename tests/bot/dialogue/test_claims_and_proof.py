@@ -51,6 +51,29 @@ def ask(campaign, interpreter):
         # whether the proof must be uploaded: only below the online-only way
         ("线上32 另外线下还有5个 那5个的证明要不要传", "不用。", "线上学满32学时"),
         ("线上20，线下证明12要上传吗", "要。", "上传"),
+        # the record asked as missing: yes; as there: no; what else it affects: the notice's silence
+        ("不参加继续教育的话 证书上就冇得继续教育记录了是吧", "是的。", "无继续教育记录"),
+        ("不参加继续教育证书上有冇得记录", "没有。", "无继续教育记录"),
+        ("证书上冇继续教育记录的话 会不会影响投标", "通知只说", "13762061108"),
+        # a deadline claimed at a month's end, one month claimed as the only one, the record shown at once
+        ("这次继续教育11月底就截止哒吧", "不是。", "12月31日"),
+        ("12月底就截止了吧", "是的。", "12月31日"),
+        ("是不是只有12月份才能去做资格确认", "不是。", "每月都有"),
+        ("培训点审核完 当天证书上就能看到学时吗", "不可以。", "次日"),
+        # heard and asked whether true; one kind of organiser named as the only one
+        ("听说线下学的不算学时 真的假的", "不是。", "可以计入学时"),
+        ("线下那12个学时必须是学校组织的吗", "不是。", "企业"),
+        # what is still missing; 合格么
+        ("线上26个 线下6个 还要补么子", "按您说的线上26学时", "还差线上6学时"),
+        ("线下证明20学时 线上只学了15 合格么", "不够。", "还差线上5学时"),
+        # registering is on a computer (附件1: 电脑端报名); studying on the phone needs none
+        ("手机能报名不 我屋里冇得电脑", "报名要用电脑。", "www.hnjsrcw.com"),
+        ("手机上能学不，屋里冇电脑", "可以。", "湖南建设人才"),
+        # what the notice does not cover: a new phone for the same WeChat, one clerk for a whole company
+        ("那我换了新手机 还是同一个微信 要重新绑吗", "通知只说", "13762061108"),
+        ("我是公司文员，能不能我一个人拿全公司20个人的资料去确认？", "通知只说", "13762061108"),
+        # the platform's WeChat binding, not binding this chat
+        ("hello 问下学习前要搞么子绑定", "学习前要先完成微信绑定和人脸识别", "本人微信"),
         # what is still missing after a number, not next year's fee
         ("線上學滿20學時以後還差多少", "按您说的线上20学时", "12学时"),
     ],

@@ -206,7 +206,7 @@ def ask(campaign, interpreter):
         ("一个学时是好长时间", "一个学时是多少分钟", HOTLINE),
         ("账号忘了", "通知只说", HOTLINE),
         ("Is there parking near the newspaper office?", "通知未说明", HOTLINE),
-        ("手机能报名吗", "通知只说", HOTLINE),  # the notice describes registering on the computer only
+        ("手机能报名吗", "报名要用电脑。", "电脑端报名"),  # the notice: 报名方式：电脑端报名
         ("登记表在哪打印", "报名登记表（附件2）在网上报名后生成", "自助打印"),
         ("现场能打印登记表吗", "通知只说", HOTLINE),
         ("可以用别人的电脑学吗", "通知只说", HOTLINE),  # whose computer is not whose WeChat
