@@ -22,6 +22,7 @@ _ASKED = re.compile(r"[?？]+")
 _MIN_PART = 4  # "是吗？那要带什么": a part this short only reacts, it asks nothing of its own
 _LETTERS = re.compile(r"[a-z]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_SPOKEN_MIN = 14  # a clause shorter than this holds no two questions run together
 _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
 # A second question joined to the first: "要带什么材料，还有要交多少钱".
 _ALSO = re.compile(r"[，,；;。]\s*(?:还有就是|还有|另外|再问一下|还想问)")
@@ -92,6 +93,8 @@ class MessageShaper:
         self._leaning = re.compile(str(raw["leaning"])) if raw.get("leaning") else None
         self._numbered = re.compile(raw["numbered"]) if raw.get("numbered") else None
         self._max_parts = int(raw.get("max_parts", 3))
+        # Where a message spoken into voice input (no punctuation at all) starts its next question.
+        self._spoken = re.compile(str(raw["spoken_joins"])) if raw.get("spoken_joins") else None
 
     def _thanked(self, text: str) -> bool:
         """Thanks, then what the trainee will do, with nothing asked ("谢谢你啊，那我去确认")."""
@@ -118,7 +121,9 @@ class MessageShaper:
         if english is not None:
             return english
         if len(stripped) <= self._long and not _ONE_CLAUSE_ENDS.search(stripped):
-            return Shape("question", stripped)  # most messages: one short clause, nothing to cut or split
+            # most messages: one short clause, nothing to cut or split (but two questions run together by voice)
+            spoken = self._spoken_parts(stripped) if len(stripped) > _SPOKEN_MIN else ()
+            return Shape("question", stripped, parts=spoken)
         return self._asking_part(stripped)
 
     def _asking_part(self, stripped: str) -> Shape:
@@ -128,7 +133,7 @@ class MessageShaper:
         quoted = _QUOTED.fullmatch(focus)
         if quoted is not None and self._question.search(quoted.group("rest")):
             focus = quoted.group("rest").strip()
-        parts = self._numbered_parts(focus) or self._asked_parts(focus)
+        parts = self._numbered_parts(focus) or self._asked_parts(focus) or self._spoken_parts(focus)
         if parts:
             return Shape("question", focus, parts=parts)
         if len(focus) > self._long or _NOTICE_LINE.match(focus):
@@ -179,6 +184,25 @@ class MessageShaper:
         if any(len(self._bare(p)) < _MIN_PART or not self._question.search(p + "？") for p in parts):
             return ()
         return tuple(parts)
+
+    def _spoken_parts(self, text: str) -> tuple[str, ...]:
+        """The questions of a run-on from voice input, with no punctuation inside ("…今年要不要搞啊要搞的话要交
+        好多钱", "…要带什么东西过去还有就是地方在哪里"), or none. A piece that asks nothing goes with the next."""
+        if self._spoken is None or _ONE_CLAUSE_ENDS.search(text.rstrip("?？!！。. ")):
+            return ()
+        parts: list[str] = []
+        carry = ""
+        for piece in filter(None, self._spoken.split(text)):
+            if self._question.search(piece) and len(self._bare(piece)) >= _MIN_PART:
+                parts.append(carry + piece)
+                carry = ""
+            else:
+                carry += piece
+        if carry and parts:
+            parts[-1] += carry
+        if any(_FOLLOW_UP.match(p) or p.startswith("那") for p in parts[1:]):
+            return ()  # "明天不是调休上班吗那明天能去确认吗": the first only leads to the second
+        return tuple(parts) if 2 <= len(parts) <= self._max_parts else ()
 
     def _joined_parts(self, text: str) -> list[str]:
         """Questions joined without a question mark, each asking on its own: by 还有 ("要带什么材料，还有要交

@@ -115,6 +115,20 @@ def test_a_yes_no_clause_then_a_what_question_are_two_questions(reader, text, pa
     assert reader.shape(text).parts == parts
 
 
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        # voice input: no punctuation, a particle or a joining phrase starts the next question
+        ("我是施工员今年要不要搞啊要搞的话要交好多钱", ("我是施工员今年要不要搞啊", "要搞的话要交好多钱")),
+        ("去确认要带什么东西过去还有就是地方在哪里", ("去确认要带什么东西过去", "地方在哪里")),
+        ("明天不是调休上班吗那明天能去确认吗", ()),  # the first only leads to the second
+        ("线下证明最多能抵几个学时", ()),  # one question
+    ],
+)
+def test_questions_run_together_by_voice_are_split(reader, text, parts):
+    assert reader.shape(text).parts == parts
+
+
 def test_a_short_message_of_one_clause_is_read_as_the_full_reading_reads_it(reader, interpreter):
     """The shortcut for a message with no space or punctuation gives what the full reading gives."""
     from nlu.shape import _ONE_CLAUSE_ENDS, Shape

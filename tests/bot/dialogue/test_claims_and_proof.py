@@ -76,6 +76,12 @@ def ask(campaign, interpreter):
         ("hello 问下学习前要搞么子绑定", "学习前要先完成微信绑定和人脸识别", "本人微信"),
         # what is still missing after a number, not next year's fee
         ("線上學滿20學時以後還差多少", "按您说的线上20学时", "12学时"),
+        # stop 24: two questions run together by voice, each answered; a cap on one proof is not in the notice
+        ("我是施工员今年要不要搞啊要搞的话要交好多钱", "要。", "100元"),
+        ("线下证明最多能抵几个学时", "通知只说", "13762061108"),
+        # the hotline's mobile number; two posts asked as twice the fee
+        ("除了座机还有手机号码可以打不", "可以。", "13762061108"),
+        ("我有施工员和安全员两个证是不是要交200块", "不是。", "一人多岗只用缴纳一次"),
     ],
 )
 def test_replies(ask, text, start, includes):
