@@ -181,6 +181,7 @@ class Detail(_Strict):
     compute: (
         Literal[
             "hours_check",
+            "hours_check_online",
             "hours_rule_claim",
             "hours_bound",
             "certificate_year",

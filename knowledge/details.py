@@ -37,6 +37,8 @@ class Composed:
     silent: bool = False
     led: bool = False  # the detail decides the yes/no lead itself (a verdict or a computed reply)
     says_yes: bool = False  # a detail that says yes to any yes/no question about its topic
+    # the verdict is worked out from the hours the message states: an amount it names is no claim to check
+    counted: bool = False
 
 
 def _denies(reading: Reading) -> bool:
@@ -137,6 +139,7 @@ class Composer:
                     detail.verdict is not None or detail.compute is not None,
                     detail.broad
                     and not ((detail.verdict is not None or detail.compute is not None) and _denies(reading)),
+                    detail.compute in _COUNTED,
                 )
         return None
 
@@ -185,6 +188,9 @@ class Composer:
         if topic or intent in self._personal:
             return intent
         return detail.report or (detail.intents[0] if detail.intents else intent)
+
+
+_COUNTED = frozenset({"hours_check", "hours_check_online"})
 
 
 def _own_reply(detail: Detail) -> bool:
@@ -312,6 +318,9 @@ class _Reply:
                 hours = HoursMention(online=hours.online, unspecified=hours.unspecified, parts=online)
                 return self._hours_check(hours, still) + self.say("proof_pending")
             return self._hours_check(hours, still)
+        if compute == "hours_check_online" and reading.hours is not None and reading.hours.online is not None:
+            # "在线学习31学时 没有线下 合格吗", "线上只学了8个，线下有24个": the online hours stated decide it
+            return self._hours_check(reading.hours, "still" in reading.aspects)
         if compute == "hours_rule_claim" and reading.hours is not None:
             return self._rule_claim(
                 reading.hours, "whole" in reading.aspects, "every_year" in reading.aspects
@@ -360,6 +369,9 @@ class _Reply:
         ]
         said = "、".join(parts)
         enough = hours_done(online, offline, rules)
+        if self.polarity is None:  # hours stated, nothing asked in yes/no form: enough or not, first
+            composed = self.campaign.composed
+            self.polarity = Polarity(self._pick(composed["hours_yes"]), self._pick(composed["hours_no"]))
         # "还要上传证明吗" asks whether more is needed: enough hours answer it with 不用.
         asks_need = self.polarity is not None and self.polarity.asks == "need" and still
         status = wording.status(online, offline, self.form)

@@ -39,14 +39,17 @@ _OFFLINE = re.compile(
     r"线下|证明|自主|面授|上传|附件4|培训班|单位组织|公司培训|单位培训|企业培训|公司组织|企业组织|技术培训|学术"
 )
 _CLAUSE_END = re.compile(r"[，,。；;！!？?]|还|再|又|但")
-_CLAUSE = re.compile(r"[，,。；;！!？?\s]|还|和|加|另|又|跟|再")
+_CLAUSE = re.compile(r"[，,。；;！!？?\s]|还|和|(?<!参)加|另|又|跟|再")  # 参加 joins nothing
 _DIGITS = frozenset("0123456789零一二两三四五六七八九十")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*(?:年|[.\-/](?=\d{1,2}[.\-/月]))")
 _NAMED = frozenset({"附件", "附表"})
 _AGAIN = frozenset("那这")  # "那5个": hours already stated, pointed at
 _A_THING = re.compile(r"个(?!学时|小时|课时|钟头|学分)")
 # A number the rule sets ("其中线上不少于20学时"): the hours stated only when the message states no others.
-_MINIMUM = re.compile(r"(?:不少于|不低于|至少|最少|最低)\s*(?:要|是)?\s*$")
+# "一年32学时我是线上12线下20凑的": the yearly total the rule sets, named before the asker's own.
+_MINIMUM = re.compile(r"(?:不少于|不低于|至少|最少|最低|一年|每年|全年)\s*(?:要|是|共|总共|一共)?\s*$")
+# "去年线上学了32，今年…": hours of another year are not this year's.
+_PAST = re.compile(r"(?:去年|前年|上一?年|往年)[^，,。；;！!？?\s]{0,8}$")
 
 
 def chinese_number(text: str) -> float | None:
@@ -70,7 +73,7 @@ def chinese_number(text: str) -> float | None:
 
 def _kind(text: str, start: int, end: int) -> str | None:
     """The kind of hours a number stands for: the nearest online/offline word in its clause."""
-    before = text[max(0, start - 10) : start]
+    before = text[max(0, start - 12) : start]  # "线下参加公司安全培训14个学时"
     cut = max((m.end() for m in _CLAUSE.finditer(before)), default=0)
     clause = before[cut:] if cut < len(before) else ""
     # "32学时，其中线上…", "学满32学时还要上传线下证明吗": 线上 and 线下 are the next clause's.
@@ -111,6 +114,8 @@ def read_hours(text: str) -> HoursMention | None:
             kind = _kind(text, m.start(), m.end()) or "unspecified"
         if text[start - 1 : start] in _AGAIN and (kind, value) in stated:
             continue  # "线下还有5个，那5个的证明要不要传": the same hours named again
+        if _PAST.search(text, max(0, start - 12), start) is not None:
+            continue
         minimum = _MINIMUM.search(text, max(0, start - 8), start) is not None
         (minimums if minimum else stated).append((kind, value))
     parts = stated or minimums
