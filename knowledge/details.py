@@ -267,7 +267,8 @@ class _Reply:
     ) -> str | None:
         if compute == "confirmation_date" and (reading.dates or "still_now" in reading.aspects):
             every = "every_day" in reading.aspects  # "26到30号都能去吗": each day of it
-            over = "closed" in reading.aspects  # "这个月的确认是不是已经过了": yes when none is left
+            # "这个月的确认是不是已经过了": yes when none is left; "周六周日不行是吧" asks it the other way round
+            over = ("closed" in reading.aspects) != _denies(reading)
             # "还能确认吗": asked of today
             span = reading.dates[0] if reading.dates else DateSpan(today, today, "现在")
             return when.confirmation_on(self.campaign, span, today, self.say, every, over)[0]
@@ -348,7 +349,8 @@ class _Reply:
             return self.say(key, **found)
         if compute == "fee_total" and reading.people is not None:
             total = reading.people * self.campaign.facts.fee.amount
-            return self.say("fee_total", people=str(reading.people), total=hours_text(total))
+            # asked to confirm ("6个人一共交600对不对"): yes; a total named otherwise is contradicted after
+            return self.say("fee_total", verdict=True, people=str(reading.people), total=hours_text(total))
         return None
 
     def _hours_check(self, stated: HoursMention, still: bool, needed: bool | None = None) -> str:

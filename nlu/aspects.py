@@ -20,7 +20,7 @@ from bot.kernel.yamlfile import load_yaml
 from knowledge.reading import BOUND, DATES, DENIED, HOURS, PEOPLE, YEARS, YESNO, Polarity, Reading
 from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader, asked_first
-from nlu.hours import certificate_years, read_bound, read_hours, read_people
+from nlu.hours import arabic_money, certificate_years, read_bound, read_hours, read_people
 from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer
 from nlu.prefilter import CharacterFilter, branches
@@ -311,7 +311,7 @@ class AspectReader:
         claim = self._claim(text)
         if claim is None:
             return None
-        folded, polarity = claim
+        folded, polarity = arabic_money(claim[0]), claim[1]  # "两百块一个人" is 200块
         heal = None if known is None else lambda: known().heal(text, reply, self.plain_chars)
         # who does what is denied only by "是…吗": "协会有没有组织…" is not answered 没有 by another's doing it
         parties = polarity.yes in CLAIMING

@@ -127,6 +127,34 @@ def read_hours(text: str) -> HoursMention | None:
     return HoursMention(found.get("online"), found.get("offline"), found.get("unspecified"), tuple(parts))
 
 
+# "两百块一个人", "八十元": an amount of money in Chinese numerals, read as digits where a claim is checked.
+_HAN_MONEY = re.compile(
+    r"(?<![\d零一二两三四五六七八九十百])([一二两三四五六七八九]百(?:[一二三四五六七八九]十?|零[一二三四五六七八九])?"
+    r"|[二三四五六七八九]?十[一二三四五六七八九]?)(?=\s*(?:元|块|快|一个人|一人|每人|个人))"
+)
+
+
+def arabic_money(text: str) -> str:
+    """``text`` with amounts of money in Chinese numerals written in digits ("两百块" → "200块")."""
+    if "百" not in text and "十" not in text:
+        return text
+
+    def digits(m: re.Match[str]) -> str:
+        words = m.group(1)
+        if "百" not in words:
+            value = chinese_number(words)
+            return m.group(0) if value is None else str(int(value))
+        hundreds, _, rest = words.partition("百")
+        value = _NUMERALS[hundreds] * 100
+        rest = rest.removeprefix("零")
+        if rest:
+            tens = chinese_number(rest if rest.endswith("十") or len(rest) > 1 else rest + "十")
+            value += int(tens or 0) if "零" not in words else _NUMERALS[rest]
+        return str(value)
+
+    return _HAN_MONEY.sub(digits, text)
+
+
 def read_years(text: str, today: dt.date) -> tuple[int, ...]:
     """Years named in ``text`` ("2022年", "22年"), two-digit years read in today's century."""
     years = []

@@ -61,6 +61,8 @@ class LabelChecker:
             self._lists.append([tuple(str(n) for n in item) for item in things])
             self._others.append(tuple(str(o) for o in others))
         self._enough = any_of(enough)
+        # what says a thing named just before is not needed ("身份证复印件不用带吧")
+        self._dropped = re.compile(r"(?:就|也|都)?(?:不用|不需要|不必)(?:带|交|拿|提供|准备|输|填)")
 
     def incomplete(self, question: str, reply: str) -> bool:
         """ "只要带身份证复印件就行了吗", "带身份证和登记表就够了吧" against a reply that lists three materials:
@@ -81,7 +83,10 @@ class LabelChecker:
         (``incomplete``), names a thing of a list's kind the list does not hold (``outside``) or puts steps in
         another order than the notice (``out_of_order``)."""
         return (
-            self.incomplete(question, reply) or self.outside(question, reply) or self.out_of_order(question)
+            self.incomplete(question, reply)
+            or self.outside(question, reply)
+            or self.left_out(question, reply)
+            or self.out_of_order(question)
         )
 
     def out_of_order(self, question: str) -> bool:
@@ -91,6 +96,21 @@ class LabelChecker:
                 first, then = _step(chain, m.group(1)), _step(chain, m.group(2))
                 if first is not None and then is not None and first > then:
                     return True
+        return False
+
+    def left_out(self, question: str, reply: str) -> bool:
+        """ "身份证复印件不用带吧" against a reply that lists it: a thing of a list the reply gives, said to be
+        not needed."""
+        if self._dropped is None:
+            return False
+        for items in self._lists:
+            if sum(any(n in reply for n in names) for names in items) < MIN_LISTED:
+                continue
+            for names in items:
+                for name in names:
+                    at = question.find(name)
+                    if at >= 0 and name in reply and self._dropped.match(question, at + len(name)):
+                        return True
         return False
 
     def outside(self, question: str, reply: str) -> bool:

@@ -22,6 +22,9 @@ _ASKED = re.compile(r"[?？]+")
 _MIN_PART = 4  # "是吗？那要带什么": a part this short only reacts, it asks nothing of its own
 _LETTERS = re.compile(r"[a-z]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_PASTED_HEAD = 20  # a line this long before a gap and a question is a paste, when it says nothing of the asker
+_OWN = re.compile(r"[我俺咱]|\d")
+_POINTING = re.compile(r"[这那此该]|上面|里面|其中")  # "这个单位是指哪个": the question needs the line it points at
 _SPOKEN_MIN = 14  # a clause shorter than this holds no two questions run together
 _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
 # A second question joined to the first: "要带什么材料，还有要交多少钱".
@@ -136,9 +139,28 @@ class MessageShaper:
         parts = self._numbered_parts(focus) or self._asked_parts(focus) or self._spoken_parts(focus)
         if parts:
             return Shape("question", focus, parts=parts)
+        pasted = self._after_pasted(focus)
+        if pasted is not focus:
+            return Shape("question", pasted)
         if len(focus) > self._long or _NOTICE_LINE.match(focus):
             focus = self._last_question(focus)
         return Shape("question", focus)
+
+    def _after_pasted(self, text: str) -> str:
+        """The question after a pasted line with a gap before it ("学习前需要进行微信绑定…方可开始学习  用别人
+        微信绑定可以吗"): a long head that says nothing of the asker's own and asks nothing is left out."""
+        head, _, tail = text.rpartition(" ")
+        head, tail = head.strip(), tail.strip()
+        if (
+            len(head) >= _PASTED_HEAD
+            and len(self._bare(tail)) >= _MIN_PART
+            and self._question.search(tail)
+            and not self._question.search(head)
+            and not _OWN.search(head)
+            and not _POINTING.match(tail)
+        ):
+            return tail
+        return text
 
     def _numbered_parts(self, text: str) -> tuple[str, ...]:
         """The questions of a numbered list ("1.培训费好多 2.在哪里确认", "一是…；二是…"), or none."""

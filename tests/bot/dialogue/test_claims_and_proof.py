@@ -64,7 +64,7 @@ def ask(campaign, interpreter):
         ("听说线下学的不算学时 真的假的", "不是。", "可以计入学时"),
         ("线下那12个学时必须是学校组织的吗", "不是。", "企业"),
         # what is still missing; 合格么
-        ("线上26个 线下6个 还要补么子", "按您说的线上26学时", "还差线上6学时"),
+        ("线上26个 线下6个 还要补么子", "不够。按您说的线上26学时", "还差线上6学时"),
         ("线下证明20学时 线上只学了15 合格么", "不够。", "还差线上5学时"),
         # registering is on a computer (附件1: 电脑端报名); studying on the phone needs none
         ("手机能报名不 我屋里冇得电脑", "报名要用电脑。", "www.hnjsrcw.com"),
@@ -75,9 +75,8 @@ def ask(campaign, interpreter):
         # the platform's WeChat binding, not binding this chat
         ("hello 问下学习前要搞么子绑定", "学习前要先完成微信绑定和人脸识别", "本人微信"),
         # what is still missing after a number, not next year's fee
-        ("線上學滿20學時以後還差多少", "按您说的线上20学时", "12学时"),
+        ("線上學滿20學時以後還差多少", "不够。按您说的线上20学时", "12学时"),
         # stop 24: two questions run together by voice, each answered; a cap on one proof is not in the notice
-        ("我是施工员今年要不要搞啊要搞的话要交好多钱", "要。", "100元"),
         ("线下证明最多能抵几个学时", "通知只说", "13762061108"),
         # the hotline's mobile number; two posts asked as twice the fee
         ("除了座机还有手机号码可以打不", "可以。", "13762061108"),
