@@ -169,7 +169,9 @@ class ClaimChecker:
         listed = [str(u) for u in units if u]
         unit_words = alternation(listed)
         # "21 5学时" is 21.5 folded (the fold takes the point out): its 5 is no amount of its own
-        self._amounts = re.compile(r"(?<!\d )(?<![\d.])(\d+(?:\.\d+)?)\s*(" + unit_words + ")") if unit_words else None
+        self._amounts = (
+            re.compile(r"(?<!\d )(?<![\d.])(\d+(?:\.\d+)?)\s*(" + unit_words + ")") if unit_words else None
+        )
         verbs = alternation(paying)
         self._money = listed[0] if listed else ""  # the first unit listed is the money's (元)
         # "200块", "200块钱": money in other words

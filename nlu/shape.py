@@ -22,9 +22,11 @@ _ASKED = re.compile(r"[?？]+")
 _MIN_PART = 4  # "是吗？那要带什么": a part this short only reacts, it asks nothing of its own
 _LETTERS = re.compile(r"[a-z]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_PASTED_HEAD = 20  # a line this long before a gap and a question is a paste, when it says nothing of the asker
+# a line this long before a gap and a question is a paste, when it says nothing of the asker
+_PASTED_HEAD = 20
 _OWN = re.compile(r"[我俺咱]|\d")
-_POINTING = re.compile(r"[这那此该]|上面|里面|其中")  # "这个单位是指哪个": the question needs the line it points at
+# "这个单位是指哪个": the question needs the line it points at
+_POINTING = re.compile(r"[这那此该]|上面|里面|其中")
 _SPOKEN_MIN = 14  # a clause shorter than this holds no two questions run together
 _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
 # A second question joined to the first: "要带什么材料，还有要交多少钱".

@@ -232,7 +232,9 @@ class Brain:
             if composed.led and not composed.says_yes:
                 # its own verdict stands, unless it gives the amount asked about otherwise (hours it counted
                 # from the message are the asker's, not a claim: "全部线上学32个行不行" names no rule)
-                contradicted = None if composed.counted else self._stage.contradicted(question, composed.text, form)
+                contradicted = (
+                    None if composed.counted else self._stage.contradicted(question, composed.text, form)
+                )
                 return contradicted or composed.text, composed.intent
             # A yes would be invented: the no-word instead, or what the notice says and its silence.
             vetted = self._stage.vetted(question, composed.text, form, values, broad=composed.says_yes)

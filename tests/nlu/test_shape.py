@@ -129,9 +129,9 @@ def test_questions_run_together_by_voice_are_split(reader, text, parts):
 
 
 def test_a_question_after_a_pasted_line_and_a_gap_is_the_question(reader):
-    assert reader.shape("学习前需要进行微信绑定账号以及人脸识别后方可开始学习  用别人微信绑定可以吗").text == (
-        "用别人微信绑定可以吗"
-    )
+    assert reader.shape(
+        "学习前需要进行微信绑定账号以及人脸识别后方可开始学习  用别人微信绑定可以吗"
+    ).text == ("用别人微信绑定可以吗")
     pointing = "注：此表网上自助打印后单位盖章上交培训机构。 这个单位是指哪个单位"
     assert reader.shape(pointing).text == pointing  # it points back at the line
     own = "我线上已经学了20个学时了还有线下12个 还要学多少"

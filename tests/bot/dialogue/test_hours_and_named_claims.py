@@ -46,7 +46,11 @@ def ask(campaign, interpreter):
         ("我线上学了32个学时，但是冇得线下培训，算合格啵", "合格。", "审核"),
         ("线上31学时，差一点点，算不算够", "不够。", "还差线上1学时"),
         # the asker's own 32 is no claim about the rule's 20
-        ("每年应参加不少于32学时的继续教育,其中线上培训学习不少于20学时 那我全部线上学32个行不行", "可以。", "已经够了"),
+        (
+            "每年应参加不少于32学时的继续教育,其中线上培训学习不少于20学时 那我全部线上学32个行不行",
+            "可以。",
+            "已经够了",
+        ),
         # a wrong name: the contact, the newspaper, the association, another office or website
         ("咨询电话是找李女士是吧", "不是。", "钟女士"),
         ("资格确认地点在岳阳晚报社305吗", "不是。", "岳阳日报社"),
@@ -74,7 +78,11 @@ def ask(campaign, interpreter):
         ("报名登记表是附件3吧", "不是。", "附件2"),
         ("报名登记表是附件2吧", "是的。", "附件2"),
         # a pasted line, a gap, then a question of its own; one that points back keeps the line
-        ("学习前需要进行微信绑定账号以及人脸识别后方可开始学习  用别人微信绑定可以吗", "不可以。", "本人微信"),
+        (
+            "学习前需要进行微信绑定账号以及人脸识别后方可开始学习  用别人微信绑定可以吗",
+            "不可以。",
+            "本人微信",
+        ),
         # two questions joined by 然后 or 还有 in one breath
         ("喂那个我想问一下资格确认是在哪里搞的然后要带么子资料", "1. ", "305"),
     ],
