@@ -390,17 +390,7 @@ class _Reply:
         any kind when the message speaks of the whole), then the rule."""
         if stated.online is not None and stated.offline is not None:
             return self._hours_check(stated, False)  # "线下证明有14个，那线上学20个就合格了吧": a sum
-        rules = self._rules()
-        minimums = {
-            "online": {rules.online_min},
-            "offline": {rules.offline_proof_min},
-            "unspecified": {rules.yearly, rules.online_min, rules.offline_proof_min},
-        }
-        if whole:
-            minimums = {kind: {*values, rules.yearly} for kind, values in minimums.items()}
-        if yearly:  # "每年32學時嗎": hours of no kind said of the year are the year's total
-            minimums["unspecified"] = {rules.yearly}
-        verdict = all(value in minimums[kind] for kind, value in stated.parts)
+        verdict = self._rules().names_minimums(stated.parts, whole, yearly)
         return self.say("hours_rule_claim", verdict=verdict)
 
     def _rules(self) -> HoursRules:

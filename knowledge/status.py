@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -65,6 +66,21 @@ class HoursRules:
         online-only way takes no proof. ``with_proof``: the way with the offline proof only."""
         offline = self.offline_proof_min if with_proof else 0.0
         return {"online": self.online_min, "offline": offline}.get(kind, self.yearly)
+
+    def names_minimums(self, parts: Iterable[tuple[str, float]], whole: bool, yearly: bool) -> bool:
+        """Whether each number stated (``parts``: kind and hours) is a minimum the rule sets for its kind: the
+        yearly total too for any kind when the message speaks of the ``whole``; hours of no kind said of the
+        year (``yearly``) are the year's total."""
+        minimums = {
+            "online": {self.online_min},
+            "offline": {self.offline_proof_min},
+            "unspecified": {self.yearly, self.online_min, self.offline_proof_min},
+        }
+        if whole:
+            minimums = {kind: {*values, self.yearly} for kind, values in minimums.items()}
+        if yearly:
+            minimums["unspecified"] = {self.yearly}
+        return all(value in minimums[kind] for kind, value in parts)
 
 
 @dataclass(frozen=True)
