@@ -22,7 +22,7 @@ from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader, asked_first
 from nlu.hours import arabic_money, certificate_years, read_bound, read_hours, read_people
 from nlu.labels import LabelChecker, named_otherwise
-from nlu.normalize import Normalizer
+from nlu.normalize import Normalizer, phones_restored
 from nlu.prefilter import CharacterFilter, branches
 from nlu.shape import MessageShaper, Shape
 from nlu.typos import SoundSlips
@@ -104,11 +104,8 @@ def _han_in(expression: str) -> frozenset[str] | None:
 def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
     """Every aspect a reading can hold: the named cues, the patterns and the computed ones."""
     raw = load_yaml(Path(path).read_text(encoding="utf-8"))
-    return (
-        frozenset(raw["aspects"])
-        | frozenset(raw.get("patterns", {}))
-        | {YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND}
-    )
+    computed = {YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND}
+    return frozenset(raw["aspects"]) | frozenset(raw.get("patterns", {})) | computed
 
 
 class AspectReader:
@@ -311,7 +308,8 @@ class AspectReader:
         claim = self._claim(text)
         if claim is None:
             return None
-        folded, polarity = arabic_money(claim[0]), claim[1]  # "两百块一个人" is 200块
+        # "两百块一个人" is 200块; a mobile number the fold hid is checked as typed
+        folded, polarity = phones_restored(arabic_money(claim[0]), text), claim[1]
         heal = None if known is None else lambda: known().heal(text, reply, self.plain_chars)
         # who does what is denied only by "是…吗": "协会有没有组织…" is not answered 没有 by another's doing it
         parties = polarity.yes in CLAIMING

@@ -31,15 +31,16 @@ _UNIT = r"(?:个)?(?:学时|课时|学识|学分|小时|钟头|h\b)"
 _NOT_HOURS = r"(?![\d年月日号元块天岗证次遍份人期]|个(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
 _STATED = re.compile(
     rf"(?P<n>{_NUMBER})\s*(?P<unit>{_UNIT})"
-    rf"|(?P<kind>线上|在线|网上|网课|线下|证明|自主|面授)[^\d，,。；;]{{0,4}}?(?P<m>\d+(?:\.\d+)?|{_HAN_NUMBER}(?={_UNIT_AHEAD})){_NOT_HOURS}"
+    rf"|(?P<kind>线上|在线|网上|网课|线下|证明|自主|面授|online|offline)\s?(?:(?!线上|在线|网上|线下|证明)[^\d，,。；;\s]){{0,4}}?(?P<m>\d+(?:\.\d+)?|{_HAN_NUMBER}(?={_UNIT_AHEAD})){_NOT_HOURS}"
     rf"|(?P<c>{_NUMBER})个(?!(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
 )
-_ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机")
+_ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机|online")
 _OFFLINE = re.compile(
-    r"线下|证明|自主|面授|上传|附件4|培训班|单位组织|公司培训|单位培训|企业培训|公司组织|企业组织|技术培训|学术"
+    r"线下|证明|自主|面授|上传|附件4|培训班|单位组织|公司培训|单位培训|企业培训|公司组织|企业组织|技术培训|学术|offline"
 )
-_CLAUSE_END = re.compile(r"[，,。；;！!？?]|还|再|又|但")
-_CLAUSE = re.compile(r"[，,。；;！!？?\s]|还|和|(?<!参)加|另|又|跟|再")  # 参加 joins nothing
+_CLAUSE_END = re.compile(r"[，,。；;！!？?\s]|还|再|又|但")
+# 参加 joins nothing; "电脑上又学了7个": 又 or 还 right after where one studies keeps that place's kind
+_CLAUSE = re.compile(r"[，,。；;！!？?\s]|(?<![上下脑机])[还又]|和|(?<!参)加|另|跟|再")
 _DIGITS = frozenset("0123456789零一二两三四五六七八九十")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*(?:年|[.\-/](?=\d{1,2}[.\-/月]))")
 _NAMED = frozenset({"附件", "附表"})
@@ -73,7 +74,7 @@ def chinese_number(text: str) -> float | None:
 
 def _kind(text: str, start: int, end: int) -> str | None:
     """The kind of hours a number stands for: the nearest online/offline word in its clause."""
-    before = text[max(0, start - 12) : start]  # "线下参加公司安全培训14个学时"
+    before = text[max(0, start - 12) : start].rstrip()  # "线下参加公司安全培训14个学时", "附件4 12小时"
     cut = max((m.end() for m in _CLAUSE.finditer(before)), default=0)
     clause = before[cut:] if cut < len(before) else ""
     # "32学时，其中线上…", "学满32学时还要上传线下证明吗": 线上 and 线下 are the next clause's.

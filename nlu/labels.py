@@ -15,6 +15,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ADDRESS = re.compile(r"(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|gov)(?:\.cn)?)")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,16})[”\"」』]")
 _COPULA = re.compile(r"(?:就是|是|为|叫|在)$")
+_COPULA_AHEAD = re.compile(r"(?:就是|是|为|叫)")
 # What follows the word a quoted name is labelled with ("公众号叫湖南住建吧"): a word of naming, then the name, up to
 # the words that ask.
 _NAMING = r"(?:是|叫|名叫|叫做|为|搜|是搜|是关注)[“\"「『]?([\u4e00-\u9fff]+?)(?:[”\"」』]|的|吧|吗|啵|呢|对|是|不|没|$)"
@@ -139,6 +140,10 @@ class LabelChecker:
         """ "汇总表是附件2" against "岗位汇总表（附件3）": what the question tags, the reply tags otherwise."""
         for m in tag.finditer(question):
             subject = _COPULA.sub("", question[max(0, m.start() - 6) : m.start()])
+            # "附件2是汇总表吧": named after the tag and a word of naming
+            ahead = _COPULA_AHEAD.match(question, m.end())
+            if ahead is not None:
+                subject += "，" + question[ahead.end() : ahead.end() + 6]
             pairs = [subject[n : n + 2] for n in range(len(subject) - 1) if _HAN.fullmatch(subject[n])]
             for pair in pairs:
                 for at in (i.start() for i in re.finditer(re.escape(pair), reply)):

@@ -33,6 +33,15 @@ ID_TOKEN = "#id#"
 PHONE_TOKEN = "#tel#"
 
 
+def phones_restored(folded: str, text: str) -> str:
+    """``folded`` with the mobile numbers its fold hid (``PHONE_TOKEN``) put back from ``text``, in order: a
+    claim about a number ("手机号是13762061109吧") is checked against the number."""
+    if PHONE_TOKEN not in folded:
+        return folded
+    numbers = iter(_PHONE.findall(unicodedata.normalize("NFKC", text)))
+    return re.sub(re.escape(PHONE_TOKEN), lambda _: next(numbers, PHONE_TOKEN), folded)
+
+
 def traditional_table(path: Path) -> dict[int, str]:
     """Build a character table from an OpenCC ``TSCharacters.txt`` (traditional -> simplified)."""
     table: dict[int, str] = {}

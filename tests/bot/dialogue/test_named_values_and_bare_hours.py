@@ -1,0 +1,116 @@
+"""Values named by hearsay, attachments and phone numbers, hours stated bare or by device, and the notice's
+silence on study times and the association's computers (tuning sets AY and AZ, stop 25).
+
+Through the whole brain (real classifier, aspect reader, campaign file) at a fixed moment.
+"""
+
+import datetime as dt
+
+import pytest
+
+from bot.dialogue.brain import Brain
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Inbound
+from nlu.hours import read_hours
+from nlu.normalize import PHONE_TOKEN, phones_restored
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+NOW = dt.datetime(2023, 11, 20, 10, tzinfo=TZ)
+SILENT = "没有说明"
+
+
+@pytest.fixture(scope="module")
+def ask(campaign, interpreter):
+    def run(text, now=NOW):
+        return Brain(campaign, interpreter, FixedClock(now)).handle(Inbound("cli", "u1", text)).text
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        # what someone else said is hearsay, not a question about a project manager
+        ("我们项目经理说资格确认在日报社503室 对不对", "不对。", "305"),
+        ("同事说关注湖南住建公众号就能学 是不是", "不是。", "湖南建设人才"),
+        ("同事说登录平台用手机号加验证码 对吗", "不是。", "身份证号码"),
+        ("同事讲今年继续教育是8月1号开始的 是吗", "不是。", "7月20日"),
+        # an attachment named before what it is; a phone number named otherwise
+        ("附件2是汇总表吧", "不是。", "附件3"),
+        ("附件1是报名登记表对吗", "不是。", "附件2"),
+        ("附件3是汇总表吧", "是的。", "附件3"),
+        ("手机号是13762061109吧", "不是。", "13762061108"),
+        ("咨询电话是0730-8981007对吧", "不是。", "0730-8981006"),
+        ("咨询电话是0730-8981006冇错吧", "是的。", "钟女士"),
+        ("咨询电话打得通吗", "通知只说", SILENT),
+        # among the posts, asked in those words
+        ("標準員包不包括在裡面", "包括。", "标准员"),
+        ("造价员在这次继续教育的范围里面冇", "在。", "造价员"),
+        ("劳务员是这次的继续教育岗位不", "是的。", "劳务员"),
+        # hours by device, in English words, bare, or asked as no trouble
+        ("手机上学了25个小时了 电脑上又学了7个小时 够32了吧", "够。", "线上32学时"),
+        ("手机上学了20个，电脑上学了12个，够32了吧", "够。", "线上32学时"),
+        ("online 20小时 offline 附件4 12小时 ok吗", "可以。", "线下证明12学时"),
+        ("I did 20 hours online and 12 hours offline, is that enough?", "够。", "线下证明12学时"),
+        ("我传了12学时的证明 线上学20就够了吧", "够。", "线上20学时"),
+        ("线上28 线下证明12", "够。", "线上28学时"),
+        ("线上20 线下证明8个 加起来28", "不够。", "还差线下证明4学时"),
+        ("线上学了31个 就差一个冇关系吧", "不行。", "还差线上1学时"),
+        ("我网上学了20个学时，还冇传证明，是不是还差12个学时的证明", "是的。", "线下证明12学时"),
+        ("线上学了35学时了，还差么子冇", "够。", "已经够了"),
+        ("一年要学满36个学时吧", "不是。", "32"),
+        ("只在网上学满32学时 不搞线下的也算合格吧", "是的，合格。", "已经够了"),
+        # yes/no on the fee, the order, the years, the devices, the proof, the WeChat
+        ("是不是要先交100块才能去做资格确任？", "不用。", "确认合格后"),
+        ("只要交一百块 不管几个岗位 对吗", "是的。", "一次"),
+        ("我去年学过了 今年还要学吗", "要。", "每年"),
+        ("报名是不是只能在电脑上弄", "是。", "电脑"),
+        ("学时证明那个表是在后台下载吧", "是的。", "后台下载"),
+        ("线下证明是拿到日报社305去交吗", "不是。", "上传"),
+        ("学之前要绑wx吗", "要。", "微信绑定"),
+        ("学习前需要进行微信绑定账号以及人脸识别后方可开始学习 这个微信能用别人的吗", "不可以。", "本人微信"),
+        ("括号里的工作日是说周六周日不办吗", "是的。", "不办理"),
+        ("明天去要得啵", "不可以。", "27"),
+        ("是克岳阳大道那个日报社确认啵", "是的。", "305"),
+        # a paste, then where its materials go; all the attachments
+        (
+            "资格确认需提供资料:身份证复印件、网上生成报名登记表(见附件2)、岗位汇总表(见附件3)。这三样东西送到哪里",
+            "",
+            "305",
+        ),
+        ("通知后面一共几个附件", "通知的附件", "附件4"),
+        # what the notice does not cover
+        ("不小心交了两次钱 多的么样退", "", SILENT),
+        ("老花眼看不清手机 能不能到你们那里用电脑学", "通知只说", SILENT),
+        ("晚上和周末网上能学啵", "通知只说", SILENT),
+        ("协会自己组织线下培训冇", "通知只说", SILENT),
+        ("线下的培训证明是不是只认2023年的", "通知只说", SILENT),
+    ],
+)
+def test_replies(ask, text, start, includes):
+    reply = ask(text)
+    assert reply.startswith(start) and includes in reply, reply
+
+
+def test_opting_out_is_no_refund(ask):
+    assert "退订就是" in ask("怎么退订")
+
+
+@pytest.mark.parametrize(
+    ("text", "online", "offline"),
+    [
+        ("手机上学了25个小时了 电脑上又学了7个小时", 32.0, None),
+        ("online 20小时 offline 附件4 12小时", 20.0, 12.0),
+        ("我传了12学时的证明 线上学20", 20.0, 12.0),
+        ("线上 20 线下 12", 20.0, 12.0),
+    ],
+)
+def test_hours_read(text, online, offline):
+    hours = read_hours(text)
+    assert hours is not None and hours.online == online and hours.offline == offline
+
+
+def test_a_hidden_mobile_number_is_put_back():
+    folded = f"手机号是 {PHONE_TOKEN} 吧"
+    assert phones_restored(folded, "手机号是13762061109吧") == "手机号是 13762061109 吧"
+    assert phones_restored("培训费多少", "培训费多少") == "培训费多少"
