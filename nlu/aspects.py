@@ -310,7 +310,9 @@ class AspectReader:
             return None
         # "两百块一个人" is 200块; a mobile number the fold hid is checked as typed
         folded, polarity = phones_restored(arabic_money(claim[0]), text), claim[1]
-        heal = None if known is None else lambda: known().heal(text, reply, self.plain_chars)
+        # read as meant: the synonyms' slips (公中号 is 公众号), then the reply's sounds
+        meant = self._normalizer.with_synonyms(text)
+        heal = None if known is None else lambda: known().heal(meant, reply, self.plain_chars)
         # who does what is denied only by "是…吗": "协会有没有组织…" is not answered 没有 by another's doing it
         parties = polarity.yes in CLAIMING
         if self._claims.contradicted(folded, reply, parties=parties) or (

@@ -38,7 +38,7 @@ _ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机|o
 _OFFLINE = re.compile(
     r"线下|证明|自主|面授|上传|附件4|培训班|单位组织|公司培训|单位培训|企业培训|公司组织|企业组织|技术培训|学术|offline"
 )
-_CLAUSE_END = re.compile(r"[，,。；;！!？?\s]|还|再|又|但")
+_CLAUSE_END = re.compile(r"[，,。；;！!？?\s]|还|再|又|但|里面|其中|当中")
 # 参加 joins nothing; "电脑上又学了7个": 又 or 还 right after where one studies keeps that place's kind
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]|(?<![上下脑机])[还又]|和|(?<!参)加|另|跟|再")
 _DIGITS = frozenset("0123456789零一二两三四五六七八九十")
