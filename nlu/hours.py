@@ -38,7 +38,7 @@ _ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机|o
 _OFFLINE = re.compile(
     r"线下|证明|自主|面授|上传|附件4|培训班|单位组织|公司培训|单位培训|企业培训|公司组织|企业组织|技术培训|学术|offline"
 )
-_CLAUSE_END = re.compile(r"[，,。；;！!？?\s]|还|再|又|但|里面|其中|当中")
+_CLAUSE_END = re.compile(r"[，,。；;！!？?\s]|还|再|又|但|里面|其中|当中|包括|包含")
 # 参加 joins nothing; "电脑上又学了7个": 又 or 还 right after where one studies keeps that place's kind
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]|(?<![上下脑机])[还又]|和|(?<!参)加|另|跟|再")
 _DIGITS = frozenset("0123456789零一二两三四五六七八九十")
@@ -49,6 +49,10 @@ _A_THING = re.compile(r"个(?!学时|小时|课时|钟头|学分)")
 # A number the rule sets ("其中线上不少于20学时"): the hours stated only when the message states no others.
 # "一年32学时我是线上12线下20凑的": the yearly total the rule sets, named before the asker's own.
 _MINIMUM = re.compile(r"(?:不少于|不低于|至少|最少|最低|一年|每年|全年)\s*(?:要|是|共|总共|一共)?\s*$")
+# "线上线下各20学时", "线上和线下都是16": the same number for each kind.
+_EACH = re.compile(
+    r"(?:线上|网上|在线)(?:和|跟|与|、|加)?(?:线下|证明)(?:学时)?(?:都|各)(?:是|有|学了?)?(\d+(?:\.\d+)?)"
+)
 # "去年线上学了32，今年…": hours of another year are not this year's.
 _PAST = re.compile(r"(?:去年|前年|上一?年|往年)[^，,。；;！!？?\s]{0,8}$")
 
@@ -91,6 +95,10 @@ def read_hours(text: str) -> HoursMention | None:
     """The hours ``text`` states, or None when it states none."""
     if _DIGITS.isdisjoint(text):
         return None
+    each = _EACH.search(text)
+    if each is not None:  # "线上线下各20学时": both kinds that many
+        both = float(each.group(1))
+        return HoursMention(both, both, None, (("online", both), ("offline", both)))
     stated: list[tuple[str, float]] = []
     minimums: list[tuple[str, float]] = []
     for m in _STATED.finditer(text):
