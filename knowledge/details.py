@@ -292,8 +292,10 @@ class _Reply:
             if "offline_required" in reading.aspects:
                 # "线上20个的话，证明要满12个学时啵": the way with proof is the one asked of when the proof is
                 # uploaded ("上传的证明要满12吗") or the online hours stated fall short of the online-only way
-                rules = self._rules()
-                with_proof = "upload" in reading.aspects or (hours.online or rules.yearly) < rules.yearly
+                # or the least proof is asked with no online hours of one's own ("线下证明最少要12个 对吧")
+                rules, asked_of = self._rules(), reading.aspects
+                least = hours.online is None and "rule_minimum" in asked_of
+                with_proof = "upload" in asked_of or least or (hours.online or rules.yearly) < rules.yearly
                 asked = hours.offline or rules.offline_proof_min
                 return self._hours_check(hours, still, needed=asked <= rules.least("offline", with_proof))
             if (

@@ -51,8 +51,11 @@ class LabelChecker:
         self._tagged = [re.compile(re.escape(str(t)) + r"(\d+)") for t in tagged]
         # the things one list of the notice holds, each by its names (the materials to bring, what logs in), and
         # things of the same kind it does not hold ("手机号" for logging in)
+        # (a list marked ``one`` names the parts of one thing, the place or the website: naming some of them
+        # calls nothing enough)
         self._lists: list[list[tuple[str, ...]]] = []
         self._others: list[tuple[str, ...]] = []
+        self._several: list[list[tuple[str, ...]]] = []
         for entry in lists:
             things, others = (
                 (entry.get("things", ()), entry.get("others", ()))
@@ -61,6 +64,8 @@ class LabelChecker:
             )
             self._lists.append([tuple(str(n) for n in item) for item in things])
             self._others.append(tuple(str(o) for o in others))
+            if not (isinstance(entry, Mapping) and entry.get("one")):
+                self._several.append(self._lists[-1])
         self._enough = any_of(enough)
         # what says a thing named just before is not needed ("身份证复印件不用带吧")
         self._dropped = re.compile(r"(?:就|也|都)?(?:不用|不需要|不必)(?:带|交|拿|提供|准备|输|填)")
@@ -70,7 +75,7 @@ class LabelChecker:
         a question that calls some of a list's things enough, where the reply's list holds others too."""
         if self._enough is None or self._enough.search(question) is None:
             return False
-        for items in self._lists:
+        for items in self._several:
             stated = [any(n in reply for n in names) for names in items]
             if sum(stated) < MIN_LISTED:
                 continue
@@ -104,7 +109,7 @@ class LabelChecker:
         not needed."""
         if self._dropped is None:
             return False
-        for items in self._lists:
+        for items in self._several:
             if sum(any(n in reply for n in names) for names in items) < MIN_LISTED:
                 continue
             for names in items:

@@ -92,6 +92,36 @@ def ask(campaign, interpreter):
         ("从拿证的第二年开始算学时吗", "是的。", "次年"),
         ("登记表和汇总表分别是附件几", "", "附件2"),
         ("电脑学习也要用微型扫码吗", "要。", "微信"),
+        # claims heard, right or wrong (tuning set BF)
+        ("听说这次是岳阳市住建局组织的 是不是", "不是。", "岳阳市房地产业协会"),
+        ("我记得是120块一个人 对吧", "不是。", "100元"),
+        ("群里讲造价员不在范围里面 冇错吧", "不是。", "造价员"),
+        ("确认是在巴陵中路那边吧", "不是。", "岳阳大道"),
+        ("登录平台是不是用手机号加验证码啊 同事这么讲的", "不是。", "身份证号码"),
+        ("线下证明最少要12个学时 对吧", "是的。", "12"),
+        ("线上是不是一定要学满20个学识", "要。", "20"),
+        ("附件4是找协会要纸质的 对吧", "不是。", "后台下载"),
+        ("听讲登记表要去协会领纸质的手写 是不是", "不是。", "自助打印"),
+        ("第二次登录的时候用绑定的那个微信扫一下就行了吧", "是的。", "扫码"),
+        ("点进去之后是点继续教育入口 再到培训平台登陆 对吧", "是的。", "继续教育入口"),
+        ("领导讲现场有质监站的人监督 冇错吧", "不是。", "城乡建设事务中心"),
+        ("听说报名登记要选岳阳市建筑业协会 是不是", "不是。", "房地产业协会"),
+        ("网站是www.hnjsrcw.com对吧 我怕记错了", "是的。", "hnjsrcw"),
+        ("更新证书记录是在学习记录里面点 对吧", "不是。", "我的证书"),
+        ("听说审核完要等一个礼拜才能更新证书记录 是不是", "不是。", "次日"),
+        ("附件4是么子东西 冇看到", "", "自主学习培训证明"),
+        ("我线上学满了32个 线下冇得证明 要紧啵", "不要紧。", "已经够了"),
+        ("线上20个 线下只有10个 行啵", "不行。", "还差线下证明2学时"),
+        ("线上20个学完了 线下冇参加过么子培训 怎么搞", "不够。", "线下证明12学时"),
+        (
+            "“资格确认时间:报名截止前每月26-30日(工作日)。” 这个意思是礼拜六礼拜天不确认对吧",
+            "是的。",
+            "不办理",
+        ),
+        ("I heard the confirmation office is room 306, is that right?", "不是。", "305"),
+        ("Do I need to bind my WeChat and do face verification before studying online?", "要。", "人脸识别"),
+        ("一个学时是45分钟对吧", "", SILENT),
+        ("身份证复印件要印两份 对吧", "通知只说", SILENT),
         # a paste, then where its materials go; all the attachments
         (
             "资格确认需提供资料:身份证复印件、网上生成报名登记表(见附件2)、岗位汇总表(见附件3)。这三样东西送到哪里",
@@ -136,3 +166,10 @@ def test_a_hidden_mobile_number_is_put_back():
     folded = f"手机号是 {PHONE_TOKEN} 吧"
     assert phones_restored(folded, "手机号是13762061109吧") == "手机号是 13762061109 吧"
     assert phones_restored("培训费多少", "培训费多少") == "培训费多少"
+
+
+def test_a_place_named_calls_nothing_enough(ask):
+    """The place's parts are one thing: naming 日报社 does not call the other materials of a list enough."""
+    on_a_confirmation_day = dt.datetime(2023, 10, 26, 10, tzinfo=TZ)
+    reply = ask("听说今天就可以去日报社确认了 是不是", now=on_a_confirmation_day)
+    assert reply.startswith("是") and "305" in reply, reply
