@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import Counter
 from collections.abc import Iterable
 
 from knowledge.answers import Form, date_values, rule_values
@@ -56,8 +57,12 @@ def check_details(campaign: Campaign, moments: list[dt.datetime]) -> list[str]:
         rule_values(campaign)
     except (KeyError, AttributeError, ValueError, IndexError) as exc:
         return [f"rules：引用了不存在的事实 {exc}"]
+    # two details of one id: one would take the other's place in the order of answers
+    counted = Counter(d.id for d in campaign.details)
+    problems = [
+        f"details.{name}：这个 id 出现了不止一次，请改成不同的名字" for name, n in counted.items() if n > 1
+    ]
     composer = Composer(campaign)
-    problems = []
     for detail in campaign.details:
         problems += _render_problems(campaign, composer, detail.id, moments)
     return problems

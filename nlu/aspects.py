@@ -104,7 +104,7 @@ def _han_in(expression: str) -> frozenset[str] | None:
 def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
     """Every aspect a reading can hold: the named cues, the patterns and the computed ones."""
     raw = load_yaml(Path(path).read_text(encoding="utf-8"))
-    computed = {YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND}
+    computed = {YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND, DENIED}
     return frozenset(raw["aspects"]) | frozenset(raw.get("patterns", {})) | computed
 
 
@@ -177,7 +177,7 @@ class AspectReader:
         self.names = (
             frozenset(raw["aspects"])
             | {a for a, _, _ in self._patterns}
-            | {YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND}
+            | {YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND, DENIED}
         )
         self._year_patterns = [pattern for aspect, _, pattern in self._patterns if aspect == YEARS]
         self._pattern_filter = CharacterFilter(

@@ -17,8 +17,8 @@ _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,16})[”\"」』]")
 _COPULA = re.compile(r"(?:就是|是|为|叫|在)$")
 _COPULA_AHEAD = re.compile(r"(?:就是|是|为|叫)")
 # What follows the word a quoted name is labelled with ("公众号叫湖南住建吧"): a word of naming, then the name, up to
-# the words that ask.
-_NAMING = r"(?:是|叫|名叫|叫做|为|搜|是搜|是关注)[“\"「『]?([\u4e00-\u9fff]+?)(?:[”\"」』]|的|吧|吗|啵|呢|对|是|不|没|$)"
+# the words that ask; not a step ("公众号是点右下角的继续教育不").
+_NAMING = r"(?:是|叫|名叫|叫做|为|搜|是搜|是关注)[“\"「『]?(?![点进在要用去有从按])([\u4e00-\u9fff]+?)(?:[”\"」』]|的|吧|吗|啵|呢|对|是|不|没|$)"
 # "先学后报名", "先交钱再去确认": what comes first and what after it.
 _FIRST_THEN = re.compile(
     r"先([\u4e00-\u9fff]{1,6}?)(?:以后|之后|后|再|然后|才)(?:去|来|能|可以)?([\u4e00-\u9fff]{1,6})"

@@ -30,7 +30,8 @@ _POINTING = re.compile(r"[这那此该]|上面|里面|其中")
 _SPOKEN_MIN = 14  # a clause shorter than this holds no two questions run together
 _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
 # A second question joined to the first: "要带什么材料，还有要交多少钱".
-_ALSO = re.compile(r"[，,；;。]\s*(?:还有就是|还有|另外|再问一下|还想问)")
+_ANNOUNCED = re.compile(r"我?(?:想|要)?(?:请问|问(?:一)?下|想问|咨询(?:一)?下)")
+_ALSO = re.compile(r"[，,；;。]\s*(?:还有就是|还有|另外|再问一下|还想问)|\s+(?:另外|然后|还有就是)")
 # Clauses of one message that each ask what, where, when or how many.
 _COMMA = re.compile(r"[，,；;]")
 _SPACES = re.compile(r"\s+")
@@ -217,7 +218,8 @@ class MessageShaper:
         parts: list[str] = []
         carry = ""
         for piece in filter(None, self._spoken.split(text)):
-            if self._question.search(piece) and len(self._bare(piece)) >= _MIN_PART:
+            # "我想问下我今年线上学了二十个学时然后…": announcing a question is not asking one
+            if self._question.search(_ANNOUNCED.sub("", piece)) and len(self._bare(piece)) >= _MIN_PART:
                 parts.append(carry + piece)
                 carry = ""
             else:

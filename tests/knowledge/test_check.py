@@ -90,3 +90,11 @@ def test_rules_may_name_each_other_in_any_order(tmp_path):
         raw["rules"] = dict(reversed(list(raw["rules"].items())))
 
     assert check_campaign_file(_variant(tmp_path, change)) == []
+
+
+def test_a_detail_id_used_twice_is_reported(tmp_path):
+    def change(raw):
+        raw["details"][1]["id"] = raw["details"][0]["id"]
+
+    problems = check_campaign_file(_variant(tmp_path, change))
+    assert any(p.startswith("details.face_fail：这个 id 出现了不止一次") for p in problems), problems
