@@ -134,9 +134,10 @@ def test_2023_notice_over_a_later_base_gives_back_every_2023_fact(tmp_path):
     [("txt-2024", CHANGES_2024), ("docx-2025", CHANGES_2025), ("pdf-2027", CHANGES_2027)],
 )
 def test_a_reworded_notice_yields_every_change_and_only_those(tmp_path, kind, expected):
-    started = time.perf_counter()
+    # CPU time of this process: a machine busy with other jobs stretches the wall clock, not the work done
+    started = time.process_time()
     outcome = draft_campaign(_notice(kind, tmp_path), DEFAULT_CAMPAIGN, tmp_path / "draft.yaml")
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     changes = {c.path: c.new for c in outcome.draft.changed}
     assert changes == expected
     assert outcome.draft.missing == []
