@@ -25,7 +25,12 @@ HEADER = """\
 """
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's C emitter and parser where installed: the campaign file runs to some 1,800 lines
+_SAFE_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Dumper(_SAFE_DUMPER):  # type: ignore[misc]
     """Multi-line wording as literal blocks, as people write the campaign file by hand."""
 
 
@@ -73,7 +78,7 @@ def draft_campaign(notice: Path, base: Path, out: Path | None = None) -> Outcome
     """Read ``notice``, draft a campaign over ``base``, write it; raise NoticeError or CampaignError."""
     lines = read_notice(notice)
     base_campaign = load_campaign(base)
-    raw_base = yaml.safe_load(base.read_text(encoding="utf-8"))
+    raw_base = yaml.load(base.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     notice_sentences = sentences(lines)
     found = extract(notice_sentences)
     draft = merge(base_campaign, raw_base, found, notice.name)
