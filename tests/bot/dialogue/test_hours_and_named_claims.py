@@ -3,25 +3,9 @@
 Through the whole brain (real classifier, aspect reader, campaign file) at a fixed moment.
 """
 
-import datetime as dt
-
 import pytest
 
-from bot.dialogue.brain import Brain
-from bot.kernel.clock import FixedClock
-from bot.kernel.messages import Inbound
 from nlu.hours import arabic_money, read_hours
-
-TZ = dt.timezone(dt.timedelta(hours=8))
-NOW = dt.datetime(2023, 11, 20, 10, tzinfo=TZ)
-
-
-@pytest.fixture(scope="module")
-def ask(campaign, interpreter):
-    def run(text, now=NOW):
-        return Brain(campaign, interpreter, FixedClock(now)).handle(Inbound("cli", "u1", text)).text
-
-    return run
 
 
 @pytest.mark.parametrize(

@@ -8,23 +8,11 @@ import datetime as dt
 
 import pytest
 
-from bot.dialogue.brain import Brain
-from bot.kernel.clock import FixedClock
-from bot.kernel.messages import Inbound
 from nlu.hours import read_hours
 from nlu.normalize import PHONE_TOKEN, phones_restored
 
 TZ = dt.timezone(dt.timedelta(hours=8))
-NOW = dt.datetime(2023, 11, 20, 10, tzinfo=TZ)
 SILENT = "没有说明"
-
-
-@pytest.fixture(scope="module")
-def ask(campaign, interpreter):
-    def run(text, now=NOW):
-        return Brain(campaign, interpreter, FixedClock(now)).handle(Inbound("cli", "u1", text)).text
-
-    return run
 
 
 @pytest.mark.parametrize(

@@ -8,23 +8,11 @@ import datetime as dt
 
 import pytest
 
-from bot.dialogue.brain import Brain
-from bot.kernel.clock import FixedClock
-from bot.kernel.messages import Inbound
 from nlu.claims import ClaimChecker
 
 TZ = dt.timezone(dt.timedelta(hours=8))
-NOW = dt.datetime(2023, 11, 20, 10, tzinfo=TZ)  # a Monday; the next confirmation days are 27-30 Nov
 HOTLINE = "0730-8981006"
 YES = ("是的", "是", "可以", "要", "有", "会", "能")
-
-
-@pytest.fixture(scope="module")
-def ask(campaign, interpreter):
-    def run(text, now=NOW):
-        return Brain(campaign, interpreter, FixedClock(now)).handle(Inbound("cli", "u1", text)).text
-
-    return run
 
 
 @pytest.mark.parametrize(
