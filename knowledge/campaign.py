@@ -282,6 +282,11 @@ class Campaign(_Strict):
 
 def load_campaign(path: Path | str = DEFAULT_CAMPAIGN) -> Campaign:
     """Read and validate a campaign file; raise CampaignError naming the file and the problem."""
+    return read_campaign(path)[0]
+
+
+def read_campaign(path: Path | str = DEFAULT_CAMPAIGN) -> tuple[Campaign, Any]:
+    """``load_campaign``, with the file's parsed YAML too (the draft writes over it, keeping its order)."""
     path = Path(path)
     try:
         raw = load_yaml(path.read_text(encoding="utf-8"))
@@ -290,7 +295,7 @@ def load_campaign(path: Path | str = DEFAULT_CAMPAIGN) -> Campaign:
     except yaml.YAMLError as exc:
         raise CampaignError(f"{path}：不是有效的 YAML（请检查缩进和冒号）：{exc}") from exc
     try:
-        return Campaign.model_validate(raw)
+        return Campaign.model_validate(raw), raw
     except ValidationError as exc:
         problems = "；".join(_explain(err) for err in exc.errors())
         raise CampaignError(f"{path}: {problems}") from exc

@@ -101,11 +101,14 @@ def _han_in(expression: str) -> frozenset[str] | None:
     return frozenset(_HAN.findall(expression)) or None
 
 
+# Aspects the reader works out itself rather than finds by a cue.
+_COMPUTED = frozenset({YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND, DENIED})
+
+
 def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
     """Every aspect a reading can hold: the named cues, the patterns and the computed ones."""
     raw = load_yaml(Path(path).read_text(encoding="utf-8"))
-    computed = {YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND, DENIED}
-    return frozenset(raw["aspects"]) | frozenset(raw.get("patterns", {})) | computed
+    return frozenset(raw["aspects"]) | frozenset(raw.get("patterns", {})) | _COMPUTED
 
 
 class AspectReader:
@@ -174,11 +177,7 @@ class AspectReader:
             raise AspectDataError(f"aspects data: {exc!r}") from exc
         # The last texts' yes/no forms: one message asks it of its question, a clause of it and its parts.
         self._asked: dict[str, tuple[str, Polarity | None]] = {}
-        self.names = (
-            frozenset(raw["aspects"])
-            | {a for a, _, _ in self._patterns}
-            | {YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND, DENIED}
-        )
+        self.names = frozenset(raw["aspects"]) | {a for a, _, _ in self._patterns} | _COMPUTED
         self._year_patterns = [pattern for aspect, _, pattern in self._patterns if aspect == YEARS]
         self._pattern_filter = CharacterFilter(
             [p.pattern for _, _, p in self._patterns], [chars for _, chars, _ in self._patterns]
@@ -310,9 +309,9 @@ class AspectReader:
             return None
         # "两百块一个人" is 200块; a mobile number the fold hid is checked as typed
         folded, polarity = phones_restored(arabic_money(claim[0]), text), claim[1]
-        # read as meant: the synonyms' slips (公中号 is 公众号), then the reply's sounds
-        meant = self._normalizer.with_synonyms(text)
-        heal = None if known is None else lambda: known().heal(meant, reply, self.plain_chars)
+        # read as meant, only when a name is compared: the synonyms' slips (公中号 is 公众号), then the reply's sounds
+        synonyms = self._normalizer.with_synonyms
+        heal = None if known is None else lambda: known().heal(synonyms(text), reply, self.plain_chars)
         # who does what is denied only by "是…吗": "协会有没有组织…" is not answered 没有 by another's doing it
         parties = polarity.yes in CLAIMING
         if self._claims.contradicted(folded, reply, parties=parties) or (

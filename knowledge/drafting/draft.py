@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from knowledge import calendar
-from knowledge.campaign import Campaign, CampaignError, load_campaign
+from knowledge.campaign import Campaign, CampaignError, read_campaign
 from knowledge.drafting.merge import Draft, check_routes, fact_paths, find_literals, find_unused, merge
 from knowledge.drafting.reading import read_notice
 from knowledge.drafting.report import render_report, review_items
@@ -25,9 +25,8 @@ HEADER = """\
 """
 
 
-# libyaml's C emitter and parser where installed: the campaign file runs to some 1,800 lines
+# libyaml's C emitter where installed: the campaign file runs to some 1,800 lines
 _SAFE_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Dumper(_SAFE_DUMPER):  # type: ignore[misc]
@@ -77,8 +76,7 @@ def _calendar_notes(document: dict[str, Any]) -> tuple[list[int], list[str]]:
 def draft_campaign(notice: Path, base: Path, out: Path | None = None) -> Outcome:
     """Read ``notice``, draft a campaign over ``base``, write it; raise NoticeError or CampaignError."""
     lines = read_notice(notice)
-    base_campaign = load_campaign(base)
-    raw_base = yaml.load(base.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+    base_campaign, raw_base = read_campaign(base)  # read and parsed once
     notice_sentences = sentences(lines)
     found = extract(notice_sentences)
     draft = merge(base_campaign, raw_base, found, notice.name)
