@@ -52,8 +52,7 @@ def _denies(reading: Reading) -> bool:
     )
 
 
-# Aspects naming the offline proof as a step of its own.
-_PROOF = frozenset({"proof_form", "offline", "upload"})
+_PROOF = frozenset({"proof_form", "offline", "upload"})  # aspects naming the offline proof as a step
 
 
 class Composer:
@@ -157,6 +156,8 @@ class Composer:
         polarity = reading.polarity
         if detail.lead is not None and (polarity is None or detail.lead_always or _plain(polarity)):
             polarity = Polarity(detail.lead[0], detail.lead[1])  # asked as a plain question: its own words
+        if detail.compute in _COUNTED and polarity and _denies(reading) and "short_claim" in reading.aspects:
+            polarity = Polarity(polarity.no, polarity.yes, polarity.asks)  # "是不是还不算合格": turned round
         reply = _Reply(self.campaign, detail, polarity, form, values)
         if values is not self._cache_for:
             self._cache_for, self._cache = values, {}
@@ -387,9 +388,8 @@ class _Reply:
         return self.say("hours_check_short_of", verdict=verdict, stated=said, two_ways=status)
 
     def _rule_claim(self, stated: HoursMention, whole: bool, yearly: bool = False) -> str:
-        """ "线上最低20个学时对吧", "32学时是线上线下加在一起算的吗": the numbers the rule sets, not the hours of
-        the person asking. Yes when each number is a minimum the rule sets for its kind (the yearly total for
-        any kind when the message speaks of the whole), then the rule."""
+        """ "线上最低20个学时对吧", "32学时是线上线下加在一起算的吗": the rule's numbers, not the asker's hours. Yes
+        when each is a minimum the rule sets for its kind (the yearly total when the whole is asked)."""
         if stated.online is not None and stated.offline is not None:
             return self._hours_check(stated, False)  # "线下证明有14个，那线上学20个就合格了吧": a sum
         verdict = self._rules().names_minimums(stated.parts, whole, yearly)

@@ -53,6 +53,16 @@ _MINIMUM = re.compile(r"(?:不少于|不低于|至少|最少|最低|一年|每�
 _EACH = re.compile(
     r"(?:线上|网上|在线)(?:和|跟|与|、|加)?(?:线下|证明)(?:学时)?(?:都|各)(?:是|有|学了?)?(\d+(?:\.\d+)?)"
 )
+# "就差1个线上", "还缺2学时": hours missing, not hours done.
+_MISSING = re.compile(r"(?:差|缺|(?<![至最多])少)(?:了)?\s*$")
+# "线上14线下18加起来刚好32": the sum of the hours stated, counted only when no others are.
+_TOTAL = re.compile(r"(?:刚好|正好|一共|总共|共计|合计|加起来|合起来|总计)(?:是|有|就|就是)?\s*$")
+# "证明两张，一张8学时一张6学时": proofs counted one by one keep the kind named before them.
+_ONE_BY_ONE = re.compile(r"[一二两三\d][张份]\s*$")
+# "线上一个都冇学": none of that kind.
+_NONE = re.compile(
+    r"(?P<kind>线上|网上|在线|线下|证明)[^，,。；;\s\d]{0,3}?(?:一个|一点|一节|一个学时)?(?:都|也)(?:冇|没|没有|还没)(?:学|传|搞|上传|有)"
+)
 # "去年线上学了32，今年…": hours of another year are not this year's.
 _PAST = re.compile(r"(?:去年|前年|上一?年|往年)[^，,。；;！!？?\s]{0,8}$")
 
@@ -91,6 +101,15 @@ def _kind(text: str, start: int, end: int) -> str | None:
     return None
 
 
+def _last_kind(text: str) -> str | None:
+    """The kind the last online/offline word of ``text`` names, or None."""
+    online = max((m.end() for m in _ONLINE.finditer(text)), default=-1)
+    offline = max((m.end() for m in _OFFLINE.finditer(text)), default=-1)
+    if online == offline:
+        return None
+    return "online" if online > offline else "offline"
+
+
 def read_hours(text: str) -> HoursMention | None:
     """The hours ``text`` states, or None when it states none."""
     if _DIGITS.isdisjoint(text):
@@ -99,8 +118,11 @@ def read_hours(text: str) -> HoursMention | None:
     if each is not None:  # "线上线下各20学时": both kinds that many
         both = float(each.group(1))
         return HoursMention(both, both, None, (("online", both), ("offline", both)))
-    stated: list[tuple[str, float]] = []
+    stated: list[tuple[str, float]] = [
+        ("offline" if _OFFLINE.match(m.group("kind")) else "online", 0.0) for m in _NONE.finditer(text)
+    ]
     minimums: list[tuple[str, float]] = []
+    anchor = 0  # where the last number of a kind named with it ends
     for m in _STATED.finditer(text):
         group = next(g for g in ("n", "m", "c") if m.group(g))  # the number's own group
         number = m.group(group)
@@ -121,11 +143,20 @@ def read_hours(text: str) -> HoursMention | None:
             kind = found_kind
         else:
             kind = _kind(text, m.start(), m.end()) or "unspecified"
+            if kind == "unspecified" and _ONE_BY_ONE.search(text, max(0, start - 3), start):
+                kind = _last_kind(text[anchor:start]) or kind
+        if kind != "unspecified" and not _ONE_BY_ONE.search(text, max(0, start - 3), start):
+            anchor = end
+        if _MISSING.search(text, max(0, start - 3), start) is not None:
+            continue
         if text[start - 1 : start] in _AGAIN and (kind, value) in stated:
             continue  # "线下还有5个，那5个的证明要不要传": the same hours named again
         if _PAST.search(text, max(0, start - 12), start) is not None:
             continue
-        minimum = _MINIMUM.search(text, max(0, start - 8), start) is not None
+        minimum = _MINIMUM.search(text, max(0, start - 8), start) is not None or (
+            (kind == "unspecified" or any(k == kind for k, _ in stated))
+            and _TOTAL.search(text, max(0, start - 6), start) is not None
+        )
         (minimums if minimum else stated).append((kind, value))
     parts = stated or minimums
     if not parts:

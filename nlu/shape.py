@@ -27,7 +27,7 @@ _PASTED_HEAD = 20
 _OWN = re.compile(r"[我俺咱]|\d")
 # "这个单位是指哪个": the question needs the line it points at
 _POINTING = re.compile(r"[这那此该]|上面|里面|其中")
-_SPOKEN_MIN = 14  # a clause shorter than this holds no two questions run together
+_SPOKEN_MIN = 11  # a clause shorter than this holds no two questions run together
 _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
 # A second question joined to the first: "要带什么材料，还有要交多少钱".
 _ANNOUNCED = re.compile(r"我?(?:想|要)?(?:请问|问(?:一)?下|想问|咨询(?:一)?下)")
@@ -206,7 +206,11 @@ class MessageShaper:
             return ()  # "后天是最后一天了吧？还能去确认吗": the last day of what the next part names
         if not 2 <= len(parts) <= self._max_parts or len(text) > self._long:
             return ()
-        if any(len(self._bare(p)) < _MIN_PART or not self._question.search(p + "？") for p in parts):
+        # "好多钱？在哪交资料": a short part that asks what or how many is a question of its own
+        if any(
+            (len(self._bare(p)) < _MIN_PART and not _WH.search(p)) or not self._question.search(p + "？")
+            for p in parts
+        ):
             return ()
         return tuple(parts)
 

@@ -7,7 +7,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from bot.dialogue.conversation import ConversationState, ConversationStore, MemoryConversationStore
@@ -16,6 +16,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.messages import Inbound, Reply
 from knowledge.answers import Form, date_values, local_date, render, suggested_intents, suggestions
 from knowledge.campaign import Campaign
+from knowledge.details import Composed
 from nlu import actions
 from nlu.aspects import AspectReader
 from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules
@@ -31,9 +32,14 @@ NAME_CONFIDENCE = 0.8
 # more certain ("我是…的资料员，想咨询一下费用是多少").
 FOCUS_BELOW = 0.7
 FOCUS_MARGIN = 0.15
+# A personal intent read with less confidence than this may be a general question a topic ranked next answers,
+# if that topic is read with at least the second figure.
+PERSONAL_DOUBT = 0.5
+GENERAL_AT_LEAST = 0.1
 SHORT_CHANNELS = frozenset({"sms"})
 BIND_CODE_LENGTH = 6
 CONTEXT_PART = 24  # characters
+WITHIN_PART = 6  # characters: a later part this short asks within the topic of the one before
 _PLAIN = re.compile(r"[\W_]+")
 NOT_IN_NOTICE = "ask_not_in_notice"
 # Replies that answer no question of the notice: never checked against what was asked.
@@ -161,7 +167,7 @@ class Brain:
         """Answer a numbered list of questions one by one, numbered the same way."""
         texts, intents = [], []
         for n, part in enumerate(parts, 1):
-            parse = self._understand(part, state)
+            parse = self._understand(part, state, within=n > 1 and len(_PLAIN.sub("", part)) <= WITHIN_PART)
             if n > 1 and parse["intent"]["name"] in _UNTOLD and len(parts[n - 2]) <= CONTEXT_PART:
                 # "确认地点在哪？周六开门不": a part not understood alone is read after the one before it
                 part = f"{parts[n - 2]}，{part}"
@@ -187,7 +193,9 @@ class Brain:
             self._on_exchange(inbound, reply)
         return reply
 
-    def _understand(self, text: str, state: ConversationState) -> ParseResult:
+    def _understand(self, text: str, state: ConversationState, *, within: bool = False) -> ParseResult:
+        """The parse of ``text``; ``within``: a short part after another ("确认地点在哪 么子时候去") is read in
+        that part's topic whenever it names an aspect of it, however sure the parse is of another topic."""
         plain = _PLAIN.sub("", unicodedata.normalize("NFKC", text).lower())
         offered, state.offered = state.offered, ()
         if state.awaiting == "bind_code" and len(plain) == BIND_CODE_LENGTH and plain.isdigit():
@@ -197,12 +205,29 @@ class Brain:
         # Whichever engine parsed (in-process or a Rasa server), an action needs a command or a clear order.
         parse = actions.guard(self.interpreter.parse(text))
         top = parse["intent"]
-        meant = self._followups.resolve(plain, state.previous_intent, top["name"], top["confidence"])
+        sure = 0.0 if within else top["confidence"]
+        meant = self._followups.resolve(plain, state.previous_intent, top["name"], sure)
         if meant is not None and meant != top["name"]:
             chosen = {"name": meant, "confidence": FOLLOWUP_CONFIDENCE}
             ranking = [chosen] + [r for r in parse["intent_ranking"] if r["name"] != meant]
             parse = {**parse, "intent": chosen, "intent_ranking": ranking}
         return parse
+
+    def _general(
+        self, parse: ParseResult, question: str, now: dt.datetime, form: Form, values: Mapping[str, str]
+    ) -> Composed | None:
+        """A doubtful personal reading ("我记得交钱是在确认以后 冇记错吧") that a general topic ranked next
+        answers: that answer (binding is offered after it)."""
+        if parse["intent"]["confidence"] >= PERSONAL_DOUBT:
+            return None
+        for ranked in parse["intent_ranking"][1:]:
+            if ranked["confidence"] < GENERAL_AT_LEAST:
+                break
+            if ranked["name"] not in PERSONAL_INTENTS and ranked["name"] != FALLBACK:
+                composed = self._stage.compose(ranked["name"], question, parse["entities"], now, form, values)
+                if composed is not None:
+                    return composed
+        return None
 
     def _answer(
         self,
@@ -218,6 +243,8 @@ class Brain:
         composed = self._stage.compose(intent, question, parse["entities"], now, form, values)
         if intent in PERSONAL_INTENTS:
             desk = self._desk()
+            if composed is None and not desk.is_bound(inbound):
+                composed = self._general(parse, question, now, form, values)
             if composed is not None and composed.silent:
                 return composed.text, composed.intent
             if composed is None or desk.is_bound(inbound):
