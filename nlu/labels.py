@@ -18,7 +18,7 @@ _COPULA = re.compile(r"(?:就是|是|为|叫|在)$")
 _COPULA_AHEAD = re.compile(r"(?:就是|是|为|叫)")
 # What follows the word a quoted name is labelled with ("公众号叫湖南住建吧"): a word of naming, then the name, up to
 # the words that ask; not a step ("公众号是点右下角的继续教育不").
-_NAMING = r"(?:是|叫|名叫|叫做|为|搜|是搜|是关注)[“\"「『]?(?![点进在要用去有从按])([\u4e00-\u9fff]+?)(?:[”\"」』]|的|吧|吗|啵|呢|对|是|不|没|$)"
+_NAMING = r"(?:是|叫|名叫|叫做|为|搜|是搜|是关注)[“\"「『]?(?![点进在要用去有从按])([\u4e00-\u9fff]+?)(?:[”\"」』]|的|吧|吗|啵|呢|对|是|不|没|\s|$)"
 # "先学后报名", "先交钱再去确认": what comes first and what after it.
 _FIRST_THEN = re.compile(
     r"先([\u4e00-\u9fff]{1,6}?)(?:以后|之后|后|再|然后|才)(?:去|来|能|可以)?([\u4e00-\u9fff]{1,6})"
@@ -142,7 +142,9 @@ class LabelChecker:
 
     @staticmethod
     def _mistagged(tag: re.Pattern[str], question: str, reply: str) -> bool:
-        """ "汇总表是附件2" against "岗位汇总表（附件3）": what the question tags, the reply tags otherwise."""
+        """ "汇总表是附件2" against "岗位汇总表（附件3）": what the question tags, the reply tags otherwise; or
+        against titles listed after their tags ("附件1《…线上培训流程》"), a title of another tag."""
+        titles = {n: title for n, title in re.findall(tag.pattern + r"《([^》]+)》", reply)}
         for m in tag.finditer(question):
             subject = _COPULA.sub("", question[max(0, m.start() - 6) : m.start()])
             # "附件2是汇总表吧": named after the tag and a word of naming
@@ -150,6 +152,9 @@ class LabelChecker:
             if ahead is not None:
                 subject += "，" + question[ahead.end() : ahead.end() + 6]
             pairs = [subject[n : n + 2] for n in range(len(subject) - 1) if _HAN.fullmatch(subject[n])]
+            if m.group(1) in titles:
+                own = sum(p in titles[m.group(1)] for p in pairs)
+                return any(sum(p in t for p in pairs) > own for t in titles.values())
             for pair in pairs:
                 for at in (i.start() for i in re.finditer(re.escape(pair), reply)):
                     found = tag.search(reply, at, at + 10)

@@ -42,7 +42,7 @@ _WH = re.compile(
     r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点]|个(?![人月]))|多少|好多|怎么|谁|么子|啥|咋|多久|好久"
 )
 # A clause closed by a yes/no particle ("还来得及不", "能去吗").
-_YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛)$")
+_YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛|对吧|是吧)$")
 # A second part that only follows up the first: "不能的话最早哪天".
 _FOLLOW_UP = re.compile(
     r"(?:不能|不行|不可以|没有|冇得|如果不|要是不)(?:的话)?[，,]?|(?:如果|要是|具体|那具体)"
@@ -242,6 +242,8 @@ class MessageShaper:
         if not also and len(_WH.findall(text)) < 2:
             # "明天去确认还来得及不，要交好多钱": a yes/no clause, then a what-question of its own
             pieces = [p.strip(" ,，;；。.") for p in _COMMA.split(text)]
+            if len(pieces) == 1:  # "我记得是找钟女士对吧 电话多少": or a space between them
+                pieces = [p.strip() for p in _SPACES.split(text.strip())]
             if (
                 len(pieces) == 2
                 and _YES_NO_END.search(pieces[0])

@@ -254,8 +254,8 @@ class Brain:
         if state.awaiting == "bind":  # a question instead of the name; a code sent stays awaited
             state.awaiting = None
         if composed is not None:
-            if composed.silent:
-                return composed.text, composed.intent
+            if composed.silent:  # "群里说确认是在三楼306 对吧": a value named otherwise is corrected first
+                return self._stage.contradicted(question, composed.text, form) or composed.text, composed.intent
             if composed.led and not composed.says_yes:
                 # its own verdict stands, unless it gives the amount asked about otherwise (hours it counted
                 # from the message are the asker's, not a claim: "全部线上学32个行不行" names no rule)
