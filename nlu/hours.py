@@ -31,7 +31,7 @@ _UNIT = r"(?:个)?(?:学时|课时|学识|学分|小时|钟头|h\b)"
 _NOT_HOURS = r"(?![\d年月日号元块天岗证次遍份人期]|个(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
 _STATED = re.compile(
     rf"(?P<n>{_NUMBER})\s*(?P<unit>{_UNIT})"
-    rf"|(?P<kind>线上|在线|网上|网课|线下|证明|自主|面授|online|offline)\s?(?:(?!线上|在线|网上|线下|证明)[^\d，,。；;\s]){{0,4}}?(?P<m>\d+(?:\.\d+)?|{_HAN_NUMBER}(?={_UNIT_AHEAD})){_NOT_HOURS}"
+    rf"|(?P<kind>线上|在线|网上|网课|线下|证明|自主|面授|手机上|电脑上|online|offline)\s?(?:(?!线上|在线|网上|线下|证明)[^\d，,。；;\s]){{0,4}}?(?P<m>\d+(?:\.\d+)?|{_HAN_NUMBER}(?={_UNIT_AHEAD})){_NOT_HOURS}"
     rf"|(?P<c>{_NUMBER})个(?!(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
 )
 _ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机|online")
@@ -63,6 +63,12 @@ _ONE_BY_ONE = re.compile(r"[一二两三\d][张份]\s*$")
 _NONE = re.compile(
     r"(?P<kind>线上|网上|在线|线下|证明)[^，,。；;\s\d]{0,3}?(?:一个|一点|一节|一个学时)?(?:都|也)(?:冇|没|没有|还没)(?:学|传|搞|上传|有)"
 )
+# "线上已经27了 冇得证明 再学5个": more hours of the kind last stated.
+_AGAIN_STUDIED = re.compile(r"(?:再|又|还)(?:学|刷|上|搞)(?:了)?\s*$")
+# "证明三张 每张4个学时": so many proofs of so many hours each.
+_PER_SHEET = re.compile(rf"({_HAN_NUMBER}|\d+)\s*[张份]\s*[，,\s]*每(?:张|份)(?:是|有)?\s*({_HAN_NUMBER}|\d+)")
+# "朋友线上25线下8 我也是线上25线下8": the same hours said again of oneself.
+_SAME = re.compile(r"也是|我也|一样")
 # "去年线上学了32，今年…": hours of another year are not this year's.
 _PAST = re.compile(r"(?:去年|前年|上一?年|往年)[^，,。；;！!？?\s]{0,8}$")
 
@@ -101,6 +107,19 @@ def _kind(text: str, start: int, end: int) -> str | None:
     return None
 
 
+_SPACED = re.compile(r"[\s，,]")
+
+
+def _sheets(m: re.Match[str]) -> str:
+    """ "三张 每张4" → "证明12": the hours of all the proofs."""
+    sheets, each = chinese_number(m.group(1)), chinese_number(m.group(2))
+    return m.group(0) if sheets is None or each is None else f"证明{hours_value(sheets * each)}"
+
+
+def hours_value(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
+
+
 def _last_kind(text: str) -> str | None:
     """The kind the last online/offline word of ``text`` names, or None."""
     online = max((m.end() for m in _ONLINE.finditer(text)), default=-1)
@@ -112,6 +131,7 @@ def _last_kind(text: str) -> str | None:
 
 def read_hours(text: str) -> HoursMention | None:
     """The hours ``text`` states, or None when it states none."""
+    text = _PER_SHEET.sub(_sheets, text.replace("廿", "二十").replace("卅", "三十"))  # 廿 20, 卅 30
     if _DIGITS.isdisjoint(text):
         return None
     each = _EACH.search(text)
@@ -145,6 +165,8 @@ def read_hours(text: str) -> HoursMention | None:
             kind = _kind(text, m.start(), m.end()) or "unspecified"
             if kind == "unspecified" and _ONE_BY_ONE.search(text, max(0, start - 3), start):
                 kind = _last_kind(text[anchor:start]) or kind
+        if stated and _AGAIN_STUDIED.search(text, max(0, start - 4), start) and _SPACED.search(m.group(0)):
+            kind = stated[-1][0]  # "冇得证明 再学5个": more of what was stated last, not of the word before
         if kind != "unspecified" and not _ONE_BY_ONE.search(text, max(0, start - 3), start):
             anchor = end
         if _MISSING.search(text, max(0, start - 3), start) is not None:
@@ -161,6 +183,8 @@ def read_hours(text: str) -> HoursMention | None:
     parts = stated or minimums
     if not parts:
         return None
+    if _SAME.search(text):
+        parts = list(dict.fromkeys(parts))
     found: dict[str, float] = {}
     for kind, value in parts:
         found[kind] = found.get(kind, 0.0) + value

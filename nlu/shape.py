@@ -39,7 +39,7 @@ _SPACES = re.compile(r"\s+")
 # of them is one clause, and nothing of it is cut or split.
 _ONE_CLAUSE_ENDS = re.compile(r"[\s,，。.!！?？~～、:：;；…“\"「『]")
 _WH = re.compile(
-    r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点]|个(?![人月]))|多少|好多|怎么|谁|么子|啥|咋|多久|好久"
+    r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点]|个(?![人月]))|多少|好多|怎么|谁|么子|么时候|啥|咋|多久|好久"
 )
 # A clause closed by a yes/no particle ("还来得及不", "能去吗").
 _YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛|对吧|是吧)$")
@@ -56,6 +56,24 @@ _NOTICE_LINE = re.compile(
 )
 # A quoted passage (a line of the notice) and the question about it: "“…每月26-30日(工作日)。” 周末不能去吧".
 _QUOTED = re.compile(r"\s*[“\"「『]([^”\"」』]{8,})[”\"」』][\s:：,，]*(?P<rest>.+)", re.S)
+
+
+_INTRODUCED = re.compile(r"我是[^，,。？?]{1,12}$")
+
+
+def _asking_pieces(pieces: list[str]) -> list[str]:
+    """Pieces that ask nothing joined to the piece after them."""
+    joined: list[str] = []
+    carry = ""
+    for piece in pieces:
+        if _YES_NO_END.search(piece) or _WH.search(piece):
+            joined.append(carry + piece)
+            carry = ""
+        elif not _INTRODUCED.match(piece):  # "我是资料员": who asks, nothing to answer
+            carry += piece + " "
+    if carry and joined:
+        joined[-1] += " " + carry.strip()
+    return joined or pieces
 
 
 class Shape(NamedTuple):
@@ -223,7 +241,8 @@ class MessageShaper:
         carry = ""
         for piece in filter(None, self._spoken.split(text)):
             # "我想问下我今年线上学了二十个学时然后…": announcing a question is not asking one
-            if self._question.search(_ANNOUNCED.sub("", piece)) and len(self._bare(piece)) >= _MIN_PART:
+            asks = self._question.search(_ANNOUNCED.sub("", piece))
+            if asks and (len(self._bare(piece)) >= _MIN_PART or _WH.search(piece)):
                 parts.append(carry + piece)
                 carry = ""
             else:
@@ -244,6 +263,7 @@ class MessageShaper:
             pieces = [p.strip(" ,，;；。.") for p in _COMMA.split(text)]
             if len(pieces) == 1:  # "我记得是找钟女士对吧 电话多少": or a space between them
                 pieces = [p.strip() for p in _SPACES.split(text.strip())]
+            pieces = _asking_pieces(pieces)  # "我是资料员 要去现场确认吗 要带么子": a remark goes with the next
             if (
                 len(pieces) == 2
                 and _YES_NO_END.search(pieces[0])
