@@ -21,7 +21,7 @@ _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _MIN_SPECIFIC_HAN = 3
 _PLACES_KEPT = 256  # replies whose characters' places are kept for healing questions against them
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
-_ASKING_TAIL = re.compile(r"(?:不|没有?|冇得?)$")
+_ASKING_TAIL = re.compile(r"(?:不|没有?|冇得?)(?=$|[\s，,？?])")
 # Where a claim's subject ends and what it says of it begins: "监督单位|是|城乡建设事务中心", "报名登录|要|用身份证号".
 _COPULA = re.compile(r"(?<=[\u4e00-\u9fff]{2})[是要](?=[\u4e00-\u9fff]{2})")
 
@@ -306,7 +306,7 @@ class ClaimChecker:
     def negated(self, folded_question: str) -> bool:
         """Whether the claim denies something ("不用带原件吧", "是免费的吗"): a yes to it is not a yes to
         its topic. A final 不 or 没有 asks ("有人监督不") and 识别, 无误 … deny nothing."""
-        text = self.both_ways(_ASKING_TAIL.sub("", folded_question))  # 能不能, 有没有 ask both ways
+        text = self.both_ways(_ASKING_TAIL.sub(" ", folded_question))  # 能不能, 有没有 ask both ways
         if self._not_negations is not None:
             text = self._not_negations.sub(" ", text)
         return self._negation is not None and self._negation.search(text) is not None
