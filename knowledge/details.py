@@ -52,7 +52,7 @@ def _denies(reading: Reading) -> bool:
     )
 
 
-_PROOF = frozenset({"proof_form", "offline", "upload"})  # aspects naming the offline proof as a step
+_PROOF = frozenset({"proof_form", "offline", "upload"})  # the offline proof as a step
 
 
 class Composer:
@@ -154,7 +154,8 @@ class Composer:
     ) -> str | None:
         """Render one detail for a reading; None when it has nothing to say for it (no date, no post)."""
         polarity = reading.polarity
-        if detail.lead is not None and (polarity is None or detail.lead_always or _plain(polarity)):
+        always = detail.lead_always and (polarity is None or polarity.yes not in ("是", "是的"))  # not 是不是
+        if detail.lead is not None and (polarity is None or always or _plain(polarity)):
             polarity = Polarity(detail.lead[0], detail.lead[1])  # asked as a plain question: its own words
         if detail.compute in _COUNTED and polarity and _denies(reading) and "short_claim" in reading.aspects:
             polarity = Polarity(polarity.no, polarity.yes, polarity.asks)  # "是不是还不算合格": turned round

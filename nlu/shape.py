@@ -269,6 +269,7 @@ class MessageShaper:
                 and _YES_NO_END.search(pieces[0])
                 and not _WH.search(pieces[0])
                 and _WH.search(pieces[1])
+                and not _YES_NO_END.search(pieces[1])  # "…要一次学完吗 能分几天不": the same asked again
             ):
                 return pieces
             return [text]  # most messages: one question, nothing to split
