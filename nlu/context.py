@@ -22,8 +22,11 @@ class Topic:
 class FollowupRules:
     """Map (previous intent, aspect named in a short message) to the intent the message means."""
 
-    def __init__(self, max_length: int, aspects: dict[str, str], topics: dict[str, Topic]) -> None:
+    def __init__(
+        self, max_length: int, aspects: dict[str, str], topics: dict[str, Topic], own_topic: str = ""
+    ) -> None:
         self.max_length = max_length
+        self._own_topic = re.compile(own_topic) if own_topic else None
         self._aspects = {name: re.compile(cue) for name, cue in aspects.items()}
         self._topic_of = {intent: topic for topic in topics.values() for intent in topic.intents}
 
@@ -33,7 +36,11 @@ class FollowupRules:
         topics = {
             name: Topic(frozenset(t["intents"]), dict(t["aspects"])) for name, t in raw["topics"].items()
         }
-        return cls(int(raw["max_length"]), dict(raw["aspects"]), topics)
+        return cls(int(raw["max_length"]), dict(raw["aspects"]), topics, str(raw.get("own_topic", "")))
+
+    def names_topic(self, normalized: str) -> bool:
+        """Whether a message names a topic of its own ("几号截止"), so it is no follow-up however short."""
+        return self._own_topic is not None and self._own_topic.search(normalized) is not None
 
     def resolve(self, normalized: str, previous: str | None, top: str, confidence: float) -> str | None:
         """Return the intent a follow-up means, or None when the message stands on its own."""

@@ -48,7 +48,9 @@ _AGAIN = frozenset("那这")  # "那5个": hours already stated, pointed at
 _A_THING = re.compile(r"个(?!学时|小时|课时|钟头|学分)")
 # A number the rule sets ("其中线上不少于20学时"): the hours stated only when the message states no others.
 # "一年32学时我是线上12线下20凑的": the yearly total the rule sets, named before the asker's own.
-_MINIMUM = re.compile(r"(?:不少于|不低于|至少|最少|最低|一年|每年|全年)\s*(?:要|是|共|总共|一共)?\s*$")
+_MINIMUM = re.compile(
+    r"(?:(?:不少于|不低于|至少|最少|最低|一年|每年|全年)\s*(?:要|是|共|总共|一共)?|(?<![还再])要(?:学|修)(?:满|够)?)\s*$"
+)
 # "线上线下各20学时", "线上和线下都是16": the same number for each kind.
 _EACH = re.compile(
     r"(?:线上|网上|在线)(?:和|跟|与|、|加)?(?:线下|证明)(?:学时)?(?:都|各)(?:是|有|学了?)?(\d+(?:\.\d+)?)"

@@ -31,7 +31,7 @@ _SPOKEN_MIN = 11  # a clause shorter than this holds no two questions run togeth
 _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
 # A second question joined to the first: "要带什么材料，还有要交多少钱".
 _ANNOUNCED = re.compile(r"我?(?:想|要)?(?:请问|问(?:一)?下|想问|咨询(?:一)?下)")
-_ALSO = re.compile(r"[，,；;。]\s*(?:还有就是|还有|另外|再问一下|还想问)|\s+(?:另外|然后|还有就是)")
+_ALSO = re.compile(r"[，,；;。]\s*(?:还有就是|还有|另外|再问一下|还想问)|\s+(?:另外|然后|还有)|(?<=[吗啵呢撒])还有")
 # Clauses of one message that each ask what, where, when or how many.
 _COMMA = re.compile(r"[，,；;]")
 _SPACES = re.compile(r"\s+")
@@ -222,7 +222,9 @@ class MessageShaper:
             return ()  # "今天能去不？不能的话最早哪天": one question and its fallback
         if parts and self._leaning is not None and self._leaning.search(parts[0]):
             return ()  # "后天是最后一天了吧？还能去确认吗": the last day of what the next part names
-        if not 2 <= len(parts) <= self._max_parts or len(text) > self._long:
+        # a paste is split no more than one long message with its questions run on (under twice as long)
+        pasted = len(text) > self._long and ("。" in text or len(text) > 2 * self._long)
+        if not 2 <= len(parts) <= self._max_parts or pasted:
             return ()
         # "好多钱？在哪交资料": a short part that asks what or how many is a question of its own
         if any(

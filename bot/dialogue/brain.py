@@ -172,6 +172,7 @@ class Brain:
                 # "确认地点在哪？周六开门不": a part not understood alone is read after the one before it
                 part = f"{parts[n - 2]}，{part}"
                 parse = self._understand(part, state)
+            parse = self._focused(part, parse, state)  # "我是公司人事 …每人一个岗 要准备么子资料": its last clause
             intent = parse["intent"]["name"]
             text, reported = self._answer(inbound, intent, parse, state, form, now, part)
             state.offered = ()  # choices offered for one part would be ambiguous
@@ -205,7 +206,7 @@ class Brain:
         # Whichever engine parsed (in-process or a Rasa server), an action needs a command or a clear order.
         parse = actions.guard(self.interpreter.parse(text))
         top = parse["intent"]
-        sure = 0.0 if within else top["confidence"]
+        sure = 0.0 if within and not self._followups.names_topic(plain) else top["confidence"]
         meant = self._followups.resolve(plain, state.previous_intent, top["name"], sure)
         if meant is not None and meant != top["name"]:
             chosen = {"name": meant, "confidence": FOLLOWUP_CONFIDENCE}
