@@ -31,7 +31,9 @@ _SPOKEN_MIN = 11  # a clause shorter than this holds no two questions run togeth
 _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
 # A second question joined to the first: "要带什么材料，还有要交多少钱".
 _ANNOUNCED = re.compile(r"我?(?:想|要)?(?:请问|问(?:一)?下|想问|咨询(?:一)?下)")
-_ALSO = re.compile(r"[，,；;。]\s*(?:还有就是|还有|另外|再问一下|还想问)|\s+(?:另外|然后|还有)|(?<=[吗啵呢撒])还有")
+_ALSO = re.compile(
+    r"[，,；;。]\s*(?:还有就是|还有|另外|再问一下|还想问|顺便问一?下)|\s+(?:另外|然后|还有|顺便问一?下)|(?<=[吗啵呢撒])还有"
+)
 # Clauses of one message that each ask what, where, when or how many.
 _COMMA = re.compile(r"[，,；;]")
 _SPACES = re.compile(r"\s+")
