@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from nlu.wordlists import alternation, any_of
 
 _SPECIFIC = re.compile(r"\d+|[a-z][a-z.]+")
+_AMOUNT = re.compile(r"(?<!\d)(?!(?:19|20)\d\d)\d{3,}")  # an amount or a room (not a year), left in a question when the reply lacks it
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _MIN_SPECIFIC_HAN = 3
 _PLACES_KEPT = 256  # replies whose characters' places are kept for healing questions against them
@@ -222,6 +223,7 @@ class ClaimChecker:
         if self._stop is not None:
             text = self._stop.sub(_blank, text)
         missing = self.misattributed(folded_question, reply)
+        missing += _AMOUNT.findall(text)  # "要交200块 对吧" against a reply without 200: no yes to it
         for n, ch in enumerate(text):
             if not ch.isalnum() or ch in reply or ch in known.chars or ch in known.function_chars:
                 continue

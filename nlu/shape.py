@@ -43,6 +43,9 @@ _ONE_CLAUSE_ENDS = re.compile(r"[\s,，。.!！?？~～、:：;；…“\"「『
 _WH = re.compile(
     r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点]|个(?![人月]))|多少|好多|怎么|谁|么子|么时候|啥|咋|多久|好久"
 )
+_ASKED_END = re.compile(r"(?:吗|啵|么|嘛)$")  # a particle that asks (a final 冇 may only say "none")
+# A yes/no question asked both ways ("要不要刷脸", "能不能用手机").
+_BOTH_WAYS = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 # A clause closed by a yes/no particle ("还来得及不", "能去吗").
 _YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛|对吧|是吧)$")
 # A second part that only follows up the first: "不能的话最早哪天".
@@ -68,7 +71,7 @@ def _asking_pieces(pieces: list[str]) -> list[str]:
     joined: list[str] = []
     carry = ""
     for piece in pieces:
-        if _YES_NO_END.search(piece) or _WH.search(piece):
+        if _YES_NO_END.search(piece) or _WH.search(piece) or _BOTH_WAYS.search(piece):
             joined.append(carry + piece)
             carry = ""
         elif not _INTRODUCED.match(piece):  # "我是资料员": who asks, nothing to answer
@@ -272,8 +275,10 @@ class MessageShaper:
                 len(pieces) == 2
                 and _YES_NO_END.search(pieces[0])
                 and not _WH.search(pieces[0])
-                and _WH.search(pieces[1])
-                and not _YES_NO_END.search(pieces[1])  # "…要一次学完吗 能分几天不": the same asked again
+                # "…要一次学完吗 能分几天不": the same asked again; "手机可以学吗 要不要刷脸": two yes/no questions
+                and (_WH.search(pieces[1]) is None) == bool(_BOTH_WAYS.search(pieces[1]))
+                and not (_WH.search(pieces[1]) and _YES_NO_END.search(pieces[1]))
+                and (_WH.search(pieces[1]) or _ASKED_END.search(pieces[0]))
             ):
                 return pieces
             return [text]  # most messages: one question, nothing to split

@@ -40,6 +40,7 @@ SHORT_CHANNELS = frozenset({"sms"})
 BIND_CODE_LENGTH = 6
 CONTEXT_PART = 24  # characters
 WITHIN_PART = 6  # characters: a later part this short asks within the topic of the one before
+_YEAR_SAID = re.compile(r"明年|下一年|下年|今年|去年|20\d\d年")  # the year a short later part asks of
 _PLAIN = re.compile(r"[\W_]+")
 NOT_IN_NOTICE = "ask_not_in_notice"
 # Replies that answer no question of the notice: never checked against what was asked.
@@ -50,6 +51,7 @@ NOT_ANSWERS = frozenset(
 # What a part of a numbered question is not, read alone ("周六开门不" after "确认地点在哪"): then it is read
 # after the part before it, when that is a question of its own (not a pasted paragraph).
 _UNTOLD = frozenset({FALLBACK, "greet", "goodbye", "thank", "acknowledge", "bot_challenge"})
+_SMALL_TALK = _UNTOLD - {FALLBACK}
 
 
 class PersonalDesk(Protocol):
@@ -167,7 +169,11 @@ class Brain:
         """Answer a numbered list of questions one by one, numbered the same way."""
         texts, intents = [], []
         for n, part in enumerate(parts, 1):
-            parse = self._understand(part, state, within=n > 1 and len(_PLAIN.sub("", part)) <= WITHIN_PART)
+            short = n > 1 and len(_PLAIN.sub("", part)) <= WITHIN_PART
+            year = _YEAR_SAID.search(parts[n - 2]) if short else None
+            if year is not None and not _YEAR_SAID.search(part):  # "明年还有吗 么时候开始": next year's start
+                part = year.group(0) + part
+            parse = self._understand(part, state, within=short)
             if n > 1 and parse["intent"]["name"] in _UNTOLD and len(parts[n - 2]) <= CONTEXT_PART:
                 # "确认地点在哪？周六开门不": a part not understood alone is read after the one before it
                 part = f"{parts[n - 2]}，{part}"
@@ -242,6 +248,8 @@ class Brain:
     ) -> tuple[str, str]:
         values = self.date_values(now)
         composed = self._stage.compose(intent, question, parse["entities"], now, form, values)
+        if composed is None and intent in _SMALL_TALK:  # "这个是不是周末不算" is no question about the bot
+            composed = self._general(parse, question, now, form, values)
         if intent in PERSONAL_INTENTS:
             desk = self._desk()
             if composed is None and not desk.is_bound(inbound):
