@@ -158,9 +158,13 @@ class Brain:
     def _restated(
         self, inbound: Inbound, question: str, state: ConversationState, form: Form, now: dt.datetime
     ) -> Reply:
-        parse = self._understand(question, state)
-        intent = parse["intent"]["name"]
-        text, reported = self._answer(inbound, intent, parse, state, form, now, question)
+        parts = self._stage.shape(question).parts
+        if parts and form == "full":  # "where is it and what do I bring": each question in turn
+            each = self._each(inbound, parts, state, form, now)
+            text, reported = each.text, each.intent
+        else:
+            parse = self._understand(question, state)
+            text, reported = self._answer(inbound, parse["intent"]["name"], parse, state, form, now, question)
         return Reply(self._stage.in_english(text, form, self.date_values(now)), reported, 1.0)
 
     def _each(
