@@ -76,8 +76,7 @@ class Composer:
         }
         self._by_intent: dict[str, dict[str, list[Detail]]] = {}
         self._matching: dict[tuple[str, frozenset[str]], list[Detail]] = {}
-        # Replies that depend only on the detail, the intent, the form and the lead (or on the day asked about),
-        # for one day's values.
+        # Replies that depend only on the detail, intent, form and lead (or the day asked), for one day's values.
         self._cache_for: Mapping[str, str] | None = None
         self._cache: dict[tuple[Any, ...], str | None] = {}
 
@@ -154,7 +153,7 @@ class Composer:
     ) -> str | None:
         """Render one detail for a reading; None when it has nothing to say for it (no date, no post)."""
         polarity = reading.polarity
-        always = detail.lead_always and (polarity is None or polarity.yes not in ("是", "是的"))  # not 是不是
+        always = detail.lead_always and (polarity is None or polarity.yes not in _JUDGED)
         if detail.lead is not None and (polarity is None or always or _plain(polarity)):
             polarity = Polarity(detail.lead[0], detail.lead[1])  # asked as a plain question: its own words
         if detail.compute in _COUNTED and polarity and _denies(reading) and "short_claim" in reading.aspects:
@@ -193,6 +192,7 @@ class Composer:
 
 
 _COUNTED = frozenset({"hours_check", "hours_check_online"})
+_JUDGED = frozenset({"是", "是的", "算"})  # 是不是, 算不算: asked whether it is so, answered in those words
 
 
 def _own_reply(detail: Detail) -> bool:

@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterable
 from nlu.wordlists import alternation, any_of
 
 _SPECIFIC = re.compile(r"\d+|[a-z][a-z.]+")
-_AMOUNT = re.compile(r"(?<!\d)(?!(?:19|20)\d\d)\d{3,}")  # an amount or a room (not a year), left in a question when the reply lacks it
+_AMOUNT = re.compile(
+    r"(?<!\d)(?!(?:19|20)\d\d)\d{3,}"
+)  # an amount or a room (not a year), left in a question when the reply lacks it
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _MIN_SPECIFIC_HAN = 3
 _PLACES_KEPT = 256  # replies whose characters' places are kept for healing questions against them

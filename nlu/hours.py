@@ -68,7 +68,9 @@ _NONE = re.compile(
 # "线上已经27了 冇得证明 再学5个": more hours of the kind last stated.
 _AGAIN_STUDIED = re.compile(r"(?:再|又|还)(?:学|刷|上|搞)(?:了)?\s*$")
 # "证明三张 每张4个学时": so many proofs of so many hours each.
-_PER_SHEET = re.compile(rf"({_HAN_NUMBER}|\d+)\s*[张份]\s*[，,\s]*每(?:张|份)(?:是|有)?\s*({_HAN_NUMBER}|\d+)")
+_PER_SHEET = re.compile(
+    rf"({_HAN_NUMBER}|\d+)\s*[张份]\s*[，,\s]*每(?:张|份)(?:是|有)?\s*({_HAN_NUMBER}|\d+)"
+)
 # "朋友线上25线下8 我也是线上25线下8": the same hours said again of oneself.
 _SAME = re.compile(r"也是|我也|一样")
 # "去年线上学了32，今年…": hours of another year are not this year's.

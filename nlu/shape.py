@@ -270,7 +270,9 @@ class MessageShaper:
             pieces = [p.strip(" ,，;；。.") for p in _COMMA.split(text)]
             if len(pieces) == 1:  # "我记得是找钟女士对吧 电话多少": or a space between them
                 pieces = [p.strip() for p in _SPACES.split(text.strip())]
-            pieces = _asking_pieces(pieces)  # "我是资料员 要去现场确认吗 要带么子": a remark goes with the next
+            pieces = _asking_pieces(
+                pieces
+            )  # "我是资料员 要去现场确认吗 要带么子": a remark goes with the next
             if (
                 len(pieces) == 2
                 and _YES_NO_END.search(pieces[0])
