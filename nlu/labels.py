@@ -18,11 +18,12 @@ _COPULA = re.compile(r"(?:就是|是|为|叫|在)$")
 _COPULA_AHEAD = re.compile(r"(?:就是|是|为|叫)")
 # What follows the word a quoted name is labelled with ("公众号叫湖南住建吧"): a word of naming, then the name, up to
 # the words that ask; not a step ("公众号是点右下角的继续教育不").
-_NAMING = r"(?:是|叫|名叫|叫做|为|搜|是搜|是关注)[“\"「『]?(?![点进在要用去有从按])([\u4e00-\u9fff]+?)(?:[”\"」』]|的|吧|吗|啵|呢|对|是|不|没|\s|$)"
+_NAMING = r"(?:是不是|是否)?(?:是|叫|名叫|叫做|为|搜|是搜|是关注)[“\"「『]?(?![点进在要用去有从按])([\u4e00-\u9fff]+?)(?:[”\"」』]|的|吧|吗|啵|呢|对|是|不|没|\s|$)"
 # "先学后报名", "先交钱再去确认": what comes first and what after it.
 _FIRST_THEN = re.compile(
     r"先([\u4e00-\u9fff]{1,6}?)(?:以后|之后|后|再|然后|才)(?:去|来|能|可以)?([\u4e00-\u9fff]{1,6})"
 )
+_DOT = re.compile(r"[点點](com|cn|net|org)")
 _LABEL = 2
 _MIN_NAME = 4
 MIN_LISTED = 2  # a reply naming this many things of a list gives that list
@@ -183,7 +184,7 @@ def named_otherwise(text: str, reply: str, healed: Callable[[], str] | None = No
 
 
 def _named_otherwise(text: str, reply: str) -> bool:
-    lowered, said = text.lower(), reply.lower()
+    lowered, said = _DOT.sub(r".\1", text.lower()), reply.lower()  # "hnjsrc点com"
     for pattern in (_ADDRESS, _QUOTED):
         asked = pattern.findall(lowered)
         given = pattern.findall(said)

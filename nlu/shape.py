@@ -41,7 +41,7 @@ _SPACES = re.compile(r"\s+")
 # of them is one clause, and nothing of it is cut or split.
 _ONE_CLAUSE_ENDS = re.compile(r"[\s,，。.!！?？~～、:：;；…“\"「『]")
 _WH = re.compile(
-    r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点]|个(?![人月]))|多少|好多|怎么|谁|么子|么时候|啥|咋|多久|好久"
+    r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点次]|个(?![人月]))|多少|好多|怎么|谁|么子|么时候|啥|咋|多久|好久"
 )
 _ASKED_END = re.compile(r"(?:吗|啵|么|嘛)$")  # a particle that asks (a final 冇 may only say "none")
 # A yes/no question asked both ways ("要不要刷脸", "能不能用手机").
