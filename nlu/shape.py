@@ -52,6 +52,10 @@ _YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛|对吧|是吧)$")
 _FOLLOW_UP = re.compile(
     r"(?:不能|不行|不可以|没有|冇得|如果不|要是不)(?:的话)?[，,]?|(?:如果|要是|具体|那具体)"
 )
+# A part that only asks to confirm the one before it ("我没理解错吧", "对不对").
+_CONFIRMING = re.compile(
+    r"(?:我|是)?(?:没|冇|没有)?(?:理解|听|看|记|搞|说)?错(?:了)?(?:吧|吗|啵|么)?|对不对|是不是|对吧|是吧|对吗|是吗"
+)
 # A question that points back at the sentence before it: "这个单位是指…", "这里的单位", "此表", "上面说的".
 _DEICTIC = re.compile(r"(?:这个|这里的?|那个|这|此)(?:单位|意思|是指|指的|说的|话|句|条|表)|上面")
 # A line copied from the notice, opened by its heading or label ("2、资格确认时间:…。", "三、学习方式二：…"):
@@ -163,6 +167,8 @@ class MessageShaper:
         if quoted is not None and self._question.search(quoted.group("rest")):
             focus = quoted.group("rest").strip()
         parts = self._numbered_parts(focus) or self._asked_parts(focus) or self._spoken_parts(focus)
+        if parts and quoted is not None and _POINTING.match(parts[0]):  # "“附件4…” 这个在哪下载 填好交到哪"
+            parts = (f"{quoted.group(1)}，{parts[0]}", *parts[1:])
         if parts:
             return Shape("question", focus, parts=parts)
         pasted = self._after_pasted(focus)
@@ -223,8 +229,8 @@ class MessageShaper:
             parts.pop()  # "…？谢谢"
         if len(parts) == 1:
             parts = self._joined_parts(parts[0])
-        if any(_FOLLOW_UP.match(p) for p in parts[1:]):
-            return ()  # "今天能去不？不能的话最早哪天": one question and its fallback
+        if any(_FOLLOW_UP.match(p) or _CONFIRMING.fullmatch(p) for p in parts[1:]):
+            return ()  # "今天能去不？不能的话最早哪天", "…一共32？我没理解错吧": one question
         if parts and self._leaning is not None and self._leaning.search(parts[0]):
             return ()  # "后天是最后一天了吧？还能去确认吗": the last day of what the next part names
         # a paste is split no more than one long message with its questions run on (under twice as long)

@@ -42,7 +42,7 @@ def ask(campaign, interpreter):
         ("每次登录都要扫码啵", "要。", "扫码"),
         ("线上的课程要自己去选课注册吗", "不用。", "培训实施单位"),
         ("节假日能去确认吗", "不可以。", "工作日"),
-        ("明天行吗", "不行。", "11月27"),  # a bare day and a yes/no ask about the confirmation
+        ("明天行吗", "不可以。", "11月27"),  # a bare day and a yes/no ask about the confirmation
         ("下个月28号能去确认吗", "可以。", "12月28日"),
         ("是免费的吗", "不是。", "100元"),  # a broad yes to the fee is no yes to "free"
         ("能不能在電腦上學習", "可以。", "hnjsrcw"),  # 能不能 asks both ways, it denies nothing
