@@ -36,7 +36,8 @@ _STATED = re.compile(
 )
 _ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机|online")
 _OFFLINE = re.compile(
-    r"线下|证明|自主|面授|上传|附件4|培训班|单位组织|公司培训|单位培训|企业培训|公司组织|企业组织|技术培训|学术|offline"
+    r"线下|证明|自主|面授|上传|附件4|培训班|单位组织|公司培训|单位培训|企业培训|公司组织|企业组织|技术培训|学术|论坛|讲座"
+    r"|研讨会|offline"
 )
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\s]|还|再|又|但|里面|其中|当中|包括|包含")
 # 参加 joins nothing; "电脑上又学了7个": 又 or 还 right after where one studies keeps that place's kind
@@ -60,7 +61,9 @@ _MISSING = re.compile(r"(?:差|缺|(?<![至最多])少)(?:了)?\s*$")
 # "线上14线下18加起来刚好32": the sum of the hours stated, counted only when no others are.
 _TOTAL = re.compile(r"(?:刚好|正好|一共|总共|共计|合计|加起来|合起来|总计)(?:是|有|就|就是)?\s*$")
 # "证明两张，一张8学时一张6学时": proofs counted one by one keep the kind named before them.
-_ONE_BY_ONE = re.compile(r"[一二两三\d][张份]\s*$")
+_ONE_BY_ONE = re.compile(r"[一二两三\d][张份个]\s*$")
+# "两个证明", "传了三个证明": so many proofs, not hours.
+_PROOF_COUNT = re.compile(r"个(?:线下|线上)?(?:的)?证明")
 # "线上一个都冇学": none of that kind.
 _NONE = re.compile(
     r"(?P<kind>线上|网上|在线|线下|证明)[^，,。；;\s\d]{0,3}?(?:一个|一点|一节|一个学时)?(?:都|也)(?:冇|没|没有|还没)(?:学|传|搞|上传|有)"
@@ -161,7 +164,11 @@ def read_hours(text: str) -> HoursMention | None:
         if m.group("kind"):
             kind = "offline" if _OFFLINE.match(m.group("kind")) else "online"
         elif m.group("c"):
+            if value <= 4 and _PROOF_COUNT.match(text, end):
+                continue  # "两个线下证明": how many proofs
             found_kind = _kind(text, m.start(), m.end())
+            if found_kind is None and _ONE_BY_ONE.search(text, max(0, start - 3), start):
+                found_kind = _last_kind(text[anchor:start])  # "证明 一个6个一个7个"
             if found_kind is None:
                 continue  # "差2个": no word says these are hours of one kind
             kind = found_kind
@@ -202,6 +209,12 @@ _HAN_MONEY = re.compile(
 )
 
 
+# "是不是交九百": hundreds right after a word of paying are money too.
+_PAID_HAN = re.compile(
+    r"(?<=[交缴付收])([一二两三四五六七八九]百(?:[一二三四五六七八九]十?|零[一二三四五六七八九])?)"
+)
+
+
 def arabic_money(text: str) -> str:
     """``text`` with amounts of money in Chinese numerals written in digits ("两百块" → "200块")."""
     if "百" not in text and "十" not in text:
@@ -220,7 +233,7 @@ def arabic_money(text: str) -> str:
             value += int(tens or 0) if "零" not in words else _NUMERALS[rest]
         return str(value)
 
-    return _HAN_MONEY.sub(digits, text)
+    return _PAID_HAN.sub(digits, _HAN_MONEY.sub(digits, text))
 
 
 def read_years(text: str, today: dt.date) -> tuple[int, ...]:
