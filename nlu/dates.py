@@ -23,6 +23,11 @@ _EXPLICIT = re.compile(
     r"(?:(20\d\d)\s*[年/.-]\s*)?(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?|(20\d\d)-(\d{1,2})-(\d{1,2})"
 )
 _MONTH_ONLY = re.compile(r"(?<![\d年])(\d{1,2})\s*月份?([底末尾])?(?![\d初])")
+# "明年三月底", "下一年3月份": a month of next year.
+_NEXT_YEAR_MONTH = re.compile(
+    r"(?:明年|下一年|下年)\s*(\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月份?([底末尾])?"
+)
+_MONTH_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _RANGE = frozenset("到至-—~～、")
 _MONTHLY_DAY = re.compile(r"每个?月(?:的)?(\d{1,2})\s*[号日](?!\s*[到至\-—~～、])")
 _RANGE_START = re.compile(r"[\d日号]$")  # what stands before the range mark of "26到30日"
@@ -104,6 +109,17 @@ class DateReader:
                 span = DateSpan(today, span.first - dt.timedelta(days=1), span.words + "前")
             found.append((start, end, span))
 
+        for m in _NEXT_YEAR_MONTH.finditer(text) if "年" in text else ():
+            number = m.group(1)
+            month = (
+                int(number)
+                if number.isdigit()
+                else 10 * ("十" in number) + _MONTH_NUMERALS.get(number[-1], 0)
+            )
+            if 1 <= month <= 12:
+                last = _month_end(today.year + 1, month)
+                first = last - dt.timedelta(days=6) if m.group(2) else last.replace(day=1)
+                add(m.start(), m.end(), DateSpan(first, last, m.group(0)))
         for m in _EXPLICIT.finditer(text) if 0 in maybe else ():
             add(m.start(), m.end(), _explicit(m, today))
         for m in self._prefixed_day.finditer(text) if 1 in maybe else ():

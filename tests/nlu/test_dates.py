@@ -39,6 +39,10 @@ def d(month, day, year=2023):
         ("2023年12月30日", d(12, 30), d(12, 30)),
         ("26号能去吗", d(11, 26), d(11, 26)),
         ("元旦后还能确认吗", d(1, 2, 2024), d(1, 2, 2024) + dt.timedelta(days=399)),
+        # a month of next year, not this month's end
+        ("这次继续教育搞到明年三月底吧", d(3, 25, 2024), d(3, 31, 2024)),
+        ("明年3月份还能学吗", d(3, 1, 2024), d(3, 31, 2024)),
+        ("下一年十一月", d(11, 1, 2024), d(11, 30, 2024)),
     ],
 )
 def test_relative_dates_resolve_against_today(reader, text, first, last):
