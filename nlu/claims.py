@@ -17,13 +17,12 @@ from collections.abc import Callable, Iterable
 from nlu.wordlists import alternation, any_of
 
 _SPECIFIC = re.compile(r"\d+|[a-z][a-z.]+")
-_AMOUNT = re.compile(
-    r"(?<!\d)(?!(?:19|20)\d\d)\d{3,}"
-)  # an amount or a room (not a year), left in a question when the reply lacks it
+# An amount or a room (not a year), left in a question when the reply lacks it.
+_AMOUNT = re.compile(r"(?<!\d)(?!(?:19|20)\d\d)\d{3,}")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _MIN_SPECIFIC_HAN = 3
 _PLACES_KEPT = 256  # replies whose characters' places are kept for healing questions against them
-_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
+A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")  # 能不能, 有没有: asked both ways
 _ASKING_TAIL = re.compile(r"(?:不|没有?|冇得?)(?=$|[\s，,？?])")
 # Where a claim's subject ends and what it says of it begins: "监督单位|是|城乡建设事务中心", "报名登录|要|用身份证号".
 _COPULA = re.compile(r"(?<=[\u4e00-\u9fff]{2})[是要](?=[\u4e00-\u9fff]{2})")
@@ -305,7 +304,7 @@ class ClaimChecker:
     @staticmethod
     def both_ways(text: str) -> str:
         """``text`` without the A-not-A forms that ask both ways (能不能, 有没有)."""
-        return _A_NOT_A.sub(" ", text)
+        return A_NOT_A.sub(" ", text)
 
     def negated(self, folded_question: str) -> bool:
         """Whether the claim denies something ("不用带原件吧", "是免费的吗"): a yes to it is not a yes to

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from knowledge.reading import DateSpan
+from nlu.hours import chinese_number
 from nlu.prefilter import CharacterFilter
 from nlu.wordlists import alternation
 
@@ -27,7 +28,6 @@ _MONTH_ONLY = re.compile(r"(?<![\d年])(\d{1,2})\s*月份?([底末尾])?(?![\d�
 _NEXT_YEAR_MONTH = re.compile(
     r"(?:明年|下一年|下年)\s*(\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月份?([底末尾])?"
 )
-_MONTH_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _RANGE = frozenset("到至-—~～、")
 _MONTHLY_DAY = re.compile(r"每个?月(?:的)?(\d{1,2})\s*[号日](?!\s*[到至\-—~～、])")
 _RANGE_START = re.compile(r"[\d日号]$")  # what stands before the range mark of "26到30日"
@@ -110,12 +110,7 @@ class DateReader:
             found.append((start, end, span))
 
         for m in _NEXT_YEAR_MONTH.finditer(text) if "年" in text else ():
-            number = m.group(1)
-            month = (
-                int(number)
-                if number.isdigit()
-                else 10 * ("十" in number) + _MONTH_NUMERALS.get(number[-1], 0)
-            )
+            month = int(chinese_number(m.group(1)) or 0)
             if 1 <= month <= 12:
                 last = _month_end(today.year + 1, month)
                 first = last - dt.timedelta(days=6) if m.group(2) else last.replace(day=1)

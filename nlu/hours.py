@@ -74,6 +74,7 @@ _AGAIN_STUDIED = re.compile(r"(?:再|又|还)(?:学|刷|上|搞)(?:了)?\s*$")
 _PER_SHEET = re.compile(
     rf"({_HAN_NUMBER}|\d+)\s*[张份]\s*[，,\s]*每(?:张|份)(?:是|有)?\s*({_HAN_NUMBER}|\d+)"
 )
+_SPACED = re.compile(r"[\s，,]")  # a gap between the kind word and "再学5个"
 # "朋友线上25线下8 我也是线上25线下8": the same hours said again of oneself.
 _SAME = re.compile(r"也是|我也|一样")
 # "去年线上学了32，今年…": hours of another year are not this year's.
@@ -107,24 +108,16 @@ def _kind(text: str, start: int, end: int) -> str | None:
     # "32学时，其中线上…", "学满32学时还要上传线下证明吗": 线上 and 线下 are the next clause's.
     after = _CLAUSE_END.split(text[end : end + 6], 1)[0]
     for source in (clause, after):
-        online = [m.end() for m in _ONLINE.finditer(source)]
-        offline = [m.end() for m in _OFFLINE.finditer(source)]
-        if online or offline:
-            return "online" if max(online, default=-1) > max(offline, default=-1) else "offline"
+        kind = _last_kind(source)
+        if kind is not None:
+            return kind
     return None
-
-
-_SPACED = re.compile(r"[\s，,]")
 
 
 def _sheets(m: re.Match[str]) -> str:
     """ "三张 每张4" → "证明12": the hours of all the proofs."""
     sheets, each = chinese_number(m.group(1)), chinese_number(m.group(2))
-    return m.group(0) if sheets is None or each is None else f"证明{hours_value(sheets * each)}"
-
-
-def hours_value(value: float) -> str:
-    return str(int(value)) if value == int(value) else str(value)
+    return m.group(0) if sheets is None or each is None else f"证明{sheets * each:g}"
 
 
 def _last_kind(text: str) -> str | None:
@@ -161,24 +154,26 @@ def read_hours(text: str) -> HoursMention | None:
         value = chinese_number(number)
         if value is None or value > 200:
             continue
+        # "证明 一个6个一个7个": proofs one by one keep the kind last named before them
+        one_by_one = _ONE_BY_ONE.search(text, max(0, start - 3), start) is not None
         if m.group("kind"):
             kind = "offline" if _OFFLINE.match(m.group("kind")) else "online"
         elif m.group("c"):
             if value <= 4 and _PROOF_COUNT.match(text, end):
                 continue  # "两个线下证明": how many proofs
             found_kind = _kind(text, m.start(), m.end())
-            if found_kind is None and _ONE_BY_ONE.search(text, max(0, start - 3), start):
-                found_kind = _last_kind(text[anchor:start])  # "证明 一个6个一个7个"
+            if found_kind is None and one_by_one:
+                found_kind = _last_kind(text[anchor:start])
             if found_kind is None:
                 continue  # "差2个": no word says these are hours of one kind
             kind = found_kind
         else:
             kind = _kind(text, m.start(), m.end()) or "unspecified"
-            if kind == "unspecified" and _ONE_BY_ONE.search(text, max(0, start - 3), start):
+            if kind == "unspecified" and one_by_one:
                 kind = _last_kind(text[anchor:start]) or kind
         if stated and _AGAIN_STUDIED.search(text, max(0, start - 4), start) and _SPACED.search(m.group(0)):
             kind = stated[-1][0]  # "冇得证明 再学5个": more of what was stated last, not of the word before
-        if kind != "unspecified" and not _ONE_BY_ONE.search(text, max(0, start - 3), start):
+        if kind != "unspecified" and not one_by_one:
             anchor = end
         if _MISSING.search(text, max(0, start - 3), start) is not None:
             continue

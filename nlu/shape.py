@@ -11,6 +11,8 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
+from nlu.claims import A_NOT_A
+
 ShapeKind = Literal["question", "acknowledge", "english", "exact"]
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)\s+")
@@ -45,7 +47,7 @@ _WH = re.compile(
 )
 _ASKED_END = re.compile(r"(?:吗|啵|么|嘛)$")  # a particle that asks (a final 冇 may only say "none")
 # A yes/no question asked both ways ("要不要刷脸", "能不能用手机").
-_BOTH_WAYS = re.compile(r"([\u4e00-\u9fff])[不没]\1")
+_BOTH_WAYS = A_NOT_A
 # A clause closed by a yes/no particle ("还来得及不", "能去吗").
 _YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛|对吧|是吧)$")
 # A second part that only follows up the first: "不能的话最早哪天".
@@ -276,9 +278,8 @@ class MessageShaper:
             pieces = [p.strip(" ,，;；。.") for p in _COMMA.split(text)]
             if len(pieces) == 1:  # "我记得是找钟女士对吧 电话多少": or a space between them
                 pieces = [p.strip() for p in _SPACES.split(text.strip())]
-            pieces = _asking_pieces(
-                pieces
-            )  # "我是资料员 要去现场确认吗 要带么子": a remark goes with the next
+            # "我是资料员 要去现场确认吗 要带么子": a remark goes with the next question
+            pieces = _asking_pieces(pieces)
             if (
                 len(pieces) == 2
                 and _YES_NO_END.search(pieces[0])

@@ -182,9 +182,8 @@ class Brain:
                 # "确认地点在哪？周六开门不": a part not understood alone is read after the one before it
                 part = f"{parts[n - 2]}，{part}"
                 parse = self._understand(part, state)
-            parse = self._focused(
-                part, parse, state
-            )  # "我是公司人事 …每人一个岗 要准备么子资料": its last clause
+            # "我是公司人事 …每人一个岗 要准备么子资料": its last asking clause
+            parse = self._focused(part, parse, state)
             intent = parse["intent"]["name"]
             text, reported = self._answer(inbound, intent, parse, state, form, now, part)
             state.offered = ()  # choices offered for one part would be ambiguous
@@ -270,9 +269,8 @@ class Brain:
             state.awaiting = None
         if composed is not None:
             if composed.silent:  # "群里说确认是在三楼306 对吧": a value named otherwise is corrected first
-                return self._stage.contradicted(
-                    question, composed.text, form
-                ) or composed.text, composed.intent
+                corrected = self._stage.contradicted(question, composed.text, form)
+                return corrected or composed.text, composed.intent
             if composed.led and not composed.says_yes:
                 # its own verdict stands, unless it gives the amount asked about otherwise (hours it counted
                 # from the message are the asker's, not a claim: "全部线上学32个行不行" names no rule)
