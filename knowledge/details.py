@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowledge import when
-from knowledge.answers import FactFormatter, Form, hours_text, local_date, render
-from knowledge.campaign import Answer, Campaign, Detail
-from knowledge.hours_rule import HoursWording
+from knowledge.answers import Form, hours_text, local_date, render
+from knowledge.campaign import Campaign, Detail
+from knowledge.hours_reply import HoursReply
 from knowledge.posts import post_check
-from knowledge.reading import DENIED, DateSpan, HoursMention, Polarity, Reading
-from knowledge.status import HoursRules, hours_done
+from knowledge.reading import DateSpan, Polarity, Reading
+from knowledge.replying import denies
 
 NOT_IN_NOTICE = "ask_not_in_notice"
 FALLBACK = "nlu_fallback"
@@ -39,20 +39,6 @@ class Composed:
     says_yes: bool = False  # a detail that says yes to any yes/no question about its topic
     # the verdict is worked out from the hours the message states: an amount it names is no claim to check
     counted: bool = False
-
-
-def _denies(reading: Reading) -> bool:
-    """Whether the question asks "is it true that not …": a fixed verdict is then answered the other way."""
-    polarity = reading.polarity
-    return (
-        DENIED in reading.aspects
-        and polarity is not None
-        and polarity.asks == "is"
-        and polarity.yes in ("是的", "是")
-    )
-
-
-_PROOF = frozenset({"proof_form", "offline", "upload"})  # the offline proof as a step
 
 
 class Composer:
@@ -136,7 +122,7 @@ class Composer:
                     detail.silent is not None,
                     detail.verdict is not None or detail.compute is not None,
                     detail.broad
-                    and not ((detail.verdict is not None or detail.compute is not None) and _denies(reading)),
+                    and not ((detail.verdict is not None or detail.compute is not None) and denies(reading)),
                     detail.compute in _COUNTED,
                 )
         return None
@@ -153,17 +139,19 @@ class Composer:
     ) -> str | None:
         """Render one detail for a reading; None when it has nothing to say for it (no date, no post)."""
         polarity = reading.polarity
-        always = detail.lead_always and (polarity is None or polarity.yes not in _JUDGED)
+        always = detail.lead_always and (
+            polarity is None or not _JUDGED.issuperset((polarity.yes, polarity.no))
+        )
         if detail.lead is not None and (polarity is None or always or _plain(polarity)):
             polarity = Polarity(detail.lead[0], detail.lead[1])  # asked as a plain question: its own words
-        if detail.compute in _COUNTED and polarity and _denies(reading) and "short_claim" in reading.aspects:
+        if detail.compute in _COUNTED and polarity and denies(reading) and "short_claim" in reading.aspects:
             polarity = Polarity(polarity.no, polarity.yes, polarity.asks)  # "是不是还不算合格": turned round
         reply = _Reply(self.campaign, detail, polarity, form, values)
         if values is not self._cache_for:
             self._cache_for, self._cache = values, {}
         key: tuple[Any, ...] | None
         if detail.compute is None:
-            key = (detail.id, intent, form, polarity if detail.verdict else None, _denies(reading))
+            key = (detail.id, intent, form, polarity if detail.verdict else None, denies(reading))
         elif detail.compute == "confirmation_date" and reading.dates:
             # worked out from the calendar for the day asked and how it is asked (its aspects and lead)
             # alone: the same for every message naming that day so
@@ -192,7 +180,8 @@ class Composer:
 
 
 _COUNTED = frozenset({"hours_check", "hours_check_online"})
-_JUDGED = frozenset({"是", "是的", "算"})  # 是不是, 算不算: asked whether it is so, answered in those words
+# 是不是, 算不算: asked whether it is so, answered in those words (not "是的…吧" answered 还没有)
+_JUDGED = frozenset({"是", "是的", "算", "不是", "不算"})
 
 
 def _own_reply(detail: Detail) -> bool:
@@ -206,40 +195,8 @@ def _plain(polarity: Polarity) -> bool:
     return polarity.asks in ("need", "plain")
 
 
-class _Reply:
+class _Reply(HoursReply):
     """Render one detail for one message."""
-
-    def __init__(
-        self,
-        campaign: Campaign,
-        detail: Detail,
-        polarity: Polarity | None,
-        form: Form,
-        values: Mapping[str, str],
-    ) -> None:
-        self.campaign = campaign
-        self.detail = detail
-        self.polarity = polarity
-        self.form = form
-        self.values = values
-
-    def _format(self, template: str, **extra: Any) -> str:
-        return FactFormatter(self.campaign, {**self.values, **extra}).format(template)
-
-    def _pick(self, answer: Answer, form: Form | None = None) -> str:
-        return answer.pick(form or self.form)
-
-    def lead(self, verdict: bool | None) -> str:
-        """ "可以。" / "不够。" when a yes/no question gets a verdict, otherwise nothing."""
-        if verdict is None or self.polarity is None:
-            return ""
-        word = self.polarity.yes if verdict else self.polarity.no
-        return self._format(self._pick(self.campaign.composed["lead"]), word=word)
-
-    def say(self, key: str, *, verdict: bool | None = None, form: Form | None = None, **extra: Any) -> str:
-        """Render a ``composed`` entry with the lead for ``verdict``."""
-        template = self._pick(self.campaign.composed[key], form)
-        return self._format(template, lead=self.lead(verdict), **extra)
 
     def render(
         self, intent: str, reading: Reading, now: dt.datetime, entities: list[Mapping[str, Any]]
@@ -252,7 +209,7 @@ class _Reply:
         if detail.compute is not None:
             return self._computed(detail.compute, reading, local_date(self.campaign, now), entities)
         verdict = None if detail.verdict is None else detail.verdict == "yes"
-        if verdict is not None and _denies(reading):
+        if verdict is not None and denies(reading):
             verdict = not verdict  # "线下培训不算学时，是真的吗": 不是, the notice says they count
         if detail.answer is not None:
             body = self._format(self._pick(detail.answer))
@@ -270,7 +227,7 @@ class _Reply:
         if compute == "confirmation_date" and (reading.dates or "still_now" in reading.aspects):
             every = "every_day" in reading.aspects  # "26到30号都能去吗": each day of it
             # "这个月的确认是不是已经过了": yes when none is left; "周六周日不行是吧" asks it the other way round
-            over = ("closed" in reading.aspects) != _denies(reading)
+            over = ("closed" in reading.aspects and "time_left" not in reading.aspects) != denies(reading)
             # "还能确认吗": asked of today
             span = reading.dates[0] if reading.dates else DateSpan(today, today, "现在")
             return when.confirmation_on(self.campaign, span, today, self.say, every, over)[0]
@@ -285,55 +242,9 @@ class _Reply:
             elif "first_day" in reading.aspects:
                 claim = "first_day"
             return when.period_on(self.campaign, span, today, claim, self.say)[0]
-        if compute == "hours_check" and reading.hours is not None:
-            still = "still" in reading.aspects
-            hours = reading.hours
-            if "online_required" in reading.aspects and hours.online is not None:
-                # "线下有15学时，线上还要学满20吗": needed when no way of the rule takes fewer online hours
-                return self._hours_check(hours, still, needed=hours.online <= self._rules().least("online"))
-            if "offline_required" in reading.aspects:
-                # "线上20个的话，证明要满12个学时啵": the way with proof is the one asked of when the proof is
-                # uploaded ("上传的证明要满12吗") or the online hours stated fall short of the online-only way
-                # or the least proof is asked with no online hours of one's own ("线下证明最少要12个 对吧")
-                rules, asked_of = self._rules(), reading.aspects
-                least = hours.online is None and "rule_minimum" in asked_of
-                with_proof = "upload" in asked_of or least or (hours.online or rules.yearly) < rules.yearly
-                asked = hours.offline or rules.offline_proof_min
-                return self._hours_check(hours, still, needed=asked <= rules.least("offline", with_proof))
-            if (
-                "upload" in reading.aspects
-                and hours.online is not None
-                and reading.polarity is not None
-                and reading.polarity.asks == "need"
-            ):
-                # "线上32 另外线下还有5个，证明要不要传": the proof is needed only below the online-only way
-                return self._hours_check(hours, still, needed=hours.online < self._rules().yearly)
-            online_only = "online_only" in reading.aspects
-            if (
-                hours.online is None
-                and hours.offline is None
-                and (online_only or (still and _PROOF.intersection(reading.aspects)))
-            ):
-                # "学满32学时还要上传线下证明吗": the proof is what is asked for, the hours stated are the online
-                # ones; "32个学时能不能全部在网上学完": all of them online
-                hours = HoursMention(online=hours.unspecified, parts=(("online", hours.unspecified or 0.0),))
-            if "proof_pending" in reading.aspects and hours.offline is not None:
-                # "线上28 线下12 但是证明还冇传上去": proof not yet uploaded (or signed, stamped) counts for nothing
-                online = tuple(p for p in hours.parts if p[0] != "offline")
-                hours = HoursMention(online=hours.online, unspecified=hours.unspecified, parts=online)
-                return self._hours_check(hours, still) + self.say("proof_pending")
-            return self._hours_check(hours, still)
-        if compute == "hours_check_online" and reading.hours is not None and reading.hours.online is not None:
-            # "在线学习31学时 没有线下 合格吗", "线上只学了8个，线下有24个": the online hours stated decide it
-            return self._hours_check(reading.hours, "still" in reading.aspects)
-        if compute == "hours_rule_claim" and reading.hours is not None:
-            return self._rule_claim(
-                reading.hours, "whole" in reading.aspects, "every_year" in reading.aspects
-            )
-        if compute == "hours_bound" and reading.bound is not None:  # "线上学时能不能少于20", "…可以超过20吗"
-            kind, number, above = reading.bound
-            allowed = above or number > self._rules().least(kind)  # "…也不作数咯" asks it the other way
-            return self.say("hours_rule_claim", verdict=allowed != _denies(reading))
+        hours = self.hours_computed(compute, reading)
+        if hours is not None:
+            return hours
         if compute == "certificate_year" and reading.years:
             year = max(reading.years)
             inside = year <= self.campaign.facts.audience_until_year
@@ -349,52 +260,10 @@ class _Reply:
                 return None
             key, found = said
             if "verdict" in found:  # "机械员是不是不用搞": a listed post asked as left out is answered 不是
-                found = {**found, "verdict": found["verdict"] != _denies(reading)}
+                found = {**found, "verdict": found["verdict"] != denies(reading)}
             return self.say(key, **found)
         if compute == "fee_total" and reading.people is not None:
             total = reading.people * self.campaign.facts.fee.amount
             # asked to confirm ("6个人一共交600对不对"): yes; a total named otherwise is contradicted after
             return self.say("fee_total", verdict=True, people=str(reading.people), total=hours_text(total))
         return None
-
-    def _hours_check(self, stated: HoursMention, still: bool, needed: bool | None = None) -> str:
-        """Whether the hours ``stated`` are enough, and what is missing; ``needed`` is the verdict when the
-        question asks whether an amount is required rather than whether it is enough."""
-        wording = HoursWording(self.campaign, self.values)
-        rules = wording.rules
-        if stated.online is None and stated.offline is None:
-            total = stated.unspecified or 0.0
-            if total < rules.yearly:
-                return self.say("hours_check_total_short", verdict=False, total=hours_text(total))
-            return self.say("hours_check_depends")
-        online, offline = stated.online or 0.0, stated.offline or 0.0
-        parts = [
-            self._format(self._pick(self.campaign.composed[key]), n=hours_text(value))
-            for key, value in (("gap_online", stated.online), ("gap_offline", stated.offline))
-            if value is not None
-        ]
-        said = "、".join(parts)
-        enough = hours_done(online, offline, rules)
-        if self.polarity is None:  # hours stated, nothing asked in yes/no form: enough or not, first
-            composed = self.campaign.composed
-            self.polarity = Polarity(self._pick(composed["hours_yes"]), self._pick(composed["hours_no"]))
-        # "还要上传证明吗" asks whether more is needed: enough hours answer it with 不用.
-        asks_need = self.polarity is not None and self.polarity.asks == "need" and still
-        status = wording.status(online, offline, self.form)
-        if needed is not None:  # the rule first: the question asks what it requires
-            return self.say("hours_required", verdict=needed, stated=said, status=status)
-        verdict = enough != asks_need
-        if enough:
-            return self.say("hours_check_enough", verdict=verdict, stated=said, enough=status)
-        return self.say("hours_check_short_of", verdict=verdict, stated=said, two_ways=status)
-
-    def _rule_claim(self, stated: HoursMention, whole: bool, yearly: bool = False) -> str:
-        """ "线上最低20个学时对吧", "32学时是线上线下加在一起算的吗": the rule's numbers, not the asker's hours. Yes
-        when each is a minimum the rule sets for its kind (the yearly total when the whole is asked)."""
-        if stated.online is not None and stated.offline is not None:
-            return self._hours_check(stated, False)  # "线下证明有14个，那线上学20个就合格了吧": a sum
-        verdict = self._rules().names_minimums(stated.parts, whole, yearly)
-        return self.say("hours_rule_claim", verdict=verdict)
-
-    def _rules(self) -> HoursRules:
-        return HoursWording(self.campaign, self.values).rules

@@ -42,8 +42,11 @@ def _nearest(campaign: Campaign, after: dt.date, today: dt.date, say: Say) -> tu
     """The confirmation days nearest to what was asked: the days still to come in the next window, and
     when the day asked lies beyond it, those of the first window reaching ``after`` (else the last)."""
     upcoming = _upcoming(campaign, today)
-    if not upcoming:
-        return say("confirmation_over", form="full"), say("confirmation_over", form="short")
+    if not upcoming:  # "本年度的资格确认已经结束（最后一个确认日是12月29日）"
+        last = calendar.format_days(calendar.confirmation_windows(campaign)[-1].days[-1:], short=True)
+        return say("confirmation_over", form="full", last=last), say(
+            "confirmation_over", form="short", last=last
+        )
     groups = [upcoming[0].days]
     window = next((w for w in upcoming if w.days[-1] >= after), upcoming[-1])
     if window is not upcoming[0]:

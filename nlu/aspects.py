@@ -20,7 +20,7 @@ from bot.kernel.yamlfile import load_yaml
 from knowledge.reading import BOUND, DATES, DENIED, HOURS, PEOPLE, YEARS, YESNO, Polarity, Reading
 from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader, asked_first
-from nlu.hours import arabic_money, certificate_years, read_bound, read_hours, read_people
+from nlu.hours import arabic_days, arabic_money, certificate_years, read_bound, read_hours, read_people
 from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer, phones_restored
 from nlu.prefilter import CharacterFilter, branches
@@ -308,17 +308,16 @@ class AspectReader:
         if claim is None:
             return None
         # "两百块一个人" is 200块; a mobile number the fold hid is checked as typed
-        folded, polarity = phones_restored(arabic_money(claim[0]), text), claim[1]
+        folded, polarity = phones_restored(arabic_days(arabic_money(claim[0])), text), claim[1]
         # read as meant, only when a name is compared: the synonyms' slips (公中号 is 公众号), then the reply's sounds
         synonyms = self._normalizer.with_synonyms
         heal = None if known is None else lambda: known().heal(synonyms(text), reply, self.plain_chars)
         # who does what is denied only by "是…吗": "协会有没有组织…" is not answered 没有 by another's doing it
         parties = polarity.yes in CLAIMING
-        if self._claims.contradicted(folded, reply, parties=parties) or (
-            parties and (self._labels.contradicted(folded, reply) or named_otherwise(text, reply, heal))
-        ):
-            return polarity.no
-        return None
+        # a number or range named otherwise is denied when asked whether one may too ("每个月1号到5号能去确认吗")
+        numbered = (parties or polarity.yes == PERMISSION) and self._labels.contradicted(folded, reply)
+        named = numbered or (parties and named_otherwise(text, reply, heal))
+        return polarity.no if named or self._claims.contradicted(folded, reply, parties=parties) else None
 
     def _claim(self, text: str) -> tuple[str, Polarity] | None:
         """The folded ``text`` and its yes/no form when it asks to confirm something (its yes word is one a
@@ -374,9 +373,10 @@ class AspectReader:
                 and self._denying.isdisjoint(aspects)
             ):
                 aspects.add(DENIED)
+        days = arabic_days(basic)  # "十二月三十一号" is 12月31号
         dates = asked_first(
-            self._dates.read(basic, today),
-            lambda: [c for c in _CLAUSES.split(basic) if c],
+            self._dates.read(days, today),
+            lambda: [c for c in _CLAUSES.split(days) if c],
             self._clause_polarity,
         )
         if dates:

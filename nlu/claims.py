@@ -42,6 +42,10 @@ def _blank(match: re.Match[str]) -> str:
     return " " * len(match.group(0))
 
 
+# A range of days as a claim names it ("26到30号", "26号至30日").
+_RANGE = re.compile(r"(\d{1,2})[号日]?\s*(?:到|至|-|~|～|—)\s*(\d{1,2})[号日]")
+
+
 class Known:
     """What the notice says, as characters and neighbouring pairs, and how characters sound.
 
@@ -337,6 +341,8 @@ class ClaimChecker:
         if known is not None:
             folded_question = known.heal(folded_question, reply, self._stop_chars)
         folded_question = self.both_ways(folded_question)  # 会不会, 能不能: no content of the claim
+        # "每个月26到30号" is written as the notice writes it: 每月26—30日
+        folded_question = _RANGE.sub(r"\1—\2", folded_question.replace("每个月", "每月"))
         if any(t not in reply for t in _SPECIFIC.findall(folded_question)):
             return False  # a number or address the reply does not give: not confirmed
         if self._states(folded_question, reply, function_chars):

@@ -236,6 +236,9 @@ def _day_of_month(day: int, today: dt.date, words: str) -> DateSpan | None:
     return None
 
 
+_MISSED = r"(?:都|也|还)?(?:冇|没|没有|来不及|去不了|搞不赢|不得空|赶不上)"
+
+
 def asked_first(
     dates: tuple[DateSpan, ...], clauses: Callable[[], list[str]], asks: Callable[[str], object]
 ) -> tuple[DateSpan, ...]:
@@ -243,8 +246,12 @@ def asked_first(
     确认可以啵" asks about 明天; "这个月底能去确认吗，国庆那几天耽误了" about 这个月底."""
     if len(dates) < 2:
         return dates
-    asking = [c for c in clauses() if asks(c)]
-    if not asking:
-        return dates
-    chosen = next((d for d in dates if d.words and d.words in asking[-1]), None)
+    said = clauses()
+    asking = [c for c in said if asks(c)]
+    # "今天冇搞赢明天礼拜六去行不行": a day missed is not the day asked
+    text = "".join(said)
+    missed = [d for d in dates if d.words and re.search(re.escape(d.words) + _MISSED, text)]
+    chosen = next((d for d in dates if d not in missed and asking and d.words in asking[-1]), None)
+    if chosen is None and missed:
+        chosen = next((d for d in dates if d not in missed), None)
     return dates if chosen is None else (chosen, *(d for d in dates if d is not chosen))

@@ -24,14 +24,18 @@ _NUMERALS = {
 _NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十]{1,4}(?:个半)?"
 _HAN_NUMBER = r"[零一二两三四五六七八九十]{1,4}(?:个半)?"
 # A Chinese numeral right after 线上/线下 counts only before an hours word: "线上二十个", not "线上线下加在一起".
-_UNIT_AHEAD = r"个|学时|小时|课时|$|[\s，,。；;？?！!]"
+# "线上二十一线下三够啵": or before the other kind, or a word that asks or judges them.
+_UNIT_AHEAD = (
+    r"个|学时|小时|课时|学识|$|[\s，,。；;？?！!]|线上|线下|网上|证明|够|行|合格|算|刚好|正好|加起来|一共|总共|差|还|就|了"
+    r"|啵|吧|吗|么|冇|没|要得|可以|达标|下一步|然后|接下来"
+)
 _UNIT = r"(?:个)?(?:学时|课时|学识|学分|小时|钟头|h\b)"
 # A number with an hours unit, or right after an online/offline word ("线上20", "线下学了12").
 # "N个" counts hours only when no noun follows it ("2个岗位") and an online/offline word says which kind.
 _NOT_HOURS = r"(?![\d年月日号元块天岗证次遍份人期]|个(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
 _STATED = re.compile(
     rf"(?P<n>{_NUMBER})\s*(?P<unit>{_UNIT})"
-    rf"|(?P<kind>线上|在线|网上|网课|线下|证明|自主|面授|手机上|电脑上|online|offline)\s?(?:(?!线上|在线|网上|线下|证明)[^\d，,。；;\s]){{0,4}}?(?P<m>\d+(?:\.\d+)?|{_HAN_NUMBER}(?={_UNIT_AHEAD})){_NOT_HOURS}"
+    rf"|(?P<kind>线上|在线|网上|网课|线下|证明|自主|面授|手机上?|电脑上?|online|offline)\s?(?:(?!线上|在线|网上|线下|证明)[^\d，,。；;\s]){{0,4}}?(?P<m>\d+(?:\.\d+)?|{_HAN_NUMBER}(?={_UNIT_AHEAD})){_NOT_HOURS}"
     rf"|(?P<c>{_NUMBER})个(?!(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
 )
 _ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机|online")
@@ -59,7 +63,11 @@ _EACH = re.compile(
 # "就差1个线上", "还缺2学时": hours missing, not hours done.
 _MISSING = re.compile(r"(?:差|缺|(?<![至最多])少)(?:了)?\s*$")
 # "线上14线下18加起来刚好32": the sum of the hours stated, counted only when no others are.
-_TOTAL = re.compile(r"(?:刚好|正好|一共|总共|共计|合计|加起来|合起来|总计)(?:是|有|就|就是)?\s*$")
+_TOTAL = re.compile(
+    r"(?:刚好|正好|一共|总共|共计|合计|加起来|合起来|总计|算不算|能不能算|能算|可以算|是不是|共)(?:是|有|就|就是)?\s*$"
+)
+# "十一月学了14个": studied (online), right before the number.
+_STUDIED = re.compile(r"(?:学|刷|上)了?\s*$")
 # "证明两张，一张8学时一张6学时": proofs counted one by one keep the kind named before them.
 _ONE_BY_ONE = re.compile(r"[一二两三\d][张份个]\s*$")
 # "两个证明", "传了三个证明": so many proofs, not hours.
@@ -131,7 +139,9 @@ def _last_kind(text: str) -> str | None:
 
 def read_hours(text: str) -> HoursMention | None:
     """The hours ``text`` states, or None when it states none."""
-    text = _PER_SHEET.sub(_sheets, text.replace("廿", "二十").replace("卅", "三十"))  # 廿 20, 卅 30
+    # 廿 20, 卅 30; "现上", "现下": 线上, 线下 typed with a slip
+    text = text.replace("廿", "二十").replace("卅", "三十").replace("现上", "线上").replace("现下", "线下")
+    text = _PER_SHEET.sub(_sheets, text)
     if _DIGITS.isdisjoint(text):
         return None
     each = _EACH.search(text)
@@ -164,6 +174,13 @@ def read_hours(text: str) -> HoursMention | None:
             found_kind = _kind(text, m.start(), m.end())
             if found_kind is None and one_by_one:
                 found_kind = _last_kind(text[anchor:start])
+            if (
+                found_kind is None
+                and stated
+                and stated[-1][0] == "online"
+                and _STUDIED.search(text, 0, start)
+            ):
+                found_kind = "online"  # "十月线上学了6个 十一月学了14个": studied again, online as before
             if found_kind is None:
                 continue  # "差2个": no word says these are hours of one kind
             kind = found_kind
@@ -171,6 +188,16 @@ def read_hours(text: str) -> HoursMention | None:
             kind = _kind(text, m.start(), m.end()) or "unspecified"
             if kind == "unspecified" and one_by_one:
                 kind = _last_kind(text[anchor:start]) or kind
+            elif (
+                kind == "unspecified"
+                and stated
+                and all(k != "offline" for k, _ in stated)
+                and _last_kind(text[anchor:start]) == "offline"
+                and _TOTAL.search(text, max(0, start - 6), start) is None
+            ):
+                kind = (
+                    "offline"  # "线上22 线下证明盖了章 上面写的14学时": the proof named since the last hours
+                )
         if stated and _AGAIN_STUDIED.search(text, max(0, start - 4), start) and _SPACED.search(m.group(0)):
             kind = stated[-1][0]  # "冇得证明 再学5个": more of what was stated last, not of the word before
         if kind != "unspecified" and not one_by_one:
@@ -229,6 +256,22 @@ def arabic_money(text: str) -> str:
         return str(value)
 
     return _PAID_HAN.sub(digits, _HAN_MONEY.sub(digits, text))
+
+
+# "十二月三十一号", "一号到五号", "岳阳大道六十三号": days, months and numbers of a street in Chinese numerals.
+_HAN_DAY = re.compile(
+    r"(?<![\d零一二两三四五六七八九十百第])([一二三四五六七八九十]{1,3})(?=\s*(?:月|号|日(?!子|常|期)|(?:到|至|-|—|~)\s*[一二三四五六七八九十\d]{1,3}\s*[号日]))"
+)
+
+
+def arabic_days(text: str) -> str:
+    """``text`` with the numbers of a month, a day or a street in Chinese numerals written in digits."""
+
+    def digits(m: re.Match[str]) -> str:
+        value = chinese_number(m.group(1))
+        return m.group(0) if value is None or not 1 <= value < 100 else str(int(value))
+
+    return _HAN_DAY.sub(digits, text) if _DIGITS.intersection(text) else text
 
 
 def read_years(text: str, today: dt.date) -> tuple[int, ...]:

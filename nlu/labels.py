@@ -13,7 +13,8 @@ from nlu.wordlists import any_of
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ADDRESS = re.compile(r"(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|gov)(?:\.cn)?)")
-_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,16})[”\"」』]")
+# A name in quotes; a quoted line of the notice ("“报名方式：电脑端报名”") holds punctuation and names nothing.
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』：:，,；;。]{2,16})[”\"」』]")
 _COPULA = re.compile(r"(?:就是|是|为|叫|在)$")
 _COPULA_AHEAD = re.compile(r"(?:就是|是|为|叫)")
 # What follows the word a quoted name is labelled with ("公众号叫湖南住建吧"): a word of naming, then the name, up to

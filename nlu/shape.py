@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
 from nlu.claims import A_NOT_A
+from nlu.mixed import MixedWords, without_thanks
 
 ShapeKind = Literal["question", "acknowledge", "english", "exact"]
 
@@ -24,9 +25,11 @@ _ASKED = re.compile(r"[?？]+")
 _MIN_PART = 4  # "是吗？那要带什么": a part this short only reacts, it asks nothing of its own
 _LETTERS = re.compile(r"[a-z]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_ANNOUNCING = re.compile(r"问题|想问|请问|问一下|问下")
 # a line this long before a gap and a question is a paste, when it says nothing of the asker
 _PASTED_HEAD = 20
-_OWN = re.compile(r"[我俺咱]|\d")
+# the asker's own: "我…", a number, hours in Chinese numerals ("线上学了廿个学识")
+_OWN = re.compile(r"[我俺咱]|\d|[一二两三四五六七八九十廿卅]+个?(?:学时|学识|课时)")
 # "这个单位是指哪个": the question needs the line it points at
 _POINTING = re.compile(r"[这那此该]|上面|里面|其中")
 _SPOKEN_MIN = 11  # a clause shorter than this holds no two questions run together
@@ -128,6 +131,7 @@ class MessageShaper:
         self._leaning = re.compile(str(raw["leaning"])) if raw.get("leaning") else None
         self._numbered = re.compile(raw["numbered"]) if raw.get("numbered") else None
         self._max_parts = int(raw.get("max_parts", 3))
+        self._unmixed = MixedWords(raw.get("mixed", ()), raw.get("mixed_yesno"))
         # Where a message spoken into voice input (no punctuation at all) starts its next question.
         self._spoken = re.compile(str(raw["spoken_joins"])) if raw.get("spoken_joins") else None
 
@@ -155,6 +159,7 @@ class MessageShaper:
         english = self._english_topic(stripped)
         if english is not None:
             return english
+        stripped = self._unmixed(stripped)
         if len(stripped) <= self._long and not _ONE_CLAUSE_ENDS.search(stripped):
             # most messages: one short clause, nothing to cut or split (but two questions run together by voice)
             spoken = self._spoken_parts(stripped) if len(stripped) > _SPOKEN_MIN else ()
@@ -207,7 +212,9 @@ class MessageShaper:
             text[m.end() : marks[n + 1].start() if n + 1 < len(marks) else len(text)].strip(" ,，;；。.")
             for n, m in enumerate(marks)
         ]
-        if not all(parts) or sum(1 for p in parts if self._question.search(p)) < 2:
+        # "三个问题：1 费用 2 确认地点": topics, after words announcing questions
+        announced = _ANNOUNCING.search(text[: marks[0].start()]) is not None
+        if not all(parts) or (sum(1 for p in parts if self._question.search(p)) < 2 and not announced):
             return ()  # a pasted list of rules, not of questions
         return tuple(parts)
 
@@ -264,7 +271,7 @@ class MessageShaper:
                 carry += piece
         if carry and parts:
             parts[-1] += carry
-        if any(_FOLLOW_UP.match(p) or p.startswith("那") for p in parts[1:]):
+        if any(_FOLLOW_UP.match(p) or (p.startswith("那") and not p.startswith("那个")) for p in parts[1:]):
             return ()  # "明天不是调休上班吗那明天能去确认吗": the first only leads to the second
         return tuple(parts) if 2 <= len(parts) <= self._max_parts else ()
 
@@ -288,6 +295,15 @@ class MessageShaper:
                 and (_WH.search(pieces[1]) is None) == bool(_BOTH_WAYS.search(pieces[1]))
                 and not (_WH.search(pieces[1]) and _YES_NO_END.search(pieces[1]))
                 and (_WH.search(pieces[1]) or _ASKED_END.search(pieces[0]))
+            ):
+                return pieces
+            if (  # "选哪个机构 报名表要盖章不": a what-question, then a yes/no question of its own
+                len(pieces) == 2
+                and _WH.search(pieces[0][-5:])
+                and not _YES_NO_END.search(pieces[0])
+                and not _WH.search(pieces[1])
+                and (_YES_NO_END.search(pieces[1]) or _BOTH_WAYS.search(pieces[1]))
+                and len(pieces[1]) > _MIN_PART
             ):
                 return pieces
             return [text]  # most messages: one question, nothing to split
@@ -320,6 +336,7 @@ class MessageShaper:
         return bool(symbols) and symbols <= self._ack_symbols
 
     def _english_topic(self, text: str) -> Shape | None:
+        text = without_thanks(text)
         if _HAN.search(text):
             return None  # any Chinese character: not an English message
         lowered = unicodedata.normalize("NFKC", text).lower()

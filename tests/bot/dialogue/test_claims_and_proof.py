@@ -51,7 +51,7 @@ from nlu.hours import read_hours
         ("线上26个 线下6个 还要补么子", "不够。按您说的线上26学时", "还差线上6学时"),
         ("线下证明20学时 线上只学了15 合格么", "不够。", "还差线上5学时"),
         # registering is on a computer (附件1: 电脑端报名); studying on the phone needs none
-        ("手机能报名不 我屋里冇得电脑", "报名要用电脑。", "www.hnjsrcw.com"),
+        ("手机能报名不 我屋里冇得电脑", "不能，报名要用电脑。", "www.hnjsrcw.com"),
         ("手机上能学不，屋里冇电脑", "可以。", "湖南建设人才"),
         # what the notice does not cover: a new phone for the same WeChat, one clerk for a whole company
         ("那我换了新手机 还是同一个微信 要重新绑吗", "通知只说", "13762061108"),

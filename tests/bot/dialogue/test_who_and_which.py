@@ -194,7 +194,7 @@ YES = ("是的", "是", "可以", "要", "有", "会", "能")
         ("一个学时是好长时间", "一个学时是多少分钟", HOTLINE),
         ("账号忘了", "通知只说", HOTLINE),
         ("Is there parking near the newspaper office?", "通知未说明", HOTLINE),
-        ("手机能报名吗", "报名要用电脑。", "电脑端报名"),  # the notice: 报名方式：电脑端报名
+        ("手机能报名吗", "不能，报名要用电脑。", "电脑端报名"),  # the notice: 报名方式：电脑端报名
         ("登记表在哪打印", "报名登记表（附件2）在网上报名后生成", "自助打印"),
         ("现场能打印登记表吗", "通知只说", HOTLINE),
         ("可以用别人的电脑学吗", "通知只说", HOTLINE),  # whose computer is not whose WeChat
