@@ -191,6 +191,7 @@ class Detail(_Strict):
             "period_now",
             "post_check",
             "fee_total",
+            "hours_each",
         ]
         | None
     ) = None
@@ -203,6 +204,7 @@ class Detail(_Strict):
     # first ("培训费能报销吗" gets the fee and the notice's silence, not 可以).
     broad: bool = False
     report: str | None = None  # the intent reported for it (default: the one understood)
+    weight: int = 0  # ranks it as if it named so many more aspects (the hours of several people first)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Detail:

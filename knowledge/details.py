@@ -58,7 +58,8 @@ class Composer:
         self._commands = frozenset(commands)
         # The most specific first; what the notice leaves open outranks a general answer of equal weight.
         self._rank = {
-            d.id: (-len(d.aspects) - (d.silent is not None), n) for n, d in enumerate(campaign.details)
+            d.id: (-len(d.aspects) - (d.silent is not None) - d.weight, n)
+            for n, d in enumerate(campaign.details)
         }
         self._by_intent: dict[str, dict[str, list[Detail]]] = {}
         self._matching: dict[tuple[str, frozenset[str]], list[Detail]] = {}
@@ -144,7 +145,7 @@ class Composer:
         )
         if detail.lead is not None and (polarity is None or always or _plain(polarity)):
             polarity = Polarity(detail.lead[0], detail.lead[1])  # asked as a plain question: its own words
-        if detail.compute in _COUNTED and polarity and denies(reading) and "short_claim" in reading.aspects:
+        if detail.compute in _COUNTED and polarity and denies(reading, "short_claim"):
             polarity = Polarity(polarity.no, polarity.yes, polarity.asks)  # "是不是还不算合格": turned round
         reply = _Reply(self.campaign, detail, polarity, form, values)
         if values is not self._cache_for:

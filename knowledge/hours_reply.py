@@ -10,6 +10,11 @@ from knowledge.reading import HoursMention, Polarity, Reading
 from knowledge.replying import ReplyBase, denies
 from knowledge.status import HoursRules, hours_done
 
+
+def _both(stated: HoursMention) -> tuple[float, float]:
+    return stated.online or 0.0, stated.offline or 0.0
+
+
 _PROOF = frozenset({"proof_form", "offline", "upload"})  # the offline proof as a step
 
 
@@ -68,7 +73,31 @@ class HoursReply(ReplyBase):
             kind, number, above = reading.bound
             allowed = above or number > self._rules().least(kind)  # "…也不作数咯" asks it the other way
             return self.say("hours_rule_claim", verdict=allowed != denies(reading))
+        if (
+            compute == "hours_each" and reading.hours is not None and reading.hours.each
+        ):  # "小刘线上32，老周线上20线下12，小陈…": each in turn
+            wording = HoursWording(self.campaign, self.values)
+            each = [
+                self.say(
+                    "hours_each_one",
+                    who=who,
+                    stated=self._stated(h),
+                    status=wording.status(*_both(h), self.form),
+                )
+                for who, h in reading.hours.each
+            ]
+            # "两个都够了吧": yes when every one has enough
+            enough = all(hours_done(*_both(h), wording.rules) for _, h in reading.hours.each)
+            return self.say("hours_each", verdict=enough if self.polarity else None, each="".join(each))
         return None
+
+    def _stated(self, stated: HoursMention) -> str:
+        """ "线上20学时、线下证明12学时": the hours stated, kind by kind."""
+        return "、".join(
+            self._format(self._pick(self.campaign.composed[key]), n=hours_text(value))
+            for key, value in (("gap_online", stated.online), ("gap_offline", stated.offline))
+            if value is not None
+        )
 
     def _hours_check(self, stated: HoursMention, still: bool, needed: bool | None = None) -> str:
         """Whether the hours ``stated`` are enough, and what is missing; ``needed`` is the verdict when the
@@ -81,12 +110,7 @@ class HoursReply(ReplyBase):
                 return self.say("hours_check_total_short", verdict=False, total=hours_text(total))
             return self.say("hours_check_depends")
         online, offline = stated.online or 0.0, stated.offline or 0.0
-        parts = [
-            self._format(self._pick(self.campaign.composed[key]), n=hours_text(value))
-            for key, value in (("gap_online", stated.online), ("gap_offline", stated.offline))
-            if value is not None
-        ]
-        said = "、".join(parts)
+        said = self._stated(stated)
         enough = hours_done(online, offline, rules)
         if self.polarity is None:  # hours stated, nothing asked in yes/no form: enough or not, first
             composed = self.campaign.composed

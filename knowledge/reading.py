@@ -41,6 +41,8 @@ class HoursMention:
     unspecified: float | None = None
     # each number as stated, with its kind ("online", "offline", "unspecified"), before they are summed
     parts: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+    # the hours of each of several people named ("小刘线上32，老周线上20线下12"), who first
+    each: tuple[tuple[str, HoursMention], ...] = field(default=(), compare=False)
 
 
 # Aspects the reader finds by reading, not by a cue of the aspects file.
@@ -50,6 +52,7 @@ HOURS = "hours_stated"  # the message states hours ("线上学了20学时")
 DATES = "dates"  # the message names a date ("明天", "这周五", "11月28号")
 YEARS = "certificate_year"  # the message names the year a certificate was obtained
 PEOPLE = "people_stated"  # the message counts people ("我们公司40个工人")
+EACH = "hours_each"  # the message states the hours of several people ("小刘线上32，老周线上20线下12")
 BOUND = "hours_bound"  # the message asks whether hours of a kind may go below or above a number ("线上能少于20吗")
 
 

@@ -11,14 +11,15 @@ from knowledge.campaign import Answer, Campaign, Detail
 from knowledge.reading import DENIED, Polarity, Reading
 
 
-def denies(reading: Reading) -> bool:
-    """Whether the question asks "is it true that not …": a fixed verdict is then answered the other way."""
+def denies(reading: Reading, denial: str = DENIED) -> bool:
+    """Whether the question asks "is it true that not …": a fixed verdict is then answered the other way.
+    ``denial``: the aspect that holds the denial ("short_claim": "会不会不合格", "是不是还不算合格")."""
     polarity = reading.polarity
     return (
-        DENIED in reading.aspects
+        denial in reading.aspects
         and polarity is not None
         and polarity.asks == "is"
-        and polarity.yes in ("是的", "是", "对")
+        and polarity.yes in (("是的", "是", "对", "会") if denial != DENIED else ("是的", "是", "对"))
     )
 
 

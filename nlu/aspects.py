@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from bot.kernel.yamlfile import load_yaml
-from knowledge.reading import BOUND, DATES, DENIED, HOURS, PEOPLE, YEARS, YESNO, Polarity, Reading
+from knowledge.reading import BOUND, DATES, DENIED, EACH, HOURS, PEOPLE, YEARS, YESNO, Polarity, Reading
 from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader, asked_first
 from nlu.hours import arabic_days, arabic_money, certificate_years, read_bound, read_hours, read_people
@@ -102,7 +102,7 @@ def _han_in(expression: str) -> frozenset[str] | None:
 
 
 # Aspects the reader works out itself rather than finds by a cue.
-_COMPUTED = frozenset({YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND, DENIED})
+_COMPUTED = frozenset({YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND, DENIED, EACH})
 
 
 def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
@@ -295,7 +295,7 @@ class AspectReader:
             return None
         folded, polarity = claim
         notice = None if known is None else known()  # built only for a claim to check
-        confirmed = self._claims.confirmed(folded, reply, self._function_chars, notice)
+        confirmed = self._claims.confirmed(arabic_days(folded), reply, self._function_chars, notice)
         return polarity.yes if confirmed else None
 
     def contradiction(self, text: str, reply: str, known: Callable[[], Known] | None = None) -> str | None:
@@ -383,7 +383,7 @@ class AspectReader:
             aspects.add(DATES)
         hours = read_hours(basic)
         if hours is not None:
-            aspects.add(HOURS)
+            aspects.update((HOURS, EACH) if hours.each else (HOURS,))  # "小刘线上32，老周线上20线下12"
         named = self._dates.years_named(basic, today) if "年" in basic else basic  # "去年新取证的": 2022年…
         # the year patterns already failed on ``basic`` unless the aspect is there: only a year written out is new
         found = YEARS in aspects or named != basic

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from knowledge.reading import HoursMention
 
@@ -138,7 +139,14 @@ def _last_kind(text: str) -> str | None:
 
 
 def read_hours(text: str) -> HoursMention | None:
-    """The hours ``text`` states, or None when it states none."""
+    """The hours ``text`` states, or None when it states none; with those of each person when it names
+    several, each before their hours ("小刘线上32，老周线上20线下12")."""
+    hours = _read_hours(text)
+    each = _read_each(text) if hours is not None and _PERSON.search(text) else ()
+    return replace(hours, each=each) if each and hours is not None else hours
+
+
+def _read_hours(text: str) -> HoursMention | None:
     # 廿 20, 卅 30; "现上", "现下": 线上, 线下 typed with a slip
     text = text.replace("廿", "二十").replace("卅", "三十").replace("现上", "线上").replace("现下", "线下")
     text = _PER_SHEET.sub(_sheets, text)
@@ -224,6 +232,30 @@ def read_hours(text: str) -> HoursMention | None:
     return HoursMention(found.get("online"), found.get("offline"), found.get("unspecified"), tuple(parts))
 
 
+# Who each of several people is, before their hours ("小刘线上32，老周线上20线下12", "一个线上32 一个线上20线下12").
+_PERSON = re.compile(
+    r"(?:(?:小|老)[\u4e00-\u9fff]|[张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+    r"苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤][三四五六]"
+    r"|(?<![\u4e00-\u9fff])[张王李赵刘陈杨黄周吴徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖][\u4e00-\u9fff]{1,2}"
+    r"|(?:另|还有)?一个|第[一二三四五六]个|[甲乙丙丁])(?=[\s:：]?(?:线上|网上|在线|线下|学了|手机|电脑))"
+)
+_ANY_ONE = re.compile(r"(?:另|还有)?一个")
+
+
+def _read_each(text: str) -> tuple[tuple[str, HoursMention], ...]:
+    """The hours of each of several people a message names, each after who it is; none for one person."""
+    marks = list(_PERSON.finditer(text))
+    if len(marks) < 2:
+        return ()
+    found = []
+    for n, m in enumerate(marks):
+        hours = _read_hours(text[m.end() : marks[n + 1].start() if n + 1 < len(marks) else len(text)])
+        if hours is None:
+            return ()
+        found.append((f"第{n + 1}个" if _ANY_ONE.fullmatch(m.group(0)) else m.group(0), hours))
+    return tuple(found)
+
+
 # "两百块一个人", "八十元": an amount of money in Chinese numerals, read as digits where a claim is checked.
 _HAN_MONEY = re.compile(
     r"(?<![\d零一二两三四五六七八九十百])([一二两三四五六七八九]百(?:[一二三四五六七八九]十?|零[一二三四五六七八九])?"
@@ -263,6 +295,8 @@ _HAN_DAY = re.compile(
     r"(?<![\d零一二两三四五六七八九十百第])([一二三四五六七八九十]{1,3})(?=\s*(?:月|号|日(?!子|常|期)|(?:到|至|-|—|~)\s*[一二三四五六七八九十\d]{1,3}\s*[号日]))"
 )
 
+_HAN_YEAR = re.compile(r"([零〇一二三四五六七八九]{4})(?=\s*年)")
+
 
 def arabic_days(text: str) -> str:
     """``text`` with the numbers of a month, a day or a street in Chinese numerals written in digits."""
@@ -272,6 +306,13 @@ def arabic_days(text: str) -> str:
         return m.group(0) if value is None or not 1 <= value < 100 else str(int(value))
 
     return _HAN_DAY.sub(digits, text) if _DIGITS.intersection(text) else text
+
+
+def arabic_years(text: str) -> str:
+    """``text`` with a year in Chinese numerals written in digits ("二零二一年拿的证" → "2021年拿的证")."""
+    if "年" not in text:
+        return text
+    return _HAN_YEAR.sub(lambda m: "".join(str(_NUMERALS.get(c, 0)) for c in m.group(1)), text)
 
 
 def read_years(text: str, today: dt.date) -> tuple[int, ...]:

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
+from nlu.hours import arabic_years
 from nlu.wordlists import any_of
 
 # Openers people wrap questions in; stripped only when a question remains, so "你好" alone is still a greeting.
@@ -74,7 +75,8 @@ class Normalizer:
         """Fold width and case and convert traditional characters."""
         folded = self._basic_memo.get(text)
         if folded is None:
-            folded = unicodedata.normalize("NFKC", text).lower().translate(self._traditional)
+            # "二零二一年" is 2021年
+            folded = arabic_years(unicodedata.normalize("NFKC", text).lower().translate(self._traditional))
             _kept(self._basic_memo, text, folded)
         return folded
 

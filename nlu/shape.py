@@ -7,12 +7,12 @@ message in English, or a question — and which part of the message is the quest
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
 from nlu.claims import A_NOT_A
-from nlu.mixed import MixedWords, without_thanks
+from nlu.hours import read_hours
+from nlu.mixed import EnglishQuestions, MixedWords
 
 ShapeKind = Literal["question", "acknowledge", "english", "exact"]
 
@@ -23,13 +23,11 @@ _SEGMENT = re.compile(r"[\s,，。.!！?？~～、:：;；…]+")
 _PUNCTUATION = re.compile(r"[\W_]+")
 _ASKED = re.compile(r"[?？]+")
 _MIN_PART = 4  # "是吗？那要带什么": a part this short only reacts, it asks nothing of its own
-_LETTERS = re.compile(r"[a-z]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_WHERE_HOW = re.compile(r"(?:请问)?(?:在哪|哪里|怎么|如何|去哪)")
 _ANNOUNCING = re.compile(r"问题|想问|请问|问一下|问下")
-# a line this long before a gap and a question is a paste, when it says nothing of the asker
-_PASTED_HEAD = 20
-# the asker's own: "我…", a number, hours in Chinese numerals ("线上学了廿个学识")
-_OWN = re.compile(r"[我俺咱]|\d|[一二两三四五六七八九十廿卅]+个?(?:学时|学识|课时)")
+_PASTED_HEAD = 20  # a line this long before a gap and a question is a paste (saying nothing of the asker)
+_OWN = re.compile(r"[我俺咱]|\d|[一二两三四五六七八九十廿卅]+个?(?:学时|学识|课时)")  # the asker's own
 # "这个单位是指哪个": the question needs the line it points at
 _POINTING = re.compile(r"[这那此该]|上面|里面|其中")
 _SPOKEN_MIN = 11  # a clause shorter than this holds no two questions run together
@@ -117,11 +115,7 @@ class MessageShaper:
         self._openers = {self._bare(str(o)) for o in raw["openers"]} - {""}
         self._long = int(raw["long_paste"])
         self._question = re.compile(raw["question_cues"])
-        self._english = [(topic, re.compile(cue)) for topic, cue in raw["english"].items()]
-        # English questions restated in Chinese, answered like any Chinese one ({0}, {1}: the numbers captured).
-        self._restated = [
-            (re.compile(str(r["cue"])), str(r["ask"])) for r in raw.get("english_questions", ())
-        ]
+        self._english = EnglishQuestions(raw["english"], raw.get("english_questions", ()))
         self._exact = {self._bare(str(t)): intent for intent, texts in raw["exact"].items() for t in texts}
         # "钟老师你好": a short segment ending in a greeting is an opener too.
         self._opener_ends = tuple(str(e) for e in raw.get("opener_endings", ()))
@@ -156,9 +150,9 @@ class MessageShaper:
         if self._dated is not None and self._dated.search(stripped) and self._thanked(stripped):
             # "好的谢谢，那我26号过去": the day named is checked, and the thanks answered after it
             return Shape("question", self._drop_openers(stripped, asked=False), thanked=True)
-        english = self._english_topic(stripped)
+        english = self._english.read(stripped)
         if english is not None:
-            return english
+            return Shape("english", english[0], english[1], chinese=english[2])
         stripped = self._unmixed(stripped)
         if len(stripped) <= self._long and not _ONE_CLAUSE_ENDS.search(stripped):
             # most messages: one short clause, nothing to cut or split (but two questions run together by voice)
@@ -172,7 +166,10 @@ class MessageShaper:
         focus = self._drop_openers(stripped)
         quoted = _QUOTED.fullmatch(focus)
         if quoted is not None and self._question.search(quoted.group("rest")):
-            focus = quoted.group("rest").strip()
+            rest = quoted.group(
+                "rest"
+            ).strip()  # "“…微信绑定…” 这个在哪里绑": the quote is what 这个 points at
+            focus = f"{quoted.group(1)}，{rest}" if _POINTING.match(rest) and len(rest) <= 8 else rest
         parts = self._numbered_parts(focus) or self._asked_parts(focus) or self._spoken_parts(focus)
         if parts and quoted is not None and _POINTING.match(parts[0]):  # "“附件4…” 这个在哪下载 填好交到哪"
             parts = (f"{quoted.group(1)}，{parts[0]}", *parts[1:])
@@ -181,7 +178,8 @@ class MessageShaper:
         pasted = self._after_pasted(focus)
         if pasted is not focus:
             return Shape("question", pasted)
-        if len(focus) > self._long or _NOTICE_LINE.match(focus):
+        several = read_hours(focus)  # the hours of several people stay whole ("小刘线上32，老周…哪个不够")
+        if (len(focus) > self._long or _NOTICE_LINE.match(focus)) and not (several and several.each):
             focus = self._last_question(focus)
         return Shape("question", focus)
 
@@ -197,7 +195,8 @@ class MessageShaper:
             and not self._question.search(head)
             and not _OWN.search(head)
             and not _POINTING.match(tail)
-        ):
+            and not (_WHERE_HOW.match(tail) and any(tail[n : n + 2] in head for n in range(len(tail) - 1)))
+        ):  # "…微信绑定…方可开始学习 请问在哪里绑定": a where or how in the line's words asks about it
             return tail
         return text
 
@@ -212,8 +211,7 @@ class MessageShaper:
             text[m.end() : marks[n + 1].start() if n + 1 < len(marks) else len(text)].strip(" ,，;；。.")
             for n, m in enumerate(marks)
         ]
-        # "三个问题：1 费用 2 确认地点": topics, after words announcing questions
-        announced = _ANNOUNCING.search(text[: marks[0].start()]) is not None
+        announced = _ANNOUNCING.search(text[: marks[0].start()]) is not None  # "三个问题：1 费用 2 确认地点"
         if not all(parts) or (sum(1 for p in parts if self._question.search(p)) < 2 and not announced):
             return ()  # a pasted list of rules, not of questions
         return tuple(parts)
@@ -334,25 +332,6 @@ class MessageShaper:
     def _only_ack_symbols(self, text: str) -> bool:
         symbols = {ch for ch in text if not ch.isspace() and ch != "\ufe0f"}
         return bool(symbols) and symbols <= self._ack_symbols
-
-    def _english_topic(self, text: str) -> Shape | None:
-        text = without_thanks(text)
-        if _HAN.search(text):
-            return None  # any Chinese character: not an English message
-        lowered = unicodedata.normalize("NFKC", text).lower()
-        letters = len(_LETTERS.findall(lowered))
-        if letters < 2 or _HAN.search(lowered) or letters < 0.6 * len(lowered.replace(" ", "")):
-            return None
-        for cue, ask in self._restated:
-            found = cue.search(lowered)
-            if found:
-                return Shape("english", text, None, chinese=ask.format(*found.groups()))
-        for topic, cue in self._english:
-            if cue.search(lowered):
-                return Shape("english", text, topic)
-        if re.fullmatch(r"[a-z]{1,5}", _PUNCTUATION.sub("", lowered)):
-            return None  # short Latin words the classifier knows: td, nihao, wx
-        return Shape("english", text, None)
 
     def _drop_openers(self, text: str, *, asked: bool = True) -> str:
         """Drop greetings and thanks that come before a question ("老师好！想问下…" → "想问下…"), or with
