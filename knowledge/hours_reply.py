@@ -12,6 +12,7 @@ from knowledge.status import HoursRules, hours_done
 
 
 def _both(stated: HoursMention) -> tuple[float, float]:
+    """The online and offline hours stated, none counted as 0."""
     return stated.online or 0.0, stated.offline or 0.0
 
 
@@ -109,7 +110,7 @@ class HoursReply(ReplyBase):
             if total < rules.yearly:
                 return self.say("hours_check_total_short", verdict=False, total=hours_text(total))
             return self.say("hours_check_depends")
-        online, offline = stated.online or 0.0, stated.offline or 0.0
+        online, offline = _both(stated)
         said = self._stated(stated)
         enough = hours_done(online, offline, rules)
         if self.polarity is None:  # hours stated, nothing asked in yes/no form: enough or not, first
