@@ -43,7 +43,7 @@ def _nearest(campaign: Campaign, after: dt.date, today: dt.date, say: Say) -> tu
     when the day asked lies beyond it, those of the first window reaching ``after`` (else the last)."""
     upcoming = _upcoming(campaign, today)
     if not upcoming:  # "本年度的资格确认已经结束（最后一个确认日是12月29日）"
-        last = calendar.format_days(calendar.confirmation_windows(campaign)[-1].days[-1:], short=True)
+        last = f"{calendar.confirmation_windows(campaign)[-1].days[-1]:%Y年%-m月%-d日}"  # with its year: long past
         return say("confirmation_over", form="full", last=last), say(
             "confirmation_over", form="short", last=last
         )
