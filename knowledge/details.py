@@ -252,8 +252,12 @@ class _Reply(HoursReply):
             key = "certificate_year_in" if inside else "certificate_year_out"
             # "今年不学要得啵" asks about leaving it out: yes when the year is not yet due; "当年不用搞" leaves out
             # the year the certificate was obtained, which is never due.
-            skip = "skip" in reading.aspects and "same_year_claim" not in reading.aspects
-            verdict = inside != skip
+            # "…要明年才开始学，是吗" claims it is not yet due, as a skip does.
+            skip = "starts_later" in reading.aspects or (
+                "skip" in reading.aspects and "same_year_claim" not in reading.aspects
+            )
+            # "2023年刚考的证，明年开始要搞吧": next year is due whatever the year, unless claimed not yet due
+            verdict = True if "next_year" in reading.aspects and not skip else inside != skip
             return self.say(key, verdict=verdict, year=str(year), next_year=str(year + 1))
         if compute == "post_check":
             said = post_check(self.campaign.facts.posts, entities, reading.post_words)

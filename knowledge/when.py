@@ -164,12 +164,14 @@ def period_on(campaign: Campaign, span: DateSpan, today: dt.date, claim: str, sa
     """
     period = campaign.facts.period
     day = span.first
-    label = day_label(day, today, span.words)
-    short_label = f"{day.month}月{day.day}日"
+    # "明年3月份": a month or week named is named so, not by its first day
+    label = span.words if not span.single and span.words else day_label(day, today, span.words)
+    short_label = span.words if not span.single and span.words else f"{day.month}月{day.day}日"
     if day < period.start:
         state = "period_before"
     elif day > period.end:
-        state = "period_over"
+        # "明年3月份才截止吧" asked before the end: the end is still to come
+        state = "period_over" if today > period.end else "period_beyond"
     elif day == period.end:
         state = "period_last_day"
     else:

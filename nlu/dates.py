@@ -26,7 +26,7 @@ _EXPLICIT = re.compile(
 _MONTH_ONLY = re.compile(r"(?<![\d年])(\d{1,2})\s*月份?([底末尾])?(?![\d初])")
 # "明年三月底", "下一年3月份": a month of next year.
 _NEXT_YEAR_MONTH = re.compile(
-    r"(?:明年|下一年|下年)\s*(\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月份?([底末尾])?"
+    r"(?:明年|下一年|下年)\s*(\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月份?(?:([底末尾])|(\d{1,2})\s*[日号])?"
 )
 _RANGE = frozenset("到至-—~～、")
 _MONTHLY_DAY = re.compile(r"每个?月(?:的)?(\d{1,2})\s*[号日](?!\s*[到至\-—~～、])")
@@ -114,6 +114,10 @@ class DateReader:
             if 1 <= month <= 12:
                 last = _month_end(today.year + 1, month)
                 first = last - dt.timedelta(days=6) if m.group(2) else last.replace(day=1)
+                if m.group(3) is not None:  # "明年1月5号": that day
+                    if not 1 <= int(m.group(3)) <= last.day:
+                        continue
+                    first = last = last.replace(day=int(m.group(3)))
                 add(m.start(), m.end(), DateSpan(first, last, m.group(0)))
         for m in _EXPLICIT.finditer(text) if 0 in maybe else ():
             add(m.start(), m.end(), _explicit(m, today))

@@ -28,12 +28,12 @@ _HAN_NUMBER = r"[零一二两三四五六七八九十]{1,4}(?:个半)?"
 # "线上二十一线下三够啵": or before the other kind, or a word that asks or judges them.
 _UNIT_AHEAD = (
     r"个|学时|小时|课时|学识|$|[\s，,。；;？?！!]|线上|线下|网上|证明|够|行|合格|算|刚好|正好|加起来|一共|总共|差|还|就|了"
-    r"|啵|吧|吗|么|冇|没|要得|可以|达标|下一步|然后|接下来"
+    r"|啵|吧|吗|么|冇|没|哒|要得|可以|达标|下一步|然后|接下来|以后|之后"
 )
 _UNIT = r"(?:个)?(?:学时|课时|学识|学分|小时|钟头|h\b)"
 # A number with an hours unit, or right after an online/offline word ("线上20", "线下学了12").
 # "N个" counts hours only when no noun follows it ("2个岗位") and an online/offline word says which kind.
-_NOT_HOURS = r"(?![\d年月日号元块天岗证次遍份人期]|个(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
+_NOT_HOURS = r"(?![\d年月日号元块天岗次遍份人期]|证(?!明)|个(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
 _STATED = re.compile(
     rf"(?P<n>{_NUMBER})\s*(?P<unit>{_UNIT})"
     rf"|(?P<kind>线上|在线|网上|网课|线下|证明|自主|面授|手机上?|电脑上?|online|offline)\s?(?:(?!线上|在线|网上|线下|证明)[^\d，,。；;\s]){{0,4}}?(?P<m>\d+(?:\.\d+)?|{_HAN_NUMBER}(?={_UNIT_AHEAD})){_NOT_HOURS}"
@@ -42,7 +42,7 @@ _STATED = re.compile(
 _ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机|online")
 _OFFLINE = re.compile(
     r"线下|证明|自主|面授|上传|附件4|培训班|单位组织|公司培训|单位培训|企业培训|公司组织|企业组织|技术培训|学术|论坛|讲座"
-    r"|研讨会|offline"
+    r"|研讨会|offline|(?<![宣流])传了"  # "传了十五个学时的证明": uploaded, so proven
 )
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\s]|还|再|又|但|里面|其中|当中|包括|包含")
 # 参加 joins nothing; "电脑上又学了7个": 又 or 还 right after where one studies keeps that place's kind
@@ -233,9 +233,13 @@ def _read_hours(text: str) -> HoursMention | None:
 
 
 # Who each of several people is, before their hours ("小刘线上32，老周线上20线下12", "一个线上32 一个线上20线下12").
+_SURNAMES = (
+    "张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤"
+)
+_NAMED_PERSON = re.compile(rf"(?:小|老)[{_SURNAMES}]")
 _PERSON = re.compile(
-    r"(?:(?:小|老)[\u4e00-\u9fff]|[张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
-    r"苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤][三四五六]"
+    rf"(?:(?:小|老)[\u4e00-\u9fff]|[{_SURNAMES}][三四五六]"
     r"|(?<![\u4e00-\u9fff])[张王李赵刘陈杨黄周吴徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖][\u4e00-\u9fff]{1,2}"
     r"|(?:另|还有)?一个|第[一二三四五六]个|[甲乙丙丁])(?=[\s:：]?(?:线上|网上|在线|线下|学了|手机|电脑))"
 )
@@ -295,7 +299,10 @@ _HAN_DAY = re.compile(
     r"(?<![\d零一二两三四五六七八九十百第])([一二三四五六七八九十]{1,3})(?=\s*(?:月|号|日(?!子|常|期)|(?:到|至|-|—|~)\s*[一二三四五六七八九十\d]{1,3}\s*[号日]))"
 )
 
-_HAN_YEAR = re.compile(r"([零〇一二三四五六七八九]{4})(?=\s*年)")
+# "二零二一年", and "二二年" (22年) said as two digits
+_HAN_YEAR = re.compile(
+    r"([零〇一二三四五六七八九]{4}|(?<![零〇一二三四五六七八九十两])[一二][零〇一二三四五六七八九])(?=\s*年(?!级))"
+)
 
 
 def arabic_days(text: str) -> str:
@@ -308,11 +315,20 @@ def arabic_days(text: str) -> str:
     return _HAN_DAY.sub(digits, text) if _DIGITS.intersection(text) else text
 
 
+# "三零六室": a room said digit by digit
+_HAN_ROOM = re.compile(r"(?<![零〇一二三四五六七八九十])([零〇一二三四五六七八九]{3})(?=\s*(?:室|房间|号房))")
+
+
 def arabic_years(text: str) -> str:
-    """``text`` with a year in Chinese numerals written in digits ("二零二一年拿的证" → "2021年拿的证")."""
-    if "年" not in text:
-        return text
-    return _HAN_YEAR.sub(lambda m: "".join(str(_NUMERALS.get(c, 0)) for c in m.group(1)), text)
+    """``text`` with a year or a room in Chinese numerals written in digits ("二零二一年拿的证" → "2021年拿的证",
+    "三零六室" → "306室")."""
+
+    def digits(m: re.Match[str]) -> str:
+        return "".join(str(_NUMERALS.get(c, 0)) for c in m.group(1))
+
+    if "年" in text:
+        text = _HAN_YEAR.sub(digits, text)
+    return _HAN_ROOM.sub(digits, text) if "室" in text or "房" in text else text
 
 
 def read_years(text: str, today: dt.date) -> tuple[int, ...]:
@@ -375,11 +391,23 @@ _PEOPLE = re.compile(
 )
 
 
+def _named(text: str) -> list[str]:
+    """The people ``text`` names by name ("老李", "小王"), each once."""
+    return list(dict.fromkeys(_NAMED_PERSON.findall(text)))
+
+
+def people_named(text: str) -> str:
+    """The people ``text`` names by name when it names several ("老李老张"), else ""."""
+    named = _named(text)
+    return "".join(named) if len(named) > 1 else ""
+
+
 def read_people(text: str) -> int | None:
-    """How many people ``text`` counts ("40个工人", "两个人"), or None; one person is no count."""
+    """How many people ``text`` counts ("40个工人", "两个人", "老李老张"), or None; one person is no count."""
     m = _PEOPLE.search(text)
     if m is None:
-        return None
+        named = len(_named(text))  # "我们公司老李老张…学费一起交好多"
+        return named if named > 1 else None
     value = chinese_number(m.group(1).replace("俩", "两"))
     if value is None:
         return None

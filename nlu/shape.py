@@ -50,7 +50,7 @@ _ASKED_END = re.compile(r"(?:吗|啵|么|嘛)$")  # a particle that asks (a fina
 # A yes/no question asked both ways ("要不要刷脸", "能不能用手机").
 _BOTH_WAYS = A_NOT_A
 # A clause closed by a yes/no particle ("还来得及不", "能去吗").
-_YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛|对吧|是吧)$")
+_YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛|对吧|是吧|(?<=[要学搞去行够])吧)$")
 # A second part that only follows up the first: "不能的话最早哪天".
 _FOLLOW_UP = re.compile(
     r"(?:不能|不行|不可以|没有|冇得|如果不|要是不)(?:的话)?[，,]?|(?:如果|要是|具体|那具体)"
@@ -271,6 +271,8 @@ class MessageShaper:
             parts[-1] += carry
         if any(_FOLLOW_UP.match(p) or (p.startswith("那") and not p.startswith("那个")) for p in parts[1:]):
             return ()  # "明天不是调休上班吗那明天能去确认吗": the first only leads to the second
+        if parts and self._leaning is not None and self._leaning.search(parts[0]):
+            return ()  # "今天三十号最后一天啵还能确认不": the last day of what the next part names
         return tuple(parts) if 2 <= len(parts) <= self._max_parts else ()
 
     def _joined_parts(self, text: str) -> list[str]:

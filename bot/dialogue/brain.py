@@ -21,6 +21,7 @@ from nlu import actions
 from nlu.aspects import AspectReader
 from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules
 from nlu.entities import NAME_ONLY
+from nlu.hours import people_named
 from nlu.interpreter import FALLBACK, PERSONAL_INTENTS, Interpreter, ParseResult
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,9 @@ class Brain:
             year = _YEAR_SAID.search(parts[n - 2]) if short else None
             if year is not None and not _YEAR_SAID.search(part):  # "明年还有吗 么时候开始": next year's start
                 part = year.group(0) + part
+            named = people_named(parts[n - 2]) if n > 1 else ""
+            if named and not people_named(part):  # "老李老张都是2021年的证 … 学费一起交好多": theirs
+                part = named + part
             parse = self._understand(part, state, within=short)
             if n > 1 and parse["intent"]["name"] in _UNTOLD and len(parts[n - 2]) <= CONTEXT_PART:
                 # "确认地点在哪？周六开门不": a part not understood alone is read after the one before it

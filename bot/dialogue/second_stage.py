@@ -8,6 +8,7 @@ aspect reader and the campaign's details compose the reply for the specific fact
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -36,7 +37,8 @@ UNCOVERED = frozenset({"ask_not_in_notice", "out_of_scope"})
 def split_lead(reply: str) -> tuple[str | None, str]:
     """The yes/no word ``reply`` is led with and the rest ("可以。…" → ("可以", "…")), or (None, reply)."""
     first, _, rest = reply.partition("。")
-    if rest and len(first) <= MAX_LEAD and not any(ch.isdigit() or ch.isspace() for ch in first):
+    short = len(first) <= MAX_LEAD or _LONG_LEAD.fullmatch(first) is not None
+    if rest and short and not any(ch.isdigit() or ch.isspace() for ch in first):
         return first, rest
     return None, reply
 
@@ -52,6 +54,8 @@ def _about_notice(intent: str) -> bool:
 
 
 MAX_LEAD = 3  # 可以 / 不可以 / 不用 …: the longest yes/no word a reply is led with
+# … or a yes with what it grants ("是的，够了", "是的，在", "是的，没问题") and "不算合格"
+_LONG_LEAD = re.compile(r"是的，[\u4e00-\u9fff]{1,3}|不算合格")
 # Small talk and commands: a detail applies to them only when it names them.
 CLOSED_INTENTS = (
     frozenset({"greet", "goodbye", "thank", "bot_challenge", ACKNOWLEDGE, "bind"}) | ACTION_INTENTS

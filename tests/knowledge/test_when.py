@@ -69,7 +69,10 @@ def test_period_claims(campaign):
         campaign, span(dt.date(2023, 12, 31)), dt.date(2023, 12, 31), "last_day", say
     )
     assert last["key"] == "period_last_day" and truth is True
-    over, truth = when.period_on(campaign, span(dt.date(2024, 1, 1)), dt.date(2023, 12, 31), "open", say)
+    # a day after the end, asked before it ("明年3月份才截止吧"): beyond the period, which has not ended yet
+    beyond, truth = when.period_on(campaign, span(dt.date(2024, 1, 1)), dt.date(2023, 12, 31), "open", say)
+    assert beyond["key"] == "period_beyond" and truth is False
+    over, truth = when.period_on(campaign, span(dt.date(2024, 1, 3)), dt.date(2024, 1, 2), "open", say)
     assert over["key"] == "period_over" and truth is False
 
 

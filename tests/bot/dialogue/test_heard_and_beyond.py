@@ -1,0 +1,121 @@
+"""Claims heard and checked, days beyond the period asked before it ends, hours and years said in words, several
+people named, and more of what the notice leaves open (tuning sets DA–DC, ED and EE).
+
+Through the whole brain (real classifier, aspect reader, campaign file) at a fixed moment.
+"""
+
+import datetime as dt
+
+import pytest
+
+from nlu.hours import arabic_years, people_named, read_hours, read_people
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+SILENT = "没有说明"
+HOTLINE = "13762061108"
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        # what was heard, stated without a question mark, or confirmed with 冇搞错吧
+        ("听说资格确认是每个月1号到5号", "不是。", "26—30日"),
+        ("听说确认地点是岳阳日报社305，冇搞错吧", "是的。", "305"),
+        ("听说那个公众号是搜岳阳建设人才，对啵", "不是。", "湖南建设人才"),
+        ("听说自主学习证明是附件2，是吧", "不是。", "附件4"),
+        ("听说手机上学不了，只能在电脑上学？", "不是。", "手机"),
+        ("是不是在三零六室确认咯", "不是。", "305"),
+        ("一百块是一个岗位一百啵", "不是。", "一人多岗只用缴纳一次"),
+        ("登记表是不是到现场再手写一张", "不是。", "自助打印"),
+        # a day beyond the period, asked before the period ends: its end, and no "已于…截止"
+        ("群里有人讲这次继续教育明年3月份才截止，对不", "不是。", "2023年12月31日截止"),
+        ("学时要等到明年才显示到证书上吧", "不是。", "实时记录"),
+        # the year a certificate was obtained, said in two digits or claimed due later
+        ("二二年刚拿的证今年要学三十二个学时啵", "要。", "2022年取证的在范围内"),
+        ("我去年2022年刚取证，同事说要明年才开始学，是吗", "不是。", "2023年起"),
+        ("我2023年刚考的证，明年开始要搞继续教育吧", "是的。", "2024年起"),
+        # hours said in words, uploaded, or done but not yet audited
+        ("在线学习二十二个传了十五个学时的证明合格啵", "够。", "线下证明15学时"),
+        ("线上满了二十证明传了十二以后还要搞么子", "够。", "审核"),
+        ("线上时间到三十二哒但是培训点还冇审核算完成了啵", "还没有。", "审核确认才算完成"),
+        ("线上做满了32学时，还要培训点审核确认不？", "要。", "审核确认"),
+        ("两个合格条件要同时满足吗", "不用。", "线上学满32学时"),
+        ("线下证明只签字不盖章行吗", "不行。", "签字盖章"),
+        ("学习可以跳过人脸识别吗", "不可以。", "人脸识别"),
+        # another's WeChat, in any words
+        ("用我堂客的威信绑定要得不我自己冇开威信", "不可以。", "本人微信"),
+        ("我自己微信登不上，可以绑我老公的微信学啵", "不可以。", "本人微信"),
+        (
+            "“学习前需要进行微信绑定账号以及人脸识别后方可开始学习” 这个绑定用哪个微信都可以吗",
+            "不可以。",
+            "本人微信",
+        ),
+        # English words and days, a confirm tag after the hours
+        ("online 20 hours + offline proof 12 hours, is that enough?", "够。", "线下证明12学时"),
+        ("Hi, what do I enter on the login page?", "登录", "身份证号码"),
+        ("PDF的登记表打出来以后要找company盖章吗", "要。", "在岗单位盖章"),
+        ("线上25+线下证明12，合格吧？还要不要培训点审核", "是的，够了。", "2. 要。"),
+        ("那我施工员质量员都有 交100就行了是吧", "是的。", "一人多岗只用缴纳一次"),
+        # several people named: the fee of all of them in a later part
+        ("老师 我们公司老李老张都是2021年拿的电子证 今年都要学吧 学费一起交好多", "是的。", "2人共200元"),
+    ],
+)
+def test_replies(ask, text, start, includes):
+    reply = ask(text)
+    assert reply.startswith(start) and includes in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "known"),
+    [
+        ("那个网站是好多我搜不到", "www.hnjsrcw.com"),
+        ("证书快到期哒么样换证", "本年度对象"),
+        ("屋里电脑是XP系统用得不", "www.hnjsrcw.com"),
+        ("别人的微信绑定了我的账号怎么办", "本人微信"),
+        ("忘记当时是用哪个微信绑定的了，么办", "本人微信"),
+        ("我公司倒闭了，登记表冇得单位盖章么办", "在岗单位盖章"),
+        ("我年纪大了不会用智能手机，可以叫儿子帮我报名吗", "湖南建设人才"),
+        ("后台找不到附件4下载的地方", "后台下载"),
+        ("我怀孕了，不方便跑，资格确认可以线上办吗", "305室"),
+        ("我电脑是mac 报名网站打得开不", "www.hnjsrcw.com"),
+        ("公司公章冇在 盖合同章行不", ""),
+        ("自主学习证明要哪些人签字", "附件4"),
+        ("同事是外籍的 冇得身份证 么样登录", "身份证号码"),
+        ("我去年在别的协会报的 今年能换到房地产业协会不", "岳阳市房地产业协会"),
+    ],
+)
+def test_the_notice_is_silent(ask, text, known):
+    reply = ask(text)
+    assert SILENT in reply and HOTLINE in reply and known in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "start", "includes"),
+    [
+        ("明天31号还能去吗，今天赶不过去了", dt.datetime(2023, 8, 30, 15, tzinfo=TZ), "不可以。", "9月26"),
+        ("今天三十号最后一天啵还能确认不", dt.datetime(2023, 10, 30, 8, 40, tzinfo=TZ), "可以。", "305"),
+        ("这个礼拜五去 还来得赢不", dt.datetime(2023, 12, 27, 10, tzinfo=TZ), "可以。", "12月29日"),
+        ("next Friday 可以去确认吗", dt.datetime(2023, 10, 20, 10, tzinfo=TZ), "可以。", "10月27日"),
+        ("明年1月5号还能学吗", dt.datetime(2023, 11, 20, 10, tzinfo=TZ), "不可以。", "2023年12月31日截止"),
+        (
+            "元旦都过了 现在去确认2023年度的还算数不",
+            dt.datetime(2024, 1, 3, 10, tzinfo=TZ),
+            "不算。",
+            "12月31日截止",
+        ),
+    ],
+)
+def test_days_asked(ask, text, now, start, includes):
+    reply = ask(text, now=now)
+    assert reply.startswith(start) and includes in reply, reply
+
+
+def test_words_read():
+    hours = read_hours("线上时间到三十二哒但是")
+    assert hours is not None and hours.online == 32
+    hours = read_hours("线上满了20证明传了12以后")
+    assert hours is not None and (hours.online, hours.offline) == (20, 12)
+    assert read_hours("我有2证") is None
+    assert arabic_years("二二年刚拿的证") == "22年刚拿的证" and arabic_years("三零六室") == "306室"
+    assert people_named("老李老张都是2021年的证") == "老李老张" and people_named("老李说的") == ""
+    assert read_people("老李老张 学费一起交好多") == 2 and read_people("老师 学费多少") is None
