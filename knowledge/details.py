@@ -231,7 +231,8 @@ class _Reply(HoursReply):
             over = ("closed" in reading.aspects and "time_left" not in reading.aspects) != denies(reading)
             # "还能确认吗": asked of today
             span = reading.dates[0] if reading.dates else DateSpan(today, today, "现在")
-            return when.confirmation_on(self.campaign, span, today, self.say, every, over)[0]
+            weekend = "weekend_word" in reading.aspects and not span.single
+            return when.confirmation_on(self.campaign, span, today, self.say, every, over, weekend)[0]
         if compute == "confirmation_last" and reading.dates:
             return when.confirmation_last(self.campaign, reading.dates[0], today, self.say)[0]
         if compute == "period_now" or (compute == "period_date" and reading.dates):

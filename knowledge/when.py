@@ -5,6 +5,7 @@ Pure: the campaign, the span of days asked about (``nlu.dates.DateSpan``), today
 
 from __future__ import annotations
 
+import calendar as pycalendar
 import datetime as dt
 from collections.abc import Callable
 
@@ -13,6 +14,7 @@ from knowledge.campaign import Campaign
 from knowledge.reading import DateSpan
 
 WEEKDAYS = "一二三四五六日"
+SATURDAY = 5  # date.weekday() of a Saturday
 
 # Render a ``composed`` entry: ``say(key, verdict=..., form=..., **values)``. The caller knows the form and turns
 # the verdict into the yes/no lead the question asked for; ``form`` overrides the reply's form for a part.
@@ -71,11 +73,18 @@ def _why_closed(campaign: Campaign, day: dt.date) -> str:
 
 
 def confirmation_on(
-    campaign: Campaign, span: DateSpan, today: dt.date, say: Say, every: bool = False, over: bool = False
+    campaign: Campaign,
+    span: DateSpan,
+    today: dt.date,
+    say: Say,
+    every: bool = False,
+    over: bool = False,
+    weekend: bool = False,
 ) -> tuple[str, bool]:
     """The reply about confirming within ``span``, and whether it can be done then; with ``every``
     ("26到30号都能去吗"), whether it can be done on each of its days; with ``over`` ("这个月的确认是不是已经
-    过了"), the verdict answers whether it is over instead."""
+    过了"), the verdict answers whether it is over instead; with ``weekend`` ("26号到30号碰到周末也能去吗"),
+    whether on a Saturday or Sunday of it (an adjusted working day)."""
     if span.monthly:  # "每个月31号可以去确认吗": the rule's days of every month
         return _monthly(campaign, span, today, say, over)
     days = [
@@ -104,6 +113,8 @@ def confirmation_on(
         if every:  # each day of the span from today on must be a confirmation day
             first = max(span.first, today)
             ok = len(days) == (span.last - first).days + 1
+        if weekend:
+            ok = any(d.weekday() >= SATURDAY for d in days)
         by_month: dict[tuple[int, int], list[dt.date]] = {}
         for d in days:
             by_month.setdefault((d.year, d.month), []).append(d)
@@ -115,6 +126,7 @@ def confirmation_on(
             words=span.words,
             days=listed,
             days_short=listed_short,
+            closed=_closed_days(campaign, span, max(span.first, today), days),
         ), ok
     return say(
         "confirmation_range_no",
@@ -123,6 +135,20 @@ def confirmation_on(
         nearest=nearest,
         nearest_short=nearest_short,
     ), ok
+
+
+def _closed_days(campaign: Campaign, span: DateSpan, first: dt.date, days: list[dt.date]) -> str:
+    """ "，11月26日（周日）不办": the days of the rule's range within ``span`` that are not working days."""
+    conf = campaign.facts.confirmation
+    months = sorted({(d.year, d.month) for d in days})
+    closed = tuple(
+        day
+        for year, month in months
+        for n in range(conf.first_day, min(conf.last_day, pycalendar.monthrange(year, month)[1]) + 1)
+        if first <= (day := dt.date(year, month, n)) <= span.last and day not in days
+    )
+    named = "、".join(f"{d.month}月{d.day}日周{WEEKDAYS[d.weekday()]}" for d in closed)
+    return f"，{named}不办" if closed else ""
 
 
 def _monthly(campaign: Campaign, span: DateSpan, today: dt.date, say: Say, over: bool) -> tuple[str, bool]:

@@ -20,13 +20,14 @@ from bot.kernel.yamlfile import load_yaml
 from knowledge.reading import BOUND, DATES, DENIED, EACH, HOURS, PEOPLE, YEARS, YESNO, Polarity, Reading
 from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader, asked_first
-from nlu.hours import arabic_days, arabic_money, certificate_years, read_bound, read_hours, read_people
+from nlu.hours import read_bound, read_hours
 from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer, phones_restored
+from nlu.numerals import arabic_days, arabic_money, certificate_years, read_people
 from nlu.prefilter import CharacterFilter, branches
 from nlu.shape import MessageShaper, Shape
 from nlu.typos import SoundSlips
-from nlu.wordlists import any_of
+from nlu.wordlists import any_of, asks_what
 
 DEFAULT_ASPECTS_FILE = Path(__file__).parent / "data" / "aspects.yml"
 # A reply that itself says there is only one ("微信绑定唯一").
@@ -42,7 +43,7 @@ _TRAILING_SYMBOLS = re.compile(r"[^\w?？!！。.~～]+$")
 _ASKED_KEPT = 64
 # The yes words a claim ("…是吧", "可以…吗", "要…吗") is confirmed with when the reply states all of it; PERMISSION's
 # question, whether one may do something, is asked of anything, so a pair of words new to the notice is a new subject.
-CONFIRMED = frozenset({"是的", "是", "对", "可以", "要", "有", "会", "在"})
+CONFIRMED = frozenset({"是的", "是", "对", "可以", "要", "有", "会", "在", "够"})
 # The yes-words of a claim that something is so ("是…吧", "…对不对"): only these are denied by another party,
 # name or number in the reply.
 CLAIMING = frozenset({"是的", "是", "对"})
@@ -96,8 +97,7 @@ _BEFORE_POST = "我你他她是个的当做和跟与及也又还"  # "我是监�
 
 
 def _han_in(expression: str) -> frozenset[str] | None:
-    """The Chinese characters an expression names: each of our cues needs one of them to match, so a text
-    with none of them is skipped without running the expression. None (never skipped) when it names none."""
+    """The Chinese characters an expression names (one is needed to match: a text with none is skipped), or None."""
     return frozenset(_HAN.findall(expression)) or None
 
 
@@ -142,6 +142,7 @@ class AspectReader:
             self._endings = sorted(endings.items(), key=lambda kv: -len(kv[0]))
             self._ending_words = tuple(endings)  # most questions end in none of them: one test in C
             self._asks_what = any_of(raw.get("question_words", ()))
+            self._asks_value = asks_what(raw)  # or a noun at the end of a bare "…？": "确认时间？"
             claims = raw.get("claims", {})
             self._function_chars = str(claims.get("function_chars", ""))
             # Characters that only ask or join (的, 那, 是 …): never read as a slip of another
@@ -213,9 +214,8 @@ class AspectReader:
         return self._shaper.asking_clause(text)
 
     def question_form(self, basic: str, folded: str) -> str:
-        """``folded`` ending in the question mark its particle or punctuation means: the Hunan "能去啵",
-        the typed "可以马", "周末确认?", "也要带咯？" all end in 吗; "是…吧" keeps its 吧 (folding drops
-        particles). A question that asks what, where or how many ("在哪里确认?") gets no 吗 it did not type."""
+        """``folded`` ending in the question mark its particle or punctuation means: "能去啵", "可以马", "周末确认?",
+        "也要带咯？" end in 吗; "是…吧" keeps its 吧 (folding drops particles); "在哪里确认?" asks what: no 吗."""
         typed = _TRAILING_SYMBOLS.sub("", basic)  # "齐了吧✌️": an emoji after the question ends nothing
         tail = typed.rstrip("?？!！。.~～ ")
         asked = len(tail) < len(typed) and typed[-1:] in "?？"
@@ -237,7 +237,8 @@ class AspectReader:
                 if asked and (not mark or (mark == "吧" and ending != "吧")) and not self._asks_what_in(stem):
                     mark = "吗"  # "也要带咯？" asks, where "是100块咯" asks to confirm
                 return stem + mark
-        return folded + "吗" if asked and not self._asks_what_in(folded) else folded
+        value = self._asks_value  # "确认时间？" asks the time
+        return folded + ("吗" if asked and not (value and value.search(folded)) else "")
 
     def _asks_what_in(self, text: str) -> bool:
         return self._asks_what is not None and self._asks_what.search(text) is not None

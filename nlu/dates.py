@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from knowledge.reading import DateSpan
-from nlu.hours import chinese_number
+from nlu.numerals import chinese_number
 from nlu.prefilter import CharacterFilter
 from nlu.wordlists import alternation
 
@@ -31,6 +31,8 @@ _NEXT_YEAR_MONTH = re.compile(
 _RANGE = frozenset("到至-—~～、")
 _MONTHLY_DAY = re.compile(r"每个?月(?:的)?(\d{1,2})\s*[号日](?!\s*[到至\-—~～、])")
 _RANGE_START = re.compile(r"[\d日号]$")  # what stands before the range mark of "26到30日"
+_MONTH_START = frozenset({"初", "头"})  # "下个月初", "月头": words of the aspects file's month_end too
+_RANGE_END = re.compile(r"\s*[到至\-—~～]\s*(\d{1,2})\s*[号日]")  # "26号到30号": the first day of a range
 _DAY_ONLY = re.compile(r"(?<![\d月./-])(\d{1,2})\s*[号日](?![楼室])")
 
 
@@ -62,7 +64,8 @@ class DateReader:
             (
                 "week",
                 re.compile(
-                    f"({alternation(self._week_prefixes)})?(?:{alternation(raw['weekday_words'])})"
+                    # not the 下 of "发我一下": "…一下下周过去" is next week
+                    f"(?<!一)({alternation(self._week_prefixes)})?(?:{alternation(raw['weekday_words'])})"
                     f"({alternation(weekday_keys)})?"
                 ),
             ),
@@ -136,6 +139,16 @@ class DateReader:
             )
             if ranged:  # a day right after 月 is never read here: "每月31号" is read below
                 continue  # "每月26到30日" is the rule, not a day; "提前到25号" is a day
+            until = _RANGE_END.match(text, m.end())
+            if until is not None:  # "26号到30号都能去吗": those days of this month (the rule after 每月)
+                if not text[: m.start()].endswith(("每月", "每个月")):
+                    words = m.group(0) + until.group(0)
+                    add(
+                        m.start(),
+                        until.end(),
+                        _days_of_month(int(m.group(1)), int(until.group(1)), today, words),
+                    )
+                continue
             add(m.start(), m.end(), _day_of_month(int(m.group(1)), today, m.group(0)))
         for m in _MONTHLY_DAY.finditer(text) if "每" in text else ():
             # "每个月31号可以去确认吗": that day of every month, a claim about the rule
@@ -194,7 +207,9 @@ class DateReader:
             return None
         first = _add_months(today, self._month_prefixes[prefix] if prefix is not None else 0)
         last = _month_end(first.year, first.month)
-        if end is not None:
+        if end in _MONTH_START:  # "下个月初": its first ten days
+            first, last = first.replace(day=1), first.replace(day=10)
+        elif end is not None:
             first = last - dt.timedelta(days=6)  # the last week of the month
         return _clamped(first, last, today, words)
 
@@ -237,6 +252,16 @@ def _day_of_month(day: int, today: dt.date, words: str) -> DateSpan | None:
             date = first.replace(day=day)
             if date >= today:
                 return DateSpan(date, date, words)
+    return None
+
+
+def _days_of_month(first: int, last: int, today: dt.date, words: str) -> DateSpan | None:
+    """ "26号到30号": those days of the coming month that has them and has not yet passed them all."""
+    for months in range(3):
+        month = _add_months(today, months)
+        fits = 1 <= first <= last <= calendar.monthrange(month.year, month.month)[1]
+        if fits and month.replace(day=last) >= today:
+            return DateSpan(month.replace(day=first), month.replace(day=last), words)
     return None
 
 

@@ -1,34 +1,21 @@
-"""Hours a message states ("线上学了20学时，线下证明12个") and the year a certificate was obtained."""
+"""Hours a message states ("线上学了20学时，线下证明12个"), of one person or several, and hours asked to go
+below or above a number."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Iterable
 from dataclasses import replace
 
 from knowledge.reading import HoursMention
+from nlu.numerals import DIGITS, SURNAMES, chinese_number
 
-_NUMERALS = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 _NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十]{1,4}(?:个半)?"
 _HAN_NUMBER = r"[零一二两三四五六七八九十]{1,4}(?:个半)?"
 # A Chinese numeral right after 线上/线下 counts only before an hours word: "线上二十个", not "线上线下加在一起".
 # "线上二十一线下三够啵": or before the other kind, or a word that asks or judges them.
 _UNIT_AHEAD = (
     r"个|学时|小时|课时|学识|$|[\s，,。；;？?！!]|线上|线下|网上|证明|够|行|合格|算|刚好|正好|加起来|一共|总共|差|还|就|了"
-    r"|啵|吧|吗|么|冇|没|哒|要得|可以|达标|下一步|然后|接下来|以后|之后"
+    r"|啵|吧|吗|么|冇|没|哒|过|要得|可以|达标|下一步|然后|接下来|以后|之后|的话"
 )
 _UNIT = r"(?:个)?(?:学时|课时|学识|学分|小时|钟头|h\b)"
 # A number with an hours unit, or right after an online/offline word ("线上20", "线下学了12").
@@ -42,13 +29,11 @@ _STATED = re.compile(
 _ONLINE = re.compile(r"线上|在线|网上|网课|网络|平台|电脑|手机|online")
 _OFFLINE = re.compile(
     r"线下|证明|自主|面授|上传|附件4|培训班|单位组织|公司培训|单位培训|企业培训|公司组织|企业组织|技术培训|学术|论坛|讲座"
-    r"|研讨会|offline|(?<![宣流])传了"  # "传了十五个学时的证明": uploaded, so proven
+    r"|研讨会|学校培训|学校组织|offline|(?<![宣流])传了"  # "传了十五个学时的证明": uploaded, so proven
 )
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\s]|还|再|又|但|里面|其中|当中|包括|包含")
 # 参加 joins nothing; "电脑上又学了7个": 又 or 还 right after where one studies keeps that place's kind
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]|(?<![上下脑机])[还又]|和|(?<!参)加|另|跟|再")
-_DIGITS = frozenset("0123456789零一二两三四五六七八九十")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d|\d\d)\s*(?:年|[.\-/](?=\d{1,2}[.\-/月]))")
 _NAMED = frozenset({"附件", "附表"})
 _AGAIN = frozenset("那这")  # "那5个": hours already stated, pointed at
 _A_THING = re.compile(r"个(?!学时|小时|课时|钟头|学分)")
@@ -88,25 +73,6 @@ _SPACED = re.compile(r"[\s，,]")  # a gap between the kind word and "再学5个
 _SAME = re.compile(r"也是|我也|一样")
 # "去年线上学了32，今年…": hours of another year are not this year's.
 _PAST = re.compile(r"(?:去年|前年|上一?年|往年)[^，,。；;！!？?\s]{0,8}$")
-
-
-def chinese_number(text: str) -> float | None:
-    """Read 20, 7.5, 二十, 三十二, 十二, 两 or 十个半; None when it is not a number."""
-    half = 0.5 if text.endswith("个半") else 0.0
-    text = text.removesuffix("个半")
-    try:
-        return float(text) + half
-    except ValueError:
-        pass
-    if not text or any(ch not in _NUMERALS and ch != "十" for ch in text):
-        return None
-    if "十" not in text:
-        return float(_NUMERALS[text]) + half if len(text) == 1 else None
-    tens, _, ones = text.partition("十")
-    if len(tens) > 1 or len(ones) > 1:
-        return None
-    value = (_NUMERALS[tens] if tens else 1) * 10 + (_NUMERALS[ones] if ones else 0)
-    return float(value) + half
 
 
 def _kind(text: str, start: int, end: int) -> str | None:
@@ -150,7 +116,7 @@ def _read_hours(text: str) -> HoursMention | None:
     # 廿 20, 卅 30; "现上", "现下": 线上, 线下 typed with a slip
     text = text.replace("廿", "二十").replace("卅", "三十").replace("现上", "线上").replace("现下", "线下")
     text = _PER_SHEET.sub(_sheets, text)
-    if _DIGITS.isdisjoint(text):
+    if DIGITS.isdisjoint(text):
         return None
     each = _EACH.search(text)
     if each is not None:  # "线上线下各20学时": both kinds that many
@@ -167,8 +133,12 @@ def _read_hours(text: str) -> HoursMention | None:
         start, end = m.span(group)
         if text[max(0, start - 2) : start] in _NAMED:
             continue  # "学时证明就是附件4那个吧": an attachment's number
-        if number == "一" and _A_THING.match(text, end):
-            continue  # "参加了一个线上的讲座": 一个 is "a", not one hour
+        if (
+            number == "一"
+            and _A_THING.match(text, end)
+            and not _AGAIN_STUDIED.search(text, max(0, start - 4), start)
+        ):
+            continue  # "参加了一个线上的讲座": 一个 is "a", not one hour ("再学一个" is)
         value = chinese_number(number)
         if value is None or value > 200:
             continue
@@ -189,6 +159,8 @@ def _read_hours(text: str) -> HoursMention | None:
                 and _STUDIED.search(text, 0, start)
             ):
                 found_kind = "online"  # "十月线上学了6个 十一月学了14个": studied again, online as before
+            if found_kind is None and "学时" in text[max(0, start - 10) : start]:
+                found_kind = "unspecified"  # "每年要学的学时是不是24个": hours of no kind
             if found_kind is None:
                 continue  # "差2个": no word says these are hours of one kind
             kind = found_kind
@@ -233,13 +205,8 @@ def _read_hours(text: str) -> HoursMention | None:
 
 
 # Who each of several people is, before their hours ("小刘线上32，老周线上20线下12", "一个线上32 一个线上20线下12").
-_SURNAMES = (
-    "张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
-    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤"
-)
-_NAMED_PERSON = re.compile(rf"(?:小|老)[{_SURNAMES}]")
 _PERSON = re.compile(
-    rf"(?:(?:小|老)[\u4e00-\u9fff]|[{_SURNAMES}][三四五六]"
+    rf"(?:(?:小|老)[\u4e00-\u9fff]|[{SURNAMES}][三四五六]"
     r"|(?<![\u4e00-\u9fff])[张王李赵刘陈杨黄周吴徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖][\u4e00-\u9fff]{1,2}"
     r"|(?:另|还有)?一个|第[一二三四五六]个|[甲乙丙丁])(?=[\s:：]?(?:线上|网上|在线|线下|学了|手机|电脑))"
 )
@@ -260,95 +227,12 @@ def _read_each(text: str) -> tuple[tuple[str, HoursMention], ...]:
     return tuple(found)
 
 
-# "两百块一个人", "八十元": an amount of money in Chinese numerals, read as digits where a claim is checked.
-_HAN_MONEY = re.compile(
-    r"(?<![\d零一二两三四五六七八九十百])([一二两三四五六七八九]百(?:[一二三四五六七八九]十?|零[一二三四五六七八九])?"
-    r"|[二三四五六七八九]?十[一二三四五六七八九]?)(?=\s*(?:元|块|快|一个人|一人|每人|个人))"
-)
-
-
-# "是不是交九百": hundreds right after a word of paying are money too.
-_PAID_HAN = re.compile(
-    r"(?<=[交缴付收])([一二两三四五六七八九]百(?:[一二三四五六七八九]十?|零[一二三四五六七八九])?)"
-)
-
-
-def arabic_money(text: str) -> str:
-    """``text`` with amounts of money in Chinese numerals written in digits ("两百块" → "200块")."""
-    if "百" not in text and "十" not in text:
-        return text
-
-    def digits(m: re.Match[str]) -> str:
-        words = m.group(1)
-        if "百" not in words:
-            value = chinese_number(words)
-            return m.group(0) if value is None else str(int(value))
-        hundreds, _, rest = words.partition("百")
-        value = _NUMERALS[hundreds] * 100
-        rest = rest.removeprefix("零")
-        if rest:
-            tens = chinese_number(rest if rest.endswith("十") or len(rest) > 1 else rest + "十")
-            value += int(tens or 0) if "零" not in words else _NUMERALS[rest]
-        return str(value)
-
-    return _PAID_HAN.sub(digits, _HAN_MONEY.sub(digits, text))
-
-
-# "十二月三十一号", "一号到五号", "岳阳大道六十三号": days, months and numbers of a street in Chinese numerals.
-_HAN_DAY = re.compile(
-    r"(?<![\d零一二两三四五六七八九十百第])([一二三四五六七八九十]{1,3})(?=\s*(?:月|号|日(?!子|常|期)|(?:到|至|-|—|~)\s*[一二三四五六七八九十\d]{1,3}\s*[号日]))"
-)
-
-# "二零二一年", and "二二年" (22年) said as two digits
-_HAN_YEAR = re.compile(
-    r"([零〇一二三四五六七八九]{4}|(?<![零〇一二三四五六七八九十两])[一二][零〇一二三四五六七八九])(?=\s*年(?!级))"
-)
-
-
-def arabic_days(text: str) -> str:
-    """``text`` with the numbers of a month, a day or a street in Chinese numerals written in digits."""
-
-    def digits(m: re.Match[str]) -> str:
-        value = chinese_number(m.group(1))
-        return m.group(0) if value is None or not 1 <= value < 100 else str(int(value))
-
-    return _HAN_DAY.sub(digits, text) if _DIGITS.intersection(text) else text
-
-
-# "三零六室": a room said digit by digit
-_HAN_ROOM = re.compile(r"(?<![零〇一二三四五六七八九十])([零〇一二三四五六七八九]{3})(?=\s*(?:室|房间|号房))")
-
-
-def arabic_years(text: str) -> str:
-    """``text`` with a year or a room in Chinese numerals written in digits ("二零二一年拿的证" → "2021年拿的证",
-    "三零六室" → "306室")."""
-
-    def digits(m: re.Match[str]) -> str:
-        return "".join(str(_NUMERALS.get(c, 0)) for c in m.group(1))
-
-    if "年" in text:
-        text = _HAN_YEAR.sub(digits, text)
-    return _HAN_ROOM.sub(digits, text) if "室" in text or "房" in text else text
-
-
-def read_years(text: str, today: dt.date) -> tuple[int, ...]:
-    """Years named in ``text`` ("2022年", "22年"), two-digit years read in today's century."""
-    years = []
-    for m in _YEAR.finditer(text):
-        value = int(m.group(1))
-        if value < 100:
-            value += today.year // 100 * 100
-        if 1980 <= value <= today.year + 1:
-            years.append(value)
-    return tuple(years)
-
-
 # "线上学时能不能少于20", "总学时可以低于32吗": hours of a kind asked to go below a number;
 # "线上学时可以超过20个吗", "超过20的部分算不算进32里": asked to go above one, or counted above it.
 _KIND = r"(?:(?P<kind>线上|网上|在线|网课|线下|总|一共|全部|每年|全年)[^，,。？?]{0,8}?)?"
 _BELOW = re.compile(
     _KIND
-    + r"(?:(?<!不)(?:少于|低于|少过|小于)|不到|不足|不满|没满|冇满|未满|没有满|没学满|冇学满)\s*(?P<n>\d{1,3})"
+    + r"(?:(?<!不)(?:少于|低于|少过|小于)|不到|不足|不够|不满|没满|冇满|未满|没有满|没学满|冇学满)\s*(?P<n>\d{1,3}|[一二两三四五六七八九十]{1,3}(?=个|学时|的话))"
 )
 _MORE = r"(?:超过|多于|超出|多过|大于|高于|多出)\s*"
 _ABOVE = re.compile(
@@ -372,44 +256,5 @@ def read_bound(text: str) -> tuple[str, float, bool] | None:
         return None
     kind = m.group("kind") or ""
     named = "offline" if _OFFLINE.match(kind) else "online" if _ONLINE.match(kind) else "unspecified"
-    return named, float(m.group("n2") or m.group("n3")) if above else float(m.group("n")), above
-
-
-_YEAR_TAIL = 4  # characters after a certificate's year that may still belong to its date
-
-
-def certificate_years(text: str, said: Iterable[re.Pattern[str]], today: dt.date) -> tuple[int, ...]:
-    """The years ``text`` says a certificate was obtained in, read only where ``said`` finds it saying so:
-    "今年是2023年的继续教育，我2021年拿的证" names 2021; "发证日期2023.05.12" (the date goes on after the
-    words that say it) names 2023."""
-    spans = [text[m.start() : m.end() + _YEAR_TAIL] for pattern in said for m in pattern.finditer(text)]
-    return read_years(" ".join(spans), today) if spans else ()
-
-
-_PEOPLE = re.compile(
-    r"(\d{1,4}|[两俩二三四五六七八九十]{1,3})\s*(?:个|名|位)?\s*(?:人|工人|员工|同事|学员|师傅|兄弟)(?![员])"
-)
-
-
-def _named(text: str) -> list[str]:
-    """The people ``text`` names by name ("老李", "小王"), each once."""
-    return list(dict.fromkeys(_NAMED_PERSON.findall(text)))
-
-
-def people_named(text: str) -> str:
-    """The people ``text`` names by name when it names several ("老李老张"), else ""."""
-    named = _named(text)
-    return "".join(named) if len(named) > 1 else ""
-
-
-def read_people(text: str) -> int | None:
-    """How many people ``text`` counts ("40个工人", "两个人", "老李老张"), or None; one person is no count."""
-    m = _PEOPLE.search(text)
-    if m is None:
-        named = len(_named(text))  # "我们公司老李老张…学费一起交好多"
-        return named if named > 1 else None
-    value = chinese_number(m.group(1).replace("俩", "两"))
-    if value is None:
-        return None
-    count = int(value)
-    return count if count > 1 else None
+    number = chinese_number(m.group("n2") or m.group("n3") if above else m.group("n"))
+    return None if number is None else (named, number, above)

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
-from nlu.hours import arabic_years
+from nlu.numerals import arabic_years
 from nlu.wordlists import any_of
 
 # Openers people wrap questions in; stripped only when a question remains, so "你好" alone is still a greeting.

@@ -43,6 +43,13 @@ _SPACES = re.compile(r"\s+")
 # What ends a clause or opens a quote (spaces, punctuation, the marks of a numbered list): a message with none
 # of them is one clause, and nothing of it is cut or split.
 _ONE_CLAUSE_ENDS = re.compile(r"[\s,，。.!！?？~～、:：;；…“\"「『]")
+# "报名网址和咨询电话是多少": two things' values asked at once (a place and a time have one answer for both)
+_VALUES = r"地点|地址|时间|日期|网址|网站|电话|费用|培训费|公众号|材料|资料"
+_PAIR = re.compile(
+    rf"^(?P<pre>.*?)(?P<a>{_VALUES})(?:和|跟|与|同|及|、|还有)(?P<mid>[\u4e00-\u9fff]{{0,4}}?)(?P<b>{_VALUES})"
+    r"(?P<ask>(?:分别|各)?(?:是|系|在|要)?(?:多少|什么|哪里|哪|好多|么子|啥)\W*)$"
+)
+_PLACE_TIME = frozenset({"地点", "地址", "时间", "日期"})
 _WH = re.compile(
     r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点次]|个(?![人月]))|多少|好多|怎么|谁|么子|么时候|啥|咋|多久|好久"
 )
@@ -73,6 +80,16 @@ _QUOTED = re.compile(r"\s*[“\"「『]([^”\"」』]{8,})[”\"」』][\s:：,
 _INTRODUCED = re.compile(r"我是[^，,。？?]{1,12}$")
 
 
+def _paired(text: str) -> tuple[str, ...]:
+    """ "报名网址和咨询电话是多少" → ("报名网址是多少", "咨询电话是多少"); "确认地点和费用" → its fee; or ()."""
+    pair = _PAIR.search(text)
+    if pair is None or not {pair["a"], pair["b"]} - _PLACE_TIME:
+        return ()
+    ask = pair["ask"].removeprefix("分别").removeprefix("各")
+    topic = pair["mid"] or pair["pre"]
+    return f"{pair['pre']}{pair['a']}{ask}", f"{topic}{pair['b']}{ask}"
+
+
 def _asking_pieces(pieces: list[str]) -> list[str]:
     """Pieces that ask nothing joined to the piece after them."""
     joined: list[str] = []
@@ -89,10 +106,8 @@ def _asking_pieces(pieces: list[str]) -> list[str]:
 
 
 class Shape(NamedTuple):
-    """What kind of message this is, the part to understand, and (in English) the topic named.
-
-    ``parts`` holds the questions of a numbered list ("1.培训费好多 2.在哪里确认"), each answered in turn.
-    """
+    """What kind of message this is, the part to understand, (in English) the topic named, and ``parts``: the
+    questions of a list ("1.培训费好多 2.在哪里确认") or run together, each answered in turn."""
 
     kind: ShapeKind
     text: str
@@ -157,7 +172,8 @@ class MessageShaper:
         if len(stripped) <= self._long and not _ONE_CLAUSE_ENDS.search(stripped):
             # most messages: one short clause, nothing to cut or split (but two questions run together by voice)
             spoken = self._spoken_parts(stripped) if len(stripped) > _SPOKEN_MIN else ()
-            return Shape("question", stripped, parts=spoken)
+            paired = _paired(stripped) or _paired(self._fold(stripped))  # "…網址同埋諮詢電話係幾多"
+            return Shape("question", stripped, parts=paired or spoken)
         return self._asking_part(stripped)
 
     def _asking_part(self, stripped: str) -> Shape:
@@ -279,6 +295,9 @@ class MessageShaper:
         """Questions joined without a question mark, each asking on its own: by 还有 ("要带什么材料，还有要交
         多少钱"), by a comma between what-questions ("今年要学好多学时，几号前学完") or by spaces ("fee是多少
         在哪里确认"); a clause that asks nothing goes with the next ("帮同事问下 fee是多少")."""
+        paired = _paired(text)
+        if paired:
+            return list(paired)
         also = _ALSO.search(text) is not None
         if not also and len(_WH.findall(text)) < 2:
             # "明天去确认还来得及不，要交好多钱": a yes/no clause, then a what-question of its own

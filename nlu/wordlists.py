@@ -7,7 +7,8 @@ then 之前 half read; 城乡建设事务中心, not 事务中心 alone). Empty 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 
 def alternation(words: Iterable[object]) -> str:
@@ -19,4 +20,12 @@ def alternation(words: Iterable[object]) -> str:
 def any_of(words: Iterable[object]) -> re.Pattern[str] | None:
     """A pattern matching any of the words (the longest where several match), or None for no words."""
     pattern = alternation(words)
+    return re.compile(pattern) if pattern else None
+
+
+def asks_what(raw: Mapping[str, Any]) -> re.Pattern[str] | None:
+    """What asks what, where or how many in the aspects file's words: a ``question_words`` word anywhere, or a
+    ``value_words`` noun at the end ("确认时间？", "培训费？": the value asked, not whether it is so)."""
+    words, values = alternation(raw.get("question_words", ())), alternation(raw.get("value_words", ()))
+    pattern = "|".join(p for p in (words, f"(?:{values})$" if values else "") if p)
     return re.compile(pattern) if pattern else None

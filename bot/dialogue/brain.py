@@ -21,8 +21,8 @@ from nlu import actions
 from nlu.aspects import AspectReader
 from nlu.context import FOLLOWUP_CONFIDENCE, FollowupRules
 from nlu.entities import NAME_ONLY
-from nlu.hours import people_named
 from nlu.interpreter import FALLBACK, PERSONAL_INTENTS, Interpreter, ParseResult
+from nlu.numerals import people_named
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +259,8 @@ class Brain:
         composed = self._stage.compose(intent, question, parse["entities"], now, form, values)
         if composed is None and intent in _SMALL_TALK:  # "这个是不是周末不算" is no question about the bot
             composed = self._general(parse, question, now, form, values)
+            if composed is None:  # "线上只学二十个就冇事了吧": what it asks, whatever the topic
+                composed = self._stage.compose(FALLBACK, question, parse["entities"], now, form, values)
         if intent in PERSONAL_INTENTS:
             desk = self._desk()
             if composed is None and not desk.is_bound(inbound):

@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from nlu.hours import HoursMention, chinese_number, read_hours, read_people, read_years
+from nlu.hours import HoursMention, read_hours
+from nlu.numerals import chinese_number, read_people, read_years
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """Claims heard and checked, days beyond the period asked before it ends, hours and years said in words, several
-people named, and more of what the notice leaves open (tuning sets DA–DC, ED and EE).
+people named, two values asked at once, Cantonese, and more of what the notice leaves open (tuning sets DA–DC
+and ED–EH).
 
 Through the whole brain (real classifier, aspect reader, campaign file) at a fixed moment.
 """
@@ -8,7 +9,8 @@ import datetime as dt
 
 import pytest
 
-from nlu.hours import arabic_years, people_named, read_hours, read_people
+from nlu.hours import read_bound, read_hours
+from nlu.numerals import arabic_years, people_named, read_people
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 SILENT = "没有说明"
@@ -58,6 +60,38 @@ HOTLINE = "13762061108"
         ("那我施工员质量员都有 交100就行了是吧", "是的。", "一人多岗只用缴纳一次"),
         # several people named: the fee of all of them in a later part
         ("老师 我们公司老李老张都是2021年拿的电子证 今年都要学吧 学费一起交好多", "是的。", "2人共200元"),
+        # the fee of several people, a total named otherwise, and when it is paid
+        ("我们4个同事交300就够了吧", "不够。", "4人共400元"),
+        ("我们3个同事一起交，总共300对吧", "是的。", "3人共300元"),
+        ("我跟两个同事，三个人一共要交好多钱", "按人缴纳", "3人共300元"),
+        ("公司一共8个人报名，其中有两个人是一人两岗，培训费总共好多", "按人缴纳", "8人共800元"),
+        ("钱是学完了再交吧", "不是。", "合格后缴纳"),
+        ("是不是要先把100块交了再去日报社确认资格啊", "不是。", "确认合格后再缴"),
+        # devices, Cantonese, the proof's place and stamp, another WeChat at the next login
+        ("线上学习是不是一定要用电脑", "不用。", "手机"),
+        ("網址係唔係hnjsrc.com", "不是。", "hnjsrcw"),
+        ("附件4要到日报社现场去领是啵", "不是。", "后台下载"),
+        ("学时证明后台下了以后签个字就能传，不用盖章吧", "不可以。", "签字盖章"),
+        ("再次登录的时候随便换个微信号扫码也行吧", "不可以。", "绑定的微信"),
+        (
+            "学习前需要进行微信绑定账号以及人脸识别后方可开始学习 用公司那个公用微信绑行不行",
+            "不行。",
+            "本人微信",
+        ),
+        ("登记表是要手写填的吗", "不用。", "自助打印"),
+        # the hours rule: in words, bounds said with 不够, sums, small talk that states hours
+        ("线上只学二十个就冇事了吧", "不行。", "还差线上12学时"),
+        ("线上二十一线下十五过得了吧", "能。", "线下证明15学时"),
+        ("每年要学的学时是不是24个", "不是。", "32学时"),
+        ("线上不够二十的话线下再多也冇用是不是", "是。", "不少于20学时"),
+        ("学校培训6学时 企业培训6学时 电脑上学了20 刚好够吧", "够。", "线下证明12学时"),
+        ("证明学时跟线上学时是加起来算的吧", "是的。", "32学时"),
+        ("每年32学时是从拿证第二年开始算吧", "是的。", "次年"),
+        # two values asked at once; a bare noun with a question mark asks its value
+        ("网址和电话分别是多少", "1. ", "0730-8981006"),
+        ("確認時間？", "资格确认时间", "26—30日"),
+        ("确认时间是26号到30号？", "是的。", "工作日"),
+        ("26号到30号碰到周末也能去确认吗", "不可以。", "周日不办"),
     ],
 )
 def test_replies(ask, text, start, includes):
@@ -82,6 +116,12 @@ def test_replies(ask, text, start, includes):
         ("自主学习证明要哪些人签字", "附件4"),
         ("同事是外籍的 冇得身份证 么样登录", "身份证号码"),
         ("我去年在别的协会报的 今年能换到房地产业协会不", "岳阳市房地产业协会"),
+        ("线下技术培训要不要提前报备", "附件4"),
+        ("今年的学时标准跟去年一样吗", "32学时"),
+        ("资料员跟标准员学的课程是一样的啵", "注册网络继续教育课程"),
+        ("培训点审核的时候要本人到场啵", "审核确认"),
+        ("钟女士的手机号能不能加微信", "0730-8981006"),
+        ("我们单位几十个人，能不能统一报名统一交钱", ""),
     ],
 )
 def test_the_notice_is_silent(ask, text, known):
@@ -103,6 +143,14 @@ def test_the_notice_is_silent(ask, text, known):
             "不算。",
             "12月31日截止",
         ),
+        ("我下个月初去确认行不", dt.datetime(2023, 9, 10, 10, tzinfo=TZ), "不可以。", "10月26"),
+        ("确认的address发我一下 下个week过去", dt.datetime(2023, 11, 20, 10, tzinfo=TZ), "可以。", "305"),
+        (
+            "群里讲这个月26到30号每天都能去，是吧",
+            dt.datetime(2023, 11, 10, 10, tzinfo=TZ),
+            "不是。",
+            "11月26日周日不办",
+        ),
     ],
 )
 def test_days_asked(ask, text, now, start, includes):
@@ -119,3 +167,5 @@ def test_words_read():
     assert arabic_years("二二年刚拿的证") == "22年刚拿的证" and arabic_years("三零六室") == "306室"
     assert people_named("老李老张都是2021年的证") == "老李老张" and people_named("老李说的") == ""
     assert read_people("老李老张 学费一起交好多") == 2 and read_people("老师 学费多少") is None
+    assert read_people("我跟两个同事一起交") == 3 and read_people("公司几十个人一起交钱") is None
+    assert read_bound("线上不够二十的话") == ("online", 20, False)

@@ -5,7 +5,8 @@ Through the whole brain (real classifier, aspect reader, campaign file) at a fix
 
 import pytest
 
-from nlu.hours import arabic_money, read_hours
+from nlu.hours import read_hours
+from nlu.numerals import arabic_money
 
 
 @pytest.mark.parametrize(
