@@ -19,7 +19,7 @@ from knowledge.answers import Form, hours_text, local_date, render
 from knowledge.campaign import Campaign, Detail
 from knowledge.hours_reply import HoursReply
 from knowledge.posts import post_check
-from knowledge.reading import DateSpan, Polarity, Reading
+from knowledge.reading import HOURS, DateSpan, Polarity, Reading
 from knowledge.replying import denies
 
 NOT_IN_NOTICE = "ask_not_in_notice"
@@ -124,7 +124,8 @@ class Composer:
                     detail.verdict is not None or detail.compute is not None,
                     detail.broad
                     and not ((detail.verdict is not None or detail.compute is not None) and denies(reading)),
-                    detail.compute in _COUNTED,
+                    # hours the message states are the asker's: a detail about them names no rule's number
+                    detail.compute in _COUNTED or HOURS in detail.aspects,
                 )
         return None
 

@@ -17,6 +17,8 @@ def _both(stated: HoursMention) -> tuple[float, float]:
 
 
 _PROOF = frozenset({"proof_form", "offline", "upload"})  # the offline proof as a step
+# the hours named are what the rule is claimed to require ("要…才合格", "线下还要12"), not one's own
+_REQUIRED = frozenset({"rule_minimum", "offline_required", "must_reach"})
 
 
 class HoursReply(ReplyBase):
@@ -67,8 +69,9 @@ class HoursReply(ReplyBase):
             # "在线学习31学时 没有线下 合格吗", "线上只学了8个，线下有24个": the online hours stated decide it
             return self._hours_check(reading.hours, "still" in reading.aspects)
         if compute == "hours_rule_claim" and reading.hours is not None:
+            required = not _REQUIRED.isdisjoint(reading.aspects)
             return self._rule_claim(
-                reading.hours, "whole" in reading.aspects, "every_year" in reading.aspects
+                reading.hours, "whole" in reading.aspects, "every_year" in reading.aspects, required
             )
         if compute == "hours_bound" and reading.bound is not None:  # "线上学时能不能少于20", "…可以超过20吗"
             kind, number, above = reading.bound
@@ -126,10 +129,17 @@ class HoursReply(ReplyBase):
             return self.say("hours_check_enough", verdict=verdict, stated=said, enough=status)
         return self.say("hours_check_short_of", verdict=verdict, stated=said, two_ways=status)
 
-    def _rule_claim(self, stated: HoursMention, whole: bool, yearly: bool = False) -> str:
+    def _rule_claim(
+        self, stated: HoursMention, whole: bool, yearly: bool = False, required: bool = False
+    ) -> str:
         """ "线上最低20个学时对吧", "32学时是线上线下加在一起算的吗": the rule's numbers, not the asker's hours. Yes
-        when each is a minimum the rule sets for its kind (the yearly total when the whole is asked)."""
+        when each is a minimum the rule sets for its kind (the yearly total when the whole is asked); both kinds
+        ``required`` ("是不是要线上32加线下12一共44个才合格"): yes only for the mixed way's two minimums."""
         if stated.online is not None and stated.offline is not None:
+            if required:
+                rules = self._rules()
+                verdict = (stated.online, stated.offline) == (rules.online_min, rules.offline_proof_min)
+                return self.say("hours_rule_claim", verdict=verdict)
             return self._hours_check(stated, False)  # "线下证明有14个，那线上学20个就合格了吧": a sum
         verdict = self._rules().names_minimums(stated.parts, whole, yearly)
         return self.say("hours_rule_claim", verdict=verdict)

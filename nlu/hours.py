@@ -53,7 +53,7 @@ _TOTAL = re.compile(
     r"(?:刚好|正好|一共|总共|共计|合计|加起来|合起来|总计|算不算|能不能算|能算|可以算|是不是|共)(?:是|有|就|就是)?\s*$"
 )
 # "十一月学了14个": studied (online), right before the number.
-_STUDIED = re.compile(r"(?:学|刷|上)了?\s*$")
+_STUDIED = re.compile(r"(?:学|刷|上|补)了?\s*$")
 # "证明两张，一张8学时一张6学时": proofs counted one by one keep the kind named before them.
 _ONE_BY_ONE = re.compile(r"[一二两三\d][张份个]\s*$")
 # "两个证明", "传了三个证明": so many proofs, not hours.
@@ -63,7 +63,8 @@ _NONE = re.compile(
     r"(?P<kind>线上|网上|在线|线下|证明)[^，,。；;\s\d]{0,3}?(?:一个|一点|一节|一个学时)?(?:都|也)(?:冇|没|没有|还没)(?:学|传|搞|上传|有)"
 )
 # "线上已经27了 冇得证明 再学5个": more hours of the kind last stated.
-_AGAIN_STUDIED = re.compile(r"(?:再|又|还)(?:学|刷|上|搞)(?:了)?\s*$")
+_BARE_MINIMUM = re.compile(r"(?:最少|至少|不少于|不低于|最低)(?:要|是|得)?\s*(\d{1,3})(?![\d.])")
+_AGAIN_STUDIED = re.compile(r"(?:再|又|还)(?:学|刷|上|搞|补)(?:了)?\s*$")
 # "证明三张 每张4个学时": so many proofs of so many hours each.
 _PER_SHEET = re.compile(
     rf"({_HAN_NUMBER}|\d+)\s*[张份]\s*[，,\s]*每(?:张|份)(?:是|有)?\s*({_HAN_NUMBER}|\d+)"
@@ -193,6 +194,9 @@ def _read_hours(text: str) -> HoursMention | None:
             and _TOTAL.search(text, max(0, start - 6), start) is not None
         )
         (minimums if minimum else stated).append((kind, value))
+    bare = None if stated or minimums else _BARE_MINIMUM.search(text)
+    if bare is not None:  # "线上的学时是不是最少20": the least of the kind named before it
+        minimums.append((_last_kind(text[: bare.start()]) or "unspecified", float(bare.group(1))))
     parts = stated or minimums
     if not parts:
         return None

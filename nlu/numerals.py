@@ -62,8 +62,15 @@ _PAID_HAN = re.compile(
 )
 
 
+# "十个人是不是交一千": a round thousand after a word of paying, or before a unit of money.
+_THOUSANDS = re.compile(
+    r"(?:(?<=[交缴付收])|(?<=一共|总共))([一二两三四五六七八九])千(?=$|[块元快吗吧啵不？?，,\s])"
+)
+
+
 def arabic_money(text: str) -> str:
     """``text`` with amounts of money in Chinese numerals written in digits ("两百块" → "200块")."""
+    text = _THOUSANDS.sub(lambda m: str(_NUMERALS[m.group(1)] * 1000), text) if "千" in text else text
     if "百" not in text and "十" not in text:
         return text
 
