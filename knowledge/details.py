@@ -258,11 +258,12 @@ class _Reply(HoursReply):
             skip = "starts_later" in reading.aspects or (
                 "skip" in reading.aspects and "same_year_claim" not in reading.aspects
             )
+            # "只有2022年新取证的才要搞，以前拿证的不用，冇错吧" claims it not due too ("2022年当年不用搞" denies
+            # only the year of the certificate itself, never due)
+            not_due = skip or (denies(reading) and "same_year_claim" not in reading.aspects)
             # "2023年刚考的证，明年开始要搞吧": next year is due whatever the year, unless claimed not yet due
-            verdict = True if "next_year" in reading.aspects and not skip else inside != skip
-            # "只有2022年新取证的才要搞，以前拿证的不用，冇错吧": a denial claimed is answered the other way round
-            # ("2022年当年不用搞" denies the year of the certificate itself, never due)
-            verdict = verdict != (denies(reading) and not skip and "same_year_claim" not in reading.aspects)
+            due = ("next_year" in reading.aspects and not skip) or inside
+            verdict = due != not_due
             return self.say(key, verdict=verdict, year=str(year), next_year=str(year + 1))
         if compute == "post_check":
             said = post_check(self.campaign.facts.posts, entities, reading.post_words)

@@ -191,8 +191,9 @@ def period_on(campaign: Campaign, span: DateSpan, today: dt.date, claim: str, sa
     period = campaign.facts.period
     day = span.first
     # "明年3月份": a month or week named is named so, not by its first day
-    label = span.words if not span.single and span.words else day_label(day, today, span.words)
-    short_label = span.words if not span.single and span.words else f"{day.month}月{day.day}日"
+    named = span.words if not span.single else ""
+    label = named or day_label(day, today, span.words)
+    short_label = named or f"{day.month}月{day.day}日"
     if day < period.start:
         state = "period_before"
     elif day > period.end:

@@ -172,14 +172,12 @@ def read_people(text: str) -> int | None:
     found = list(_PEOPLE.finditer(text))
     # "我跟两个同事，三个人一共…": the people counted as such; "我跟两个同事" are three
     m = next((p for p in found if p.group(0).endswith("人")), found[0] if found else None)
-    if m is not None and not m.group(0).endswith("人") and _WITH_ME.search(text, 0, m.start()):
-        value = chinese_number(m.group(1).replace("俩", "两"))
-        return None if value is None else int(value) + 1
     if m is None:
         named = len(_named(text))  # "我们公司老李老张…学费一起交好多"
         return named if named > 1 else None
     value = chinese_number(m.group(1).replace("俩", "两"))
     if value is None:
         return None
-    count = int(value)
+    me = not m.group(0).endswith("人") and _WITH_ME.search(text, 0, m.start()) is not None
+    count = int(value) + me
     return count if count > 1 else None
