@@ -44,6 +44,7 @@ class HoursReply(ReplyBase):
                 return self._hours_check(hours, still, needed=needed)
             if (
                 "upload" in reading.aspects
+                and "uploaded" not in reading.aspects
                 and hours.online is not None
                 and reading.polarity is not None
                 and reading.polarity.asks == "need"

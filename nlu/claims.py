@@ -369,6 +369,8 @@ class ClaimChecker:
                 if len(run) >= _MIN_SPECIFIC_HAN:
                     specific.append(run)
                 continue
+            if all(ch in function_chars for ch in run):
+                continue  # "…26号到30号才搞": a run of function characters states nothing
             if len(run) == 1 or (len(run) > 2 and not _shares_pair(run, reply)):
                 return False  # a longer run shares a pair with the reply; 网站 need only its 网
             stated = [ch for ch in run if ch not in function_chars]

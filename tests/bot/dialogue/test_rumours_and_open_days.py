@@ -1,0 +1,81 @@
+"""Rumours checked in more words, rooms and roads named, whether the office or the campaign is still open, the
+hours rule claimed per year or waved through with too few online hours, and more of the notice's silence
+(tuning sets FD–FG, stop 28).
+
+Through the whole brain (real classifier, aspect reader, campaign file) at a fixed moment.
+"""
+
+import datetime as dt
+
+import pytest
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+SILENT = "没有说明"
+HOTLINE = "13762061108"
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        # a room or a road named; a rumour with 才搞, 是的啵, digits for once
+        ("确认是305对吧", "是的。", "305"),
+        ("是在巴陵中路那边吗", "不是。", "岳阳大道36号"),
+        ("听说资格确认只有每个月26号到30号才搞，是不是", "是。", "26—30日"),
+        ("听说一个人好几个岗也只交一次钱，是的啵", "是的。", "一人多岗只用缴纳一次"),
+        ("3个岗也只交1次对吧", "是的。", "一人多岗只用缴纳一次"),
+        # the hours rule: proof already uploaded, the yearly total claimed, too few online hours waved through
+        ("我线上学了二十六个学时 线下证明上传了十二个 还要再学不", "不用。", "学时已经够了"),
+        ("一年是不是要学40个学时", "不是。", "32学时"),
+        ("公司组织的技术培训可以算学时啵", "可以，算。", "计入学时"),
+        ("线下证明表只交了纸质的冇上传 这个学时算不算", "不算。", "上传"),
+        ("线上才学了10个，群里讲剩下的22个全部线下补就行，行不行", "不行。", "还差线上10学时"),
+        # another's WeChat without 的, another app, a manual step claimed for the record
+        ("拿我妈微信绑行吗", "不行。", "本人微信"),
+        ("别个说学之前要用QQ绑定账号，是不是", "不是。", "本人微信"),
+        ("能不能不刷脸直接看视频 刷脸好麻烦", "不可以。", "人脸识别"),
+        ("学完了是不是还要自己拿证书去窗口登记学时", "不是。", "实时记录"),
+        # the fact asked: this year's start, the posts, the notice's date (好久 is when), ways to study
+        ("今年的继续教育是从么子时候开始搞的", "本年度继续教育时间", "7月20日"),
+        ("哪些岗要搞jxjy", "继续教育的岗位有13个", "资料员"),
+        ("这个通知是好久发的", "这份通知", "7月13日"),
+        ("线上学习有几种方式 我想赶紧补起来", "电脑和手机都可以学", "湖南建设人才"),
+        ("每个月么子时候可以去现场确认，我一直冇搞清楚", "资格确认时间", "26—30日"),
+    ],
+)
+def test_replies(ask, text, start, includes):
+    reply = ask(text)
+    assert reply.startswith(start) and includes in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "known"),
+    [
+        ("听说明年的继续教育费要涨价，是不是", "100元"),
+        ("课程里面有冇专门给安全员的课，还是大家都一样", "培训平台"),
+        ("没按时完成的人 明年还能正常上岗不", "无继续教育记录"),
+        ("我换了公司 登记表上的在岗单位写哪个", ""),
+        ("线下培训证明要么子级别的单位盖章才算", ""),
+        ("听说华容县有单独的确认点，不用跑市里，在哪里", "305"),
+        ("听说八大员证书要换新版的，要去哪里换", "本年度对象"),
+        ("我今年六十二岁哒 还能参加继续教育啵", "本年度继续教育对象"),
+    ],
+)
+def test_the_notice_is_silent(ask, text, known):
+    reply = ask(text)
+    assert SILENT in reply and HOTLINE in reply and known in reply and not reply.startswith("是"), reply
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "start", "includes"),
+    [
+        ("今天还开不", dt.datetime(2023, 12, 30, 9, tzinfo=TZ), "不可以。", "周六"),
+        ("今天还开不", dt.datetime(2023, 11, 27, 9, tzinfo=TZ), "可以。", "305"),
+        ("还能报名吗", dt.datetime(2024, 1, 3, 10, tzinfo=TZ), "不可以。", "12月31日截止"),
+        ("2023年度的继续教育现在还在搞不", dt.datetime(2023, 11, 3, 10, tzinfo=TZ), "是的，还在。", "12月31日"),
+        ("2023年度的继续教育现在还在搞不", dt.datetime(2024, 1, 5, 10, tzinfo=TZ), "不在了。", "12月31日截止"),
+        ("啥时候开始能去确认", dt.datetime(2023, 7, 21, 12, tzinfo=TZ), "资格确认时间", "7月26"),
+    ],
+)
+def test_days_asked(ask, text, now, start, includes):
+    reply = ask(text, now=now)
+    assert reply.startswith(start) and includes in reply, reply
