@@ -268,6 +268,9 @@ def _days_of_month(first: int, last: int, today: dt.date, words: str) -> DateSpa
 _MISSED = r"(?:都|也|还)?(?:冇|没|没有|来不及|去不了|搞不赢|不得空|赶不上)"
 
 
+_HEARD = re.compile(r"\s*(?:听说|听人说|(?:同事|别个|别人|群里|有人|工头|朋友)(?:讲|说))")
+
+
 def asked_first(
     dates: tuple[DateSpan, ...], clauses: Callable[[], list[str]], asks: Callable[[str], object]
 ) -> tuple[DateSpan, ...]:
@@ -277,6 +280,8 @@ def asked_first(
         return dates
     said = clauses()
     asking = [c for c in said if asks(c)]
+    # "今天还能去确认吗，同事讲昨天就结束哒": what was heard is a remark beside the question, not the day asked
+    asking = [c for c in asking if not _HEARD.match(c)] or asking
     # "今天冇搞赢明天礼拜六去行不行": a day missed is not the day asked
     text = "".join(said)
     missed = [d for d in dates if d.words and re.search(re.escape(d.words) + _MISSED, text)]

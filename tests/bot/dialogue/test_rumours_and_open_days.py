@@ -89,3 +89,40 @@ def test_the_notice_is_silent(ask, text, known):
 def test_days_asked(ask, text, now, start, includes):
     reply = ask(text, now=now)
     assert reply.startswith(start) and includes in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "start", "includes"),
+    [
+        # what was heard beside the question is a remark, not the day asked
+        (
+            "今天还能去确认吗，同事讲昨天就结束哒",
+            dt.datetime(2023, 11, 30, 9, tzinfo=TZ),
+            "可以。",
+            "11月30日",
+        ),
+    ],
+)
+def test_heard_beside_the_day(ask, text, now, start, includes):
+    reply = ask(text, now=now)
+    assert reply.startswith(start) and includes in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        (
+            "我刚注册好了然后它说要扫码绑定微信那个可不可以用我同事的微信帮我绑一下因为我的手机微信登不上",
+            "不可以。",
+            "本人微信",
+        ),
+        ("“资格确认时间:报名截止前每月26-30日(工作日)” 那周末算不算", "不算。", "工作日"),
+        ("去确认要带身份证复印件撒", "是的。", "身份证复印件"),
+        ("刷完脸就直接进学习界面了啵", "会。", "自动进入学习界面"),
+        ("人脸识别完了是自动跳到学习界面吗", "是的。", "自动进入学习界面"),
+        ("登录进去就直接进学习界面了吧", "不是。", "人脸识别"),
+    ],
+)
+def test_as_sent(ask, text, start, includes):
+    reply = ask(text)
+    assert reply.startswith(start) and includes in reply, reply
