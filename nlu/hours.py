@@ -20,7 +20,9 @@ _UNIT_AHEAD = (
 _UNIT = r"(?:个)?(?:学时|课时|学识|学分|小时|钟头|h\b)"
 # A number with an hours unit, or right after an online/offline word ("线上20", "线下学了12").
 # "N个" counts hours only when no noun follows it ("2个岗位") and an online/offline word says which kind.
-_NOT_HOURS = r"(?![\d年月日号元块天岗次遍份人期]|证(?!明)|个(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
+_NOT_HOURS = (
+    r"(?![\d年月日号元块天岗次遍份人期x倍%]|\.\d|证(?!明)|个(?:[岗人月天年次遍份期专工单公]|证(?!明)))"
+)
 _STATED = re.compile(
     rf"(?P<n>{_NUMBER})\s*(?P<unit>{_UNIT})"
     rf"|(?P<kind>线上|在线|网上|网课|线下|证明|自主|面授|手机上?|电脑上?|online|offline)\s?(?:(?!线上|在线|网上|线下|证明)[^\d，,。；;\s]){{0,4}}?(?P<m>\d+(?:\.\d+)?|{_HAN_NUMBER}(?={_UNIT_AHEAD})){_NOT_HOURS}"

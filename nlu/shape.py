@@ -1,8 +1,5 @@
-"""Messages as people send them: find the question in a greeting, a thank-you or a pasted paragraph.
-
-A ``Shape`` says what a message is before any intent is guessed: a bare acknowledgement (好的, 嗯, 👍), a
-message in English, or a question — and which part of the message is the question.
-"""
+"""Messages as people send them: find the question in a greeting, a thank-you or a pasted paragraph. A ``Shape``
+says what a message is before any intent is guessed: an acknowledgement (好的, 👍), English, or which part asks."""
 
 from __future__ import annotations
 
@@ -37,23 +34,24 @@ _ANNOUNCED = re.compile(r"我?(?:想|要)?(?:请问|问(?:一)?下|想问|咨询
 _ALSO = re.compile(
     r"[，,；;。]\s*(?:还有就是|还有|另外|再问一下|还想问|顺便问一?下)|\s+(?:另外|然后|还有|顺便问一?下)|(?<=[吗啵呢撒])还有"
 )
-# Clauses of one message that each ask what, where, when or how many.
-_COMMA = re.compile(r"[，,；;]")
+_COMMA = re.compile(r"[，,；;]")  # between clauses that each ask what, where, when or how many
 _SPACES = re.compile(r"\s+")
 # What ends a clause or opens a quote (spaces, punctuation, the marks of a numbered list): a message with none
 # of them is one clause, and nothing of it is cut or split.
 _ONE_CLAUSE_ENDS = re.compile(r"[\s,，。.!！?？~～、:：;；…“\"「『]")
-# "报名网址和咨询电话是多少": two things' values asked at once (a place and a time have one answer for both)
-_VALUES = r"地点|地址|时间|日期|网址|网站|电话|费用|培训费|公众号|材料|资料"
-_PAIR = re.compile(
-    rf"^(?P<pre>.*?)(?P<a>{_VALUES})(?:和|跟|与|同|及|、|还有)(?P<mid>[\u4e00-\u9fff]{{0,4}}?)(?P<b>{_VALUES})"
-    r"(?P<ask>(?:分别|各)?(?:是|系|在|要)?(?:多少|什么|哪里|哪|好多|么子|啥)\W*)$"
+# "报名网址和咨询电话是多少", "学时、费用、确认地点分别是么子": values asked at once (a place and a time, one answer)
+_VALUES = r"地点|地址|时间|日期|网址|网站|电话|费用|培训费|公众号|材料|资料|学时"
+_LISTED = re.compile(
+    rf"^(?P<items>.*?(?:{_VALUES})(?:(?:和|跟|与|同|及|、|还有|\s)+[\u4e00-\u9fff]{{0,4}}?(?:{_VALUES})){{1,3}})"
+    r"\s*(?P<ask>(?:分别|各)?(?:是|系|在|要)?(?:多少|什么|哪里|哪|好多|么子|啥)\W*|(?:麻烦)?(?:一起|都)?发(?:一)?下\W*)$"
 )
+_LIST_JOIN = re.compile(r"(?:和|跟|与|同|及|、|还有|\s)+")
 _PLACE_TIME = frozenset({"地点", "地址", "时间", "日期"})
 _WH = re.compile(
     r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点次]|个(?![人月]))|多少|好多|怎么|谁|么子|么时候|啥|咋|多久|好久"
 )
 _ASKED_END = re.compile(r"(?:吗|啵|么|嘛)$")  # a particle that asks (a final 冇 may only say "none")
+_SENT = re.compile(r"也(?:发|说|讲|告诉)(?:一)?下?(?:给我|我)?$")  # "网站是好多 电话也发下": that asked too
 # A yes/no question asked both ways ("要不要刷脸", "能不能用手机").
 _BOTH_WAYS = A_NOT_A
 # A clause closed by a yes/no particle ("还来得及不", "能去吗").
@@ -82,12 +80,14 @@ _INTRODUCED = re.compile(r"我是[^，,。？?]{1,12}$")
 
 def _paired(text: str) -> tuple[str, ...]:
     """ "报名网址和咨询电话是多少" → ("报名网址是多少", "咨询电话是多少"); "确认地点和费用" → its fee; or ()."""
-    pair = _PAIR.search(text)
-    if pair is None or not {pair["a"], pair["b"]} - _PLACE_TIME:
+    listed = _LISTED.search(text)
+    items = [] if listed is None else [i for i in _LIST_JOIN.split(listed["items"]) if i]
+    named = [re.search(_VALUES, i) for i in items]
+    if listed is None or len(items) < 2 or not {m.group(0) for m in named if m} - _PLACE_TIME:
         return ()
-    ask = pair["ask"].removeprefix("分别").removeprefix("各")
-    topic = pair["mid"] or pair["pre"]
-    return f"{pair['pre']}{pair['a']}{ask}", f"{topic}{pair['b']}{ask}"
+    ask = "是什么" if "发" in listed["ask"] else listed["ask"].removeprefix("分别").removeprefix("各")
+    topic = items[0][: named[0].start()] if named[0] else ""  # "确认地点和费用": the fee of the confirmation
+    return tuple((topic if m is not None and m.start() == 0 else "") + m.string + ask for m in named if m)
 
 
 def _asking_pieces(pieces: list[str]) -> list[str]:
@@ -95,7 +95,7 @@ def _asking_pieces(pieces: list[str]) -> list[str]:
     joined: list[str] = []
     carry = ""
     for piece in pieces:
-        if _YES_NO_END.search(piece) or _WH.search(piece) or _BOTH_WAYS.search(piece):
+        if _YES_NO_END.search(piece) or _WH.search(piece) or _BOTH_WAYS.search(piece) or _SENT.search(piece):
             joined.append(carry + piece)
             carry = ""
         elif not _INTRODUCED.match(piece):  # "我是资料员": who asks, nothing to answer
@@ -321,7 +321,7 @@ class MessageShaper:
                 and _WH.search(pieces[0][-5:])
                 and not _YES_NO_END.search(pieces[0])
                 and not _WH.search(pieces[1])
-                and (_YES_NO_END.search(pieces[1]) or _BOTH_WAYS.search(pieces[1]))
+                and (_YES_NO_END.search(pieces[1]) or _BOTH_WAYS.search(pieces[1]) or _SENT.search(pieces[1]))
                 and len(pieces[1]) > _MIN_PART
             ):
                 return pieces

@@ -126,3 +126,78 @@ def test_heard_beside_the_day(ask, text, now, start, includes):
 def test_as_sent(ask, text, start, includes):
     reply = ask(text)
     assert reply.startswith(start) and includes in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        # values asked at once, listed or run together; one asked too by 也发下
+        ("学时、费用、确认地点 分别是么子", ("32学时", "100元", "305室")),
+        ("网址是好多那报名的时候选哪个单位", ("hnjsrcw", "岳阳市房地产业协会")),
+        ("网站是好多 电话也发下", ("hnjsrcw", "0730-8981006")),
+        (
+            "喂你好我想问一下那个八大员继续教育在哪个网站报名报名的时候选哪个单位",
+            ("hnjsrcw", "岳阳市房地产业协会"),
+        ),
+    ],
+)
+def test_several_values(ask, text, parts):
+    reply = ask(text)
+    assert reply.startswith("1. ") and all(p in reply for p in parts), reply
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        (
+            "“学习前需要进行微信绑定账号以及人脸识别后方可开始学习” 我用我爸的微信绑得不 我自己微信号被封哒",
+            "不可以。",
+            "本人微信",
+        ),
+        ("线上21个 线下证明11个 是不是线下还差1个", "是的。", "还差线下证明1学时"),
+        ("线上二十 线下证明十二 都上传了 算合格了吧", "是的，合格。", "审核"),
+        ("线上20 线下证明12学时 我看通知写的32学时 那是不是还要多学点", "不用。", "学时已经够了"),
+    ],
+)
+def test_hours_and_wechat(ask, text, start, includes):
+    reply = ask(text)
+    assert reply.startswith(start) and includes in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        ("线下证明开好哒还冇传,冇上传也算啵", "不算。", "上传"),
+        (
+            "学员登录湖南省建设人力资源网(www.hnjsrcw.com) 我是老人家不会搞电脑,这个在手机上报得啵",
+            "不能",
+            "电脑端报名",
+        ),
+        ("学习课程是要我自己到网上去买的啵", "不用。", "培训实施单位统一"),
+        ("人脸识别是要到日报社那边现场做的啵", "不用。", "手机微信扫码"),
+        ("人脸识别可以等学完哒再做吗", "不可以。", "学习前要先完成微信绑定和人脸识别"),
+        ("自主学习培训证明是哪个附件 我找不到", "线下学时的证明是附件4", "后台下载"),
+        ("确认时间 地点 材料 麻烦一起发一下", "1. ", "身份证复印件"),
+    ],
+)
+def test_steps_claimed(ask, text, start, includes):
+    reply = ask(text)
+    assert reply.startswith(start) and includes in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "known"),
+    [
+        ("人脸试别搞哒好几回都冇过,么子回事咯", "人脸识别"),
+        ("明年的继续教育是不是也是这个时候搞", "每年都要参加"),
+        ("网课可以开1.5x倍速不", "倍速"),
+    ],
+)
+def test_more_silence(ask, text, known):
+    reply = ask(text)
+    assert SILENT in reply and HOTLINE in reply and known in reply and "学时，还差" not in reply, reply
+
+
+def test_a_day_before_the_way_there(ask):
+    reply = ask("明天能去确认啵,我准备一早坐车上去", now=dt.datetime(2023, 7, 25, 20, 15, tzinfo=TZ))
+    assert reply.startswith("可以。") and "7月26日" in reply, reply
