@@ -182,10 +182,9 @@ class MessageShaper:
         focus = self._drop_openers(stripped)
         quoted = _QUOTED.fullmatch(focus)
         if quoted is not None and self._question.search(quoted.group("rest")):
-            rest = quoted.group(
-                "rest"
-            ).strip()  # "“…微信绑定…” 这个在哪里绑": the quote is what 这个 points at
-            focus = f"{quoted.group(1)}，{rest}" if _POINTING.match(rest) and len(rest) <= 8 else rest
+            rest = quoted.group("rest").strip()  # 这个 points at the quote; or "盖完章交给哪个"
+            kept = _POINTING.match(rest) or re.match(r"[盖填选打签传交用].{0,2}?(?:完|好|哒|么子|什么)", rest)
+            focus = f"{quoted.group(1)}，{rest}" if kept and len(rest) <= 8 else rest
         parts = self._numbered_parts(focus) or self._asked_parts(focus) or self._spoken_parts(focus)
         if parts and quoted is not None and _POINTING.match(parts[0]):  # "“附件4…” 这个在哪下载 填好交到哪"
             parts = (f"{quoted.group(1)}，{parts[0]}", *parts[1:])

@@ -201,3 +201,21 @@ def test_more_silence(ask, text, known):
 def test_a_day_before_the_way_there(ask):
     reply = ask("明天能去确认啵,我准备一早坐车上去", now=dt.datetime(2023, 7, 25, 20, 15, tzinfo=TZ))
     assert reply.startswith("可以。") and "7月26日" in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        ("“此表网上自助打印后单位盖章” 盖完章交给哪个", "", "培训机构"),
+        (
+            "“学习前需要进行微信绑定账号以及人脸识别后方可开始学习” 意思是不绑微信就学不了是吧",
+            "是的。",
+            "人脸识别",
+        ),
+        ("手机上也能学吧 不想开laptop", "可以。", "湖南建设人才"),
+        ("“资格确认地点:岳阳大道36号岳阳日报社305室” 去的时候要带么子", "资格确认要带", "身份证复印件"),
+    ],
+)
+def test_quoted_and_mixed(ask, text, start, includes):
+    reply = ask(text)
+    assert reply.startswith(start) and includes in reply, reply
