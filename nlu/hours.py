@@ -9,8 +9,8 @@ from dataclasses import replace
 from knowledge.reading import HoursMention
 from nlu.numerals import DIGITS, SURNAMES, chinese_number
 
-_NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十]{1,4}(?:个半)?"
-_HAN_NUMBER = r"[零一二两三四五六七八九十]{1,4}(?:个半)?"
+_NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十]{1,4}(?:个半|点[一二三四五六七八九])?"
+_HAN_NUMBER = r"[零一二两三四五六七八九十]{1,4}(?:个半|点[一二三四五六七八九])?"
 # A Chinese numeral right after 线上/线下 counts only before an hours word: "线上二十个", not "线上线下加在一起".
 # "线上二十一线下三够啵": or before the other kind, or a word that asks or judges them.
 _UNIT_AHEAD = (

@@ -33,7 +33,8 @@ _NAMED_PERSON = re.compile(rf"(?:小|老)[{SURNAMES}]")
 def chinese_number(text: str) -> float | None:
     """Read 20, 7.5, 二十, 三十二, 十二, 两 or 十个半; None when it is not a number."""
     half = 0.5 if text.endswith("个半") else 0.0
-    text = text.removesuffix("个半")
+    text, _, tenth = text.removesuffix("个半").partition("点")  # "十九点五" is 19.5
+    half += _NUMERALS.get(tenth, 0) / 10
     try:
         return float(text) + half
     except ValueError:

@@ -219,3 +219,26 @@ def test_a_day_before_the_way_there(ask):
 def test_quoted_and_mixed(ask, text, start, includes):
     reply = ask(text)
     assert reply.startswith(start) and includes in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        # claims of FA–FC once measured: the end, the record, the fee per employer, who organises training
+        ("今年继续教育是搞到明年三月份对吧", "不是。", "2023年12月31日截止"),
+        ("证书上的学时是不是要等明年才更新", "不是。", "实时记录"),
+        ("陪训费是按单位交吧 一个公司交一回", "不是。", "按人缴纳"),
+        ("100元是按人交不是按单位交，对吧", "是的。", "按人缴纳"),
+        ("线下培训只算企业组织的,学校组织的不算,是吧", "不是。", "学校、企业"),
+        ("在线学习十九点五学时,线下上传了十二学时,还差几多", "", "线上19.5学时"),
+    ],
+)
+def test_claims_measured(ask, text, start, includes):
+    reply = ask(text)
+    assert reply.startswith(start) and includes in reply, reply
+
+
+@pytest.mark.parametrize("text", ["去年参加的培训证明今年能拿来传啵", "年底冇搞完 明年还能接到补啵"])
+def test_silent_not_yes(ask, text):
+    reply = ask(text)
+    assert SILENT in reply and HOTLINE in reply and not reply.startswith("可以"), reply
