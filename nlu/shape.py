@@ -27,6 +27,7 @@ _PASTED_HEAD = 20  # a line this long before a gap and a question is a paste (sa
 _OWN = re.compile(r"[我俺咱]|\d|[一二两三四五六七八九十廿卅]+个?(?:学时|学识|课时)")  # the asker's own
 # "这个单位是指哪个": the question needs the line it points at
 _POINTING = re.compile(r"[这那此该]|上面|里面|其中")
+_DONE_WITH = re.compile(r"[盖填选打签传交用].{0,2}?(?:完|好|哒|么子|什么)")  # "“此表…” 盖完章交给哪个"
 _SPOKEN_MIN = 11  # a clause shorter than this holds no two questions run together
 _SHORT_QUESTION = 6  # a final "怎么办？" alone says too little: the sentence before it is kept with it
 # A second question joined to the first: "要带什么材料，还有要交多少钱".
@@ -183,7 +184,7 @@ class MessageShaper:
         quoted = _QUOTED.fullmatch(focus)
         if quoted is not None and self._question.search(quoted.group("rest")):
             rest = quoted.group("rest").strip()  # 这个 points at the quote; or "盖完章交给哪个"
-            kept = _POINTING.match(rest) or re.match(r"[盖填选打签传交用].{0,2}?(?:完|好|哒|么子|什么)", rest)
+            kept = _POINTING.match(rest) or _DONE_WITH.match(rest)
             focus = f"{quoted.group(1)}，{rest}" if kept and len(rest) <= 8 else rest
         parts = self._numbered_parts(focus) or self._asked_parts(focus) or self._spoken_parts(focus)
         if parts and quoted is not None and _POINTING.match(parts[0]):  # "“附件4…” 这个在哪下载 填好交到哪"
