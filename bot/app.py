@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from bot.channels.common import DispatchSoon, ServerServices
-    from bot.console.teaching import LiveInterpreter, Taught
+    from bot.console.taught import LiveInterpreter, Taught
     from bot.console.web import ConsoleServices
     from bot.dialogue.brain import Brain, PersonalDesk
     from bot.dialogue.held_writes import Journal
@@ -94,25 +94,25 @@ class Runtime:
         """What staff taught in the console (examples, approved topics), merged in whenever a model loads.
 
         Read without migrating, and only when a database is configured or its SQLite file exists, so a
-        FAQ-only run on a fresh machine creates nothing.
+        FAQ-only run on a fresh machine creates nothing (and imports no SQLAlchemy: a faster start).
         """
         if self._taught is None:
-            from bot.console.teaching import Taught, read_taught
+            from bot.console.taught import Taught
 
             self._taught = Taught()
             sqlite_file = self.settings.data_dir / "jxjy.sqlite3"
-            if self._engine is not None:
-                self._taught = read_taught(self._engine)
-            elif self.settings.database_url or sqlite_file.exists():
+            if self._engine is not None or self.settings.database_url or sqlite_file.exists():
+                from bot.console.teaching import read_taught
                 from ledger.db import make_engine
 
                 try:
-                    engine = make_engine(self.settings.effective_database_url)
+                    engine = self._engine or make_engine(self.settings.effective_database_url)
                 except (ValueError, ImportError) as exc:
                     log.warning("taught NLU data not read: %s", exc)
                 else:
                     self._taught = read_taught(engine)
-                    engine.dispose()
+                    if engine is not self._engine:
+                        engine.dispose()
         return self._taught  # type: ignore[no-any-return]
 
     def use_taught(self, taught: Taught) -> None:
@@ -260,7 +260,7 @@ class Runtime:
 
     @staticmethod
     def _live(interpreter: Interpreter) -> LiveInterpreter:
-        from bot.console.teaching import LiveInterpreter
+        from bot.console.taught import LiveInterpreter
 
         return LiveInterpreter(interpreter)
 

@@ -16,6 +16,8 @@ from typing import Any
 ParseResult = dict[str, Any]
 
 ACTION_INTENTS = frozenset({"unsubscribe", "subscribe", "unbind"})
+# Answers no engine is trained to give: only ``guard`` reads a message as one ("绑定是什么意思").
+GUARDED_ANSWERS = frozenset({"ask_bind"})
 # A guess at an action must be surer than at a question.
 ACTION_THRESHOLD = 0.6
 # The answer to a question about an action (what it means, how to ask for it).
@@ -59,6 +61,11 @@ _ACTION_WORDS = (
     (re.compile(r"退订|退訂|退定|订阅|訂閱|取消提醒|恢复提醒"), "ask_unsubscribe"),
 )
 FALLBACK = "nlu_fallback"
+# A question about binding other than how to do it ("绑定之后能干嘛") is answered, not met with the prompt for an
+# ID number; naming the study platform, it asks about the notice's WeChat binding ("绑定完会跳到学习界面么").
+_HOW = re.compile(r"怎么|怎样|如何|咋")
+_UNBINDING = re.compile(r"解|取消|换|错|删|撤")
+_PLATFORM = re.compile(r"微信|扫码|二维码|人脸|学习|登录|系统|平台|公众号|app", re.IGNORECASE)
 
 
 def _bare(text: str) -> str:
@@ -116,6 +123,10 @@ def guard(parse: ParseResult) -> ParseResult:
     if name == FALLBACK and is_question(text):
         about = next((intent for words, intent in _ACTION_WORDS if words.search(text)), None)
         return parse if about is None else _with_intent(parse, about, confidence)
+    if name == "ask_unbind" and not _UNBINDING.search(text):  # "绑定是什么意思" asks of binding
+        return _with_intent(parse, "ask_bind", confidence)
+    if name == "bind" and is_question(text) and not _HOW.search(text):
+        return _with_intent(parse, "ask_wechat_binding" if _PLATFORM.search(text) else "ask_bind", confidence)
     if name not in ACTION_INTENTS or clear_imperative(text, confidence):
         return parse
     return _with_intent(parse, ABOUT_ACTION[name], confidence)

@@ -24,7 +24,7 @@ from nlu.hours import read_bound, read_hours
 from nlu.labels import LabelChecker, named_otherwise
 from nlu.normalize import Normalizer, phones_restored
 from nlu.numerals import arabic_days, arabic_money, certificate_years, read_people
-from nlu.prefilter import CharacterFilter, branches
+from nlu.prefilter import CharacterFilter, Deferred, branches
 from nlu.shape import MessageShaper, Shape
 from nlu.typos import SoundSlips
 from nlu.wordlists import any_of, asks_what
@@ -124,7 +124,7 @@ class AspectReader:
             # lacks a character this expression cannot match without (the prefilter, per expression: most
             # tried expressions match nothing, and one aspect's alternatives need different characters).
             self._patterns = [
-                (aspect, _han_in("".join(ps)), re.compile(p))
+                (aspect, _han_in("".join(ps)), Deferred(p))
                 for aspect, ps in raw.get("patterns", {}).items()
                 for p in ps
             ]
@@ -132,7 +132,7 @@ class AspectReader:
             self._polarity = [
                 (
                     _han_in(item["cue"]),
-                    re.compile(alternative),
+                    Deferred(alternative),
                     Polarity(str(item["yes"]), str(item["no"]), str(item.get("asks", "is"))),
                 )
                 for item in raw["polarity"]
@@ -179,7 +179,7 @@ class AspectReader:
         # The last texts' yes/no forms: one message asks it of its question, a clause of it and its parts.
         self._asked: dict[str, tuple[str, Polarity | None]] = {}
         self.names = frozenset(raw["aspects"]) | {a for a, _, _ in self._patterns} | _COMPUTED
-        self._year_patterns = [pattern for aspect, _, pattern in self._patterns if aspect == YEARS]
+        self._year_patterns = [re.compile(p.pattern) for aspect, _, p in self._patterns if aspect == YEARS]
         self._pattern_filter = CharacterFilter(
             [p.pattern for _, _, p in self._patterns], [chars for _, chars, _ in self._patterns]
         )

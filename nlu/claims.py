@@ -57,8 +57,8 @@ class Known:
         self.chars = frozenset(said)
         self.function_chars = function_chars
         self._pairs: dict[str, set[str]] = {}  # a character -> the sounds that stand beside it in the notice
-        for a, b in itertools.pairwise(said):
-            if _HAN_RUN.fullmatch(a + b):
+        for run in _HAN_RUN.findall(said):
+            for a, b in itertools.pairwise(run):
                 self._pairs.setdefault("<" + a, set()).add(b)
                 self._pairs.setdefault(">" + b, set()).add(a)
         self._sound = sound

@@ -10,6 +10,7 @@ import yaml
 
 from knowledge.answers import render
 from knowledge.campaign import Campaign
+from nlu.actions import GUARDED_ANSWERS
 from nlu.interpreter import OUT_OF_SCOPE, PERSONAL_INTENTS
 from nlu.training_data import TrainingData
 
@@ -86,7 +87,8 @@ def _nlu(data: TrainingData) -> dict[str, Any]:
 def _domain(data: TrainingData, campaign: Campaign) -> dict[str, Any]:
     intents = list(dict.fromkeys(intent for _, intent in data.examples))
     responses: dict[str, list[dict[str, str]]] = {}
-    for intent in [*intents, "nlu_fallback"]:
+    # and the answers only the action guard gives ("绑定是什么意思"): the project holds every answer of the bot
+    for intent in [*intents, "nlu_fallback", *sorted(GUARDED_ANSWERS)]:
         if intent in campaign.answers:
             responses[f"utter_{intent}"] = [{"text": _static_answer(campaign, intent)}]
         elif intent in PERSONAL_INTENTS:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
@@ -112,6 +113,32 @@ class CharacterFilter:
                 out.append(n)
             found ^= lowest
         return out
+
+
+class Deferred:
+    """A regular expression compiled when it is first searched, not when it is read.
+
+    Behind a ``CharacterFilter`` most expressions are searched rarely, and compiling hundreds of them was a
+    third of `jxjy ask`'s start. The filter parses each expression when it is built, so a bad one still fails
+    at load. After the first use its methods are the compiled expression's own (no look-up through here).
+    """
+
+    search: Callable[[str], re.Match[str] | None]
+    match: Callable[[str], re.Match[str] | None]
+    fullmatch: Callable[[str], re.Match[str] | None]
+    finditer: Callable[[str], Iterator[re.Match[str]]]
+    findall: Callable[[str], list[Any]]
+    split: Callable[[str], list[str]]
+    sub: Callable[..., str]
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __getattr__(self, name: str) -> Any:  # only until the first search: then the methods are set
+        compiled = re.compile(self.pattern)
+        for method in ("search", "match", "fullmatch", "finditer", "findall", "split", "sub"):
+            setattr(self, method, getattr(compiled, method))
+        return getattr(compiled, name)
 
 
 def branches(expression: str) -> list[str]:

@@ -39,7 +39,7 @@ class SoundSlips:
     def __init__(
         self, cues: Iterable[str], vocabulary: str, sound: Callable[[str], str], keep: str = ""
     ) -> None:
-        self._said = frozenset(a + b for a, b in itertools.pairwise(vocabulary))
+        self._said = frozenset(map(operator.add, vocabulary, vocabulary[1:]))  # its neighbouring pairs
         self._sound = sound
         self._keep = frozenset(keep)
         by_sound: dict[tuple[str, str], set[str]] = {}

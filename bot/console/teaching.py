@@ -7,13 +7,11 @@ thread and swaps the running brains' answers and model (``LiveInterpreter``) whe
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +19,10 @@ from sqlalchemy import Engine, Table, and_, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.console.models import TaughtExample, TaughtTopic
+from bot.console.taught import LiveInterpreter, Taught, TopicAnswer
 from bot.dialogue.second_stage import TAUGHT_PREFIX
-from knowledge.campaign import SHORT_LIMIT, Answer, Campaign
-from nlu.interpreter import Interpreter, LocalInterpreter, ParseResult
+from knowledge.campaign import SHORT_LIMIT
+from nlu.interpreter import LocalInterpreter
 from nlu.training_data import TrainingData
 
 log = logging.getLogger(__name__)
@@ -37,42 +36,6 @@ OWN_TOPIC = "这个主题是您本人写的，不能自己批准：审核要由�
 
 class TeachingError(Exception):
     """A teaching request that cannot be done; the message says why, in Chinese."""
-
-
-@dataclass(frozen=True)
-class TopicAnswer:
-    """An approved topic: its label and its answer (full and SMS form)."""
-
-    label: str
-    full: str
-    short: str
-
-
-@dataclass
-class Taught:
-    """What staff taught: examples filed under an intent, and the approved topics."""
-
-    examples: list[tuple[str, str]] = field(default_factory=list)
-    topics: dict[str, TopicAnswer] = field(default_factory=dict)
-
-    def training_data(self, base: TrainingData) -> TrainingData:
-        """``base`` with the live taught examples appended: those of its intents or of approved topics."""
-        live = set(base.intents) | set(self.topics)
-        examples = [(text, intent) for text, intent in self.examples if intent in live]
-        if not examples:
-            return base
-        return dataclasses.replace(base, examples=[*base.examples, *examples])
-
-    def campaign(self, base: Campaign) -> Campaign:
-        """``base`` with the approved topics' answers and labels added."""
-        if not self.topics:
-            return base
-        answers = {**base.answers}
-        labels = {**base.labels}
-        for intent, topic in self.topics.items():
-            answers[intent] = Answer(full=topic.full, short=topic.short)
-            labels[intent] = topic.label
-        return base.model_copy(update={"answers": answers, "labels": labels})
 
 
 class TaughtStore:
@@ -158,16 +121,6 @@ def read_taught(engine: Engine) -> Taught:
     except SQLAlchemyError as exc:
         log.info("no taught NLU data: %s", type(exc).__name__)
         return Taught()
-
-
-class LiveInterpreter:
-    """An interpreter whose model can be replaced while the service runs; every brain holding it follows."""
-
-    def __init__(self, target: Interpreter) -> None:
-        self.target = target
-
-    def parse(self, text: str) -> ParseResult:
-        return self.target.parse(text)
 
 
 # Puts a freshly trained interpreter and what was taught into the running service.

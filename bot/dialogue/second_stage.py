@@ -8,9 +8,10 @@ aspect reader and the campaign's details compose the reply for the specific fact
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from knowledge.answers import FactFormatter, Form, local_date, render
@@ -64,9 +65,16 @@ CLOSED_INTENTS = (
 
 def default_reader(interpreter: Interpreter) -> AspectReader:
     """Read aspects with the classifier's own normaliser, or (for a remote NLU) width, case and synonyms."""
-    if isinstance(interpreter, LocalInterpreter):
-        return AspectReader.load(interpreter.normalizer)
-    return AspectReader.load(Normalizer({}, load_training_data().synonyms))
+    return _reader(interpreter.normalizer if isinstance(interpreter, LocalInterpreter) else None)
+
+
+@functools.lru_cache(maxsize=4)
+def _reader(normalizer: Normalizer | None) -> AspectReader:
+    """One reader per normaliser, shared by every brain of the process (a season's, a test's): reading the
+    aspects file builds hundreds of expressions, and a reader holds nothing of one conversation."""
+    if normalizer is None:
+        normalizer = Normalizer({}, load_training_data().synonyms)
+    return AspectReader.load(normalizer)
 
 
 class SecondStage:
@@ -77,11 +85,8 @@ class SecondStage:
     ) -> None:
         self.campaign = campaign
         self.reader = reader
-        self._interpreter = interpreter
+        self._inputs = _Inputs(campaign, reader, interpreter)
         self.composer = Composer(campaign, PERSONAL_INTENTS, CLOSED_INTENTS, ACTION_INTENTS | {"bind"})
-        self._known: Known | None = None  # built at the first yes/no question that needs it
-        self._slips: SoundSlips | None = None  # built at the first question read
-        self._known_lock = threading.Lock()
 
     def shape(self, text: str) -> Shape:
         """Acknowledgement, English or question; for a question, the part that asks."""
@@ -176,46 +181,12 @@ class SecondStage:
     def known(self) -> Known:
         """What the notice says, and what the questions it was trained on speak of (not what it leaves open):
         the characters a yes/no question may use and still be about the notice."""
-        with self._known_lock:
-            if self._known is None:
-                said, examples, local = self._sources()
-                said += "".join(d.answer.full for d in self.campaign.details if d.answer is not None)
-                said += "\n".join(t for t, intent in examples if _about_notice(intent))
-                self._known = self.reader.known(self.reader.fold(said) + said, self._sound(local))
-            return self._known
+        return _known(self._inputs)
 
     def slips(self) -> SoundSlips:
         """The slips of the pinyin input the cues are read through ("所定" for 锁定): pairs of characters
         neither the notice nor the training questions use, that sound like a pair of a cue word."""
-        with self._known_lock:
-            if self._slips is None:
-                said, examples, local = self._sources()
-                said += "\n".join(t for t, _ in examples)
-                sound = self._sound(local) or pinyin_sound()
-                # the posts the notice lists are words a slip is read into too ("劳物员" for 劳务员)
-                cues = (*self.reader.cue_words, *self.campaign.facts.posts)
-                self._slips = SoundSlips(cues, self.reader.fold(said) + said, sound, self.reader.plain_chars)
-            return self._slips
-
-    def _sources(self) -> tuple[str, Sequence[tuple[str, str]], LocalInterpreter | None]:
-        """The notice's text (its facts and answers), the questions the model learned from, and the
-        in-process interpreter that holds them (None for a Rasa server: the training data is read)."""
-        said = self.campaign.model_dump_json(include={"campaign", "facts", "answers", "rules", "steps"})
-        local = self._local()
-        examples = local.examples if local is not None else load_training_data().examples
-        return said, examples, local
-
-    def _local(self) -> LocalInterpreter | None:
-        """The in-process interpreter (the one a live wrapper holds), or None for a Rasa server."""
-        target = getattr(self._interpreter, "target", self._interpreter)
-        return target if isinstance(target, LocalInterpreter) else None
-
-    @staticmethod
-    def _sound(local: LocalInterpreter | None) -> Callable[[str], str] | None:
-        if local is None:
-            return None
-        table = local.pinyin
-        return lambda ch: table.get(ch, "")
+        return _slips(self._inputs)
 
     def offer_binding(self, now: dt.datetime, form: Form, values: Mapping[str, str] | None = None) -> str:
         """The line that follows a general answer to a personal question asked before binding (``values``:
@@ -223,3 +194,60 @@ class SecondStage:
         if values is None:
             return render_message(self.campaign, "offer_bind", now, form=form)
         return personal_text(self.campaign, "offer_bind", form, values)
+
+
+@dataclass(frozen=True, eq=False)
+class _Inputs:
+    """What a stage's known words and slips are derived from. Equal only to the same three objects, so every
+    stage over them (a season's brains, a test's fresh brains, a retrained model's) shares one build."""
+
+    campaign: Campaign
+    reader: AspectReader
+    interpreter: Interpreter | None
+
+    def __hash__(self) -> int:
+        return hash((id(self.campaign), id(self.reader), id(self.interpreter)))
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Inputs)
+            and self.campaign is other.campaign
+            and self.reader is other.reader
+            and self.interpreter is other.interpreter
+        )
+
+    def sources(self) -> tuple[str, Sequence[tuple[str, str]], LocalInterpreter | None]:
+        """The notice's text (its facts and answers), the questions the model learned from, and the
+        in-process interpreter that holds them (None for a Rasa server: the training data is read)."""
+        said = self.campaign.model_dump_json(include={"campaign", "facts", "answers", "rules", "steps"})
+        target = getattr(self.interpreter, "target", self.interpreter)  # the one a live wrapper holds
+        local = target if isinstance(target, LocalInterpreter) else None
+        examples = local.examples if local is not None else load_training_data().examples
+        return said, examples, local
+
+
+def _sound(local: LocalInterpreter | None) -> Callable[[str], str] | None:
+    if local is None:
+        return None
+    table = local.pinyin
+    return lambda ch: table.get(ch, "")
+
+
+# Built at the first question that needs them, then kept while their inputs are among the last few used (a
+# cached entry holds its inputs: no id is reused while it lives).
+@functools.lru_cache(maxsize=8)
+def _known(inputs: _Inputs) -> Known:
+    said, examples, local = inputs.sources()
+    said += "".join(d.answer.full for d in inputs.campaign.details if d.answer is not None)
+    said += "\n".join(t for t, intent in examples if _about_notice(intent))
+    return inputs.reader.known(inputs.reader.fold(said) + said, _sound(local))
+
+
+@functools.lru_cache(maxsize=8)
+def _slips(inputs: _Inputs) -> SoundSlips:
+    said, examples, local = inputs.sources()
+    said += "\n".join(t for t, _ in examples)
+    sound = _sound(local) or pinyin_sound()
+    # the posts the notice lists are words a slip is read into too ("劳物员" for 劳务员)
+    cues = (*inputs.reader.cue_words, *inputs.campaign.facts.posts)
+    return SoundSlips(cues, inputs.reader.fold(said) + said, sound, inputs.reader.plain_chars)

@@ -16,6 +16,7 @@ _KEYWORDS = (
     (re.compile(r"退订|取消提醒|发短信|^[tTnN]$|^TD$", re.IGNORECASE), "unsubscribe"),
     (re.compile(r"订阅|恢复提醒"), "subscribe"),
     (re.compile(r"费用|交钱"), "ask_fee"),
+    (re.compile(r"绑定"), "bind"),
 )
 
 

@@ -49,6 +49,11 @@ def test_commands_are_whole_messages(text: str, expected: str | None) -> None:
         ("怎么退订", "nlu_fallback", "ask_unsubscribe"),
         ("今天天气怎么样", "nlu_fallback", "nlu_fallback"),
         ("费用多少", "ask_fee", "ask_fee"),
+        # a question about binding is answered; only the command or "how" gets the prompt for an ID number
+        ("绑定之后能干嘛", "bind", "ask_bind"),
+        ("绑定完系统会自己跳到学习界面么", "bind", "ask_wechat_binding"),
+        ("怎么绑定", "bind", "bind"),
+        ("我要绑定", "bind", "bind"),
     ],
 )
 def test_guard(text: str, engine_says: str, expected: str) -> None:

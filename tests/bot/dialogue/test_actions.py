@@ -36,6 +36,10 @@ OPT_OUT = ["TD", "T", "td", "ｔｄ", "退订", "取消提醒", "不要再给我
 NOT_OPT_OUT = ["退订是什么意思", "我要退订吗", "n", "N", "t", "怎么退订", "我不退订"]
 UNBIND = ["解绑", "帮我解绑"]
 NOT_UNBIND = ["解绑是什么意思", "我要解绑吗", "怎么解绑", "不要解绑"]
+ABOUT_BINDING = [  # a question about binding, from a chat not bound yet: answered, no prompt for an ID number
+    ("绑定之后能干嘛", "ask_bind", "学员记录关联"),
+    ("绑定完系统会自己跳到学习界面么", "ask_wechat_binding", "扫码"),
+]
 RESUME = ["订阅", "恢复提醒"]
 NOT_RESUME = ["订阅是什么意思", "要订阅吗"]
 
@@ -137,6 +141,15 @@ async def test_a_question_about_unbinding_keeps_the_binding(
     assert talk.bound
     if text != "不要解绑":
         assert reply.intent == "ask_unbind" and "单独发送“解绑”" in reply.text
+
+
+@pytest.mark.parametrize(("text", "intent", "says"), ABOUT_BINDING)
+async def test_a_question_about_binding_is_answered_without_the_prompt(
+    campaign: Campaign, engine: Interpreter, text: str, intent: str, says: str
+) -> None:
+    reply = await Conversation(campaign, engine, opted_out=False).say(text, address="new-chat")
+    assert reply.intent == intent and says in reply.text
+    assert "请发送身份证号和姓名" not in reply.text
 
 
 @pytest.mark.parametrize("text", RESUME)

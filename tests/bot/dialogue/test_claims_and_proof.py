@@ -57,7 +57,7 @@ from nlu.hours import read_hours
         ("那我换了新手机 还是同一个微信 要重新绑吗", "通知只说", "13762061108"),
         ("我是公司文员，能不能我一个人拿全公司20个人的资料去确认？", "通知只说", "13762061108"),
         # the platform's WeChat binding, not binding this chat
-        ("hello 问下学习前要搞么子绑定", "学习前要先完成微信绑定和人脸识别", "本人微信"),
+        ("hello 问下学习前要搞么子绑定", "开通学习后，学习前要先完成微信绑定和人脸识别", "本人微信"),
         # what is still missing after a number, not next year's fee
         ("線上學滿20學時以後還差多少", "不够。按您说的线上20学时", "12学时"),
         # stop 24: two questions run together by voice, each answered; a cap on one proof is not in the notice
