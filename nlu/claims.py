@@ -265,12 +265,12 @@ class ClaimChecker:
         chosen: set[int] = set()
         for act in self._choices.finditer(reply):
             chosen.update(self._party_of[m.group(0)] for m in self._parties.finditer(reply[act.end() :][:16]))
-        found = []
-        for act in self._choices.finditer(question):
-            named = self._parties.search(question[act.end() :][:12])
-            if chosen and named and self._party_of[named.group(0)] not in chosen:
-                found.append(named.group(0))
-        return found
+        # the last choice named is the one asked of: "选单位的时候，是选“…房地产业协会”吧" chooses the association
+        acts = list(self._choices.finditer(question))
+        named = self._parties.search(question[acts[-1].end() :][:12]) if acts else None
+        if chosen and named and self._party_of[named.group(0)] not in chosen:
+            return [named.group(0)]
+        return []
 
     def contradicted(self, folded_question: str, reply: str, *, parties: bool = True) -> bool:
         """True when the question names an amount ("200元", "306室") that the reply gives otherwise: the reply

@@ -60,9 +60,13 @@ _STUDIED = re.compile(r"(?:学|刷|上|补)了?\s*$")
 _ONE_BY_ONE = re.compile(r"[一二两三\d][张份个]\s*$")
 # "两个证明", "传了三个证明": so many proofs, not hours.
 _PROOF_COUNT = re.compile(r"个(?:线下|线上)?(?:的)?证明")
+# "是不是还要在线上学12学时": hours claimed still missing, not hours done.
+_CLAIMED_MISSING = re.compile(
+    r"是不是还(?:要|得|需要)(?:在|再)?(?:线上|网上|线下)?(?:再)?(?:学|补|修)?(?:个)?\s*$"
+)
 # "线上一个都冇学": none of that kind.
 _NONE = re.compile(
-    r"(?P<kind>线上|网上|在线|线下|证明)[^，,。；;\s\d]{0,3}?(?:一个|一点|一节|一个学时)?(?:都|也)(?:冇|没|没有|还没)(?:学|传|搞|上传|有)"
+    r"(?P<kind>线上|网上|在线|线下|证明)[^，,。；;\s\d]{0,4}?(?:一个|一点|一节|一个学时)?(?:都|也)(?:冇|没|没有|还没)(?:学|传|搞|上传|有|参加)"
 )
 # "线上已经27了 冇得证明 再学5个": more hours of the kind last stated.
 _BARE_MINIMUM = re.compile(r"(?:最少|至少|不少于|不低于|最低)(?:要|是|得)?\s*(\d{1,3})(?![\d.])")
@@ -76,6 +80,24 @@ _SPACED = re.compile(r"[\s，,]")  # a gap between the kind word and "再学5个
 _SAME = re.compile(r"也是|我也|一样")
 # "去年线上学了32，今年…": hours of another year are not this year's.
 _PAST = re.compile(r"(?:去年|前年|上一?年|往年)[^，,。；;！!？?\s]{0,8}$")
+
+
+# "上18下14够吗", "上二五下十二": 线上 and 线下 said by their first characters ("二五" read digit by digit: 25).
+_SHORTHAND = re.compile(
+    rf"(?<![线网在机脑马早晚以之楼身路面台学考爬赶跟看加往])上\s*({_NUMBER})\s*[，,、]?\s*下\s*({_NUMBER})"
+)
+
+
+def _spelled_out(m: re.Match[str]) -> str:
+    online, offline = (_shorthand_number(m.group(n)) for n in (1, 2))
+    return m.group(0) if online is None or offline is None else f"线上{online:g}线下{offline:g}"
+
+
+def _shorthand_number(said: str) -> float | None:
+    value = chinese_number(said)
+    if value is None and len(said) == 2 and all(c in "一二三四五六七八九" for c in said):
+        value = float("".join(str("一二三四五六七八九".index(c) + 1) for c in said))
+    return value
 
 
 def _kind(text: str, start: int, end: int) -> str | None:
@@ -117,8 +139,15 @@ def read_hours(text: str) -> HoursMention | None:
 
 def _read_hours(text: str) -> HoursMention | None:
     # 廿 20, 卅 30; "现上", "现下": 线上, 线下 typed with a slip
-    text = text.replace("廿", "二十").replace("卅", "三十").replace("现上", "线上").replace("现下", "线下")
+    text = (
+        text.replace("廿", "二十")
+        .replace("卅", "三十")
+        .replace("现上", "线上")
+        .replace("现下", "线下")
+        .replace("再线", "在线")
+    )
     text = _PER_SHEET.sub(_sheets, text)
+    text = _SHORTHAND.sub(_spelled_out, text) if "下" in text else text
     if DIGITS.isdisjoint(text):
         return None
     each = _EACH.search(text)
@@ -185,7 +214,9 @@ def _read_hours(text: str) -> HoursMention | None:
             kind = stated[-1][0]  # "冇得证明 再学5个": more of what was stated last, not of the word before
         if kind != "unspecified" and not one_by_one:
             anchor = end
-        if _MISSING.search(text, max(0, start - 3), start) is not None:
+        if _MISSING.search(text, max(0, start - 3), start) or _CLAIMED_MISSING.search(
+            text, max(0, start - 12), start
+        ):
             continue
         if text[start - 1 : start] in _AGAIN and (kind, value) in stated:
             continue  # "线下还有5个，那5个的证明要不要传": the same hours named again
@@ -204,6 +235,10 @@ def _read_hours(text: str) -> HoursMention | None:
         return None
     if _SAME.search(text):
         parts = list(dict.fromkeys(parts))
+    if ("offline", 0.0) in parts and not any(
+        k == "online" for k, _ in parts
+    ):  # "线下么子都冇参加…学满32学时"
+        parts = [("online" if k == "unspecified" else k, v) for k, v in parts]
     found: dict[str, float] = {}
     for kind, value in parts:
         found[kind] = found.get(kind, 0.0) + value

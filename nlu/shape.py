@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
-from nlu.claims import A_NOT_A
+from nlu.clauses import BOTH_WAYS, WH, YES_NO_END, paired, without_story
 from nlu.hours import read_hours
 from nlu.mixed import EnglishQuestions, MixedWords
 
@@ -26,6 +26,9 @@ _ANNOUNCING = re.compile(r"问题|想问|请问|问一下|问下")
 _PASTED_HEAD = 20  # a line this long before a gap and a question is a paste (saying nothing of the asker)
 _OWN = re.compile(r"[我俺咱]|\d|[一二两三四五六七八九十廿卅]+个?(?:学时|学识|课时)")  # the asker's own
 # "这个单位是指哪个": the question needs the line it points at
+_BACK = re.compile(
+    r"这样|这么|那样|这些|那些|加起来|合起来|一共|总共"
+)  # "…，这样算够了吧": all that was said
 _POINTING = re.compile(r"[这那此该]|上面|里面|其中")
 _DONE_WITH = re.compile(r"[盖填选打签传交用].{0,2}?(?:完|好|哒|么子|什么)")  # "“此表…” 盖完章交给哪个"
 _SPOKEN_MIN = 11  # a clause shorter than this holds no two questions run together
@@ -40,23 +43,8 @@ _SPACES = re.compile(r"\s+")
 # What ends a clause or opens a quote (spaces, punctuation, the marks of a numbered list): a message with none
 # of them is one clause, and nothing of it is cut or split.
 _ONE_CLAUSE_ENDS = re.compile(r"[\s,，。.!！?？~～、:：;；…“\"「『]")
-# "报名网址和咨询电话是多少", "学时、费用、确认地点分别是么子": values asked at once (a place and a time, one answer)
-_VALUES = r"地点|地址|时间|日期|网址|网站|电话|费用|培训费|公众号|材料|资料|学时"
-_LISTED = re.compile(
-    rf"^(?P<items>.*?(?:{_VALUES})(?:(?:和|跟|与|同|及|、|还有|\s)+[\u4e00-\u9fff]{{0,4}}?(?:{_VALUES})){{1,3}})"
-    r"\s*(?P<ask>(?:分别|各)?(?:是|系|在|要)?(?:多少|什么|哪里|哪|好多|么子|啥)\W*|(?:麻烦)?(?:一起|都)?发(?:一)?下\W*)$"
-)
-_LIST_JOIN = re.compile(r"(?:和|跟|与|同|及|、|还有|\s)+")
-_PLACE_TIME = frozenset({"地点", "地址", "时间", "日期"})
-_WH = re.compile(
-    r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点次]|个(?![人月]))|多少|好多|怎么|谁|么子|么时候|啥|咋|多久|好久"
-)
 _ASKED_END = re.compile(r"(?:吗|啵|么|嘛)$")  # a particle that asks (a final 冇 may only say "none")
 _SENT = re.compile(r"也(?:发|说|讲|告诉)(?:一)?下?(?:给我|我)?$")  # "网站是好多 电话也发下": that asked too
-# A yes/no question asked both ways ("要不要刷脸", "能不能用手机").
-_BOTH_WAYS = A_NOT_A
-# A clause closed by a yes/no particle ("还来得及不", "能去吗").
-_YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛|对吧|是吧|(?<=[要学搞去行够])吧)$")
 # A second part that only follows up the first: "不能的话最早哪天".
 _FOLLOW_UP = re.compile(
     r"(?:不能|不行|不可以|没有|冇得|如果不|要是不)(?:的话)?[，,]?|(?:如果|要是|具体|那具体)"
@@ -79,24 +67,12 @@ _QUOTED = re.compile(r"\s*[“\"「『]([^”\"」』]{8,})[”\"」』][\s:：,
 _INTRODUCED = re.compile(r"我是[^，,。？?]{1,12}$")
 
 
-def _paired(text: str) -> tuple[str, ...]:
-    """ "报名网址和咨询电话是多少" → ("报名网址是多少", "咨询电话是多少"); "确认地点和费用" → its fee; or ()."""
-    listed = _LISTED.search(text)
-    items = [] if listed is None else [i for i in _LIST_JOIN.split(listed["items"]) if i]
-    named = [re.search(_VALUES, i) for i in items]
-    if listed is None or len(items) < 2 or not {m.group(0) for m in named if m} - _PLACE_TIME:
-        return ()
-    ask = "是什么" if "发" in listed["ask"] else listed["ask"].removeprefix("分别").removeprefix("各")
-    topic = items[0][: named[0].start()] if named[0] else ""  # "确认地点和费用": the fee of the confirmation
-    return tuple((topic if m is not None and m.start() == 0 else "") + m.string + ask for m in named if m)
-
-
 def _asking_pieces(pieces: list[str]) -> list[str]:
     """Pieces that ask nothing joined to the piece after them."""
     joined: list[str] = []
     carry = ""
     for piece in pieces:
-        if _YES_NO_END.search(piece) or _WH.search(piece) or _BOTH_WAYS.search(piece) or _SENT.search(piece):
+        if YES_NO_END.search(piece) or WH.search(piece) or BOTH_WAYS.search(piece) or _SENT.search(piece):
             joined.append(carry + piece)
             carry = ""
         elif not _INTRODUCED.match(piece):  # "我是资料员": who asks, nothing to answer
@@ -173,14 +149,14 @@ class MessageShaper:
         if len(stripped) <= self._long and not _ONE_CLAUSE_ENDS.search(stripped):
             # most messages: one short clause, nothing to cut or split (but two questions run together by voice)
             spoken = self._spoken_parts(stripped) if len(stripped) > _SPOKEN_MIN else ()
-            paired = _paired(stripped) or _paired(self._fold(stripped))  # "…網址同埋諮詢電話係幾多"
-            return Shape("question", stripped, parts=paired or spoken)
+            listed = paired(stripped) or paired(self._fold(stripped))  # "…網址同埋諮詢電話係幾多"
+            return Shape("question", stripped, parts=listed or spoken)
         return self._asking_part(stripped)
 
     def _asking_part(self, stripped: str) -> Shape:
         """The question in a message of several clauses or a long one: openers dropped, a quote's question,
         numbered or joined questions, the last question of a paste."""
-        focus = self._drop_openers(stripped)
+        focus = without_story(self._drop_openers(stripped))
         quoted = _QUOTED.fullmatch(focus)
         if quoted is not None and self._question.search(quoted.group("rest")):
             rest = quoted.group("rest").strip()  # 这个 points at the quote; or "盖完章交给哪个"
@@ -262,7 +238,7 @@ class MessageShaper:
             return ()
         # "好多钱？在哪交资料": a short part that asks what or how many is a question of its own
         if any(
-            (len(self._bare(p)) < _MIN_PART and not _WH.search(p)) or not self._question.search(p + "？")
+            (len(self._bare(p)) < _MIN_PART and not WH.search(p)) or not self._question.search(p + "？")
             for p in parts
         ):
             return ()
@@ -278,7 +254,7 @@ class MessageShaper:
         for piece in filter(None, self._spoken.split(text)):
             # "我想问下我今年线上学了二十个学时然后…": announcing a question is not asking one
             asks = self._question.search(_ANNOUNCED.sub("", piece))
-            if asks and (len(self._bare(piece)) >= _MIN_PART or _WH.search(piece)):
+            if asks and (len(self._bare(piece)) >= _MIN_PART or WH.search(piece)):
                 parts.append(carry + piece)
                 carry = ""
             else:
@@ -295,11 +271,11 @@ class MessageShaper:
         """Questions joined without a question mark, each asking on its own: by 还有 ("要带什么材料，还有要交
         多少钱"), by a comma between what-questions ("今年要学好多学时，几号前学完") or by spaces ("fee是多少
         在哪里确认"); a clause that asks nothing goes with the next ("帮同事问下 fee是多少")."""
-        paired = _paired(text)
-        if paired:
-            return list(paired)
+        listed = paired(text)
+        if listed:
+            return list(listed)
         also = _ALSO.search(text) is not None
-        if not also and len(_WH.findall(text)) < 2:
+        if not also and len(WH.findall(text)) < 2:
             # "明天去确认还来得及不，要交好多钱": a yes/no clause, then a what-question of its own
             pieces = [p.strip(" ,，;；。.") for p in _COMMA.split(text)]
             if len(pieces) == 1:  # "我记得是找钟女士对吧 电话多少": or a space between them
@@ -308,25 +284,25 @@ class MessageShaper:
             pieces = _asking_pieces(pieces)
             if (
                 len(pieces) == 2
-                and _YES_NO_END.search(pieces[0])
-                and not _WH.search(pieces[0])
+                and YES_NO_END.search(pieces[0])
+                and not WH.search(pieces[0])
                 # "…要一次学完吗 能分几天不": the same asked again; "手机可以学吗 要不要刷脸": two yes/no questions
-                and (_WH.search(pieces[1]) is None) == bool(_BOTH_WAYS.search(pieces[1]))
-                and not (_WH.search(pieces[1]) and _YES_NO_END.search(pieces[1]))
-                and (_WH.search(pieces[1]) or _ASKED_END.search(pieces[0]))
+                and (WH.search(pieces[1]) is None) == bool(BOTH_WAYS.search(pieces[1]))
+                and not (WH.search(pieces[1]) and YES_NO_END.search(pieces[1]))
+                and (WH.search(pieces[1]) or _ASKED_END.search(pieces[0]))
             ):
                 return pieces
             if (  # "选哪个机构 报名表要盖章不": a what-question, then a yes/no question of its own
                 len(pieces) == 2
-                and _WH.search(pieces[0][-5:])
-                and not _YES_NO_END.search(pieces[0])
-                and not _WH.search(pieces[1])
-                and (_YES_NO_END.search(pieces[1]) or _BOTH_WAYS.search(pieces[1]) or _SENT.search(pieces[1]))
+                and WH.search(pieces[0][-5:])
+                and not YES_NO_END.search(pieces[0])
+                and not WH.search(pieces[1])
+                and (YES_NO_END.search(pieces[1]) or BOTH_WAYS.search(pieces[1]) or _SENT.search(pieces[1]))
                 and len(pieces[1]) > _MIN_PART
             ):
                 return pieces
             return [text]  # most messages: one question, nothing to split
-        for split, asks in ((_ALSO, self._question), (_COMMA, _WH), (_SPACES, _WH)):
+        for split, asks in ((_ALSO, self._question), (_COMMA, WH), (_SPACES, WH)):
             if split is _ALSO and not also:
                 continue
             pieces = [p.strip(" ,，;；。.") for p in split.split(text)]
@@ -380,10 +356,15 @@ class MessageShaper:
         sentence before it when it points back at it ("…单位盖章上交培训机构。这个单位是指哪个单位")."""
         sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
         question = self._last_asking(sentences) or text
-        if len(question) > self._long:  # one long sentence: its last asking clause
-            return self._last_asking(_CLAUSE_END.split(question)) or question
+        if len(question) > self._long:  # one long sentence: its last asking clause, or all of it when that
+            clause = (
+                self._last_asking(_CLAUSE_END.split(question)) or question
+            )  # points back at the hours told
+            told = _BACK.search(clause) and len(question) <= 2 * self._long and read_hours(question)
+            return question if told else clause  # "…线下证明12学时也填好哒，这样算够了吧"
         n = sentences.index(question) if question in sentences else 0
-        if n > 0 and _DEICTIC.match(question) and len(sentences[n - 1]) + len(question) <= 2 * self._long:
+        pointing = _DEICTIC.match(question) or _FOLLOW_UP.match(question)  # or "不行的话下一次是哪天"
+        if n > 0 and pointing and len(sentences[n - 1]) + len(question) <= 2 * self._long:
             question = sentences[n - 1] + question
         return question
 

@@ -120,9 +120,9 @@ class Brain:
             return self._replied(inbound, state, now, self._each(inbound, shape.parts, state, form, now))
         question = shape.parts[0] if shape.parts else shape.text  # SMS: the first, in two segments at most
         parse = self._understand(question, state)
-        if parse["intent"]["name"] == FALLBACK and question != inbound.text.strip():
+        if parse["intent"]["name"] == FALLBACK and not inbound.text.strip().startswith(question):
             # The question cut from a greeting or a paste ("…上交培训机构。 盖好章交到哪里去") may need
-            # what came before it to be understood.
+            # what came before it to be understood (not the asker's story after it: "…对吧？我怕…").
             whole = self._understand(inbound.text, state)
             if whole["intent"]["name"] != FALLBACK:
                 parse = whole

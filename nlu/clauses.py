@@ -1,0 +1,53 @@
+"""What the shaper does with the clauses of one message: values asked as a list become one question each
+("报名网址和咨询电话是多少"); the asker's story told after the question is left out."""
+
+from __future__ import annotations
+
+import re
+
+from nlu.claims import A_NOT_A
+
+# "报名网址和咨询电话是多少", "学时、费用、确认地点分别是么子": values asked at once (a place and a time, one answer)
+_VALUES = r"地点|地址|时间|日期|网址|网站|电话|费用|培训费|公众号|材料|资料|学时"
+_LISTED = re.compile(
+    rf"^(?P<items>.*?(?:{_VALUES})(?:(?:和|跟|与|同|及|、|还有|\s)+[\u4e00-\u9fff]{{0,4}}?(?:{_VALUES})){{1,3}})"
+    r"\s*(?P<ask>(?:分别|各)?(?:是|系|在|要)?(?:多少|什么|哪里|哪|好多|么子|啥)\W*|(?:麻烦)?(?:一起|都)?发(?:一)?下\W*)$"
+)
+_LIST_JOIN = re.compile(r"(?:和|跟|与|同|及|、|还有|\s)+")
+_PLACE_TIME = frozenset({"地点", "地址", "时间", "日期"})
+
+
+def paired(text: str) -> tuple[str, ...]:
+    """ "报名网址和咨询电话是多少" → ("报名网址是多少", "咨询电话是多少"); "确认地点和费用" → its fee; or ()."""
+    listed = _LISTED.search(text)
+    items = [] if listed is None else [i for i in _LIST_JOIN.split(listed["items"]) if i]
+    named = [re.search(_VALUES, i) for i in items]
+    if listed is None or len(items) < 2 or not {m.group(0) for m in named if m} - _PLACE_TIME:
+        return ()
+    ask = "是什么" if "发" in listed["ask"] else listed["ask"].removeprefix("分别").removeprefix("各")
+    topic = items[0][: named[0].start()] if named[0] else ""  # "确认地点和费用": the fee of the confirmation
+    return tuple((topic if m is not None and m.start() == 0 else "") + m.string + ask for m in named if m)
+
+
+# A clause that asks what, where, when or how many.
+WH = re.compile(
+    r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点次]|个(?![人月]))|多少|好多|怎么|谁|么子|么时候|啥|咋|多久|好久"
+)
+BOTH_WAYS = A_NOT_A  # a yes/no question asked both ways ("要不要刷脸", "能不能用手机")
+# A clause closed by a yes/no particle ("还来得及不", "能去吗").
+YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛|对吧|是吧|(?<=[要学搞去行够])吧)$")
+# After the last question mark, what the asker tells of themselves ("…是305吧？我这个记性越来越差，怕记错哒").
+_STORY = re.compile(
+    r"[?？]\s*(?P<tail>(?:我|俺|屋里|家里|老板|我们|工地|他|她|今天|明天|够了我|那我)[^?？]*)$"
+)
+_CLAUSE = re.compile(r"[\s,，。.!！~～、:：;；…]+")
+
+
+def without_story(text: str) -> str:
+    """``text`` without the asker's story told after the question, when no clause of it asks anything."""
+    story = _STORY.search(text)
+    if story is None or WH.search(story["tail"]) or BOTH_WAYS.search(story["tail"]):
+        return text
+    if any(YES_NO_END.search(clause) for clause in _CLAUSE.split(story["tail"]) if clause):
+        return text
+    return text[: story.start("tail")].rstrip()
