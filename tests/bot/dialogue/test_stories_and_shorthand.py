@@ -63,6 +63,9 @@ MONDAY = dt.datetime(2023, 11, 20, 10, tzinfo=TZ)
             "不可以。",
             "8月28",
         ),
+        # the period's end claimed as the year's end; a room asked in Hunan speech; the earliest day as 好久
+        ("年底截止对吧", MONDAY, "是的。", "12月31日"),
+        ("么子房间", MONDAY, "", "305室"),
         # binding this chat asked about: answered, no prompt for an ID number
         ("绑定之后能干嘛", MONDAY, "在这里绑定", "学员记录"),
     ],
