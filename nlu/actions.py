@@ -65,6 +65,7 @@ FALLBACK = "nlu_fallback"
 # ID number; naming the study platform, it asks about the notice's WeChat binding ("绑定完会跳到学习界面么").
 _HOW = re.compile(r"怎么|怎样|如何|咋")
 _UNBINDING = re.compile(r"解|取消|换|错|删|撤")
+_OPTING = re.compile(r"退|订|提醒|短信|消息|通知|td|stop", re.IGNORECASE)
 _PLATFORM = re.compile(r"微信|扫码|二维码|人脸|学习|登录|系统|平台|公众号|app", re.IGNORECASE)
 
 
@@ -123,6 +124,8 @@ def guard(parse: ParseResult) -> ParseResult:
     if name == FALLBACK and is_question(text):
         about = next((intent for words, intent in _ACTION_WORDS if words.search(text)), None)
         return parse if about is None else _with_intent(parse, about, confidence)
+    if name == "ask_unsubscribe" and not _OPTING.search(text):  # "“…合格后缴纳” 这句么子意思": no opt-out
+        return _with_intent(parse, FALLBACK, confidence)
     if name == "ask_unbind" and not _UNBINDING.search(text):  # "绑定是什么意思" asks of binding
         return _with_intent(parse, "ask_bind", confidence)
     if name == "bind" and is_question(text) and not _HOW.search(text):

@@ -38,7 +38,7 @@ BOTH_WAYS = A_NOT_A  # a yes/no question asked both ways ("要不要刷脸", "�
 YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛|对吧|是吧|(?<=[要学搞去行够])吧)$")
 # After the last question mark, what the asker tells of themselves ("…是305吧？我这个记性越来越差，怕记错哒").
 _STORY = re.compile(
-    r"[?？]\s*(?P<tail>(?:我|俺|屋里|家里|老板|我们|工地|他|她|今天|明天|够了我|那我)[^?？]*)$"
+    r"[?？]\s*(?P<tail>(?:我|俺|屋里|家里|老板|我们|工地|他|她|今天|明天|平时|够了我|那我)[^?？]*)$"
 )
 _CLAUSE = re.compile(r"[\s,，。.!！~～、:：;；…]+")
 

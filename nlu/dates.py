@@ -265,7 +265,7 @@ def _days_of_month(first: int, last: int, today: dt.date, words: str) -> DateSpa
     return None
 
 
-_MISSED = r"(?:都|也|还)?(?:冇|没|没有|来不及|去不了|搞不赢|不得空|赶不上)"
+_MISSED = r"(?:都|也|还)?(?:冇|没|没有|来不及|去不了|搞不赢|不得空|赶不上|错过|过了)"
 
 
 _HEARD = re.compile(r"\s*(?:听说|听人说|听人港|(?:同事|别个|别人|群里|有人|工头|朋友|老乡)(?:讲|说|港))")

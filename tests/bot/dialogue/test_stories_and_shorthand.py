@@ -66,6 +66,21 @@ MONDAY = dt.datetime(2023, 11, 20, 10, tzinfo=TZ)
         # the period's end claimed as the year's end; a room asked in Hunan speech; the earliest day as 好久
         ("年底截止对吧", MONDAY, "是的。", "12月31日"),
         ("么子房间", MONDAY, "", "305室"),
+        # a month missed is not the month asked; the period begun by a day; the right account claimed
+        (
+            "这个月错过了下个月还有得确认啵",
+            dt.datetime(2023, 12, 15, 10, tzinfo=TZ),
+            "不可以。",
+            "下个月没有",
+        ),
+        ("继续教育明天就开始了吧", dt.datetime(2023, 7, 19, 10, tzinfo=TZ), "是的。", "7月20日"),
+        ("公众号名字叫湖南建设人才是吧", MONDAY, "是的。", "湖南建设人才"),
+        ("Which room do I go to for the confirmation?", MONDAY, "", "305室"),
+        # no yes invented: another's signature, the record's validity, progress shared by devices, a pass
+        ("登记表上本人签字那里能不能让我崽帮我代签？", MONDAY, "通知只说", "13762061108"),
+        ("证书上的这个继续教育记录有冇有效期？", MONDAY, "证书的有效期", "13762061108"),
+        ("湖南建设人才公众号里面的学习进度跟电脑上是不是同步的？", MONDAY, "通知只说", "13762061108"),
+        ("我学满了是不是就直接合格哒，证书上自动就有记录？", MONDAY, "没有。", "审核"),
         # binding this chat asked about: answered, no prompt for an ID number
         ("绑定之后能干嘛", MONDAY, "在这里绑定", "学员记录"),
     ],
@@ -79,3 +94,9 @@ def test_parking_is_no_question_of_the_day(ask):
     """Parking by the office, asked with a day: the notice is silent, no 可以 for the day."""
     reply = ask("我准备这个月底开车去，日报社那边好停车啵？")
     assert not reply.startswith("可以") and "13762061108" in reply, reply
+
+
+def test_a_quoted_line_asked_about_is_no_question_of_opting_out(ask):
+    """The engine's reading of "…这句么子意思" as "what does opting out mean" is overruled: no 退订 named."""
+    reply = ask("“在现场资格确认后合格后缴纳” 这句么子意思，读起来拗口")
+    assert "退订" not in reply and "TD" not in reply, reply
