@@ -10,7 +10,14 @@ import datetime as dt
 import pytest
 
 TZ = dt.timezone(dt.timedelta(hours=8))
-MONDAY = dt.datetime(2023, 11, 20, 10, tzinfo=TZ)
+
+
+def at(month: int, day: int, hour: int = 10) -> dt.datetime:
+    """A moment of 2023 in Asia/Shanghai."""
+    return dt.datetime(2023, month, day, hour, tzinfo=TZ)
+
+
+MONDAY = at(11, 20)
 
 
 @pytest.mark.parametrize(
@@ -51,29 +58,14 @@ MONDAY = dt.datetime(2023, 11, 20, 10, tzinfo=TZ)
         ("报名登记选单位的时候，是选“岳阳市—岳阳市房地产业协会”吧？", MONDAY, "是的。", "报名登记"),
         ("我记得群里有人港确认是去日报社305，是305吧？", MONDAY, "是的。", "305室"),
         # a day asked beside the way there (not parking); a follow-up that leans on the question before it
-        (
-            "今天26号，我已经坐车到岳阳哒，今天能确认啵？",
-            dt.datetime(2023, 11, 26, 9, tzinfo=TZ),
-            "不可以。",
-            "周日",
-        ),
-        (
-            "这个月我错过哒，今天31号去还行不行？不行的话下一次是哪天？",
-            dt.datetime(2023, 7, 31, 9, tzinfo=TZ),
-            "不可以。",
-            "8月28",
-        ),
+        ("今天26号，我已经坐车到岳阳哒，今天能确认啵？", at(11, 26, 9), "不可以。", "周日"),
+        ("这个月我错过哒，今天31号去还行不行？不行的话下一次是哪天？", at(7, 31, 9), "不可以。", "8月28"),
         # the period's end claimed as the year's end; a room asked in Hunan speech; the earliest day as 好久
         ("年底截止对吧", MONDAY, "是的。", "12月31日"),
         ("么子房间", MONDAY, "", "305室"),
         # a month missed is not the month asked; the period begun by a day; the right account claimed
-        (
-            "这个月错过了下个月还有得确认啵",
-            dt.datetime(2023, 12, 15, 10, tzinfo=TZ),
-            "不可以。",
-            "下个月没有",
-        ),
-        ("继续教育明天就开始了吧", dt.datetime(2023, 7, 19, 10, tzinfo=TZ), "是的。", "7月20日"),
+        ("这个月错过了下个月还有得确认啵", at(12, 15, 10), "不可以。", "下个月没有"),
+        ("继续教育明天就开始了吧", at(7, 19, 10), "是的。", "7月20日"),
         ("公众号名字叫湖南建设人才是吧", MONDAY, "是的。", "湖南建设人才"),
         ("Which room do I go to for the confirmation?", MONDAY, "", "305室"),
         # no yes invented: another's signature, the record's validity, progress shared by devices, a pass
