@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 from knowledge.reading import HoursMention
-from nlu.numerals import DIGITS, SURNAMES, chinese_number
+from nlu.numerals import DIGITS, SURNAMES, chinese_number, digit_by_digit
 
 _NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十]{1,4}(?:个半|点[一二三四五六七八九])?"
 _HAN_NUMBER = r"[零一二两三四五六七八九十]{1,4}(?:个半|点[一二三四五六七八九])?"
@@ -96,7 +96,7 @@ def _spelled_out(m: re.Match[str]) -> str:
 def _shorthand_number(said: str) -> float | None:
     value = chinese_number(said)
     if value is None and len(said) == 2 and all(c in "一二三四五六七八九" for c in said):
-        value = float("".join(str("一二三四五六七八九".index(c) + 1) for c in said))
+        value = float(digit_by_digit(said))
     return value
 
 
@@ -235,9 +235,8 @@ def _read_hours(text: str) -> HoursMention | None:
         return None
     if _SAME.search(text):
         parts = list(dict.fromkeys(parts))
-    if ("offline", 0.0) in parts and not any(
-        k == "online" for k, _ in parts
-    ):  # "线下么子都冇参加…学满32学时"
+    # "线下么子都冇参加…学满32学时": no offline hours at all, so the hours of no kind named are online
+    if ("offline", 0.0) in parts and all(k != "online" for k, _ in parts):
         parts = [("online" if k == "unspecified" else k, v) for k, v in parts]
     found: dict[str, float] = {}
     for kind, value in parts:

@@ -121,11 +121,16 @@ def arabic_years(text: str) -> str:
     "三零六室" → "306室")."""
 
     def digits(m: re.Match[str]) -> str:
-        return "".join(str(_NUMERALS.get(c, 0)) for c in m.group(1))
+        return digit_by_digit(m.group(1))
 
     if "年" in text:
         text = _HAN_YEAR.sub(digits, text)
     return _HAN_ROOM.sub(digits, text) if "室" in text or "房" in text else text
+
+
+def digit_by_digit(said: str) -> str:
+    """Chinese numerals read one digit each, as a room, a year or "上二五" says them ("三零六" → "306")."""
+    return "".join(str(_NUMERALS.get(c, 0)) for c in said)
 
 
 def read_years(text: str, today: dt.date) -> tuple[int, ...]:
