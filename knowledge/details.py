@@ -125,7 +125,7 @@ class Composer:
                     detail.broad
                     and not ((detail.verdict is not None or detail.compute is not None) and denies(reading)),
                     # hours the message states are the asker's: a detail about them names no rule's number
-                    detail.compute in _COUNTED or HOURS in detail.aspects,
+                    detail.compute in _COUNTED or HOURS in detail.aspects or _counting(detail, reading),
                 )
         return None
 
@@ -182,8 +182,15 @@ class Composer:
 
 
 _COUNTED = frozenset({"hours_check", "hours_check_online"})
+COUNTED = "counted"  # the aspect of questions whether something counts ("能不能算进学时")
 # 是不是, 算不算: asked whether it is so, answered in those words (not "是的…吧" answered 还没有)
 _JUDGED = frozenset({"是", "是的", "算", "不是", "不算"})
+
+
+def _counting(detail: Detail, reading: Reading) -> bool:
+    """Whether a detail's fixed verdict is about hours the message states ("公司组织了一次8学时的培训，能不能算进
+    学时"): the asker's hours, no claim about the rule's numbers."""
+    return detail.verdict is not None and HOURS in reading.aspects and COUNTED in detail.aspects
 
 
 def _own_reply(detail: Detail) -> bool:

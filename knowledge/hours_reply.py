@@ -112,7 +112,10 @@ class HoursReply(ReplyBase):
         if stated.online is None and stated.offline is None:
             total = stated.unspecified or 0.0
             if total < rules.yearly:
-                return self.say("hours_check_total_short", verdict=False, total=hours_text(total))
+                missing = hours_text(rules.yearly - total)
+                return self.say(
+                    "hours_check_total_short", verdict=False, total=hours_text(total), missing=missing
+                )
             return self.say("hours_check_depends")
         online, offline = _both(stated)
         said = self._stated(stated)

@@ -44,6 +44,13 @@ class HoursMention:
     # the hours of each of several people named ("小刘线上32，老周线上20线下12"), who first
     each: tuple[tuple[str, HoursMention], ...] = field(default=(), compare=False)
 
+    @property
+    def aspects(self) -> tuple[str, ...]:
+        """The aspects these hours give a message (``HOURS``, and ``EACH`` or ``BOTH_KINDS``)."""
+        if self.each:
+            return HOURS, EACH
+        return (HOURS, BOTH_KINDS) if self.online is not None and self.offline is not None else (HOURS,)
+
 
 # Aspects the reader finds by reading, not by a cue of the aspects file.
 YESNO = "yesno"  # the message is a yes/no question
@@ -53,7 +60,10 @@ DATES = "dates"  # the message names a date ("明天", "这周五", "11月28号"
 YEARS = "certificate_year"  # the message names the year a certificate was obtained
 PEOPLE = "people_stated"  # the message counts people ("我们公司40个工人")
 EACH = "hours_each"  # the message states the hours of several people ("小刘线上32，老周线上20线下12")
+BOTH_KINDS = "hours_both_kinds"  # the message states online and offline hours ("线上十二线下二十")
 BOUND = "hours_bound"  # the message asks whether hours of a kind may go below or above a number ("线上能少于20吗")
+# Aspects the reader works out itself rather than finds by a cue.
+COMPUTED = frozenset({YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND, DENIED, EACH, BOTH_KINDS})
 
 
 class Reading(NamedTuple):

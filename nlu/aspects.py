@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from bot.kernel.yamlfile import load_yaml
-from knowledge.reading import BOUND, DATES, DENIED, EACH, HOURS, PEOPLE, YEARS, YESNO, Polarity, Reading
+from knowledge.reading import BOUND, COMPUTED, DATES, DENIED, PEOPLE, YEARS, YESNO, Polarity, Reading
 from nlu.claims import ClaimChecker, Known
 from nlu.dates import DateReader, asked_first
 from nlu.hours import read_bound, read_hours
@@ -101,14 +101,14 @@ def _han_in(expression: str) -> frozenset[str] | None:
     return frozenset(_HAN.findall(expression)) or None
 
 
-# Aspects the reader works out itself rather than finds by a cue.
-_COMPUTED = frozenset({YESNO, HOURS, DATES, YEARS, PEOPLE, BOUND, DENIED, EACH})
+# "三十几个", "二十几": a number told roughly, asking nothing
+_ABOUT = re.compile(r"(?<=[一二三四五六七八九十两\d])几")
 
 
 def aspect_names(path: Path | str = DEFAULT_ASPECTS_FILE) -> frozenset[str]:
     """Every aspect a reading can hold: the named cues, the patterns and the computed ones."""
     raw = load_yaml(Path(path).read_text(encoding="utf-8"))
-    return frozenset(raw["aspects"]) | frozenset(raw.get("patterns", {})) | _COMPUTED
+    return frozenset(raw["aspects"]) | frozenset(raw.get("patterns", {})) | COMPUTED
 
 
 class AspectReader:
@@ -178,7 +178,7 @@ class AspectReader:
             raise AspectDataError(f"aspects data: {exc!r}") from exc
         # The last texts' yes/no forms: one message asks it of its question, a clause of it and its parts.
         self._asked: dict[str, tuple[str, Polarity | None]] = {}
-        self.names = frozenset(raw["aspects"]) | {a for a, _, _ in self._patterns} | _COMPUTED
+        self.names = frozenset(raw["aspects"]) | {a for a, _, _ in self._patterns} | COMPUTED
         self._year_patterns = [re.compile(p.pattern) for aspect, _, p in self._patterns if aspect == YEARS]
         self._pattern_filter = CharacterFilter(
             [p.pattern for _, _, p in self._patterns], [chars for _, chars, _ in self._patterns]
@@ -241,7 +241,7 @@ class AspectReader:
         return folded + ("吗" if asked and not (value and value.search(folded)) else "")
 
     def _asks_what_in(self, text: str) -> bool:
-        return self._asks_what is not None and self._asks_what.search(text) is not None
+        return self._asks_what is not None and self._asks_what.search(_ABOUT.sub("", text)) is not None
 
     def polarity(self, folded: str) -> Polarity | None:
         """The yes/no form of a folded question (see ``question_form``), or None when it is not one; a
@@ -384,7 +384,7 @@ class AspectReader:
             aspects.add(DATES)
         hours = read_hours(basic)
         if hours is not None:
-            aspects.update((HOURS, EACH) if hours.each else (HOURS,))  # "小刘线上32，老周线上20线下12"
+            aspects.update(hours.aspects)  # "小刘线上32，老周线上20线下12", "线上十二线下二十"
         named = self._dates.years_named(basic, today) if "年" in basic else basic  # "去年新取证的": 2022年…
         # the year patterns already failed on ``basic`` unless the aspect is there: only a year written out is new
         found = YEARS in aspects or named != basic

@@ -19,7 +19,7 @@ _COURTESY = re.compile(
 _ID_NUMBER = re.compile(r"(?<![0-9])[1-9]\d{16}[\dx](?![0-9a-z])")
 _PHONE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
 _NOISE = re.compile(r"[^\w#]+")
-_REPEAT = re.compile(r"(.)\1{2,}")
+_REPEAT = re.compile(r"(\D)\1{2,}")  # "好好好好" is 好好; "2000" stays 2000
 _LONG_NUMBER = re.compile(r"\d{11}")  # in every ID number and phone number
 # Sentence-final particles, Hunan ones included (撒, 咯, 啰, 噻): they carry tone, not meaning.
 # 吗 typed as 马 (or 码 after a verb) by the pinyin input: "手机上可以学习马", "可以在电脑上学码"; not 二维码, 密码.

@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from nlu.aspects import DATES, HOURS, YESNO, AspectReader, CueScanner, aspect_names
+from knowledge.reading import DATES, HOURS, YESNO
+from nlu.aspects import AspectReader, CueScanner, aspect_names
 
 MONDAY = dt.date(2023, 11, 20)
 

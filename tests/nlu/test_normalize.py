@@ -17,6 +17,11 @@ def test_courtesy_is_stripped_only_when_a_question_remains():
 
 def test_particles_and_repeats_fold():
     assert normalizer()("在哪里撒！！！") == "在哪里"
+    assert normalizer()("好好好好") == "好好"
+
+
+def test_numbers_keep_their_digits():
+    assert normalizer()("一共是2000元") == "一共是2000元"
 
 
 def test_id_numbers_become_a_token():

@@ -1,0 +1,36 @@
+"""Amounts in thousands, hours of a training asked about, hours told roughly or without their kind, and leads
+for 算合格 (sets GA–GC as tuning material, stop 30).
+
+Through the whole brain (real classifier, aspect reader, campaign file) on Monday 2023-11-20.
+"""
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        # a total in thousands is read as written (folding once made 2000 into 200)
+        ("20个人的话培训费一共是2000元，对吗？", "是的。", "20人共2000元"),
+        ("20个同事交1000块够不够？", "不够。", "20人共2000元"),
+        ("20个人一共交3000对吧", "不是。", "20人共2000元"),
+        # the hours of a training asked whether they count are the asker's, no claim about the rule
+        ("我们公司组织了一次8学时的安全技术培训，这个能不能算进继续教育学时？", "可以。", "计入学时"),
+        # hours of no kind: what they lack of the yearly 32; 学哒 is Hunan for 学了
+        ("我才学哒十个学时 总共还要学好多", "", "还差22学时"),
+        # online and offline told, the total claimed enough: the hours are checked
+        ("线上十二学时线下证明上传了二十学时 总共32了是不是就够哒", "不是。", "还差线上8学时"),
+        ("线上跟线下加起来满32就行了吧", "不是。", "线上不少于20学时"),
+        # "三十几个学时" tells a number roughly and asks nothing: the yes/no question after it is read
+        ("线下证明传哒三十几个学时 线上一点冇学 可以啵", "不可以。", "线上学习是必须的"),
+        # Hunan 好久 for when
+        ("下次资格确认是好久", "", "26"),
+        # 算合格 asked: 是的，合格 / 不合格; 能算合格: 可以
+        ("线上20学时，线下证明12学时，算合格不", "是的，合格。", "已经够了"),
+        ("线上刚好20，线下证明只有11学时，算合格吗", "不合格。", "还差线下证明1学时"),
+        ("我线上学够了32 线下证明一个冇传 能算合格啵", "可以。", "线上学满32学时"),
+    ],
+)
+def test_replies(ask, text, start, includes):
+    reply = ask(text)
+    assert reply.startswith(start) and includes in reply, reply
