@@ -88,6 +88,28 @@ _SHORTHAND = re.compile(
 )
 
 
+# "32个学时我完成了四分之三", "线上只学了32的一半": a part of the hours named, done.
+_FRACTION = re.compile(
+    rf"(?P<base>{_NUMBER})\s*(?:个)?(?:学时|小时|课时)?(?:的)?"
+    r"(?P<done>(?:我)?(?:已经|才|只)?(?:完成|学|刷|搞|修)?(?:了|哒|完|好)?(?:的)?)"
+    r"(?P<part>一半|[一二三四五六七八九十]分之[一二三四五六七八九十])"
+)
+
+
+def _part_done(m: re.Match[str]) -> str:
+    """ "32个学时我完成了四分之三" → "我完成了24学时"."""
+    base, part = chinese_number(m.group("base")), m.group("part")
+    whole, _, some = part.partition("分之")  # 四分之三: three of four
+    share = 0.5 if part == "一半" else _share(chinese_number(some), chinese_number(whole))
+    if base is None or share is None:
+        return m.group(0)
+    return f"{m.group('done')}{base * share:g}学时"
+
+
+def _share(some: float | None, whole: float | None) -> float | None:
+    return some / whole if whole and some is not None and some <= whole else None
+
+
 def _spelled_out(m: re.Match[str]) -> str:
     online, offline = (_shorthand_number(m.group(n)) for n in (1, 2))
     return m.group(0) if online is None or offline is None else f"线上{online:g}线下{offline:g}"
@@ -148,6 +170,7 @@ def _read_hours(text: str) -> HoursMention | None:
     )
     text = _PER_SHEET.sub(_sheets, text)
     text = _SHORTHAND.sub(_spelled_out, text) if "下" in text else text
+    text = _FRACTION.sub(_part_done, text) if "分之" in text or "一半" in text else text
     if DIGITS.isdisjoint(text):
         return None
     each = _EACH.search(text)

@@ -90,3 +90,12 @@ def test_hours_asked_to_go_below_or_above_a_number_are_read_with_their_kind() ->
     assert read_bound("线上学时可以超过20个吗") == ("online", 20.0, True)
     assert read_bound("线上超过20的部分算不算进32里") == ("online", 20.0, True)
     assert read_bound("线上超过20了还要证明吗") is None  # hours stated, not a bound asked
+
+
+def test_a_part_of_the_hours_named_is_what_was_done() -> None:
+    from nlu.hours import read_hours
+
+    assert read_hours("线上要求的20学时我完成了五分之三").online == 12.0
+    assert read_hours("线上只学了32的一半").online == 16.0
+    assert read_hours("32个学时我完成了四分之三").unspecified == 24.0
+    assert read_hours("线上20学时完成了五分之七").online == 20.0  # more than the whole: no part

@@ -1,5 +1,5 @@
-"""Amounts in thousands, hours of a training asked about, hours told roughly or without their kind, and leads
-for 算合格 (sets GA–GC as tuning material, stop 30).
+"""Amounts in thousands or named alone, hours of a training asked about, hours told roughly, as a part or without
+their kind, trouble in Hunan speech, and leads for 算合格 (sets GA–GC, HD and HE, stop 30).
 
 Through the whole brain (real classifier, aspect reader, campaign file) on Monday 2023-11-20.
 """
@@ -25,6 +25,14 @@ import pytest
         ("线下证明传哒三十几个学时 线上一点冇学 可以啵", "不可以。", "线上学习是必须的"),
         # Hunan 好久 for when
         ("下次资格确认是好久", "", "26"),
+        # a part of the hours named, done
+        ("32个学时我完成了四分之三，全部是线上的，还要搞好多", "不够。", "还差线上8学时"),
+        ("线上只学了32的一半，线下证明传哒十二学时，线上还差几个", "不够。", "还差线上4学时"),
+        # an amount of money named with no word of paying
+        ("继续教育是200块吧", "不是。", "100元/人"),
+        # trouble in Hunan speech: the notice is silent
+        ("审核冇过咋搞", "", "13762061108"),
+        ("账号锁哒", "", "13762061108"),
         # 算合格 asked: 是的，合格 / 不合格; 能算合格: 可以
         ("线上20学时，线下证明12学时，算合格不", "是的，合格。", "已经够了"),
         ("线上刚好20，线下证明只有11学时，算合格吗", "不合格。", "还差线下证明1学时"),
