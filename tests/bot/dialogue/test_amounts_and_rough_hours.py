@@ -4,7 +4,11 @@ their kind, trouble in Hunan speech, and leads for 算合格 (sets GA–GC, HD a
 Through the whole brain (real classifier, aspect reader, campaign file) on Monday 2023-11-20.
 """
 
+import datetime as dt
+
 import pytest
+
+TZ = dt.timezone(dt.timedelta(hours=8))
 
 
 @pytest.mark.parametrize(
@@ -33,6 +37,12 @@ import pytest
         # trouble in Hunan speech: the notice is silent
         ("审核冇过咋搞", "", "13762061108"),
         ("账号锁哒", "", "13762061108"),
+        # a second post held "又兼"; another's WeChat binding for one; what comes before the first lesson
+        ("我是土建质量员又兼哒资料员，钱是不是只交一回", "是。", "一人多岗只用缴纳一次"),
+        ("老婆微信帮我绑行啵", "不行。", "本人微信"),
+        ("开始刷课之前要先搞么子", "", "人脸识别"),
+        # an English question with thanks: the question is answered
+        ("what's the website to sign up? thx", "", "hnjsrcw"),
         # 算合格 asked: 是的，合格 / 不合格; 能算合格: 可以
         ("线上20学时，线下证明12学时，算合格不", "是的，合格。", "已经够了"),
         ("线上刚好20，线下证明只有11学时，算合格吗", "不合格。", "还差线下证明1学时"),
@@ -42,3 +52,9 @@ import pytest
 def test_replies(ask, text, start, includes):
     reply = ask(text)
     assert reply.startswith(start) and includes in reply, reply
+
+
+def test_time_left_to_study_is_the_period_s_end(ask):
+    """ "还赶得上吗" about studying: yes, with the days left before the period's end."""
+    reply = ask("我线上才学了一半，现在还赶得上今年的吗", dt.datetime(2023, 12, 10, 10, tzinfo=TZ))
+    assert reply.startswith("可以。") and "离截止还有21天" in reply, reply
