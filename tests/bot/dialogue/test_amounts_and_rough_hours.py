@@ -43,6 +43,17 @@ TZ = dt.timezone(dt.timedelta(hours=8))
         ("开始刷课之前要先搞么子", "", "人脸识别"),
         # an English question with thanks: the question is answered
         ("what's the website to sign up? thx", "", "hnjsrcw"),
+        # a new WeChat: the platform's binding, on which the notice is silent (not this chat's 解绑)
+        ("换了个微信号 原来绑定的怎么解绑", "通知只说", "13762061108"),
+        # the audit asked beside the hours; "参加了好多培训" says many, asking nothing
+        ("学满32学时是不是就自动合格了 不用审核吧", "不是。", "审核确认"),
+        ("我在公司参加了好多培训 线下证明有36学时 网上还冇学 够了啵", "不够。", "还差线上20学时"),
+        # a long run-on: the hours told before the question are read with it
+        (
+            "线上十九个学时，线下证明十三个学时，加起来三十二，我们资料员妹子港线上差一点，到底还差好多",
+            "不够。",
+            "还差线上1学时",
+        ),
         # 算合格 asked: 是的，合格 / 不合格; 能算合格: 可以
         ("线上20学时，线下证明12学时，算合格不", "是的，合格。", "已经够了"),
         ("线上刚好20，线下证明只有11学时，算合格吗", "不合格。", "还差线下证明1学时"),
