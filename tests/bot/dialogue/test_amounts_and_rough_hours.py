@@ -54,6 +54,20 @@ TZ = dt.timezone(dt.timedelta(hours=8))
             "不够。",
             "还差线上1学时",
         ),
+        # a voice run-on: the clause that plainly asks, not the remark after it; hours told before a question
+        # about the proof
+        (
+            "线上学满32个学时哒，还要不要再去搞线下的证明上传，我们公司今年冇组织培训，开不出证明",
+            "不用。",
+            "线上学满32学时",
+        ),
+        # a form fetched on paper at the office: no, printed online / downloaded from the platform
+        (
+            "登记表是不是要到岳阳日报社那边现场去领纸质的来填？我屋里打印机坏哒，如果是现场领就好",
+            "不是。",
+            "自助打印",
+        ),
+        ("开始看视频之前还要先搞么子，我怕搞错", "", "人脸识别"),
         # 算合格 asked: 是的，合格 / 不合格; 能算合格: 可以
         ("线上20学时，线下证明12学时，算合格不", "是的，合格。", "已经够了"),
         ("线上刚好20，线下证明只有11学时，算合格吗", "不合格。", "还差线下证明1学时"),
@@ -63,6 +77,13 @@ TZ = dt.timezone(dt.timedelta(hours=8))
 def test_replies(ask, text, start, includes):
     reply = ask(text)
     assert reply.startswith(start) and includes in reply, reply
+
+
+def test_missing_the_days_is_no_question_of_validity(ask):
+    """ "再不去就过期哒" about the confirmation days: the days of this month, not the certificate's validity."""
+    text = "这个月是最后一个月哒吧，这个月哪几天可以去确认，我这回一定要去，再不去就过期哒"
+    reply = ask(text, dt.datetime(2023, 12, 20, 10, tzinfo=TZ))
+    assert "12月26" in reply and "有效期" not in reply, reply
 
 
 def test_time_left_to_study_is_the_period_s_end(ask):
