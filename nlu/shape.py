@@ -28,6 +28,7 @@ _OWN = re.compile(r"[我俺咱]|\d|[一二两三四五六七八九十廿卅]+个
 # "这个单位是指哪个": the question needs the line it points at
 # "…，这样算够了吧": all that was said; "…加起来三十二，够不够咯，不够还差好多": hours asked of
 _BACK = re.compile(r"这样|这么|那样|这些|那些|加起来|合起来|一共|总共|够|差|合格|还要学|证明|线下|上传")
+_REMARK = re.compile(r"(?:我|俺|应该|不晓得|心里|反正|免得|省得|怕)")
 _POINTING = re.compile(r"[这那此该]|上面|里面|其中")
 _DONE_WITH = re.compile(r"[盖填选打签传交用].{0,2}?(?:完|好|哒|么子|什么)")  # "“此表…” 盖完章交给哪个"
 _SPOKEN_MIN = 11  # a clause shorter than this holds no two questions run together
@@ -374,11 +375,13 @@ class MessageShaper:
     def _last_asking(self, parts: list[str]) -> str | None:
         parts = [p for p in parts if p.strip()]
         # a clause that plainly asks before one that only holds a cue ("…28号那天能去吧，我怕碰到礼拜天冇人上班")
-        plain = [
-            n for n, p in enumerate(parts) if YES_NO_END.search(p) or WH.search(p) or BOTH_WAYS.search(p)
-        ]
-        for n in plain[-1:] or range(len(parts) - 1, -1, -1):
-            if self._question.search(parts[n]):
+        bare = [p.strip(" ，,") for p in parts]  # a clause keeps the comma it ended with
+        plain = [n for n, p in enumerate(bare) if YES_NO_END.search(p) or WH.search(p) or BOTH_WAYS.search(p)]
+        asking = [n for n, p in enumerate(bare) if self._question.search(p)]
+        while len(asking) > 1 and _REMARK.match(bare[asking[-1]]):
+            asking.pop()  # "…今天能去确认吧，我看日子是26号，应该冇问题吧": the asker's own remark
+        for n in plain[-1:] or asking[-1:] or range(len(parts) - 1, -1, -1):
+            if self._question.search(bare[n]):
                 question = parts[n].strip()
                 if len(_HAN.findall(question)) < _SHORT_QUESTION and n > 0:
                     question = parts[n - 1].strip() + question

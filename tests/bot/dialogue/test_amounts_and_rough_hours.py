@@ -79,6 +79,27 @@ def test_replies(ask, text, start, includes):
     assert reply.startswith(start) and includes in reply, reply
 
 
+@pytest.mark.parametrize(
+    ("text", "now", "start"),
+    [
+        # the asker's remark after the question ("我怕…", "应该冇问题吧") is not what is asked
+        (
+            "我跟老板请好假哒，准备这个月28号去岳阳搞确认，28号那天能去吧，我怕正好碰到礼拜天冇人上班",
+            dt.datetime(2023, 8, 20, 10, tzinfo=TZ),
+            "可以。8月28日",
+        ),
+        (
+            "我现在在湘阴汽车站等车，今天能去岳阳日报社那边确认吧，我看日子是26号，应该冇问题吧",
+            dt.datetime(2023, 9, 26, 9, tzinfo=TZ),
+            "可以。今天",
+        ),
+    ],
+)
+def test_a_remark_after_the_question_is_left_out(ask, text, now, start):
+    reply = ask(text, now)
+    assert reply.startswith(start), reply
+
+
 def test_missing_the_days_is_no_question_of_validity(ask):
     """ "再不去就过期哒" about the confirmation days: the days of this month, not the certificate's validity."""
     text = "这个月是最后一个月哒吧，这个月哪几天可以去确认，我这回一定要去，再不去就过期哒"
