@@ -126,7 +126,7 @@ class LabelChecker:
         kind the list does not hold."""
         for items, others in zip(self._lists, self._others, strict=True):
             listed = others and sum(any(n in reply for n in names) for names in items) >= MIN_LISTED
-            if listed and any(o in question for o in others) and not any(o in reply for o in others):
+            if listed and any(_claimed(question, o) for o in others) and not any(o in reply for o in others):
                 return True
         return False
 
@@ -206,3 +206,10 @@ def _renamed(text: str, quoted: re.Match[str]) -> bool:
         if len(asked) >= _MIN_NAME and asked not in name and name not in asked:
             return True
     return False
+
+
+def _claimed(question: str, other: str) -> bool:
+    """Whether ``question`` names ``other`` as what is so, not denied ("是按人交不是按单位交吧")."""
+    at = question.find(other)
+    before = question[max(0, at - 3) : at]
+    return at >= 0 and (before.endswith("是不是") or not before.endswith(("不是", "不", "非")))
