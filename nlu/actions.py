@@ -52,7 +52,7 @@ _NOISE = re.compile(r"[\s\W_]+")
 NEGATED_ACTION = re.compile(r"(?:不|别|不要|不用|不想|没有?)(?:退订|订阅|解绑|解除绑定|取消)")
 _QUESTION = re.compile(
     r"[?？吗嘛么啥]|什么|怎么|怎样|如何|是否|能否|能不能|可不可以|可以不|会不会|要不要|需不需要|有没有|是不是"
-    r"|意思|为什么|为啥|后果|影响|区别|哪里"
+    r"|意思|为什么|为啥|后果|影响|区别|哪里|啵|呢|是吧|对吧|的吧$|不$|冇$"  # "绑定的微信要是本人自己的吧"
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # What a question names when it asks about an action, in case the engine could not place it at all.

@@ -71,6 +71,12 @@ TZ = dt.timezone(dt.timedelta(hours=8))
         # the fee is per person: a company named as the unit is 不是; denied beside the person, 是的
         ("这个钱是不是按公司来交的，一个公司交一笔就行", "不是。", "按人缴纳"),
         ("100元是按人交不是按单位交，对吧", "是的。", "按人缴纳"),
+        # a courtesy, a worry or who told it says nothing the notice would have to cover
+        ("身份证复印件要带吧 我怕忘了", "是的。", "身份证复印件"),
+        ("早上好 打扰下 岗位汇总表跟登记表都要带啵", "要。", "岗位汇总表"),
+        ("我屋里侄儿港是在三零五室 是啵", "是的。", "305室"),
+        # a question about binding starting with 绑定 is no command: answered, no prompt for an ID number
+        ("绑定的微信要是本人自己的吧", "是的。", "本人微信"),
         # 算合格 asked: 是的，合格 / 不合格; 能算合格: 可以
         ("线上20学时，线下证明12学时，算合格不", "是的，合格。", "已经够了"),
         ("线上刚好20，线下证明只有11学时，算合格吗", "不合格。", "还差线下证明1学时"),
