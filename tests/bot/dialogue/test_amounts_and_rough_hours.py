@@ -77,6 +77,11 @@ TZ = dt.timezone(dt.timedelta(hours=8))
         ("我屋里侄儿港是在三零五室 是啵", "是的。", "305室"),
         # a question about binding starting with 绑定 is no command: answered, no prompt for an ID number
         ("绑定的微信要是本人自己的吧", "是的。", "本人微信"),
+        # a stamp left out said "不盖章也要得"; the face check claimed after studying; the period's end asked
+        ("线下的证明不盖章也要得吧", "不可以。", "签字盖章"),
+        ("人脸识别是学完之后再做的吧", "不是。", "学习前要先完成微信绑定和人脸识别"),
+        ("今年这个继续教育搞到哪天为止", "", "2023年12月31日"),
+        ("这个继续教育搞到么子时候", "", "2023年12月31日"),
         # 算合格 asked: 是的，合格 / 不合格; 能算合格: 可以
         ("线上20学时，线下证明12学时，算合格不", "是的，合格。", "已经够了"),
         ("线上刚好20，线下证明只有11学时，算合格吗", "不合格。", "还差线下证明1学时"),
