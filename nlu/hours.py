@@ -15,7 +15,7 @@ _HAN_NUMBER = r"[零一二两三四五六七八九十]{1,4}(?:个半|点[一二�
 # "线上二十一线下三够啵": or before the other kind, or a word that asks or judges them.
 _UNIT_AHEAD = (
     r"个|学时|小时|课时|学识|$|[\s，,。；;？?！!]|线上|线下|网上|证明|够|行|合格|算|刚好|正好|加起来|一共|总共|差|还|就|了"
-    r"|啵|吧|吗|么|冇|没|哒|过|要得|可以|达标|下一步|然后|接下来|以后|之后|的话"
+    r"|啵|吧|吗|么|冇|没|哒|咯|哦|呢|撒|过|要得|可以|达标|下一步|然后|接下来|以后|之后|的话"
 )
 _UNIT = r"(?:个)?(?:学时|课时|学识|学分|小时|钟头|h\b)"
 # A number with an hours unit, or right after an online/offline word ("线上20", "线下学了12").

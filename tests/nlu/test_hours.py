@@ -99,3 +99,9 @@ def test_a_part_of_the_hours_named_is_what_was_done() -> None:
     assert read_hours("线上只学了32的一半").online == 16.0
     assert read_hours("32个学时我完成了四分之三").unspecified == 24.0
     assert read_hours("线上20学时完成了五分之七").online == 20.0  # more than the whole: no part
+
+
+def test_a_chinese_numeral_before_a_hunan_particle_is_hours() -> None:
+    from nlu.hours import read_hours
+
+    assert read_hours("网上三十一咯 够冇").online == 31.0
