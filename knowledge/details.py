@@ -182,15 +182,15 @@ class Composer:
 
 
 _COUNTED = frozenset({"hours_check", "hours_check_online"})
-COUNTED = "counted"  # the aspect of questions whether something counts ("能不能算进学时")
 # 是不是, 算不算: asked whether it is so, answered in those words (not "是的…吧" answered 还没有)
 _JUDGED = frozenset({"是", "是的", "算", "不是", "不算"})
+_COUNTS = "counted"  # the aspect of a question whether something counts ("能不能算进学时")
 
 
 def _counting(detail: Detail, reading: Reading) -> bool:
     """Whether a detail's fixed verdict is about hours the message states ("公司组织了一次8学时的培训，能不能算进
     学时"): the asker's hours, no claim about the rule's numbers."""
-    return detail.verdict is not None and HOURS in reading.aspects and COUNTED in detail.aspects
+    return detail.verdict is not None and HOURS in reading.aspects and _COUNTS in detail.aspects
 
 
 def _own_reply(detail: Detail) -> bool:

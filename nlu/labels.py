@@ -211,5 +211,7 @@ def _renamed(text: str, quoted: re.Match[str]) -> bool:
 def _claimed(question: str, other: str) -> bool:
     """Whether ``question`` names ``other`` as what is so, not denied ("是按人交不是按单位交吧")."""
     at = question.find(other)
+    if at < 0:
+        return False
     before = question[max(0, at - 3) : at]
-    return at >= 0 and (before.endswith("是不是") or not before.endswith(("不是", "不", "非")))
+    return before.endswith("是不是") or not before.endswith(("不是", "不", "非"))
