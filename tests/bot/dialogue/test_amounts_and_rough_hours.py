@@ -88,6 +88,8 @@ TZ = dt.timezone(dt.timedelta(hours=8))
             "1. ",
             "岗位汇总表",
         ),
+        # a county's office claimed as the place of the confirmation
+        ("在华容住建局确认是啵", "不是。", "岳阳日报社305室"),
         # 算合格 asked: 是的，合格 / 不合格; 能算合格: 可以
         ("线上20学时，线下证明12学时，算合格不", "是的，合格。", "已经够了"),
         ("线上刚好20，线下证明只有11学时，算合格吗", "不合格。", "还差线下证明1学时"),
