@@ -26,8 +26,10 @@ _ANNOUNCING = re.compile(r"问题|想问|请问|问一下|问下")
 _PASTED_HEAD = 20  # a line this long before a gap and a question is a paste (saying nothing of the asker)
 _OWN = re.compile(r"[我俺咱]|\d|[一二两三四五六七八九十廿卅]+个?(?:学时|学识|课时)")  # the asker's own
 # "这个单位是指哪个": the question needs the line it points at
-# "…，这样算够了吧": all that was said; "…加起来三十二，够不够咯，不够还差好多": hours asked of
-_BACK = re.compile(r"这样|这么|那样|这些|那些|加起来|合起来|一共|总共|够|差|合格|还要学|证明|线下|上传")
+_BACK = re.compile(
+    r"这样|这么|那样|这些|那些|加起来|合起来|一共|总共"
+)  # "…，这样算够了吧": all that was said
+_HOURS_ASKED = re.compile(r"够|差|合格|还要学|证明|线下|上传")  # "…加起来三十二，…到底还差好多"
 _REMARK = re.compile(r"(?:我|俺|应该|不晓得|心里|反正|免得|省得|怕)")
 _POINTING = re.compile(r"[这那此该]|上面|里面|其中")
 _DONE_WITH = re.compile(r"[盖填选打签传交用].{0,2}?(?:完|好|哒|么子|什么)")  # "“此表…” 盖完章交给哪个"
@@ -361,7 +363,7 @@ class MessageShaper:
                 self._last_asking(_CLAUSE_END.split(question)) or question
             )  # points back at the hours told
             told = (
-                _BACK.search(clause)
+                (_BACK.search(clause) or _HOURS_ASKED.search(clause))
                 and read_hours(question)
                 and (len(question) <= 2 * self._long or not read_hours(clause))
             )
