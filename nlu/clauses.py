@@ -44,11 +44,15 @@ _STORY = re.compile(
 _CLAUSE = re.compile(r"[\s,，。.!！~～、:：;；…]+")
 
 
+def asks_plainly(clause: str) -> bool:
+    """Whether a clause asks what, asks both ways or ends in a yes/no particle (a cue inside it, "冇人上班",
+    is not enough)."""
+    return bool(YES_NO_END.search(clause) or WH.search(clause) or BOTH_WAYS.search(clause))
+
+
 def without_story(text: str) -> str:
     """``text`` without the asker's story told after the question, when no clause of it asks anything."""
     story = _STORY.search(text)
-    if story is None or WH.search(story["tail"]) or BOTH_WAYS.search(story["tail"]):
-        return text
-    if any(YES_NO_END.search(clause) for clause in _CLAUSE.split(story["tail"]) if clause):
+    if story is None or any(asks_plainly(clause) for clause in _CLAUSE.split(story["tail"]) if clause):
         return text
     return text[: story.start("tail")].rstrip()

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
-from nlu.clauses import BOTH_WAYS, WH, YES_NO_END, paired, without_story
+from nlu.clauses import BOTH_WAYS, WH, YES_NO_END, asks_plainly, paired, without_story
 from nlu.hours import read_hours
 from nlu.mixed import EnglishQuestions, MixedWords
 
@@ -25,12 +25,13 @@ _WHERE_HOW = re.compile(r"(?:请问)?(?:在哪|哪里|怎么|如何|去哪)")
 _ANNOUNCING = re.compile(r"问题|想问|请问|问一下|问下")
 _PASTED_HEAD = 20  # a line this long before a gap and a question is a paste (saying nothing of the asker)
 _OWN = re.compile(r"[我俺咱]|\d|[一二两三四五六七八九十廿卅]+个?(?:学时|学识|课时)")  # the asker's own
+# A long sentence's last asking clause is read with all that came before it when it points back at it ("…，
+# 这样算够了吧") or asks of the hours told ("…加起来三十二，…到底还差好多").
+_BACK = re.compile(r"这样|这么|那样|这些|那些|加起来|合起来|一共|总共")
+_HOURS_ASKED = re.compile(r"够|差|合格|还要学|证明|线下|上传")
+# What opens the asker's own remark after a question ("我怕…", "应该冇问题吧").
+_REMARK = re.compile(r"我|俺|应该|不晓得|心里|反正|免得|省得|怕")
 # "这个单位是指哪个": the question needs the line it points at
-_BACK = re.compile(
-    r"这样|这么|那样|这些|那些|加起来|合起来|一共|总共"
-)  # "…，这样算够了吧": all that was said
-_HOURS_ASKED = re.compile(r"够|差|合格|还要学|证明|线下|上传")  # "…加起来三十二，…到底还差好多"
-_REMARK = re.compile(r"(?:我|俺|应该|不晓得|心里|反正|免得|省得|怕)")
 _POINTING = re.compile(r"[这那此该]|上面|里面|其中")
 _DONE_WITH = re.compile(r"[盖填选打签传交用].{0,2}?(?:完|好|哒|么子|什么)")  # "“此表…” 盖完章交给哪个"
 _SPOKEN_MIN = 11  # a clause shorter than this holds no two questions run together
@@ -74,7 +75,7 @@ def _asking_pieces(pieces: list[str]) -> list[str]:
     joined: list[str] = []
     carry = ""
     for piece in pieces:
-        if YES_NO_END.search(piece) or WH.search(piece) or BOTH_WAYS.search(piece) or _SENT.search(piece):
+        if asks_plainly(piece) or _SENT.search(piece):
             joined.append(carry + piece)
             carry = ""
         elif not _INTRODUCED.match(piece):  # "我是资料员": who asks, nothing to answer
@@ -299,7 +300,7 @@ class MessageShaper:
                 and WH.search(pieces[0][-5:])
                 and not YES_NO_END.search(pieces[0])
                 and not WH.search(pieces[1])
-                and (YES_NO_END.search(pieces[1]) or BOTH_WAYS.search(pieces[1]) or _SENT.search(pieces[1]))
+                and (asks_plainly(pieces[1]) or _SENT.search(pieces[1]))
                 and len(pieces[1]) > _MIN_PART
             ):
                 return pieces
@@ -358,10 +359,8 @@ class MessageShaper:
         sentence before it when it points back at it ("…单位盖章上交培训机构。这个单位是指哪个单位")."""
         sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
         question = self._last_asking(sentences) or text
-        if len(question) > self._long:  # one long sentence: its last asking clause, or all of it when that
-            clause = (
-                self._last_asking(_CLAUSE_END.split(question)) or question
-            )  # points back at the hours told
+        if len(question) > self._long:  # one long sentence: its last asking clause (see ``_BACK``)
+            clause = self._last_asking(_CLAUSE_END.split(question)) or question
             told = (
                 (_BACK.search(clause) or _HOURS_ASKED.search(clause))
                 and read_hours(question)
@@ -378,7 +377,7 @@ class MessageShaper:
         parts = [p for p in parts if p.strip()]
         # a clause that plainly asks before one that only holds a cue ("…28号那天能去吧，我怕碰到礼拜天冇人上班")
         bare = [p.strip(" ，,") for p in parts]  # a clause keeps the comma it ended with
-        plain = [n for n, p in enumerate(bare) if YES_NO_END.search(p) or WH.search(p) or BOTH_WAYS.search(p)]
+        plain = [n for n, p in enumerate(bare) if asks_plainly(p)]
         asking = [n for n, p in enumerate(bare) if self._question.search(p)]
         while len(asking) > 1 and _REMARK.match(bare[asking[-1]]):
             asking.pop()  # "…今天能去确认吧，我看日子是26号，应该冇问题吧": the asker's own remark
