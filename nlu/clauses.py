@@ -32,7 +32,7 @@ def paired(text: str) -> tuple[str, ...]:
 # A clause that asks what, where, when or how many.
 WH = re.compile(
     r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点次]|个(?![人月]))|多少|(?<![了过哒])好多|怎么|谁|么子|么时候|啥|咋"
-    r"|多久|好久"  # "参加了好多培训": many, asking nothing
+    r"|多久|(?<![了过哒])好久"  # "参加了好多培训": many, "耽误了好久": long, asking nothing
 )
 BOTH_WAYS = A_NOT_A  # a yes/no question asked both ways ("要不要刷脸", "能不能用手机")
 # A clause closed by a yes/no particle ("还来得及不", "能去吗").

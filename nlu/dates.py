@@ -286,6 +286,12 @@ def asked_first(
     text = "".join(said)
     missed = [d for d in dates if d.words and re.search(re.escape(d.words) + _MISSED, text)]
     chosen = next((d for d in dates if d not in missed and asking and d.words in asking[-1]), None)
+    if chosen is None and asking and asking[-1] in said:
+        # "明天想去确认，行啵": a bare asking clause leans on the nearest clause before it that names a day
+        for clause in reversed(said[: said.index(asking[-1])]):
+            chosen = next((d for d in dates if d not in missed and d.words and d.words in clause), None)
+            if chosen is not None:
+                break
     if chosen is None and missed:
         chosen = next((d for d in dates if d not in missed), None)
     return dates if chosen is None else (chosen, *(d for d in dates if d is not chosen))

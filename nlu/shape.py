@@ -29,6 +29,11 @@ _OWN = re.compile(r"[我俺咱]|\d|[一二两三四五六七八九十廿卅]+个
 # 这样算够了吧") or asks of the hours told ("…加起来三十二，…到底还差好多").
 _BACK = re.compile(r"这样|这么|那样|这些|那些|加起来|合起来|一共|总共")
 _HOURS_ASKED = re.compile(r"够|差|合格|还要学|证明|线下|上传")
+# A clause that only asks whether what came before is so ("…合格以后再交，我是想问下是不是咯样的").
+_SO_ASKED = re.compile(
+    r"^[我俺]?(?:是|就是)?想?(?:问下|问一下|请问|确认下|确认一下)?(?:是不是|对不对|是否)?(?:这样|咯样|那样)"
+    r"(?:的|子|回事)?(?:吧|吗|啵|呢|不|对吧|是吧)?\W*$"
+)
 # What opens the asker's own remark after a question ("我怕…", "应该冇问题吧").
 _REMARK = re.compile(r"我|俺|应该|不晓得|心里|反正|免得|省得|怕")
 # "这个单位是指哪个": the question needs the line it points at
@@ -257,6 +262,8 @@ class MessageShaper:
         for piece in filter(None, self._spoken.split(text)):
             # "我想问下我今年线上学了二十个学时然后…": announcing a question is not asking one
             asks = self._question.search(_ANNOUNCED.sub("", piece))
+            if self._is_opener(piece):
+                continue  # "喂喂听得到啵我是湘阴的老刘…": a hello asks nothing of the notice
             if asks and (len(self._bare(piece)) >= _MIN_PART or WH.search(piece)):
                 parts.append(carry + piece)
                 carry = ""
@@ -361,12 +368,12 @@ class MessageShaper:
         question = self._last_asking(sentences) or text
         if len(question) > self._long:  # one long sentence: its last asking clause (see ``_BACK``)
             clause = self._last_asking(_CLAUSE_END.split(question)) or question
-            told = (
+            told = bool(
                 (_BACK.search(clause) or _HOURS_ASKED.search(clause))
                 and read_hours(question)
                 and (len(question) <= 2 * self._long or not read_hours(clause))
-            )
-            return question if told else clause  # "…线下证明12学时也填好哒，这样算够了吧"
+            )  # "…线下证明12学时也填好哒，这样算够了吧"; or only "是不是咯样的"
+            return question if told or _SO_ASKED.match(clause) else clause
         n = sentences.index(question) if question in sentences else 0
         pointing = _DEICTIC.match(question) or _FOLLOW_UP.match(question)  # or "不行的话下一次是哪天"
         if n > 0 and pointing and len(sentences[n - 1]) + len(question) <= 2 * self._long:

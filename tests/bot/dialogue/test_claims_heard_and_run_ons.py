@@ -1,0 +1,81 @@
+"""Claims heard and checked against the notice (whose WeChat binds, who issued the notice, which org to choose,
+how to log in, a form written by hand, a step left out), and long voice run-ons: a hello, a day the question
+leans on, a story after the question, a question that only asks "是不是这样" (sets HA–HG, JD and JE, stop 31).
+
+Through the whole brain (real classifier, aspect reader, campaign file) on Monday 2023-11-20.
+"""
+
+import datetime as dt
+
+import pytest
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "includes"),
+    [
+        # another's WeChat, or binding for others: no, one's own WeChat, bound once
+        ("能用我男朋友的微信绑定帮我刷课吗", "不可以。", "本人微信"),
+        ("我能用我自己的微信帮几个老师傅绑定不，他们不太会弄", "不可以。", "本人微信"),
+        ("我用自己微信帮我侄儿绑定行不行", "不行。", "本人微信"),
+        ("绑定微信可以绑两个号轮流用啵", "不可以。", "绑定唯一"),
+        ("我手机不好用,微信绑定用我伢的微信可以吧", "不可以。", "本人微信"),
+        # who issued the notice, named otherwise (a city named is no question of studying elsewhere)
+        ("这个通知是长沙发的是不是", "不是。", "岳阳市房地产业协会"),
+        ("这个继续教育的通知是湖南省住建厅直接发下来的吧", "不是。", "岳阳市房地产业协会"),
+        # the org chosen when registering: named otherwise, any, or the right one
+        ("报名登记的时候是选长沙市那个吧", "不是。", "岳阳市—岳阳市房地产业协会"),
+        ("报名的时候培训机构随便选一个就行吧", "不是。", "岳阳市—岳阳市房地产业协会"),
+        ("报名登记是不是选岳阳市住建局那个选项", "不是。", "岳阳市—岳阳市房地产业协会"),
+        ("报名选岳阳市房地产业协会对吧", "是的。", "岳阳市—岳阳市房地产业协会"),
+        # a wrong choice to mend is not a claim of which to choose
+        ("报名时选错了培训机构 能改吧", "", "13762061108"),
+        # the login's fields confirmed; a phone number is no studying on the phone
+        ("登录的账号就是身份证号码是吧", "是的。", "身份证号码、姓名、密码"),
+        ("登录那个培训平台是输身份证号码、姓名跟密码对吧，三样都要输", "是的。", "身份证号码、姓名、密码"),
+        ("我点了继续教育入口以后，登录是输手机号码跟验证码吧", "不是。", "身份证号码、姓名、密码"),
+        # a step left out before studying
+        ("不用人脸识别直接就可以学吧", "不可以。", "人脸识别"),
+        ("人脸识别冇搞可以直接学啵", "不可以。", "人脸识别"),
+        ("人脸识别可以跳过不搞吧", "不可以。", "人脸识别"),
+        # the form written by hand instead of printed: no; whether one may write it by hand: the notice is silent
+        ("登记表自己手写一张就行吧，不用网上打印", "不是。", "自助打印"),
+        ("家里冇打印机，登记表能手写吗", "通知只说", "13762061108"),
+        # the confirmation claimed on one day of the month; a fee claimed raised
+        ("资格确认只有每个月最后一天才搞是不是", "不是。", "26—30日"),
+        ("听别个讲培训费涨到150哒,是不是", "不是。", "100元/人"),
+        # paying: at registration asked, or denied and the right order claimed
+        ("钱是不是报名的时候就要交咯", "不是。", "确认合格后"),
+        # a run-on: the question's 是不是咯样 asks of the sentence before it; a hello asks nothing
+        (
+            "上回在工地上听人讲，钱不是报名的时候交，是去确认完哒合格以后再交，我是想问下是不是咯样的？"
+            "我怕他们乱讲，害我白跑。",
+            "是的。",
+            "确认合格后",
+        ),
+        (
+            "喂喂听得到啵我是湘阴的老刘啊在岳阳搞机械员的我想问下那个继续叫育的钱是不是去确认完哒合格以后再交的"
+            "我崽讲是咯样我不太信他他讲话不靠谱",
+            "是",
+            "确认合格后",
+        ),
+        # "耽误了好久" after the question tells, it does not ask
+        (
+            "我们公司的安全员讲今年的继续教育早就开始哒，我还以为是下半年才有，冇当回事。"
+            "今年岳阳咯个是从几月几号开始的？我好算一下我耽误了好久。",
+            "",
+            "7月20日",
+        ),
+    ],
+)
+def test_replies(ask, text, start, includes):
+    reply = ask(text)
+    assert reply.startswith(start) and includes in reply, reply
+
+
+def test_a_bare_question_leans_on_the_day_before_it(ask):
+    """ "明天想去确认，行啵": the day asked is 明天, not the 今天 of the story before it."""
+    text = "我今天在工地上忙哒一整天，塔吊检测的人来哒走不脱。明天想去确认，行啵？明天我休息，我崽也放假可以开车送我。"
+    reply = ask(text, dt.datetime(2023, 7, 28, 20, tzinfo=TZ))
+    assert reply.startswith("不可以。明天（7月29日"), reply
