@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from nlu.claims import A_NOT_A
 
@@ -31,7 +32,7 @@ def paired(text: str) -> tuple[str, ...]:
 
 # A clause that asks what, where, when or how many.
 WH = re.compile(
-    r"哪|什么|(?<![十一二三四五六七八九])几(?:[号天时月点次]|个(?![人月]))|多少|(?<![了过哒])好多|怎么|谁|么子|么时候|啥|咋"
+    r"哪|什么|(?<![十一二三四五六七八九好])几(?:[号天时月点次]|个(?![人月]))|多少|(?<![了过哒])好多|怎么|谁|么子|么时候|啥|咋"
     r"|多久|(?<![了过哒])好久"  # "参加了好多培训": many, "耽误了好久": long, asking nothing
 )
 BOTH_WAYS = A_NOT_A  # a yes/no question asked both ways ("要不要刷脸", "能不能用手机")
@@ -56,3 +57,40 @@ def without_story(text: str) -> str:
     if story is None or any(asks_plainly(clause) for clause in _CLAUSE.split(story["tail"]) if clause):
         return text
     return text[: story.start("tail")].rstrip()
+
+
+SENT = re.compile(r"也(?:发|说|讲|告诉)(?:一)?下?(?:给我|我)?$")  # "网站是好多 电话也发下": that asked too
+_INTRODUCED = re.compile(r"我是[^，,。？?]{1,12}$")
+# One clause that only says a question follows ("同事托我问下，", "我想咨询一下："): it asks nothing itself.
+_ASKING_FOR = re.compile(
+    r"[^，,。？?！!\d]{0,16}?(?:问下|问一下|请教一下|咨询一下|咨询下|打听一下|打听下)[，,。：:\s]+"
+)
+
+
+class _Search(Protocol):
+    def search(self, text: str) -> object: ...
+
+
+def asking_pieces(pieces: list[str]) -> list[str]:
+    """Pieces that ask nothing joined to the piece after them."""
+    joined: list[str] = []
+    carry = ""
+    for piece in pieces:
+        if asks_plainly(piece) or SENT.search(piece):
+            joined.append(carry + piece)
+            carry = ""
+        elif not _INTRODUCED.match(piece):  # "我是资料员": who asks, nothing to answer
+            carry += piece + " "
+    if carry and joined:
+        joined[-1] += " " + carry.strip()
+    return joined or pieces
+
+
+def without_asking_for(text: str, question: _Search) -> str:
+    """``text`` without a first clause that only says a question follows, when what follows asks (``question``)
+    and the clause tells no number: "我们项目部资料员小妹子托我问下，资料员也要搞吧" → "资料员也要搞吧"."""
+    head = _ASKING_FOR.match(text)
+    told = head is not None and re.search(r"\d|[一二两三四五六七八九十](?!下)", head.group())
+    if head is None or told or not question.search(text[head.end() :]):
+        return text
+    return text[head.end() :]

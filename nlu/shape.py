@@ -7,7 +7,17 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
-from nlu.clauses import BOTH_WAYS, WH, YES_NO_END, asks_plainly, paired, without_story
+from nlu.clauses import (
+    BOTH_WAYS,
+    SENT,
+    WH,
+    YES_NO_END,
+    asking_pieces,
+    asks_plainly,
+    paired,
+    without_asking_for,
+    without_story,
+)
 from nlu.hours import read_hours
 from nlu.mixed import EnglishQuestions, MixedWords
 
@@ -27,8 +37,9 @@ _PASTED_HEAD = 20  # a line this long before a gap and a question is a paste (sa
 _OWN = re.compile(r"[我俺咱]|\d|[一二两三四五六七八九十廿卅]+个?(?:学时|学识|课时)")  # the asker's own
 # A long sentence's last asking clause is read with all that came before it when it points back at it ("…，
 # 这样算够了吧") or asks of the hours told ("…加起来三十二，…到底还差好多").
-_BACK = re.compile(r"这样|这么|那样|这些|那些|加起来|合起来|一共|总共")
-_HOURS_ASKED = re.compile(r"够|差|合格|还要学|证明|线下|上传")
+_BACK = re.compile(r"这样|咯样|这么|那样|这些|那些|加起来|合起来|一共|总共")
+_TOTAL = re.compile(r"加起来|合起来|一共|总共")  # a total of the hours told before
+_HOURS_ASKED = re.compile(r"够|差|合格|还要学|证明|线下|上传|学完|学满|算")
 # A clause that only asks whether what came before is so ("…合格以后再交，我是想问下是不是咯样的").
 _SO_ASKED = re.compile(
     r"^[我俺]?(?:是|就是)?想?(?:问下|问一下|请问|确认下|确认一下)?(?:是不是|对不对|是否)?(?:这样|咯样|那样)"
@@ -52,7 +63,6 @@ _SPACES = re.compile(r"\s+")
 # of them is one clause, and nothing of it is cut or split.
 _ONE_CLAUSE_ENDS = re.compile(r"[\s,，。.!！?？~～、:：;；…“\"「『]")
 _ASKED_END = re.compile(r"(?:吗|啵|么|嘛)$")  # a particle that asks (a final 冇 may only say "none")
-_SENT = re.compile(r"也(?:发|说|讲|告诉)(?:一)?下?(?:给我|我)?$")  # "网站是好多 电话也发下": that asked too
 # A second part that only follows up the first: "不能的话最早哪天".
 _FOLLOW_UP = re.compile(
     r"(?:不能|不行|不可以|没有|冇得|如果不|要是不)(?:的话)?[，,]?|(?:如果|要是|具体|那具体)"
@@ -70,24 +80,6 @@ _NOTICE_LINE = re.compile(
 )
 # A quoted passage (a line of the notice) and the question about it: "“…每月26-30日(工作日)。” 周末不能去吧".
 _QUOTED = re.compile(r"\s*[“\"「『]([^”\"」』]{8,})[”\"」』][\s:：,，]*(?P<rest>.+)", re.S)
-
-
-_INTRODUCED = re.compile(r"我是[^，,。？?]{1,12}$")
-
-
-def _asking_pieces(pieces: list[str]) -> list[str]:
-    """Pieces that ask nothing joined to the piece after them."""
-    joined: list[str] = []
-    carry = ""
-    for piece in pieces:
-        if asks_plainly(piece) or _SENT.search(piece):
-            joined.append(carry + piece)
-            carry = ""
-        elif not _INTRODUCED.match(piece):  # "我是资料员": who asks, nothing to answer
-            carry += piece + " "
-    if carry and joined:
-        joined[-1] += " " + carry.strip()
-    return joined or pieces
 
 
 class Shape(NamedTuple):
@@ -165,6 +157,7 @@ class MessageShaper:
         """The question in a message of several clauses or a long one: openers dropped, a quote's question,
         numbered or joined questions, the last question of a paste."""
         focus = without_story(self._drop_openers(stripped))
+        focus = without_asking_for(focus, self._question)  # "…小妹子托我问下，资料员也要搞吧"
         quoted = _QUOTED.fullmatch(focus)
         if quoted is not None and self._question.search(quoted.group("rest")):
             rest = quoted.group("rest").strip()  # 这个 points at the quote; or "盖完章交给哪个"
@@ -291,7 +284,7 @@ class MessageShaper:
             if len(pieces) == 1:  # "我记得是找钟女士对吧 电话多少": or a space between them
                 pieces = [p.strip() for p in _SPACES.split(text.strip())]
             # "我是资料员 要去现场确认吗 要带么子": a remark goes with the next question
-            pieces = _asking_pieces(pieces)
+            pieces = asking_pieces(pieces)
             if (
                 len(pieces) == 2
                 and YES_NO_END.search(pieces[0])
@@ -307,7 +300,7 @@ class MessageShaper:
                 and WH.search(pieces[0][-5:])
                 and not YES_NO_END.search(pieces[0])
                 and not WH.search(pieces[1])
-                and (asks_plainly(pieces[1]) or _SENT.search(pieces[1]))
+                and (asks_plainly(pieces[1]) or SENT.search(pieces[1]))
                 and len(pieces[1]) > _MIN_PART
             ):
                 return pieces
@@ -375,6 +368,14 @@ class MessageShaper:
             )  # "…线下证明12学时也填好哒，这样算够了吧"; or only "是不是咯样的"
             return question if told or _SO_ASKED.match(clause) else clause
         n = sentences.index(question) if question in sentences else 0
+        if (
+            n > 0
+            and _HOURS_ASKED.search(question)
+            and (_TOTAL.search(question) or (_BACK.search(question) and not read_hours(question)))
+        ):
+            # "…线下只有张5个学时的证明。咯样加起来32，够啵": the hours told in the sentences before it
+            first = next((k for k in range(max(n - 3, 0), n) if read_hours(sentences[k])), n)
+            return "".join(sentences[first : n + 1])
         pointing = _DEICTIC.match(question) or _FOLLOW_UP.match(question)  # or "不行的话下一次是哪天"
         if n > 0 and pointing and len(sentences[n - 1]) + len(question) <= 2 * self._long:
             question = sentences[n - 1] + question

@@ -60,6 +60,49 @@ TZ = dt.timezone(dt.timedelta(hours=8))
             "是",
             "确认合格后",
         ),
+        # a question pointing back (咯样) or naming a total: the hours told in the sentences before it
+        (
+            "我线上学了27个学时哒，每晚上学一个钟头，腰都坐硬哒。线下只有张5个学时的证明，是上个月公司搞消防演练开的。"
+            "咯样加起来32，够啵？",
+            "不够。",
+            "还差线上5学时",
+        ),
+        (
+            "我线上学了18个学时，线下的证明传了16个学时，我算了下加起来34，比32还多。我咯样算合格哒啵？我们老板急着要看证书。",
+            "不",
+            "还差线上2学时",
+        ),
+        (
+            "我咯几个月每天晚上收工回来就在工棚里看视频，线上学满20个学时哒，公司那个塔吊安全培训的证明也盖好章传上去哒，"
+            "上面写的12个学时。咯样够哒啵？够哒我就不看哒，眼睛看得流眼泪水。",
+            "够。",
+            "学时已经够了",
+        ),
+        # "好几次" says several, asking nothing
+        (
+            "我咯个人喜欢听讲座，今年参加了好几次学术论坛交流，线下证明攒了二十个学时，线上我只学了十五个。"
+            "加起来三十五个，比32还多，应该够哒吧？",
+            "不",
+            "还差线上5学时",
+        ),
+        # may it count: 可以, in the words asked
+        ("单位组织的技术培训可以算进继续教育学时吧", "可以，算。", "计入学时"),
+        # who is asked for, or who asks for them, is no claim the notice must cover
+        ("我们公司有个资料员妹子 她也要搞继续教育吧", "是的。", "资料员"),
+        ("我们项目部资料员小妹子托我问下，资料员也要搞吧", "是的。", "资料员"),
+        # another's WeChat asked for after a change of one's own
+        ("我微信号换哒 用我堂客的微信绑定可以吧", "不可以。", "本人微信"),
+        # a step or a stamp claimed unnecessary; the proof posted on paper or fetched at the office; the offline
+        # proof for all the hours; the form only signed
+        ("人脸识别搞不过 不刷脸能直接学吧", "不可以。", "人脸识别"),
+        ("线下证明我自己写一下就行 盖章就免了吧", "不可以。", "签字盖章"),
+        ("学时证明要寄纸质的原件过去吧", "不是。", "上传"),
+        ("附件4是去305室现场领的纸质表格吗？", "不是。", "后台下载"),
+        ("线上实在冇时间 线下证明能不能抵全部学时", "不可以。", "线上学习是必须的"),
+        ("登记表是不是只要我自己签好字就可以交了？", "不可以。", "在岗单位盖章"),
+        # a past year's training, the courses of two posts: the notice is silent
+        ("我去年11月参加的公司技术培训 那个证明能算今年的学时啵", "通知只说", "13762061108"),
+        ("劳务员跟施工员学的课是不是一样的", "通知只说", "13762061108"),
         # "耽误了好久" after the question tells, it does not ask
         (
             "我们公司的安全员讲今年的继续教育早就开始哒，我还以为是下半年才有，冇当回事。"
