@@ -39,9 +39,13 @@ BOTH_WAYS = A_NOT_A  # a yes/no question asked both ways ("要不要刷脸", "�
 # A clause closed by a yes/no particle ("还来得及不", "能去吗").
 YES_NO_END = re.compile(r"(?:吗|不|啵|没有?|冇|么|嘛|对吧|是吧|(?<=[要学搞去行够])吧)$")
 # After the last question mark, what the asker tells of themselves ("…是305吧？我这个记性越来越差，怕记错哒").
+# Or after a closing 吧/吗/啵 and a space or comma, a warning to oneself ("305对吧 别走错了").
 _STORY = re.compile(
-    r"[?？]\s*(?P<tail>(?:我|俺|屋里|家里|老板|我们|工地|他|她|今天|明天|平时|够了我|那我)[^?？]*)$"
+    r"(?:[?？]\s*|(?<=[吧吗啵])[\s，,]+(?=别|莫|免得|省得|怕|我怕))"
+    r"(?P<tail>(?:我|俺|屋里|家里|老板|我们|工地|他|她|今天|明天|平时|够了我|那我|别|莫|免得|省得|怕)[^?？]*)$"
 )
+# "我不晓得是不是真的": the asker's doubt, asking nothing more.
+_DOUBT = re.compile(r"^(?:我|俺)?(?:也|又|还)?(?:不晓得|不知道|不清楚|搞不清|不确定)")
 _CLAUSE = re.compile(r"[\s,，。.!！~～、:：;；…]+")
 
 
@@ -54,11 +58,17 @@ def asks_plainly(clause: str) -> bool:
 def without_story(text: str) -> str:
     """``text`` without the asker's story told after the question, when no clause of it asks anything."""
     story = _STORY.search(text)
-    if story is None or any(asks_plainly(clause) for clause in _CLAUSE.split(story["tail"]) if clause):
+    clauses = [c for c in _CLAUSE.split(story["tail"]) if c and not _DOUBT.match(c)] if story else []
+    if story is None or any(asks_plainly(clause) for clause in clauses):
         return text
     return text[: story.start("tail")].rstrip()
 
 
+# A clause that only asks whether what came before is so ("…合格以后再交，我是想问下是不是咯样的").
+SO_ASKED = re.compile(
+    r"^[我俺]?(?:是|就是)?想?(?:问下|问一下|请问|确认下|确认一下)?(?:是不是|对不对|是否)?(?:这样|咯样|那样)"
+    r"(?:的|子|回事)?(?:吧|吗|啵|呢|不|对吧|是吧)?\W*$"
+)
 SENT = re.compile(r"也(?:发|说|讲|告诉)(?:一)?下?(?:给我|我)?$")  # "网站是好多 电话也发下": that asked too
 _INTRODUCED = re.compile(r"我是[^，,。？?]{1,12}$")
 # One clause that only says a question follows ("同事托我问下，", "我想咨询一下："): it asks nothing itself.
@@ -94,3 +104,11 @@ def without_asking_for(text: str, question: _Search) -> str:
     if head is None or told or not question.search(text[head.end() :]):
         return text
     return text[head.end() :]
+
+
+def marked(parts: list[str], text: str) -> tuple[str, ...]:
+    """The parts of ``text`` split at its question marks, each with its mark again: "今天开始了？" asks whether, as
+    it would alone ("A还是B？" asks which, and keeps none)."""
+    return tuple(
+        p + "？" if re.search(re.escape(p) + "[?？]", text) and "还是" not in p else p for p in parts
+    )

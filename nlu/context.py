@@ -47,7 +47,9 @@ class FollowupRules:
         topic = self._topic_of.get(previous or "")
         if topic is None or len(normalized) > self.max_length:
             return None
-        stands_alone = top not in topic.intents and confidence >= 0.7 and not _MARKER.search(normalized)
+        # "还有每个月几号去确认": a marker, but a topic of its own named, and surely parsed so
+        marked = _MARKER.search(normalized) is not None and not self.names_topic(normalized)
+        stands_alone = top not in topic.intents and confidence >= 0.7 and not marked
         if stands_alone:
             return None
         for aspect, intent in topic.aspects.items():

@@ -64,6 +64,8 @@ _PROOF_COUNT = re.compile(r"个(?:线下|线上)?(?:的)?证明")
 _CLAIMED_MISSING = re.compile(
     r"是不是还(?:要|得|需要)(?:在|再)?(?:线上|网上|线下)?(?:再)?(?:学|补|修)?(?:个)?\s*$"
 )
+# "是不是还要把线上补到32": the hours to reach, not hours done.
+_TARGET = re.compile(r"(?:补|凑)(?:到|够|满|齐)\s*$")
 # "线上一个都冇学": none of that kind.
 _NONE = re.compile(
     r"(?P<kind>线上|网上|在线|线下|证明)[^，,。；;\s\d]{0,4}?(?:一个|一点|一节|一个学时)?(?:都|也)(?:冇|没|没有|还没)(?:学|传|搞|上传|有|参加)"
@@ -79,7 +81,7 @@ _SPACED = re.compile(r"[\s，,]")  # a gap between the kind word and "再学5个
 # "朋友线上25线下8 我也是线上25线下8": the same hours said again of oneself.
 _SAME = re.compile(r"也是|我也|一样")
 # "去年线上学了32，今年…": hours of another year are not this year's.
-_PAST = re.compile(r"(?:去年|前年|上一?年|往年)[^，,。；;！!？?\s]{0,8}$")
+_PAST = re.compile(r"(?:去年|前年|(?<![线网])上一?年|往年)[^，,。；;！!？?\s]{0,8}$")
 
 
 # "上18下14够吗", "上二五下十二": 线上 and 线下 said by their first characters ("二五" read digit by digit: 25).
@@ -237,8 +239,10 @@ def _read_hours(text: str) -> HoursMention | None:
             kind = stated[-1][0]  # "冇得证明 再学5个": more of what was stated last, not of the word before
         if kind != "unspecified" and not one_by_one:
             anchor = end
-        if _MISSING.search(text, max(0, start - 3), start) or _CLAIMED_MISSING.search(
-            text, max(0, start - 12), start
+        if (
+            _MISSING.search(text, max(0, start - 3), start)
+            or _CLAIMED_MISSING.search(text, max(0, start - 12), start)
+            or _TARGET.search(text, max(0, start - 3), start)
         ):
             continue
         if text[start - 1 : start] in _AGAIN and (kind, value) in stated:

@@ -10,10 +10,12 @@ from typing import Any, Literal, NamedTuple
 from nlu.clauses import (
     BOTH_WAYS,
     SENT,
+    SO_ASKED,
     WH,
     YES_NO_END,
     asking_pieces,
     asks_plainly,
+    marked,
     paired,
     without_asking_for,
     without_story,
@@ -40,11 +42,6 @@ _OWN = re.compile(r"[我俺咱]|\d|[一二两三四五六七八九十廿卅]+个
 _BACK = re.compile(r"这样|咯样|这么|那样|这些|那些|加起来|合起来|一共|总共")
 _TOTAL = re.compile(r"加起来|合起来|一共|总共")  # a total of the hours told before
 _HOURS_ASKED = re.compile(r"够|差|合格|还要学|证明|线下|上传|学完|学满|算")
-# A clause that only asks whether what came before is so ("…合格以后再交，我是想问下是不是咯样的").
-_SO_ASKED = re.compile(
-    r"^[我俺]?(?:是|就是)?想?(?:问下|问一下|请问|确认下|确认一下)?(?:是不是|对不对|是否)?(?:这样|咯样|那样)"
-    r"(?:的|子|回事)?(?:吧|吗|啵|呢|不|对吧|是吧)?\W*$"
-)
 # What opens the asker's own remark after a question ("我怕…", "应该冇问题吧").
 _REMARK = re.compile(r"我|俺|应该|不晓得|心里|反正|免得|省得|怕")
 # "这个单位是指哪个": the question needs the line it points at
@@ -243,7 +240,7 @@ class MessageShaper:
             for p in parts
         ):
             return ()
-        return tuple(parts)
+        return marked(parts, text)
 
     def _spoken_parts(self, text: str) -> tuple[str, ...]:
         """The questions of a run-on from voice input, with no punctuation inside ("…今年要不要搞啊要搞的话要交
@@ -366,7 +363,7 @@ class MessageShaper:
                 and read_hours(question)
                 and (len(question) <= 2 * self._long or not read_hours(clause))
             )  # "…线下证明12学时也填好哒，这样算够了吧"; or only "是不是咯样的"
-            return question if told or _SO_ASKED.match(clause) else clause
+            return question if told or SO_ASKED.match(clause) else clause
         n = sentences.index(question) if question in sentences else 0
         if (
             n > 0

@@ -184,7 +184,7 @@ class Brain:
             parse = self._understand(part, state, within=short)
             if n > 1 and parse["intent"]["name"] in _UNTOLD and len(parts[n - 2]) <= CONTEXT_PART:
                 # "确认地点在哪？周六开门不": a part not understood alone is read after the one before it
-                part = f"{parts[n - 2]}，{part}"
+                part = f"{parts[n - 2].rstrip('?？')}，{part}"
                 parse = self._understand(part, state)
             # "我是公司人事 …每人一个岗 要准备么子资料": its last asking clause
             parse = self._focused(part, parse, state)

@@ -103,6 +103,40 @@ TZ = dt.timezone(dt.timedelta(hours=8))
         # a past year's training, the courses of two posts: the notice is silent
         ("我去年11月参加的公司技术培训 那个证明能算今年的学时啵", "通知只说", "13762061108"),
         ("劳务员跟施工员学的课是不是一样的", "通知只说", "13762061108"),
+        # the hours to reach are no hours done; an organiser claimed the only one; an office claimed the place
+        ("线上学了二十八学时，线下证明传了十二学时，是不是还要把线上补到32？", "不用。", "学时已经够了"),
+        (
+            "我们公司搞培训蛮多，但是都是公司自己组织的，我听人讲一定要协会组织的培训才算线下学时。是不是一定要协会组织的才算？",
+            "不是。",
+            "企业等单位组织",
+        ),
+        ("资格确认是到岳阳市城乡建设事务中心去办理吗？", "不是。", "岳阳日报社305室"),
+        # a doubt after the question asks nothing; "答不出来" is no trouble with the platform
+        (
+            "我明年就退休哒，回湘阴屋里种菜，带孙伢子。退休以后咯个证还有用啵？我崽讲留着有用，我不晓得是不是真的。",
+            "通知只说",
+            "13762061108",
+        ),
+        ("我还冇开始学，我崽问我线上线下各要学好多，我答不出来，被他笑哒", "", "线上不少于20学时"),
+        # a post added, a check while studying, a deferral: the notice is silent
+        ("我劳务员证想再加考个安全员,是不是也在这里报名", "通知只说", "13762061108"),
+        ("学的过程中间还要刷脸啵", "通知只说", "13762061108"),
+        ("我现在在休产假，今年的继续教育可以申请免修或者缓修吗？", "通知只说", "13762061108"),
+        # "还有…" opening a part that names its own topic is no follow-up of the part before it
+        ("我劳务员跟资料员两个证,钱是不是要交两回?还有每个月几号去确认", "不", "26—30日"),
+        # 线上一年 is no 上一年 (last year); any split of the 32 claimed; the room asked
+        ("线上一年学满20个学时是不是就够哒？", "不够。", "还差线上12学时"),
+        ("一年32学时，线上线下怎么分都行吧", "不", "线上不少于20学时"),
+        ("去确认是哪个房间啊", "", "305室"),
+        # the proof handed in on paper; mobile data, colour printing, a cap per proof: the notice is silent
+        ("线下那个证明纸质的交给协会就可以了是吧", "不是。", "上传"),
+        ("用手机学习费不费流量", "通知只说", "13762061108"),
+        ("登记表要彩打吗 还是黑白就行", "通知只说", "13762061108"),
+        ("一张自主学习证明最多能报好多学时", "通知只说", "13762061108"),
+        # a warning to oneself after the question; a step skipped "那一步"; the offline proof for all
+        ("305对吧 别走错了", "是的。", "305室"),
+        ("刷脸那一步可以跳过去直接学吧", "不可以。", "人脸识别"),
+        ("线下学时能抵全部吗 不想学线上", "不可以。", "线上学习是必须的"),
         # "耽误了好久" after the question tells, it does not ask
         (
             "我们公司的安全员讲今年的继续教育早就开始哒，我还以为是下半年才有，冇当回事。"
@@ -115,6 +149,26 @@ TZ = dt.timezone(dt.timedelta(hours=8))
 def test_replies(ask, text, start, includes):
     reply = ask(text)
     assert reply.startswith(start) and includes in reply, reply
+
+
+def test_a_day_missed_as_a_condition_asks_for_the_next(ask):
+    """ "今天去不了的话，下一次…最早是哪一天": the next confirmation days, not the silence on being absent."""
+    reply = ask(
+        "今天去不了的话，下一次可以资格确认的最早是哪一天？", dt.datetime(2023, 7, 29, 9, 30, tzinfo=TZ)
+    )
+    assert "8月28" in reply and "13762061108" not in reply, reply
+
+
+def test_still_asked_with_a_remark_after_the_period(ask):
+    """ "还可以去确认啵，上个月冇赶上" after the last confirmation day: no, it is over."""
+    reply = ask("还可以去确认啵，上个月冇赶上", dt.datetime(2024, 1, 3, 9, tzinfo=TZ))
+    assert reply.startswith("不可以。") and "已经结束" in reply, reply
+
+
+def test_a_part_keeps_its_question_mark(ask):
+    """ "今天开始了？可以去305確認了嗎" on the first day: each part asks yes or no; the confirmation days follow."""
+    reply = ask("今天开始了？可以去305確認了嗎", dt.datetime(2023, 7, 20, 9, tzinfo=TZ))
+    assert reply.startswith("不可以。") and "7月26" in reply, reply
 
 
 def test_a_bare_question_leans_on_the_day_before_it(ask):
