@@ -137,6 +137,10 @@ TZ = dt.timezone(dt.timedelta(hours=8))
         ("305对吧 别走错了", "是的。", "305室"),
         ("刷脸那一步可以跳过去直接学吧", "不可以。", "人脸识别"),
         ("线下学时能抵全部吗 不想学线上", "不可以。", "线上学习是必须的"),
+        # the proof taken on paper to the office; a brother's WeChat; qr for 确认 (pinyin initials)
+        ("线下证明是拿纸质的去305交是啵", "不是。", "上传"),
+        ("学习前需要进行微信绑定账号以及人脸识别后方可开始学习 用我哥微信绑行不行", "不行。", "本人微信"),
+        ("下个月几号qr", "", "26"),
         # "耽误了好久" after the question tells, it does not ask
         (
             "我们公司的安全员讲今年的继续教育早就开始哒，我还以为是下半年才有，冇当回事。"
