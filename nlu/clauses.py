@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from typing import Protocol
 
 from nlu.claims import A_NOT_A
 
@@ -77,10 +76,6 @@ _ASKING_FOR = re.compile(
 )
 
 
-class _Search(Protocol):
-    def search(self, text: str) -> object: ...
-
-
 def asking_pieces(pieces: list[str]) -> list[str]:
     """Pieces that ask nothing joined to the piece after them."""
     joined: list[str] = []
@@ -96,7 +91,7 @@ def asking_pieces(pieces: list[str]) -> list[str]:
     return joined or pieces
 
 
-def without_asking_for(text: str, question: _Search) -> str:
+def without_asking_for(text: str, question: re.Pattern[str]) -> str:
     """``text`` without a first clause that only says a question follows, when what follows asks (``question``)
     and the clause tells no number: "我们项目部资料员小妹子托我问下，资料员也要搞吧" → "资料员也要搞吧"."""
     head = _ASKING_FOR.match(text)

@@ -37,10 +37,10 @@ _WHERE_HOW = re.compile(r"(?:请问)?(?:在哪|哪里|怎么|如何|去哪)")
 _ANNOUNCING = re.compile(r"问题|想问|请问|问一下|问下")
 _PASTED_HEAD = 20  # a line this long before a gap and a question is a paste (saying nothing of the asker)
 _OWN = re.compile(r"[我俺咱]|\d|[一二两三四五六七八九十廿卅]+个?(?:学时|学识|课时)")  # the asker's own
+_TOTAL = re.compile(r"加起来|合起来|一共|总共")  # a total of the hours told before
 # A long sentence's last asking clause is read with all that came before it when it points back at it ("…，
 # 这样算够了吧") or asks of the hours told ("…加起来三十二，…到底还差好多").
-_BACK = re.compile(r"这样|咯样|这么|那样|这些|那些|加起来|合起来|一共|总共")
-_TOTAL = re.compile(r"加起来|合起来|一共|总共")  # a total of the hours told before
+_BACK = re.compile(rf"这样|咯样|这么|那样|这些|那些|{_TOTAL.pattern}")
 _HOURS_ASKED = re.compile(r"够|差|合格|还要学|证明|线下|上传|学完|学满|算")
 # What opens the asker's own remark after a question ("我怕…", "应该冇问题吧").
 _REMARK = re.compile(r"我|俺|应该|不晓得|心里|反正|免得|省得|怕")
@@ -251,9 +251,9 @@ class MessageShaper:
         carry = ""
         for piece in filter(None, self._spoken.split(text)):
             # "我想问下我今年线上学了二十个学时然后…": announcing a question is not asking one
-            asks = self._question.search(_ANNOUNCED.sub("", piece))
             if self._is_opener(piece):
                 continue  # "喂喂听得到啵我是湘阴的老刘…": a hello asks nothing of the notice
+            asks = self._question.search(_ANNOUNCED.sub("", piece))
             if asks and (len(self._bare(piece)) >= _MIN_PART or WH.search(piece)):
                 parts.append(carry + piece)
                 carry = ""
